@@ -1,0 +1,76 @@
+//! Everything that can happen to the app (Actions) and everything it can ask for (Effects).
+
+use crate::ecr::EcrError;
+use crate::ecr::model::{Image, Page, Repository};
+use crossterm::event::KeyEvent;
+use jiff::Timestamp;
+
+/// Index of a registry in `State::registries`.
+pub type RegistryIndex = usize;
+
+/// An input to `update`: a key, a clock tick, or the result of background work.
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The clock, for relative ages and the spinner.
+    Tick(Timestamp),
+    AccountLoaded {
+        registry: RegistryIndex,
+        result: Result<String, EcrError>,
+    },
+    RepositoriesPage {
+        registry: RegistryIndex,
+        generation: u64,
+        result: Result<Page<Repository>, EcrError>,
+    },
+    RepositoryStatsLoaded {
+        registry: RegistryIndex,
+        generation: u64,
+        repository: String,
+        result: Result<RepoStats, EcrError>,
+    },
+    ImagesPage {
+        generation: u64,
+        result: Result<Page<Image>, EcrError>,
+    },
+}
+
+/// Image count and size of one repository, from a full DescribeImages sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RepoStats {
+    pub images: usize,
+    /// Sum of `imageSizeInBytes`: an upper bound on storage, since layers shared between
+    /// images are stored once.
+    pub bytes: u64,
+}
+
+/// Work the runtime performs on `update`'s behalf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    LoadAccount {
+        registry: RegistryIndex,
+    },
+    /// Page through DescribeRepositories, sending one `RepositoriesPage` per page.
+    FetchRepositories {
+        registry: RegistryIndex,
+        generation: u64,
+    },
+    /// Sweep DescribeImages of each repository (bounded concurrency), sending
+    /// `RepositoryStatsLoaded` for each.
+    FetchRepositoryStats {
+        registry: RegistryIndex,
+        generation: u64,
+        repositories: Vec<String>,
+    },
+    /// Page through DescribeImages, sending one `ImagesPage` per page.
+    FetchImages {
+        registry: RegistryIndex,
+        repository: String,
+        generation: u64,
+    },
+    Quit,
+}

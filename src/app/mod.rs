@@ -1,0 +1,11 @@
+//! The pure core: state, actions, effects, keymap and `update`.
+
+pub mod action;
+pub mod keymap;
+pub mod list;
+pub mod state;
+pub mod update;
+
+pub use action::{Action, Effect, RepoStats};
+pub use state::{Mode, Pane, State};
+pub use update::{start, update};

@@ -1,0 +1,283 @@
+//! Everything the UI shows, owned in one place and changed only by `update`.
+
+use super::action::RepoStats;
+use super::keymap::Keymap;
+use super::list::ListView;
+use crate::ecr::model::{Image, RegistryTarget, Repository};
+use jiff::Timestamp;
+use std::cmp::Ordering;
+use tui_input::Input;
+
+/// The four drill-down panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Registries,
+    Repositories,
+    Images,
+}
+
+impl Pane {
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Registries => "registries",
+            Pane::Repositories => "repositories",
+            Pane::Images => "images",
+        }
+    }
+}
+
+/// What keys currently go to.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Typing into the filter prompt of the current pane.
+    Filter,
+    /// The help overlay is open.
+    Help,
+}
+
+/// Progress of a paginated fetch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loading {
+    pub pages: u32,
+    pub items: usize,
+}
+
+/// A registry row: the target plus what we learned about it.
+#[derive(Debug)]
+pub struct RegistryRow {
+    pub target: RegistryTarget,
+    pub account: Option<String>,
+    pub repositories: Option<usize>,
+    pub error: Option<String>,
+}
+
+/// Per-repository image statistics, filled in by a background sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatsState {
+    Pending,
+    Loaded(RepoStats),
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub struct RepoRow {
+    pub repo: Repository,
+    pub stats: StatsState,
+}
+
+/// The registries pane.
+#[derive(Debug, Default)]
+pub struct RegistriesPane {
+    pub rows: Vec<RegistryRow>,
+    pub list: ListView,
+}
+
+/// The repositories pane of one registry.
+#[derive(Debug, Default)]
+pub struct RepositoriesPane {
+    pub registry: usize,
+    pub rows: Vec<RepoRow>,
+    pub list: ListView,
+    pub generation: u64,
+    pub loading: Option<Loading>,
+    pub error: Option<String>,
+    /// Whether this pane holds data for `registry` (false until the first fetch starts).
+    pub loaded: bool,
+}
+
+/// The images pane of one repository.
+#[derive(Debug, Default)]
+pub struct ImagesPane {
+    pub registry: usize,
+    pub repository: Option<Repository>,
+    pub images: Vec<Image>,
+    pub list: ListView,
+    pub generation: u64,
+    pub loading: Option<Loading>,
+    pub error: Option<String>,
+}
+
+/// Sortable columns of the repositories pane, in `s` cycling order.
+pub const REPOSITORY_SORTS: [&str; 4] = ["name", "images", "size", "created"];
+/// Sortable columns of the images pane, in `s` cycling order.
+pub const IMAGE_SORTS: [&str; 4] = ["pushed", "tags", "size", "pulled"];
+
+/// The whole application state.
+#[derive(Debug)]
+pub struct State {
+    pub now: Timestamp,
+    pub width: u16,
+    pub height: u16,
+    pub pane: Pane,
+    pub mode: Mode,
+    pub filter_input: Input,
+    pub registries: RegistriesPane,
+    pub repositories: RepositoriesPane,
+    pub images: ImagesPane,
+    /// The last error, for the status line.
+    pub last_error: Option<String>,
+    pub spinner: usize,
+    pub keymap: Keymap,
+    next_generation: u64,
+    /// Set by `update` when the screen needs redrawing.
+    pub dirty: bool,
+    pub should_quit: bool,
+}
+
+impl State {
+    /// A fresh state with `targets` as registries, the first one current.
+    pub fn new(targets: Vec<RegistryTarget>, now: Timestamp) -> Self {
+        let mut registries = RegistriesPane {
+            rows: targets
+                .into_iter()
+                .map(|target| RegistryRow {
+                    target,
+                    account: None,
+                    repositories: None,
+                    error: None,
+                })
+                .collect(),
+            list: ListView::default(),
+        };
+        // Registries keep the order they were given: the current one first.
+        registries
+            .list
+            .rebuild(&registries.rows, registry_haystack, |_, _| Ordering::Equal);
+        let mut images = ImagesPane::default();
+        images.list.descending = true;
+        State {
+            now,
+            width: 80,
+            height: 24,
+            pane: Pane::Repositories,
+            mode: Mode::Normal,
+            filter_input: Input::default(),
+            registries,
+            repositories: RepositoriesPane::default(),
+            images,
+            last_error: None,
+            spinner: 0,
+            keymap: Keymap::default(),
+            next_generation: 1,
+            dirty: true,
+            should_quit: false,
+        }
+    }
+
+    /// A new generation id; results tagged with an older one are dropped.
+    pub fn new_generation(&mut self) -> u64 {
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        generation
+    }
+
+    /// Rows available to the table body (screen minus header, table header, detail and
+    /// status lines).
+    pub fn body_height(&self) -> usize {
+        usize::from(self.height.saturating_sub(4)).max(1)
+    }
+
+    /// The list view of the current pane.
+    pub fn current_list(&mut self) -> &mut ListView {
+        match self.pane {
+            Pane::Registries => &mut self.registries.list,
+            Pane::Repositories => &mut self.repositories.list,
+            Pane::Images => &mut self.images.list,
+        }
+    }
+
+    /// Recompute the current pane's rows after its items, filter or sort changed.
+    pub fn rebuild_current(&mut self) {
+        match self.pane {
+            Pane::Registries => self.rebuild_registries(),
+            Pane::Repositories => self.rebuild_repositories(),
+            Pane::Images => self.rebuild_images(),
+        }
+    }
+
+    pub fn rebuild_registries(&mut self) {
+        let pane = &mut self.registries;
+        pane.list
+            .rebuild(&pane.rows, registry_haystack, |_, _| Ordering::Equal);
+    }
+
+    pub fn rebuild_repositories(&mut self) {
+        let pane = &mut self.repositories;
+        let column = pane.list.sort_column;
+        pane.list.rebuild(
+            &pane.rows,
+            |row, out| out.push_str(&row.repo.name),
+            |a, b| compare_repositories(a, b, column),
+        );
+    }
+
+    pub fn rebuild_images(&mut self) {
+        let pane = &mut self.images;
+        let column = pane.list.sort_column;
+        pane.list.rebuild(&pane.images, image_haystack, |a, b| {
+            compare_images(a, b, column)
+        });
+    }
+
+    /// Whether any fetch is in flight (drives the spinner).
+    pub fn is_loading(&self) -> bool {
+        self.repositories.loading.is_some()
+            || self.images.loading.is_some()
+            || self
+                .repositories
+                .rows
+                .iter()
+                .any(|r| r.stats == StatsState::Pending)
+    }
+}
+
+fn registry_haystack(row: &RegistryRow, out: &mut String) {
+    out.push_str(&row.target.label());
+    if let Some(account) = &row.account {
+        out.push(' ');
+        out.push_str(account);
+    }
+}
+
+/// The text the images filter matches against: tags, then the digest.
+pub fn image_haystack(image: &Image, out: &mut String) {
+    for tag in &image.tags {
+        out.push_str(tag);
+        out.push(' ');
+    }
+    out.push_str(&image.digest);
+}
+
+fn stats_key(row: &RepoRow) -> Option<RepoStats> {
+    match row.stats {
+        StatsState::Loaded(stats) => Some(stats),
+        _ => None,
+    }
+}
+
+fn compare_repositories(a: &RepoRow, b: &RepoRow, column: usize) -> Ordering {
+    match REPOSITORY_SORTS.get(column).copied().unwrap_or("name") {
+        "images" => stats_key(a)
+            .map(|s| s.images)
+            .cmp(&stats_key(b).map(|s| s.images)),
+        "size" => stats_key(a)
+            .map(|s| s.bytes)
+            .cmp(&stats_key(b).map(|s| s.bytes)),
+        "created" => a.repo.created_at.cmp(&b.repo.created_at),
+        _ => Ordering::Equal,
+    }
+    .then_with(|| a.repo.name.cmp(&b.repo.name))
+}
+
+fn compare_images(a: &Image, b: &Image, column: usize) -> Ordering {
+    match IMAGE_SORTS.get(column).copied().unwrap_or("pushed") {
+        "tags" => a.tags.first().cmp(&b.tags.first()),
+        "size" => a.size_bytes.cmp(&b.size_bytes),
+        "pulled" => a.last_pulled_at.cmp(&b.last_pulled_at),
+        _ => a.pushed_at.cmp(&b.pushed_at),
+    }
+    .then_with(|| a.pushed_at.cmp(&b.pushed_at))
+    .then_with(|| a.digest.cmp(&b.digest))
+}

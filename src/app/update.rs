@@ -1,0 +1,382 @@
+//! The only place state changes: `update(state, action) -> effects`. Pure: no I/O, no
+//! clock reads, no terminal.
+
+use super::action::{Action, Effect};
+use super::keymap::Command;
+use super::state::{
+    IMAGE_SORTS, Loading, Mode, Pane, REPOSITORY_SORTS, RepoRow, State, StatsState,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use tui_input::backend::crossterm::EventHandler;
+
+/// The effects to run when berth starts: learn each registry's account and open the
+/// current registry's repositories.
+pub fn start(state: &mut State) -> Vec<Effect> {
+    let mut effects: Vec<Effect> = (0..state.registries.rows.len())
+        .map(|registry| Effect::LoadAccount { registry })
+        .collect();
+    effects.extend(open_registry(state, 0));
+    effects
+}
+
+/// Apply one action to the state and return the work it asks for.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return Vec::new();
+            }
+            state.dirty = true;
+            on_key(state, key)
+        }
+        Action::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            let height = state.body_height();
+            state.current_list().scroll_into_view(height);
+            state.dirty = true;
+            Vec::new()
+        }
+        Action::Tick(now) => {
+            let minute_changed = now.as_second() / 60 != state.now.as_second() / 60;
+            state.now = now;
+            if state.is_loading() {
+                state.spinner = state.spinner.wrapping_add(1);
+                state.dirty = true;
+            } else if minute_changed {
+                // Relative ages ("3m ago") move on.
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Action::AccountLoaded { registry, result } => {
+            if let Some(row) = state.registries.rows.get_mut(registry) {
+                match result {
+                    Ok(account) => row.account = Some(account),
+                    Err(err) => row.error = Some(err.to_string()),
+                }
+                state.rebuild_registries();
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Action::RepositoriesPage {
+            registry,
+            generation,
+            result,
+        } => on_repositories_page(state, registry, generation, result),
+        Action::RepositoryStatsLoaded {
+            registry,
+            generation,
+            repository,
+            result,
+        } => {
+            let pane = &mut state.repositories;
+            if pane.registry != registry || pane.generation != generation {
+                return Vec::new();
+            }
+            if let Some(row) = pane.rows.iter_mut().find(|r| r.repo.name == repository) {
+                row.stats = match result {
+                    Ok(stats) => StatsState::Loaded(stats),
+                    Err(err) => {
+                        let message = err.to_string();
+                        state.last_error = Some(message.clone());
+                        StatsState::Failed(message)
+                    }
+                };
+                state.rebuild_repositories();
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Action::ImagesPage { generation, result } => {
+            let pane = &mut state.images;
+            if pane.generation != generation {
+                return Vec::new();
+            }
+            state.dirty = true;
+            match result {
+                Ok(page) => {
+                    let done = page.next_token.is_none();
+                    pane.images.extend(page.items);
+                    let loading = pane.loading.get_or_insert_with(Loading::default);
+                    loading.pages += 1;
+                    loading.items = pane.images.len();
+                    if done {
+                        pane.loading = None;
+                    }
+                    state.rebuild_images();
+                }
+                Err(err) => {
+                    pane.loading = None;
+                    let message = err.to_string();
+                    pane.error = Some(message.clone());
+                    state.last_error = Some(message);
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_repositories_page(
+    state: &mut State,
+    registry: usize,
+    generation: u64,
+    result: Result<crate::ecr::model::Page<crate::ecr::model::Repository>, crate::ecr::EcrError>,
+) -> Vec<Effect> {
+    let pane = &mut state.repositories;
+    if pane.registry != registry || pane.generation != generation {
+        return Vec::new();
+    }
+    state.dirty = true;
+    match result {
+        Ok(page) => {
+            let done = page.next_token.is_none();
+            let names: Vec<String> = page.items.iter().map(|r| r.name.clone()).collect();
+            pane.rows.extend(page.items.into_iter().map(|repo| RepoRow {
+                repo,
+                stats: StatsState::Pending,
+            }));
+            let loading = pane.loading.get_or_insert_with(Loading::default);
+            loading.pages += 1;
+            loading.items = pane.rows.len();
+            let count = pane.rows.len();
+            if done {
+                pane.loading = None;
+                if let Some(row) = state.registries.rows.get_mut(registry) {
+                    row.repositories = Some(count);
+                    row.error = None;
+                }
+            }
+            state.rebuild_repositories();
+            if names.is_empty() {
+                Vec::new()
+            } else {
+                vec![Effect::FetchRepositoryStats {
+                    registry,
+                    generation,
+                    repositories: names,
+                }]
+            }
+        }
+        Err(err) => {
+            pane.loading = None;
+            let message = err.to_string();
+            pane.error = Some(message.clone());
+            if let Some(row) = state.registries.rows.get_mut(registry) {
+                row.error = Some(message.clone());
+            }
+            state.last_error = Some(message);
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match state.mode {
+        Mode::Filter => on_filter_key(state, key),
+        Mode::Help => {
+            // Any key closes help; quitting from help still works.
+            if state.keymap.lookup(&key) == Some(Command::Quit) && key.code != KeyCode::Char('q') {
+                return quit(state);
+            }
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        Mode::Normal => match state.keymap.lookup(&key) {
+            Some(command) => on_command(state, command),
+            None => Vec::new(),
+        },
+    }
+}
+
+fn on_filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            state.filter_input.reset();
+            state.current_list().filter.set("");
+            state.mode = Mode::Normal;
+            state.rebuild_current();
+        }
+        KeyCode::Enter => state.mode = Mode::Normal,
+        KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+            // Moving while filtering is what fzf users expect.
+            if let Some(command) = state.keymap.lookup(&key) {
+                return on_command(state, command);
+            }
+        }
+        _ => {
+            state
+                .filter_input
+                .handle_event(&crossterm::event::Event::Key(key));
+            let text = state.filter_input.value().to_string();
+            state.current_list().filter.set(&text);
+            state.rebuild_current();
+            let height = state.body_height();
+            state.current_list().first(height);
+        }
+    }
+    Vec::new()
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.should_quit = true;
+    vec![Effect::Quit]
+}
+
+fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
+    let height = state.body_height();
+    match command {
+        Command::Quit => return quit(state),
+        Command::MoveDown => state.current_list().move_by(1, height),
+        Command::MoveUp => state.current_list().move_by(-1, height),
+        Command::PageDown => state.current_list().move_by(height as isize, height),
+        Command::PageUp => state.current_list().move_by(-(height as isize), height),
+        Command::First => state.current_list().first(height),
+        Command::Last => state.current_list().last(height),
+        Command::Help => state.mode = Mode::Help,
+        Command::Filter => {
+            let text = state.current_list().filter.text().to_string();
+            state.filter_input = tui_input::Input::new(text);
+            state.mode = Mode::Filter;
+        }
+        Command::SortNext | Command::SortReverse => sort(state, command),
+        Command::Open => return open(state),
+        Command::Back => back(state),
+        Command::Refresh => return refresh(state),
+    }
+    Vec::new()
+}
+
+fn sort(state: &mut State, command: Command) {
+    let columns = match state.pane {
+        Pane::Registries => return,
+        Pane::Repositories => REPOSITORY_SORTS.len(),
+        Pane::Images => IMAGE_SORTS.len(),
+    };
+    let images = state.pane == Pane::Images;
+    let list = state.current_list();
+    if command == Command::SortReverse {
+        list.descending = !list.descending;
+    } else {
+        list.sort_column = (list.sort_column + 1) % columns;
+        // Names read best A→Z; numbers and times read best largest/newest first.
+        list.descending = list.sort_column != 0 || images;
+    }
+    state.rebuild_current();
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    match state.pane {
+        Pane::Registries => match state.registries.list.selected_item() {
+            Some(registry) => {
+                state.pane = Pane::Repositories;
+                if state.repositories.loaded && state.repositories.registry == registry {
+                    Vec::new()
+                } else {
+                    open_registry(state, registry)
+                }
+            }
+            None => Vec::new(),
+        },
+        Pane::Repositories => {
+            let Some(index) = state.repositories.list.selected_item() else {
+                return Vec::new();
+            };
+            let repo = state.repositories.rows[index].repo.clone();
+            state.pane = Pane::Images;
+            let same = state.images.registry == state.repositories.registry
+                && state.images.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
+            if same && state.images.error.is_none() {
+                return Vec::new();
+            }
+            open_images(state, repo)
+        }
+        Pane::Images => Vec::new(),
+    }
+}
+
+/// Show `repo`'s images, fetching them afresh.
+fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Effect> {
+    let registry = state.repositories.registry;
+    let generation = state.new_generation();
+    let pane = &mut state.images;
+    pane.registry = registry;
+    pane.images.clear();
+    pane.list.rows.clear();
+    pane.list.selected = 0;
+    pane.list.offset = 0;
+    pane.list.filter.set("");
+    pane.error = None;
+    pane.generation = generation;
+    pane.loading = Some(Loading::default());
+    let repository = repo.name.clone();
+    pane.repository = Some(repo);
+    vec![Effect::FetchImages {
+        registry,
+        repository,
+        generation,
+    }]
+}
+
+/// Point the repositories pane at `registry` and fetch its repositories.
+fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
+    let generation = state.new_generation();
+    let pane = &mut state.repositories;
+    pane.registry = registry;
+    pane.rows.clear();
+    pane.list.rows.clear();
+    pane.list.selected = 0;
+    pane.list.offset = 0;
+    pane.error = None;
+    pane.generation = generation;
+    pane.loading = Some(Loading::default());
+    pane.loaded = true;
+    vec![Effect::FetchRepositories {
+        registry,
+        generation,
+    }]
+}
+
+fn back(state: &mut State) {
+    let list = state.current_list();
+    if list.filter.is_active() {
+        list.filter.set("");
+        state.filter_input.reset();
+        state.rebuild_current();
+        return;
+    }
+    state.pane = match state.pane {
+        Pane::Images => Pane::Repositories,
+        Pane::Repositories | Pane::Registries => {
+            let current = state.repositories.registry;
+            if let Some(position) = state
+                .registries
+                .list
+                .rows
+                .iter()
+                .position(|&r| r == current)
+            {
+                state.registries.list.selected = position;
+            }
+            Pane::Registries
+        }
+    };
+}
+
+fn refresh(state: &mut State) -> Vec<Effect> {
+    match state.pane {
+        Pane::Registries => (0..state.registries.rows.len())
+            .map(|registry| Effect::LoadAccount { registry })
+            .collect(),
+        Pane::Repositories => {
+            let registry = state.repositories.registry;
+            open_registry(state, registry)
+        }
+        Pane::Images => match state.images.repository.clone() {
+            Some(repo) => open_images(state, repo),
+            None => Vec::new(),
+        },
+    }
+}

@@ -1,0 +1,161 @@
+//! Building an ECR client for one registry target (profile × region × endpoint).
+
+use super::error::{EcrError, classify};
+use super::model::{Image, Page, RegistryTarget, Repository};
+use super::{MAX_PAGE_SIZE, Registry, fetch};
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use std::time::Duration;
+
+/// Knobs for every client berth builds.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Overrides the endpoint (otherwise `AWS_ENDPOINT_URL_ECR` / `AWS_ENDPOINT_URL` apply).
+    pub endpoint_url: Option<String>,
+    /// Upper bound for one API call including retries. The SDK has none by default, so a
+    /// server that accepts and never answers would hang a call forever.
+    pub operation_timeout: Duration,
+    /// Upper bound for a single attempt.
+    pub attempt_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            endpoint_url: None,
+            operation_timeout: Duration::from_secs(30),
+            attempt_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            max_attempts: 4,
+        }
+    }
+}
+
+/// A registry reached through aws-sdk-ecr.
+pub struct EcrRegistry {
+    client: aws_sdk_ecr::Client,
+    target: RegistryTarget,
+}
+
+impl EcrRegistry {
+    /// Load AWS configuration for `target` and build a client. Fails early, with a message
+    /// saying how to fix it, when there is no region.
+    pub async fn connect(
+        target: &RegistryTarget,
+        options: &ClientOptions,
+    ) -> Result<Self, EcrError> {
+        if target.region == "?" || target.region.is_empty() {
+            return Err(EcrError::NoRegion {
+                subject: target.source.label().to_string(),
+            });
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(target.region.clone()))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(options.operation_timeout)
+                    .operation_attempt_timeout(options.attempt_timeout)
+                    .connect_timeout(options.connect_timeout)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
+        if let Some(profile) = target.source.profile() {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        Ok(Self {
+            client: aws_sdk_ecr::Client::new(&config),
+            target: target.clone(),
+        })
+    }
+
+    /// The target this client was built for.
+    pub fn target(&self) -> &RegistryTarget {
+        &self.target
+    }
+}
+
+#[async_trait]
+impl Registry for EcrRegistry {
+    async fn account_id(&self) -> Result<String, EcrError> {
+        let subject = self.target.label();
+        match self.client.describe_registry().send().await {
+            Ok(out) => {
+                if let Some(id) = out.registry_id() {
+                    return Ok(id.to_string());
+                }
+            }
+            Err(err) => {
+                let err = classify(err, "ecr:DescribeRegistry", &subject);
+                // Some roles and endpoints lack DescribeRegistry; a repository's registryId
+                // names the same account.
+                if !matches!(
+                    err,
+                    EcrError::AccessDenied { .. } | EcrError::Unsupported { .. }
+                ) {
+                    return Err(err);
+                }
+            }
+        }
+        let out = self
+            .client
+            .describe_repositories()
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ecr:DescribeRepositories", &subject))?;
+        out.repositories()
+            .first()
+            .and_then(|r| r.registry_id())
+            .map(str::to_string)
+            .ok_or_else(|| EcrError::Other {
+                action: "ecr:DescribeRegistry".into(),
+                subject,
+                detail: "the endpoint did not say which account it serves".into(),
+            })
+    }
+
+    async fn repositories_page(&self, next: Option<String>) -> Result<Page<Repository>, EcrError> {
+        let out = self
+            .client
+            .describe_repositories()
+            .max_results(MAX_PAGE_SIZE)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ecr:DescribeRepositories", &self.target.label()))?;
+        Ok(Page {
+            items: out.repositories().iter().map(fetch::repository).collect(),
+            next_token: out.next_token().map(str::to_string),
+        })
+    }
+
+    async fn images_page(
+        &self,
+        repository: &str,
+        next: Option<String>,
+    ) -> Result<Page<Image>, EcrError> {
+        let out = self
+            .client
+            .describe_images()
+            .repository_name(repository)
+            .max_results(MAX_PAGE_SIZE)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| classify(e, "ecr:DescribeImages", repository))?;
+        Ok(Page {
+            items: out
+                .image_details()
+                .iter()
+                .filter_map(fetch::image)
+                .collect(),
+            next_token: out.next_token().map(str::to_string),
+        })
+    }
+}

@@ -1,0 +1,228 @@
+//! Turn SDK errors into errors a person can act on.
+
+use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+/// What went wrong talking to a registry, classified by what the user can do about it.
+///
+/// Every variant names the ECR action (`ecr:DescribeImages`) and the subject (a repository
+/// or registry) so the status line can say what failed, on what, and what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EcrError {
+    #[error("AccessDenied on {action} for {subject} — your role lacks that permission")]
+    AccessDenied {
+        action: String,
+        subject: String,
+        message: String,
+    },
+    #[error("{subject} not found ({action}) — it may have been deleted; press r to refresh")]
+    NotFound {
+        action: String,
+        subject: String,
+        message: String,
+    },
+    #[error(
+        "credentials for {subject} have expired — renew them (aws sso login, or new keys) and press r"
+    )]
+    CredentialsExpired { action: String, subject: String },
+    #[error(
+        "no AWS credentials for {subject} — set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or try the local sandbox (scripts/sandbox/run)"
+    )]
+    NoCredentials { subject: String, detail: String },
+    #[error(
+        "no AWS region for {subject} — pass --region, set AWS_REGION, or set region in the profile"
+    )]
+    NoRegion { subject: String },
+    #[error("throttled by ECR on {action} for {subject} after retries — wait a moment and press r")]
+    Throttled { action: String, subject: String },
+    #[error(
+        "{action} timed out for {subject} — the endpoint did not answer in time; press r to retry"
+    )]
+    Timeout { action: String, subject: String },
+    #[error("cannot reach the ECR endpoint for {subject} ({action}): {detail}")]
+    Unreachable {
+        action: String,
+        subject: String,
+        detail: String,
+    },
+    #[error("{action} is not supported by this endpoint ({subject})")]
+    Unsupported { action: String, subject: String },
+    #[error("{action} failed for {subject}: {code}: {message}")]
+    Service {
+        action: String,
+        subject: String,
+        code: String,
+        message: String,
+    },
+    #[error("{action} failed for {subject}: {detail}")]
+    Other {
+        action: String,
+        subject: String,
+        detail: String,
+    },
+}
+
+impl EcrError {
+    /// The ECR error code where the service gave one (`ImageNotFound`, `AccessDenied`, …).
+    pub fn code(&self) -> &str {
+        match self {
+            EcrError::AccessDenied { .. } => "AccessDenied",
+            EcrError::NotFound { .. } => "NotFound",
+            EcrError::CredentialsExpired { .. } => "ExpiredToken",
+            EcrError::NoCredentials { .. } => "NoCredentials",
+            EcrError::NoRegion { .. } => "NoRegion",
+            EcrError::Throttled { .. } => "ThrottlingException",
+            EcrError::Timeout { .. } => "Timeout",
+            EcrError::Unreachable { .. } => "Unreachable",
+            EcrError::Unsupported { .. } => "Unsupported",
+            EcrError::Service { code, .. } => code,
+            EcrError::Other { .. } => "Error",
+        }
+    }
+}
+
+const ACCESS_DENIED_CODES: &[&str] = &[
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "UnrecognizedClientException",
+];
+const EXPIRED_CODES: &[&str] = &[
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "InvalidClientTokenId",
+];
+const NOT_FOUND_CODES: &[&str] = &[
+    "RepositoryNotFoundException",
+    "ImageNotFoundException",
+    "LifecyclePolicyNotFoundException",
+    "RepositoryPolicyNotFoundException",
+    "ScanNotFoundException",
+];
+
+/// Classify an SDK error for `action` (an IAM action name such as `ecr:DescribeImages`)
+/// performed on `subject`.
+pub fn classify<E>(err: SdkError<E, HttpResponse>, action: &str, subject: &str) -> EcrError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let action = action.to_string();
+    let subject = subject.to_string();
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let code = err.code().map(str::to_string);
+    let message = err.message().unwrap_or_default().to_string();
+    let detail = crate::sanitize::sanitize(&DisplayErrorContext(&err).to_string()).into_owned();
+
+    // moto (and some proxies) answer a denied call with HTTP 403 and an XML body that the
+    // JSON error parser cannot read, so the status alone must be enough to say "denied".
+    if status == Some(403)
+        || code
+            .as_deref()
+            .is_some_and(|c| ACCESS_DENIED_CODES.contains(&c))
+    {
+        return EcrError::AccessDenied {
+            action,
+            subject,
+            message,
+        };
+    }
+    if let Some(code) = code.as_deref() {
+        if EXPIRED_CODES.contains(&code) {
+            return EcrError::CredentialsExpired { action, subject };
+        }
+        if NOT_FOUND_CODES.contains(&code) {
+            return EcrError::NotFound {
+                action,
+                subject,
+                message,
+            };
+        }
+        if code == "ThrottlingException" || code == "TooManyRequestsException" {
+            return EcrError::Throttled { action, subject };
+        }
+    }
+    match &err {
+        SdkError::TimeoutError(_) => return EcrError::Timeout { action, subject },
+        SdkError::DispatchFailure(failure) => {
+            if failure.is_timeout() {
+                return EcrError::Timeout { action, subject };
+            }
+            if detail.contains("credentials") || detail.contains("Credentials") {
+                return EcrError::NoCredentials { subject, detail };
+            }
+            return EcrError::Unreachable {
+                action,
+                subject,
+                detail: short_detail(&detail),
+            };
+        }
+        SdkError::ConstructionFailure(_) => {
+            if detail.contains("region") || detail.contains("Region") {
+                return EcrError::NoRegion { subject };
+            }
+            if detail.contains("credentials") || detail.contains("Credentials") {
+                return EcrError::NoCredentials { subject, detail };
+            }
+        }
+        _ => {}
+    }
+    // An endpoint that lacks an operation answers 404/500/501 with an HTML page; there is
+    // no ECR error code to show, and retrying cannot help.
+    if code.is_none() && matches!(status, Some(404 | 500 | 501)) {
+        return EcrError::Unsupported { action, subject };
+    }
+    match code {
+        Some(code) => EcrError::Service {
+            action,
+            subject,
+            code,
+            message: crate::sanitize::sanitize(&message).into_owned(),
+        },
+        None => EcrError::Other {
+            action,
+            subject,
+            detail: short_detail(&detail),
+        },
+    }
+}
+
+/// The innermost, most specific part of an SDK error chain.
+fn short_detail(detail: &str) -> String {
+    detail
+        .rsplit(": ")
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or(detail)
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_failed_on_what_and_what_to_do() {
+        let denied = EcrError::AccessDenied {
+            action: "ecr:BatchDeleteImage".into(),
+            subject: "web/api".into(),
+            message: String::new(),
+        };
+        assert_eq!(
+            denied.to_string(),
+            "AccessDenied on ecr:BatchDeleteImage for web/api — your role lacks that permission"
+        );
+        let region = EcrError::NoRegion {
+            subject: "env".into(),
+        };
+        assert!(region.to_string().contains("--region"));
+    }
+
+    #[test]
+    fn short_detail_keeps_the_innermost_cause() {
+        assert_eq!(
+            short_detail("dispatch failure: io error: Connection refused (os error 111)"),
+            "Connection refused (os error 111)"
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! Conversions from SDK shapes to berth's model.
+
+use super::model::{
+    Encryption, Image, ManifestKind, Repository, ScanSummary, Severity, SeverityCounts,
+    TagMutability,
+};
+use crate::sanitize::sanitize;
+use aws_sdk_ecr::types::{self as sdk, EncryptionType, ImageTagMutability};
+use jiff::Timestamp;
+
+/// An SDK timestamp as a jiff timestamp (None when out of range).
+pub(crate) fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
+    let value = value?;
+    Timestamp::new(value.secs(), value.subsec_nanos() as i32).ok()
+}
+
+fn clean(text: Option<&str>) -> String {
+    sanitize(text.unwrap_or_default()).into_owned()
+}
+
+pub(crate) fn repository(repo: &sdk::Repository) -> Repository {
+    let tag_mutability = match repo.image_tag_mutability() {
+        Some(ImageTagMutability::Immutable | ImageTagMutability::ImmutableWithExclusion) => {
+            TagMutability::Immutable
+        }
+        _ => TagMutability::Mutable,
+    };
+    let encryption = match repo.encryption_configuration() {
+        Some(config) if *config.encryption_type() != EncryptionType::Aes256 => Encryption::Kms {
+            key: config.kms_key().map(|k| sanitize(k).into_owned()),
+        },
+        _ => Encryption::Aes256,
+    };
+    Repository {
+        name: clean(repo.repository_name()),
+        registry_id: clean(repo.registry_id()),
+        uri: clean(repo.repository_uri()),
+        created_at: timestamp(repo.created_at()),
+        tag_mutability,
+        scan_on_push: repo
+            .image_scanning_configuration()
+            .is_some_and(|c| c.scan_on_push()),
+        encryption,
+    }
+}
+
+/// Convert one DescribeImages entry; an entry without a digest cannot be acted on and is
+/// skipped.
+pub(crate) fn image(detail: &sdk::ImageDetail) -> Option<Image> {
+    let digest = detail.image_digest()?.to_string();
+    let media = detail.image_manifest_media_type();
+    let scan = detail.image_scan_status().map(|status| ScanSummary {
+        status: status
+            .status()
+            .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string()),
+        counts: detail
+            .image_scan_findings_summary()
+            .and_then(|s| s.finding_severity_counts())
+            .map(|counts| {
+                SeverityCounts(
+                    counts
+                        .iter()
+                        .filter_map(|(severity, n)| {
+                            Some((Severity::parse(severity.as_str())?, (*n).max(0) as u32))
+                        })
+                        .collect(),
+                )
+            }),
+    });
+    let mut tags: Vec<String> = detail
+        .image_tags()
+        .iter()
+        .map(|t| sanitize(t).into_owned())
+        .collect();
+    tags.sort();
+    Some(Image {
+        digest: sanitize(&digest).into_owned(),
+        tags,
+        pushed_at: timestamp(detail.image_pushed_at()),
+        last_pulled_at: timestamp(detail.last_recorded_pull_time()),
+        size_bytes: detail.image_size_in_bytes().unwrap_or(0).max(0) as u64,
+        manifest_media_type: media.map(str::to_string),
+        kind: ManifestKind::classify(media, detail.artifact_media_type()),
+        scan,
+    })
+}

@@ -1,0 +1,36 @@
+//! The only code that knows aws-sdk-ecr. Everything above works on [`model`] types.
+
+pub mod client;
+pub mod error;
+mod fetch;
+pub mod model;
+pub mod profiles;
+
+pub use client::{ClientOptions, EcrRegistry};
+pub use error::EcrError;
+
+use async_trait::async_trait;
+use model::{Image, Page, Repository};
+
+/// The boundary between berth and a registry: one real implementation on aws-sdk-ecr.
+///
+/// Reads are page-at-a-time so callers can stream pages to the UI and resume an
+/// interrupted sweep from its last token.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// The account id that owns this registry.
+    async fn account_id(&self) -> Result<String, EcrError>;
+
+    /// One page of DescribeRepositories (up to 1000 repositories).
+    async fn repositories_page(&self, next: Option<String>) -> Result<Page<Repository>, EcrError>;
+
+    /// One page of DescribeImages for `repository` (up to 1000 images).
+    async fn images_page(
+        &self,
+        repository: &str,
+        next: Option<String>,
+    ) -> Result<Page<Image>, EcrError>;
+}
+
+/// The largest page ECR serves for DescribeRepositories / DescribeImages / ListImages.
+pub const MAX_PAGE_SIZE: i32 = 1000;

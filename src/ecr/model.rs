@@ -1,0 +1,334 @@
+//! berth's own registry types. Nothing outside `src/ecr/` sees an SDK type.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Where a registry's credentials come from: a named profile or the process environment.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialSource {
+    /// The default chain with no profile named (env vars, default profile, instance role).
+    Environment,
+    /// A profile from the AWS config or credentials file.
+    Profile(String),
+}
+
+impl CredentialSource {
+    /// The name shown in the UI and reports.
+    pub fn label(&self) -> &str {
+        match self {
+            CredentialSource::Environment => "env",
+            CredentialSource::Profile(name) => name,
+        }
+    }
+
+    /// The profile name to pass to aws-config, if any.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            CredentialSource::Environment => None,
+            CredentialSource::Profile(name) => Some(name),
+        }
+    }
+}
+
+/// One registry as berth addresses it: credentials × region.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegistryTarget {
+    pub source: CredentialSource,
+    pub region: String,
+}
+
+impl RegistryTarget {
+    pub fn new(source: CredentialSource, region: impl Into<String>) -> Self {
+        Self {
+            source,
+            region: region.into(),
+        }
+    }
+
+    /// `profile/region`, the short form used in the header and status line.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.source.label(), self.region)
+    }
+}
+
+/// Tag mutability setting of a repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TagMutability {
+    Mutable,
+    Immutable,
+}
+
+impl TagMutability {
+    pub fn label(self) -> &'static str {
+        match self {
+            TagMutability::Mutable => "MUTABLE",
+            TagMutability::Immutable => "IMMUTABLE",
+        }
+    }
+}
+
+/// Encryption at rest of a repository.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encryption {
+    Aes256,
+    Kms { key: Option<String> },
+}
+
+impl Encryption {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Encryption::Aes256 => "AES256",
+            Encryption::Kms { .. } => "KMS",
+        }
+    }
+}
+
+/// A repository as DescribeRepositories reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repository {
+    pub name: String,
+    /// The account that owns the registry (ECR's `registryId`).
+    pub registry_id: String,
+    /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`
+    pub uri: String,
+    pub created_at: Option<Timestamp>,
+    pub tag_mutability: TagMutability,
+    pub scan_on_push: bool,
+    pub encryption: Encryption,
+}
+
+/// What kind of manifest an image is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestKind {
+    /// A single-platform image manifest (Docker v2 schema 2 or OCI).
+    Image,
+    /// A multi-platform manifest list or OCI image index.
+    ManifestList,
+    /// An OCI artifact (Helm chart, signature, SBOM, …).
+    Artifact,
+    Unknown,
+}
+
+impl ManifestKind {
+    /// Classify from the manifest media type and, where present, the artifact media type.
+    pub fn classify(manifest_media_type: Option<&str>, artifact_media_type: Option<&str>) -> Self {
+        let Some(media) = manifest_media_type else {
+            return ManifestKind::Unknown;
+        };
+        if media.contains("manifest.list") || media.contains("image.index") {
+            return ManifestKind::ManifestList;
+        }
+        if let Some(artifact) = artifact_media_type
+            && !artifact.contains("container.image")
+            && !artifact.contains("docker.container")
+        {
+            return ManifestKind::Artifact;
+        }
+        if media.contains("manifest") {
+            ManifestKind::Image
+        } else {
+            ManifestKind::Unknown
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ManifestKind::Image => "image",
+            ManifestKind::ManifestList => "index",
+            ManifestKind::Artifact => "artifact",
+            ManifestKind::Unknown => "?",
+        }
+    }
+}
+
+/// Severity of a scan finding, most severe first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Informational,
+    Undefined,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 6] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Informational,
+        Severity::Undefined,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.to_ascii_uppercase().as_str() {
+            "CRITICAL" => Severity::Critical,
+            "HIGH" => Severity::High,
+            "MEDIUM" => Severity::Medium,
+            "LOW" => Severity::Low,
+            "INFORMATIONAL" => Severity::Informational,
+            "UNDEFINED" => Severity::Undefined,
+            _ => return None,
+        })
+    }
+
+    /// One-letter form for compact columns (`C2 H5`).
+    pub fn letter(self) -> char {
+        match self {
+            Severity::Critical => 'C',
+            Severity::High => 'H',
+            Severity::Medium => 'M',
+            Severity::Low => 'L',
+            Severity::Informational => 'I',
+            Severity::Undefined => 'U',
+        }
+    }
+}
+
+/// Counts of findings per severity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeverityCounts(pub Vec<(Severity, u32)>);
+
+impl SeverityCounts {
+    pub fn get(&self, severity: Severity) -> u32 {
+        self.0
+            .iter()
+            .find(|(s, _)| *s == severity)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// `C2 H5 M12`, most severe first, zero counts omitted.
+    pub fn compact(&self) -> String {
+        let mut parts = Vec::new();
+        for severity in Severity::ALL {
+            let n = self.get(severity);
+            if n > 0 {
+                parts.push(format!("{}{}", severity.letter(), n));
+            }
+        }
+        parts.join(" ")
+    }
+}
+
+/// The scan state of an image as DescribeImages reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// ECR's status word: COMPLETE, IN_PROGRESS, FAILED, UNSUPPORTED_IMAGE, ACTIVE, …
+    pub status: String,
+    pub counts: Option<SeverityCounts>,
+}
+
+/// One image (one manifest digest) in a repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub pushed_at: Option<Timestamp>,
+    pub last_pulled_at: Option<Timestamp>,
+    pub size_bytes: u64,
+    pub manifest_media_type: Option<String>,
+    pub kind: ManifestKind,
+    pub scan: Option<ScanSummary>,
+}
+
+impl Image {
+    /// `sha256:3f2a9c1d0e4b` — the digest cut to 12 hex characters.
+    pub fn short_digest(&self) -> &str {
+        short_digest(&self.digest)
+    }
+}
+
+/// Cut a `sha256:…` digest to its algorithm and first 12 hex characters.
+pub fn short_digest(digest: &str) -> &str {
+    let end = digest
+        .find(':')
+        .map_or(digest.len(), |colon| (colon + 13).min(digest.len()));
+    &digest[..end]
+}
+
+/// The registry host of an account and region, `ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
+pub fn registry_host(account: &str, region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("{account}.dkr.ecr.{region}.{suffix}")
+}
+
+/// One page of a paginated listing.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_digest_keeps_twelve_hex_characters() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(short_digest(&digest), "sha256:abababababab");
+        assert_eq!(short_digest("sha256:abc"), "sha256:abc");
+    }
+
+    #[test]
+    fn manifest_kind_recognises_indexes_and_artifacts() {
+        assert_eq!(
+            ManifestKind::classify(
+                Some("application/vnd.docker.distribution.manifest.list.v2+json"),
+                None
+            ),
+            ManifestKind::ManifestList
+        );
+        assert_eq!(
+            ManifestKind::classify(Some("application/vnd.oci.image.index.v1+json"), None),
+            ManifestKind::ManifestList
+        );
+        assert_eq!(
+            ManifestKind::classify(
+                Some("application/vnd.oci.image.manifest.v1+json"),
+                Some("application/vnd.cncf.helm.config.v1+json")
+            ),
+            ManifestKind::Artifact
+        );
+        assert_eq!(
+            ManifestKind::classify(
+                Some("application/vnd.docker.distribution.manifest.v2+json"),
+                Some("application/vnd.docker.container.image.v1+json")
+            ),
+            ManifestKind::Image
+        );
+        assert_eq!(ManifestKind::classify(None, None), ManifestKind::Unknown);
+    }
+
+    #[test]
+    fn severity_counts_compact_form_skips_zeroes() {
+        let counts = SeverityCounts(vec![
+            (Severity::Medium, 12),
+            (Severity::Critical, 2),
+            (Severity::Low, 0),
+            (Severity::High, 5),
+        ]);
+        assert_eq!(counts.compact(), "C2 H5 M12");
+    }
+
+    #[test]
+    fn registry_host_uses_china_suffix_for_china_regions() {
+        assert_eq!(
+            registry_host("123456789012", "eu-west-1"),
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            registry_host("123456789012", "cn-north-1"),
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"
+        );
+    }
+}

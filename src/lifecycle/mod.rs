@@ -1,0 +1,1 @@
+//! Lifecycle policy parsing, validation and offline evaluation (pure, no I/O).

@@ -1,0 +1,331 @@
+//! Executes Effects as tokio tasks, owns the channels, and runs the draw loop.
+
+use crate::app::{self, Action, Effect, RepoStats, State};
+use crate::cli::Cli;
+use crate::ecr::model::RegistryTarget;
+use crate::ecr::profiles::{AwsEnvironment, registry_targets};
+use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry};
+use crate::terminal;
+use crate::ui::{self, Theme};
+use crossterm::event::{self, Event};
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, OnceCell, Semaphore, mpsc};
+
+/// How many repositories are swept for image counts at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// A registry client, built on first use.
+type ClientCell = OnceCell<Arc<dyn Registry>>;
+
+/// Runs effects against registries and reports results as Actions.
+#[derive(Clone)]
+pub struct Executor {
+    targets: Arc<Vec<RegistryTarget>>,
+    options: ClientOptions,
+    clients: Arc<Mutex<HashMap<usize, Arc<ClientCell>>>>,
+    actions: mpsc::UnboundedSender<Action>,
+    sweep_limit: Arc<Semaphore>,
+    /// The newest generation asked for per kind of fetch; older loops stop early.
+    latest_repositories: Arc<AtomicU64>,
+    latest_images: Arc<AtomicU64>,
+}
+
+impl Executor {
+    pub fn new(
+        targets: Vec<RegistryTarget>,
+        options: ClientOptions,
+        actions: mpsc::UnboundedSender<Action>,
+        concurrency: usize,
+    ) -> Self {
+        Self {
+            targets: Arc::new(targets),
+            options,
+            clients: Arc::default(),
+            actions,
+            sweep_limit: Arc::new(Semaphore::new(concurrency.max(1))),
+            latest_repositories: Arc::default(),
+            latest_images: Arc::default(),
+        }
+    }
+
+    /// The client for a registry, built once on first use.
+    async fn client(&self, registry: usize) -> Result<Arc<dyn Registry>, EcrError> {
+        let cell = self
+            .clients
+            .lock()
+            .await
+            .entry(registry)
+            .or_default()
+            .clone();
+        let target = self.targets[registry].clone();
+        let options = self.options.clone();
+        cell.get_or_try_init(|| async move {
+            let client = EcrRegistry::connect(&target, &options).await?;
+            Ok::<Arc<dyn Registry>, EcrError>(Arc::new(client))
+        })
+        .await
+        .cloned()
+    }
+
+    fn send(&self, action: Action) {
+        // The receiver only goes away when the UI is shutting down.
+        let _ = self.actions.send(action);
+    }
+
+    /// Start the work an effect asks for. Never blocks.
+    pub fn execute(&self, effect: Effect) {
+        match effect {
+            Effect::Quit => {}
+            Effect::LoadAccount { registry } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = match this.client(registry).await {
+                        Ok(client) => client.account_id().await,
+                        Err(err) => Err(err),
+                    };
+                    this.send(Action::AccountLoaded { registry, result });
+                });
+            }
+            Effect::FetchRepositories {
+                registry,
+                generation,
+            } => {
+                self.latest_repositories.store(generation, Ordering::SeqCst);
+                let this = self.clone();
+                tokio::spawn(async move { this.fetch_repositories(registry, generation).await });
+            }
+            Effect::FetchRepositoryStats {
+                registry,
+                generation,
+                repositories,
+            } => {
+                for repository in repositories {
+                    let this = self.clone();
+                    tokio::spawn(async move {
+                        let Ok(_permit) = this.sweep_limit.clone().acquire_owned().await else {
+                            return;
+                        };
+                        if this.latest_repositories.load(Ordering::SeqCst) != generation {
+                            return;
+                        }
+                        let result = this.repository_stats(registry, &repository).await;
+                        this.send(Action::RepositoryStatsLoaded {
+                            registry,
+                            generation,
+                            repository,
+                            result,
+                        });
+                    });
+                }
+            }
+            Effect::FetchImages {
+                registry,
+                repository,
+                generation,
+            } => {
+                self.latest_images.store(generation, Ordering::SeqCst);
+                let this = self.clone();
+                tokio::spawn(
+                    async move { this.fetch_images(registry, &repository, generation).await },
+                );
+            }
+        }
+    }
+
+    async fn fetch_repositories(&self, registry: usize, generation: u64) {
+        let client = match self.client(registry).await {
+            Ok(client) => client,
+            Err(err) => {
+                return self.send(Action::RepositoriesPage {
+                    registry,
+                    generation,
+                    result: Err(err),
+                });
+            }
+        };
+        let mut token = None;
+        loop {
+            if self.latest_repositories.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            let result = client.repositories_page(token.take()).await;
+            let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
+            let failed = result.is_err();
+            self.send(Action::RepositoriesPage {
+                registry,
+                generation,
+                result,
+            });
+            match next {
+                Some(next) if !failed => token = Some(next),
+                _ => return,
+            }
+        }
+    }
+
+    async fn fetch_images(&self, registry: usize, repository: &str, generation: u64) {
+        let client = match self.client(registry).await {
+            Ok(client) => client,
+            Err(err) => {
+                return self.send(Action::ImagesPage {
+                    generation,
+                    result: Err(err),
+                });
+            }
+        };
+        let mut token = None;
+        loop {
+            if self.latest_images.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            let result = client.images_page(repository, token.take()).await;
+            let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
+            let failed = result.is_err();
+            self.send(Action::ImagesPage { generation, result });
+            match next {
+                Some(next) if !failed => token = Some(next),
+                _ => return,
+            }
+        }
+    }
+
+    async fn repository_stats(
+        &self,
+        registry: usize,
+        repository: &str,
+    ) -> Result<RepoStats, EcrError> {
+        let client = self.client(registry).await?;
+        let mut stats = RepoStats {
+            images: 0,
+            bytes: 0,
+        };
+        let mut token = None;
+        loop {
+            let page = client.images_page(repository, token.take()).await?;
+            stats.images += page.items.len();
+            stats.bytes += page.items.iter().map(|i| i.size_bytes).sum::<u64>();
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => return Ok(stats),
+            }
+        }
+    }
+}
+
+/// Client options from the command line.
+pub fn client_options(cli: &Cli) -> ClientOptions {
+    let defaults = ClientOptions::default();
+    let operation_timeout = Duration::from_secs(cli.timeout.max(1));
+    ClientOptions {
+        endpoint_url: cli.endpoint_url.clone(),
+        operation_timeout,
+        attempt_timeout: defaults.attempt_timeout.min(operation_timeout),
+        ..defaults
+    }
+}
+
+/// Run the terminal UI until the user quits or the session ends.
+pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
+    let targets = registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region);
+    let theme = Theme::from_env();
+    let (sender, mut actions) = mpsc::unbounded_channel();
+    let executor = Executor::new(
+        targets.clone(),
+        client_options(cli),
+        sender.clone(),
+        DEFAULT_CONCURRENCY,
+    );
+
+    let mut guard = terminal::enter()?;
+    let size = guard.terminal.size()?;
+    let mut state = State::new(targets, Timestamp::now());
+    state.width = size.width;
+    state.height = size.height;
+    spawn_input_reader(sender);
+    for effect in app::start(&mut state) {
+        executor.execute(effect);
+    }
+
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut ticks = tokio::time::interval(Duration::from_millis(200));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        if state.dirty {
+            state.dirty = false;
+            draw(&mut guard.terminal, &state, &theme)?;
+        }
+        tokio::select! {
+            received = actions.recv() => {
+                let Some(action) = received else { break };
+                dispatch(&mut state, &executor, action);
+                // Coalesce a burst of results into one frame.
+                while let Ok(action) = actions.try_recv() {
+                    dispatch(&mut state, &executor, action);
+                }
+            }
+            _ = ticks.tick() => dispatch(&mut state, &executor, Action::Tick(Timestamp::now())),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        }
+        if state.should_quit {
+            break;
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+fn dispatch(state: &mut State, executor: &Executor, action: Action) {
+    if let Action::Key(key) = &action
+        && key.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("BERTH_DEBUG_PANIC_KEY").is_some()
+    {
+        // A hidden hook so tests can prove the terminal survives a panic.
+        panic!("panic requested with F12 (BERTH_DEBUG_PANIC_KEY)");
+    }
+    for effect in app::update(state, action) {
+        executor.execute(effect);
+    }
+}
+
+/// Draw one frame inside a synchronized update, so slow links never show a half frame.
+fn draw(terminal: &mut terminal::Tui, state: &State, theme: &Theme) -> std::io::Result<()> {
+    crossterm::queue!(
+        terminal.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
+    terminal.draw(|frame| ui::draw(frame, state, theme))?;
+    crossterm::execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )?;
+    terminal.backend_mut().flush()
+}
+
+/// Terminal input arrives on a plain thread: crossterm's reader blocks.
+fn spawn_input_reader(sender: mpsc::UnboundedSender<Action>) {
+    std::thread::spawn(move || {
+        loop {
+            let action = match event::read() {
+                Ok(Event::Key(key)) => Action::Key(key),
+                Ok(Event::Resize(width, height)) => Action::Resize { width, height },
+                Ok(_) => continue,
+                // The terminal is gone (hang-up): nothing more will arrive.
+                Err(_) => return,
+            };
+            if sender.send(action).is_err() {
+                return;
+            }
+        }
+    });
+}

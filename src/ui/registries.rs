@@ -1,0 +1,98 @@
+//! The registries pane: one row per credentials × region.
+
+use super::Theme;
+use super::table::{Column, draw_table, highlighted};
+use crate::app::State;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+const COLUMNS: [Column; 5] = [
+    Column {
+        title: "PROFILE",
+        width: 0,
+        priority: 0,
+        sort: None,
+    },
+    Column {
+        title: "REGION",
+        width: 16,
+        priority: 1,
+        sort: None,
+    },
+    Column {
+        title: "ACCOUNT",
+        width: 13,
+        priority: 2,
+        sort: None,
+    },
+    Column {
+        title: "REPOS",
+        width: 6,
+        priority: 3,
+        sort: None,
+    },
+    Column {
+        title: "STATUS",
+        width: 24,
+        priority: 4,
+        sort: None,
+    },
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let pane = &state.registries;
+    let current = state.repositories.registry;
+    draw_table(
+        frame,
+        area,
+        theme,
+        &COLUMNS,
+        None,
+        &pane.list,
+        Line::styled("no registries configured", theme.dim),
+        |index| {
+            let row = &pane.rows[index];
+            let marker = if index == current { "● " } else { "  " };
+            let mut name = highlighted(
+                row.target.source.label(),
+                &pane.list.filter,
+                theme.text,
+                theme.match_highlight,
+            );
+            name.spans.insert(0, marker.into());
+            let status = match (&row.error, row.repositories) {
+                (Some(error), _) => Line::styled(error.clone(), theme.error),
+                (None, Some(_)) => Line::styled("ok", theme.ok),
+                (None, None) => Line::styled("…", theme.dim),
+            };
+            vec![
+                name,
+                Line::from(row.target.region.clone()),
+                Line::from(row.account.clone().unwrap_or_else(|| "…".into())),
+                Line::from(
+                    row.repositories
+                        .map_or_else(|| "…".into(), |n| n.to_string()),
+                )
+                .right_aligned(),
+                status,
+            ]
+        },
+    );
+}
+
+/// The detail line for the selected registry.
+pub fn detail(state: &State) -> String {
+    let pane = &state.registries;
+    let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
+        return String::new();
+    };
+    match &row.account {
+        Some(account) => format!(
+            "{} · {}",
+            row.target.label(),
+            crate::ecr::model::registry_host(account, &row.target.region)
+        ),
+        None => row.target.label(),
+    }
+}

@@ -1,0 +1,137 @@
+//! The repositories pane of one registry.
+
+use super::Theme;
+use super::format;
+use super::table::{Column, draw_table, highlighted};
+use crate::app::State;
+use crate::app::state::{REPOSITORY_SORTS, StatsState};
+use crate::ecr::model::{Encryption, TagMutability};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+const COLUMNS: [Column; 7] = [
+    Column {
+        title: "REPOSITORY",
+        width: 0,
+        priority: 0,
+        sort: Some("name"),
+    },
+    Column {
+        title: "IMAGES",
+        width: 7,
+        priority: 1,
+        sort: Some("images"),
+    },
+    Column {
+        title: "SIZE",
+        width: 10,
+        priority: 1,
+        sort: Some("size"),
+    },
+    Column {
+        title: "TAGS",
+        width: 9,
+        priority: 4,
+        sort: None,
+    },
+    Column {
+        title: "SCAN",
+        width: 4,
+        priority: 5,
+        sort: None,
+    },
+    Column {
+        title: "CRYPT",
+        width: 6,
+        priority: 6,
+        sort: None,
+    },
+    Column {
+        title: "CREATED",
+        width: 7,
+        priority: 3,
+        sort: Some("created"),
+    },
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let pane = &state.repositories;
+    let sort = REPOSITORY_SORTS
+        .get(pane.list.sort_column)
+        .map(|name| (*name, pane.list.descending));
+    let empty = if let Some(error) = &pane.error {
+        Line::styled(error.clone(), theme.error)
+    } else if pane.loading.is_some() {
+        Line::styled("loading repositories…", theme.dim)
+    } else if pane.list.filter.is_active() {
+        Line::styled("no repository matches the filter", theme.dim)
+    } else {
+        Line::styled("no repositories in this registry", theme.dim)
+    };
+    draw_table(
+        frame,
+        area,
+        theme,
+        &COLUMNS,
+        sort,
+        &pane.list,
+        empty,
+        |index| {
+            let row = &pane.rows[index];
+            let repo = &row.repo;
+            let (images, size) = match &row.stats {
+                StatsState::Pending => (Line::styled("…", theme.dim), Line::styled("…", theme.dim)),
+                StatsState::Loaded(stats) => (
+                    Line::from(stats.images.to_string()),
+                    Line::from(format::size(stats.bytes)),
+                ),
+                StatsState::Failed(_) => (Line::styled("error", theme.error), Line::from("")),
+            };
+            let mutability = match repo.tag_mutability {
+                TagMutability::Mutable => Line::from("mutable"),
+                TagMutability::Immutable => Line::styled("immutable", theme.warning),
+            };
+            vec![
+                highlighted(
+                    &repo.name,
+                    &pane.list.filter,
+                    theme.text,
+                    theme.match_highlight,
+                ),
+                images.right_aligned(),
+                size.right_aligned(),
+                mutability,
+                Line::from(if repo.scan_on_push { "push" } else { "-" }),
+                Line::from(repo.encryption.label()),
+                Line::from(format::age_or_dash(repo.created_at, state.now)),
+            ]
+        },
+    );
+}
+
+/// The detail line for the selected repository.
+pub fn detail(state: &State) -> String {
+    let pane = &state.repositories;
+    let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
+        return String::new();
+    };
+    let repo = &row.repo;
+    let mut parts = vec![repo.uri.clone()];
+    if let Some(created) = repo.created_at {
+        parts.push(format!("created {}", format::utc(created)));
+    }
+    if let Encryption::Kms { key: Some(key) } = &repo.encryption {
+        parts.push(format!("kms {key}"));
+    }
+    match &row.stats {
+        StatsState::Loaded(stats) => parts.push(format!(
+            "{} images, {} (sum of image sizes; shared layers counted once per image)",
+            stats.images,
+            format::size(stats.bytes)
+        )),
+        StatsState::Failed(error) => parts.push(error.clone()),
+        StatsState::Pending => {}
+    }
+    parts.join(" · ")
+}

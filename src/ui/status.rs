@@ -1,0 +1,115 @@
+//! The bottom line: filter prompt, progress, the last error and a help hint.
+
+use super::Theme;
+use crate::app::keymap::Command;
+use crate::app::state::StatsState;
+use crate::app::{Mode, Pane, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if state.mode == Mode::Filter {
+        let prompt = "/";
+        let value = state.filter_input.value();
+        let line = Line::from(vec![
+            Span::styled(prompt, theme.header_accent),
+            Span::raw(value.to_string()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        let cursor = state.filter_input.visual_cursor() as u16 + prompt.len() as u16;
+        frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
+        return;
+    }
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(progress) = progress(state) {
+        spans.push(Span::styled(
+            format!("{} {progress}  ", SPINNER[state.spinner % SPINNER.len()]),
+            theme.status,
+        ));
+    } else {
+        spans.push(Span::styled(count_summary(state), theme.status));
+    }
+    let filter = match state.pane {
+        Pane::Registries => &state.registries.list.filter,
+        Pane::Repositories => &state.repositories.list.filter,
+        Pane::Images => &state.images.list.filter,
+    };
+    if filter.is_active() {
+        spans.push(Span::styled(
+            format!("filter: {}  ", filter.text()),
+            theme.match_highlight,
+        ));
+    }
+    if let Some(error) = &state.last_error {
+        spans.push(Span::styled(error.clone(), theme.error));
+    }
+    let hint = format!(" {} help ", state.keymap.hint(Command::Help));
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let width = usize::from(area.width);
+    if used + hint.len() < width {
+        spans.push(Span::raw(" ".repeat(width - used - hint.len())));
+        spans.push(Span::styled(hint, theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// What is loading, with page and item counts.
+fn progress(state: &State) -> Option<String> {
+    if let Some(loading) = state.images.loading
+        && state.pane == Pane::Images
+    {
+        return Some(format!(
+            "loading images: page {} · {} images",
+            loading.pages + 1,
+            loading.items
+        ));
+    }
+    if let Some(loading) = state.repositories.loading {
+        return Some(format!(
+            "loading repositories: page {} · {}",
+            loading.pages + 1,
+            loading.items
+        ));
+    }
+    let rows = &state.repositories.rows;
+    let pending = rows
+        .iter()
+        .filter(|r| r.stats == StatsState::Pending)
+        .count();
+    (pending > 0).then(|| {
+        format!(
+            "counting images: {}/{} repositories",
+            rows.len() - pending,
+            rows.len()
+        )
+    })
+}
+
+fn count_summary(state: &State) -> String {
+    let (shown, total, noun) = match state.pane {
+        Pane::Registries => (
+            state.registries.list.rows.len(),
+            state.registries.rows.len(),
+            "registries",
+        ),
+        Pane::Repositories => (
+            state.repositories.list.rows.len(),
+            state.repositories.rows.len(),
+            "repositories",
+        ),
+        Pane::Images => (
+            state.images.list.rows.len(),
+            state.images.images.len(),
+            "images",
+        ),
+    };
+    if shown == total {
+        format!("{total} {noun}  ")
+    } else {
+        format!("{shown} of {total} {noun}  ")
+    }
+}

@@ -1,0 +1,175 @@
+//! Drawing a list view as a table: only the visible rows are built.
+
+use super::theme::Theme;
+use crate::app::list::{FuzzyFilter, ListView};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table};
+
+/// A table column. `width` 0 marks the one flexible column.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: u16,
+    /// Lower survives longer when the terminal is narrow.
+    pub priority: u8,
+    /// The sort name this column shows (`pushed`, `size`, …), if sortable.
+    pub sort: Option<&'static str>,
+}
+
+const FLEX_MIN: u16 = 14;
+
+/// Which columns fit in `width`, dropping the least important first.
+pub fn fit_columns(columns: &[Column], width: u16) -> Vec<usize> {
+    let mut keep: Vec<usize> = (0..columns.len()).collect();
+    loop {
+        let fixed: u16 = keep.iter().map(|&i| columns[i].width).sum();
+        let gaps = keep.len().saturating_sub(1) as u16;
+        let flex = keep.iter().any(|&i| columns[i].width == 0);
+        let needed = fixed + gaps + if flex { FLEX_MIN } else { 0 };
+        if needed <= width || keep.len() <= 1 {
+            return keep;
+        }
+        let drop = keep
+            .iter()
+            .enumerate()
+            .filter(|&(_, &i)| columns[i].width != 0)
+            .max_by_key(|&(_, &i)| columns[i].priority)
+            .map(|(position, _)| position);
+        match drop {
+            Some(position) => {
+                keep.remove(position);
+            }
+            None => return keep,
+        }
+    }
+}
+
+/// Draw `list` in `area`: a header row, then the visible rows built by `cells`.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    columns: &[Column],
+    sort: Option<(&str, bool)>,
+    list: &ListView,
+    empty_message: Line<'a>,
+    mut cells: impl FnMut(usize) -> Vec<Line<'a>>,
+) {
+    let keep = fit_columns(columns, area.width);
+    let header = Row::new(keep.iter().map(|&i| {
+        let column = columns[i];
+        let arrow = match (column.sort, sort) {
+            (Some(name), Some((active, descending))) if name == active => {
+                if descending {
+                    "▼"
+                } else {
+                    "▲"
+                }
+            }
+            _ => "",
+        };
+        Line::from(format!("{}{}", column.title, arrow))
+    }))
+    .style(theme.column_header);
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .map(|&i| match columns[i].width {
+            0 => Constraint::Min(FLEX_MIN),
+            w => Constraint::Length(w),
+        })
+        .collect();
+    let body_height = usize::from(area.height.saturating_sub(1));
+    if list.rows.is_empty() {
+        let table = Table::new(Vec::<Row>::new(), widths.clone()).header(header);
+        frame.render_widget(table, area);
+        if area.height > 2 {
+            let message_area = Rect {
+                y: area.y + 2,
+                height: 1,
+                ..area
+            };
+            frame.render_widget(Paragraph::new(empty_message), message_area);
+        }
+        return;
+    }
+    let end = (list.offset + body_height).min(list.rows.len());
+    let rows: Vec<Row> = (list.offset..end)
+        .map(|position| {
+            let all = cells(list.rows[position]);
+            let mut picked: Vec<Line> = Vec::with_capacity(keep.len());
+            let mut all: Vec<Option<Line>> = all.into_iter().map(Some).collect();
+            for &i in &keep {
+                picked.push(all.get_mut(i).and_then(Option::take).unwrap_or_default());
+            }
+            let row = Row::new(picked);
+            if position == list.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+/// `text` with the characters the filter matched drawn in `highlight`.
+pub fn highlighted(
+    text: &str,
+    filter: &FuzzyFilter,
+    base: Style,
+    highlight: Style,
+) -> Line<'static> {
+    let marks = filter.highlights(text);
+    if marks.is_empty() {
+        return Line::from(Span::styled(text.to_string(), base));
+    }
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_marked = false;
+    for (index, c) in text.chars().enumerate() {
+        let marked = marks.binary_search(&index).is_ok();
+        if marked != run_marked && !run.is_empty() {
+            let style = if run_marked { highlight } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_marked = marked;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_marked { highlight } else { base }));
+    }
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn col(title: &'static str, width: u16, priority: u8) -> Column {
+        Column {
+            title,
+            width,
+            priority,
+            sort: None,
+        }
+    }
+
+    #[test]
+    fn narrow_terminals_drop_low_priority_columns_first() {
+        let columns = [
+            col("NAME", 0, 0),
+            col("SIZE", 10, 1),
+            col("TYPE", 8, 5),
+            col("SCAN", 10, 3),
+        ];
+        assert_eq!(fit_columns(&columns, 80), [0, 1, 2, 3]);
+        assert_eq!(fit_columns(&columns, 40), [0, 1, 3]);
+        assert_eq!(fit_columns(&columns, 30), [0, 1]);
+        assert_eq!(fit_columns(&columns, 5), [0]);
+    }
+}
