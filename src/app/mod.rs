@@ -9,3 +9,6 @@ pub mod update;
 pub use action::{Action, Effect, RepoStats};
 pub use state::{Mode, Pane, State};
 pub use update::{start, update};
+
+#[cfg(test)]
+pub(crate) mod tests;

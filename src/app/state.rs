@@ -176,7 +176,7 @@ impl State {
     /// Rows available to the table body (screen minus header, table header, detail and
     /// status lines).
     pub fn body_height(&self) -> usize {
-        usize::from(self.height.saturating_sub(4)).max(1)
+        usize::from(self.height.saturating_sub(5)).max(1)
     }
 
     /// The list view of the current pane.

@@ -11,48 +11,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 const COLUMNS: [Column; 7] = [
-    Column {
-        title: "TAGS",
-        width: 0,
-        priority: 0,
-        sort: Some("tags"),
-    },
-    Column {
-        title: "DIGEST",
-        width: 19,
-        priority: 2,
-        sort: None,
-    },
-    Column {
-        title: "SIZE",
-        width: 10,
-        priority: 1,
-        sort: Some("size"),
-    },
-    Column {
-        title: "PUSHED",
-        width: 7,
-        priority: 1,
-        sort: Some("pushed"),
-    },
-    Column {
-        title: "PULLED",
-        width: 7,
-        priority: 4,
-        sort: Some("pulled"),
-    },
-    Column {
-        title: "SCAN",
-        width: 12,
-        priority: 3,
-        sort: None,
-    },
-    Column {
-        title: "TYPE",
-        width: 8,
-        priority: 5,
-        sort: None,
-    },
+    Column::new("TAGS", 0, 0, Some("tags")),
+    Column::new("DIGEST", 12, 2, None),
+    Column::new("SIZE", 10, 1, Some("size")),
+    Column::new("PUSHED", 7, 1, Some("pushed")),
+    Column::new("PULLED", 7, 4, Some("pulled")),
+    Column::new("SCAN", 12, 3, None),
+    Column::new("TYPE", 8, 5, None),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -95,7 +60,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             };
             vec![
                 tags,
-                Line::styled(image.short_digest().to_string(), theme.dim),
+                Line::styled(
+                    image
+                        .short_digest()
+                        .trim_start_matches("sha256:")
+                        .to_string(),
+                    theme.dim,
+                ),
                 Line::from(format::size(image.size_bytes)).right_aligned(),
                 Line::from(format::age_or_dash(image.pushed_at, state.now)),
                 Line::from(format::age_or_dash(image.last_pulled_at, state.now)),
@@ -131,26 +102,26 @@ fn scan_cell(image: &Image, theme: &Theme) -> Line<'static> {
     }
 }
 
-/// The detail line for the selected image: full digest, absolute times, every tag.
-pub fn detail(state: &State) -> String {
+/// The detail lines for the selected image: full digest and kind, then absolute times.
+pub fn detail(state: &State) -> [String; 2] {
     let pane = &state.images;
     let Some(image) = pane.list.selected_item().map(|i| &pane.images[i]) else {
-        return String::new();
+        return Default::default();
     };
-    let mut parts = vec![image.digest.clone()];
+    let kind = match image.kind {
+        ManifestKind::ManifestList => {
+            "multi-platform index (size is the index's own figure, not its children's)".to_string()
+        }
+        _ => image.manifest_media_type.clone().unwrap_or_default(),
+    };
+    let mut times = Vec::new();
     if let Some(pushed) = image.pushed_at {
-        parts.push(format!("pushed {}", format::utc(pushed)));
+        times.push(format!("pushed {}", format::utc(pushed)));
     }
-    match image.last_pulled_at {
-        Some(pulled) => parts.push(format!("pulled {}", format::utc(pulled))),
-        None => parts.push("never pulled".into()),
-    }
-    if image.kind == ManifestKind::ManifestList {
-        parts.push(
-            "multi-platform index (size is the index's own figure, not its children's)".into(),
-        );
-    } else if let Some(media) = &image.manifest_media_type {
-        parts.push(media.clone());
-    }
-    parts.join(" · ")
+    times.push(match image.last_pulled_at {
+        Some(pulled) => format!("pulled {}", format::utc(pulled)),
+        None => "never pulled".into(),
+    });
+    times.push(format!("{} bytes", image.size_bytes));
+    [format!("{} · {kind}", image.digest), times.join(" · ")]
 }

@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     let [header, body, detail, status_line] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -50,13 +50,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Pane::Repositories => repositories::detail(state),
         Pane::Images => images::detail(state),
     };
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            format::truncate_middle(&detail_text, usize::from(detail.width)),
-            theme.dim,
-        )),
-        detail,
-    );
+    let width = usize::from(detail.width);
+    let lines: Vec<Line> = detail_text
+        .iter()
+        .map(|text| Line::styled(format::truncate_middle(text, width), theme.dim))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), detail);
     status::draw(frame, status_line, state, theme);
     if state.mode == Mode::Help {
         help::draw(frame, area, state, theme);
@@ -87,3 +86,6 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     spans.push(Span::styled(" ".repeat(pad), theme.header));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
+
+#[cfg(test)]
+mod snapshot_tests;

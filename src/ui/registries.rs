@@ -8,36 +8,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 const COLUMNS: [Column; 5] = [
-    Column {
-        title: "PROFILE",
-        width: 0,
-        priority: 0,
-        sort: None,
-    },
-    Column {
-        title: "REGION",
-        width: 16,
-        priority: 1,
-        sort: None,
-    },
-    Column {
-        title: "ACCOUNT",
-        width: 13,
-        priority: 2,
-        sort: None,
-    },
-    Column {
-        title: "REPOS",
-        width: 6,
-        priority: 3,
-        sort: None,
-    },
-    Column {
-        title: "STATUS",
-        width: 24,
-        priority: 4,
-        sort: None,
-    },
+    Column::new("PROFILE", 0, 0, None),
+    Column::new("REGION", 16, 1, None),
+    Column::new("ACCOUNT", 13, 2, None),
+    Column::new("REPOS", 6, 3, None),
+    Column::new("STATUS", 24, 4, None),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -81,18 +56,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
-/// The detail line for the selected registry.
-pub fn detail(state: &State) -> String {
+/// The detail lines for the selected registry.
+pub fn detail(state: &State) -> [String; 2] {
     let pane = &state.registries;
     let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
-        return String::new();
+        return Default::default();
     };
-    match &row.account {
-        Some(account) => format!(
-            "{} · {}",
-            row.target.label(),
-            crate::ecr::model::registry_host(account, &row.target.region)
-        ),
+    let host = match &row.account {
+        Some(account) => crate::ecr::model::registry_host(account, &row.target.region),
         None => row.target.label(),
-    }
+    };
+    [host, row.error.clone().unwrap_or_default()]
 }

@@ -11,48 +11,13 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 const COLUMNS: [Column; 7] = [
-    Column {
-        title: "REPOSITORY",
-        width: 0,
-        priority: 0,
-        sort: Some("name"),
-    },
-    Column {
-        title: "IMAGES",
-        width: 7,
-        priority: 1,
-        sort: Some("images"),
-    },
-    Column {
-        title: "SIZE",
-        width: 10,
-        priority: 1,
-        sort: Some("size"),
-    },
-    Column {
-        title: "TAGS",
-        width: 9,
-        priority: 4,
-        sort: None,
-    },
-    Column {
-        title: "SCAN",
-        width: 4,
-        priority: 5,
-        sort: None,
-    },
-    Column {
-        title: "CRYPT",
-        width: 6,
-        priority: 6,
-        sort: None,
-    },
-    Column {
-        title: "CREATED",
-        width: 7,
-        priority: 3,
-        sort: Some("created"),
-    },
+    Column::new("REPOSITORY", 0, 0, Some("name")),
+    Column::new("IMAGES", 7, 1, Some("images")),
+    Column::new("SIZE", 10, 1, Some("size")),
+    Column::new("TAGS", 9, 4, None),
+    Column::new("SCAN", 4, 5, None),
+    Column::new("CRYPT", 6, 6, None),
+    Column::new("CREATED", 7, 3, Some("created")),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -110,14 +75,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
-/// The detail line for the selected repository.
-pub fn detail(state: &State) -> String {
+/// The detail lines for the selected repository.
+pub fn detail(state: &State) -> [String; 2] {
     let pane = &state.repositories;
     let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
-        return String::new();
+        return Default::default();
     };
     let repo = &row.repo;
-    let mut parts = vec![repo.uri.clone()];
+    let mut parts = Vec::new();
     if let Some(created) = repo.created_at {
         parts.push(format!("created {}", format::utc(created)));
     }
@@ -126,12 +91,12 @@ pub fn detail(state: &State) -> String {
     }
     match &row.stats {
         StatsState::Loaded(stats) => parts.push(format!(
-            "{} images, {} (sum of image sizes; shared layers counted once per image)",
+            "{} images · {} (sum of image sizes: an upper bound, shared layers count per image)",
             stats.images,
             format::size(stats.bytes)
         )),
         StatsState::Failed(error) => parts.push(error.clone()),
         StatsState::Pending => {}
     }
-    parts.join(" · ")
+    [repo.uri.clone(), parts.join(" · ")]
 }

@@ -24,14 +24,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
         return;
     }
-    let mut spans: Vec<Span> = Vec::new();
+    let mut spans: Vec<Span> = vec![Span::styled(count_summary(state), theme.status)];
     if let Some(progress) = progress(state) {
         spans.push(Span::styled(
             format!("{} {progress}  ", SPINNER[state.spinner % SPINNER.len()]),
             theme.status,
         ));
-    } else {
-        spans.push(Span::styled(count_summary(state), theme.status));
     }
     let filter = match state.pane {
         Pane::Registries => &state.registries.list.filter,
@@ -68,12 +66,17 @@ fn progress(state: &State) -> Option<String> {
             loading.items
         ));
     }
-    if let Some(loading) = state.repositories.loading {
+    if let Some(loading) = state.repositories.loading
+        && state.pane != Pane::Images
+    {
         return Some(format!(
             "loading repositories: page {} · {}",
             loading.pages + 1,
             loading.items
         ));
+    }
+    if state.pane == Pane::Images {
+        return None;
     }
     let rows = &state.repositories.rows;
     let pending = rows

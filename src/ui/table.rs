@@ -19,6 +19,22 @@ pub struct Column {
     pub sort: Option<&'static str>,
 }
 
+impl Column {
+    pub const fn new(
+        title: &'static str,
+        width: u16,
+        priority: u8,
+        sort: Option<&'static str>,
+    ) -> Self {
+        Column {
+            title,
+            width,
+            priority,
+            sort,
+        }
+    }
+}
+
 const FLEX_MIN: u16 = 14;
 
 /// Which columns fit in `width`, dropping the least important first.

@@ -1,0 +1,453 @@
+//! Key paths through `update`, asserted on state and effects.
+
+use super::action::{Action, Effect, RepoStats};
+use super::state::{Mode, Pane, State, StatsState};
+use super::{start, update};
+use crate::ecr::EcrError;
+use crate::ecr::model::{
+    CredentialSource, Encryption, Image, ManifestKind, Page, RegistryTarget, Repository,
+    TagMutability,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+
+pub(crate) fn now() -> Timestamp {
+    "2026-11-25T12:00:00Z".parse().unwrap()
+}
+
+pub(crate) fn repo(name: &str) -> Repository {
+    Repository {
+        name: name.to_string(),
+        registry_id: "123456789012".into(),
+        uri: format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}"),
+        created_at: Some(now()),
+        tag_mutability: TagMutability::Mutable,
+        scan_on_push: false,
+        encryption: Encryption::Aes256,
+    }
+}
+
+pub(crate) fn image(n: u64, tags: &[&str], days_ago: i64) -> Image {
+    Image {
+        digest: format!("sha256:{n:064x}"),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        pushed_at: Some(Timestamp::from_second(now().as_second() - days_ago * 86_400).unwrap()),
+        last_pulled_at: None,
+        size_bytes: 1_000_000 * (n + 1),
+        manifest_media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+        kind: ManifestKind::Image,
+        scan: None,
+    }
+}
+
+pub(crate) fn targets() -> Vec<RegistryTarget> {
+    vec![
+        RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
+        RegistryTarget::new(CredentialSource::Profile("prod".into()), "eu-west-1"),
+    ]
+}
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn char_key(c: char) -> Action {
+    key(KeyCode::Char(c))
+}
+
+fn page<T>(items: Vec<T>, next: Option<&str>) -> Page<T> {
+    Page {
+        items,
+        next_token: next.map(str::to_string),
+    }
+}
+
+/// A state showing the repositories of registry 0 with `names` loaded.
+pub(crate) fn with_repositories(names: &[&str]) -> State {
+    let mut state = State::new(targets(), now());
+    let effects = start(&mut state);
+    let generation = match effects.last() {
+        Some(Effect::FetchRepositories { generation, .. }) => *generation,
+        other => panic!("start should fetch repositories, got {other:?}"),
+    };
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: 0,
+            generation,
+            result: Ok(page(names.iter().map(|n| repo(n)).collect(), None)),
+        },
+    );
+    state
+}
+
+/// Open the selected repository and deliver `images` as one page.
+pub(crate) fn open_with_images(state: &mut State, images: Vec<Image>) {
+    let effects = update(state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages { generation, .. }) = effects.first() else {
+        panic!("Enter on a repository should fetch images, got {effects:?}");
+    };
+    let generation = *generation;
+    update(
+        state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(images, None)),
+        },
+    );
+}
+
+fn visible_repos(state: &State) -> Vec<&str> {
+    let pane = &state.repositories;
+    pane.list
+        .rows
+        .iter()
+        .map(|&i| pane.rows[i].repo.name.as_str())
+        .collect()
+}
+
+fn visible_tags(state: &State) -> Vec<String> {
+    let pane = &state.images;
+    pane.list
+        .rows
+        .iter()
+        .map(|&i| pane.images[i].tags.join(","))
+        .collect()
+}
+
+#[test]
+fn start_loads_accounts_and_the_current_registry() {
+    let mut state = State::new(targets(), now());
+    let effects = start(&mut state);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadAccount { registry: 0 },
+            Effect::LoadAccount { registry: 1 },
+            Effect::FetchRepositories {
+                registry: 0,
+                generation: 1
+            },
+        ]
+    );
+    assert_eq!(state.pane, Pane::Repositories);
+    assert!(state.repositories.loading.is_some());
+}
+
+#[test]
+fn repository_pages_append_and_ask_for_stats() {
+    let mut state = State::new(targets(), now());
+    start(&mut state);
+    let effects = update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: 0,
+            generation: 1,
+            result: Ok(page(vec![repo("web/frontend")], Some("t1"))),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::FetchRepositoryStats {
+            registry: 0,
+            generation: 1,
+            repositories: vec!["web/frontend".into()]
+        }]
+    );
+    assert!(state.repositories.loading.is_some(), "more pages to come");
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: 0,
+            generation: 1,
+            result: Ok(page(vec![repo("base/python")], None)),
+        },
+    );
+    assert_eq!(visible_repos(&state), ["base/python", "web/frontend"]);
+    assert!(state.repositories.loading.is_none());
+    assert_eq!(state.registries.rows[0].repositories, Some(2));
+}
+
+#[test]
+fn navigation_moves_and_clamps() {
+    let mut state = with_repositories(&["a/1", "a/2", "a/3"]);
+    update(&mut state, char_key('j'));
+    update(&mut state, key(KeyCode::Down));
+    assert_eq!(state.repositories.list.selected, 2);
+    update(&mut state, char_key('j'));
+    assert_eq!(state.repositories.list.selected, 2, "clamped at the end");
+    update(&mut state, key(KeyCode::Home));
+    assert_eq!(state.repositories.list.selected, 0);
+    update(&mut state, key(KeyCode::End));
+    assert_eq!(state.repositories.list.selected, 2);
+    update(&mut state, char_key('k'));
+    assert_eq!(state.repositories.list.selected, 1);
+}
+
+#[test]
+fn page_down_moves_by_the_visible_height() {
+    let names: Vec<String> = (0..100).map(|i| format!("repo/{i:03}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut state = with_repositories(&refs);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    update(&mut state, key(KeyCode::PageDown));
+    assert_eq!(state.repositories.list.selected, 19);
+    assert_eq!(state.repositories.list.offset, 1);
+}
+
+#[test]
+fn filter_narrows_live_and_esc_clears() {
+    let mut state = with_repositories(&["payments/api", "payments/worker", "web/frontend"]);
+    update(&mut state, char_key('/'));
+    assert_eq!(state.mode, Mode::Filter);
+    for c in "pay".chars() {
+        update(&mut state, char_key(c));
+    }
+    assert_eq!(visible_repos(&state), ["payments/api", "payments/worker"]);
+    // j is text while filtering, not a move
+    update(&mut state, char_key('w'));
+    assert_eq!(visible_repos(&state), ["payments/worker"]);
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(
+        visible_repos(&state),
+        ["payments/worker"],
+        "filter stays after Enter"
+    );
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(
+        visible_repos(&state).len(),
+        3,
+        "Esc clears the filter first"
+    );
+    assert_eq!(state.pane, Pane::Repositories);
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.pane, Pane::Registries, "then goes back");
+}
+
+#[test]
+fn esc_in_the_filter_prompt_restores_the_full_list() {
+    let mut state = with_repositories(&["payments/api", "web/frontend"]);
+    update(&mut state, char_key('/'));
+    update(&mut state, char_key('w'));
+    assert_eq!(visible_repos(&state), ["web/frontend"]);
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(visible_repos(&state).len(), 2);
+}
+
+#[test]
+fn images_default_to_newest_push_first_and_sort_cycles() {
+    let mut state = with_repositories(&["payments/api"]);
+    open_with_images(
+        &mut state,
+        vec![
+            image(1, &["old"], 30),
+            image(2, &["new"], 1),
+            image(3, &["mid"], 10),
+        ],
+    );
+    assert_eq!(state.pane, Pane::Images);
+    assert_eq!(visible_tags(&state), ["new", "mid", "old"]);
+    update(&mut state, char_key('S'));
+    assert_eq!(visible_tags(&state), ["old", "mid", "new"]);
+    update(&mut state, char_key('s')); // tags
+    assert_eq!(visible_tags(&state), ["old", "new", "mid"]);
+    update(&mut state, char_key('s')); // size, largest first
+    assert_eq!(visible_tags(&state), ["mid", "new", "old"]);
+}
+
+#[test]
+fn repositories_sort_by_size_once_stats_arrive() {
+    let mut state = with_repositories(&["a", "b", "c"]);
+    let generation = state.repositories.generation;
+    for (name, bytes) in [("a", 10), ("b", 30), ("c", 20)] {
+        update(
+            &mut state,
+            Action::RepositoryStatsLoaded {
+                registry: 0,
+                generation,
+                repository: name.into(),
+                result: Ok(RepoStats { images: 1, bytes }),
+            },
+        );
+    }
+    update(&mut state, char_key('s')); // images
+    update(&mut state, char_key('s')); // size
+    assert_eq!(visible_repos(&state), ["b", "c", "a"]);
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let mut state = with_repositories(&["payments/api", "web/frontend"]);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages {
+        generation: first, ..
+    }) = effects.first().cloned()
+    else {
+        panic!("expected a fetch");
+    };
+    // The user leaves and opens another repository before the first answer arrives.
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, char_key('j'));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages {
+        generation: second,
+        repository,
+        ..
+    }) = effects.first().cloned()
+    else {
+        panic!("expected a fetch");
+    };
+    assert_eq!(repository, "web/frontend");
+    assert_ne!(first, second);
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation: first,
+            result: Ok(page(vec![image(1, &["from-payments"], 1)], None)),
+        },
+    );
+    assert!(state.images.images.is_empty(), "stale page was applied");
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation: second,
+            result: Ok(page(vec![image(2, &["from-web"], 1)], None)),
+        },
+    );
+    assert_eq!(visible_tags(&state), ["from-web"]);
+
+    // Stats from before a refresh are dropped too.
+    let old = state.repositories.generation;
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.pane, Pane::Repositories);
+    update(&mut state, char_key('r'));
+    let fresh = state.repositories.generation;
+    assert_ne!(fresh, old);
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: 0,
+            generation: fresh,
+            result: Ok(page(vec![repo("web/frontend")], None)),
+        },
+    );
+    update(
+        &mut state,
+        Action::RepositoryStatsLoaded {
+            registry: 0,
+            generation: old,
+            repository: "web/frontend".into(),
+            result: Ok(RepoStats {
+                images: 9,
+                bytes: 9,
+            }),
+        },
+    );
+    assert_eq!(state.repositories.rows[0].stats, StatsState::Pending);
+}
+
+#[test]
+fn a_new_page_does_not_move_the_selection() {
+    let mut state = with_repositories(&["payments/api"]);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages { generation, .. }) = effects.first().cloned() else {
+        panic!("expected a fetch");
+    };
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(
+                (0..50).map(|n| image(n, &["x"], n as i64)).collect(),
+                Some("p2"),
+            )),
+        },
+    );
+    update(&mut state, char_key('j'));
+    update(&mut state, char_key('j'));
+    let selected = state.images.list.selected_item();
+    let screen_row = state.images.list.selected - state.images.list.offset;
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(
+                (50..100).map(|n| image(n, &["y"], n as i64)).collect(),
+                None,
+            )),
+        },
+    );
+    assert_eq!(state.images.list.selected_item(), selected);
+    assert_eq!(
+        state.images.list.selected - state.images.list.offset,
+        screen_row
+    );
+    assert!(state.images.loading.is_none());
+    assert_eq!(state.images.images.len(), 100);
+}
+
+#[test]
+fn errors_are_shown_and_the_rest_keeps_working() {
+    let mut state = with_repositories(&["payments/api", "secret/repo"]);
+    let generation = state.repositories.generation;
+    update(
+        &mut state,
+        Action::RepositoryStatsLoaded {
+            registry: 0,
+            generation,
+            repository: "secret/repo".into(),
+            result: Err(EcrError::AccessDenied {
+                action: "ecr:DescribeImages".into(),
+                subject: "secret/repo".into(),
+                message: String::new(),
+            }),
+        },
+    );
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("AccessDenied on ecr:DescribeImages for secret/repo")
+    );
+    update(&mut state, char_key('j'));
+    assert_eq!(state.repositories.list.selected, 1, "keys still work");
+}
+
+#[test]
+fn enter_on_a_registry_switches_and_refetches() {
+    let mut state = with_repositories(&["payments/api"]);
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.pane, Pane::Registries);
+    // Opening the same registry again does not refetch.
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, char_key('j'));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::FetchRepositories { registry: 1, .. }]
+    ));
+    assert!(state.repositories.rows.is_empty());
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let mut state = with_repositories(&["a"]);
+    update(&mut state, char_key('?'));
+    assert_eq!(state.mode, Mode::Help);
+    update(&mut state, char_key('q'));
+    assert_eq!(state.mode, Mode::Normal);
+    assert!(!state.should_quit, "q closes help before it quits");
+    let effects = update(&mut state, char_key('q'));
+    assert_eq!(effects, vec![Effect::Quit]);
+    assert!(state.should_quit);
+}

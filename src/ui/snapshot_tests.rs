@@ -1,0 +1,145 @@
+//! Every pane drawn at 80x24 and 200x50, compared with reviewed snapshots.
+
+use super::{Theme, draw};
+use crate::app::action::{Action, RepoStats};
+use crate::app::tests::{image, now, open_with_images, with_repositories};
+use crate::app::{State, update};
+use crate::ecr::model::{ManifestKind, ScanSummary, Severity, SeverityCounts, TagMutability};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+fn render(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| draw(frame, state, &Theme::dark()))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn press(state: &mut State, code: KeyCode) {
+    update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn sized(state: &mut State, width: u16, height: u16) {
+    update(state, Action::Resize { width, height });
+}
+
+fn repositories_state() -> State {
+    let mut state = with_repositories(&[
+        "payments/api",
+        "payments/worker",
+        "web/frontend",
+        "base/python",
+        "data/etl-nightly-reconciliation-job",
+    ]);
+    state.registries.rows[0].account = Some("123456789012".into());
+    state.repositories.rows[1].repo.tag_mutability = TagMutability::Immutable;
+    state.repositories.rows[2].repo.scan_on_push = true;
+    let generation = state.repositories.generation;
+    for (name, images, bytes) in [
+        ("payments/api", 42, 12_884_901_888u64),
+        ("payments/worker", 7, 734_003_200),
+        ("base/python", 120, 98_784_247_808),
+    ] {
+        update(
+            &mut state,
+            Action::RepositoryStatsLoaded {
+                registry: 0,
+                generation,
+                repository: name.into(),
+                result: Ok(RepoStats { images, bytes }),
+            },
+        );
+    }
+    update(&mut state, Action::Tick(now()));
+    state
+}
+
+fn images_state() -> State {
+    let mut state = repositories_state();
+    let mut scanned = image(3, &["v1.4.2", "latest"], 2);
+    scanned.scan = Some(ScanSummary {
+        status: "COMPLETE".into(),
+        counts: Some(SeverityCounts(vec![
+            (Severity::Critical, 2),
+            (Severity::High, 5),
+            (Severity::Medium, 12),
+        ])),
+    });
+    let mut index = image(4, &["v1.5.0"], 1);
+    index.kind = ManifestKind::ManifestList;
+    let mut pulled = image(2, &["main-3f2a9c1"], 40);
+    pulled.last_pulled_at = Some(now());
+    open_with_images(&mut state, vec![image(1, &[], 200), pulled, scanned, index]);
+    state
+}
+
+#[test]
+fn registries_pane() {
+    for (width, height) in SIZES {
+        let mut state = repositories_state();
+        state.registries.rows[1].error = Some("AccessDenied on ecr:DescribeRegistry".into());
+        sized(&mut state, width, height);
+        press(&mut state, KeyCode::Esc);
+        insta::assert_snapshot!(
+            format!("registries_{width}x{height}"),
+            render(&state, width, height)
+        );
+    }
+}
+
+#[test]
+fn repositories_pane() {
+    for (width, height) in SIZES {
+        let mut state = repositories_state();
+        sized(&mut state, width, height);
+        insta::assert_snapshot!(
+            format!("repositories_{width}x{height}"),
+            render(&state, width, height)
+        );
+    }
+}
+
+#[test]
+fn images_pane() {
+    for (width, height) in SIZES {
+        let mut state = images_state();
+        sized(&mut state, width, height);
+        insta::assert_snapshot!(
+            format!("images_{width}x{height}"),
+            render(&state, width, height)
+        );
+    }
+}
+
+#[test]
+fn filter_prompt_and_help_overlay() {
+    let mut state = repositories_state();
+    press(&mut state, KeyCode::Char('/'));
+    press(&mut state, KeyCode::Char('p'));
+    press(&mut state, KeyCode::Char('a'));
+    insta::assert_snapshot!("filter_80x24", render(&state, 80, 24));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_80x24", render(&state, 80, 24));
+}
+
+#[test]
+fn tiny_terminal_says_so() {
+    let state = repositories_state();
+    let screen = render(&state, 30, 6);
+    assert!(screen.contains("terminal too"), "{screen}");
+}

@@ -1,0 +1,218 @@
+//! Test support: a real ECR stand-in (the sandbox server or plain moto) on a free loopback
+//! port, and the real `berth` binary in a pseudo-terminal.
+#![allow(dead_code)]
+
+pub mod pty;
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's Python (created by scripts/setup-venv).
+pub fn python() -> PathBuf {
+    std::env::var_os("BERTH_SANDBOX_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"))
+}
+
+fn require_venv() {
+    assert!(
+        python().exists(),
+        "the sandbox venv is missing: run scripts/setup-venv (scripts/test does)"
+    );
+}
+
+/// A running ECR stand-in. Stopped when dropped.
+pub struct Sandbox {
+    child: Child,
+    pub endpoint: String,
+    /// A scratch directory for AWS config files and berth's state.
+    pub home: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// The sandbox server with the standard seed.
+    pub fn standard() -> Sandbox {
+        Sandbox::server(&["--seed", "standard"])
+    }
+
+    /// The sandbox server with no data.
+    pub fn empty() -> Sandbox {
+        Sandbox::server(&["--seed", "empty"])
+    }
+
+    /// The sandbox server (`scripts/sandbox/server.py`) with extra arguments.
+    pub fn server(args: &[&str]) -> Sandbox {
+        require_venv();
+        let mut child = Command::new(python())
+            .arg(root().join("scripts/sandbox/server.py"))
+            .args(["--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the sandbox server");
+        let stdout = child.stdout.take().expect("sandbox stdout");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if let Some(url) = line.strip_prefix("BERTH_SANDBOX_READY ") {
+                    let _ = sender.send(url.trim().to_string());
+                }
+            }
+        });
+        let endpoint = match receiver.recv_timeout(Duration::from_secs(90)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the sandbox server did not report ready within 90 s");
+            }
+        };
+        Sandbox {
+            child,
+            endpoint,
+            home: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Plain, uncorrected `moto_server`, as other people run it.
+    pub fn plain_moto() -> Sandbox {
+        require_venv();
+        let port = free_port();
+        let moto = python().with_file_name("moto_server");
+        let child = Command::new(moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Sandbox {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            home: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Environment that points berth (or any AWS SDK) at this sandbox, isolated from the
+    /// machine's own AWS configuration.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let home = self.home.path();
+        let config = home.join("aws-config");
+        let credentials = home.join("aws-credentials");
+        let _ = std::fs::write(&config, "");
+        let _ = std::fs::write(&credentials, "");
+        [
+            ("AWS_ENDPOINT_URL_ECR", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "sandbox".into()),
+            ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_CONFIG_FILE", config.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                credentials.display().to_string(),
+            ),
+            // Never reach for instance metadata from a test.
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("HOME", home.display().to_string()),
+            ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
+            ("XDG_STATE_HOME", home.join("state").display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// An aws-sdk-ecr client for this sandbox, to read the truth independently of berth.
+    pub async fn ecr(&self, region: &str) -> aws_sdk_ecr::Client {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ecr::config::Credentials::new(
+                "sandbox", "sandbox", None, None, "tests",
+            ))
+            .load()
+            .await;
+        aws_sdk_ecr::Client::new(&config)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind a free port")
+}
+
+/// Every image of a repository, read through the SDK with full pagination.
+pub async fn all_images(
+    client: &aws_sdk_ecr::Client,
+    repository: &str,
+) -> Vec<aws_sdk_ecr::types::ImageDetail> {
+    let mut images = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .describe_images()
+            .repository_name(repository)
+            .max_results(1000)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("DescribeImages");
+        images.extend(page.image_details().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return images;
+        }
+    }
+}
+
+/// Every repository name of a registry, read through the SDK.
+pub async fn all_repositories(client: &aws_sdk_ecr::Client) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .describe_repositories()
+            .max_results(1000)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("DescribeRepositories");
+        names.extend(
+            page.repositories()
+                .iter()
+                .filter_map(|r| r.repository_name().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return names;
+        }
+    }
+}
