@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""A local Amazon ECR for berth's tests and demo: moto, corrected and seeded.
+
+    .venv/bin/python scripts/sandbox/server.py [--host 127.0.0.1] [--port 0]
+        [--seed standard|empty] [--plain] [--account 123456789012]
+        [--exit-on-stdin-eof] [--verbose] [--anchor RFC3339] [--summary]
+
+Once the port is bound, the corrections applied and the seed written, exactly
+one line goes to stdout: `BERTH_SANDBOX_READY http://HOST:PORT`. Everything else
+goes to stderr. Test harnesses wait for that line and need nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable, Optional
+
+READY = "BERTH_SANDBOX_READY"
+ROUTE_PREFIX = "/moto-api/berth/"
+
+log = logging.getLogger("berth.sandbox")
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Local Amazon ECR (moto with corrections) for berth.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--seed", choices=("standard", "empty"), default="standard")
+    parser.add_argument("--plain", action="store_true", help="serve moto as it is, without the ECR corrections")
+    parser.add_argument("--account", default="123456789012", help="account of requests that name no other")
+    parser.add_argument("--exit-on-stdin-eof", action="store_true",
+                        help="exit when stdin closes, so a dead parent never leaves the server behind")
+    parser.add_argument("--verbose", action="store_true", help="log every request and the seed's timing")
+    parser.add_argument("--anchor", help="RFC 3339 time that seeded ages count back from (default: now)")
+    parser.add_argument("--summary", action="store_true",
+                        help="seed in-process, print what the registry holds as JSON, and exit without serving")
+    args = parser.parse_args(argv)
+    if not (args.account.isdigit() and len(args.account) == 12):
+        parser.error("--account must be 12 digits")
+    return args
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    started = time.monotonic()
+    # moto's modules are heavy; import them only once the arguments are known good.
+    import ecr_fixes
+    import seed
+    import seed_summary
+
+    if not args.plain:
+        ecr_fixes.apply()
+    use_account(args.account)
+    anchor = seed.parse_time(args.anchor) if args.anchor else None
+
+    if args.summary:
+        if args.seed == "standard":
+            seed.seed_standard(args.account, anchor)
+        text = json.dumps(seed_summary.summarize(args.account), indent=2) + "\n"
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass  # the reader (e.g. `head`) has seen enough
+        return 0
+
+    from werkzeug.serving import make_server
+
+    app = SandboxApp(args.account, anchor)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=request_handler(args.verbose))
+    if args.seed == "standard":
+        seed.seed_standard(args.account, anchor)
+    app.warm_up()
+    log.info("ready after %.2fs", time.monotonic() - started)
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if args.exit_on_stdin_eof:
+        threading.Thread(target=_wait_for_stdin_eof, args=(stop,), daemon=True).start()
+
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    serving.start()
+    print(f"{READY} http://{_display_host(args.host)}:{server.server_port}", flush=True)
+
+    # Waking up regularly keeps signal delivery prompt on every platform.
+    while not stop.wait(0.1):
+        pass
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+def use_account(account: str) -> None:
+    """Make `account` the one a request lands in when it names no account.
+
+    moto's MOTO_ACCOUNT_ID variable would also do it but overrides the
+    x-moto-account-id header and assumed-role credentials, which multi-account
+    tests rely on; moving the fallback keeps those working.
+    """
+    import moto.iam.models
+
+    moto.iam.models.DEFAULT_ACCOUNT_ID = account  # type: ignore[attr-defined]
+
+
+def _display_host(host: str) -> str:
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _wait_for_stdin_eof(stop: threading.Event) -> None:
+    # Reads the descriptor, not sys.stdin: a thread blocked inside Python's
+    # buffered reader holds its lock and aborts the interpreter at exit.
+    try:
+        while os.read(0, 65536):
+            pass
+    except OSError:
+        pass
+    stop.set()
+
+
+def request_handler(verbose: bool) -> type:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class Handler(MotoRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            if verbose:
+                super().log_request(code, size)
+
+    return Handler
+
+
+class SandboxApp:
+    """moto's WSGI application plus the sandbox's own routes under /moto-api/berth/."""
+
+    def __init__(self, account: str, anchor: Any):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self.account = account
+        self.anchor = anchor
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.routes: dict[tuple[str, str], Callable[[Any], Any]] = {
+            ("POST", "seed"): self.route_seed,
+            ("POST", "image-times"): self.route_image_times,
+            ("GET", "summary"): self.route_summary,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(ROUTE_PREFIX):
+            return self.berth(environ, start_response)
+        return self.moto(environ, start_response)
+
+    def warm_up(self) -> None:
+        """Answer one ECR request in-process so the first real one is not slow.
+
+        moto builds its Flask app and loads the ECR service model on first use,
+        which would otherwise land on a test's first call (and its timeout).
+        """
+        from werkzeug.test import Client
+
+        response = Client(self).post(
+            "/",
+            data=json.dumps({"maxResults": 1}),
+            headers={
+                "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=warmup/20240101/us-east-1/ecr/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+            },
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"sandbox self-check failed: HTTP {response.status_code}: {response.get_data(as_text=True)[:500]}")
+
+    def berth(self, environ: dict[str, Any], start_response: Any) -> Any:
+        from moto.core.exceptions import ServiceException
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        route = self.routes.get((request.method, request.path[len(ROUTE_PREFIX):].strip("/")))
+        status = 200
+        if route is None:
+            status, result = 404, {"error": "NotFound", "message": f"no route {request.method} {request.path}"}
+        else:
+            try:
+                body = request.get_json(force=True, silent=True) if request.method == "POST" else dict(request.args)
+                if not isinstance(body, dict):
+                    raise ValueError("the request body must be a JSON object")
+                result = route(body)
+            except ServiceException as error:
+                status, result = 400, {"error": error.code, "message": error.message}
+            except (ValueError, KeyError, TypeError) as error:
+                status, result = 400, {"error": "BadRequest", "message": str(error)}
+        response = Response(json.dumps(result, indent=1, default=str), status=status, mimetype="application/json")
+        return response(environ, start_response)
+
+    def _backend(self, body: dict[str, Any]) -> Any:
+        from moto.ecr.models import ecr_backends
+
+        account = str(body.get("account") or self.account)
+        region = body.get("region") or "us-east-1"
+        if not isinstance(region, str):
+            raise ValueError("region must be a string")
+        return ecr_backends[account][region]
+
+    def route_seed(self, body: dict[str, Any]) -> dict[str, Any]:
+        import seed
+
+        backend = self._backend(body)
+        repositories = body.get("repositories")
+        if not isinstance(repositories, list) or not repositories:
+            raise ValueError("repositories must be a non-empty list")
+        started = time.monotonic()
+        results = []
+        for entry in repositories:
+            count = entry.get("images", 0)
+            fraction = entry.get("tagged_fraction", 0.8)
+            if not isinstance(count, int) or not 0 <= count <= 100_000:
+                raise ValueError("images must be an integer from 0 to 100000 (ECR's per-repository limit)")
+            if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+                raise ValueError("tagged_fraction must be between 0 and 1")
+            results.append(seed.seed_bulk(
+                backend, str(entry["name"]), count, float(fraction), bool(entry.get("immutable", False)),
+                self.anchor,
+            ))
+        return {
+            "account": backend.account_id,
+            "region": backend.region_name,
+            "repositories": results,
+            "seconds": round(time.monotonic() - started, 3),
+        }
+
+    def route_image_times(self, body: dict[str, Any]) -> dict[str, Any]:
+        import seed
+
+        backend = self._backend(body)
+        images = body.get("images")
+        if not isinstance(images, list):
+            raise ValueError("images must be a list")
+        result = seed.set_image_times(backend, str(body["repository"]), images)
+        return {"account": backend.account_id, "region": backend.region_name, "repository": body["repository"], **result}
+
+    def route_summary(self, query: dict[str, Any]) -> dict[str, Any]:
+        import seed_summary
+
+        return seed_summary.summarize(str(query.get("account") or self.account))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+    # Nothing is persisted, so skip interpreter teardown: tearing down moto's
+    # thousands of objects only delays the exit a harness is waiting for.
+    os._exit(code)

@@ -1,0 +1,152 @@
+"""The standard seed: the registry every berth test and the demo starts from."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from botocore.exceptions import ClientError
+
+from helpers import SERVER, all_pages, error_code
+
+SANDBOX_ARGS = ["--seed", "standard"]
+
+
+@pytest.fixture(scope="module")
+def summary(sandbox):
+    status, body = sandbox.call("GET", "summary")
+    assert status == 200
+    return body
+
+
+def test_regions_and_repositories(ecr, sandbox, summary):
+    us, _ = all_pages(ecr.describe_repositories, "repositories", maxResults=1000)
+    eu, _ = all_pages(sandbox.client("eu-west-1").describe_repositories, "repositories")
+    assert len(us) >= 40
+    assert len(eu) == 3
+    assert all("/" in r["repositoryName"] for r in us + eu)
+    for expected in ("payments/api", "payments/worker", "web/frontend", "web/admin", "base/python", "base/node",
+                     "data/etl", "ml/trainer", "infra/nginx", "ci/build-cache", "sandbox/scratch"):
+        assert expected in {r["repositoryName"] for r in us}
+    totals = summary["regions"]["us-east-1"]["totals"]
+    assert totals["images"] + summary["regions"]["eu-west-1"]["totals"]["images"] >= 2000
+    assert totals["untagged"] > 100 and totals["manifest_lists"] > 10
+
+
+def test_special_repositories(ecr, summary):
+    repos = summary["regions"]["us-east-1"]["repositories"]
+    assert repos["ci/build-cache"]["images"] == 1500
+    assert repos["sandbox/scratch"]["images"] == 0
+    assert ecr.describe_images(repositoryName="sandbox/scratch")["imageDetails"] == []
+    [api] = ecr.describe_repositories(repositoryNames=["payments/api"])["repositories"]
+    assert api["imageTagMutability"] == "IMMUTABLE"
+    assert api["encryptionConfiguration"]["encryptionType"] == "KMS"
+    assert api["encryptionConfiguration"]["kmsKey"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    assert api["imageScanningConfiguration"]["scanOnPush"] is True
+    mixes = {(r["tag_mutability"], r["encryption"], r["scan_on_push"]) for r in repos.values()}
+    assert {m[0] for m in mixes} == {"MUTABLE", "IMMUTABLE"}
+    assert {m[1] for m in mixes} == {"AES256", "KMS"}
+    assert {m[2] for m in mixes} == {True, False}
+
+
+def test_lifecycle_policies_are_valid_ecr_policies(ecr, summary):
+    with_policy = [n for n, r in summary["regions"]["us-east-1"]["repositories"].items() if r["lifecycle_policy"]]
+    assert len(with_policy) >= 3
+    for name in with_policy:
+        text = ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
+        assert 100 <= len(text) <= 30720
+        rules = json.loads(text)["rules"]
+        priorities = [r["rulePriority"] for r in rules]
+        assert len(set(priorities)) == len(priorities)
+        for rule in rules:
+            assert rule["action"]["type"] == "expire"
+            selection = rule["selection"]
+            if selection["tagStatus"] == "tagged":
+                assert ("tagPrefixList" in selection) != ("tagPatternList" in selection)
+            if selection["tagStatus"] == "any":
+                assert rule["rulePriority"] == max(priorities)
+    with pytest.raises(ClientError) as excinfo:
+        ecr.get_lifecycle_policy(repositoryName="sandbox/scratch")
+    assert error_code(excinfo) == "LifecyclePolicyNotFoundException"
+
+
+def test_manifests_digests_and_sizes(ecr):
+    details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName="payments/api", maxResults=1000)
+    sample = details[:40]
+    images = ecr.batch_get_image(repositoryName="payments/api", imageIds=[{"imageDigest": d["imageDigest"]} for d in sample])["images"]
+    sizes = {d["imageDigest"]: d["imageSizeInBytes"] for d in sample}
+    for image in images:
+        text = image["imageManifest"]
+        digest = image["imageId"]["imageDigest"]
+        assert digest == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        manifest = json.loads(text)
+        assert 1 <= len(manifest["layers"]) <= 12
+        assert sizes[digest] == sum(layer["size"] for layer in manifest["layers"])
+
+
+def test_sizes_range_from_megabytes_to_gigabytes(ecr):
+    small = ecr.describe_images(repositoryName="base/distroless", maxResults=1000)["imageDetails"]
+    large = ecr.describe_images(repositoryName="ml/trainer", maxResults=1000)["imageDetails"]
+    assert min(d["imageSizeInBytes"] for d in small) < 10_000_000
+    assert min(d["imageSizeInBytes"] for d in large) > 1_000_000_000
+
+
+def test_manifest_lists_have_their_children(ecr):
+    details = ecr.describe_images(repositoryName="base/python", maxResults=1000)["imageDetails"]
+    digests = {d["imageDigest"] for d in details}
+    indexes = [d for d in details if d["imageManifestMediaType"].endswith("index.v1+json")]
+    assert indexes
+    manifests = ecr.batch_get_image(repositoryName="base/python", imageIds=[{"imageDigest": d["imageDigest"]} for d in indexes])["images"]
+    for image in manifests:
+        children = [m["digest"] for m in json.loads(image["imageManifest"])["manifests"]]
+        assert {"amd64", "arm64"} <= {m["platform"]["architecture"] for m in json.loads(image["imageManifest"])["manifests"]}
+        assert set(children) <= digests
+    [latest] = [d for d in details if "latest" in d.get("imageTags", [])]
+    child = json.loads(next(i for i in manifests if i["imageId"]["imageDigest"] == latest["imageDigest"])["imageManifest"])["manifests"][0]["digest"]
+    failure = ecr.batch_delete_image(repositoryName="base/python", imageIds=[{"imageDigest": child}])["failures"][0]
+    assert failure["failureCode"] == "ImageReferencedByManifestList"
+
+
+def test_tags_look_like_ci(ecr):
+    details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName="web/frontend", maxResults=1000)
+    tags = [t for d in details for t in d.get("imageTags", [])]
+    assert any(t.startswith("main-") and len(t) == 12 for t in tags)
+    assert any(t.startswith("pr-") for t in tags)
+    assert any(t.startswith("v") and t.count(".") == 2 for t in tags)
+    assert "latest" in tags
+    assert any(len(d.get("imageTags", [])) >= 3 for d in details)
+    assert any("imageTags" not in d for d in details)
+
+
+def test_times_pulls_and_scans(ecr):
+    now = datetime.now(timezone.utc)
+    details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName="payments/api", maxResults=1000)
+    pushed = [d["imagePushedAt"] for d in details]
+    assert now - max(pushed) < timedelta(days=3)
+    assert timedelta(days=300) < now - min(pushed) <= timedelta(days=400)
+    pulled = [d for d in details if "lastRecordedPullTime" in d]
+    assert len(details) * 0.6 < len(pulled) < len(details)
+    assert all(d["imagePushedAt"] <= d["lastRecordedPullTime"] <= now for d in pulled)
+    scanned = [d for d in details if d.get("imageScanStatus", {}).get("status") == "COMPLETE"]
+    assert len(scanned) > len(details) * 0.8
+    summary = scanned[0]["imageScanFindingsSummary"]
+    assert {"imageScanCompletedAt", "vulnerabilitySourceUpdatedAt", "findingSeverityCounts"} <= set(summary)
+
+
+def _summary_run(anchor):
+    output = subprocess.run(
+        [sys.executable, SERVER, "--summary", "--anchor", anchor],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout
+    return json.loads(output)
+
+
+def test_seed_is_deterministic(summary):
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(_summary_run, ["2026-01-01T00:00:00Z"] * 2)
+    assert first["fingerprint"] == second["fingerprint"]
+    # Counts and sizes do not depend on the anchor at all.
+    assert first["regions"] == summary["regions"]
