@@ -1,1 +1,60 @@
 //! Lifecycle policy parsing, validation and offline evaluation (pure, no I/O).
+//!
+//! ```
+//! use berth::lifecycle::{Candidate, evaluate, parse_policy, read_image_records};
+//!
+//! let policy = parse_policy(r#"{"rules": [{
+//!     "rulePriority": 1,
+//!     "description": "keep the two newest images",
+//!     "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 2},
+//!     "action": {"type": "expire"}
+//! }]}"#)?;
+//! assert_eq!(
+//!     policy.describe(),
+//!     "priority 1: all images: keep the newest 2 images by push time, expire the rest \
+//!      (\"keep the two newest images\")\n"
+//! );
+//!
+//! let record = |hex: char, tag: &str, day: u32| {
+//!     let digest = format!("sha256:{}", hex.to_string().repeat(64));
+//!     format!(r#"{{"digest": "{digest}", "tags": ["{tag}"],
+//!                 "pushed_at": "2026-01-{day:02}T12:00:00Z", "size_bytes": 1000}}"#)
+//! };
+//! let file = format!("[{}, {}, {}]", record('a', "v1", 1), record('b', "v2", 2), record('c', "v3", 3));
+//! let images: Vec<Candidate> = read_image_records(&file)?.into_iter().map(Candidate::from).collect();
+//! let plan = evaluate(&policy, &images, "2026-02-01T00:00:00Z".parse()?);
+//! assert_eq!(plan.expired_count, 1);
+//! assert_eq!(plan.expired[0].tags, ["v1"]);
+//! assert_eq!(
+//!     serde_json::to_string(&plan)?,
+//!     format!(r#"{{"expired":[{{"digest":"sha256:{}","tags":["v1"],"rule_priority":1,"size_bytes":1000}}],"kept_count":2,"expired_count":1,"bytes_reclaimed":1000,"rules":[{{"rule_priority":1,"matched":3,"expired":1,"bytes":1000}}],"not_evaluated":[]}}"#, "a".repeat(64))
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! - [`parse_policy`] applies every check ECR makes before accepting a policy and names
+//!   the rule (`rule #2 (priority 20)`) and field (`selection.tagPrefixList`) at fault.
+//! - [`evaluate`] decides, for a given instant, which images ECR would expire; its doc
+//!   spells out how berth reads ECR's semantics.
+//! - [`read_image_records`] reads the `--images FILE` format into [`ImageRecord`]s.
+//!
+//! Archive-storage rules (`sinceImagePulled`, `sinceImageTransitioned`, `transition`)
+//! parse and describe, but the evaluator reports them as not evaluated.
+
+mod error;
+mod evaluate;
+mod json;
+mod parse;
+mod pattern;
+mod plan;
+mod policy;
+mod reader;
+mod records;
+
+pub use error::{MAX_POLICY_CHARS, MIN_POLICY_CHARS, PolicyError, Problem, RuleRef};
+pub use evaluate::{Candidate, evaluate};
+pub use parse::parse_policy;
+pub use pattern::TagPattern;
+pub use plan::{Disposition, ExpiredImage, ImageOutcome, Plan, RuleOutcome, SkippedRule};
+pub use policy::{Action, Count, NotEvaluated, Policy, Rule, StorageClass, TagFilter};
+pub use records::{ImageRecord, ImageRecordError, RecordProblem, read_image_records};

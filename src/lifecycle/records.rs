@@ -1,0 +1,419 @@
+//! The `--images FILE` format: a JSON array of image records, checked record by record.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::evaluate::Candidate;
+use super::json::{shown, suggest, syntax_error, type_name};
+
+/// One image in an `--images` file.
+///
+/// ```json
+/// {"digest":"sha256:…","tags":["v1","latest"],"pushed_at":"2026-01-31T12:00:00Z",
+///  "size_bytes":123,"last_pulled_at":null,
+///  "media_type":"application/vnd.docker.distribution.manifest.v2+json",
+///  "referenced_by_manifest_list":false}
+/// ```
+///
+/// The last three fields are optional. Prefer [`read_image_records`] to plain serde: it
+/// also checks digests, tags and duplicates, and names the record and field at fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageRecord {
+    /// `sha256:` and 64 lowercase hex digits.
+    pub digest: String,
+    /// The image's tags; empty when untagged.
+    pub tags: Vec<String>,
+    /// RFC 3339 push time.
+    #[serde(with = "rfc3339")]
+    pub pushed_at: Timestamp,
+    /// `imageSizeInBytes`.
+    pub size_bytes: u64,
+    /// RFC 3339 time of the last recorded pull, if any.
+    #[serde(default, with = "rfc3339_option")]
+    pub last_pulled_at: Option<Timestamp>,
+    /// The manifest media type, if known.
+    #[serde(default)]
+    pub media_type: Option<String>,
+    /// Whether a manifest list refers to this image.
+    #[serde(default)]
+    pub referenced_by_manifest_list: bool,
+}
+
+impl From<ImageRecord> for Candidate {
+    fn from(record: ImageRecord) -> Candidate {
+        Candidate {
+            digest: record.digest,
+            tags: record.tags,
+            pushed_at: record.pushed_at,
+            size_bytes: record.size_bytes,
+            last_pulled_at: record.last_pulled_at,
+            referenced_by_manifest_list: record.referenced_by_manifest_list,
+        }
+    }
+}
+
+/// Why an `--images` file was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImageRecordError {
+    /// The file is not JSON.
+    #[error("image records are not valid JSON: {message} (line {line}, column {column})")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The file is JSON but not an array.
+    #[error("image records must be a JSON array of objects, found {found}")]
+    NotAnArray { found: &'static str },
+    /// An element of the array is not an object; `index` counts from 0.
+    #[error("record {index}: must be a JSON object, found {found}")]
+    NotAnObject { index: usize, found: &'static str },
+    /// One field of a record is wrong; `index` counts from 0.
+    #[error("record {index}: {field}: {problem}")]
+    Record {
+        index: usize,
+        field: String,
+        problem: RecordProblem,
+    },
+}
+
+/// What is wrong with one field of a record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordProblem {
+    /// A required field is absent.
+    #[error("is required")]
+    Missing,
+    /// A field the format does not have (a misspelt optional field would otherwise be
+    /// silently ignored, e.g. a manifest-list child previewed as deletable).
+    #[error("is not an image record field{}", did_you_mean(.suggestion))]
+    UnknownField { suggestion: Option<&'static str> },
+    /// The JSON type is wrong.
+    #[error("must be {expected}, found {found}")]
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A timestamp that does not parse.
+    #[error("{text:?} is not an RFC 3339 timestamp such as 2026-01-31T12:00:00Z ({reason})")]
+    BadTimestamp { text: String, reason: String },
+    /// A digest that is not `sha256:` + 64 hex digits.
+    #[error("{text:?} is not a digest of the form sha256: followed by 64 lowercase hex digits")]
+    BadDigest { text: String },
+    /// A tag ECR would not accept.
+    #[error("{text:?} is not a valid tag (1–128 of A-Z a-z 0-9 _ . -, not starting with . or -)")]
+    BadTag { text: String },
+    /// The same tag twice on one image.
+    #[error("{tag:?} is listed twice")]
+    RepeatedTag { tag: String },
+    /// A tag on two images, which one repository cannot have.
+    #[error("{tag:?} is already a tag of record {other}; a tag names one image")]
+    TagOnTwoImages { tag: String, other: usize },
+    /// Two records for one digest.
+    #[error("is the same as record {other}'s; each image appears once")]
+    DuplicateDigest { other: usize },
+}
+
+fn did_you_mean(suggestion: &Option<&'static str>) -> String {
+    match suggestion {
+        Some(name) => format!("; did you mean {name:?}?"),
+        None => String::new(),
+    }
+}
+
+const RECORD_FIELDS: &[&str] = &[
+    "digest",
+    "tags",
+    "pushed_at",
+    "size_bytes",
+    "last_pulled_at",
+    "media_type",
+    "referenced_by_manifest_list",
+];
+
+/// Read an `--images` JSON array, rejecting a bad record with its index and field.
+///
+/// Each record is checked on its own first; digests and tags repeated across records
+/// are reported after that, naming the later record and the earlier one it repeats.
+pub fn read_image_records(text: &str) -> Result<Vec<ImageRecord>, ImageRecordError> {
+    let document: Value = serde_json::from_str(text).map_err(|err| {
+        let (line, column, message) = syntax_error(&err);
+        ImageRecordError::Syntax {
+            line,
+            column,
+            message,
+        }
+    })?;
+    let Value::Array(items) = document else {
+        return Err(ImageRecordError::NotAnArray {
+            found: type_name(&document),
+        });
+    };
+    let records = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| read_record(index, item))
+        .collect::<Result<Vec<ImageRecord>, ImageRecordError>>()?;
+    check_unique(&records)?;
+    Ok(records)
+}
+
+/// One record per digest, and each tag on one image, as in a real repository.
+fn check_unique(records: &[ImageRecord]) -> Result<(), ImageRecordError> {
+    let mut digests: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    let mut tag_owners: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        let fault = |field: String, problem| ImageRecordError::Record {
+            index,
+            field,
+            problem,
+        };
+        if let Some(&other) = digests.get(record.digest.as_str()) {
+            return Err(fault(
+                "digest".into(),
+                RecordProblem::DuplicateDigest { other },
+            ));
+        }
+        digests.insert(&record.digest, index);
+        for (at, tag) in record.tags.iter().enumerate() {
+            match tag_owners.insert(tag, index) {
+                None => {}
+                Some(other) if other == index => {
+                    return Err(fault(
+                        format!("tags[{at}]"),
+                        RecordProblem::RepeatedTag { tag: tag.clone() },
+                    ));
+                }
+                Some(other) => {
+                    return Err(fault(
+                        format!("tags[{at}]"),
+                        RecordProblem::TagOnTwoImages {
+                            tag: tag.clone(),
+                            other,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordError> {
+    let fault = |field: &str, problem| ImageRecordError::Record {
+        index,
+        field: field.to_owned(),
+        problem,
+    };
+    let Value::Object(mut fields) = item else {
+        return Err(ImageRecordError::NotAnObject {
+            index,
+            found: type_name(&item),
+        });
+    };
+    if let Some(key) = fields
+        .keys()
+        .find(|key| !RECORD_FIELDS.contains(&key.as_str()))
+    {
+        return Err(fault(
+            &shown(key),
+            RecordProblem::UnknownField {
+                suggestion: suggest(key, RECORD_FIELDS),
+            },
+        ));
+    }
+    let wrong = |field: &str, expected, value: &Value| {
+        fault(
+            field,
+            RecordProblem::WrongType {
+                expected,
+                found: type_name(value),
+            },
+        )
+    };
+
+    let digest = match fields.remove("digest") {
+        Some(Value::String(digest)) if is_digest(&digest) => digest,
+        Some(Value::String(text)) => {
+            return Err(fault("digest", RecordProblem::BadDigest { text }));
+        }
+        Some(other) => return Err(wrong("digest", "a string", &other)),
+        None => return Err(fault("digest", RecordProblem::Missing)),
+    };
+    let tags = match fields.remove("tags") {
+        Some(Value::Array(items)) => {
+            let mut tags = Vec::with_capacity(items.len());
+            for (at, item) in items.into_iter().enumerate() {
+                let field = format!("tags[{at}]");
+                match item {
+                    Value::String(tag) if is_tag(&tag) => tags.push(tag),
+                    Value::String(text) => {
+                        return Err(fault(&field, RecordProblem::BadTag { text }));
+                    }
+                    other => return Err(wrong(&field, "a string", &other)),
+                }
+            }
+            tags
+        }
+        Some(other) => return Err(wrong("tags", "an array of strings", &other)),
+        None => return Err(fault("tags", RecordProblem::Missing)),
+    };
+    let pushed_at = match fields.remove("pushed_at") {
+        Some(value) => timestamp(&value).map_err(|problem| fault("pushed_at", problem))?,
+        None => return Err(fault("pushed_at", RecordProblem::Missing)),
+    };
+    let size_bytes = match fields.remove("size_bytes") {
+        Some(Value::Number(number)) => match number.as_u64() {
+            Some(size) => size,
+            None => {
+                return Err(wrong(
+                    "size_bytes",
+                    "a non-negative integer",
+                    &Value::Number(number),
+                ));
+            }
+        },
+        Some(other) => return Err(wrong("size_bytes", "a non-negative integer", &other)),
+        None => return Err(fault("size_bytes", RecordProblem::Missing)),
+    };
+    let last_pulled_at = match fields.remove("last_pulled_at") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(timestamp(&value).map_err(|problem| fault("last_pulled_at", problem))?),
+    };
+    let media_type = match fields.remove("media_type") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(media_type)) => Some(media_type),
+        Some(other) => return Err(wrong("media_type", "a string or null", &other)),
+    };
+    let referenced_by_manifest_list = match fields.remove("referenced_by_manifest_list") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(referenced)) => referenced,
+        Some(other) => {
+            return Err(wrong("referenced_by_manifest_list", "a boolean", &other));
+        }
+    };
+    Ok(ImageRecord {
+        digest,
+        tags,
+        pushed_at,
+        size_bytes,
+        last_pulled_at,
+        media_type,
+        referenced_by_manifest_list,
+    })
+}
+
+fn timestamp(value: &Value) -> Result<Timestamp, RecordProblem> {
+    match value {
+        Value::String(text) => {
+            text.parse::<Timestamp>()
+                .map_err(|err| RecordProblem::BadTimestamp {
+                    text: text.clone(),
+                    reason: err.to_string(),
+                })
+        }
+        other => Err(RecordProblem::WrongType {
+            expected: "an RFC 3339 timestamp string",
+            found: type_name(other),
+        }),
+    }
+}
+
+fn is_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// ECR's tag grammar: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
+fn is_tag(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    let Some(first) = bytes.next() else {
+        return false;
+    };
+    text.len() <= 128
+        && (first.is_ascii_alphanumeric() || first == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// Serde glue for `Timestamp` as an RFC 3339 string (the crate's jiff has no serde feature).
+mod rfc3339 {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(at)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(D::Error::custom)
+    }
+}
+
+/// [`rfc3339`] for optional timestamps, `null` when absent.
+mod rfc3339_option {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(
+        at: &Option<Timestamp>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => serializer.collect_str(at),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| text.parse().map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_grammar_follows_ecr() {
+        assert!(is_tag("v1.2.3-rc_1"));
+        assert!(is_tag("_private"));
+        assert!(is_tag(&"a".repeat(128)));
+        assert!(!is_tag(&"a".repeat(129)));
+        assert!(!is_tag(""));
+        assert!(!is_tag(".hidden"));
+        assert!(!is_tag("-dash"));
+        assert!(!is_tag("git hash"));
+        assert!(!is_tag("esc\u{1b}[31m"));
+    }
+
+    #[test]
+    fn digest_needs_sha256_and_64_lowercase_hex() {
+        assert!(is_digest(&format!("sha256:{}", "0f".repeat(32))));
+        assert!(!is_digest(&format!("sha256:{}", "0F".repeat(32))));
+        assert!(!is_digest(&format!("sha512:{}", "0f".repeat(32))));
+        assert!(!is_digest("sha256:abc"));
+    }
+
+    #[test]
+    fn serde_form_round_trips_and_matches_the_reader() {
+        let text = format!(
+            r#"[{{"digest":"sha256:{}","tags":["v1"],"pushed_at":"2026-01-31T12:00:00Z","size_bytes":5}}]"#,
+            "ab".repeat(32)
+        );
+        let via_reader = read_image_records(&text).unwrap();
+        let via_serde: Vec<ImageRecord> = serde_json::from_str(&text).unwrap();
+        assert_eq!(via_reader, via_serde);
+        let again: Vec<ImageRecord> =
+            serde_json::from_str(&serde_json::to_string(&via_serde).unwrap()).unwrap();
+        assert_eq!(again, via_serde);
+    }
+}
