@@ -19,6 +19,9 @@ pub struct Cli {
     /// Upper bound in seconds for one API call, retries included.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// Open at a repository, optionally selecting a tag: `payments/api` or `web/app:v1.2`.
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub target: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod ecr;
 pub mod lifecycle;
+pub mod paths;
 pub mod runtime;
 pub mod sanitize;
 pub mod terminal;

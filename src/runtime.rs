@@ -25,7 +25,7 @@ type ClientCell = OnceCell<Arc<dyn Registry>>;
 /// Runs effects against registries and reports results as Actions.
 #[derive(Clone)]
 pub struct Executor {
-    targets: Arc<Vec<RegistryTarget>>,
+    targets: Arc<std::sync::RwLock<Vec<RegistryTarget>>>,
     options: ClientOptions,
     clients: Arc<Mutex<HashMap<usize, Arc<ClientCell>>>>,
     actions: mpsc::UnboundedSender<Action>,
@@ -43,7 +43,7 @@ impl Executor {
         concurrency: usize,
     ) -> Self {
         Self {
-            targets: Arc::new(targets),
+            targets: Arc::new(std::sync::RwLock::new(targets)),
             options,
             clients: Arc::default(),
             actions,
@@ -62,7 +62,7 @@ impl Executor {
             .entry(registry)
             .or_default()
             .clone();
-        let target = self.targets[registry].clone();
+        let target = self.targets.read().expect("targets lock")[registry].clone();
         let options = self.options.clone();
         cell.get_or_try_init(|| async move {
             let client = EcrRegistry::connect(&target, &options).await?;
@@ -80,7 +80,34 @@ impl Executor {
     /// Start the work an effect asks for. Never blocks.
     pub fn execute(&self, effect: Effect) {
         match effect {
-            Effect::Quit => {}
+            // Handled by the UI loop, which owns the theme and the terminal.
+            Effect::Quit | Effect::LoadTheme { .. } => {}
+            Effect::AddRegistry { target } => {
+                self.targets.write().expect("targets lock").push(target);
+            }
+            Effect::SaveHistory { lines } => {
+                if let Some(dir) = crate::paths::state_dir() {
+                    let _ = std::fs::create_dir_all(&dir);
+                    let _ = std::fs::write(dir.join(HISTORY_FILE), lines.join("\n") + "\n");
+                }
+            }
+            Effect::RememberLocation {
+                profile,
+                region,
+                repository,
+            } => {
+                if let Some(dir) = crate::paths::state_dir() {
+                    let location = Location {
+                        profile,
+                        region,
+                        repository,
+                    };
+                    let _ = std::fs::create_dir_all(&dir);
+                    if let Ok(text) = serde_json::to_string(&location) {
+                        let _ = std::fs::write(dir.join(LOCATION_FILE), text);
+                    }
+                }
+            }
             Effect::LoadAccount { registry } => {
                 let this = self.clone();
                 tokio::spawn(async move {
@@ -217,6 +244,55 @@ impl Executor {
     }
 }
 
+const HISTORY_FILE: &str = "history";
+const LOCATION_FILE: &str = "last-location.json";
+
+/// Where the user was when berth last ran.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Location {
+    profile: String,
+    region: String,
+    repository: Option<String>,
+}
+
+/// Command history and last location from the state directory (missing files are fine).
+fn load_saved(state: &mut State) {
+    let Some(dir) = crate::paths::state_dir() else {
+        return;
+    };
+    if let Ok(text) = std::fs::read_to_string(dir.join(HISTORY_FILE)) {
+        state.command_history = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    if state.jump.is_some() {
+        return;
+    }
+    let Some(location) = std::fs::read_to_string(dir.join(LOCATION_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Location>(&text).ok())
+    else {
+        return;
+    };
+    // Reopen the same registry when it is still on offer, with its repository selected.
+    let rows = &state.registries.rows;
+    if let Some(index) = rows.iter().position(|r| {
+        r.target.source.label() == location.profile && r.target.region == location.region
+    }) {
+        state.registries.rows.swap(0, index);
+        state.rebuild_registries();
+        if let Some(repository) = location.repository {
+            state.jump = Some(crate::app::state::Jump {
+                repository,
+                tag: None,
+                open: false,
+            });
+        }
+    }
+}
+
 /// Client options from the command line.
 pub fn client_options(cli: &Cli) -> ClientOptions {
     let defaults = ClientOptions::default();
@@ -232,7 +308,7 @@ pub fn client_options(cli: &Cli) -> ClientOptions {
 /// Run the terminal UI until the user quits or the session ends.
 pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
     let targets = registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region);
-    let theme = Theme::from_env();
+    let mut theme = Theme::from_env();
     let (sender, mut actions) = mpsc::unbounded_channel();
     let executor = Executor::new(
         targets.clone(),
@@ -241,11 +317,24 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
         DEFAULT_CONCURRENCY,
     );
 
-    let mut guard = terminal::enter()?;
+    let mut guard = terminal::enter(true)?;
     let size = guard.terminal.size()?;
     let mut state = State::new(targets, Timestamp::now());
     state.width = size.width;
     state.height = size.height;
+    if let Some(target) = &cli.target {
+        if let crate::app::command::LineCommand::Jump { repository, tag } =
+            crate::app::command::jump(target)
+        {
+            state.jump = Some(crate::app::state::Jump {
+                repository,
+                tag,
+                open: true,
+            });
+        }
+    }
+    load_saved(&mut state);
+    state.theme_names = vec!["dark".into(), "monochrome".into()];
     spawn_input_reader(sender);
     for effect in app::start(&mut state) {
         executor.execute(effect);
@@ -266,13 +355,15 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
         tokio::select! {
             received = actions.recv() => {
                 let Some(action) = received else { break };
-                dispatch(&mut state, &executor, action);
+                dispatch(&mut state, &executor, &mut theme, action);
                 // Coalesce a burst of results into one frame.
                 while let Ok(action) = actions.try_recv() {
-                    dispatch(&mut state, &executor, action);
+                    dispatch(&mut state, &executor, &mut theme, action);
                 }
             }
-            _ = ticks.tick() => dispatch(&mut state, &executor, Action::Tick(Timestamp::now())),
+            _ = ticks.tick() => {
+                dispatch(&mut state, &executor, &mut theme, Action::Tick(Timestamp::now()));
+            }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = sigint.recv() => break,
@@ -285,7 +376,7 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
     Ok(())
 }
 
-fn dispatch(state: &mut State, executor: &Executor, action: Action) {
+fn dispatch(state: &mut State, executor: &Executor, theme: &mut Theme, action: Action) {
     if let Action::Key(key) = &action
         && key.code == crossterm::event::KeyCode::F(12)
         && std::env::var_os("BERTH_DEBUG_PANIC_KEY").is_some()
@@ -293,7 +384,23 @@ fn dispatch(state: &mut State, executor: &Executor, action: Action) {
         // A hidden hook so tests can prove the terminal survives a panic.
         panic!("panic requested with F12 (BERTH_DEBUG_PANIC_KEY)");
     }
-    for effect in app::update(state, action) {
+    let mut pending = std::collections::VecDeque::from(app::update(state, action));
+    while let Some(effect) = pending.pop_front() {
+        if let Effect::LoadTheme { name } = &effect {
+            let result = match Theme::by_name(name) {
+                Some(loaded) => {
+                    *theme = loaded;
+                    Ok(())
+                }
+                None => Err(format!("no theme named {name}")),
+            };
+            let loaded = Action::ThemeLoaded {
+                name: name.clone(),
+                result,
+            };
+            pending.extend(app::update(state, loaded));
+            continue;
+        }
         executor.execute(effect);
     }
 }
@@ -319,6 +426,7 @@ fn spawn_input_reader(sender: mpsc::UnboundedSender<Action>) {
             let action = match event::read() {
                 Ok(Event::Key(key)) => Action::Key(key),
                 Ok(Event::Resize(width, height)) => Action::Resize { width, height },
+                Ok(Event::Mouse(mouse)) => Action::Mouse(mouse),
                 Ok(_) => continue,
                 // The terminal is gone (hang-up): nothing more will arrive.
                 Err(_) => return,

@@ -23,11 +23,15 @@ impl Drop for TerminalGuard {
 
 /// Switch to raw mode and the alternate screen, with a panic hook that restores the
 /// terminal before the panic message is printed.
-pub fn enter() -> io::Result<TerminalGuard> {
+pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
     install_panic_hook();
     terminal::enable_raw_mode()?;
     let mut stdout = io::stdout();
-    if let Err(err) = execute!(stdout, terminal::EnterAlternateScreen, cursor::Hide) {
+    let mut entered = execute!(stdout, terminal::EnterAlternateScreen, cursor::Hide);
+    if mouse && entered.is_ok() {
+        entered = execute!(stdout, crossterm::event::EnableMouseCapture);
+    }
+    if let Err(err) = entered {
         restore();
         return Err(err);
     }
@@ -41,6 +45,7 @@ pub fn restore() {
     let _ = execute!(
         io::stdout(),
         terminal::EndSynchronizedUpdate,
+        crossterm::event::DisableMouseCapture,
         terminal::LeaveAlternateScreen,
         cursor::Show
     );

@@ -1,8 +1,8 @@
 //! Everything that can happen to the app (Actions) and everything it can ask for (Effects).
 
 use crate::ecr::EcrError;
-use crate::ecr::model::{Image, Page, Repository};
-use crossterm::event::KeyEvent;
+use crate::ecr::model::{Image, Page, RegistryTarget, Repository};
+use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
 /// Index of a registry in `State::registries`.
@@ -12,6 +12,7 @@ pub type RegistryIndex = usize;
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
+    Mouse(MouseEvent),
     Resize {
         width: u16,
         height: u16,
@@ -36,6 +37,11 @@ pub enum Action {
     ImagesPage {
         generation: u64,
         result: Result<Page<Image>, EcrError>,
+    },
+    /// The runtime tried to switch themes.
+    ThemeLoaded {
+        name: String,
+        result: Result<(), String>,
     },
 }
 
@@ -72,5 +78,17 @@ pub enum Effect {
         repository: String,
         generation: u64,
     },
+    /// A registry row was added (`:profile`, `:region`); its index is the next free one.
+    AddRegistry { target: RegistryTarget },
+    /// Persist the command-line history.
+    SaveHistory { lines: Vec<String> },
+    /// Remember where the user is, so the next run opens there.
+    RememberLocation {
+        profile: String,
+        region: String,
+        repository: Option<String>,
+    },
+    /// Switch the colour theme.
+    LoadTheme { name: String },
     Quit,
 }

@@ -18,6 +18,7 @@ pub enum Command {
     Open,
     Back,
     Filter,
+    CommandLine,
     SortNext,
     SortReverse,
     Refresh,
@@ -27,7 +28,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 14] = [
+    pub const ALL: [Command; 15] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -37,6 +38,7 @@ impl Command {
         Command::Open,
         Command::Back,
         Command::Filter,
+        Command::CommandLine,
         Command::SortNext,
         Command::SortReverse,
         Command::Refresh,
@@ -56,6 +58,7 @@ impl Command {
             Command::Open => "open the selection (drill in)",
             Command::Back => "go back / clear the filter",
             Command::Filter => "filter the list (fuzzy)",
+            Command::CommandLine => "command line (:repos, :region NAME, :payments/api, …)",
             Command::SortNext => "sort by the next column",
             Command::SortReverse => "reverse the sort order",
             Command::Refresh => "refresh the current pane",
@@ -179,6 +182,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("enter", Command::Open),
     ("esc", Command::Back),
     ("/", Command::Filter),
+    (":", Command::CommandLine),
     ("s", Command::SortNext),
     ("S", Command::SortReverse),
     ("r", Command::Refresh),
@@ -221,6 +225,115 @@ impl Keymap {
         self.keys_for(command)
             .first()
             .map_or_else(|| "unbound".to_string(), Key::to_string)
+    }
+}
+
+/// How a config entry changes a command's default keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindMode {
+    /// The keys become the command's only keys (`[keys]`).
+    Replace,
+    /// The keys go before the command's own, so hints show them (`[keys.prepend]`).
+    Prepend,
+    /// The keys go after the command's own (`[keys.append]`).
+    Append,
+}
+
+/// One change to the default bindings, as the config file asks for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOverride {
+    pub command: Command,
+    pub keys: Vec<Key>,
+    pub mode: BindMode,
+}
+
+/// Why a set of overrides was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("key {key} is bound to both {} and {}", command_name(*first), command_name(*second))]
+    Conflict {
+        key: Key,
+        first: Command,
+        second: Command,
+    },
+    #[error("quit has no key left; bind at least one so berth can be left")]
+    QuitUnbound,
+}
+
+/// The snake_case name of a command, as the config file and the help screen spell it.
+pub fn command_name(command: Command) -> String {
+    // Serde owns the spelling, so commands added later are named without a second table.
+    match serde_json::to_value(command) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{command:?}"),
+    }
+}
+
+impl Keymap {
+    /// The default bindings changed by `overrides`.
+    ///
+    /// Every replacement is applied before any prepend or append, so swapping two keys works
+    /// in whatever order the entries come. All-or-nothing: when any key ends up on two
+    /// commands (or quit loses all its keys) every problem is returned and nothing applies,
+    /// so the caller can keep the defaults rather than run with a half-broken keymap.
+    pub fn with_overrides(overrides: &[KeyOverride]) -> Result<Keymap, Vec<KeymapError>> {
+        let mut bindings = Keymap::default().bindings;
+        let replaced: Vec<Command> = overrides
+            .iter()
+            .filter(|o| o.mode == BindMode::Replace)
+            .map(|o| o.command)
+            .collect();
+        bindings.retain(|(_, command)| !replaced.contains(command));
+        let by_mode = |mode: BindMode| overrides.iter().filter(move |o| o.mode == mode);
+        for change in by_mode(BindMode::Replace).chain(by_mode(BindMode::Append)) {
+            for key in &change.keys {
+                if !bindings.contains(&(*key, change.command)) {
+                    bindings.push((*key, change.command));
+                }
+            }
+        }
+        for change in by_mode(BindMode::Prepend) {
+            let mut at = bindings
+                .iter()
+                .position(|(_, command)| *command == change.command)
+                .unwrap_or(bindings.len());
+            for key in &change.keys {
+                let binding = (*key, change.command);
+                if let Some(existing) = bindings.iter().position(|b| *b == binding) {
+                    bindings.remove(existing);
+                    if existing < at {
+                        at -= 1;
+                    }
+                }
+                bindings.insert(at, binding);
+                at += 1;
+            }
+        }
+
+        let mut errors = Vec::new();
+        for (index, (key, command)) in bindings.iter().enumerate() {
+            let earlier = bindings[..index]
+                .iter()
+                .find(|(k, c)| k == key && c != command);
+            if let Some((_, first)) = earlier {
+                let conflict = KeymapError::Conflict {
+                    key: *key,
+                    first: *first,
+                    second: *command,
+                };
+                if !errors.contains(&conflict) {
+                    errors.push(conflict);
+                }
+            }
+        }
+        if !bindings.iter().any(|(_, c)| *c == Command::Quit) {
+            errors.push(KeymapError::QuitUnbound);
+        }
+        if errors.is_empty() {
+            Ok(Keymap { bindings })
+        } else {
+            Err(errors)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The pure core: state, actions, effects, keymap and `update`.
 
 pub mod action;
+pub mod command;
 pub mod keymap;
 pub mod list;
 pub mod state;

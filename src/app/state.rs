@@ -33,8 +33,20 @@ pub enum Mode {
     Normal,
     /// Typing into the filter prompt of the current pane.
     Filter,
+    /// Typing a `:` command.
+    Command,
     /// The help overlay is open.
     Help,
+}
+
+/// Where to go once the data for it arrives (`berth payments/api:v1.2`, `:web/app`, or the
+/// location remembered from the last run).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Jump {
+    pub repository: String,
+    pub tag: Option<String>,
+    /// Open the repository's images, or only select it in the list.
+    pub open: bool,
 }
 
 /// Progress of a paginated fetch.
@@ -113,6 +125,19 @@ pub struct State {
     pub pane: Pane,
     pub mode: Mode,
     pub filter_input: Input,
+    pub command_input: Input,
+    /// Earlier command lines, oldest first (kept across runs by the runtime).
+    pub command_history: Vec<String>,
+    /// Position while walking the history with Up/Down.
+    pub history_cursor: Option<usize>,
+    /// Candidates of the last Tab completion, for the status line.
+    pub completions: Vec<String>,
+    pub jump: Option<Jump>,
+    /// Names of the themes that can be switched to, and the one in use.
+    pub theme_names: Vec<String>,
+    pub theme: String,
+    /// A transient message for the status line (cleared by the next key).
+    pub message: Option<String>,
     pub registries: RegistriesPane,
     pub repositories: RepositoriesPane,
     pub images: ImagesPane,
@@ -154,6 +179,14 @@ impl State {
             pane: Pane::Repositories,
             mode: Mode::Normal,
             filter_input: Input::default(),
+            command_input: Input::default(),
+            command_history: Vec::new(),
+            history_cursor: None,
+            completions: Vec::new(),
+            jump: None,
+            theme_names: vec!["dark".into()],
+            theme: "dark".into(),
+            message: None,
             registries,
             repositories: RepositoriesPane::default(),
             images,

@@ -66,7 +66,10 @@ fn page<T>(items: Vec<T>, next: Option<&str>) -> Page<T> {
 pub(crate) fn with_repositories(names: &[&str]) -> State {
     let mut state = State::new(targets(), now());
     let effects = start(&mut state);
-    let generation = match effects.last() {
+    let generation = match effects
+        .iter()
+        .find(|e| matches!(e, Effect::FetchRepositories { .. }))
+    {
         Some(Effect::FetchRepositories { generation, .. }) => *generation,
         other => panic!("start should fetch repositories, got {other:?}"),
     };
@@ -84,7 +87,7 @@ pub(crate) fn with_repositories(names: &[&str]) -> State {
 /// Open the selected repository and deliver `images` as one page.
 pub(crate) fn open_with_images(state: &mut State, images: Vec<Image>) {
     let effects = update(state, key(KeyCode::Enter));
-    let Some(Effect::FetchImages { generation, .. }) = effects.first() else {
+    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects) else {
         panic!("Enter on a repository should fetch images, got {effects:?}");
     };
     let generation = *generation;
@@ -95,6 +98,13 @@ pub(crate) fn open_with_images(state: &mut State, images: Vec<Image>) {
             result: Ok(page(images, None)),
         },
     );
+}
+
+/// The FetchImages effect among `effects`.
+fn fetch_images(effects: &[Effect]) -> Option<&Effect> {
+    effects
+        .iter()
+        .find(|e| matches!(e, Effect::FetchImages { .. }))
 }
 
 fn visible_repos(state: &State) -> Vec<&str> {
@@ -127,6 +137,11 @@ fn start_loads_accounts_and_the_current_registry() {
             Effect::FetchRepositories {
                 registry: 0,
                 generation: 1
+            },
+            Effect::RememberLocation {
+                profile: "env".into(),
+                region: "us-east-1".into(),
+                repository: None
             },
         ]
     );
@@ -289,7 +304,7 @@ fn stale_results_are_dropped() {
     let effects = update(&mut state, key(KeyCode::Enter));
     let Some(Effect::FetchImages {
         generation: first, ..
-    }) = effects.first().cloned()
+    }) = fetch_images(&effects).cloned()
     else {
         panic!("expected a fetch");
     };
@@ -301,7 +316,7 @@ fn stale_results_are_dropped() {
         generation: second,
         repository,
         ..
-    }) = effects.first().cloned()
+    }) = fetch_images(&effects).cloned()
     else {
         panic!("expected a fetch");
     };
@@ -358,7 +373,7 @@ fn stale_results_are_dropped() {
 fn a_new_page_does_not_move_the_selection() {
     let mut state = with_repositories(&["payments/api"]);
     let effects = update(&mut state, key(KeyCode::Enter));
-    let Some(Effect::FetchImages { generation, .. }) = effects.first().cloned() else {
+    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects).cloned() else {
         panic!("expected a fetch");
     };
     update(
@@ -434,7 +449,7 @@ fn enter_on_a_registry_switches_and_refetches() {
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(
         effects.as_slice(),
-        [Effect::FetchRepositories { registry: 1, .. }]
+        [Effect::FetchRepositories { registry: 1, .. }, Effect::RememberLocation { .. }]
     ));
     assert!(state.repositories.rows.is_empty());
 }
@@ -450,4 +465,162 @@ fn help_opens_and_any_key_closes_it() {
     let effects = update(&mut state, char_key('q'));
     assert_eq!(effects, vec![Effect::Quit]);
     assert!(state.should_quit);
+}
+
+fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
+    update(state, char_key(':'));
+    assert_eq!(state.mode, Mode::Command);
+    for c in text.chars() {
+        update(state, char_key(c));
+    }
+    update(state, key(KeyCode::Enter))
+}
+
+#[test]
+fn command_line_switches_region_adding_a_registry() {
+    let mut state = with_repositories(&["payments/api"]);
+    let effects = type_line(&mut state, "region ap-south-1");
+    assert_eq!(state.registries.rows.len(), 3);
+    assert_eq!(state.registries.rows[2].target.label(), "env/ap-south-1");
+    assert!(effects.contains(&Effect::AddRegistry {
+        target: RegistryTarget::new(CredentialSource::Environment, "ap-south-1")
+    }));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::FetchRepositories { registry: 2, .. }
+    )));
+    assert_eq!(state.repositories.registry, 2);
+    // An existing registry is reused, not duplicated.
+    type_line(&mut state, "profile prod");
+    assert_eq!(state.registries.rows.len(), 4, "prod × ap-south-1 is new");
+    type_line(&mut state, "region eu-west-1");
+    assert_eq!(state.registries.rows.len(), 4, "prod × eu-west-1 already existed");
+    assert_eq!(state.repositories.registry, 1);
+}
+
+#[test]
+fn command_line_jumps_to_a_repository_and_tag() {
+    let mut state = with_repositories(&["payments/api", "web/frontend"]);
+    let effects = type_line(&mut state, "web/frontend:v2");
+    let Some(Effect::FetchImages {
+        repository,
+        generation,
+        ..
+    }) = effects.iter().find(|e| matches!(e, Effect::FetchImages { .. })).cloned()
+    else {
+        panic!("the jump should open the repository: {effects:?}");
+    };
+    assert_eq!(repository, "web/frontend");
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(
+                vec![image(1, &["v1"], 1), image(2, &["v2"], 5), image(3, &["v3"], 9)],
+                None,
+            )),
+        },
+    );
+    let selected = state.images.list.selected_item().unwrap();
+    assert_eq!(state.images.images[selected].tags, ["v2"]);
+    assert!(state.jump.is_none());
+}
+
+#[test]
+fn a_jump_waits_for_the_repository_to_arrive() {
+    let mut state = State::new(targets(), now());
+    state.jump = Some(super::state::Jump {
+        repository: "web/frontend".into(),
+        tag: None,
+        open: true,
+    });
+    start(&mut state);
+    let effects = update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: 0,
+            generation: 1,
+            result: Ok(page(vec![repo("payments/api"), repo("web/frontend")], None)),
+        },
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::FetchImages { repository, .. } if repository == "web/frontend"
+    )));
+    assert_eq!(state.pane, Pane::Images);
+}
+
+#[test]
+fn unknown_commands_are_reported_with_a_suggestion_and_history_is_kept() {
+    let mut state = with_repositories(&["a"]);
+    let effects = type_line(&mut state, "regoin x");
+    assert_eq!(
+        state.last_error.as_deref(),
+        Some("unknown command :regoin — did you mean :region?")
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::SaveHistory {
+            lines: vec!["regoin x".into()]
+        }]
+    );
+    type_line(&mut state, "repos");
+    update(&mut state, char_key(':'));
+    update(&mut state, key(KeyCode::Up));
+    assert_eq!(state.command_input.value(), "repos");
+    update(&mut state, key(KeyCode::Up));
+    assert_eq!(state.command_input.value(), "regoin x");
+    update(&mut state, key(KeyCode::Down));
+    assert_eq!(state.command_input.value(), "repos");
+}
+
+#[test]
+fn tab_completes_repository_names_in_the_command_line() {
+    let mut state = with_repositories(&["payments/api", "payments/worker", "web/frontend"]);
+    update(&mut state, char_key(':'));
+    update(&mut state, char_key('w'));
+    update(&mut state, key(KeyCode::Tab));
+    assert_eq!(state.command_input.value(), "web/frontend");
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, char_key(':'));
+    for c in "pay".chars() {
+        update(&mut state, char_key(c));
+    }
+    update(&mut state, key(KeyCode::Tab));
+    assert_eq!(state.command_input.value(), "payments/");
+    assert_eq!(state.completions, ["payments/api", "payments/worker"]);
+}
+
+fn click(state: &mut State, column: u16, row: u16) {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    update(
+        state,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+}
+
+#[test]
+fn mouse_clicks_select_rows_and_sort_by_header() {
+    let mut state = with_repositories(&["a", "b", "c"]);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    click(&mut state, 5, 4); // third row
+    assert_eq!(state.repositories.list.selected, 2);
+    click(&mut state, 5, 20); // below the rows: nothing
+    assert_eq!(state.repositories.list.selected, 2);
+    // The REPOSITORY header sorts by name; clicking again reverses.
+    click(&mut state, 2, 1);
+    assert_eq!(visible_repos(&state), ["c", "b", "a"]);
+    click(&mut state, 2, 1);
+    assert_eq!(visible_repos(&state), ["a", "b", "c"]);
 }

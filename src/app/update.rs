@@ -3,9 +3,12 @@
 
 use super::action::{Action, Effect};
 use super::keymap::Command;
+use super::command::{self, CompletionSources, LineCommand};
 use super::state::{
-    IMAGE_SORTS, Loading, Mode, Pane, REPOSITORY_SORTS, RepoRow, State, StatsState,
+    IMAGE_SORTS, Jump, Loading, Mode, Pane, REPOSITORY_SORTS, RegistryRow, RepoRow, State,
+    StatsState,
 };
+use crate::ecr::model::{CredentialSource, RegistryTarget};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::EventHandler;
 
@@ -27,7 +30,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             state.dirty = true;
+            state.message = None;
             on_key(state, key)
+        }
+        Action::Mouse(mouse) => on_mouse(state, mouse),
+        Action::ThemeLoaded { name, result } => {
+            state.dirty = true;
+            match result {
+                Ok(()) => {
+                    state.message = Some(format!("theme {name}"));
+                    state.theme = name;
+                }
+                Err(error) => state.last_error = Some(error),
+            }
+            Vec::new()
         }
         Action::Resize { width, height } => {
             state.width = width;
@@ -106,6 +122,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                         pane.loading = None;
                     }
                     state.rebuild_images();
+                    apply_image_jump(state, done);
                 }
                 Err(err) => {
                     pane.loading = None;
@@ -150,15 +167,18 @@ fn on_repositories_page(
                 }
             }
             state.rebuild_repositories();
-            if names.is_empty() {
-                Vec::new()
-            } else {
-                vec![Effect::FetchRepositoryStats {
-                    registry,
-                    generation,
-                    repositories: names,
-                }]
+            let mut effects = apply_repository_jump(state, done);
+            if !names.is_empty() {
+                effects.insert(
+                    0,
+                    Effect::FetchRepositoryStats {
+                        registry,
+                        generation,
+                        repositories: names,
+                    },
+                );
             }
+            effects
         }
         Err(err) => {
             pane.loading = None;
@@ -173,9 +193,76 @@ fn on_repositories_page(
     }
 }
 
+/// Select (and maybe open) the repository a pending jump names, once it has arrived.
+fn apply_repository_jump(state: &mut State, done: bool) -> Vec<Effect> {
+    let Some(jump) = state.jump.clone() else {
+        return Vec::new();
+    };
+    let pane = &state.repositories;
+    let found = pane
+        .list
+        .rows
+        .iter()
+        .position(|&i| pane.rows[i].repo.name == jump.repository);
+    let Some(position) = found else {
+        if done {
+            state.jump = None;
+            state.last_error = Some(format!(
+                "repository {} not found in this registry",
+                jump.repository
+            ));
+        }
+        return Vec::new();
+    };
+    let height = state.body_height();
+    let list = &mut state.repositories.list;
+    list.selected = position;
+    list.scroll_into_view(height);
+    if !jump.open {
+        state.jump = None;
+        return Vec::new();
+    }
+    if jump.tag.is_none() {
+        state.jump = None;
+    }
+    state.pane = Pane::Repositories;
+    open(state)
+}
+
+/// Select the image a pending jump names, once it has arrived.
+fn apply_image_jump(state: &mut State, done: bool) {
+    let Some(Jump {
+        tag: Some(tag),
+        repository,
+        ..
+    }) = state.jump.clone()
+    else {
+        return;
+    };
+    if state.images.repository.as_ref().map(|r| &r.name) != Some(&repository) {
+        return;
+    }
+    let pane = &state.images;
+    let found = pane
+        .list
+        .rows
+        .iter()
+        .position(|&i| pane.images[i].tags.iter().any(|t| *t == tag));
+    if let Some(position) = found {
+        let height = state.body_height();
+        state.images.list.selected = position;
+        state.images.list.scroll_into_view(height);
+        state.jump = None;
+    } else if done {
+        state.jump = None;
+        state.last_error = Some(format!("no image tagged {tag} in {repository}"));
+    }
+}
+
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match state.mode {
         Mode::Filter => on_filter_key(state, key),
+        Mode::Command => on_command_line_key(state, key),
         Mode::Help => {
             // Any key closes help; quitting from help still works.
             if state.keymap.lookup(&key) == Some(Command::Quit) && key.code != KeyCode::Char('q') {
@@ -236,6 +323,12 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::First => state.current_list().first(height),
         Command::Last => state.current_list().last(height),
         Command::Help => state.mode = Mode::Help,
+        Command::CommandLine => {
+            state.command_input.reset();
+            state.history_cursor = None;
+            state.completions.clear();
+            state.mode = Mode::Command;
+        }
         Command::Filter => {
             let text = state.current_list().filter.text().to_string();
             state.filter_input = tui_input::Input::new(text);
@@ -313,11 +406,19 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     pane.loading = Some(Loading::default());
     let repository = repo.name.clone();
     pane.repository = Some(repo);
-    vec![Effect::FetchImages {
-        registry,
-        repository,
-        generation,
-    }]
+    let target = state.registries.rows[registry].target.clone();
+    vec![
+        Effect::FetchImages {
+            registry,
+            repository: repository.clone(),
+            generation,
+        },
+        Effect::RememberLocation {
+            profile: target.source.label().to_string(),
+            region: target.region,
+            repository: Some(repository),
+        },
+    ]
 }
 
 /// Point the repositories pane at `registry` and fetch its repositories.
@@ -333,10 +434,18 @@ fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
     pane.generation = generation;
     pane.loading = Some(Loading::default());
     pane.loaded = true;
-    vec![Effect::FetchRepositories {
-        registry,
-        generation,
-    }]
+    let target = state.registries.rows[registry].target.clone();
+    vec![
+        Effect::FetchRepositories {
+            registry,
+            generation,
+        },
+        Effect::RememberLocation {
+            profile: target.source.label().to_string(),
+            region: target.region,
+            repository: None,
+        },
+    ]
 }
 
 fn back(state: &mut State) {
@@ -379,4 +488,226 @@ fn refresh(state: &mut State) -> Vec<Effect> {
             None => Vec::new(),
         },
     }
+}
+
+fn on_command_line_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            state.mode = Mode::Normal;
+            state.completions.clear();
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            state.mode = Mode::Normal;
+            state.completions.clear();
+            let line = state.command_input.value().trim().to_string();
+            if line.is_empty() {
+                return Vec::new();
+            }
+            if state.command_history.last() != Some(&line) {
+                state.command_history.push(line.clone());
+                let excess = state.command_history.len().saturating_sub(HISTORY_LIMIT);
+                state.command_history.drain(..excess);
+            }
+            let mut effects = vec![Effect::SaveHistory {
+                lines: state.command_history.clone(),
+            }];
+            match command::parse(&line) {
+                Ok(parsed) => effects.extend(run_line(state, parsed)),
+                Err(err) => state.last_error = Some(err.to_string()),
+            }
+            effects
+        }
+        KeyCode::Tab => {
+            let repositories: Vec<&str> = state
+                .repositories
+                .rows
+                .iter()
+                .map(|r| r.repo.name.as_str())
+                .collect();
+            let mut profiles: Vec<String> = Vec::new();
+            let mut regions: Vec<String> = Vec::new();
+            for row in &state.registries.rows {
+                let profile = row.target.source.label().to_string();
+                if !profiles.contains(&profile) {
+                    profiles.push(profile);
+                }
+                if !regions.contains(&row.target.region) {
+                    regions.push(row.target.region.clone());
+                }
+            }
+            let sources = CompletionSources {
+                profiles: &profiles,
+                regions: &regions,
+                themes: &state.theme_names,
+                repositories: &repositories,
+            };
+            let (completed, candidates) = command::complete(state.command_input.value(), &sources);
+            state.command_input = tui_input::Input::new(completed);
+            state.completions = if candidates.len() > 1 {
+                candidates
+            } else {
+                Vec::new()
+            };
+            Vec::new()
+        }
+        KeyCode::Up | KeyCode::Down => {
+            let history = &state.command_history;
+            if history.is_empty() {
+                return Vec::new();
+            }
+            let cursor = match (state.history_cursor, key.code) {
+                (None, KeyCode::Up) => Some(history.len() - 1),
+                (Some(i), KeyCode::Up) => Some(i.saturating_sub(1)),
+                (Some(i), KeyCode::Down) if i + 1 < history.len() => Some(i + 1),
+                _ => None,
+            };
+            state.history_cursor = cursor;
+            let text = cursor.map(|i| history[i].clone()).unwrap_or_default();
+            state.command_input = tui_input::Input::new(text);
+            Vec::new()
+        }
+        _ => {
+            state
+                .command_input
+                .handle_event(&crossterm::event::Event::Key(key));
+            Vec::new()
+        }
+    }
+}
+
+/// How many command lines are kept.
+const HISTORY_LIMIT: usize = 200;
+
+fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
+    match line {
+        LineCommand::Quit => quit(state),
+        LineCommand::Help => {
+            state.mode = Mode::Help;
+            Vec::new()
+        }
+        LineCommand::Refresh => refresh(state),
+        LineCommand::Registries => {
+            state.pane = Pane::Registries;
+            Vec::new()
+        }
+        LineCommand::Repositories => {
+            state.pane = Pane::Repositories;
+            Vec::new()
+        }
+        LineCommand::Images => {
+            if state.images.repository.is_some() {
+                state.pane = Pane::Images;
+            } else {
+                state.last_error = Some("no repository opened yet — pick one and press Enter".into());
+            }
+            Vec::new()
+        }
+        LineCommand::Theme(name) => vec![Effect::LoadTheme { name }],
+        LineCommand::Profile(profile) => {
+            let region = current_target(state).region;
+            let source = if profile == "env" {
+                CredentialSource::Environment
+            } else {
+                CredentialSource::Profile(profile)
+            };
+            switch_registry(state, RegistryTarget::new(source, region))
+        }
+        LineCommand::Region(region) => {
+            let source = current_target(state).source;
+            switch_registry(state, RegistryTarget::new(source, region))
+        }
+        LineCommand::Jump { repository, tag } => {
+            state.jump = Some(Jump {
+                repository,
+                tag,
+                open: true,
+            });
+            if state.repositories.loading.is_some() {
+                // Applied when the repository's page arrives.
+                return Vec::new();
+            }
+            apply_repository_jump(state, true)
+        }
+    }
+}
+
+fn current_target(state: &State) -> RegistryTarget {
+    state.registries.rows[state.repositories.registry].target.clone()
+}
+
+/// Open `target`'s repositories, adding a registry row for it if it is new.
+fn switch_registry(state: &mut State, target: RegistryTarget) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let index = match state.registries.rows.iter().position(|r| r.target == target) {
+        Some(index) => index,
+        None => {
+            state.registries.rows.push(RegistryRow {
+                target: target.clone(),
+                account: None,
+                repositories: None,
+                error: None,
+            });
+            state.rebuild_registries();
+            let index = state.registries.rows.len() - 1;
+            effects.push(Effect::AddRegistry { target });
+            effects.push(Effect::LoadAccount { registry: index });
+            index
+        }
+    };
+    state.pane = Pane::Repositories;
+    effects.extend(open_registry(state, index));
+    effects
+}
+
+/// First screen row of table rows (below the title and the column header).
+const FIRST_ROW: u16 = 2;
+
+fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effect> {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    if state.mode != Mode::Normal {
+        return Vec::new();
+    }
+    let height = state.body_height();
+    match mouse.kind {
+        MouseEventKind::ScrollDown => state.current_list().move_by(3, height),
+        MouseEventKind::ScrollUp => state.current_list().move_by(-3, height),
+        MouseEventKind::Down(MouseButton::Left) => {
+            if mouse.column >= crate::ui::table_width(state.width) {
+                return Vec::new();
+            }
+            if mouse.row == FIRST_ROW - 1 {
+                let Some(name) = crate::ui::sort_at(state.pane, state.width, mouse.column) else {
+                    return Vec::new();
+                };
+                let columns: &[&str] = match state.pane {
+                    Pane::Images => &IMAGE_SORTS,
+                    _ => &REPOSITORY_SORTS,
+                };
+                let Some(column) = columns.iter().position(|c| *c == name) else {
+                    return Vec::new();
+                };
+                let images = state.pane == Pane::Images;
+                let list = state.current_list();
+                if list.sort_column == column {
+                    list.descending = !list.descending;
+                } else {
+                    list.sort_column = column;
+                    list.descending = column != 0 || images;
+                }
+                state.rebuild_current();
+            } else if mouse.row >= FIRST_ROW && usize::from(mouse.row - FIRST_ROW) < height {
+                let list = state.current_list();
+                let position = list.offset + usize::from(mouse.row - FIRST_ROW);
+                if position < list.rows.len() {
+                    list.selected = position;
+                }
+            } else {
+                return Vec::new();
+            }
+        }
+        _ => return Vec::new(),
+    }
+    state.dirty = true;
+    Vec::new()
 }

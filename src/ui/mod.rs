@@ -2,9 +2,9 @@
 
 pub mod format;
 mod help;
-mod images;
+pub mod images;
 mod registries;
-mod repositories;
+pub mod repositories;
 mod status;
 pub mod table;
 pub mod theme;
@@ -18,8 +18,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Smallest terminal berth draws into.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 8;
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// From this width on, a detail panel stands beside the list.
+pub const WIDE: u16 = 150;
+const PANEL_WIDTH: u16 = 52;
+
+/// The sort name of the column header drawn at `x` in the current pane, if sortable.
+pub fn sort_at(pane: Pane, width: u16, x: u16) -> Option<&'static str> {
+    let columns: &[table::Column] = match pane {
+        Pane::Registries => return None,
+        Pane::Repositories => &repositories::COLUMNS,
+        Pane::Images => &images::COLUMNS,
+    };
+    table::column_at(columns, table_width(width), x).and_then(|i| columns[i].sort)
+}
+
+/// The table area for a terminal of `width` (the list narrows when the panel shows).
+pub fn table_width(width: u16) -> u16 {
+    if width >= WIDE {
+        width - PANEL_WIDTH - 1
+    } else {
+        width
+    }
+}
 
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
@@ -40,10 +62,38 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     ])
     .areas(area);
     draw_header(frame, header, state, theme);
+    let (list, panel) = if area.width >= WIDE {
+        let [list, _, panel] = Layout::horizontal([
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(PANEL_WIDTH),
+        ])
+        .areas(body);
+        (list, Some(panel))
+    } else {
+        (body, None)
+    };
     match state.pane {
-        Pane::Registries => registries::draw(frame, body, state, theme),
-        Pane::Repositories => repositories::draw(frame, body, state, theme),
-        Pane::Images => images::draw(frame, body, state, theme),
+        Pane::Registries => registries::draw(frame, list, state, theme),
+        Pane::Repositories => repositories::draw(frame, list, state, theme),
+        Pane::Images => images::draw(frame, list, state, theme),
+    }
+    if let Some(panel) = panel {
+        let lines = match state.pane {
+            Pane::Registries => Vec::new(),
+            Pane::Repositories => repositories::panel(state, theme),
+            Pane::Images => images::panel(state, theme),
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(
+                    ratatui::widgets::Block::default()
+                        .borders(ratatui::widgets::Borders::LEFT)
+                        .border_style(theme.dim),
+                ),
+            panel,
+        );
     }
     let detail_text = match state.pane {
         Pane::Registries => registries::detail(state),

@@ -8,9 +8,9 @@ use crate::app::state::{REPOSITORY_SORTS, StatsState};
 use crate::ecr::model::{Encryption, TagMutability};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 
-const COLUMNS: [Column; 7] = [
+pub const COLUMNS: [Column; 7] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
     Column::new("SIZE", 10, 1, Some("size")),
@@ -99,4 +99,45 @@ pub fn detail(state: &State) -> [String; 2] {
         StatsState::Pending => {}
     }
     [repo.uri.clone(), parts.join(" · ")]
+}
+
+/// The side panel for the selected repository on wide terminals.
+pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let pane = &state.repositories;
+    let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
+        return Vec::new();
+    };
+    let repo = &row.repo;
+    let label = |text: &str| Span::styled(format!("{text:<11}"), theme.column_header);
+    let mut lines = vec![
+        Line::from(vec![label("name"), Span::raw(repo.name.clone())]),
+        Line::from(vec![label("uri"), Span::raw(repo.uri.clone())]),
+        Line::from(vec![label("tags"), Span::raw(repo.tag_mutability.label())]),
+        Line::from(vec![
+            label("scan"),
+            Span::raw(if repo.scan_on_push { "on push" } else { "manual" }),
+        ]),
+        Line::from(vec![
+            label("encryption"),
+            Span::raw(match &repo.encryption {
+                Encryption::Aes256 => "AES256".to_string(),
+                Encryption::Kms { key } => format!("KMS {}", key.as_deref().unwrap_or("(AWS managed key)")),
+            }),
+        ]),
+    ];
+    if let Some(created) = repo.created_at {
+        lines.push(Line::from(vec![label("created"), Span::raw(format::utc(created))]));
+    }
+    match &row.stats {
+        StatsState::Loaded(stats) => {
+            lines.push(Line::from(vec![label("images"), Span::raw(stats.images.to_string())]));
+            lines.push(Line::from(vec![label("size"), Span::raw(format!(
+                "{} (upper bound: layers shared between images count once per image)",
+                format::size(stats.bytes)
+            ))]));
+        }
+        StatsState::Failed(error) => lines.push(Line::styled(error.clone(), theme.error)),
+        StatsState::Pending => lines.push(Line::styled("counting images…", theme.dim)),
+    }
+    lines
 }

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+const SIZES: [(u16, u16); 3] = [(60, 15), (80, 24), (200, 50)];
 
 fn render(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -140,6 +140,6 @@ fn filter_prompt_and_help_overlay() {
 #[test]
 fn tiny_terminal_says_so() {
     let state = repositories_state();
-    let screen = render(&state, 30, 6);
+    let screen = render(&state, 40, 10);
     assert!(screen.contains("terminal too"), "{screen}");
 }

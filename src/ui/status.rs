@@ -12,15 +12,26 @@ use ratatui::widgets::Paragraph;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    if state.mode == Mode::Filter {
-        let prompt = "/";
-        let value = state.filter_input.value();
-        let line = Line::from(vec![
+    let prompt = match state.mode {
+        Mode::Filter => Some(("/", &state.filter_input)),
+        Mode::Command => Some((":", &state.command_input)),
+        _ => None,
+    };
+    if let Some((prompt, input)) = prompt {
+        let value = input.value();
+        let mut spans = vec![
             Span::styled(prompt, theme.header_accent),
             Span::raw(value.to_string()),
-        ]);
+        ];
+        if !state.completions.is_empty() {
+            spans.push(Span::styled(
+                format!("   {}", state.completions.join("  ")),
+                theme.dim,
+            ));
+        }
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
-        let cursor = state.filter_input.visual_cursor() as u16 + prompt.len() as u16;
+        let cursor = input.visual_cursor() as u16 + prompt.len() as u16;
         frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
         return;
     }
@@ -41,6 +52,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!("filter: {}  ", filter.text()),
             theme.match_highlight,
         ));
+    }
+    if let Some(message) = &state.message {
+        spans.push(Span::styled(format!("{message}  "), theme.ok));
     }
     if let Some(error) = &state.last_error {
         spans.push(Span::styled(error.clone(), theme.error));

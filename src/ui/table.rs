@@ -63,6 +63,23 @@ pub fn fit_columns(columns: &[Column], width: u16) -> Vec<usize> {
     }
 }
 
+/// The index (into `columns`) of the column drawn at `x` in a table `width` wide.
+pub fn column_at(columns: &[Column], width: u16, x: u16) -> Option<usize> {
+    let keep = fit_columns(columns, width);
+    let fixed: u16 = keep.iter().map(|&i| columns[i].width).sum();
+    let gaps = keep.len().saturating_sub(1) as u16;
+    let flex = width.saturating_sub(fixed + gaps);
+    let mut start = 0u16;
+    for &i in &keep {
+        let w = if columns[i].width == 0 { flex } else { columns[i].width };
+        if x >= start && x < start + w {
+            return Some(i);
+        }
+        start += w + 1;
+    }
+    None
+}
+
 /// Draw `list` in `area`: a header row, then the visible rows built by `cells`.
 #[allow(clippy::too_many_arguments)]
 pub fn draw_table<'a>(
@@ -173,6 +190,17 @@ mod tests {
             priority,
             sort: None,
         }
+    }
+
+    #[test]
+    fn clicks_map_to_the_column_under_them() {
+        let columns = [col("NAME", 0, 0), col("SIZE", 10, 1), col("TYPE", 8, 5)];
+        // 40 wide: NAME gets 40 - 18 - 2 = 20 columns, then SIZE, then TYPE.
+        assert_eq!(column_at(&columns, 40, 0), Some(0));
+        assert_eq!(column_at(&columns, 40, 19), Some(0));
+        assert_eq!(column_at(&columns, 40, 20), None, "the gap");
+        assert_eq!(column_at(&columns, 40, 21), Some(1));
+        assert_eq!(column_at(&columns, 40, 32), Some(2));
     }
 
     #[test]

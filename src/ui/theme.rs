@@ -75,6 +75,15 @@ impl Theme {
         }
     }
 
+    /// A built-in theme by name.
+    pub fn by_name(name: &str) -> Option<Theme> {
+        match name {
+            "dark" => Some(Theme::dark()),
+            "monochrome" | "none" => Some(Theme::monochrome()),
+            _ => None,
+        }
+    }
+
     /// The theme the environment asks for.
     pub fn from_env() -> Self {
         if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
