@@ -16,7 +16,11 @@ fn signal(tui: &Tui, name: &str) {
 
 fn started(sandbox: &Sandbox, extra_env: &[(&str, &str)]) -> Tui {
     let mut env = sandbox.env();
-    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    env.extend(
+        extra_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     let tui = Tui::spawn(&[], &env, 80, 24);
     tui.wait_until("the alternate screen with berth drawn", |s| {
         s.alternate_screen() && s.contents().contains("berth")

@@ -79,9 +79,13 @@ pub enum Effect {
         generation: u64,
     },
     /// A registry row was added (`:profile`, `:region`); its index is the next free one.
-    AddRegistry { target: RegistryTarget },
+    AddRegistry {
+        target: RegistryTarget,
+    },
     /// Persist the command-line history.
-    SaveHistory { lines: Vec<String> },
+    SaveHistory {
+        lines: Vec<String>,
+    },
     /// Remember where the user is, so the next run opens there.
     RememberLocation {
         profile: String,
@@ -89,6 +93,8 @@ pub enum Effect {
         repository: Option<String>,
     },
     /// Switch the colour theme.
-    LoadTheme { name: String },
+    LoadTheme {
+        name: String,
+    },
     Quit,
 }

@@ -151,7 +151,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -214,7 +218,10 @@ pub fn complete(line: &str, sources: &CompletionSources) -> (String, Vec<String>
     let mut completed = format!("{prefix}{common}");
     if matches.len() == 1 && prefix.is_empty() {
         // A complete command word is followed by its argument.
-        if COMMANDS.iter().any(|(c, arg)| *c == common && arg.is_some()) {
+        if COMMANDS
+            .iter()
+            .any(|(c, arg)| *c == common && arg.is_some())
+        {
             completed.push(' ');
         }
     }
@@ -228,7 +235,10 @@ mod tests {
     #[test]
     fn parses_commands_arguments_and_jumps() {
         assert_eq!(parse("repos"), Ok(LineCommand::Repositories));
-        assert_eq!(parse(" region eu-west-1 "), Ok(LineCommand::Region("eu-west-1".into())));
+        assert_eq!(
+            parse(" region eu-west-1 "),
+            Ok(LineCommand::Region("eu-west-1".into()))
+        );
         assert_eq!(parse("q"), Ok(LineCommand::Quit));
         assert_eq!(
             parse("payments/api"),
@@ -256,7 +266,10 @@ mod tests {
     #[test]
     fn unknown_commands_get_a_suggestion() {
         let err = parse("regoin").unwrap_err();
-        assert_eq!(err.to_string(), "unknown command :regoin — did you mean :region?");
+        assert_eq!(
+            err.to_string(),
+            "unknown command :regoin — did you mean :region?"
+        );
         let err = parse("zzzzzz").unwrap_err();
         assert_eq!(err.to_string(), "unknown command :zzzzzz");
     }

@@ -449,7 +449,10 @@ fn enter_on_a_registry_switches_and_refetches() {
     let effects = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(
         effects.as_slice(),
-        [Effect::FetchRepositories { registry: 1, .. }, Effect::RememberLocation { .. }]
+        [
+            Effect::FetchRepositories { registry: 1, .. },
+            Effect::RememberLocation { .. }
+        ]
     ));
     assert!(state.repositories.rows.is_empty());
 }
@@ -485,16 +488,21 @@ fn command_line_switches_region_adding_a_registry() {
     assert!(effects.contains(&Effect::AddRegistry {
         target: RegistryTarget::new(CredentialSource::Environment, "ap-south-1")
     }));
-    assert!(effects.iter().any(|e| matches!(
-        e,
-        Effect::FetchRepositories { registry: 2, .. }
-    )));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchRepositories { registry: 2, .. }))
+    );
     assert_eq!(state.repositories.registry, 2);
     // An existing registry is reused, not duplicated.
     type_line(&mut state, "profile prod");
     assert_eq!(state.registries.rows.len(), 4, "prod × ap-south-1 is new");
     type_line(&mut state, "region eu-west-1");
-    assert_eq!(state.registries.rows.len(), 4, "prod × eu-west-1 already existed");
+    assert_eq!(
+        state.registries.rows.len(),
+        4,
+        "prod × eu-west-1 already existed"
+    );
     assert_eq!(state.repositories.registry, 1);
 }
 
@@ -506,7 +514,10 @@ fn command_line_jumps_to_a_repository_and_tag() {
         repository,
         generation,
         ..
-    }) = effects.iter().find(|e| matches!(e, Effect::FetchImages { .. })).cloned()
+    }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::FetchImages { .. }))
+        .cloned()
     else {
         panic!("the jump should open the repository: {effects:?}");
     };
@@ -516,7 +527,11 @@ fn command_line_jumps_to_a_repository_and_tag() {
         Action::ImagesPage {
             generation,
             result: Ok(page(
-                vec![image(1, &["v1"], 1), image(2, &["v2"], 5), image(3, &["v3"], 9)],
+                vec![
+                    image(1, &["v1"], 1),
+                    image(2, &["v2"], 5),
+                    image(3, &["v3"], 9),
+                ],
                 None,
             )),
         },

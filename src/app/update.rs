@@ -2,8 +2,8 @@
 //! clock reads, no terminal.
 
 use super::action::{Action, Effect};
-use super::keymap::Command;
 use super::command::{self, CompletionSources, LineCommand};
+use super::keymap::Command;
 use super::state::{
     IMAGE_SORTS, Jump, Loading, Mode, Pane, REPOSITORY_SORTS, RegistryRow, RepoRow, State,
     StatsState,
@@ -599,7 +599,8 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
             if state.images.repository.is_some() {
                 state.pane = Pane::Images;
             } else {
-                state.last_error = Some("no repository opened yet — pick one and press Enter".into());
+                state.last_error =
+                    Some("no repository opened yet — pick one and press Enter".into());
             }
             Vec::new()
         }
@@ -633,13 +634,20 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
 }
 
 fn current_target(state: &State) -> RegistryTarget {
-    state.registries.rows[state.repositories.registry].target.clone()
+    state.registries.rows[state.repositories.registry]
+        .target
+        .clone()
 }
 
 /// Open `target`'s repositories, adding a registry row for it if it is new.
 fn switch_registry(state: &mut State, target: RegistryTarget) -> Vec<Effect> {
     let mut effects = Vec::new();
-    let index = match state.registries.rows.iter().position(|r| r.target == target) {
+    let index = match state
+        .registries
+        .rows
+        .iter()
+        .position(|r| r.target == target)
+    {
         Some(index) => index,
         None => {
             state.registries.rows.push(RegistryRow {

@@ -135,30 +135,56 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let label = |text: &str| Span::styled(format!("{text:<8}"), theme.column_header);
     let mut lines = vec![
         Line::from(vec![label("digest"), Span::raw(image.digest.clone())]),
-        Line::from(vec![label("size"), Span::raw(format!(
-            "{} ({} bytes)",
-            format::size(image.size_bytes),
-            image.size_bytes
-        ))]),
+        Line::from(vec![
+            label("size"),
+            Span::raw(format!(
+                "{} ({} bytes)",
+                format::size(image.size_bytes),
+                image.size_bytes
+            )),
+        ]),
         Line::from(vec![label("kind"), Span::raw(image.kind.label())]),
     ];
     if let Some(pushed) = image.pushed_at {
-        lines.push(Line::from(vec![label("pushed"), Span::raw(format!(
-            "{} ({} ago)",
-            format::utc(pushed),
-            format::age(pushed, state.now)
-        ))]));
+        lines.push(Line::from(vec![
+            label("pushed"),
+            Span::raw(format!(
+                "{} ({} ago)",
+                format::utc(pushed),
+                format::age(pushed, state.now)
+            )),
+        ]));
     }
-    lines.push(Line::from(vec![label("pulled"), Span::raw(match image.last_pulled_at {
-        Some(pulled) => format!("{} ({} ago)", format::utc(pulled), format::age(pulled, state.now)),
-        None => "never (or not recorded)".into(),
-    })]));
-    lines.push(Line::from(vec![label("scan"), scan_cell(image, theme).spans.into_iter().next().unwrap_or_default()]));
+    lines.push(Line::from(vec![
+        label("pulled"),
+        Span::raw(match image.last_pulled_at {
+            Some(pulled) => format!(
+                "{} ({} ago)",
+                format::utc(pulled),
+                format::age(pulled, state.now)
+            ),
+            None => "never (or not recorded)".into(),
+        }),
+    ]));
+    lines.push(Line::from(vec![
+        label("scan"),
+        scan_cell(image, theme)
+            .spans
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+    ]));
     if let Some(media) = &image.manifest_media_type {
-        lines.push(Line::from(vec![label("media"), Span::styled(media.clone(), theme.dim)]));
+        lines.push(Line::from(vec![
+            label("media"),
+            Span::styled(media.clone(), theme.dim),
+        ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::styled(format!("tags ({})", image.tags.len()), theme.column_header));
+    lines.push(Line::styled(
+        format!("tags ({})", image.tags.len()),
+        theme.column_header,
+    ));
     if image.tags.is_empty() {
         lines.push(Line::styled("  <untagged>", theme.dim));
     }

@@ -115,26 +115,41 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         Line::from(vec![label("tags"), Span::raw(repo.tag_mutability.label())]),
         Line::from(vec![
             label("scan"),
-            Span::raw(if repo.scan_on_push { "on push" } else { "manual" }),
+            Span::raw(if repo.scan_on_push {
+                "on push"
+            } else {
+                "manual"
+            }),
         ]),
         Line::from(vec![
             label("encryption"),
             Span::raw(match &repo.encryption {
                 Encryption::Aes256 => "AES256".to_string(),
-                Encryption::Kms { key } => format!("KMS {}", key.as_deref().unwrap_or("(AWS managed key)")),
+                Encryption::Kms { key } => {
+                    format!("KMS {}", key.as_deref().unwrap_or("(AWS managed key)"))
+                }
             }),
         ]),
     ];
     if let Some(created) = repo.created_at {
-        lines.push(Line::from(vec![label("created"), Span::raw(format::utc(created))]));
+        lines.push(Line::from(vec![
+            label("created"),
+            Span::raw(format::utc(created)),
+        ]));
     }
     match &row.stats {
         StatsState::Loaded(stats) => {
-            lines.push(Line::from(vec![label("images"), Span::raw(stats.images.to_string())]));
-            lines.push(Line::from(vec![label("size"), Span::raw(format!(
-                "{} (upper bound: layers shared between images count once per image)",
-                format::size(stats.bytes)
-            ))]));
+            lines.push(Line::from(vec![
+                label("images"),
+                Span::raw(stats.images.to_string()),
+            ]));
+            lines.push(Line::from(vec![
+                label("size"),
+                Span::raw(format!(
+                    "{} (upper bound: layers shared between images count once per image)",
+                    format::size(stats.bytes)
+                )),
+            ]));
         }
         StatsState::Failed(error) => lines.push(Line::styled(error.clone(), theme.error)),
         StatsState::Pending => lines.push(Line::styled("counting images…", theme.dim)),

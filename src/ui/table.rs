@@ -71,7 +71,11 @@ pub fn column_at(columns: &[Column], width: u16, x: u16) -> Option<usize> {
     let flex = width.saturating_sub(fixed + gaps);
     let mut start = 0u16;
     for &i in &keep {
-        let w = if columns[i].width == 0 { flex } else { columns[i].width };
+        let w = if columns[i].width == 0 {
+            flex
+        } else {
+            columns[i].width
+        };
         if x >= start && x < start + w {
             return Some(i);
         }
