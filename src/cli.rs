@@ -19,6 +19,9 @@ pub struct Cli {
     /// Upper bound in seconds for one API call, retries included.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// Refuse every mutation (tag, delete, restore); reads work as usual.
+    #[arg(long, global = true)]
+    pub read_only: bool,
     /// Open at a repository, optionally selecting a tag: `payments/api` or `web/app:v1.2`.
     #[arg(value_name = "REPOSITORY[:TAG]")]
     pub target: Option<String>,
@@ -30,4 +33,31 @@ pub struct Cli {
 pub enum Command {
     /// Open the terminal UI (the default).
     Tui,
+    /// Print the digest-pinned URI of an image (REPO:TAG, REPO@sha256:…, or REPO when it
+    /// holds exactly one image).
+    Uri(UriArgs),
+    /// Put recently deleted images back from the manifests recorded in the audit log.
+    Restore(RestoreArgs),
+}
+
+/// Arguments of `berth uri`.
+#[derive(Debug, clap::Args)]
+pub struct UriArgs {
+    /// REPO:TAG, REPO@sha256:…, REPO:TAG@sha256:…, or REPO alone when it holds one image.
+    #[arg(value_name = "REPO[:TAG]")]
+    pub image: String,
+}
+
+/// Arguments of `berth restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// Restore from the audit log (at PATH, or the standard place).
+    #[arg(long, value_name = "PATH", required = true)]
+    pub from_audit_log: Option<Option<std::path::PathBuf>>,
+    /// How many of the most recent delete operations to undo.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub last: usize,
+    /// Say what would be restored without calling the registry.
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -1,11 +1,15 @@
 //! berth: a terminal console for Amazon ECR.
 
 pub mod app;
+pub mod audit_log;
 pub mod cli;
+pub mod clipboard;
 pub mod ecr;
+pub mod headless;
 pub mod lifecycle;
 pub mod paths;
 pub mod runtime;
+pub mod safety;
 pub mod sanitize;
 pub mod terminal;
 pub mod ui;

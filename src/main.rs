@@ -17,6 +17,12 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         None | Some(Command::Tui) => runtime.block_on(berth::runtime::run_tui(&cli)),
+        Some(Command::Uri(ref args)) => {
+            return runtime.block_on(berth::headless::uri::run(&cli, args));
+        }
+        Some(Command::Restore(ref args)) => {
+            return runtime.block_on(berth::headless::restore::run(&cli, args));
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, Page, RegistryTarget, Repository};
+use super::operate::{ConfirmedDelete, DeleteLine, TagResult};
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
@@ -37,6 +38,19 @@ pub enum Action {
     ImagesPage {
         generation: u64,
         result: Result<Page<Image>, EcrError>,
+    },
+    TagChecked {
+        digest: String,
+        tag: String,
+        result: Result<Option<String>, String>,
+    },
+    TagPut {
+        tag: String,
+        result: TagResult,
+    },
+    DeleteFinished {
+        delete: ConfirmedDelete,
+        result: Result<Vec<DeleteLine>, String>,
     },
     /// The runtime tried to switch themes.
     ThemeLoaded {
@@ -92,6 +106,24 @@ pub enum Effect {
         region: String,
         repository: Option<String>,
     },
+    /// Ask where a tag points now, before putting it (`TagChecked`).
+    CheckTag {
+        registry: RegistryIndex,
+        repository: String,
+        digest: String,
+        tag: String,
+    },
+    /// Put a tag on an image (`TagPut`).
+    PutTag {
+        registry: RegistryIndex,
+        repository: String,
+        digest: String,
+        tag: String,
+    },
+    /// Delete exactly what the user confirmed (`DeleteFinished`).
+    DeleteImages { delete: ConfirmedDelete },
+    /// Put text on the clipboard (OSC 52).
+    CopyToClipboard { text: String },
     /// Switch the colour theme.
     LoadTheme {
         name: String,

@@ -4,6 +4,7 @@ pub mod action;
 pub mod command;
 pub mod keymap;
 pub mod list;
+pub mod operate;
 pub mod state;
 pub mod update;
 
@@ -11,5 +12,7 @@ pub use action::{Action, Effect, RepoStats};
 pub use state::{Mode, Pane, State};
 pub use update::{start, update};
 
+#[cfg(test)]
+mod operate_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -6,6 +6,7 @@ use super::list::ListView;
 use crate::ecr::model::{Image, RegistryTarget, Repository};
 use jiff::Timestamp;
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use tui_input::Input;
 
 /// The four drill-down panes.
@@ -109,6 +110,8 @@ pub struct ImagesPane {
     pub generation: u64,
     pub loading: Option<Loading>,
     pub error: Option<String>,
+    /// Digests marked for bulk actions; survives sorting, filtering and refreshes.
+    pub marked: HashSet<String>,
 }
 
 /// Sortable columns of the repositories pane, in `s` cycling order.
@@ -138,6 +141,10 @@ pub struct State {
     pub theme: String,
     /// A transient message for the status line (cleared by the next key).
     pub message: Option<String>,
+    /// A modal dialog (confirmations, prompts, results).
+    pub dialog: Option<super::operate::Dialog>,
+    /// Refuse every mutating key (`--read-only`).
+    pub read_only: bool,
     pub registries: RegistriesPane,
     pub repositories: RepositoriesPane,
     pub images: ImagesPane,
@@ -187,6 +194,8 @@ impl State {
             theme_names: vec!["dark".into()],
             theme: "dark".into(),
             message: None,
+            dialog: None,
+            read_only: false,
             registries,
             repositories: RepositoriesPane::default(),
             images,

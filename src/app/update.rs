@@ -3,6 +3,7 @@
 
 use super::action::{Action, Effect};
 use super::command::{self, CompletionSources, LineCommand};
+use super::operate;
 use super::keymap::Command;
 use super::state::{
     IMAGE_SORTS, Jump, Loading, Mode, Pane, REPOSITORY_SORTS, RegistryRow, RepoRow, State,
@@ -34,6 +35,31 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
+        Action::TagChecked {
+            digest,
+            tag,
+            result,
+        } => {
+            state.dirty = true;
+            operate::on_tag_checked(state, digest, tag, result)
+        }
+        Action::TagPut { tag, result } => {
+            state.dirty = true;
+            if operate::on_tag_put(state, &tag, result) {
+                return refresh_images_selecting(state, Some(tag));
+            }
+            Vec::new()
+        }
+        Action::DeleteFinished { delete, result } => {
+            state.dirty = true;
+            let touched = result.is_ok();
+            operate::on_delete_finished(state, delete.plan(), result);
+            // Reload from the registry: only what it confirmed deleted disappears.
+            if touched {
+                return refresh_images_selecting(state, None);
+            }
+            Vec::new()
+        }
         Action::ThemeLoaded { name, result } => {
             state.dirty = true;
             match result {
@@ -247,7 +273,7 @@ fn apply_image_jump(state: &mut State, done: bool) {
         .list
         .rows
         .iter()
-        .position(|&i| pane.images[i].tags.iter().any(|t| *t == tag));
+        .position(|&i| pane.images[i].tags.contains(&tag));
     if let Some(position) = found {
         let height = state.body_height();
         state.images.list.selected = position;
@@ -260,6 +286,9 @@ fn apply_image_jump(state: &mut State, done: bool) {
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.dialog.is_some() {
+        return operate::on_dialog_key(state, key);
+    }
     match state.mode {
         Mode::Filter => on_filter_key(state, key),
         Mode::Command => on_command_line_key(state, key),
@@ -313,6 +342,9 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
+    if let Some(effects) = operate::on_command(state, command) {
+        return effects;
+    }
     let height = state.body_height();
     match command {
         Command::Quit => return quit(state),
@@ -338,6 +370,14 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Open => return open(state),
         Command::Back => back(state),
         Command::Refresh => return refresh(state),
+        // Handled by `operate` above.
+        Command::Mark
+        | Command::MarkAll
+        | Command::Tag
+        | Command::Untag
+        | Command::Delete
+        | Command::CopyUri
+        | Command::CopyTaggedUri => {}
     }
     Vec::new()
 }
@@ -395,6 +435,11 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     let registry = state.repositories.registry;
     let generation = state.new_generation();
     let pane = &mut state.images;
+    let same_repository = pane.registry == registry
+        && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
+    if !same_repository {
+        pane.marked.clear();
+    }
     pane.registry = registry;
     pane.images.clear();
     pane.list.rows.clear();
@@ -718,4 +763,19 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
     }
     state.dirty = true;
     Vec::new()
+}
+
+/// Reload the open repository's images after a mutation, selecting `tag` when given.
+fn refresh_images_selecting(state: &mut State, tag: Option<String>) -> Vec<Effect> {
+    let Some(repo) = state.images.repository.clone() else {
+        return Vec::new();
+    };
+    if tag.is_some() {
+        state.jump = Some(Jump {
+            repository: repo.name.clone(),
+            tag,
+            open: false,
+        });
+    }
+    open_images(state, repo)
 }

@@ -74,9 +74,20 @@ impl EcrRegistry {
         })
     }
 
+    /// Wrap an SDK client that is already configured (tests build one for a sandbox
+    /// without touching the process environment).
+    pub fn from_sdk_client(client: aws_sdk_ecr::Client, target: RegistryTarget) -> Self {
+        Self { client, target }
+    }
+
     /// The target this client was built for.
     pub fn target(&self) -> &RegistryTarget {
         &self.target
+    }
+
+    /// The SDK client, for ECR calls that live in sibling modules of `src/ecr/`.
+    pub(crate) fn sdk(&self) -> &aws_sdk_ecr::Client {
+        &self.client
     }
 }
 

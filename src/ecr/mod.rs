@@ -4,10 +4,13 @@ pub mod client;
 pub mod error;
 mod fetch;
 pub mod model;
+pub mod mutate;
+pub mod names;
 pub mod profiles;
 
 pub use client::{ClientOptions, EcrRegistry};
 pub use error::EcrError;
+pub use mutate::{DeleteReport, ImageRef, RegistryWrite, TagOutcome};
 
 use async_trait::async_trait;
 use model::{Image, Page, Repository};

@@ -1,6 +1,7 @@
 //! Pure rendering: `draw` reads the state and never changes it.
 
 pub mod format;
+mod dialog;
 mod help;
 pub mod images;
 mod registries;
@@ -110,6 +111,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     if state.mode == Mode::Help {
         help::draw(frame, area, state, theme);
     }
+    dialog::draw(frame, area, state, theme);
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {

@@ -35,12 +35,38 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
         return;
     }
+    if let Some(message) = state.message.as_ref().filter(|m| m.starts_with("copied")) {
+        // Shown alone and whole, so it can be selected with the mouse where OSC 52 is
+        // blocked.
+        frame.render_widget(Paragraph::new(Line::styled(message.clone(), theme.ok)), area);
+        return;
+    }
     let mut spans: Vec<Span> = vec![Span::styled(count_summary(state), theme.status)];
     if let Some(progress) = progress(state) {
         spans.push(Span::styled(
             format!("{} {progress}  ", SPINNER[state.spinner % SPINNER.len()]),
             theme.status,
         ));
+    }
+    if state.pane == Pane::Images && !state.images.marked.is_empty() {
+        let bytes: u64 = state
+            .images
+            .images
+            .iter()
+            .filter(|i| state.images.marked.contains(&i.digest))
+            .map(|i| i.size_bytes)
+            .sum();
+        spans.push(Span::styled(
+            format!(
+                "{} marked · {}  ",
+                state.images.marked.len(),
+                super::format::size(bytes)
+            ),
+            theme.header_accent,
+        ));
+    }
+    if state.read_only {
+        spans.push(Span::styled("read-only  ", theme.warning));
     }
     let filter = match state.pane {
         Pane::Registries => &state.registries.list.filter,

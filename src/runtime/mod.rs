@@ -4,7 +4,7 @@ use crate::app::{self, Action, Effect, RepoStats, State};
 use crate::cli::Cli;
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
-use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry};
+use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry, RegistryWrite};
 use crate::terminal;
 use crate::ui::{self, Theme};
 use crossterm::event::{self, Event};
@@ -19,8 +19,16 @@ use tokio::sync::{Mutex, OnceCell, Semaphore, mpsc};
 /// How many repositories are swept for image counts at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
-/// A registry client, built on first use.
-type ClientCell = OnceCell<Arc<dyn Registry>>;
+mod mutations;
+
+/// A registry's clients, built on first use: reads, and writes through the safety gate.
+#[derive(Clone)]
+struct Connected {
+    read: Arc<dyn Registry>,
+    write: Arc<dyn RegistryWrite>,
+}
+
+type ClientCell = OnceCell<Connected>;
 
 /// Runs effects against registries and reports results as Actions.
 #[derive(Clone)]
@@ -33,6 +41,8 @@ pub struct Executor {
     /// The newest generation asked for per kind of fetch; older loops stop early.
     latest_repositories: Arc<AtomicU64>,
     latest_images: Arc<AtomicU64>,
+    /// Refuse mutations (`--read-only`); enforced again by the `Mutator`.
+    read_only: bool,
 }
 
 impl Executor {
@@ -50,11 +60,23 @@ impl Executor {
             sweep_limit: Arc::new(Semaphore::new(concurrency.max(1))),
             latest_repositories: Arc::default(),
             latest_images: Arc::default(),
+            read_only: false,
         }
+    }
+
+    /// Refuse every mutation.
+    pub fn with_read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
     }
 
     /// The client for a registry, built once on first use.
     async fn client(&self, registry: usize) -> Result<Arc<dyn Registry>, EcrError> {
+        Ok(self.connected(registry).await?.read)
+    }
+
+    /// Both clients of a registry, built once on first use.
+    async fn connected(&self, registry: usize) -> Result<Connected, EcrError> {
         let cell = self
             .clients
             .lock()
@@ -65,8 +87,11 @@ impl Executor {
         let target = self.targets.read().expect("targets lock")[registry].clone();
         let options = self.options.clone();
         cell.get_or_try_init(|| async move {
-            let client = EcrRegistry::connect(&target, &options).await?;
-            Ok::<Arc<dyn Registry>, EcrError>(Arc::new(client))
+            let client = Arc::new(EcrRegistry::connect(&target, &options).await?);
+            Ok::<Connected, EcrError>(Connected {
+                read: client.clone(),
+                write: client,
+            })
         })
         .await
         .cloned()
@@ -81,7 +106,42 @@ impl Executor {
     pub fn execute(&self, effect: Effect) {
         match effect {
             // Handled by the UI loop, which owns the theme and the terminal.
-            Effect::Quit | Effect::LoadTheme { .. } => {}
+            Effect::Quit | Effect::LoadTheme { .. } | Effect::CopyToClipboard { .. } => {}
+            Effect::CheckTag {
+                registry,
+                repository,
+                digest,
+                tag,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.check_tag(registry, &repository, &tag).await;
+                    this.send(Action::TagChecked {
+                        digest,
+                        tag,
+                        result,
+                    });
+                });
+            }
+            Effect::PutTag {
+                registry,
+                repository,
+                digest,
+                tag,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.put_tag(registry, &repository, &digest, &tag).await;
+                    this.send(Action::TagPut { tag, result });
+                });
+            }
+            Effect::DeleteImages { delete } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.delete(&delete).await;
+                    this.send(Action::DeleteFinished { delete, result });
+                });
+            }
             Effect::AddRegistry { target } => {
                 self.targets.write().expect("targets lock").push(target);
             }
@@ -315,25 +375,28 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
         client_options(cli),
         sender.clone(),
         DEFAULT_CONCURRENCY,
-    );
+    )
+    .with_read_only(cli.read_only);
 
     let mut guard = terminal::enter(true)?;
     let size = guard.terminal.size()?;
     let mut state = State::new(targets, Timestamp::now());
     state.width = size.width;
     state.height = size.height;
-    if let Some(target) = &cli.target {
-        if let crate::app::command::LineCommand::Jump { repository, tag } =
+    if let Some(target) = &cli.target
+        && let crate::app::command::LineCommand::Jump { repository, tag } =
             crate::app::command::jump(target)
-        {
-            state.jump = Some(crate::app::state::Jump {
-                repository,
-                tag,
-                open: true,
-            });
-        }
+    {
+        state.jump = Some(crate::app::state::Jump {
+            repository,
+            tag,
+            open: true,
+        });
     }
     load_saved(&mut state);
+    state.read_only = cli.read_only;
+    let clipboard = crate::clipboard::Multiplexer::from_env();
+    let mut outbox: Vec<u8> = Vec::new();
     state.theme_names = vec!["dark".into(), "monochrome".into()];
     spawn_input_reader(sender);
     for effect in app::start(&mut state) {
@@ -348,6 +411,12 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     loop {
+        if !outbox.is_empty() {
+            let backend = guard.terminal.backend_mut();
+            backend.write_all(&outbox)?;
+            backend.flush()?;
+            outbox.clear();
+        }
         if state.dirty {
             state.dirty = false;
             draw(&mut guard.terminal, &state, &theme)?;
@@ -355,14 +424,21 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
         tokio::select! {
             received = actions.recv() => {
                 let Some(action) = received else { break };
-                dispatch(&mut state, &executor, &mut theme, action);
+                dispatch(&mut state, &executor, &mut theme, &mut outbox, clipboard, action);
                 // Coalesce a burst of results into one frame.
                 while let Ok(action) = actions.try_recv() {
-                    dispatch(&mut state, &executor, &mut theme, action);
+                    dispatch(&mut state, &executor, &mut theme, &mut outbox, clipboard, action);
                 }
             }
             _ = ticks.tick() => {
-                dispatch(&mut state, &executor, &mut theme, Action::Tick(Timestamp::now()));
+                dispatch(
+                    &mut state,
+                    &executor,
+                    &mut theme,
+                    &mut outbox,
+                    clipboard,
+                    Action::Tick(Timestamp::now()),
+                );
             }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -376,7 +452,16 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
     Ok(())
 }
 
-fn dispatch(state: &mut State, executor: &Executor, theme: &mut Theme, action: Action) {
+/// Apply an action and run the effects it asks for. Effects that touch the terminal or
+/// the theme are handled here; the rest go to the executor.
+fn dispatch(
+    state: &mut State,
+    executor: &Executor,
+    theme: &mut Theme,
+    outbox: &mut Vec<u8>,
+    clipboard: crate::clipboard::Multiplexer,
+    action: Action,
+) {
     if let Action::Key(key) = &action
         && key.code == crossterm::event::KeyCode::F(12)
         && std::env::var_os("BERTH_DEBUG_PANIC_KEY").is_some()
@@ -386,6 +471,10 @@ fn dispatch(state: &mut State, executor: &Executor, theme: &mut Theme, action: A
     }
     let mut pending = std::collections::VecDeque::from(app::update(state, action));
     while let Some(effect) = pending.pop_front() {
+        if let Effect::CopyToClipboard { text } = &effect {
+            outbox.extend(crate::clipboard::sequence(text, clipboard));
+            continue;
+        }
         if let Effect::LoadTheme { name } = &effect {
             let result = match Theme::by_name(name) {
                 Some(loaded) => {

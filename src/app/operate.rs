@@ -1,0 +1,699 @@
+//! Acting on images: marks, tag, untag, delete, copy URIs — and the dialogs that guard
+//! them. Pure: the API calls travel as Effects.
+//!
+//! A delete can only be asked for with a [`ConfirmedDelete`], which only this module can
+//! make, and only from a plan the user saw and confirmed. A refresh arriving while the
+//! dialog is open changes the list, never the plan.
+
+use super::action::Effect;
+use super::keymap::Command;
+use super::state::{Pane, State};
+use crate::ecr::model::{Image, TagMutability, short_digest};
+use crate::ecr::mutate::ImageRef;
+use crate::ecr::names;
+use crossterm::event::{KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// More images than this need the repository name typed to confirm a delete.
+pub const TYPED_CONFIRM_ABOVE: usize = 10;
+
+/// One image in a delete plan, as the dialog showed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanEntry {
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub size_bytes: u64,
+    /// The id that will be sent: the digest (whole image) or one tag.
+    pub id: ImageRef,
+}
+
+/// What a delete will do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteKind {
+    /// Whole images by digest, with all their tags.
+    Images,
+    /// One tag of an image that keeps other tags.
+    Untag,
+    /// The last tag of an image: ECR deletes the image with it.
+    LastTag,
+}
+
+/// Everything a delete dialog shows, fixed when the dialog opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletePlan {
+    pub registry: usize,
+    pub repository: String,
+    pub kind: DeleteKind,
+    pub entries: Vec<PlanEntry>,
+}
+
+impl DeletePlan {
+    pub fn total_bytes(&self) -> u64 {
+        match self.kind {
+            DeleteKind::Untag => 0,
+            _ => self.entries.iter().map(|e| e.size_bytes).sum(),
+        }
+    }
+
+    /// Whether confirming needs the repository name typed.
+    pub fn needs_typed_confirmation(&self) -> bool {
+        self.entries.len() > TYPED_CONFIRM_ABOVE
+    }
+}
+
+/// Proof that the user confirmed a plan: the only way to ask the runtime to delete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfirmedDelete {
+    plan: DeletePlan,
+}
+
+impl ConfirmedDelete {
+    /// The confirmed plan.
+    pub fn plan(&self) -> &DeletePlan {
+        &self.plan
+    }
+
+    /// The ids to send: exactly those of the confirmed plan.
+    pub fn ids(&self) -> Vec<ImageRef> {
+        self.plan.entries.iter().map(|e| e.id.clone()).collect()
+    }
+}
+
+/// Why a tag prompt was opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagChoice {
+    Untag,
+    CopyTagged,
+}
+
+/// A modal dialog over the images pane.
+#[derive(Debug)]
+pub enum Dialog {
+    /// Type a new tag for `digest`.
+    TagPrompt {
+        digest: String,
+        input: Input,
+        error: Option<String>,
+    },
+    /// `tag` names another image now; moving it needs a yes.
+    ConfirmMove {
+        digest: String,
+        tag: String,
+        from: String,
+    },
+    /// Pick one of an image's tags.
+    ChooseTag {
+        choice: TagChoice,
+        digest: String,
+        tags: Vec<String>,
+        selected: usize,
+    },
+    /// Confirm a delete; `typed` holds the repository name being typed for bulk deletes.
+    ConfirmDelete {
+        plan: DeletePlan,
+        typed: Option<Input>,
+        error: Option<String>,
+    },
+    /// Waiting for the registry.
+    Busy { message: String },
+    /// What happened, line by line (`true` marks a failure line).
+    Report {
+        title: String,
+        lines: Vec<(String, bool)>,
+    },
+}
+
+/// Results of mutations, as the runtime reports them to `update`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagResult {
+    Tagged,
+    Moved { from: String },
+    AlreadyTagged,
+    Immutable { current: Option<String> },
+    Failed(String),
+}
+
+/// One id of a finished delete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteLine {
+    pub id: ImageRef,
+    /// None when deleted; the code and reason when not.
+    pub failure: Option<(String, String)>,
+}
+
+/// Whether a key is a mutating command (blocked in read-only mode).
+fn mutates(command: Command) -> bool {
+    matches!(command, Command::Tag | Command::Untag | Command::Delete)
+}
+
+/// Handle an images-pane command; `None` when the command is not one of these.
+pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    if !matches!(
+        command,
+        Command::Mark
+            | Command::MarkAll
+            | Command::Tag
+            | Command::Untag
+            | Command::Delete
+            | Command::CopyUri
+            | Command::CopyTaggedUri
+    ) {
+        return None;
+    }
+    if state.pane != Pane::Images {
+        state.message = Some("open a repository's images first (Enter)".into());
+        return Some(Vec::new());
+    }
+    if state.read_only && mutates(command) {
+        state.message = Some("read-only mode: tag, untag and delete are disabled".into());
+        return Some(Vec::new());
+    }
+    let selected = selected_image(state).cloned();
+    let effects = match command {
+        Command::Mark => {
+            if let Some(image) = selected {
+                toggle_mark(state, &image.digest);
+                let height = state.body_height();
+                state.images.list.move_by(1, height);
+            }
+            Vec::new()
+        }
+        Command::MarkAll => {
+            mark_all_visible(state);
+            Vec::new()
+        }
+        Command::Tag => {
+            if let Some(image) = selected {
+                state.dialog = Some(Dialog::TagPrompt {
+                    digest: image.digest,
+                    input: Input::default(),
+                    error: None,
+                });
+            }
+            Vec::new()
+        }
+        Command::Untag => {
+            if let Some(image) = selected {
+                untag(state, &image);
+            }
+            Vec::new()
+        }
+        Command::Delete => {
+            open_delete(state);
+            Vec::new()
+        }
+        Command::CopyUri => copy(state, None),
+        Command::CopyTaggedUri => {
+            let marked = !state.images.marked.is_empty();
+            match selected {
+                Some(image) if !marked && image.tags.len() > 1 => {
+                    state.dialog = Some(Dialog::ChooseTag {
+                        choice: TagChoice::CopyTagged,
+                        digest: image.digest,
+                        tags: image.tags,
+                        selected: 0,
+                    });
+                    Vec::new()
+                }
+                Some(image) if !marked => copy(state, Some(image.tags.first().cloned())),
+                _ => copy(state, Some(None)),
+            }
+        }
+        _ => Vec::new(),
+    };
+    Some(effects)
+}
+
+fn selected_image(state: &State) -> Option<&Image> {
+    state
+        .images
+        .list
+        .selected_item()
+        .map(|i| &state.images.images[i])
+}
+
+fn toggle_mark(state: &mut State, digest: &str) {
+    if !state.images.marked.remove(digest) {
+        state.images.marked.insert(digest.to_string());
+    }
+}
+
+/// Mark every visible image, or unmark them all when they already are.
+fn mark_all_visible(state: &mut State) {
+    let pane = &mut state.images;
+    let visible: Vec<&str> = pane
+        .list
+        .rows
+        .iter()
+        .map(|&i| pane.images[i].digest.as_str())
+        .collect();
+    if visible.iter().all(|d| pane.marked.contains(*d)) {
+        for digest in visible {
+            pane.marked.remove(digest);
+        }
+    } else {
+        let owned: Vec<String> = visible.into_iter().map(str::to_string).collect();
+        pane.marked.extend(owned);
+    }
+}
+
+/// The images a bulk action applies to: the marked ones still listed, or the selection.
+fn targets(state: &State) -> Vec<&Image> {
+    let pane = &state.images;
+    if pane.marked.is_empty() {
+        return selected_image(state).into_iter().collect();
+    }
+    pane.list
+        .rows
+        .iter()
+        .map(|&i| &pane.images[i])
+        .chain(pane.images.iter())
+        .filter(|image| pane.marked.contains(&image.digest))
+        .fold(Vec::new(), |mut out: Vec<&Image>, image| {
+            if !out.iter().any(|o| o.digest == image.digest) {
+                out.push(image);
+            }
+            out
+        })
+}
+
+fn plan_entry(image: &Image, id: ImageRef) -> PlanEntry {
+    PlanEntry {
+        digest: image.digest.clone(),
+        tags: image.tags.clone(),
+        size_bytes: image.size_bytes,
+        id,
+    }
+}
+
+fn open_delete(state: &mut State) {
+    let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
+        return;
+    };
+    let entries: Vec<PlanEntry> = targets(state)
+        .into_iter()
+        .map(|image| plan_entry(image, ImageRef::Digest(image.digest.clone())))
+        .collect();
+    if entries.is_empty() {
+        state.message = Some("nothing selected".into());
+        return;
+    }
+    let plan = DeletePlan {
+        registry: state.images.registry,
+        repository,
+        kind: DeleteKind::Images,
+        entries,
+    };
+    open_confirm(state, plan);
+}
+
+fn open_confirm(state: &mut State, plan: DeletePlan) {
+    let typed = plan.needs_typed_confirmation().then(Input::default);
+    state.dialog = Some(Dialog::ConfirmDelete {
+        plan,
+        typed,
+        error: None,
+    });
+}
+
+fn untag(state: &mut State, image: &Image) {
+    match image.tags.len() {
+        0 => state.message = Some("this image has no tags; d deletes it".into()),
+        1 => untag_plan(state, image, &image.tags[0].clone()),
+        _ => {
+            state.dialog = Some(Dialog::ChooseTag {
+                choice: TagChoice::Untag,
+                digest: image.digest.clone(),
+                tags: image.tags.clone(),
+                selected: 0,
+            })
+        }
+    }
+}
+
+fn untag_plan(state: &mut State, image: &Image, tag: &str) {
+    let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
+        return;
+    };
+    let kind = if image.tags.len() == 1 {
+        DeleteKind::LastTag
+    } else {
+        DeleteKind::Untag
+    };
+    let plan = DeletePlan {
+        registry: state.images.registry,
+        repository,
+        kind,
+        entries: vec![plan_entry(image, ImageRef::Tag(tag.to_string()))],
+    };
+    open_confirm(state, plan);
+}
+
+/// Copy digest-pinned URIs: `tag` None → `REPO@sha256:…`; Some(Some(t)) → `REPO:t@…`;
+/// Some(None) → each image's first tag where it has one.
+fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
+    let Some(account) = state
+        .registries
+        .rows
+        .get(state.images.registry)
+        .and_then(|r| r.account.clone())
+    else {
+        state.last_error = Some("the account id is not known yet; try again in a moment".into());
+        return Vec::new();
+    };
+    let region = state.registries.rows[state.images.registry]
+        .target
+        .region
+        .clone();
+    let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
+        return Vec::new();
+    };
+    let mut uris = Vec::new();
+    for image in targets(state) {
+        let chosen = match &tag {
+            None => None,
+            Some(Some(t)) => Some(t.clone()),
+            Some(None) => image.tags.first().cloned(),
+        };
+        match names::pinned_uri(&account, &region, &repository, chosen.as_deref(), &image.digest) {
+            Ok(uri) => uris.push(uri),
+            Err(err) => {
+                state.last_error = Some(err.to_string());
+                return Vec::new();
+            }
+        }
+    }
+    if uris.is_empty() {
+        return Vec::new();
+    }
+    let text = uris.join("\n");
+    state.message = Some(if uris.len() == 1 {
+        format!("copied {text}")
+    } else {
+        format!("copied {} URIs", uris.len())
+    });
+    vec![Effect::CopyToClipboard { text }]
+}
+
+/// Keys while a dialog is open.
+pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(dialog) = state.dialog.take() else {
+        return Vec::new();
+    };
+    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Enter);
+    let no = matches!(key.code, KeyCode::Char('n') | KeyCode::Esc);
+    match dialog {
+        Dialog::TagPrompt {
+            digest,
+            mut input,
+            error,
+        } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => {
+                let tag = input.value().trim().to_string();
+                match names::validate_tag(&tag) {
+                    Ok(()) => return check_tag(state, digest, tag),
+                    Err(err) => {
+                        state.dialog = Some(Dialog::TagPrompt {
+                            digest,
+                            input,
+                            error: Some(err.to_string()),
+                        })
+                    }
+                }
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                let _ = error;
+                state.dialog = Some(Dialog::TagPrompt {
+                    digest,
+                    input,
+                    error: None,
+                });
+            }
+        },
+        Dialog::ConfirmMove { digest, tag, from } => {
+            if yes {
+                return put_tag(state, digest, tag);
+            }
+            if !no {
+                state.dialog = Some(Dialog::ConfirmMove { digest, tag, from });
+            }
+        }
+        Dialog::ChooseTag {
+            choice,
+            digest,
+            tags,
+            mut selected,
+        } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => {
+                let tag = tags[selected].clone();
+                match choice {
+                    TagChoice::CopyTagged => return copy(state, Some(Some(tag))),
+                    TagChoice::Untag => {
+                        let image = state.images.images.iter().find(|i| i.digest == digest);
+                        if let Some(image) = image.cloned() {
+                            untag_plan(state, &image, &tag);
+                        }
+                    }
+                }
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                selected = (selected + 1).min(tags.len() - 1);
+                state.dialog = Some(Dialog::ChooseTag {
+                    choice,
+                    digest,
+                    tags,
+                    selected,
+                });
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                selected = selected.saturating_sub(1);
+                state.dialog = Some(Dialog::ChooseTag {
+                    choice,
+                    digest,
+                    tags,
+                    selected,
+                });
+            }
+            _ => {
+                state.dialog = Some(Dialog::ChooseTag {
+                    choice,
+                    digest,
+                    tags,
+                    selected,
+                })
+            }
+        },
+        Dialog::ConfirmDelete {
+            plan,
+            typed: Some(mut input),
+            ..
+        } => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter if input.value() == plan.repository => {
+                return confirmed(state, plan);
+            }
+            KeyCode::Enter => {
+                let error = Some(format!(
+                    "type the repository name ({}) exactly to confirm",
+                    plan.repository
+                ));
+                state.dialog = Some(Dialog::ConfirmDelete {
+                    plan,
+                    typed: Some(input),
+                    error,
+                });
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                state.dialog = Some(Dialog::ConfirmDelete {
+                    plan,
+                    typed: Some(input),
+                    error: None,
+                });
+            }
+        },
+        Dialog::ConfirmDelete {
+            plan, typed: None, ..
+        } => {
+            if yes {
+                return confirmed(state, plan);
+            }
+            if !no {
+                state.dialog = Some(Dialog::ConfirmDelete {
+                    plan,
+                    typed: None,
+                    error: None,
+                });
+            }
+        }
+        // The registry call is in flight: it cannot be taken back, so wait for it.
+        busy @ Dialog::Busy { .. } => state.dialog = Some(busy),
+        Dialog::Report { .. } => {}
+    }
+    Vec::new()
+}
+
+fn confirmed(state: &mut State, plan: DeletePlan) -> Vec<Effect> {
+    let count = plan.entries.len();
+    state.dialog = Some(Dialog::Busy {
+        message: format!("deleting {count} from {}…", plan.repository),
+    });
+    vec![Effect::DeleteImages {
+        delete: ConfirmedDelete { plan },
+    }]
+}
+
+fn check_tag(state: &mut State, digest: String, tag: String) -> Vec<Effect> {
+    let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
+        return Vec::new();
+    };
+    state.dialog = Some(Dialog::Busy {
+        message: format!("checking whether {tag} is in use…"),
+    });
+    vec![Effect::CheckTag {
+        registry: state.images.registry,
+        repository,
+        digest,
+        tag,
+    }]
+}
+
+fn put_tag(state: &mut State, digest: String, tag: String) -> Vec<Effect> {
+    let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
+        return Vec::new();
+    };
+    state.dialog = Some(Dialog::Busy {
+        message: format!("tagging {} as {tag}…", short_digest(&digest)),
+    });
+    vec![Effect::PutTag {
+        registry: state.images.registry,
+        repository,
+        digest,
+        tag,
+    }]
+}
+
+/// The registry said where `tag` points now.
+pub fn on_tag_checked(
+    state: &mut State,
+    digest: String,
+    tag: String,
+    current: Result<Option<String>, String>,
+) -> Vec<Effect> {
+    let immutable = state
+        .images
+        .repository
+        .as_ref()
+        .is_some_and(|r| r.tag_mutability == TagMutability::Immutable);
+    match current {
+        Err(error) => {
+            state.dialog = Some(report("tag failed", vec![(error, true)]));
+            Vec::new()
+        }
+        Ok(Some(current)) if current == digest => {
+            state.dialog = None;
+            state.message = Some(format!("{tag} already names this image"));
+            Vec::new()
+        }
+        Ok(Some(current)) if immutable => {
+            state.dialog = Some(report(
+                "tag not moved",
+                vec![(immutable_message(&tag, Some(&current)), true)],
+            ));
+            Vec::new()
+        }
+        Ok(Some(from)) => {
+            state.dialog = Some(Dialog::ConfirmMove { digest, tag, from });
+            Vec::new()
+        }
+        Ok(None) => put_tag(state, digest, tag),
+    }
+}
+
+fn immutable_message(tag: &str, current: Option<&str>) -> String {
+    let holder = current.map(short_digest).unwrap_or("another image");
+    format!(
+        "{tag} names {holder} and this repository's tags are IMMUTABLE: a tag cannot be moved once pushed. Pick a new tag."
+    )
+}
+
+fn report(title: &str, lines: Vec<(String, bool)>) -> Dialog {
+    Dialog::Report {
+        title: title.to_string(),
+        lines,
+    }
+}
+
+/// A tag was put (or refused).
+pub fn on_tag_put(state: &mut State, tag: &str, result: TagResult) -> bool {
+    let (title, line) = match result {
+        TagResult::Tagged => ("tagged", (format!("{tag} now names this image"), false)),
+        TagResult::Moved { from } => (
+            "tag moved",
+            (
+                format!("{tag} moved here from {}", short_digest(&from)),
+                false,
+            ),
+        ),
+        TagResult::AlreadyTagged => ("tagged", (format!("{tag} already named this image"), false)),
+        TagResult::Immutable { current } => (
+            "tag not moved",
+            (immutable_message(tag, current.as_deref()), true),
+        ),
+        TagResult::Failed(error) => ("tag failed", (error, true)),
+    };
+    let changed = !line.1;
+    state.dialog = Some(report(title, vec![line]));
+    changed
+}
+
+/// A delete finished: report each id, forget marks of deleted images.
+pub fn on_delete_finished(
+    state: &mut State,
+    plan: &DeletePlan,
+    lines: Result<Vec<DeleteLine>, String>,
+) {
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(error) => {
+            state.dialog = Some(report("nothing deleted", vec![(error, true)]));
+            return;
+        }
+    };
+    let deleted = lines.iter().filter(|l| l.failure.is_none()).count();
+    let failed = lines.len() - deleted;
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for line in &lines {
+        let entry = plan.entries.iter().find(|e| e.id == line.id);
+        let what = match (&line.id, entry) {
+            (ImageRef::Tag(tag), Some(e)) => format!("tag {tag} of {}", short_digest(&e.digest)),
+            (ImageRef::Digest(d), Some(e)) if !e.tags.is_empty() => {
+                format!("{} ({})", short_digest(d), e.tags.join(", "))
+            }
+            (id, _) => id.to_string(),
+        };
+        match &line.failure {
+            None => {
+                if let Some(e) = entry
+                    && plan.kind != DeleteKind::Untag
+                {
+                    state.images.marked.remove(&e.digest);
+                }
+                out.push((format!("deleted  {what}"), false));
+            }
+            Some((code, reason)) => out.push((format!("FAILED   {what}: {code} {reason}"), true)),
+        }
+    }
+    // Failures first: they are what needs attention.
+    out.sort_by_key(|(_, failed)| !failed);
+    let title = if failed == 0 {
+        format!("deleted {deleted}")
+    } else {
+        format!("deleted {deleted}, {failed} failed")
+    };
+    state.dialog = Some(report(&title, out));
+}

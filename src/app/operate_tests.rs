@@ -1,0 +1,353 @@
+//! Marks, confirmations and the guarantee that only confirmed ids are deleted.
+
+use super::action::{Action, Effect};
+use super::operate::{DeleteKind, DeleteLine, Dialog, TYPED_CONFIRM_ABOVE, TagResult};
+use super::state::State;
+use super::tests::{image, open_with_images, with_repositories};
+use super::update;
+use crate::ecr::model::TagMutability;
+use crate::ecr::mutate::ImageRef;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use proptest::prelude::*;
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn chars(state: &mut State, text: &str) {
+    for c in text.chars() {
+        press(state, KeyCode::Char(c));
+    }
+}
+
+fn images_state(count: u64) -> State {
+    let mut state = with_repositories(&["web/app"]);
+    state.registries.rows[0].account = Some("123456789012".into());
+    let images = (0..count)
+        .map(|n| match n % 3 {
+            0 => image(n, &[], n as i64),
+            1 => image(n, &[&format!("v{n}")], n as i64),
+            _ => image(n, &[&format!("v{n}"), &format!("main-{n}")], n as i64),
+        })
+        .collect();
+    open_with_images(&mut state, images);
+    state
+}
+
+fn deleted_ids(effects: &[Effect]) -> Option<Vec<ImageRef>> {
+    effects.iter().find_map(|e| match e {
+        Effect::DeleteImages { delete } => Some(delete.ids()),
+        _ => None,
+    })
+}
+
+#[test]
+fn space_marks_and_moves_and_marks_survive_sorting_and_filtering() {
+    let mut state = images_state(6);
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Char(' '));
+    assert_eq!(state.images.marked.len(), 2);
+    assert_eq!(state.images.list.selected, 2);
+    press(&mut state, KeyCode::Char('s'));
+    press(&mut state, KeyCode::Char('/'));
+    chars(&mut state, "v4");
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.images.marked.len(), 2, "sorting and filtering keep marks");
+    // V marks every visible row; again unmarks them.
+    let visible = state.images.list.rows.len();
+    press(&mut state, KeyCode::Char('V'));
+    assert!(state.images.marked.len() >= visible);
+    press(&mut state, KeyCode::Char('V'));
+    assert_eq!(state.images.marked.len(), 2);
+}
+
+#[test]
+fn delete_confirms_with_y_and_sends_exactly_the_listed_digests() {
+    let mut state = images_state(5);
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Char('d'));
+    let Some(Dialog::ConfirmDelete { plan, typed, .. }) = &state.dialog else {
+        panic!("d should open the confirmation");
+    };
+    assert!(typed.is_none(), "two images need only y");
+    assert_eq!(plan.kind, DeleteKind::Images);
+    let shown: Vec<ImageRef> = plan.entries.iter().map(|e| e.id.clone()).collect();
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert_eq!(deleted_ids(&effects), Some(shown));
+    assert!(matches!(state.dialog, Some(Dialog::Busy { .. })));
+}
+
+#[test]
+fn n_or_esc_cancels_without_any_effect() {
+    for key in [KeyCode::Char('n'), KeyCode::Esc] {
+        let mut state = images_state(3);
+        press(&mut state, KeyCode::Char('d'));
+        let effects = press(&mut state, key);
+        assert!(effects.is_empty());
+        assert!(state.dialog.is_none());
+    }
+}
+
+#[test]
+fn bulk_deletes_need_the_repository_name_typed() {
+    let mut state = images_state(TYPED_CONFIRM_ABOVE as u64 + 5);
+    press(&mut state, KeyCode::Char('V'));
+    press(&mut state, KeyCode::Char('d'));
+    assert!(matches!(
+        &state.dialog,
+        Some(Dialog::ConfirmDelete { typed: Some(_), .. })
+    ));
+    assert!(
+        press(&mut state, KeyCode::Char('y')).is_empty(),
+        "y is text here"
+    );
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(deleted_ids(&effects).is_none(), "'y' is not the repository name");
+    for _ in 0..1 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    chars(&mut state, "web/app");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(deleted_ids(&effects).map(|ids| ids.len()), Some(15));
+}
+
+#[test]
+fn a_refresh_during_the_dialog_cannot_change_what_is_deleted() {
+    let mut state = images_state(4);
+    press(&mut state, KeyCode::Char(' '));
+    press(&mut state, KeyCode::Char('d'));
+    let Some(Dialog::ConfirmDelete { plan, .. }) = &state.dialog else {
+        panic!("expected the confirmation");
+    };
+    let shown: Vec<ImageRef> = plan.entries.iter().map(|e| e.id.clone()).collect();
+    // New data arrives: different images under the cursor, more marks.
+    let generation = state.images.generation;
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(crate::ecr::model::Page {
+                items: vec![image(99, &["new"], 0)],
+                next_token: None,
+            }),
+        },
+    );
+    state.images.marked.insert(image(99, &[], 0).digest);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(deleted_ids(&effects), Some(shown));
+}
+
+#[test]
+fn untagging_the_last_tag_is_a_delete_and_says_so() {
+    let mut state = images_state(3);
+    // Rows are newest first: image 0 (untagged), 1 (one tag), 2 (two tags).
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Char('T'));
+    let Some(Dialog::ConfirmDelete { plan, .. }) = &state.dialog else {
+        panic!("T on a single-tag image should ask for delete confirmation");
+    };
+    assert_eq!(plan.kind, DeleteKind::LastTag);
+    assert_eq!(plan.entries[0].id, ImageRef::Tag("v1".into()));
+    press(&mut state, KeyCode::Esc);
+    // Two tags: choose one; the image stays.
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Char('T'));
+    assert!(matches!(state.dialog, Some(Dialog::ChooseTag { .. })));
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Enter);
+    let Some(Dialog::ConfirmDelete { plan, .. }) = &state.dialog else {
+        panic!("choosing a tag should ask for confirmation");
+    };
+    assert_eq!(plan.kind, DeleteKind::Untag);
+    assert_eq!(plan.entries[0].id, ImageRef::Tag("main-2".into()));
+}
+
+#[test]
+fn read_only_mode_blocks_every_mutating_key() {
+    let mut state = images_state(3);
+    state.read_only = true;
+    for key in ['t', 'T', 'd'] {
+        let effects = press(&mut state, KeyCode::Char(key));
+        assert!(effects.is_empty());
+        assert!(state.dialog.is_none(), "{key} opened a dialog in read-only mode");
+        assert!(state.message.as_deref().unwrap().starts_with("read-only mode"));
+    }
+    // Reading still works: copy is not a mutation.
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(effects.as_slice(), [Effect::CopyToClipboard { .. }]));
+}
+
+#[test]
+fn tag_prompt_validates_then_checks_then_asks_before_moving() {
+    let mut state = images_state(3);
+    press(&mut state, KeyCode::Char('t'));
+    chars(&mut state, "-bad");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    let Some(Dialog::TagPrompt { error: Some(_), .. }) = &state.dialog else {
+        panic!("an invalid tag should be refused in the prompt");
+    };
+    for _ in 0..4 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    chars(&mut state, "v9");
+    let effects = press(&mut state, KeyCode::Enter);
+    let Some(Effect::CheckTag { digest, tag, .. }) = effects.first().cloned() else {
+        panic!("a valid tag is checked first: {effects:?}");
+    };
+    assert_eq!(tag, "v9");
+    update(
+        &mut state,
+        Action::TagChecked {
+            digest: digest.clone(),
+            tag: tag.clone(),
+            result: Ok(Some("sha256:other".into())),
+        },
+    );
+    assert!(matches!(state.dialog, Some(Dialog::ConfirmMove { .. })));
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(effects.as_slice(), [Effect::PutTag { tag, .. }] if tag == "v9"));
+    let effects = update(
+        &mut state,
+        Action::TagPut {
+            tag: "v9".into(),
+            result: TagResult::Moved {
+                from: "sha256:other".into(),
+            },
+        },
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchImages { .. })),
+        "the list is reloaded from the registry"
+    );
+}
+
+#[test]
+fn an_immutable_repository_refuses_to_move_a_tag_with_a_reason() {
+    let mut state = images_state(3);
+    state
+        .images
+        .repository
+        .as_mut()
+        .unwrap()
+        .tag_mutability = TagMutability::Immutable;
+    press(&mut state, KeyCode::Char('t'));
+    chars(&mut state, "v1");
+    let effects = press(&mut state, KeyCode::Enter);
+    let Some(Effect::CheckTag { digest, .. }) = effects.first().cloned() else {
+        panic!("expected a check");
+    };
+    let effects = update(
+        &mut state,
+        Action::TagChecked {
+            digest,
+            tag: "v1".into(),
+            result: Ok(Some("sha256:elsewhere".into())),
+        },
+    );
+    assert!(effects.is_empty(), "nothing is put");
+    let Some(Dialog::Report { lines, .. }) = &state.dialog else {
+        panic!("expected an explanation");
+    };
+    assert!(lines[0].0.contains("IMMUTABLE"), "{lines:?}");
+}
+
+#[test]
+fn a_partial_delete_reports_each_failed_id_first() {
+    let mut state = images_state(3);
+    press(&mut state, KeyCode::Char('V'));
+    let effects = {
+        press(&mut state, KeyCode::Char('d'));
+        press(&mut state, KeyCode::Char('y'))
+    };
+    let Some(Effect::DeleteImages { delete }) = effects.first().cloned() else {
+        panic!("expected a delete");
+    };
+    let ids = delete.ids();
+    let lines = vec![
+        DeleteLine {
+            id: ids[0].clone(),
+            failure: None,
+        },
+        DeleteLine {
+            id: ids[1].clone(),
+            failure: Some(("ImageReferencedByManifestList".into(), "in use".into())),
+        },
+        DeleteLine {
+            id: ids[2].clone(),
+            failure: None,
+        },
+    ];
+    update(
+        &mut state,
+        Action::DeleteFinished {
+            delete,
+            result: Ok(lines),
+        },
+    );
+    let Some(Dialog::Report { title, lines }) = &state.dialog else {
+        panic!("expected a report");
+    };
+    assert_eq!(title, "deleted 2, 1 failed");
+    assert!(lines[0].1 && lines[0].0.contains("ImageReferencedByManifestList"));
+    assert_eq!(state.images.marked.len(), 1, "only the failed image stays marked");
+}
+
+#[test]
+fn copy_builds_digest_pinned_uris_one_per_marked_image() {
+    let mut state = images_state(3);
+    let effects = press(&mut state, KeyCode::Char('y'));
+    let Some(Effect::CopyToClipboard { text }) = effects.first() else {
+        panic!("y copies");
+    };
+    assert!(text.starts_with("123456789012.dkr.ecr.us-east-1.amazonaws.com/web/app@sha256:"));
+    press(&mut state, KeyCode::Char('V'));
+    let effects = press(&mut state, KeyCode::Char('Y'));
+    let Some(Effect::CopyToClipboard { text }) = effects.first() else {
+        panic!("Y copies");
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().any(|l| l.contains("/web/app:v1@sha256:")));
+    assert!(lines.iter().any(|l| l.contains("/web/app@sha256:")), "untagged keeps the digest form");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the user marks, filters and presses, the ids sent to BatchDeleteImage are
+    /// a subset of what the confirmation dialog showed.
+    #[test]
+    fn deleted_ids_are_always_a_subset_of_the_dialog(
+        keys in proptest::collection::vec(
+            prop_oneof![
+                Just(KeyCode::Char(' ')), Just(KeyCode::Char('j')), Just(KeyCode::Char('k')),
+                Just(KeyCode::Char('V')), Just(KeyCode::Char('d')), Just(KeyCode::Char('y')),
+                Just(KeyCode::Char('n')), Just(KeyCode::Char('T')), Just(KeyCode::Enter),
+                Just(KeyCode::Esc), Just(KeyCode::Char('s')), Just(KeyCode::Char('w')),
+            ],
+            1..60,
+        )
+    ) {
+        let mut state = images_state(14);
+        for key in keys {
+            let shown: Option<Vec<ImageRef>> = match &state.dialog {
+                Some(Dialog::ConfirmDelete { plan, .. }) => {
+                    Some(plan.entries.iter().map(|e| e.id.clone()).collect())
+                }
+                _ => None,
+            };
+            let effects = press(&mut state, key);
+            if let Some(sent) = deleted_ids(&effects) {
+                let shown = shown.expect("a delete was sent without a confirmation dialog");
+                prop_assert!(sent.iter().all(|id| shown.contains(id)));
+            }
+            // Close result dialogs so the sequence keeps exploring.
+            if matches!(state.dialog, Some(Dialog::Busy { .. })) {
+                state.dialog = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Commands that answer without the terminal UI, for scripts.
+
+pub mod restore;
+pub mod uri;
+
+use crate::cli::Cli;
+use crate::ecr::model::RegistryTarget;
+use crate::ecr::profiles::{AwsEnvironment, registry_targets};
+
+/// The one registry a headless command acts on: the current credentials, or the single
+/// `--profile`, in the single `--region` or the profile's own. Several of either is a usage
+/// error, reported as text for stderr.
+pub fn single_target(cli: &Cli, command: &str) -> Result<RegistryTarget, String> {
+    if cli.profile.len() > 1 || cli.region.len() > 1 {
+        return Err(format!(
+            "{command} works on one registry: give at most one --profile and one --region"
+        ));
+    }
+    registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region)
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no registry to work on".to_string())
+}

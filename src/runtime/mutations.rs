@@ -1,0 +1,90 @@
+//! Running confirmed mutations through the safety gate (`Mutator`), and turning its
+//! reports into what the UI shows.
+
+use super::Executor;
+use crate::app::operate::{ConfirmedDelete, DeleteLine, TagResult};
+use crate::audit_log::AuditLog;
+use crate::ecr::mutate::TagOutcome;
+use crate::safety::{AuditContext, Mutator};
+
+impl Executor {
+    /// The gate for one registry: its writer, who is acting, the audit log.
+    async fn mutator(&self, registry: usize) -> Result<Mutator, String> {
+        let connected = self.connected(registry).await.map_err(|e| e.to_string())?;
+        let account = connected.read.account_id().await.map_err(|e| e.to_string())?;
+        let target = self.targets.read().expect("targets lock")[registry].clone();
+        let log = AuditLog::standard().map_err(|e| e.to_string())?;
+        Ok(Mutator::new(
+            connected.write,
+            AuditContext::new(&target.source, &account, &target.region),
+            log,
+            self.read_only,
+        ))
+    }
+
+    pub(super) async fn check_tag(
+        &self,
+        registry: usize,
+        repository: &str,
+        tag: &str,
+    ) -> Result<Option<String>, String> {
+        let mutator = self.mutator(registry).await?;
+        mutator
+            .tag_target(repository, tag)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub(super) async fn put_tag(
+        &self,
+        registry: usize,
+        repository: &str,
+        digest: &str,
+        tag: &str,
+    ) -> TagResult {
+        let mutator = match self.mutator(registry).await {
+            Ok(mutator) => mutator,
+            Err(error) => return TagResult::Failed(error),
+        };
+        match mutator.tag(repository, digest, tag).await {
+            Err(refused) => TagResult::Failed(refused.to_string()),
+            Ok(recorded) => match recorded.outcome {
+                Err(error) => TagResult::Failed(error.to_string()),
+                Ok(TagOutcome::Tagged { .. }) => TagResult::Tagged,
+                Ok(TagOutcome::Moved { from, .. }) => TagResult::Moved { from },
+                Ok(TagOutcome::AlreadyTagged { .. }) => TagResult::AlreadyTagged,
+                Ok(TagOutcome::ImmutableTag { current, .. }) => TagResult::Immutable { current },
+                Ok(TagOutcome::DigestChanged { expected, actual }) => TagResult::Failed(format!(
+                    "the registry stored the manifest as {actual}, not {expected}: the tag names a different image now"
+                )),
+            },
+        }
+    }
+
+    /// Delete exactly the confirmed ids; every id comes back as deleted or failed.
+    pub(super) async fn delete(
+        &self,
+        delete: &ConfirmedDelete,
+    ) -> Result<Vec<DeleteLine>, String> {
+        let plan = delete.plan();
+        let mutator = self.mutator(plan.registry).await?;
+        let recorded = mutator
+            .delete(&plan.repository, &delete.ids())
+            .await
+            .map_err(|refused| refused.to_string())?;
+        let report = recorded.outcome;
+        let mut lines: Vec<DeleteLine> = report
+            .deleted
+            .into_iter()
+            .map(|d| DeleteLine {
+                id: d.id,
+                failure: None,
+            })
+            .collect();
+        lines.extend(report.failed.into_iter().map(|f| DeleteLine {
+            id: f.id,
+            failure: Some((f.code, f.reason)),
+        }));
+        Ok(lines)
+    }
+}

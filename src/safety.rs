@@ -1,0 +1,426 @@
+//! The one gate every mutation passes through: read-only mode, name checks, and the
+//! audit log.
+//!
+//! `Err(Refused)` always means no API call was made. `Ok(Recorded)` means an attempt was
+//! made and recorded (or, rarely, the record failed: `audit_error` says so).
+
+use crate::audit_log::{AuditAction, AuditEntry, AuditImage, AuditLog, ImageResult};
+use crate::ecr::mutate::{DeleteReport, ImageRef, ManifestBatch, RegistryWrite, TagOutcome};
+use crate::ecr::names::{self, NameError};
+use crate::ecr::{EcrError, model::CredentialSource};
+use jiff::Timestamp;
+use std::sync::Arc;
+
+/// Why the gate refused a mutation before any API call.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("read-only mode: {action} on {repository} was not attempted")]
+    ReadOnly {
+        action: &'static str,
+        repository: String,
+    },
+    #[error(transparent)]
+    InvalidName(#[from] NameError),
+    #[error("nothing to {action}: no images were given")]
+    NothingToDo { action: &'static str },
+    #[error("{detail} — nothing was changed (fix the audit log location or permissions)")]
+    AuditLogUnavailable { detail: String },
+}
+
+/// The result of an attempt, and whether its audit line was written.
+#[derive(Debug)]
+pub struct Recorded<T> {
+    pub outcome: T,
+    /// Set when the attempt happened but its line could not be appended.
+    pub audit_error: Option<String>,
+}
+
+/// Who is acting where: the fields every audit line starts with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditContext {
+    pub profile: String,
+    pub account: String,
+    pub region: String,
+}
+
+impl AuditContext {
+    /// The context for a credential source, account and region.
+    pub fn new(source: &CredentialSource, account: &str, region: &str) -> Self {
+        AuditContext {
+            profile: source.label().to_string(),
+            account: account.to_string(),
+            region: region.to_string(),
+        }
+    }
+}
+
+/// One image to put back: its exact manifest and the tags it had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestoreImage {
+    pub digest: String,
+    pub manifest: String,
+    pub media_type: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// What one PutImage of a restore did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PutResult {
+    Restored,
+    /// The registry already holds this manifest with this tag (or untagged).
+    AlreadyPresent,
+    /// The tag now names another image (`current`) and was left there.
+    TagTaken {
+        current: String,
+    },
+    Failed(EcrError),
+}
+
+/// What happened to each tag of one restored image (`None`: the untagged put).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestoreReport {
+    pub puts: Vec<(Option<String>, PutResult)>,
+}
+
+impl RestoreReport {
+    /// Whether the image and every tag are back.
+    pub fn is_complete(&self) -> bool {
+        self.puts
+            .iter()
+            .all(|(_, r)| matches!(r, PutResult::Restored | PutResult::AlreadyPresent))
+    }
+}
+
+/// Wraps a registry writer; every mutation berth makes goes through one of its methods.
+#[derive(Clone)]
+pub struct Mutator {
+    writer: Arc<dyn RegistryWrite>,
+    context: AuditContext,
+    log: AuditLog,
+    read_only: bool,
+}
+
+impl Mutator {
+    /// A gate for `writer`, recording to `log` with `context`.
+    pub fn new(
+        writer: Arc<dyn RegistryWrite>,
+        context: AuditContext,
+        log: AuditLog,
+        read_only: bool,
+    ) -> Self {
+        Mutator {
+            writer,
+            context,
+            log,
+            read_only,
+        }
+    }
+
+    /// Whether mutations are refused.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The audit log this gate writes to.
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.log
+    }
+
+    /// The digest `tag` names now (a read, allowed in read-only mode), so the UI can ask
+    /// before moving a tag.
+    pub async fn tag_target(
+        &self,
+        repository: &str,
+        tag: &str,
+    ) -> Result<Option<String>, EcrError> {
+        self.writer.tag_target(repository, tag).await
+    }
+
+    /// Put `tag` on the image `digest` (moving it if it names another image and the
+    /// repository allows it).
+    pub async fn tag(
+        &self,
+        repository: &str,
+        digest: &str,
+        tag: &str,
+    ) -> Result<Recorded<Result<TagOutcome, EcrError>>, Refused> {
+        self.admit("tag", repository)?;
+        names::validate_repository_name(repository)?;
+        names::validate_digest(digest)?;
+        names::validate_tag(tag)?;
+        self.ensure_log()?;
+
+        let outcome = self.writer.put_tag(repository, digest, tag).await;
+        let image = match &outcome {
+            Ok(done) => tag_image(digest, tag, done),
+            Err(err) => AuditImage {
+                digest: Some(digest.to_string()),
+                tags: vec![tag.to_string()],
+                error_code: Some(err.code().to_string()),
+                error: Some(err.to_string()),
+                ..AuditImage::new(ImageResult::Failed)
+            },
+        };
+        let mut entry = self.entry(repository, AuditAction::Tag, vec![image]);
+        if let Err(err) = &outcome {
+            entry.error_code = Some(err.code().to_string());
+            entry.error = Some(err.to_string());
+        }
+        Ok(self.record(entry, outcome))
+    }
+
+    /// Delete `ids` (tags or digests). Their manifests are fetched first and recorded with
+    /// the result, so the deletion can be undone while the layers remain. A failed
+    /// manifest fetch does not stop the delete the user confirmed; the log says which
+    /// manifests are missing and why.
+    pub async fn delete(
+        &self,
+        repository: &str,
+        ids: &[ImageRef],
+    ) -> Result<Recorded<DeleteReport>, Refused> {
+        self.admit("delete", repository)?;
+        names::validate_repository_name(repository)?;
+        if ids.is_empty() {
+            return Err(Refused::NothingToDo { action: "delete" });
+        }
+        self.ensure_log()?;
+
+        let manifests = self.writer.get_manifests(repository, ids).await;
+        let report = self.writer.delete_images(repository, ids).await;
+        let images = delete_images(&report, &manifests);
+        let mut entry = self.entry(repository, AuditAction::Delete, images);
+        if let Some(err) = report.errors.first() {
+            entry.error_code = Some(err.code().to_string());
+            entry.error = Some(err.to_string());
+        }
+        Ok(self.record(entry, report))
+    }
+
+    /// Put a deleted image back: PutImage with its recorded manifest and digest (so the
+    /// registry refuses anything but the same image), once per tag. A tag that now names
+    /// another image is left where it is: moving `latest` back to an old image is a
+    /// decision for a person, not a side effect of a restore. When no tag could be put, the
+    /// image is put back untagged.
+    pub async fn restore(
+        &self,
+        repository: &str,
+        image: &RestoreImage,
+    ) -> Result<Recorded<RestoreReport>, Refused> {
+        self.admit("restore", repository)?;
+        names::validate_repository_name(repository)?;
+        names::validate_digest(&image.digest)?;
+        for tag in &image.tags {
+            names::validate_tag(tag)?;
+        }
+        self.ensure_log()?;
+
+        let mut report = RestoreReport { puts: Vec::new() };
+        for tag in &image.tags {
+            let result = match self.writer.tag_target(repository, tag).await {
+                Ok(Some(current)) if current == image.digest => PutResult::AlreadyPresent,
+                Ok(Some(current)) => PutResult::TagTaken { current },
+                Ok(None) => self.put_back(repository, image, Some(tag)).await,
+                Err(err) => PutResult::Failed(err),
+            };
+            report.puts.push((Some(tag.clone()), result));
+        }
+        let image_is_back = report
+            .puts
+            .iter()
+            .any(|(_, r)| matches!(r, PutResult::Restored | PutResult::AlreadyPresent));
+        let gave_up = report
+            .puts
+            .iter()
+            .any(|(_, r)| matches!(r, PutResult::Failed(_)));
+        if !image_is_back && !gave_up {
+            let result = self.put_back(repository, image, None).await;
+            report.puts.push((None, result));
+        }
+
+        let images = report
+            .puts
+            .iter()
+            .map(|(tag, result)| {
+                let base = AuditImage {
+                    digest: Some(image.digest.clone()),
+                    tags: tag.iter().cloned().collect(),
+                    ..AuditImage::new(ImageResult::Restored)
+                };
+                match result {
+                    PutResult::Restored => base,
+                    PutResult::AlreadyPresent => AuditImage {
+                        result: ImageResult::AlreadyPresent,
+                        ..base
+                    },
+                    PutResult::TagTaken { current } => AuditImage {
+                        result: ImageResult::TagTaken,
+                        previous_digest: Some(current.clone()),
+                        ..base
+                    },
+                    PutResult::Failed(err) => AuditImage {
+                        result: ImageResult::Failed,
+                        error_code: Some(err.code().to_string()),
+                        error: Some(err.to_string()),
+                        ..base
+                    },
+                }
+            })
+            .collect();
+        let entry = self.entry(repository, AuditAction::Restore, images);
+        Ok(self.record(entry, report))
+    }
+
+    /// One PutImage of a recorded manifest.
+    async fn put_back(
+        &self,
+        repository: &str,
+        image: &RestoreImage,
+        tag: Option<&str>,
+    ) -> PutResult {
+        let put = self
+            .writer
+            .put_manifest(
+                repository,
+                &image.manifest,
+                image.media_type.as_deref(),
+                Some(&image.digest),
+                tag,
+            )
+            .await;
+        match put {
+            Ok(actual) if actual == image.digest => PutResult::Restored,
+            Ok(actual) => PutResult::Failed(EcrError::Other {
+                action: "ecr:PutImage".into(),
+                subject: repository.to_string(),
+                detail: format!("stored as {actual}, not {}", image.digest),
+            }),
+            Err(err) if err.code() == "ImageAlreadyExistsException" => PutResult::AlreadyPresent,
+            Err(err) => PutResult::Failed(err),
+        }
+    }
+
+    fn admit(&self, action: &'static str, repository: &str) -> Result<(), Refused> {
+        if self.read_only {
+            return Err(Refused::ReadOnly {
+                action,
+                repository: repository.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn ensure_log(&self) -> Result<(), Refused> {
+        self.log
+            .check_writable()
+            .map_err(|e| Refused::AuditLogUnavailable {
+                detail: e.to_string(),
+            })
+    }
+
+    fn entry(&self, repository: &str, action: AuditAction, images: Vec<AuditImage>) -> AuditEntry {
+        AuditEntry {
+            time: Timestamp::now().to_string(),
+            profile: self.context.profile.clone(),
+            account: self.context.account.clone(),
+            region: self.context.region.clone(),
+            repository: repository.to_string(),
+            action,
+            images,
+            error_code: None,
+            error: None,
+        }
+    }
+
+    fn record<T>(&self, entry: AuditEntry, outcome: T) -> Recorded<T> {
+        Recorded {
+            outcome,
+            audit_error: self.log.append(&entry).err().map(|e| e.to_string()),
+        }
+    }
+}
+
+fn tag_image(digest: &str, tag: &str, outcome: &TagOutcome) -> AuditImage {
+    let base = AuditImage {
+        digest: Some(digest.to_string()),
+        tags: vec![tag.to_string()],
+        ..AuditImage::new(ImageResult::Tagged)
+    };
+    match outcome {
+        TagOutcome::Tagged { .. } => base,
+        TagOutcome::Moved { from, .. } => AuditImage {
+            result: ImageResult::Moved,
+            previous_digest: Some(from.clone()),
+            ..base
+        },
+        TagOutcome::AlreadyTagged { .. } => AuditImage {
+            result: ImageResult::AlreadyTagged,
+            ..base
+        },
+        TagOutcome::ImmutableTag { current, .. } => AuditImage {
+            result: ImageResult::RefusedImmutable,
+            previous_digest: current.clone(),
+            error_code: Some("ImageTagAlreadyExistsException".into()),
+            ..base
+        },
+        TagOutcome::DigestChanged { actual, .. } => AuditImage {
+            result: ImageResult::DigestChanged,
+            error: Some(format!("the registry stored the manifest as {actual}")),
+            ..base
+        },
+    }
+}
+
+/// One audit image per id asked, with the manifest fetched for it before the delete.
+fn delete_images(report: &DeleteReport, manifests: &ManifestBatch) -> Vec<AuditImage> {
+    let manifest_of = |id: &ImageRef| manifests.found.iter().find(|m| &m.id == id);
+    let manifest_error = |id: &ImageRef| {
+        manifests
+            .failures
+            .iter()
+            .find(|f| &f.id == id)
+            .map(|f| format!("{}: {}", f.code, f.reason))
+    };
+    let with_manifest = |id: &ImageRef, image: AuditImage| match manifest_of(id) {
+        Some(record) => AuditImage {
+            digest: image.digest.or_else(|| Some(record.digest.clone())),
+            manifest: Some(record.manifest.clone()),
+            media_type: record.media_type.clone(),
+            ..image
+        },
+        None => AuditImage {
+            manifest_error: manifest_error(id)
+                .or_else(|| Some("the registry returned no manifest".into())),
+            ..image
+        },
+    };
+    let mut images = Vec::new();
+    for deleted in &report.deleted {
+        let image = AuditImage {
+            id: Some(deleted.id.clone()),
+            digest: deleted.digest.clone(),
+            tags: deleted.tags.clone(),
+            ..AuditImage::new(ImageResult::Deleted)
+        };
+        images.push(with_manifest(&deleted.id, image));
+    }
+    for failed in &report.failed {
+        images.push(AuditImage {
+            id: Some(failed.id.clone()),
+            digest: match &failed.id {
+                ImageRef::Digest(d) => Some(d.clone()),
+                ImageRef::Tag(_) => manifest_of(&failed.id).map(|m| m.digest.clone()),
+            },
+            tags: match &failed.id {
+                ImageRef::Tag(t) => vec![t.clone()],
+                ImageRef::Digest(_) => Vec::new(),
+            },
+            error_code: Some(failed.code.clone()),
+            error: Some(failed.reason.clone()),
+            ..AuditImage::new(ImageResult::Failed)
+        });
+    }
+    images
+}
+
+#[cfg(test)]
+mod tests;

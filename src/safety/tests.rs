@@ -1,0 +1,247 @@
+use super::*;
+use crate::ecr::mutate::tests::{FakeRegistry, digest_of};
+
+fn gate(fake: Arc<FakeRegistry>, read_only: bool) -> (Mutator, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::at(dir.path().join("state/berth/audit.jsonl"));
+    let context = AuditContext::new(&CredentialSource::Environment, "123456789012", "us-east-1");
+    (Mutator::new(fake, context, log, read_only), dir)
+}
+
+fn lines(mutator: &Mutator) -> Vec<serde_json::Value> {
+    match std::fs::read_to_string(mutator.audit_log().path()) {
+        Ok(text) => text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn read_only_mode_makes_no_api_call_at_all() {
+    let fake = Arc::new(FakeRegistry::with_images(3));
+    let (mutator, _dir) = gate(fake.clone(), true);
+    assert!(mutator.read_only());
+
+    let tagged = mutator.tag("repo", &digest_of(0), "new").await;
+    assert!(matches!(
+        tagged,
+        Err(Refused::ReadOnly { action: "tag", .. })
+    ));
+    let deleted = mutator
+        .delete(
+            "repo",
+            &[ImageRef::Digest(digest_of(1)), ImageRef::Tag("t2".into())],
+        )
+        .await;
+    assert!(matches!(
+        deleted,
+        Err(Refused::ReadOnly {
+            action: "delete",
+            ..
+        })
+    ));
+    let image = RestoreImage {
+        digest: digest_of(7),
+        manifest: "{}".into(),
+        media_type: None,
+        tags: vec!["back".into()],
+    };
+    let restored = mutator.restore("repo", &image).await;
+    assert!(matches!(
+        restored,
+        Err(Refused::ReadOnly {
+            action: "restore",
+            ..
+        })
+    ));
+
+    assert_eq!(
+        fake.calls(),
+        Vec::<&str>::new(),
+        "no call reached the registry"
+    );
+    assert_eq!(fake.state.lock().unwrap().images.len(), 3);
+    assert!(lines(&mutator).is_empty(), "refusals are not attempts");
+    let message = mutator
+        .tag("repo", &digest_of(0), "x")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(message.starts_with("read-only mode"), "{message}");
+}
+
+#[tokio::test]
+async fn invalid_names_are_refused_before_any_call() {
+    let fake = Arc::new(FakeRegistry::with_images(1));
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let bad_tag = mutator
+        .tag("repo", &digest_of(0), ".bad")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        bad_tag,
+        Refused::InvalidName(NameError::Tag { .. })
+    ));
+    let bad_repo = mutator
+        .delete("Repo", &[ImageRef::Tag("t0".into())])
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        bad_repo,
+        Refused::InvalidName(NameError::Repository { .. })
+    ));
+    let empty = mutator.delete("repo", &[]).await.unwrap_err();
+    assert!(matches!(empty, Refused::NothingToDo { .. }));
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn an_unwritable_audit_log_stops_the_mutation() {
+    let fake = Arc::new(FakeRegistry::with_images(1));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("blocker"), "").unwrap();
+    let log = AuditLog::at(dir.path().join("blocker/audit.jsonl"));
+    let context = AuditContext::new(&CredentialSource::Profile("prod".into()), "1", "eu-west-1");
+    let mutator = Mutator::new(fake.clone(), context, log, false);
+    let err = mutator
+        .delete("repo", &[ImageRef::Digest(digest_of(0))])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Refused::AuditLogUnavailable { .. }), "{err}");
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn each_attempt_writes_one_line_with_results_per_image() {
+    let fake = Arc::new(FakeRegistry::with_images(3));
+    fake.state.lock().unwrap().immutable = true;
+    let (mutator, _dir) = gate(fake.clone(), false);
+
+    let tagged = mutator.tag("repo", &digest_of(0), "stable").await.unwrap();
+    assert_eq!(tagged.audit_error, None);
+    assert!(matches!(tagged.outcome, Ok(TagOutcome::Tagged { .. })));
+    let refused = mutator.tag("repo", &digest_of(0), "t1").await.unwrap();
+    assert!(matches!(
+        refused.outcome,
+        Ok(TagOutcome::ImmutableTag { .. })
+    ));
+    let deleted = mutator
+        .delete(
+            "repo",
+            &[
+                ImageRef::Digest(digest_of(2)),
+                ImageRef::Digest(digest_of(9)),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted.outcome.deleted.len(), 1);
+
+    let lines = lines(&mutator);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["action"], "tag");
+    assert_eq!(lines[0]["profile"], "env");
+    assert_eq!(lines[0]["account"], "123456789012");
+    assert_eq!(lines[0]["images"][0]["result"], "tagged");
+    assert_eq!(lines[1]["images"][0]["result"], "refused_immutable");
+    assert_eq!(lines[1]["images"][0]["previous_digest"], digest_of(1));
+    let images = lines[2]["images"].as_array().unwrap();
+    assert_eq!(images[0]["result"], "deleted");
+    assert_eq!(images[0]["digest"], digest_of(2));
+    assert_eq!(images[0]["tags"][0], "t2");
+    assert_eq!(
+        images[0]["manifest"], "{\"n\":2}",
+        "manifest recorded before the delete"
+    );
+    assert!(images[0]["media_type"].is_string());
+    assert_eq!(images[1]["result"], "failed");
+    assert_eq!(images[1]["error_code"], "ImageNotFound");
+    assert!(
+        images[1]["manifest_error"].is_null(),
+        "failures carry no manifest fields"
+    );
+    let time = lines[0]["time"].as_str().unwrap();
+    assert!(time.parse::<Timestamp>().is_ok(), "{time} is RFC 3339");
+}
+
+#[tokio::test]
+async fn restore_puts_the_manifest_back_under_each_tag() {
+    let fake = Arc::new(FakeRegistry::with_images(1));
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let image = RestoreImage {
+        digest: digest_of(5),
+        manifest: "{\"n\":5}".into(),
+        media_type: None,
+        tags: vec!["a".into(), "b".into()],
+    };
+    let first = mutator.restore("repo", &image).await.unwrap();
+    assert!(first.outcome.is_complete());
+    assert_eq!(
+        first.outcome.puts,
+        [
+            (Some("a".into()), PutResult::Restored),
+            (Some("b".into()), PutResult::Restored)
+        ]
+    );
+    let again = mutator.restore("repo", &image).await.unwrap();
+    assert!(
+        again
+            .outcome
+            .puts
+            .iter()
+            .all(|(_, r)| *r == PutResult::AlreadyPresent)
+    );
+    let lines = lines(&mutator);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["action"], "restore");
+    assert_eq!(lines[1]["images"][0]["result"], "already_present");
+}
+
+#[tokio::test]
+async fn restore_leaves_a_tag_that_now_names_another_image() {
+    let fake = Arc::new(FakeRegistry::with_images(1));
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let image = |n: usize, tags: &[&str]| RestoreImage {
+        digest: digest_of(n),
+        manifest: format!("{{\"n\":{n}}}"),
+        media_type: None,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+    };
+
+    let partly = mutator
+        .restore("repo", &image(5, &["t0", "x"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        partly.outcome.puts,
+        [
+            (
+                Some("t0".into()),
+                PutResult::TagTaken {
+                    current: digest_of(0)
+                }
+            ),
+            (Some("x".into()), PutResult::Restored),
+        ]
+    );
+    assert!(!partly.outcome.is_complete());
+
+    // With every tag taken, the image still comes back, untagged.
+    let untagged = mutator.restore("repo", &image(6, &["t0"])).await.unwrap();
+    assert_eq!(untagged.outcome.puts[1], (None, PutResult::Restored));
+    let state = fake.state.lock().unwrap();
+    let tags_of = |n: usize| {
+        state
+            .images
+            .iter()
+            .find(|i| i.digest == digest_of(n))
+            .map(|i| i.tags.clone())
+    };
+    assert_eq!(tags_of(0), Some(vec!["t0".to_string()]), "t0 was not moved");
+    assert_eq!(tags_of(5), Some(vec!["x".to_string()]));
+    assert_eq!(tags_of(6), Some(vec![]));
+    drop(state);
+    assert_eq!(lines(&mutator)[0]["images"][0]["result"], "tag_taken");
+}

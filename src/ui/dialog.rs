@@ -1,0 +1,183 @@
+//! Modal dialogs: prompts, confirmations and results of mutations.
+
+use super::Theme;
+use super::format;
+use crate::app::State;
+use crate::app::operate::{DeleteKind, DeletePlan, Dialog, TagChoice};
+use crate::ecr::model::short_digest;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// How many plan entries a confirmation lists before summarising the rest.
+const LISTED: usize = 12;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(dialog) = &state.dialog else {
+        return;
+    };
+    let (title, lines) = match dialog {
+        Dialog::TagPrompt {
+            digest,
+            input,
+            error,
+        } => {
+            let mut lines = vec![
+                Line::from(format!("new tag for {}", short_digest(digest))),
+                Line::from(vec![
+                    Span::styled("tag: ", theme.column_header),
+                    Span::raw(input.value().to_string()),
+                    Span::styled("▏", theme.header_accent),
+                ]),
+            ];
+            if let Some(error) = error {
+                lines.push(Line::styled(error.clone(), theme.error));
+            }
+            lines.push(Line::styled("enter: tag · esc: cancel", theme.dim));
+            (" tag ".to_string(), lines)
+        }
+        Dialog::ConfirmMove { digest, tag, from } => (
+            " move tag? ".to_string(),
+            vec![
+                Line::from(format!("{tag} names {} now.", short_digest(from))),
+                Line::from(format!(
+                    "Move it to {}? The other image keeps its other tags (or becomes untagged).",
+                    short_digest(digest)
+                )),
+                Line::styled("y / enter: move · n / esc: cancel", theme.dim),
+            ],
+        ),
+        Dialog::ChooseTag {
+            choice,
+            tags,
+            selected,
+            ..
+        } => {
+            let mut lines = vec![Line::from(match choice {
+                TagChoice::Untag => "remove which tag?",
+                TagChoice::CopyTagged => "copy the URI with which tag?",
+            })];
+            for (i, tag) in tags.iter().enumerate() {
+                let style = if i == *selected {
+                    theme.selected
+                } else {
+                    theme.text
+                };
+                lines.push(Line::styled(format!("  {tag}"), style));
+            }
+            lines.push(Line::styled("j/k: move · enter: choose · esc: cancel", theme.dim));
+            (" choose a tag ".to_string(), lines)
+        }
+        Dialog::ConfirmDelete { plan, typed, error } => {
+            let mut lines = plan_lines(plan, theme);
+            lines.push(Line::from(""));
+            match typed {
+                Some(input) => {
+                    lines.push(Line::styled(
+                        format!(
+                            "{} images: type the repository name to confirm",
+                            plan.entries.len()
+                        ),
+                        theme.warning,
+                    ));
+                    lines.push(Line::from(vec![
+                        Span::styled("repository: ", theme.column_header),
+                        Span::raw(input.value().to_string()),
+                        Span::styled("▏", theme.header_accent),
+                    ]));
+                    lines.push(Line::styled("enter: delete · esc: cancel", theme.dim));
+                }
+                None => lines.push(Line::styled(
+                    "y / enter: delete · n / esc: cancel",
+                    theme.dim,
+                )),
+            }
+            if let Some(error) = error {
+                lines.push(Line::styled(error.clone(), theme.error));
+            }
+            (" confirm delete ".to_string(), lines)
+        }
+        Dialog::Busy { message } => (
+            " working ".to_string(),
+            vec![Line::from(message.clone())],
+        ),
+        Dialog::Report { title, lines } => {
+            let mut out: Vec<Line> = lines
+                .iter()
+                .map(|(text, failed)| {
+                    Line::styled(text.clone(), if *failed { theme.error } else { theme.text })
+                })
+                .collect();
+            out.push(Line::styled("any key closes", theme.dim));
+            (format!(" {title} "), out)
+        }
+    };
+    let width = (area.width.saturating_sub(4)).clamp(20, 90);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width.saturating_sub(width)) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width: width.min(area.width),
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.help_border)
+                .title(title),
+        ),
+        popup,
+    );
+}
+
+/// What a delete will remove, as the confirmation lists it.
+fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let headline = match plan.kind {
+        DeleteKind::Images => format!(
+            "delete {} whole image{} (by digest, with all their tags) from {} — {}",
+            plan.entries.len(),
+            if plan.entries.len() == 1 { "" } else { "s" },
+            plan.repository,
+            format::size(plan.total_bytes())
+        ),
+        DeleteKind::Untag => format!("remove one tag in {}; the image stays", plan.repository),
+        DeleteKind::LastTag => format!(
+            "remove the LAST tag of an image in {}: ECR deletes the image itself — {}",
+            plan.repository,
+            format::size(plan.total_bytes())
+        ),
+    };
+    let style = if plan.kind == DeleteKind::Untag {
+        theme.text
+    } else {
+        theme.warning
+    };
+    lines.push(Line::styled(headline, style));
+    for entry in plan.entries.iter().take(LISTED) {
+        let tags = if entry.tags.is_empty() {
+            "<untagged>".to_string()
+        } else {
+            entry.tags.join(", ")
+        };
+        let what = match &entry.id {
+            crate::ecr::mutate::ImageRef::Tag(tag) => format!("tag {tag} (image has: {tags})"),
+            crate::ecr::mutate::ImageRef::Digest(_) => tags,
+        };
+        lines.push(Line::from(format!(
+            "  {}  {:>10}  {what}",
+            short_digest(&entry.digest),
+            format::size(entry.size_bytes)
+        )));
+    }
+    if plan.entries.len() > LISTED {
+        lines.push(Line::styled(
+            format!("  … and {} more", plan.entries.len() - LISTED),
+            theme.dim,
+        ));
+    }
+    lines
+}
