@@ -16,9 +16,17 @@ pub struct Cli {
     /// ECR endpoint URL (otherwise AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL apply).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Upper bound in seconds for one API call, retries included.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
-    pub timeout: u64,
+    /// Upper bound in seconds for one API call, retries included [default: 30, or
+    /// timeout_seconds from the config file].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Config file (default: $BERTH_CONFIG, or $XDG_CONFIG_HOME/berth/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+    /// Colour theme: dark, light, high-contrast, sixteen, monochrome, or a file's name in
+    /// the user theme folder.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
     /// Refuse every mutation (tag, delete, restore); reads work as usual.
     #[arg(long, global = true)]
     pub read_only: bool,
@@ -27,6 +35,31 @@ pub struct Cli {
     pub target: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The operation timeout in seconds.
+    pub fn timeout_seconds(&self) -> u64 {
+        self.timeout.unwrap_or(30).max(1)
+    }
+
+    /// Fill in what the command line left open from the config file. Flags win; read-only
+    /// can be added by either, never removed.
+    pub fn apply_config(&mut self, config: &crate::config::Config) {
+        if self.profile.is_empty() {
+            self.profile = config.profiles.clone();
+        }
+        if self.region.is_empty() {
+            self.region = config.regions.clone();
+        }
+        self.read_only |= config.read_only;
+        if self.timeout.is_none() {
+            self.timeout = Some(config.timeout_seconds);
+        }
+        if self.theme.is_none() {
+            self.theme = Some(config.theme.clone());
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

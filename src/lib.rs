@@ -4,6 +4,7 @@ pub mod app;
 pub mod audit_log;
 pub mod cli;
 pub mod clipboard;
+pub mod config;
 pub mod ecr;
 pub mod headless;
 pub mod lifecycle;

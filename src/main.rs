@@ -1,9 +1,21 @@
 use berth::cli::{Cli, Command};
+use berth::config::{Config, ConfigError, ConfigLocation};
+use berth::runtime::Settings;
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // The config file is read before anything else, so a bad line stops berth before it
+    // touches the terminal or a registry.
+    let settings = match load_settings(&cli) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("berth: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    cli.apply_config(&settings.config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -16,7 +28,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None | Some(Command::Tui) => runtime.block_on(berth::runtime::run_tui(&cli)),
+        None | Some(Command::Tui) => runtime.block_on(berth::runtime::run_tui(&cli, settings)),
         Some(Command::Uri(ref args)) => {
             return runtime.block_on(berth::headless::uri::run(&cli, args));
         }
@@ -31,4 +43,20 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn load_settings(cli: &Cli) -> Result<Settings, ConfigError> {
+    let Some(location) = ConfigLocation::find(cli.config.as_deref()) else {
+        return Ok(Settings {
+            config: Config::default(),
+            path: Default::default(),
+            warnings: Vec::new(),
+        });
+    };
+    let (config, warnings) = location.load()?;
+    Ok(Settings {
+        config,
+        path: location.path,
+        warnings: warnings.iter().map(ToString::to_string).collect(),
+    })
 }

@@ -145,6 +145,8 @@ pub struct State {
     pub dialog: Option<super::operate::Dialog>,
     /// Refuse every mutating key (`--read-only`).
     pub read_only: bool,
+    /// How times show in tables.
+    pub time_style: crate::ui::format::TimeStyle,
     pub registries: RegistriesPane,
     pub repositories: RepositoriesPane,
     pub images: ImagesPane,
@@ -196,6 +198,7 @@ impl State {
             message: None,
             dialog: None,
             read_only: false,
+            time_style: Default::default(),
             registries,
             repositories: RepositoriesPane::default(),
             images,

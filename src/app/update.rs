@@ -730,7 +730,9 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
                 return Vec::new();
             }
             if mouse.row == FIRST_ROW - 1 {
-                let Some(name) = crate::ui::sort_at(state.pane, state.width, mouse.column) else {
+                let absolute = state.time_style.absolute;
+                let Some(name) = crate::ui::sort_at(state.pane, state.width, mouse.column, absolute)
+                else {
                     return Vec::new();
                 };
                 let columns: &[&str] = match state.pane {

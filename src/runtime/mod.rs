@@ -356,7 +356,7 @@ fn load_saved(state: &mut State) {
 /// Client options from the command line.
 pub fn client_options(cli: &Cli) -> ClientOptions {
     let defaults = ClientOptions::default();
-    let operation_timeout = Duration::from_secs(cli.timeout.max(1));
+    let operation_timeout = Duration::from_secs(cli.timeout_seconds());
     ClientOptions {
         endpoint_url: cli.endpoint_url.clone(),
         operation_timeout,
@@ -365,20 +365,40 @@ pub fn client_options(cli: &Cli) -> ClientOptions {
     }
 }
 
+/// What the config file decided for the TUI, loaded before the terminal is taken over.
+pub struct Settings {
+    pub config: crate::config::Config,
+    /// Where the config came from (for messages about its lines).
+    pub path: std::path::PathBuf,
+    /// Warnings to show in the status line at start.
+    pub warnings: Vec<String>,
+}
+
 /// Run the terminal UI until the user quits or the session ends.
-pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
+pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
+    let config = &settings.config;
+    let mut startup_messages = settings.warnings.clone();
     let targets = registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region);
-    let mut theme = Theme::from_env();
+    let themes_dir = crate::config::themes_dir();
+    let theme_name = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
+    let no_color = crate::config::no_color_requested();
+    let (mut theme, problem) =
+        crate::config::select_theme(&theme_name, themes_dir.as_deref(), no_color);
+    if let Some(problem) = problem {
+        startup_messages.push(format!("{problem}; using dark"));
+    }
+    let (keymap, keymap_problem) = config.keymap(&settings.path);
+    startup_messages.extend(keymap_problem);
     let (sender, mut actions) = mpsc::unbounded_channel();
     let executor = Executor::new(
         targets.clone(),
         client_options(cli),
         sender.clone(),
-        DEFAULT_CONCURRENCY,
+        config.concurrency,
     )
     .with_read_only(cli.read_only);
 
-    let mut guard = terminal::enter(true)?;
+    let mut guard = terminal::enter(config.mouse)?;
     let size = guard.terminal.size()?;
     let mut state = State::new(targets, Timestamp::now());
     state.width = size.width;
@@ -395,9 +415,25 @@ pub async fn run_tui(cli: &Cli) -> std::io::Result<()> {
     }
     load_saved(&mut state);
     state.read_only = cli.read_only;
+    state.keymap = keymap;
+    state.theme = theme_name;
+    state.theme_names = crate::config::theme_names(themes_dir.as_deref());
+    state.time_style = crate::ui::format::TimeStyle {
+        absolute: config.date_format == crate::config::DateFormat::Absolute,
+        local: config.timezone == crate::config::Timezone::Local,
+    };
+    for (list, order) in [
+        (&mut state.repositories.list, config.sort.repositories),
+        (&mut state.images.list, config.sort.images),
+    ] {
+        list.sort_column = order.column;
+        list.descending = order.descending;
+    }
+    if !startup_messages.is_empty() {
+        state.last_error = Some(startup_messages.join(" · "));
+    }
     let clipboard = crate::clipboard::Multiplexer::from_env();
     let mut outbox: Vec<u8> = Vec::new();
-    state.theme_names = vec!["dark".into(), "monochrome".into()];
     spawn_input_reader(sender);
     for effect in app::start(&mut state) {
         executor.execute(effect);
@@ -476,12 +512,14 @@ fn dispatch(
             continue;
         }
         if let Effect::LoadTheme { name } = &effect {
-            let result = match Theme::by_name(name) {
-                Some(loaded) => {
+            let dir = crate::config::themes_dir();
+            let no_color = crate::config::no_color_requested();
+            let result = match crate::config::select_theme(name, dir.as_deref(), no_color) {
+                (loaded, None) => {
                     *theme = loaded;
                     Ok(())
                 }
-                None => Err(format!("no theme named {name}")),
+                (_, Some(problem)) => Err(format!("{problem}; theme unchanged")),
             };
             let loaded = Action::ThemeLoaded {
                 name: name.clone(),

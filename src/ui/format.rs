@@ -24,9 +24,34 @@ pub fn age(then: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// How table cells show times (from the config's `date_format` and `timezone`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeStyle {
+    /// Absolute dates instead of ages.
+    pub absolute: bool,
+    /// The machine's time zone instead of UTC (absolute dates only).
+    pub local: bool,
+}
+
 /// An optional time as an age, `-` when absent.
 pub fn age_or_dash(then: Option<Timestamp>, now: Timestamp) -> String {
     then.map_or_else(|| "-".to_string(), |t| age(t, now))
+}
+
+/// A time for a table cell in the configured style, `-` when absent.
+pub fn time_cell(then: Option<Timestamp>, now: Timestamp, style: TimeStyle) -> String {
+    let Some(then) = then else {
+        return "-".to_string();
+    };
+    if !style.absolute {
+        return age(then, now);
+    }
+    if style.local {
+        let zoned = then.to_zoned_datetime(jiff::tz::TimeZone::system());
+        zoned.strftime("%Y-%m-%d %H:%M").to_string()
+    } else {
+        then.strftime("%Y-%m-%d %H:%M").to_string()
+    }
 }
 
 /// Absolute UTC to the second: `2026-01-31 12:00:00 UTC`.

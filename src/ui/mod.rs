@@ -26,13 +26,14 @@ pub const WIDE: u16 = 150;
 const PANEL_WIDTH: u16 = 52;
 
 /// The sort name of the column header drawn at `x` in the current pane, if sortable.
-pub fn sort_at(pane: Pane, width: u16, x: u16) -> Option<&'static str> {
+pub fn sort_at(pane: Pane, width: u16, x: u16, absolute_times: bool) -> Option<&'static str> {
     let columns: &[table::Column] = match pane {
         Pane::Registries => return None,
         Pane::Repositories => &repositories::COLUMNS,
         Pane::Images => &images::COLUMNS,
     };
-    table::column_at(columns, table_width(width), x).and_then(|i| columns[i].sort)
+    let columns = table::with_time_style(columns, absolute_times);
+    table::column_at(&columns, table_width(width), x).and_then(|i| columns[i].sort)
 }
 
 /// The table area for a terminal of `width` (the list narrows when the panel shows).

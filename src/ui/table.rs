@@ -35,6 +35,23 @@ impl Column {
     }
 }
 
+/// Width of a time column showing absolute dates (`2026-01-31 12:00`).
+const ABSOLUTE_TIME_WIDTH: u16 = 16;
+
+/// `columns` with the time columns widened when times show as absolute dates.
+pub fn with_time_style(columns: &[Column], absolute: bool) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|c| match c.sort {
+            Some("pushed" | "pulled" | "created") if absolute => Column {
+                width: ABSOLUTE_TIME_WIDTH,
+                ..*c
+            },
+            _ => *c,
+        })
+        .collect()
+}
+
 const FLEX_MIN: u16 = 14;
 
 /// Which columns fit in `width`, dropping the least important first.

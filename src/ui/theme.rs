@@ -1,95 +1,170 @@
-//! Colours. Every colour the UI uses comes from a `Theme`.
+//! Colours. Every colour the UI uses comes from a `Theme`; the themes themselves are TOML
+//! files (`themes/*.toml`, embedded, plus the user's theme folder) read by
+//! `crate::config::theme`.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
+use std::path::Path;
+use std::sync::LazyLock;
 
-/// The styles panes draw with.
-#[derive(Clone, Debug)]
-pub struct Theme {
-    pub header: Style,
-    pub header_accent: Style,
-    pub column_header: Style,
-    pub selected: Style,
-    pub text: Style,
-    pub dim: Style,
-    pub match_highlight: Style,
-    pub error: Style,
-    pub warning: Style,
-    pub ok: Style,
-    pub status: Style,
-    pub critical: Style,
-    pub high: Style,
-    pub help_border: Style,
+pub use crate::config::theme::ThemeError;
+
+// The field list is written once so the theme reader, the "every field is set" check and
+// the struct can never disagree about which styles exist. Adding a style means adding a
+// line here and a line to every file in `themes/` (a test fails until both are done).
+macro_rules! theme_styles {
+    ($($(#[doc = $doc:expr])* $field:ident,)*) => {
+        /// The styles panes draw with.
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct Theme {
+            $($(#[doc = $doc])* pub $field: Style,)*
+        }
+
+        impl Theme {
+            /// The name of every style, as theme files spell it.
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// The style a theme file calls `name`.
+            pub fn style_mut(&mut self, name: &str) -> Option<&mut Style> {
+                match name {
+                    $(stringify!($field) => Some(&mut self.$field),)*
+                    _ => None,
+                }
+            }
+
+            /// The style a theme file calls `name`.
+            pub fn style(&self, name: &str) -> Option<&Style> {
+                match name {
+                    $(stringify!($field) => Some(&self.$field),)*
+                    _ => None,
+                }
+            }
+
+            /// A theme with every style plain, for readers to fill in.
+            pub(crate) fn plain() -> Theme {
+                Theme { $($field: Style::new(),)* }
+            }
+        }
+    };
+}
+
+theme_styles! {
+    /// The top bar.
+    header,
+    /// The program name and breadcrumbs in the top bar.
+    header_accent,
+    /// Table column titles.
+    column_header,
+    /// The row under the cursor.
+    selected,
+    /// Ordinary table text.
+    text,
+    /// Secondary text: details, hints, placeholders.
+    dim,
+    /// Characters matched by the filter.
+    match_highlight,
+    error,
+    warning,
+    ok,
+    /// The status line.
+    status,
+    /// Critical findings.
+    critical,
+    /// High findings.
+    high,
+    /// Medium findings.
+    medium,
+    /// Low and informational findings.
+    low,
+    /// Rows marked for a bulk action.
+    marked,
+    /// The frame of the help overlay and dialogs.
+    help_border,
+}
+
+static DARK: LazyLock<Theme> = LazyLock::new(|| built_in("dark"));
+static MONOCHROME: LazyLock<Theme> = LazyLock::new(|| built_in("monochrome"));
+
+fn built_in(name: &str) -> Theme {
+    // Every shipped theme is parsed by the test suite, so this only fails in development.
+    crate::config::theme::load(name, None)
+        .unwrap_or_else(|err| panic!("built-in theme {name} is broken: {err}"))
 }
 
 impl Theme {
-    /// The default dark theme.
+    /// The default dark theme (`themes/dark.toml`).
     pub fn dark() -> Self {
-        Theme {
-            header: Style::new().fg(Color::White).bg(Color::Rgb(30, 50, 80)),
-            header_accent: Style::new()
-                .fg(Color::Rgb(255, 200, 90))
-                .bg(Color::Rgb(30, 50, 80))
-                .add_modifier(Modifier::BOLD),
-            column_header: Style::new()
-                .fg(Color::Rgb(140, 170, 210))
-                .add_modifier(Modifier::BOLD),
-            selected: Style::new()
-                .bg(Color::Rgb(50, 70, 110))
-                .add_modifier(Modifier::BOLD),
-            text: Style::new(),
-            dim: Style::new().fg(Color::Rgb(120, 120, 130)),
-            match_highlight: Style::new()
-                .fg(Color::Rgb(255, 200, 90))
-                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-            error: Style::new().fg(Color::Rgb(255, 110, 110)),
-            warning: Style::new().fg(Color::Rgb(255, 190, 80)),
-            ok: Style::new().fg(Color::Rgb(120, 200, 120)),
-            status: Style::new().fg(Color::Rgb(200, 200, 210)),
-            critical: Style::new()
-                .fg(Color::Rgb(255, 80, 80))
-                .add_modifier(Modifier::BOLD),
-            high: Style::new().fg(Color::Rgb(255, 150, 60)),
-            help_border: Style::new().fg(Color::Rgb(140, 170, 210)),
-        }
+        DARK.clone()
     }
 
-    /// No colours at all (`NO_COLOR`): the selection and highlights stay visible through
-    /// reverse video, bold and underline.
+    /// No colours at all (`NO_COLOR`, `themes/monochrome.toml`): the selection and
+    /// highlights stay visible through reverse video, bold and underline.
     pub fn monochrome() -> Self {
-        let plain = Style::new();
-        Theme {
-            header: Style::new().add_modifier(Modifier::REVERSED),
-            header_accent: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
-            column_header: Style::new().add_modifier(Modifier::BOLD),
-            selected: Style::new().add_modifier(Modifier::REVERSED),
-            text: plain,
-            dim: plain,
-            match_highlight: Style::new().add_modifier(Modifier::UNDERLINED),
-            error: Style::new().add_modifier(Modifier::BOLD),
-            warning: Style::new().add_modifier(Modifier::BOLD),
-            ok: plain,
-            status: plain,
-            critical: Style::new().add_modifier(Modifier::BOLD),
-            high: Style::new().add_modifier(Modifier::BOLD),
-            help_border: plain,
-        }
+        MONOCHROME.clone()
     }
 
-    /// A built-in theme by name.
-    pub fn by_name(name: &str) -> Option<Theme> {
-        match name {
-            "dark" => Some(Theme::dark()),
-            "monochrome" | "none" => Some(Theme::monochrome()),
-            _ => None,
-        }
-    }
-
-    /// The theme the environment asks for.
+    /// The theme the environment asks for, before any config is read.
     pub fn from_env() -> Self {
-        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        if crate::config::theme::no_color_requested() {
             Theme::monochrome()
         } else {
             Theme::dark()
+        }
+    }
+
+    /// A theme by name: a file `NAME.toml` in `user_dir` first, then the built-ins.
+    pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        crate::config::theme::load(name, user_dir)
+    }
+
+    /// A theme by name from the built-ins and the user's theme folder, `None` when it is
+    /// missing or broken. Prefer `config::select_theme`, which also says why.
+    pub fn by_name(name: &str) -> Option<Theme> {
+        if name == "none" {
+            // Kept from the first `:theme` implementation: "none" meant no colours.
+            return Some(Theme::monochrome());
+        }
+        Theme::load(name, crate::config::themes_dir().as_deref()).ok()
+    }
+
+    /// A theme from TOML text; `origin` names it in errors and `user_dir` resolves `inherit`.
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        user_dir: Option<&Path>,
+    ) -> Result<Theme, ThemeError> {
+        crate::config::theme::from_toml(text, origin, user_dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Color, Modifier};
+
+    #[test]
+    fn dark_keeps_the_colours_the_panes_were_designed_with() {
+        let dark = Theme::dark();
+        assert_eq!(
+            dark.header,
+            Style::new().fg(Color::White).bg(Color::Rgb(30, 50, 80))
+        );
+        assert_eq!(
+            dark.match_highlight,
+            Style::new()
+                .fg(Color::Rgb(255, 200, 90))
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        );
+        assert_eq!(dark.text, Style::new());
+    }
+
+    #[test]
+    fn monochrome_selection_is_reverse_video() {
+        let mono = Theme::monochrome();
+        assert!(mono.selected.add_modifier.contains(Modifier::REVERSED));
+        for name in Theme::FIELDS {
+            let mut theme = mono.clone();
+            let style = theme.style_mut(name).unwrap();
+            assert_eq!((style.fg, style.bg), (None, None), "{name} has a colour");
         }
     }
 }
