@@ -9,6 +9,7 @@ pub mod ecr;
 pub mod headless;
 pub mod lifecycle;
 pub mod paths;
+pub mod retry;
 pub mod runtime;
 pub mod safety;
 pub mod sanitize;

@@ -1,8 +1,8 @@
 //! Everything that can happen to the app (Actions) and everything it can ask for (Effects).
 
+use super::operate::{ConfirmedDelete, DeleteLine, TagResult};
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, Page, RegistryTarget, Repository};
-use super::operate::{ConfirmedDelete, DeleteLine, TagResult};
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
@@ -51,6 +51,11 @@ pub enum Action {
     DeleteFinished {
         delete: ConfirmedDelete,
         result: Result<Vec<DeleteLine>, String>,
+    },
+    /// A registry call failed in a way worth retrying; the runtime waits `delay` first.
+    Retrying {
+        reason: String,
+        delay: std::time::Duration,
     },
     /// The runtime tried to switch themes.
     ThemeLoaded {
@@ -121,9 +126,13 @@ pub enum Effect {
         tag: String,
     },
     /// Delete exactly what the user confirmed (`DeleteFinished`).
-    DeleteImages { delete: ConfirmedDelete },
+    DeleteImages {
+        delete: ConfirmedDelete,
+    },
     /// Put text on the clipboard (OSC 52).
-    CopyToClipboard { text: String },
+    CopyToClipboard {
+        text: String,
+    },
     /// Switch the colour theme.
     LoadTheme {
         name: String,

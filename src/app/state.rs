@@ -145,6 +145,8 @@ pub struct State {
     pub dialog: Option<super::operate::Dialog>,
     /// Refuse every mutating key (`--read-only`).
     pub read_only: bool,
+    /// A retry in progress, for the status line; cleared by the next result.
+    pub retrying: Option<String>,
     /// How times show in tables.
     pub time_style: crate::ui::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -199,6 +201,7 @@ impl State {
             dialog: None,
             read_only: false,
             time_style: Default::default(),
+            retrying: None,
             registries,
             repositories: RepositoriesPane::default(),
             images,

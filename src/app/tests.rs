@@ -639,3 +639,71 @@ fn mouse_clicks_select_rows_and_sort_by_header() {
     click(&mut state, 2, 1);
     assert_eq!(visible_repos(&state), ["a", "b", "c"]);
 }
+
+#[test]
+fn expired_credentials_name_the_command_that_renews_them() {
+    let mut state = State::new(targets(), now());
+    start(&mut state);
+    // Registry 1 is the prod profile.
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, char_key('j'));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchRepositories { generation, .. }) = effects.first().cloned() else {
+        panic!("expected a fetch");
+    };
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: 1,
+            generation,
+            result: Err(EcrError::CredentialsExpired {
+                action: "ecr:DescribeRepositories".into(),
+                subject: "prod/eu-west-1".into(),
+            }),
+        },
+    );
+    let error = state.last_error.as_deref().unwrap();
+    assert!(error.contains("aws sso login --profile prod"), "{error}");
+    assert!(error.contains("press r"), "{error}");
+}
+
+#[test]
+fn a_retry_shows_in_the_status_and_a_failed_later_page_marks_the_list_partial() {
+    let mut state = with_repositories(&["web/app"]);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects).cloned() else {
+        panic!("expected a fetch");
+    };
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(vec![image(1, &["a"], 1)], Some("p2"))),
+        },
+    );
+    update(
+        &mut state,
+        Action::Retrying {
+            reason: "ecr:DescribeImages for web/app (ThrottlingException)".into(),
+            delay: std::time::Duration::from_millis(400),
+        },
+    );
+    assert_eq!(
+        state.retrying.as_deref(),
+        Some("retrying ecr:DescribeImages for web/app (ThrottlingException) in 0.4 s")
+    );
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Err(EcrError::Throttled {
+                action: "ecr:DescribeImages".into(),
+                subject: "web/app".into(),
+            }),
+        },
+    );
+    assert!(state.retrying.is_none());
+    assert_eq!(state.images.images.len(), 1, "rows already shown stay");
+    assert!(state.images.error.is_some());
+    assert!(state.images.loading.is_none());
+}

@@ -3,8 +3,8 @@
 
 use super::action::{Action, Effect};
 use super::command::{self, CompletionSources, LineCommand};
-use super::operate;
 use super::keymap::Command;
+use super::operate;
 use super::state::{
     IMAGE_SORTS, Jump, Loading, Mode, Pane, REPOSITORY_SORTS, RegistryRow, RepoRow, State,
     StatsState,
@@ -35,6 +35,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
+        Action::Retrying { reason, delay } => {
+            state.retrying = Some(format!("retrying {reason} in {:.1} s", delay.as_secs_f64()));
+            state.dirty = true;
+            Vec::new()
+        }
         Action::TagChecked {
             digest,
             tag,
@@ -95,7 +100,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some(row) = state.registries.rows.get_mut(registry) {
                 match result {
                     Ok(account) => row.account = Some(account),
-                    Err(err) => row.error = Some(err.to_string()),
+                    Err(err) => row.error = Some(explain(&row.target, &err)),
                 }
                 state.rebuild_registries();
                 state.dirty = true;
@@ -121,7 +126,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 row.stats = match result {
                     Ok(stats) => StatsState::Loaded(stats),
                     Err(err) => {
-                        let message = err.to_string();
+                        let message = explain(&state.registries.rows[registry].target, &err);
                         state.last_error = Some(message.clone());
                         StatsState::Failed(message)
                     }
@@ -137,6 +142,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             state.dirty = true;
+            state.retrying = None;
             match result {
                 Ok(page) => {
                     let done = page.next_token.is_none();
@@ -152,7 +158,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 Err(err) => {
                     pane.loading = None;
-                    let message = err.to_string();
+                    let message = explain(&state.registries.rows[pane.registry].target, &err);
                     pane.error = Some(message.clone());
                     state.last_error = Some(message);
                 }
@@ -173,6 +179,7 @@ fn on_repositories_page(
         return Vec::new();
     }
     state.dirty = true;
+    state.retrying = None;
     match result {
         Ok(page) => {
             let done = page.next_token.is_none();
@@ -208,7 +215,7 @@ fn on_repositories_page(
         }
         Err(err) => {
             pane.loading = None;
-            let message = err.to_string();
+            let message = explain(&state.registries.rows[registry].target, &err);
             pane.error = Some(message.clone());
             if let Some(row) = state.registries.rows.get_mut(registry) {
                 row.error = Some(message.clone());
@@ -435,8 +442,8 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     let registry = state.repositories.registry;
     let generation = state.new_generation();
     let pane = &mut state.images;
-    let same_repository = pane.registry == registry
-        && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
+    let same_repository =
+        pane.registry == registry && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
     if !same_repository {
         pane.marked.clear();
     }
@@ -731,7 +738,8 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
             }
             if mouse.row == FIRST_ROW - 1 {
                 let absolute = state.time_style.absolute;
-                let Some(name) = crate::ui::sort_at(state.pane, state.width, mouse.column, absolute)
+                let Some(name) =
+                    crate::ui::sort_at(state.pane, state.width, mouse.column, absolute)
                 else {
                     return Vec::new();
                 };
@@ -780,4 +788,18 @@ fn refresh_images_selecting(state: &mut State, tag: Option<String>) -> Vec<Effec
         });
     }
     open_images(state, repo)
+}
+
+/// An error as the status line says it. Expired credentials get the exact command that
+/// renews them for this registry's profile.
+fn explain(target: &RegistryTarget, err: &crate::ecr::EcrError) -> String {
+    match err {
+        crate::ecr::EcrError::CredentialsExpired { .. } => match target.source.profile() {
+            Some(profile) => format!(
+                "credentials for profile {profile} have expired — run `aws sso login --profile {profile}` (or refresh its keys), then press r"
+            ),
+            None => "the session credentials in the environment have expired — export fresh ones (or aws sso login), restart berth or press r".to_string(),
+        },
+        other => other.to_string(),
+    }
 }

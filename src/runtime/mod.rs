@@ -2,7 +2,7 @@
 
 use crate::app::{self, Action, Effect, RepoStats, State};
 use crate::cli::Cli;
-use crate::ecr::model::RegistryTarget;
+use crate::ecr::model::{Page, RegistryTarget};
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry, RegistryWrite};
 use crate::terminal;
@@ -225,29 +225,58 @@ impl Executor {
     }
 
     async fn fetch_repositories(&self, registry: usize, generation: u64) {
+        let deliver = |result| Action::RepositoriesPage {
+            registry,
+            generation,
+            result,
+        };
         let client = match self.client(registry).await {
             Ok(client) => client,
-            Err(err) => {
-                return self.send(Action::RepositoriesPage {
-                    registry,
-                    generation,
-                    result: Err(err),
-                });
-            }
+            Err(err) => return self.send(deliver(Err(err))),
         };
-        let mut token = None;
+        self.page_through(&self.latest_repositories, generation, deliver, |token| {
+            let client = client.clone();
+            async move { client.repositories_page(token).await }
+        })
+        .await;
+    }
+
+    async fn fetch_images(&self, registry: usize, repository: &str, generation: u64) {
+        let deliver = |result| Action::ImagesPage { generation, result };
+        let client = match self.client(registry).await {
+            Ok(client) => client,
+            Err(err) => return self.send(deliver(Err(err))),
+        };
+        self.page_through(&self.latest_images, generation, deliver, |token| {
+            let client = client.clone();
+            let repository = repository.to_string();
+            async move { client.images_page(&repository, token).await }
+        })
+        .await;
+    }
+
+    /// Deliver every page of a listing as it arrives, until the user moves on (a newer
+    /// generation) or a page fails for good. A throttled or server-failed page is asked
+    /// for again with the same token, so an interrupted sweep resumes where it stopped
+    /// and never loses or repeats rows.
+    async fn page_through<T, Fut>(
+        &self,
+        latest: &AtomicU64,
+        generation: u64,
+        deliver: impl Fn(Result<Page<T>, EcrError>) -> Action,
+        fetch: impl Fn(Option<String>) -> Fut,
+    ) where
+        Fut: std::future::Future<Output = Result<Page<T>, EcrError>>,
+    {
+        let mut token: Option<String> = None;
         loop {
-            if self.latest_repositories.load(Ordering::SeqCst) != generation {
+            if latest.load(Ordering::SeqCst) != generation {
                 return;
             }
-            let result = client.repositories_page(token.take()).await;
+            let result = self.with_retries(|| fetch(token.clone())).await;
             let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
             let failed = result.is_err();
-            self.send(Action::RepositoriesPage {
-                registry,
-                generation,
-                result,
-            });
+            self.send(deliver(result));
             match next {
                 Some(next) if !failed => token = Some(next),
                 _ => return,
@@ -255,30 +284,24 @@ impl Executor {
         }
     }
 
-    async fn fetch_images(&self, registry: usize, repository: &str, generation: u64) {
-        let client = match self.client(registry).await {
-            Ok(client) => client,
-            Err(err) => {
-                return self.send(Action::ImagesPage {
-                    generation,
-                    result: Err(err),
-                });
-            }
-        };
-        let mut token = None;
-        loop {
-            if self.latest_images.load(Ordering::SeqCst) != generation {
-                return;
-            }
-            let result = client.images_page(repository, token.take()).await;
-            let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
-            let failed = result.is_err();
-            self.send(Action::ImagesPage { generation, result });
-            match next {
-                Some(next) if !failed => token = Some(next),
-                _ => return,
-            }
-        }
+    /// Run one registry call with app-level retries for throttling and server failures,
+    /// telling the status line while it waits.
+    async fn with_retries<T, Fut>(&self, call: impl FnMut() -> Fut) -> Result<T, EcrError>
+    where
+        Fut: std::future::Future<Output = Result<T, EcrError>>,
+    {
+        crate::retry::retry(
+            crate::retry::Backoff::THROTTLING,
+            |err: &EcrError, _| is_retryable(err),
+            |err, delay| {
+                self.send(Action::Retrying {
+                    reason: format!("{} ({})", retry_subject(err), err.code()),
+                    delay,
+                })
+            },
+            call,
+        )
+        .await
     }
 
     async fn repository_stats(
@@ -293,7 +316,9 @@ impl Executor {
         };
         let mut token = None;
         loop {
-            let page = client.images_page(repository, token.take()).await?;
+            let page = self
+                .with_retries(|| client.images_page(repository, token.clone()))
+                .await?;
             stats.images += page.items.len();
             stats.bytes += page.items.iter().map(|i| i.size_bytes).sum::<u64>();
             match page.next_token {
@@ -301,6 +326,37 @@ impl Executor {
                 None => return Ok(stats),
             }
         }
+    }
+}
+
+/// Errors worth another attempt at the app level. Timeouts are not: the operation
+/// timeout already bounds how long a call may take, and a stalled endpoint must end in a
+/// message within it, not in a spinner that retries forever.
+fn is_retryable(err: &EcrError) -> bool {
+    match err {
+        EcrError::Throttled { .. } => true,
+        EcrError::Service { code, .. } => {
+            matches!(
+                code.as_str(),
+                "ServerException"
+                    | "InternalFailure"
+                    | "ServiceUnavailable"
+                    | "InternalServerError"
+            )
+        }
+        _ => false,
+    }
+}
+
+fn retry_subject(err: &EcrError) -> String {
+    match err {
+        EcrError::Throttled { action, subject }
+        | EcrError::Service {
+            action, subject, ..
+        } => {
+            format!("{action} for {subject}")
+        }
+        other => other.code().to_string(),
     }
 }
 

@@ -38,7 +38,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(message) = state.message.as_ref().filter(|m| m.starts_with("copied")) {
         // Shown alone and whole, so it can be selected with the mouse where OSC 52 is
         // blocked.
-        frame.render_widget(Paragraph::new(Line::styled(message.clone(), theme.ok)), area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(message.clone(), theme.ok)),
+            area,
+        );
         return;
     }
     let mut spans: Vec<Span> = vec![Span::styled(count_summary(state), theme.status)];
@@ -78,6 +81,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!("filter: {}  ", filter.text()),
             theme.match_highlight,
         ));
+    }
+    if let Some(retrying) = &state.retrying {
+        spans.push(Span::styled(format!("{retrying}  "), theme.warning));
     }
     if let Some(message) = &state.message {
         spans.push(Span::styled(format!("{message}  "), theme.ok));
@@ -150,9 +156,16 @@ fn count_summary(state: &State) -> String {
             "images",
         ),
     };
+    // Rows are listed but a later page failed: say the list is not the whole story.
+    let partial = match state.pane {
+        Pane::Registries => false,
+        Pane::Repositories => state.repositories.error.is_some() && total > 0,
+        Pane::Images => state.images.error.is_some() && total > 0,
+    };
+    let partial = if partial { " (partial)" } else { "" };
     if shown == total {
-        format!("{total} {noun}  ")
+        format!("{total} {noun}{partial}  ")
     } else {
-        format!("{shown} of {total} {noun}  ")
+        format!("{shown} of {total} {noun}{partial}  ")
     }
 }

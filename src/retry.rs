@@ -1,0 +1,168 @@
+//! Retrying calls that a service asked us to slow down for: capped exponential backoff
+//! with full jitter.
+//!
+//! Full jitter (a delay drawn uniformly from zero up to the exponential bound) spreads
+//! retries of many concurrent callers apart, so a burst that was throttled does not come
+//! back as the same burst. The layer is generic over the error type: the caller says
+//! which errors are worth another attempt.
+
+use std::collections::hash_map::RandomState;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How often and how patiently to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// Attempts in total, the first one included; 1 means no retry.
+    pub max_attempts: u32,
+    /// Upper bound of the first retry's delay; doubles with each further retry.
+    pub base: Duration,
+    /// The bound never grows past this.
+    pub cap: Duration,
+}
+
+impl Backoff {
+    /// A sensible default for ECR's `ThrottlingException`: six attempts, delays bounded by
+    /// 0.2 s, 0.4 s, 0.8 s, 1.6 s and 3.2 s.
+    pub const THROTTLING: Backoff = Backoff {
+        max_attempts: 6,
+        base: Duration::from_millis(200),
+        cap: Duration::from_secs(5),
+    };
+
+    /// The bound of the delay before retry `retry` (0 for the first retry).
+    pub fn bound(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.cap)
+    }
+
+    /// The delay before retry `retry` for a jitter draw `unit` in `[0, 1)`.
+    pub fn delay(&self, retry: u32, unit: f64) -> Duration {
+        self.bound(retry).mul_f64(unit.clamp(0.0, 1.0))
+    }
+}
+
+/// A uniform draw in `[0, 1)`. Jitter only needs to differ between callers, not to be
+/// unpredictable, so std's randomly keyed hasher over a counter is enough.
+pub fn jitter() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    // 53 random bits make an exactly representable fraction below 1.
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Run `call` until it succeeds, fails with an error `retryable` rejects, or the attempts
+/// run out; sleep a jittered backoff between attempts.
+///
+/// `retryable` gets the error and the number of attempts made so far, so a caller can give
+/// different errors different budgets within `backoff.max_attempts`. `on_retry` hears
+/// about each retry (for counters and logs) before the sleep.
+pub async fn retry<T, E, F, Fut>(
+    backoff: Backoff,
+    retryable: impl Fn(&E, u32) -> bool,
+    mut on_retry: impl FnMut(&E, Duration),
+    mut call: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(err) if attempt < backoff.max_attempts && retryable(&err, attempt) => {
+                let delay = backoff.delay(attempt - 1, jitter());
+                on_retry(&err, delay);
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    const QUICK: Backoff = Backoff {
+        max_attempts: 4,
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(3),
+    };
+
+    #[test]
+    fn bounds_double_and_stop_at_the_cap() {
+        let bounds: Vec<_> = (0..6).map(|r| Backoff::THROTTLING.bound(r)).collect();
+        assert_eq!(bounds[0], Duration::from_millis(200));
+        assert_eq!(bounds[3], Duration::from_millis(1600));
+        assert_eq!(bounds[5], Duration::from_secs(5));
+        assert_eq!(Backoff::THROTTLING.bound(200), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn delays_cover_zero_to_the_bound() {
+        assert_eq!(Backoff::THROTTLING.delay(1, 0.0), Duration::ZERO);
+        assert_eq!(
+            Backoff::THROTTLING.delay(1, 0.5),
+            Duration::from_millis(200)
+        );
+        let draws: Vec<f64> = (0..1000).map(|_| jitter()).collect();
+        assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
+        // Not all in one half: the draws really spread.
+        assert!(draws.iter().any(|d| *d < 0.5) && draws.iter().any(|d| *d >= 0.5));
+    }
+
+    #[tokio::test]
+    async fn retries_only_what_is_retryable_and_only_as_often_as_allowed() {
+        let calls = Cell::new(0);
+        let retries = Cell::new(0);
+        let result: Result<(), &str> = retry(
+            QUICK,
+            |e, _| *e == "throttled",
+            |_, _| retries.set(retries.get() + 1),
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("throttled") }
+            },
+        )
+        .await;
+        assert_eq!(result, Err("throttled"));
+        assert_eq!((calls.get(), retries.get()), (4, 3));
+
+        calls.set(0);
+        let result: Result<(), &str> = retry(
+            QUICK,
+            |e, _| *e == "throttled",
+            |_, _| {},
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("denied") }
+            },
+        )
+        .await;
+        assert_eq!((result, calls.get()), (Err("denied"), 1));
+    }
+
+    #[tokio::test]
+    async fn a_success_after_throttling_is_returned() {
+        let calls = Cell::new(0);
+        let result = retry(
+            QUICK,
+            |_: &&str, attempts| attempts < 3,
+            |_, _| {},
+            || {
+                calls.set(calls.get() + 1);
+                let n = calls.get();
+                async move { if n < 3 { Err("throttled") } else { Ok(n) } }
+            },
+        )
+        .await;
+        assert_eq!(result, Ok(3));
+    }
+}
