@@ -71,6 +71,11 @@ pub enum Command {
     Uri(UriArgs),
     /// Put recently deleted images back from the manifests recorded in the audit log.
     Restore(RestoreArgs),
+    /// Lifecycle policies: `berth lifecycle preview` dry-runs one offline.
+    Lifecycle(crate::headless::lifecycle::LifecycleArgs),
+    /// List a repository's images as records (`--output json` feeds
+    /// `berth lifecycle preview --images`).
+    Images(crate::headless::images::ImagesArgs),
 }
 
 /// Arguments of `berth uri`.

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod ecr;
+pub mod editor;
 pub mod headless;
 pub mod lifecycle;
 pub mod paths;

@@ -35,6 +35,12 @@ fn main() -> ExitCode {
         Some(Command::Restore(ref args)) => {
             return runtime.block_on(berth::headless::restore::run(&cli, args));
         }
+        Some(Command::Lifecycle(ref args)) => {
+            return runtime.block_on(berth::headless::lifecycle::run(&cli, args));
+        }
+        Some(Command::Images(ref args)) => {
+            return runtime.block_on(berth::headless::images::run(&cli, args));
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,8 @@ pub enum Action {
         delete: ConfirmedDelete,
         result: Result<Vec<DeleteLine>, String>,
     },
+    /// Something the lifecycle view asked for finished.
+    Lifecycle(crate::app::lifecycle::LifecycleEvent),
     /// A registry call failed in a way worth retrying; the runtime waits `delay` first.
     Retrying {
         reason: String,
@@ -133,6 +135,8 @@ pub enum Effect {
     CopyToClipboard {
         text: String,
     },
+    /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
+    Lifecycle(crate::app::lifecycle::LifecycleEffect),
     /// Switch the colour theme.
     LoadTheme {
         name: String,

@@ -29,13 +29,14 @@ pub enum Command {
     Delete,
     CopyUri,
     CopyTaggedUri,
+    Lifecycle,
     Help,
     Quit,
 }
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 22] = [
+    pub const ALL: [Command; 23] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -56,6 +57,7 @@ impl Command {
         Command::Delete,
         Command::CopyUri,
         Command::CopyTaggedUri,
+        Command::Lifecycle,
         Command::Help,
         Command::Quit,
     ];
@@ -83,6 +85,7 @@ impl Command {
             Command::Delete => "delete the marked or selected images",
             Command::CopyUri => "copy the digest-pinned URI (REPO@sha256:…)",
             Command::CopyTaggedUri => "copy REPO:TAG@sha256:…",
+            Command::Lifecycle => "lifecycle policy dry run of the repository",
             Command::Help => "show or hide this help",
             Command::Quit => "quit",
         }
@@ -215,6 +218,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("d", Command::Delete),
     ("y", Command::CopyUri),
     ("Y", Command::CopyTaggedUri),
+    ("L", Command::Lifecycle),
     ("?", Command::Help),
     ("q", Command::Quit),
     ("ctrl-c", Command::Quit),

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod command;
 pub mod keymap;
+pub mod lifecycle;
 pub mod list;
 pub mod operate;
 pub mod state;

@@ -147,6 +147,8 @@ pub struct State {
     pub read_only: bool,
     /// A retry in progress, for the status line; cleared by the next result.
     pub retrying: Option<String>,
+    /// The lifecycle dry-run view (over the repositories or images pane when open).
+    pub lifecycle: crate::app::lifecycle::LifecycleView,
     /// How times show in tables.
     pub time_style: crate::ui::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -202,6 +204,7 @@ impl State {
             read_only: false,
             time_style: Default::default(),
             retrying: None,
+            lifecycle: Default::default(),
             registries,
             repositories: RepositoriesPane::default(),
             images,

@@ -35,6 +35,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
+        Action::Lifecycle(event) => {
+            state.dirty = true;
+            let now = state.now;
+            state.lifecycle.on_event(event, now);
+            Vec::new()
+        }
         Action::Retrying { reason, delay } => {
             state.retrying = Some(format!("retrying {reason} in {:.1} s", delay.as_secs_f64()));
             state.dirty = true;
@@ -307,10 +313,25 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.mode = Mode::Normal;
             Vec::new()
         }
-        Mode::Normal => match state.keymap.lookup(&key) {
-            Some(command) => on_command(state, command),
-            None => Vec::new(),
-        },
+        Mode::Normal => {
+            let command = state.keymap.lookup(&key);
+            if state.lifecycle.is_visible() {
+                use crate::app::lifecycle::KeyOutcome;
+                let height = state.body_height();
+                match state
+                    .lifecycle
+                    .on_key(key, command, state.read_only, height)
+                {
+                    KeyOutcome::Effect(effect) => return vec![Effect::Lifecycle(effect)],
+                    KeyOutcome::Handled | KeyOutcome::Close => return Vec::new(),
+                    KeyOutcome::Ignored => {}
+                }
+            }
+            match command {
+                Some(command) => on_command(state, command),
+                None => Vec::new(),
+            }
+        }
     }
 }
 
@@ -377,6 +398,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Open => return open(state),
         Command::Back => back(state),
         Command::Refresh => return refresh(state),
+        Command::Lifecycle => return open_lifecycle(state),
         // Handled by `operate` above.
         Command::Mark
         | Command::MarkAll
@@ -802,4 +824,30 @@ fn explain(target: &RegistryTarget, err: &crate::ecr::EcrError) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// Open the lifecycle dry run of the selected (or open) repository.
+fn open_lifecycle(state: &mut State) -> Vec<Effect> {
+    let target = match state.pane {
+        Pane::Repositories => state.repositories.list.selected_item().map(|i| {
+            (
+                state.repositories.registry,
+                state.repositories.rows[i].repo.name.clone(),
+            )
+        }),
+        Pane::Images => state
+            .images
+            .repository
+            .as_ref()
+            .map(|r| (state.images.registry, r.name.clone())),
+        Pane::Registries => None,
+    };
+    let Some((registry, repository)) = target else {
+        state.message = Some("L works on a repository: select one first".into());
+        return Vec::new();
+    };
+    let generation = state.new_generation();
+    vec![Effect::Lifecycle(
+        state.lifecycle.open(registry, &repository, generation),
+    )]
 }

@@ -3,9 +3,11 @@
 pub mod client;
 pub mod error;
 mod fetch;
+pub mod manifests;
 pub mod model;
 pub mod mutate;
 pub mod names;
+pub mod policy;
 pub mod profiles;
 
 pub use client::{ClientOptions, EcrRegistry};

@@ -1,5 +1,7 @@
 //! Commands that answer without the terminal UI, for scripts.
 
+pub mod images;
+pub mod lifecycle;
 pub mod restore;
 pub mod uri;
 

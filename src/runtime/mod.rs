@@ -7,7 +7,7 @@ use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry, RegistryWrite};
 use crate::terminal;
 use crate::ui::{self, Theme};
-use crossterm::event::{self, Event};
+use crossterm::event::Event;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::io::Write;
@@ -133,6 +133,21 @@ impl Executor {
                 tokio::spawn(async move {
                     let result = this.put_tag(registry, &repository, &digest, &tag).await;
                     this.send(Action::TagPut { tag, result });
+                });
+            }
+            Effect::Lifecycle(effect) => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    use crate::app::lifecycle::LifecycleEffect as E;
+                    let registry = match &effect {
+                        E::Load { registry, .. } | E::EcrPreview { registry, .. } => *registry,
+                        E::Apply(apply) => apply.registry(),
+                        E::Edit { .. } | E::ReadFile { .. } => 0,
+                    };
+                    let target = this.targets.read().expect("targets lock")[registry].clone();
+                    let event =
+                        crate::headless::lifecycle::perform(&target, &this.options, effect).await;
+                    this.send(Action::Lifecycle(event));
                 });
             }
             Effect::DeleteImages { delete } => {
@@ -438,7 +453,7 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     let themes_dir = crate::config::themes_dir();
     let theme_name = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
     let no_color = crate::config::no_color_requested();
-    let (mut theme, problem) =
+    let (theme, problem) =
         crate::config::select_theme(&theme_name, themes_dir.as_deref(), no_color);
     if let Some(problem) = problem {
         startup_messages.push(format!("{problem}; using dark"));
@@ -488,9 +503,14 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     if !startup_messages.is_empty() {
         state.last_error = Some(startup_messages.join(" · "));
     }
-    let clipboard = crate::clipboard::Multiplexer::from_env();
-    let mut outbox: Vec<u8> = Vec::new();
-    spawn_input_reader(sender);
+    let gate = crate::editor::InputGate::default();
+    let mut front = Frontend {
+        theme,
+        outbox: Vec::new(),
+        clipboard: crate::clipboard::Multiplexer::from_env(),
+        editing: None,
+    };
+    spawn_input_reader(sender, gate.clone());
     for effect in app::start(&mut state) {
         executor.execute(effect);
     }
@@ -503,34 +523,39 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     loop {
-        if !outbox.is_empty() {
+        if let Some((text, generation)) = front.editing.take() {
+            // The editor owns the terminal until it exits; the input reader waits.
+            let result = tokio::task::block_in_place(|| {
+                crate::editor::edit_in_terminal(&mut guard.terminal, &gate, &text, ".json", config.mouse)
+            });
+            let event = crate::app::lifecycle::LifecycleEvent::Edited {
+                generation,
+                result: result.map_err(|e| e.to_string()),
+            };
+            dispatch(&mut state, &executor, &mut front, Action::Lifecycle(event));
+            state.dirty = true;
+        }
+        if !front.outbox.is_empty() {
             let backend = guard.terminal.backend_mut();
-            backend.write_all(&outbox)?;
+            backend.write_all(&front.outbox)?;
             backend.flush()?;
-            outbox.clear();
+            front.outbox.clear();
         }
         if state.dirty {
             state.dirty = false;
-            draw(&mut guard.terminal, &state, &theme)?;
+            draw(&mut guard.terminal, &state, &front.theme)?;
         }
         tokio::select! {
             received = actions.recv() => {
                 let Some(action) = received else { break };
-                dispatch(&mut state, &executor, &mut theme, &mut outbox, clipboard, action);
+                dispatch(&mut state, &executor, &mut front, action);
                 // Coalesce a burst of results into one frame.
                 while let Ok(action) = actions.try_recv() {
-                    dispatch(&mut state, &executor, &mut theme, &mut outbox, clipboard, action);
+                    dispatch(&mut state, &executor, &mut front, action);
                 }
             }
             _ = ticks.tick() => {
-                dispatch(
-                    &mut state,
-                    &executor,
-                    &mut theme,
-                    &mut outbox,
-                    clipboard,
-                    Action::Tick(Timestamp::now()),
-                );
+                dispatch(&mut state, &executor, &mut front, Action::Tick(Timestamp::now()));
             }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -544,16 +569,19 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     Ok(())
 }
 
+/// What the UI loop owns besides the state: everything that touches the terminal.
+struct Frontend {
+    theme: Theme,
+    /// Bytes for the terminal that are not a frame (OSC 52 clipboard writes).
+    outbox: Vec<u8>,
+    clipboard: crate::clipboard::Multiplexer,
+    /// A policy text to edit in `$EDITOR` before the next frame, with its generation.
+    editing: Option<(String, u64)>,
+}
+
 /// Apply an action and run the effects it asks for. Effects that touch the terminal or
 /// the theme are handled here; the rest go to the executor.
-fn dispatch(
-    state: &mut State,
-    executor: &Executor,
-    theme: &mut Theme,
-    outbox: &mut Vec<u8>,
-    clipboard: crate::clipboard::Multiplexer,
-    action: Action,
-) {
+fn dispatch(state: &mut State, executor: &Executor, front: &mut Frontend, action: Action) {
     if let Action::Key(key) = &action
         && key.code == crossterm::event::KeyCode::F(12)
         && std::env::var_os("BERTH_DEBUG_PANIC_KEY").is_some()
@@ -564,7 +592,15 @@ fn dispatch(
     let mut pending = std::collections::VecDeque::from(app::update(state, action));
     while let Some(effect) = pending.pop_front() {
         if let Effect::CopyToClipboard { text } = &effect {
-            outbox.extend(crate::clipboard::sequence(text, clipboard));
+            front
+                .outbox
+                .extend(crate::clipboard::sequence(text, front.clipboard));
+            continue;
+        }
+        if let Effect::Lifecycle(crate::app::lifecycle::LifecycleEffect::Edit { text, generation }) =
+            effect
+        {
+            front.editing = Some((text, generation));
             continue;
         }
         if let Effect::LoadTheme { name } = &effect {
@@ -572,7 +608,7 @@ fn dispatch(
             let no_color = crate::config::no_color_requested();
             let result = match crate::config::select_theme(name, dir.as_deref(), no_color) {
                 (loaded, None) => {
-                    *theme = loaded;
+                    front.theme = loaded;
                     Ok(())
                 }
                 (_, Some(problem)) => Err(format!("{problem}; theme unchanged")),
@@ -603,10 +639,10 @@ fn draw(terminal: &mut terminal::Tui, state: &State, theme: &Theme) -> std::io::
 }
 
 /// Terminal input arrives on a plain thread: crossterm's reader blocks.
-fn spawn_input_reader(sender: mpsc::UnboundedSender<Action>) {
+fn spawn_input_reader(sender: mpsc::UnboundedSender<Action>, gate: crate::editor::InputGate) {
     std::thread::spawn(move || {
         loop {
-            let action = match event::read() {
+            let action = match gate.read_event() {
                 Ok(Event::Key(key)) => Action::Key(key),
                 Ok(Event::Resize(width, height)) => Action::Resize { width, height },
                 Ok(Event::Mouse(mouse)) => Action::Mouse(mouse),

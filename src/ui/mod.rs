@@ -1,9 +1,10 @@
 //! Pure rendering: `draw` reads the state and never changes it.
 
-pub mod format;
 mod dialog;
+pub mod format;
 mod help;
 pub mod images;
+pub mod lifecycle;
 mod registries;
 pub mod repositories;
 mod status;
@@ -75,12 +76,16 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     } else {
         (body, None)
     };
-    match state.pane {
-        Pane::Registries => registries::draw(frame, list, state, theme),
-        Pane::Repositories => repositories::draw(frame, list, state, theme),
-        Pane::Images => images::draw(frame, list, state, theme),
+    if state.lifecycle.is_visible() {
+        lifecycle::draw(frame, body, &state.lifecycle, theme, state.now);
+    } else {
+        match state.pane {
+            Pane::Registries => registries::draw(frame, list, state, theme),
+            Pane::Repositories => repositories::draw(frame, list, state, theme),
+            Pane::Images => images::draw(frame, list, state, theme),
+        }
     }
-    if let Some(panel) = panel {
+    if let Some(panel) = panel.filter(|_| !state.lifecycle.is_visible()) {
         let lines = match state.pane {
             Pane::Registries => Vec::new(),
             Pane::Repositories => repositories::panel(state, theme),
@@ -98,6 +103,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         );
     }
     let detail_text = match state.pane {
+        _ if state.lifecycle.is_visible() => lifecycle::detail(&state.lifecycle),
         Pane::Registries => registries::detail(state),
         Pane::Repositories => repositories::detail(state),
         Pane::Images => images::detail(state),

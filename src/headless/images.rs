@@ -1,0 +1,350 @@
+//! `berth images --repo NAME [--output table|json|csv]`: every image of a repository as
+//! the image record `berth lifecycle preview --images FILE` reads.
+//!
+//! The JSON output is exactly the [`ImageRecord`] array, so
+//! `berth images --repo web/app --output json > images.json` followed by
+//! `berth lifecycle preview --policy p.json --images images.json` previews offline what
+//! `--repo web/app` previews online.
+//!
+//! Exit codes: 0 success; 1 the registry could not answer; 2 usage errors.
+
+use super::single_target;
+use crate::cli::Cli;
+use crate::ecr::manifests::{index_digests, manifest_list_children};
+use crate::ecr::model::{Image, ManifestKind, short_digest};
+use crate::ecr::{EcrError, EcrRegistry, Registry};
+use crate::lifecycle::ImageRecord;
+use crate::runtime::client_options;
+use crate::ui::format;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// Arguments of `berth images`.
+#[derive(Debug, clap::Args)]
+pub struct ImagesArgs {
+    /// The repository to list.
+    #[arg(long, value_name = "NAME")]
+    pub repo: String,
+    /// Output format; `json` is the record `berth lifecycle preview --images` reads.
+    #[arg(long, value_enum, default_value_t = ImagesFormat::Table)]
+    pub output: ImagesFormat,
+}
+
+/// Output formats of `berth images`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImagesFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Why `berth images` (or a registry dry run) could not list a repository's images.
+#[derive(Debug, thiserror::Error)]
+pub enum ImagesError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("repository {repository} not found in {registry}")]
+    RepositoryNotFound {
+        repository: String,
+        registry: String,
+    },
+    #[error(
+        "image {digest} in {repository} has no push time; ECR always reports one, so the \
+         endpoint's answer is incomplete and no image list is safer than a wrong one"
+    )]
+    NoPushTime { repository: String, digest: String },
+    #[error(transparent)]
+    Registry(EcrError),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl ImagesError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ImagesError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// Say "not found" as a command-line user needs it, not the TUI's "press r".
+    fn from_registry(err: EcrError, repository: &str, registry: &EcrRegistry) -> ImagesError {
+        match err {
+            EcrError::NotFound { action, .. } if action == "ecr:DescribeImages" => {
+                ImagesError::RepositoryNotFound {
+                    repository: repository.to_string(),
+                    registry: registry.target().label(),
+                }
+            }
+            other => ImagesError::Registry(other),
+        }
+    }
+}
+
+/// Run `berth images`.
+pub async fn run(cli: &Cli, args: &ImagesArgs) -> ExitCode {
+    let result = async {
+        let target = single_target(cli, "berth images").map_err(ImagesError::Usage)?;
+        let registry = EcrRegistry::connect(&target, &client_options(cli))
+            .await
+            .map_err(ImagesError::Registry)?;
+        let records = registry_image_records(&registry, &args.repo).await?;
+        let mut out = io::stdout().lock();
+        write_records(&mut out, &records, args.output)?;
+        out.flush()?;
+        Ok::<(), ImagesError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader stopped early (`| head`): it has what it wanted.
+        Err(ImagesError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("berth images: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// Every image of `repository` as an image record, newest push first, with
+/// `referenced_by_manifest_list` set from the repository's manifest lists.
+pub async fn registry_image_records(
+    registry: &EcrRegistry,
+    repository: &str,
+) -> Result<Vec<ImageRecord>, ImagesError> {
+    let fail = |err| ImagesError::from_registry(err, repository, registry);
+    let mut images = Vec::new();
+    let mut token = None;
+    loop {
+        let page = registry
+            .images_page(repository, token.take())
+            .await
+            .map_err(fail)?;
+        images.extend(page.items);
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    let children = manifest_list_children(registry, repository, &index_digests(&images))
+        .await
+        .map_err(fail)?;
+    records_from_images(repository, images, &children)
+}
+
+/// Image records from DescribeImages results, newest push first (ties: larger digest
+/// first), marking the digests in `children` as referenced by a manifest list.
+pub fn records_from_images(
+    repository: &str,
+    images: Vec<Image>,
+    children: &BTreeSet<String>,
+) -> Result<Vec<ImageRecord>, ImagesError> {
+    let mut records = images
+        .into_iter()
+        .map(|image| {
+            let pushed_at = image.pushed_at.ok_or_else(|| ImagesError::NoPushTime {
+                repository: repository.to_string(),
+                digest: image.digest.clone(),
+            })?;
+            Ok(ImageRecord {
+                referenced_by_manifest_list: children.contains(&image.digest),
+                digest: image.digest,
+                tags: image.tags,
+                pushed_at,
+                size_bytes: image.size_bytes,
+                last_pulled_at: image.last_pulled_at,
+                media_type: image.manifest_media_type,
+            })
+        })
+        .collect::<Result<Vec<ImageRecord>, ImagesError>>()?;
+    records.sort_by(|a, b| {
+        b.pushed_at
+            .cmp(&a.pushed_at)
+            .then_with(|| b.digest.cmp(&a.digest))
+    });
+    Ok(records)
+}
+
+/// Write `records` in `format`.
+pub fn write_records(
+    out: &mut impl Write,
+    records: &[ImageRecord],
+    format: ImagesFormat,
+) -> io::Result<()> {
+    match format {
+        ImagesFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, records)?;
+            writeln!(out)
+        }
+        ImagesFormat::Csv => write_csv(out, records),
+        ImagesFormat::Table => write_table(out, records),
+    }
+}
+
+/// CSV columns: the record's fields, tags separated by spaces (a tag cannot hold one).
+const CSV_COLUMNS: [&str; 7] = [
+    "digest",
+    "tags",
+    "pushed_at",
+    "size_bytes",
+    "last_pulled_at",
+    "media_type",
+    "referenced_by_manifest_list",
+];
+
+fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
+    writeln!(out, "{}", CSV_COLUMNS.join(","))?;
+    for record in records {
+        let fields = [
+            record.digest.clone(),
+            record.tags.join(" "),
+            record.pushed_at.to_string(),
+            record.size_bytes.to_string(),
+            record
+                .last_pulled_at
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            record.media_type.clone().unwrap_or_default(),
+            record.referenced_by_manifest_list.to_string(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        writeln!(out, "{}", line.join(","))?;
+    }
+    Ok(())
+}
+
+/// RFC 4180 quoting, only where needed.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// What an image is, for the table: an index, a platform image an index refers to, or
+/// a plain image.
+fn kind(record: &ImageRecord) -> &'static str {
+    if ManifestKind::classify(record.media_type.as_deref(), None) == ManifestKind::ManifestList {
+        "index"
+    } else if record.referenced_by_manifest_list {
+        "in index"
+    } else {
+        "image"
+    }
+}
+
+fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<23}  {:<12}  {:>10}  {:<8}  TAGS",
+        "PUSHED (UTC)", "DIGEST", "SIZE", "KIND"
+    )?;
+    let mut total = 0u64;
+    for record in records {
+        total = total.saturating_add(record.size_bytes);
+        let tags = if record.tags.is_empty() {
+            "<untagged>".to_string()
+        } else {
+            record.tags.join(", ")
+        };
+        writeln!(
+            out,
+            "{:<23}  {:<12}  {:>10}  {:<8}  {tags}",
+            format::utc(record.pushed_at),
+            short_digest(&record.digest).trim_start_matches("sha256:"),
+            format::size(record.size_bytes),
+            kind(record),
+        )?;
+    }
+    writeln!(
+        out,
+        "{} images, {} (sum of image sizes; shared layers are stored once)",
+        records.len(),
+        format::size(total)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::Timestamp;
+
+    fn image(n: u8, tags: &[&str], second: i64, media: &str) -> Image {
+        Image {
+            digest: format!("sha256:{}", format!("{n:02x}").repeat(32)),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            pushed_at: Some(Timestamp::from_second(1_780_000_000 + second).unwrap()),
+            last_pulled_at: None,
+            size_bytes: 1000 * u64::from(n),
+            manifest_media_type: Some(media.to_string()),
+            kind: ManifestKind::classify(Some(media), None),
+            scan: None,
+        }
+    }
+
+    const OCI: &str = "application/vnd.oci.image.manifest.v1+json";
+    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+    #[test]
+    fn records_are_newest_first_with_children_marked() {
+        let images = vec![
+            image(1, &[], 10, OCI),
+            image(2, &["v1"], 30, INDEX),
+            image(3, &["old"], 5, OCI),
+        ];
+        let children: BTreeSet<String> = [images[0].digest.clone()].into();
+        let records = records_from_images("r", images, &children).unwrap();
+        let tags: Vec<_> = records.iter().map(|r| r.tags.join(",")).collect();
+        assert_eq!(tags, ["v1", "", "old"]);
+        assert!(records[1].referenced_by_manifest_list);
+        assert!(!records[0].referenced_by_manifest_list);
+        assert_eq!(kind(&records[0]), "index");
+        assert_eq!(kind(&records[1]), "in index");
+        assert_eq!(kind(&records[2]), "image");
+    }
+
+    #[test]
+    fn an_image_without_push_time_is_refused_not_guessed() {
+        let mut broken = image(1, &[], 0, OCI);
+        broken.pushed_at = None;
+        let err = records_from_images("web/app", vec![broken], &BTreeSet::new()).unwrap_err();
+        assert!(err.to_string().contains("has no push time"), "{err}");
+    }
+
+    #[test]
+    fn json_output_reads_back_as_image_records() {
+        let records =
+            records_from_images("r", vec![image(1, &["a", "b"], 0, OCI)], &BTreeSet::new())
+                .unwrap();
+        let mut out = Vec::new();
+        write_records(&mut out, &records, ImagesFormat::Json).unwrap();
+        let back =
+            crate::lifecycle::read_image_records(std::str::from_utf8(&out).unwrap()).unwrap();
+        assert_eq!(back, records);
+    }
+
+    #[test]
+    fn csv_has_one_line_per_record_and_quotes_only_when_needed() {
+        let records =
+            records_from_images("r", vec![image(1, &["a", "b"], 0, OCI)], &BTreeSet::new())
+                .unwrap();
+        let mut out = Vec::new();
+        write_records(&mut out, &records, ImagesFormat::Csv).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], CSV_COLUMNS.join(","));
+        assert_eq!(
+            lines[1],
+            format!(
+                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false",
+                "01".repeat(32)
+            )
+        );
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
+}

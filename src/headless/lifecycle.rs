@@ -1,0 +1,546 @@
+//! `berth lifecycle preview`: berth's offline dry run of a lifecycle policy, for scripts;
+//! and [`perform`], the registry work behind the TUI's lifecycle view.
+//!
+//! ```text
+//! berth lifecycle preview [--policy FILE] (--repo NAME | --images FILE)
+//!                         [--now RFC3339] [--output table|json]
+//! ```
+//!
+//! - `--repo NAME` reads the images from the registry (DescribeImages, and BatchGetImage
+//!   of every manifest list so its children are never previewed as deletable); without
+//!   `--policy`, the repository's current policy is previewed.
+//! - `--images FILE` reads image records (`berth images --output json`); `-` is stdin.
+//!   It needs `--policy`.
+//! - The JSON output is the engine's `Plan`, `expired` oldest push first.
+//!
+//! Exit codes: 0 success; 1 an invalid policy (the message names the rule and the
+//! field), unreadable input, or a registry failure; 2 usage errors.
+
+use super::images::{ImagesError, registry_image_records};
+use super::single_target;
+use crate::app::lifecycle::{LifecycleEffect, LifecycleEvent, LoadedRepository};
+use crate::cli::Cli;
+use crate::ecr::model::{RegistryTarget, short_digest};
+use crate::ecr::{ClientOptions, EcrError, EcrRegistry, policy};
+use crate::lifecycle::{
+    Candidate, ImageRecord, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
+};
+use crate::runtime::client_options;
+use crate::ui::format;
+use jiff::Timestamp;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Arguments of `berth lifecycle`.
+#[derive(Debug, clap::Args)]
+pub struct LifecycleArgs {
+    #[command(subcommand)]
+    pub command: LifecycleCommand,
+}
+
+/// Subcommands of `berth lifecycle`.
+#[derive(Debug, clap::Subcommand)]
+pub enum LifecycleCommand {
+    /// Dry-run a lifecycle policy: which images ECR would expire, and why.
+    ///
+    /// Exit status: 0 success; 1 invalid policy (the message names rule and field),
+    /// unreadable input or registry failure; 2 usage error.
+    Preview(PreviewArgs),
+}
+
+/// Arguments of `berth lifecycle preview`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["repo", "images"])))]
+pub struct PreviewArgs {
+    /// The policy JSON to preview (`-` for stdin). Default with --repo: the repository's
+    /// current policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Read the images of this repository from the registry.
+    #[arg(long, value_name = "NAME")]
+    pub repo: Option<String>,
+    /// Read image records from FILE (`-` for stdin), as `berth images --output json`
+    /// writes them.
+    #[arg(long, value_name = "FILE", requires = "policy")]
+    pub images: Option<PathBuf>,
+    /// Evaluate as of this instant (RFC 3339, e.g. 2026-01-31T12:00:00Z). Default: now.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<Timestamp>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PreviewFormat::Table)]
+    pub output: PreviewFormat,
+}
+
+/// Output formats of `berth lifecycle preview`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreviewFormat {
+    Table,
+    Json,
+}
+
+/// Why a preview could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("invalid policy in {}: {source}", path.display())]
+    InvalidPolicy { path: PathBuf, source: PolicyError },
+    #[error(
+        "the current policy of {repository} is not one berth can evaluate: {source} \
+         (pass --policy FILE to preview another)"
+    )]
+    InvalidCurrentPolicy {
+        repository: String,
+        source: PolicyError,
+    },
+    #[error("invalid image records in {}: {source}", path.display())]
+    InvalidImages {
+        path: PathBuf,
+        source: crate::lifecycle::ImageRecordError,
+    },
+    #[error("repository {repository} has no lifecycle policy; pass --policy FILE to preview one")]
+    NoPolicy { repository: String },
+    #[error(transparent)]
+    Images(#[from] ImagesError),
+    #[error(transparent)]
+    Registry(#[from] EcrError),
+    #[error("cannot write the output: {0}")]
+    Output(io::Error),
+}
+
+impl PreviewError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PreviewError::Usage(_) => 2,
+            PreviewError::Images(err) => err.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
+/// Run `berth lifecycle …`.
+pub async fn run(cli: &Cli, args: &LifecycleArgs) -> ExitCode {
+    match &args.command {
+        LifecycleCommand::Preview(args) => match preview(cli, args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            // The reader stopped early (`| head`): it has what it wanted.
+            Err(PreviewError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => {
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("berth lifecycle preview: {err}");
+                ExitCode::from(err.exit_code())
+            }
+        },
+    }
+}
+
+/// Where the policy being previewed came from, for the table's heading.
+enum PolicyOrigin {
+    File(PathBuf),
+    Repository(String),
+}
+
+async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
+    let stdin = |path: &Option<PathBuf>| path.as_deref() == Some(Path::new("-"));
+    if stdin(&args.policy) && stdin(&args.images) {
+        return Err(PreviewError::Usage(
+            "--policy and --images cannot both read stdin".into(),
+        ));
+    }
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    let file_policy = match &args.policy {
+        Some(path) => {
+            let text = read_input(path, "policy")?;
+            let policy = parse_policy(&text).map_err(|source| PreviewError::InvalidPolicy {
+                path: path.clone(),
+                source,
+            })?;
+            Some((policy, PolicyOrigin::File(path.clone())))
+        }
+        None => None,
+    };
+    let (policy, origin, records) = match (&args.repo, &args.images) {
+        (Some(repository), None) => {
+            let target =
+                single_target(cli, "berth lifecycle preview").map_err(PreviewError::Usage)?;
+            let registry = EcrRegistry::connect(&target, &client_options(cli)).await?;
+            // Images first: a missing repository is then reported as such, not as a
+            // missing policy.
+            let records = registry_image_records(&registry, repository).await?;
+            let (policy, origin) = match file_policy {
+                Some(found) => found,
+                None => {
+                    let text = policy::lifecycle_policy(&registry, repository)
+                        .await?
+                        .ok_or_else(|| PreviewError::NoPolicy {
+                            repository: repository.clone(),
+                        })?;
+                    let policy = parse_policy(&text).map_err(|source| {
+                        PreviewError::InvalidCurrentPolicy {
+                            repository: repository.clone(),
+                            source,
+                        }
+                    })?;
+                    (policy, PolicyOrigin::Repository(repository.clone()))
+                }
+            };
+            (policy, origin, records)
+        }
+        (None, Some(path)) => {
+            let text = read_input(path, "image records")?;
+            let records =
+                read_image_records(&text).map_err(|source| PreviewError::InvalidImages {
+                    path: path.clone(),
+                    source,
+                })?;
+            let (policy, origin) = file_policy
+                .ok_or_else(|| PreviewError::Usage("--images needs --policy FILE".into()))?;
+            (policy, origin, records)
+        }
+        // clap's argument group makes exactly one of them present.
+        _ => {
+            return Err(PreviewError::Usage(
+                "give exactly one of --repo NAME and --images FILE".into(),
+            ));
+        }
+    };
+    let candidates: Vec<Candidate> = records.into_iter().map(Candidate::from).collect();
+    let plan = evaluate(&policy, &candidates, now);
+    let mut out = io::stdout().lock();
+    write_plan(
+        &mut out,
+        &plan,
+        &policy,
+        &origin,
+        candidates.len(),
+        now,
+        args.output,
+    )
+    .and_then(|()| out.flush())
+    .map_err(PreviewError::Output)
+}
+
+/// Read `path`, or stdin for `-`.
+fn read_input(path: &Path, what: &'static str) -> Result<String, PreviewError> {
+    let fail = |source| PreviewError::Read {
+        what,
+        path: path.to_path_buf(),
+        source,
+    };
+    if path == Path::new("-") {
+        let mut text = String::new();
+        io::stdin().read_to_string(&mut text).map_err(fail)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(fail)
+    }
+}
+
+fn write_plan(
+    out: &mut impl Write,
+    plan: &Plan<'_>,
+    policy: &Policy,
+    origin: &PolicyOrigin,
+    total: usize,
+    now: Timestamp,
+    format: PreviewFormat,
+) -> io::Result<()> {
+    match format {
+        PreviewFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, plan)?;
+            writeln!(out)
+        }
+        PreviewFormat::Table => write_table(out, plan, policy, origin, total, now),
+    }
+}
+
+fn write_table(
+    out: &mut impl Write,
+    plan: &Plan<'_>,
+    policy: &Policy,
+    origin: &PolicyOrigin,
+    total: usize,
+    now: Timestamp,
+) -> io::Result<()> {
+    match origin {
+        PolicyOrigin::File(path) => writeln!(out, "policy from {}:", path.display())?,
+        PolicyOrigin::Repository(name) => writeln!(out, "current policy of {name}:")?,
+    }
+    for line in policy.describe().lines() {
+        writeln!(out, "  {line}")?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "as of {}: {} of {total} images expire, {} reclaimed",
+        format::utc(now),
+        plan.expired_count,
+        format::size(plan.bytes_reclaimed)
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:>8}  {:>8}  {:>8}  {:>10}",
+        "PRIORITY", "MATCHED", "EXPIRED", "SIZE"
+    )?;
+    for rule in &plan.rules {
+        writeln!(
+            out,
+            "{:>8}  {:>8}  {:>8}  {:>10}",
+            rule.rule_priority,
+            rule.matched,
+            rule.expired,
+            format::size(rule.bytes)
+        )?;
+    }
+    for skipped in &plan.not_evaluated {
+        writeln!(
+            out,
+            "priority {}: {}",
+            skipped.rule_priority, skipped.reason
+        )?;
+    }
+    if plan.expired.is_empty() {
+        return writeln!(out, "\nnothing expires");
+    }
+    writeln!(out, "\nEXPIRED, oldest first")?;
+    writeln!(
+        out,
+        "{:<23}  {:<12}  {:>10}  {:>8}  TAGS",
+        "PUSHED (UTC)", "DIGEST", "SIZE", "PRIORITY"
+    )?;
+    for image in &plan.expired {
+        let tags = if image.tags.is_empty() {
+            "<untagged>".to_string()
+        } else {
+            image.tags.join(", ")
+        };
+        writeln!(
+            out,
+            "{:<23}  {:<12}  {:>10}  {:>8}  {tags}",
+            format::utc(image.pushed_at),
+            short_digest(image.digest).trim_start_matches("sha256:"),
+            format::size(image.size_bytes),
+            image.rule_priority,
+        )?;
+    }
+    Ok(())
+}
+
+/// How long the TUI waits for ECR's asynchronous preview before reporting it still
+/// running; pressing `p` again picks up the same preview.
+pub const ECR_PREVIEW_WAIT: Duration = Duration::from_secs(20);
+const ECR_PREVIEW_POLL: Duration = Duration::from_secs(2);
+
+/// Do the registry work a lifecycle view asked for and say how it went.
+///
+/// Everything but [`LifecycleEffect::Edit`] runs here, off the UI loop; the editor
+/// needs the terminal, so the UI loop runs it with [`crate::editor::edit_in_terminal`].
+pub async fn perform(
+    target: &RegistryTarget,
+    options: &ClientOptions,
+    effect: LifecycleEffect,
+) -> LifecycleEvent {
+    match effect {
+        LifecycleEffect::Load {
+            repository,
+            generation,
+            ..
+        } => {
+            let result = async {
+                let registry = EcrRegistry::connect(target, options).await?;
+                load(&registry, &repository).await
+            }
+            .await;
+            LifecycleEvent::Loaded { generation, result }
+        }
+        LifecycleEffect::Edit { generation, .. } => LifecycleEvent::Edited {
+            generation,
+            result: Err("the editor needs the terminal; the UI loop runs it".into()),
+        },
+        LifecycleEffect::ReadFile { path, generation } => {
+            let path = expand_home(&path);
+            let result = tokio::fs::read_to_string(&path)
+                .await
+                .map_err(|err| err.to_string());
+            LifecycleEvent::FileRead {
+                generation,
+                path,
+                result,
+            }
+        }
+        LifecycleEffect::Apply(apply) => {
+            let result = async {
+                let registry = EcrRegistry::connect(target, options).await?;
+                policy::put_lifecycle_policy(&registry, apply.repository(), apply.text()).await
+            }
+            .await;
+            LifecycleEvent::Applied {
+                generation: apply.generation(),
+                text: apply.text().to_string(),
+                result,
+            }
+        }
+        LifecycleEffect::EcrPreview {
+            repository,
+            text,
+            generation,
+            ..
+        } => {
+            let result = async {
+                let registry = EcrRegistry::connect(target, options).await?;
+                policy::lifecycle_policy_preview(
+                    &registry,
+                    &repository,
+                    Some(&text),
+                    ECR_PREVIEW_WAIT,
+                    ECR_PREVIEW_POLL,
+                )
+                .await
+            }
+            .await;
+            LifecycleEvent::EcrPreviewed {
+                generation,
+                text,
+                result,
+            }
+        }
+    }
+}
+
+/// The repository's policy and image records, for the lifecycle view.
+async fn load(registry: &EcrRegistry, repository: &str) -> Result<LoadedRepository, EcrError> {
+    let images: Vec<ImageRecord> =
+        registry_image_records(registry, repository)
+            .await
+            .map_err(|err| match err {
+                ImagesError::Registry(err) => err,
+                other => EcrError::Other {
+                    action: "ecr:DescribeImages".into(),
+                    subject: repository.to_string(),
+                    detail: other.to_string(),
+                },
+            })?;
+    let policy = policy::lifecycle_policy(registry, repository).await?;
+    Ok(LoadedRepository { policy, images })
+}
+
+/// `~/x` as `$HOME/x`: people type paths the way their shell accepts them.
+fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidates() -> Vec<Candidate> {
+        let text = format!(
+            r#"[{{"digest":"sha256:{}","tags":["pr-1"],"pushed_at":"2026-01-01T00:00:00Z","size_bytes":2048}},
+                {{"digest":"sha256:{}","tags":[],"pushed_at":"2026-01-02T00:00:00Z","size_bytes":1024}},
+                {{"digest":"sha256:{}","tags":["v1"],"pushed_at":"2026-01-30T00:00:00Z","size_bytes":10}}]"#,
+            "a".repeat(64),
+            "b".repeat(64),
+            "c".repeat(64)
+        );
+        read_image_records(&text)
+            .unwrap()
+            .into_iter()
+            .map(Candidate::from)
+            .collect()
+    }
+
+    const POLICY: &str = r#"{"rules":[
+        {"rulePriority":1,"description":"untagged","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},
+        {"rulePriority":2,"selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}"#;
+
+    #[test]
+    fn table_shows_policy_totals_rules_and_expired_images() {
+        let policy = parse_policy(POLICY).unwrap();
+        let images = candidates();
+        let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+        let plan = evaluate(&policy, &images, now);
+        let mut out = Vec::new();
+        let origin = PolicyOrigin::Repository("web/app".into());
+        write_plan(
+            &mut out,
+            &plan,
+            &policy,
+            &origin,
+            3,
+            now,
+            PreviewFormat::Table,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "current policy of web/app:
+  priority 1: untagged images: expire when pushed more than 7 days ago (\"untagged\")
+  priority 2: images with a tag starting with \"pr-\": keep the newest 5 images by push time, expire the rest
+
+as of 2026-02-01 00:00:00 UTC: 1 of 3 images expire, 1 KiB reclaimed
+
+PRIORITY   MATCHED   EXPIRED        SIZE
+       1         1         1       1 KiB
+       2         1         0         0 B
+
+EXPIRED, oldest first
+PUSHED (UTC)             DIGEST              SIZE  PRIORITY  TAGS
+2026-01-02 00:00:00 UTC  {}       1 KiB         1  <untagged>
+",
+                "b".repeat(12)
+            )
+        );
+    }
+
+    #[test]
+    fn json_is_the_engines_plan() {
+        let policy = parse_policy(POLICY).unwrap();
+        let images = candidates();
+        let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+        let plan = evaluate(&policy, &images, now);
+        let mut out = Vec::new();
+        let origin = PolicyOrigin::File("p.json".into());
+        write_plan(
+            &mut out,
+            &plan,
+            &policy,
+            &origin,
+            3,
+            now,
+            PreviewFormat::Json,
+        )
+        .unwrap();
+        let ours: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(ours, serde_json::to_value(&plan).unwrap());
+    }
+
+    #[test]
+    fn home_is_expanded_only_at_the_start() {
+        if let Some(home) = std::env::var_os("HOME") {
+            assert_eq!(
+                expand_home(Path::new("~/p.json")),
+                PathBuf::from(home).join("p.json")
+            );
+        }
+        assert_eq!(
+            expand_home(Path::new("a/~/p.json")),
+            PathBuf::from("a/~/p.json")
+        );
+    }
+}

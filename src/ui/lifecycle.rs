@@ -1,0 +1,617 @@
+//! The lifecycle view: the policy (pretty-printed, or "no policy"), the dry run's
+//! summary and per-rule table, rules berth does not evaluate, ECR's preview next to
+//! berth's, and every image with what the policy does to it.
+//!
+//! Wide terminals show the policy text in a left column; narrow ones show it in place
+//! of the image table (`tab` switches).
+
+use super::Theme;
+use super::format;
+use super::table::{Column, fit_columns};
+use crate::app::lifecycle::{
+    Comparison, Dialog, EcrCheck, KEY_HELP, LifecycleView, PolicySource, Section, Stage,
+};
+use crate::ecr::model::short_digest;
+use crate::lifecycle::Disposition;
+use crate::sanitize::sanitize;
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+
+/// From this width the policy text gets its own column.
+pub const WIDE: u16 = 140;
+/// Width of the policy column in the wide layout.
+const POLICY_COLUMN: u16 = 64;
+
+const IMAGE_COLUMNS: [Column; 5] = [
+    Column::new("TAGS", 0, 0, None),
+    Column::new("DIGEST", 12, 3, None),
+    Column::new("SIZE", 10, 2, None),
+    Column::new("PUSHED", 7, 2, None),
+    Column::new("DRY RUN", 24, 1, None),
+];
+
+const RULE_COLUMNS: [Column; 5] = [
+    Column::new("PRIORITY", 8, 0, None),
+    Column::new("MATCHED", 7, 2, None),
+    Column::new("EXPIRED", 7, 1, None),
+    Column::new("SIZE", 10, 2, None),
+    Column::new("RULE", 0, 0, None),
+];
+
+/// Draw the view into `area` (the body between the header and the detail lines).
+pub fn draw(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, now: Timestamp) {
+    let (policy_area, main) = if area.width >= WIDE {
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(POLICY_COLUMN), Constraint::Min(40)])
+                .spacing(1)
+                .areas(area);
+        (Some(left), right)
+    } else {
+        (None, area)
+    };
+    if let Some(left) = policy_area {
+        draw_policy(frame, left, view, theme, true);
+    }
+    let notes = notes(view, theme);
+    let error = error_lines(view, theme);
+    let rules = rule_rows(view);
+    let rule_height = if rules.is_empty() {
+        0
+    } else {
+        // Keep at least a few image rows; long policies scroll in the policy text.
+        (rules.len() as u16 + 1).min(main.height.saturating_sub(6).max(2))
+    };
+    let error_height = error
+        .iter()
+        .map(|line| line.width().div_ceil(usize::from(main.width.max(1))))
+        .sum::<usize>()
+        .min(3) as u16;
+    let [title, summary, notes_area, error_area, rules_area, rest] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(notes.len() as u16),
+        Constraint::Length(error_height),
+        Constraint::Length(rule_height),
+        Constraint::Min(0),
+    ])
+    .areas(main);
+    frame.render_widget(Paragraph::new(title_line(view, theme)), title);
+    frame.render_widget(
+        Paragraph::new(fit_spans(summary_line(view, theme), summary.width)),
+        summary,
+    );
+    frame.render_widget(Paragraph::new(notes), notes_area);
+    frame.render_widget(Paragraph::new(error).wrap(Wrap { trim: false }), error_area);
+    draw_rules(frame, rules_area, rules, theme);
+    if policy_area.is_none() && view.section == Section::Policy {
+        draw_policy(frame, rest, view, theme, false);
+    } else {
+        draw_images(frame, rest, view, theme, now);
+    }
+    draw_dialog(frame, area, view, theme);
+}
+
+/// The two detail lines under the view: the keys, then the selected image.
+pub fn detail(view: &LifecycleView) -> [String; 2] {
+    let mut keys: Vec<String> = KEY_HELP
+        .iter()
+        .map(|(key, label, _)| format!("{key} {label}"))
+        .collect();
+    keys.push("esc back".into());
+    let keys = keys.join(" · ");
+    let image = view
+        .list
+        .selected_item()
+        .and_then(|i| view.images.get(i))
+        .map(|image| {
+            let pulled = image.last_pulled_at.map_or_else(
+                || "never pulled".to_string(),
+                |t| format!("pulled {}", format::utc(t)),
+            );
+            format!(
+                "{} · pushed {} · {pulled} · {} bytes",
+                image.digest,
+                format::utc(image.pushed_at),
+                image.size_bytes
+            )
+        })
+        .unwrap_or_default();
+    [keys, image]
+}
+
+fn title_line(view: &LifecycleView, theme: &Theme) -> Line<'static> {
+    let source = match &view.source {
+        PolicySource::Repository if view.text.is_some() => "current policy".to_string(),
+        PolicySource::Repository => "no policy".to_string(),
+        PolicySource::Edited => "edited, not applied".to_string(),
+        PolicySource::File(path) => {
+            format!(
+                "from {}, not applied",
+                sanitize(&path.display().to_string())
+            )
+        }
+    };
+    let style = if view.is_unapplied() {
+        theme.warning
+    } else {
+        theme.dim
+    };
+    let mut spans = vec![
+        Span::styled("lifecycle dry run · ", theme.column_header),
+        Span::styled(view.repository.clone(), theme.header_accent),
+        Span::styled(format!(" · {source}"), style),
+    ];
+    if view.applying {
+        spans.push(Span::styled(" · applying…", theme.warning));
+    }
+    Line::from(spans)
+}
+
+/// Drop trailing parts of `line` that would be cut off, keeping at least the first:
+/// half a timestamp reads worse than none.
+fn fit_spans(mut line: Line<'static>, width: u16) -> Line<'static> {
+    while line.spans.len() > 1 && line.width() > usize::from(width) {
+        line.spans.pop();
+    }
+    line
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn summary_line(view: &LifecycleView, theme: &Theme) -> Line<'static> {
+    match &view.stage {
+        Stage::Closed => Line::default(),
+        Stage::Loading => Line::styled("loading the policy and every image…", theme.dim),
+        Stage::Failed(error) => Line::styled(error.clone(), theme.error),
+        Stage::Ready => match (&view.dry_run, &view.text) {
+            (Some(run), _) => {
+                let s = &run.summary;
+                let mut spans = vec![
+                    Span::styled(
+                        format!(
+                            "{} of {} expire",
+                            s.expired,
+                            plural(s.images, "image", "images")
+                        ),
+                        if s.expired > 0 {
+                            theme.warning
+                        } else {
+                            theme.ok
+                        },
+                    ),
+                    Span::styled(
+                        format!(
+                            " · {} of {} reclaimed",
+                            format::size(s.bytes_reclaimed),
+                            format::size(s.total_bytes)
+                        ),
+                        theme.text,
+                    ),
+                ];
+                if s.protected > 0 {
+                    spans.push(Span::styled(
+                        format!(" · {} kept for manifest lists", s.protected),
+                        theme.ok,
+                    ));
+                }
+                spans.push(Span::styled(
+                    format!(" · as of {}", format::utc(run.at)),
+                    theme.dim,
+                ));
+                Line::from(spans)
+            }
+            (None, Some(_)) => Line::styled("no dry run: the policy is invalid", theme.error),
+            (None, None) => Line::styled(
+                "no policy — nothing expires. e writes one, o loads a file",
+                theme.dim,
+            ),
+        },
+    }
+}
+
+/// The view's message, last problem, and ECR's preview, one line each when present.
+fn notes(view: &LifecycleView, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(problem) = &view.problem {
+        lines.push(Line::styled(problem.clone(), theme.error));
+    }
+    if let Some(message) = &view.message {
+        lines.push(Line::styled(message.clone(), theme.ok));
+    }
+    let ecr = match &view.ecr {
+        EcrCheck::NotAsked => None,
+        EcrCheck::Running => Some(Line::styled(
+            "ECR preview: running (ECR evaluates asynchronously)…",
+            theme.dim,
+        )),
+        EcrCheck::StillRunning => Some(Line::styled(
+            "ECR preview: still running — press p again later to read it",
+            theme.dim,
+        )),
+        EcrCheck::Unsupported(why) => Some(Line::styled(format!("ECR preview: {why}"), theme.dim)),
+        EcrCheck::Failed(why) => Some(Line::styled(format!("ECR preview: {why}"), theme.error)),
+        EcrCheck::Done(comparison) => Some(comparison_line(view, comparison, theme)),
+    };
+    lines.extend(ecr);
+    lines
+}
+
+fn comparison_line(view: &LifecycleView, c: &Comparison, theme: &Theme) -> Line<'static> {
+    let stale = view.text.as_deref() != Some(c.text.as_str());
+    let mut spans = Vec::new();
+    if c.differences.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                "ECR preview agrees: {} expire",
+                plural(c.agree, "image", "images")
+            ),
+            theme.ok,
+        ));
+    } else {
+        spans.push(Span::styled(
+            format!(
+                "ECR preview differs on {} (ECR expires {}, berth {}, {} alike): ",
+                plural(c.differences.len(), "image", "images"),
+                c.ecr_expiring,
+                c.berth_expiring,
+                c.agree
+            ),
+            theme.warning,
+        ));
+        let shown: Vec<String> = c
+            .differences
+            .iter()
+            .take(3)
+            .map(|d| {
+                let rule = |r: Option<u32>| r.map_or("keeps".to_string(), |p| format!("rule {p}"));
+                format!(
+                    "{} berth {} / ECR {}",
+                    short_digest(&d.digest).trim_start_matches("sha256:"),
+                    rule(d.berth),
+                    rule(d.ecr)
+                )
+            })
+            .collect();
+        spans.push(Span::styled(shown.join("; "), theme.text));
+    }
+    if stale {
+        spans.push(Span::styled(" (for an earlier text)", theme.dim));
+    }
+    if !c.started {
+        spans.push(Span::styled(
+            " (read a preview that was already running)",
+            theme.dim,
+        ));
+    }
+    Line::from(spans)
+}
+
+fn error_lines(view: &LifecycleView, theme: &Theme) -> Vec<Line<'static>> {
+    match &view.error {
+        Some(err) => vec![Line::styled(
+            format!("policy error: {}", sanitize(&err.to_string())),
+            theme.error,
+        )],
+        None => Vec::new(),
+    }
+}
+
+/// One row per evaluated rule, then one per rule berth does not evaluate.
+fn rule_rows(view: &LifecycleView) -> Vec<[String; 5]> {
+    let Some(run) = &view.dry_run else {
+        return Vec::new();
+    };
+    let mut rows: Vec<[String; 5]> = run
+        .summary
+        .rules
+        .iter()
+        .map(|rule| {
+            let o = rule.outcome;
+            [
+                o.rule_priority.to_string(),
+                o.matched.to_string(),
+                o.expired.to_string(),
+                format::size(o.bytes),
+                strip_priority(&rule.description),
+            ]
+        })
+        .collect();
+    rows.extend(run.summary.not_evaluated.iter().map(|skipped| {
+        [
+            skipped.rule_priority.to_string(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            strip_priority(&skipped.description),
+        ]
+    }));
+    rows.sort_by_key(|row| row[0].parse::<u32>().unwrap_or(u32::MAX));
+    rows
+}
+
+/// `priority 3: images with …` without the priority, which has its own column.
+fn strip_priority(description: &str) -> String {
+    description
+        .split_once(": ")
+        .map_or(description, |(_, rest)| rest)
+        .to_string()
+}
+
+fn draw_rules(frame: &mut Frame, area: Rect, rows: Vec<[String; 5]>, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let keep = fit_columns(&RULE_COLUMNS, area.width);
+    let header = Row::new(keep.iter().map(|&i| RULE_COLUMNS[i].title)).style(theme.column_header);
+    let body: Vec<Row> = rows
+        .into_iter()
+        .map(|row| {
+            let skipped = row[1] == "-";
+            let cells: Vec<Line> = keep
+                .iter()
+                .map(|&i| {
+                    let text = row[i].clone();
+                    match i {
+                        4 if skipped => Line::styled(text, theme.warning),
+                        4 => Line::styled(text, theme.text),
+                        _ => Line::from(text).right_aligned(),
+                    }
+                })
+                .collect();
+            Row::new(cells)
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(body, widths(&RULE_COLUMNS, &keep))
+            .header(header)
+            .column_spacing(1),
+        area,
+    );
+}
+
+fn widths(columns: &[Column], keep: &[usize]) -> Vec<Constraint> {
+    keep.iter()
+        .map(|&i| match columns[i].width {
+            0 => Constraint::Min(14),
+            w => Constraint::Length(w),
+        })
+        .collect()
+}
+
+fn outcome_cell(disposition: Option<Disposition>, theme: &Theme) -> (Line<'static>, Style) {
+    match disposition {
+        Some(Disposition::Expired { rule_priority }) => (
+            Line::styled(format!("expires · rule {rule_priority}"), theme.critical),
+            theme.warning,
+        ),
+        Some(Disposition::KeptForManifestList { rule_priority }) => (
+            Line::styled(format!("kept: in an index ({rule_priority})"), theme.ok),
+            theme.text,
+        ),
+        Some(Disposition::Kept {
+            selected_by: Some(rule_priority),
+        }) => (
+            Line::styled(format!("kept · rule {rule_priority}"), theme.dim),
+            theme.text,
+        ),
+        Some(Disposition::Kept { selected_by: None }) => {
+            (Line::styled("kept · no rule", theme.dim), theme.text)
+        }
+        None => (Line::styled("-", theme.dim), theme.text),
+    }
+}
+
+fn draw_images(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, now: Timestamp) {
+    if area.height == 0 {
+        return;
+    }
+    let keep = fit_columns(&IMAGE_COLUMNS, area.width);
+    let header = Row::new(keep.iter().map(|&i| {
+        if i == 0 && view.expiring_only {
+            "TAGS (expiring only)"
+        } else {
+            IMAGE_COLUMNS[i].title
+        }
+    }))
+    .style(theme.column_header);
+    let visible = usize::from(area.height.saturating_sub(1));
+    let list = &view.list;
+    // The key handler pages with the app's body height; make sure the cursor row is
+    // drawn whatever this area's height is.
+    let offset = list
+        .offset
+        .min(list.selected)
+        .max((list.selected + 1).saturating_sub(visible));
+    let end = (offset + visible).min(list.rows.len());
+    let rows: Vec<Row> = (offset..end)
+        .map(|position| {
+            let image = &view.images[list.rows[position]];
+            let disposition = view
+                .dry_run
+                .as_ref()
+                .and_then(|run| run.dispositions.get(&image.digest).copied());
+            let (outcome, tag_style) = outcome_cell(disposition, theme);
+            let tags = if image.tags.is_empty() {
+                Line::styled("<untagged>", theme.dim)
+            } else {
+                Line::styled(image.tags.join(", "), tag_style)
+            };
+            let mut all = [
+                Some(tags),
+                Some(Line::styled(
+                    short_digest(&image.digest)
+                        .trim_start_matches("sha256:")
+                        .to_string(),
+                    theme.dim,
+                )),
+                Some(Line::from(format::size(image.size_bytes)).right_aligned()),
+                Some(Line::from(format::age(image.pushed_at, now))),
+                Some(outcome),
+            ];
+            let row = Row::new(keep.iter().map(|&i| all[i].take().unwrap_or_default()));
+            if position == list.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(rows, widths(&IMAGE_COLUMNS, &keep))
+            .header(header)
+            .column_spacing(1),
+        area,
+    );
+    if list.rows.is_empty() && area.height > 2 {
+        let message = match view.stage {
+            Stage::Ready if view.expiring_only => "no image expires (x shows every image)",
+            Stage::Ready => "no images in this repository",
+            _ => "",
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(message, theme.dim)),
+            Rect {
+                y: area.y + 2,
+                height: 1,
+                ..area
+            },
+        );
+    }
+}
+
+/// The policy text with line numbers (errors give a line and column), or a hint when
+/// there is none.
+fn draw_policy(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, column: bool) {
+    if area.height == 0 {
+        return;
+    }
+    let block = Block::default()
+        .borders(if column { Borders::RIGHT } else { Borders::TOP })
+        .border_style(theme.help_border)
+        .title(Span::styled(" policy ", theme.column_header));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = if view.text.is_none() {
+        let text = if view.stage == Stage::Loading {
+            "loading…"
+        } else {
+            "no policy — nothing expires"
+        };
+        vec![Line::styled(text, theme.dim)]
+    } else {
+        let digits = view.policy_lines.len().to_string().len();
+        view.policy_lines
+            .iter()
+            .enumerate()
+            .skip(view.policy_scroll)
+            .take(usize::from(inner.height))
+            .map(|(n, line)| {
+                Line::from(vec![
+                    Span::styled(format!("{:>digits$} ", n + 1), theme.dim),
+                    Span::styled(sanitize(line).into_owned(), theme.text),
+                ])
+            })
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_dialog(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme) {
+    let (title, lines) = match &view.dialog {
+        Dialog::None => return,
+        Dialog::LoadPath(input) => (
+            " load a policy ",
+            vec![
+                Line::from("policy file (JSON):"),
+                Line::styled(format!("> {}█", sanitize(input.value())), theme.text),
+                Line::from(""),
+                Line::styled("Enter loads · Esc cancels", theme.dim),
+            ],
+        ),
+        Dialog::ConfirmApply { typed, needs_name } => {
+            let mut lines = vec![Line::from(format!(
+                "Put this lifecycle policy on {}?",
+                view.repository
+            ))];
+            if let Some(run) = &view.dry_run {
+                let s = &run.summary;
+                lines.push(Line::styled(
+                    format!(
+                        "ECR would expire {} of {} images ({}) within about 24 hours.",
+                        s.expired,
+                        s.images,
+                        format::size(s.bytes_reclaimed)
+                    ),
+                    if s.expired > 0 {
+                        theme.warning
+                    } else {
+                        theme.text
+                    },
+                ));
+                let by_rule: Vec<String> = s
+                    .rules
+                    .iter()
+                    .map(|r| format!("{}: {}", r.outcome.rule_priority, r.outcome.expired))
+                    .collect();
+                lines.push(Line::from(format!(
+                    "Expired by rule: {}.",
+                    by_rule.join(", ")
+                )));
+                if !s.not_evaluated.is_empty() {
+                    let skipped: Vec<String> = s
+                        .not_evaluated
+                        .iter()
+                        .map(|r| r.rule_priority.to_string())
+                        .collect();
+                    lines.push(Line::styled(
+                        format!("Rules {} are not in this dry run.", skipped.join(", ")),
+                        theme.warning,
+                    ));
+                }
+            }
+            lines.push(Line::from(""));
+            if *needs_name {
+                lines.push(Line::from("Type the repository name to apply:"));
+                lines.push(Line::styled(
+                    format!("> {}█", sanitize(typed.value())),
+                    theme.text,
+                ));
+                lines.push(Line::styled("Enter applies · Esc cancels", theme.dim));
+            } else {
+                lines.push(Line::styled("y applies · n or Esc cancels", theme.dim));
+            }
+            (" apply lifecycle policy ", lines)
+        }
+    };
+    let width = 72.min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.help_border)
+                .title(title),
+        ),
+        popup,
+    );
+}
+
+#[cfg(test)]
+mod snapshots;

@@ -1,0 +1,154 @@
+//! The lifecycle view drawn at 80x24 and 200x50 (and tiny), compared with reviewed
+//! snapshots. The frame is laid out as `ui::draw` lays out every pane: a header row,
+//! the body, two detail lines and the status line.
+
+use super::{detail, draw};
+use crate::app::keymap::Keymap;
+use crate::app::lifecycle::tests::{POLICY, digest, loaded, now};
+use crate::app::lifecycle::{LifecycleEvent, LifecycleView};
+use crate::ecr::policy::{EcrPreview, PreviewAction, PreviewImage, PreviewStatus};
+use crate::ui::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+fn render(view: &LifecycleView, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let theme = Theme::dark();
+    terminal
+        .draw(|frame| {
+            let [header, body, details, _status] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Min(1),
+                Constraint::Length(2),
+                Constraint::Length(1),
+            ])
+            .areas(frame.area());
+            frame.render_widget(Paragraph::new(" berth │ lifecycle"), header);
+            draw(frame, body, view, &theme, now());
+            let lines: Vec<Line> = detail(view)
+                .iter()
+                .map(|text| {
+                    Line::from(crate::ui::format::truncate_middle(
+                        text,
+                        usize::from(details.width),
+                    ))
+                })
+                .collect();
+            frame.render_widget(Paragraph::new(lines), details);
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn press(view: &mut LifecycleView, code: KeyCode) {
+    let event = KeyEvent::new(code, KeyModifiers::NONE);
+    let command = Keymap::default().lookup(&event);
+    view.on_key(event, command, false, 10);
+}
+
+fn edited(view: &mut LifecycleView, text: &str) {
+    view.on_event(
+        LifecycleEvent::Edited {
+            generation: view.generation,
+            result: Ok(text.to_string()),
+        },
+        now(),
+    );
+}
+
+#[test]
+fn dry_run_of_the_current_policy() {
+    for (width, height) in SIZES {
+        let mut view = loaded(Some(POLICY));
+        press(&mut view, KeyCode::Down);
+        insta::assert_snapshot!(
+            format!("lifecycle_{width}x{height}"),
+            render(&view, width, height)
+        );
+    }
+}
+
+#[test]
+fn no_policy() {
+    let view = loaded(None);
+    insta::assert_snapshot!("lifecycle_no_policy_80x24", render(&view, 80, 24));
+}
+
+#[test]
+fn invalid_edit_shows_the_error_and_keeps_the_text() {
+    for (width, height) in SIZES {
+        let mut view = loaded(Some(POLICY));
+        edited(
+            &mut view,
+            &POLICY.replace("\"tagStatus\":\"tagged\"", "\"tagStatus\":\"tagd\""),
+        );
+        insta::assert_snapshot!(
+            format!("lifecycle_invalid_{width}x{height}"),
+            render(&view, width, height)
+        );
+    }
+}
+
+#[test]
+fn apply_confirmation_shows_the_dry_run_summary() {
+    let mut view = loaded(None);
+    edited(&mut view, POLICY);
+    press(&mut view, KeyCode::Char('a'));
+    for c in "web/".chars() {
+        press(&mut view, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("lifecycle_confirm_80x24", render(&view, 80, 24));
+}
+
+#[test]
+fn policy_text_section_and_ecr_comparison() {
+    let mut view = loaded(Some(POLICY));
+    press(&mut view, KeyCode::Char('p'));
+    view.on_event(
+        LifecycleEvent::EcrPreviewed {
+            generation: view.generation,
+            text: POLICY.into(),
+            result: Ok(EcrPreview {
+                status: PreviewStatus::Complete,
+                images: vec![PreviewImage {
+                    digest: digest(1),
+                    tags: Vec::new(),
+                    pushed_at: None,
+                    rule_priority: Some(1),
+                    action: PreviewAction::Expire,
+                }],
+                expiring_total: Some(1),
+                policy_text: None,
+                started: true,
+            }),
+        },
+        now(),
+    );
+    press(&mut view, KeyCode::Tab);
+    insta::assert_snapshot!("lifecycle_policy_section_80x24", render(&view, 80, 24));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut view = loaded(Some(POLICY));
+    press(&mut view, KeyCode::Char('o'));
+    for (width, height) in [(40, 10), (20, 5), (1, 1)] {
+        render(&view, width, height);
+    }
+}
