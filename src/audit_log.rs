@@ -34,6 +34,7 @@ pub enum AuditAction {
     Tag,
     Delete,
     Restore,
+    PutLifecyclePolicy,
 }
 
 /// What happened to one image (or one id) in an attempt.
@@ -112,6 +113,9 @@ pub struct AuditEntry {
     pub repository: String,
     pub action: AuditAction,
     pub images: Vec<AuditImage>,
+    /// The policy text put, for PutLifecyclePolicy (so an earlier policy can be found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     /// An error that failed the attempt as a whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
@@ -235,6 +239,7 @@ mod tests {
                 manifest: Some("{\"schemaVersion\":2}".into()),
                 ..AuditImage::new(ImageResult::Deleted)
             }],
+            policy: None,
             error_code: None,
             error: None,
         }

@@ -299,6 +299,25 @@ impl Mutator {
         }
     }
 
+    /// Put a lifecycle policy on `repository` (PutLifecyclePolicy), recording its text.
+    pub async fn put_lifecycle_policy(
+        &self,
+        repository: &str,
+        text: &str,
+    ) -> Result<Recorded<Result<(), EcrError>>, Refused> {
+        self.admit("put a lifecycle policy", repository)?;
+        names::validate_repository_name(repository)?;
+        self.ensure_log()?;
+        let outcome = self.writer.put_lifecycle_policy(repository, text).await;
+        let mut entry = self.entry(repository, AuditAction::PutLifecyclePolicy, Vec::new());
+        entry.policy = Some(text.to_string());
+        if let Err(err) = &outcome {
+            entry.error_code = Some(err.code().to_string());
+            entry.error = Some(err.to_string());
+        }
+        Ok(self.record(entry, outcome))
+    }
+
     fn admit(&self, action: &'static str, repository: &str) -> Result<(), Refused> {
         if self.read_only {
             return Err(Refused::ReadOnly {
@@ -326,6 +345,7 @@ impl Mutator {
             repository: repository.to_string(),
             action,
             images,
+            policy: None,
             error_code: None,
             error: None,
         }

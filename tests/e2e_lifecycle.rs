@@ -705,6 +705,13 @@ fn a_puts_the_edited_policy_after_the_repository_name_is_typed() {
             .map(str::to_string)
     });
     assert_eq!(text.as_deref(), Some(AGGRESSIVE));
+    // The change went through the safety gate: one audit line with the policy text.
+    let log = sandbox.home.path().join("state/berth/audit.jsonl");
+    let log = std::fs::read_to_string(&log).expect("the audit log was written");
+    let entry: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(entry["action"], "put_lifecycle_policy");
+    assert_eq!(entry["repository"], "web/admin");
+    assert_eq!(entry["policy"], AGGRESSIVE);
 }
 
 #[test]

@@ -194,6 +194,14 @@ pub trait RegistryWrite: Send + Sync {
         ids: &[ImageRef],
     ) -> Result<DeleteResponse, EcrError>;
 
+    /// One PutLifecyclePolicy call. Writers that cannot set policies keep this default.
+    async fn put_lifecycle_policy(&self, repository: &str, _text: &str) -> Result<(), EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:PutLifecyclePolicy".into(),
+            subject: repository.to_string(),
+        })
+    }
+
     /// The digest `tag` points at, so a caller can ask before moving it.
     async fn tag_target(&self, repository: &str, tag: &str) -> Result<Option<String>, EcrError> {
         self.resolve(repository, &ImageRef::Tag(tag.to_string()))
@@ -415,6 +423,10 @@ fn asked_form(asked: &[ImageRef], returned: &ReturnedId) -> Option<ImageRef> {
 
 #[async_trait]
 impl RegistryWrite for EcrRegistry {
+    async fn put_lifecycle_policy(&self, repository: &str, text: &str) -> Result<(), EcrError> {
+        super::policy::put_lifecycle_policy(self, repository, text).await
+    }
+
     async fn batch_get(
         &self,
         repository: &str,

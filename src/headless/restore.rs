@@ -374,6 +374,7 @@ mod tests {
             repository: "web".into(),
             action,
             images,
+            policy: None,
             error_code: None,
             error: None,
         }

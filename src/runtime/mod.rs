@@ -139,6 +139,20 @@ impl Executor {
                 let this = self.clone();
                 tokio::spawn(async move {
                     use crate::app::lifecycle::LifecycleEffect as E;
+                    if let E::Apply(apply) = &effect {
+                        // A policy change is a mutation: it goes through the gate.
+                        let result = this
+                            .put_policy(apply.registry(), apply.repository(), apply.text())
+                            .await;
+                        this.send(Action::Lifecycle(
+                            crate::app::lifecycle::LifecycleEvent::Applied {
+                                generation: apply.generation(),
+                                text: apply.text().to_string(),
+                                result,
+                            },
+                        ));
+                        return;
+                    }
                     let registry = match &effect {
                         E::Load { registry, .. } | E::EcrPreview { registry, .. } => *registry,
                         E::Apply(apply) => apply.registry(),
@@ -526,7 +540,13 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
         if let Some((text, generation)) = front.editing.take() {
             // The editor owns the terminal until it exits; the input reader waits.
             let result = tokio::task::block_in_place(|| {
-                crate::editor::edit_in_terminal(&mut guard.terminal, &gate, &text, ".json", config.mouse)
+                crate::editor::edit_in_terminal(
+                    &mut guard.terminal,
+                    &gate,
+                    &text,
+                    ".json",
+                    config.mouse,
+                )
             });
             let event = crate::app::lifecycle::LifecycleEvent::Edited {
                 generation,
@@ -597,8 +617,10 @@ fn dispatch(state: &mut State, executor: &Executor, front: &mut Frontend, action
                 .extend(crate::clipboard::sequence(text, front.clipboard));
             continue;
         }
-        if let Effect::Lifecycle(crate::app::lifecycle::LifecycleEffect::Edit { text, generation }) =
-            effect
+        if let Effect::Lifecycle(crate::app::lifecycle::LifecycleEffect::Edit {
+            text,
+            generation,
+        }) = effect
         {
             front.editing = Some((text, generation));
             continue;

@@ -11,7 +11,11 @@ impl Executor {
     /// The gate for one registry: its writer, who is acting, the audit log.
     async fn mutator(&self, registry: usize) -> Result<Mutator, String> {
         let connected = self.connected(registry).await.map_err(|e| e.to_string())?;
-        let account = connected.read.account_id().await.map_err(|e| e.to_string())?;
+        let account = connected
+            .read
+            .account_id()
+            .await
+            .map_err(|e| e.to_string())?;
         let target = self.targets.read().expect("targets lock")[registry].clone();
         let log = AuditLog::standard().map_err(|e| e.to_string())?;
         Ok(Mutator::new(
@@ -61,11 +65,27 @@ impl Executor {
         }
     }
 
-    /// Delete exactly the confirmed ids; every id comes back as deleted or failed.
-    pub(super) async fn delete(
+    /// Put a lifecycle policy through the gate (read-only refusal, audit line).
+    pub(super) async fn put_policy(
         &self,
-        delete: &ConfirmedDelete,
-    ) -> Result<Vec<DeleteLine>, String> {
+        registry: usize,
+        repository: &str,
+        text: &str,
+    ) -> Result<(), crate::ecr::EcrError> {
+        let as_error = |detail: String| crate::ecr::EcrError::Other {
+            action: "ecr:PutLifecyclePolicy".into(),
+            subject: repository.to_string(),
+            detail,
+        };
+        let mutator = self.mutator(registry).await.map_err(as_error)?;
+        match mutator.put_lifecycle_policy(repository, text).await {
+            Ok(recorded) => recorded.outcome,
+            Err(refused) => Err(as_error(refused.to_string())),
+        }
+    }
+
+    /// Delete exactly the confirmed ids; every id comes back as deleted or failed.
+    pub(super) async fn delete(&self, delete: &ConfirmedDelete) -> Result<Vec<DeleteLine>, String> {
         let plan = delete.plan();
         let mutator = self.mutator(plan.registry).await?;
         let recorded = mutator
