@@ -1,6 +1,7 @@
 //! berth: a terminal console for Amazon ECR.
 
 pub mod app;
+pub mod audit;
 pub mod audit_log;
 pub mod cli;
 pub mod clipboard;

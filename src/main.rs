@@ -41,6 +41,15 @@ fn main() -> ExitCode {
         Some(Command::Images(ref args)) => {
             return runtime.block_on(berth::headless::images::run(&cli, args));
         }
+        Some(Command::Audit(ref args)) => {
+            return match runtime.block_on(berth::audit::run(&cli, args)) {
+                Ok(outcome) => ExitCode::from(outcome.exit_code()),
+                Err(err) => {
+                    eprintln!("berth: {err}");
+                    ExitCode::from(1)
+                }
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,7 +14,12 @@ fn with_config(sandbox: &Sandbox, config: &str) -> Vec<(String, String)> {
 }
 
 fn header(screen: &vt100::Screen) -> String {
-    screen.contents().lines().next().unwrap_or_default().to_string()
+    screen
+        .contents()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -26,7 +31,9 @@ fn region_switch_and_tab_completion_in_the_command_line() {
     tui.wait_until("the command prompt", |s| Tui::status_line(s) == ":");
     tui.send("region eu-west-1");
     tui.send(keys::ENTER);
-    tui.wait_until("the eu-west-1 registry", |s| header(s).contains("env/eu-west-1"));
+    tui.wait_until("the eu-west-1 registry", |s| {
+        header(s).contains("env/eu-west-1")
+    });
     // eu-west-1 holds three repositories in the standard seed.
     tui.wait_for("data/gdpr-exporter");
     tui.wait_until("three repositories", |s| {
@@ -58,8 +65,14 @@ fn a_remapped_delete_key_opens_the_confirmation_and_d_does_not() {
     tui.send("d");
     tui.send("?");
     let help = tui.wait_for("show or hide this help");
-    assert!(!help.contains("confirm delete"), "d should no longer delete");
-    assert!(help.contains("D  delete the marked"), "help shows the live keymap:\n{help}");
+    assert!(
+        !help.contains("confirm delete"),
+        "d should no longer delete"
+    );
+    assert!(
+        help.contains("D  delete the marked"),
+        "help shows the live keymap:\n{help}"
+    );
     tui.send(keys::ESC);
     tui.wait_gone("show or hide this help");
     tui.send("D");
@@ -86,11 +99,17 @@ fn resizing_down_to_60x15_and_back_keeps_the_screen_correct() {
     let sandbox = Sandbox::standard();
     let mut tui = Tui::spawn(&[], &sandbox.env(), 200, 50);
     tui.wait_for("analytics/events-collector");
-    tui.wait_until("the side panel on a wide terminal", |s| s.contents().contains("encryption"));
+    tui.wait_until("the side panel on a wide terminal", |s| {
+        s.contents().contains("encryption")
+    });
     tui.resize(60, 15);
     tui.wait_until("a narrow layout without the side panel", |s| {
         let text = s.contents();
-        !text.contains("encryption") && text.lines().nth(1).is_some_and(|l| l.starts_with("REPOSITORY"))
+        !text.contains("encryption")
+            && text
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("REPOSITORY"))
     });
     tui.resize(40, 10);
     tui.wait_for("terminal too small");

@@ -376,7 +376,13 @@ fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
             Some(Some(t)) => Some(t.clone()),
             Some(None) => image.tags.first().cloned(),
         };
-        match names::pinned_uri(&account, &region, &repository, chosen.as_deref(), &image.digest) {
+        match names::pinned_uri(
+            &account,
+            &region,
+            &repository,
+            chosen.as_deref(),
+            &image.digest,
+        ) {
             Ok(uri) => uris.push(uri),
             Err(err) => {
                 state.last_error = Some(err.to_string());

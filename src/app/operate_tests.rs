@@ -52,7 +52,11 @@ fn space_marks_and_moves_and_marks_survive_sorting_and_filtering() {
     press(&mut state, KeyCode::Char('/'));
     chars(&mut state, "v4");
     press(&mut state, KeyCode::Enter);
-    assert_eq!(state.images.marked.len(), 2, "sorting and filtering keep marks");
+    assert_eq!(
+        state.images.marked.len(),
+        2,
+        "sorting and filtering keep marks"
+    );
     // V marks every visible row; again unmarks them.
     let visible = state.images.list.rows.len();
     press(&mut state, KeyCode::Char('V'));
@@ -103,7 +107,10 @@ fn bulk_deletes_need_the_repository_name_typed() {
         "y is text here"
     );
     let effects = press(&mut state, KeyCode::Enter);
-    assert!(deleted_ids(&effects).is_none(), "'y' is not the repository name");
+    assert!(
+        deleted_ids(&effects).is_none(),
+        "'y' is not the repository name"
+    );
     for _ in 0..1 {
         press(&mut state, KeyCode::Backspace);
     }
@@ -170,12 +177,24 @@ fn read_only_mode_blocks_every_mutating_key() {
     for key in ['t', 'T', 'd'] {
         let effects = press(&mut state, KeyCode::Char(key));
         assert!(effects.is_empty());
-        assert!(state.dialog.is_none(), "{key} opened a dialog in read-only mode");
-        assert!(state.message.as_deref().unwrap().starts_with("read-only mode"));
+        assert!(
+            state.dialog.is_none(),
+            "{key} opened a dialog in read-only mode"
+        );
+        assert!(
+            state
+                .message
+                .as_deref()
+                .unwrap()
+                .starts_with("read-only mode")
+        );
     }
     // Reading still works: copy is not a mutation.
     let effects = press(&mut state, KeyCode::Char('y'));
-    assert!(matches!(effects.as_slice(), [Effect::CopyToClipboard { .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::CopyToClipboard { .. }]
+    ));
 }
 
 #[test]
@@ -227,12 +246,7 @@ fn tag_prompt_validates_then_checks_then_asks_before_moving() {
 #[test]
 fn an_immutable_repository_refuses_to_move_a_tag_with_a_reason() {
     let mut state = images_state(3);
-    state
-        .images
-        .repository
-        .as_mut()
-        .unwrap()
-        .tag_mutability = TagMutability::Immutable;
+    state.images.repository.as_mut().unwrap().tag_mutability = TagMutability::Immutable;
     press(&mut state, KeyCode::Char('t'));
     chars(&mut state, "v1");
     let effects = press(&mut state, KeyCode::Enter);
@@ -292,7 +306,11 @@ fn a_partial_delete_reports_each_failed_id_first() {
     };
     assert_eq!(title, "deleted 2, 1 failed");
     assert!(lines[0].1 && lines[0].0.contains("ImageReferencedByManifestList"));
-    assert_eq!(state.images.marked.len(), 1, "only the failed image stays marked");
+    assert_eq!(
+        state.images.marked.len(),
+        1,
+        "only the failed image stays marked"
+    );
 }
 
 #[test]
@@ -311,7 +329,10 @@ fn copy_builds_digest_pinned_uris_one_per_marked_image() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3);
     assert!(lines.iter().any(|l| l.contains("/web/app:v1@sha256:")));
-    assert!(lines.iter().any(|l| l.contains("/web/app@sha256:")), "untagged keeps the digest form");
+    assert!(
+        lines.iter().any(|l| l.contains("/web/app@sha256:")),
+        "untagged keeps the digest form"
+    );
 }
 
 proptest! {

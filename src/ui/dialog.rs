@@ -66,7 +66,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 };
                 lines.push(Line::styled(format!("  {tag}"), style));
             }
-            lines.push(Line::styled("j/k: move · enter: choose · esc: cancel", theme.dim));
+            lines.push(Line::styled(
+                "j/k: move · enter: choose · esc: cancel",
+                theme.dim,
+            ));
             (" choose a tag ".to_string(), lines)
         }
         Dialog::ConfirmDelete { plan, typed, error } => {
@@ -98,10 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
             (" confirm delete ".to_string(), lines)
         }
-        Dialog::Busy { message } => (
-            " working ".to_string(),
-            vec![Line::from(message.clone())],
-        ),
+        Dialog::Busy { message } => (" working ".to_string(), vec![Line::from(message.clone())]),
         Dialog::Report { title, lines } => {
             let mut out: Vec<Line> = lines
                 .iter()

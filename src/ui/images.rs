@@ -68,8 +68,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.dim,
                 ),
                 Line::from(format::size(image.size_bytes)).right_aligned(),
-                Line::from(format::time_cell(image.pushed_at, state.now, state.time_style)),
-                Line::from(format::time_cell(image.last_pulled_at, state.now, state.time_style)),
+                Line::from(format::time_cell(
+                    image.pushed_at,
+                    state.now,
+                    state.time_style,
+                )),
+                Line::from(format::time_cell(
+                    image.last_pulled_at,
+                    state.now,
+                    state.time_style,
+                )),
                 scan_cell(image, theme),
                 kind,
             ]

@@ -69,7 +69,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 mutability,
                 Line::from(if repo.scan_on_push { "push" } else { "-" }),
                 Line::from(repo.encryption.label()),
-                Line::from(format::time_cell(repo.created_at, state.now, state.time_style)),
+                Line::from(format::time_cell(
+                    repo.created_at,
+                    state.now,
+                    state.time_style,
+                )),
             ]
         },
     );

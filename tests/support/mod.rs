@@ -2,6 +2,7 @@
 //! port, and the real `berth` binary in a pseudo-terminal.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod pty;
 
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,338 @@
+//! The sweep: every registry's repositories and their images, read with bounded
+//! concurrency and each page asked for exactly once.
+//!
+//! One semaphore bounds the calls in flight across all registries and repositories, so
+//! `--concurrency` means what it says however the work is spread. A repository is read
+//! as soon as the listing page naming it arrives, and its lifecycle policy is fetched
+//! alongside its first images page, which keeps the server busy from the first reply.
+
+use super::progress::Progress;
+use super::report::{ErrorEntry, ImageStats, RegistryResult, RepositoryRow};
+use super::source::AuditSource;
+use crate::ecr::EcrError;
+use crate::ecr::model::{Image, RegistryTarget, Repository};
+use crate::lifecycle::{self, Candidate};
+use crate::retry::{Backoff, retry};
+use jiff::Timestamp;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Builds the source for a registry (the real one connects aws-sdk-ecr).
+pub type Connect =
+    Arc<dyn Fn(RegistryTarget) -> BoxFuture<Result<Arc<dyn AuditSource>, EcrError>> + Send + Sync>;
+
+/// What to sweep and how.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The instant staleness and lifecycle rules are judged at.
+    pub now: Timestamp,
+    /// Images not pulled for this many days count as stale.
+    pub stale_days: u32,
+    /// Only repositories whose names start with this.
+    pub repo_prefix: Option<String>,
+    /// Calls in flight at once, across every registry.
+    pub concurrency: usize,
+    /// Retry budget for throttled and transiently failed calls.
+    pub backoff: Backoff,
+}
+
+/// Error codes that mean "slow down", whatever the service calls it.
+const THROTTLE_CODES: &[&str] = &[
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "ThrottledException",
+];
+/// Error codes of a server-side hiccup that one more attempt may get past.
+const TRANSIENT_CODES: &[&str] = &[
+    "ServerException",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+];
+
+/// Throttling gets the whole backoff budget; a timeout, an unreachable endpoint or a server
+/// error one more attempt (a dead endpoint must not hold the report up for long).
+fn retryable(err: &EcrError, attempts: u32) -> bool {
+    match err {
+        EcrError::Throttled { .. } => true,
+        EcrError::Service { code, .. } if THROTTLE_CODES.contains(&code.as_str()) => true,
+        EcrError::Service { code, .. } if TRANSIENT_CODES.contains(&code.as_str()) => attempts < 2,
+        EcrError::Timeout { .. } | EcrError::Unreachable { .. } => attempts < 2,
+        _ => false,
+    }
+}
+
+/// Shared by every task of one sweep.
+struct Sweep {
+    settings: Settings,
+    limit: Semaphore,
+    progress: Arc<Progress>,
+}
+
+impl Sweep {
+    /// One API call: waits for a slot, retries as [`retryable`] allows, and gives the slot
+    /// back while backing off so other calls can use it.
+    async fn call<T, F, Fut>(&self, mut call: F) -> Result<T, EcrError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, EcrError>>,
+    {
+        retry(
+            self.settings.backoff,
+            retryable,
+            |_, _| self.progress.note_retry(),
+            || {
+                let attempt = call();
+                async {
+                    // The semaphore is never closed, so acquiring cannot fail.
+                    let _slot = self.limit.acquire().await.ok();
+                    attempt.await
+                }
+            },
+        )
+        .await
+    }
+}
+
+/// Sweep every target and return one result per target, in the order given.
+pub async fn collect(
+    targets: Vec<RegistryTarget>,
+    connect: Connect,
+    settings: Settings,
+    progress: Arc<Progress>,
+) -> Vec<RegistryResult> {
+    let sweep = Arc::new(Sweep {
+        limit: Semaphore::new(settings.concurrency.max(1)),
+        settings,
+        progress,
+    });
+    let tasks: Vec<_> = targets
+        .into_iter()
+        .map(|target| tokio::spawn(audit_registry(sweep.clone(), connect.clone(), target)))
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(joined(task.await));
+    }
+    results
+}
+
+/// A task's value, or its panic carried on to the caller.
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(err) => panic!("audit task cancelled: {err}"),
+    }
+}
+
+async fn audit_registry(
+    sweep: Arc<Sweep>,
+    connect: Connect,
+    target: RegistryTarget,
+) -> RegistryResult {
+    let mut result = RegistryResult {
+        target: target.clone(),
+        account: None,
+        rows: Vec::new(),
+        errors: Vec::new(),
+        listed: false,
+    };
+    let source = match connect(target.clone()).await {
+        Ok(source) => source,
+        Err(err) => {
+            result.errors.push(ErrorEntry::new(&target, None, &err));
+            return result;
+        }
+    };
+    let mut repositories = JoinSet::new();
+    let mut token = None;
+    loop {
+        let page = sweep.call(|| source.repositories_page(token.clone())).await;
+        let page = match page {
+            Ok(page) => page,
+            Err(err) => {
+                result.errors.push(ErrorEntry::new(&target, None, &err));
+                break;
+            }
+        };
+        result.listed = true;
+        for repository in page.items {
+            if result.account.is_none() && !repository.registry_id.is_empty() {
+                result.account = Some(repository.registry_id.clone());
+            }
+            let wanted = match &sweep.settings.repo_prefix {
+                Some(prefix) => repository.name.starts_with(prefix.as_str()),
+                None => true,
+            };
+            if wanted {
+                sweep.progress.add_repositories(1);
+                repositories.spawn(audit_repository(
+                    sweep.clone(),
+                    source.clone(),
+                    target.clone(),
+                    repository,
+                ));
+            }
+        }
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    while let Some(done) = repositories.join_next().await {
+        let (row, errors) = joined(done);
+        result.rows.extend(row);
+        result.errors.extend(errors);
+    }
+    // Errors arrive in completion order; a stable order makes reports comparable.
+    result
+        .errors
+        .sort_by(|a, b| a.repository.cmp(&b.repository));
+    if result.listed && result.account.is_none() {
+        // An empty registry names no account in its listing; this is the only call an
+        // audit makes beyond the listings and the lifecycle policies.
+        result.account = sweep.call(|| source.account_id()).await.ok();
+    }
+    result
+}
+
+async fn audit_repository(
+    sweep: Arc<Sweep>,
+    source: Arc<dyn AuditSource>,
+    target: RegistryTarget,
+    repository: Repository,
+) -> (Option<RepositoryRow>, Vec<ErrorEntry>) {
+    let name = repository.name.as_str();
+    let images = async {
+        let mut images: Vec<Image> = Vec::new();
+        let mut token = None;
+        loop {
+            let page = sweep
+                .call(|| source.images_page(name, token.clone()))
+                .await?;
+            sweep.progress.add_images(page.items.len() as u64);
+            images.extend(page.items);
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => return Ok::<_, EcrError>(images),
+            }
+        }
+    };
+    let policy = sweep.call(|| source.lifecycle_policy(name));
+    let (images, policy) = tokio::join!(images, policy);
+    sweep.progress.repository_done();
+
+    let mut errors = Vec::new();
+    if let Err(err) = &policy {
+        errors.push(ErrorEntry::new(&target, Some(name), err));
+    }
+    let images = match images {
+        Ok(images) => images,
+        Err(err) => {
+            // Without its images a row would be wrong, not just incomplete: leave it out.
+            errors.insert(0, ErrorEntry::new(&target, Some(name), &err));
+            return (None, errors);
+        }
+    };
+    let stats = ImageStats::of(&images, sweep.settings.now, sweep.settings.stale_days);
+    let lifecycle = LifecycleFigures::of(policy.ok(), &images, sweep.settings.now);
+    let row = RepositoryRow {
+        profile: target.source.label().to_string(),
+        account: repository.registry_id.clone(),
+        region: target.region.clone(),
+        repository: repository.name.clone(),
+        images: stats.images,
+        bytes: stats.bytes,
+        untagged_images: stats.untagged_images,
+        untagged_bytes: stats.untagged_bytes,
+        stale_images: stats.stale_images,
+        stale_bytes: stats.stale_bytes,
+        oldest_push: stats.oldest_push,
+        newest_push: stats.newest_push,
+        lifecycle_policy: lifecycle.policy,
+        lifecycle_expired_images: lifecycle.expired_images,
+        lifecycle_reclaimable_bytes: lifecycle.reclaimable_bytes,
+        lifecycle_note: lifecycle.note,
+    };
+    (Some(row), errors)
+}
+
+/// The lifecycle columns of one row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LifecycleFigures {
+    pub policy: Option<bool>,
+    pub expired_images: Option<u64>,
+    pub reclaimable_bytes: Option<u64>,
+    pub note: Option<String>,
+}
+
+impl LifecycleFigures {
+    /// Evaluate `policy` (outer `None`: it could not be read; inner `None`: there is none)
+    /// against `images` at `now` with berth's own evaluator.
+    pub fn of(policy: Option<Option<String>>, images: &[Image], now: Timestamp) -> Self {
+        let text = match policy {
+            None => return LifecycleFigures::default(),
+            Some(None) => {
+                return LifecycleFigures {
+                    policy: Some(false),
+                    expired_images: Some(0),
+                    reclaimable_bytes: Some(0),
+                    note: None,
+                };
+            }
+            Some(Some(text)) => text,
+        };
+        let policy = match lifecycle::parse_policy(&text) {
+            Ok(policy) => policy,
+            Err(err) => {
+                return LifecycleFigures {
+                    policy: Some(true),
+                    note: Some(format!("berth cannot evaluate this policy: {err}")),
+                    ..LifecycleFigures::default()
+                };
+            }
+        };
+        // DescribeImages does not say which images a manifest list refers to; treating
+        // none as referenced makes the figure an upper bound where indexes exist.
+        let candidates: Vec<Candidate> = images
+            .iter()
+            .filter_map(|image| {
+                Some(Candidate {
+                    digest: image.digest.clone(),
+                    tags: image.tags.clone(),
+                    pushed_at: image.pushed_at?,
+                    size_bytes: image.size_bytes,
+                    last_pulled_at: image.last_pulled_at,
+                    referenced_by_manifest_list: false,
+                })
+            })
+            .collect();
+        let plan = lifecycle::evaluate(&policy, &candidates, now);
+        let note = (!plan.not_evaluated.is_empty()).then(|| {
+            let priorities: Vec<String> = plan
+                .not_evaluated
+                .iter()
+                .map(|skipped| skipped.rule_priority.to_string())
+                .collect();
+            format!(
+                "rules with priority {} not evaluated (archive storage); figures cover the rest",
+                priorities.join(", ")
+            )
+        });
+        LifecycleFigures {
+            policy: Some(true),
+            expired_images: Some(plan.expired_count as u64),
+            reclaimable_bytes: Some(plan.bytes_reclaimed),
+            note,
+        }
+    }
+}

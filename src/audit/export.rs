@@ -1,0 +1,191 @@
+//! The report for scripts: JSON and CSV.
+
+use super::report::{Report, Totals, rfc3339_text};
+use jiff::Timestamp;
+use std::io::{self, Write};
+
+/// The output formats of `berth audit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns that fit 80 characters, sizes in binary units.
+    Table,
+    /// One JSON document (documented in the README).
+    Json,
+    /// One header line, then one line per repository and per total.
+    Csv,
+}
+
+/// Write `report` as pretty-printed JSON followed by a newline.
+pub fn json(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: &[&str] = &[
+    "row",
+    "profile",
+    "account",
+    "region",
+    "repository",
+    "repositories",
+    "images",
+    "bytes",
+    "untagged_images",
+    "untagged_bytes",
+    "stale_images",
+    "stale_bytes",
+    "oldest_push",
+    "newest_push",
+    "lifecycle_policy",
+    "repositories_with_policy",
+    "lifecycle_expired_images",
+    "lifecycle_reclaimable_bytes",
+    "lifecycle_note",
+];
+
+/// Write `report` as CSV: repository rows (`row` = `repository`), then one `registry` row
+/// per registry and one `total` row. Empty cells mean "not applicable" or "unknown".
+pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    csv_line(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
+    let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let time = |t: Option<Timestamp>| t.map(rfc3339_text).unwrap_or_default();
+    for row in &report.repositories {
+        csv_line(
+            out,
+            [
+                "repository".to_string(),
+                row.profile.clone(),
+                row.account.clone(),
+                row.region.clone(),
+                row.repository.clone(),
+                "1".to_string(),
+                row.images.to_string(),
+                row.bytes.to_string(),
+                row.untagged_images.to_string(),
+                row.untagged_bytes.to_string(),
+                row.stale_images.to_string(),
+                row.stale_bytes.to_string(),
+                time(row.oldest_push),
+                time(row.newest_push),
+                row.lifecycle_policy
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                String::new(),
+                opt(row.lifecycle_expired_images),
+                opt(row.lifecycle_reclaimable_bytes),
+                row.lifecycle_note.clone().unwrap_or_default(),
+            ],
+        )?;
+    }
+    let totals_line = |out: &mut dyn Write, kind: &str, who: [String; 3], t: &Totals| {
+        let [profile, account, region] = who;
+        csv_line(
+            out,
+            [
+                kind.to_string(),
+                profile,
+                account,
+                region,
+                String::new(),
+                t.repositories.to_string(),
+                t.images.to_string(),
+                t.bytes.to_string(),
+                t.untagged_images.to_string(),
+                t.untagged_bytes.to_string(),
+                t.stale_images.to_string(),
+                t.stale_bytes.to_string(),
+                time(t.oldest_push),
+                time(t.newest_push),
+                String::new(),
+                t.repositories_with_policy.to_string(),
+                t.lifecycle_expired_images.to_string(),
+                t.lifecycle_reclaimable_bytes.to_string(),
+                String::new(),
+            ],
+        )
+    };
+    for registry in &report.registries {
+        let who = [
+            registry.profile.clone(),
+            registry.account.clone().unwrap_or_default(),
+            registry.region.clone(),
+        ];
+        totals_line(out, "registry", who, &registry.totals)?;
+    }
+    totals_line(out, "total", Default::default(), &report.totals.totals)
+}
+
+fn csv_line(
+    out: &mut (impl Write + ?Sized),
+    cells: impl IntoIterator<Item = String>,
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        if cell.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&cell.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(&cell);
+        }
+    }
+    line.push_str("\r\n");
+    out.write_all(line.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::tests::sample_report as report;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_has_totals_rows() {
+        let mut out = Vec::new();
+        csv(&report(&["us-east-1"]), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], CSV_COLUMNS.join(","));
+        assert_eq!(lines.len(), 1 + 2 + 1 + 1);
+        assert!(lines[1].ends_with(",\"a note, with \"\"quotes\"\"\""));
+        assert!(lines[3].starts_with("registry,production-readonly,12345678909,us-east-1,,2,"));
+        assert!(lines[4].starts_with("total,,,,,2,"));
+    }
+
+    #[test]
+    fn json_has_the_documented_top_level_keys() {
+        let mut out = Vec::new();
+        json(&report(&["us-east-1"]), &mut out).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        for key in [
+            "generated_at",
+            "stale_days",
+            "complete",
+            "repositories",
+            "registries",
+            "totals",
+            "errors",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {keys:?}");
+        }
+        assert_eq!(value["generated_at"], "2026-11-25T12:00:00Z");
+        assert_eq!(
+            value["repositories"][0]["oldest_push"],
+            "2024-01-01T00:00:00Z"
+        );
+        assert_eq!(value["totals"]["registries"], 1);
+        assert_eq!(
+            value["registries"][0]["registry"],
+            "production-readonly/us-east-1"
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! `berth audit`: a size and hygiene report of repositories across profiles and regions,
+//! as a table, JSON or CSV.
+//!
+//! The sweep ([`collect`]) reads each registry's repositories, then each repository's
+//! images and lifecycle policy, with at most `--concurrency` calls in flight overall. The
+//! figures ([`report`]) are computed per repository as its pages arrive, and the report is
+//! printed once everything has been read ([`table`], [`export`]). A registry or repository that fails
+//! is listed in the report's errors while the rest completes.
+
+pub mod collect;
+pub mod export;
+pub mod progress;
+pub mod regions;
+pub mod report;
+pub mod source;
+pub mod table;
+
+use crate::cli::Cli;
+use crate::ecr::model::RegistryTarget;
+use crate::ecr::profiles::{AwsEnvironment, registry_targets};
+use crate::ecr::{ClientOptions, EcrRegistry};
+use crate::retry::Backoff;
+use collect::{Connect, Settings};
+use export::OutputFormat;
+use progress::{Progress, ProgressLine};
+use report::{Outcome, Report, SortKey};
+use source::AuditSource;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+/// Options of `berth audit` (`--profile`, `--region` and `--endpoint-url` are global).
+#[derive(Clone, Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Also sweep every default-enabled ECR region (opt-in regions: add them with --region).
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Only repositories whose names start with this.
+    #[arg(long, value_name = "PREFIX")]
+    pub repo_prefix: Option<String>,
+    /// An image not pulled for this many days is stale (push time counts if never pulled).
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub stale_days: u32,
+    /// Order of the repository rows.
+    #[arg(long, value_enum, default_value_t = SortKey::Size)]
+    pub sort: SortKey,
+    /// List only the first N repositories after sorting (totals still count all).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub top: Option<u64>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// API calls in flight at once, across all registries.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: u64,
+}
+
+/// Why an audit could not produce its report at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// Writing the report to stdout failed.
+    #[error("cannot write the report: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// The registries to audit: `--profile`s (or, without any, only the current credentials —
+/// a report should not depend on which other profiles happen to be configured) × the
+/// `--region`s, plus every default region with `--all-regions`.
+pub fn audit_targets(
+    env: &AwsEnvironment,
+    profiles: &[String],
+    regions: &[String],
+    all_regions: bool,
+) -> Vec<RegistryTarget> {
+    let regions = if all_regions {
+        regions::with_all_regions(regions)
+    } else {
+        regions.to_vec()
+    };
+    let mut targets = registry_targets(env, profiles, &regions);
+    if profiles.is_empty()
+        && let Some(current) = targets.first().map(|t| t.source.clone())
+    {
+        targets.retain(|t| t.source == current);
+    }
+    targets
+}
+
+/// Client options for the sweep: the command line's, with the SDK's own retries off.
+///
+/// The sweep retries throttling itself (with full jitter, releasing its concurrency slot
+/// while it waits); leaving the SDK's standard retries on as well would multiply the two
+/// budgets (4 × 6 attempts per call).
+pub fn sweep_client_options(cli: &Cli) -> ClientOptions {
+    ClientOptions {
+        max_attempts: 1,
+        ..crate::runtime::client_options(cli)
+    }
+}
+
+/// The real connector: an aws-sdk-ecr client per registry.
+fn connect_ecr(options: ClientOptions) -> Connect {
+    Arc::new(move |target: RegistryTarget| {
+        let options = options.clone();
+        Box::pin(async move {
+            let registry = EcrRegistry::connect(&target, &options).await?;
+            Ok(Arc::new(registry) as Arc<dyn AuditSource>)
+        })
+    })
+}
+
+/// Run `berth audit`: sweep, print the report on stdout, and say how it went.
+pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
+    // Whole seconds: the report's `generated_at` reads better, and nothing needs more.
+    let now = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or_else(|_| jiff::Timestamp::now());
+    let targets = audit_targets(
+        &AwsEnvironment::from_process(),
+        &cli.profile,
+        &cli.region,
+        args.all_regions,
+    );
+    let settings = Settings {
+        now,
+        stale_days: args.stale_days,
+        repo_prefix: args.repo_prefix.clone().filter(|p| !p.is_empty()),
+        concurrency: args.concurrency as usize,
+        backoff: Backoff::THROTTLING,
+    };
+    let progress = Arc::new(Progress::default());
+    let line = ProgressLine::start(progress.clone());
+    let results = collect::collect(
+        targets,
+        connect_ecr(sweep_client_options(cli)),
+        settings,
+        progress,
+    )
+    .await;
+    line.finish().await;
+
+    let top = args.top.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    let report = Report::build(now, args.stale_days, results, args.sort, top);
+    let outcome = report.outcome();
+    match write_report(&report, args.output) {
+        Ok(()) => {}
+        // A reader that stopped early (`| head`) got what it wanted.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(err) => return Err(err.into()),
+    }
+    if args.output == OutputFormat::Csv {
+        // CSV has no room for them, and the caller must still learn what is missing.
+        for error in &report.errors {
+            eprintln!("berth: warning: {}", error.error);
+        }
+    }
+    Ok(outcome)
+}
+
+fn write_report(report: &Report, format: OutputFormat) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match format {
+        OutputFormat::Table => table::table(report, 80, &mut out)?,
+        OutputFormat::Json => export::json(report, &mut out)?,
+        OutputFormat::Csv => export::csv(report, &mut out)?,
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests;

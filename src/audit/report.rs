@@ -1,0 +1,524 @@
+//! The audit report: rows, totals and errors, in the shape the JSON output documents.
+
+use crate::ecr::EcrError;
+use crate::ecr::model::{Image, RegistryTarget};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Serialize, Serializer};
+
+/// Which column orders the repository rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortKey {
+    /// Total bytes, largest first.
+    Size,
+    /// Image count, most first.
+    Images,
+    /// Untagged bytes, largest first.
+    Untagged,
+    /// Stale bytes, largest first.
+    Stale,
+    /// Repository name, A to Z.
+    Name,
+}
+
+/// One repository's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RepositoryRow {
+    /// The credentials' label: the profile name, or `env` for the default chain.
+    pub profile: String,
+    /// The account that owns the registry.
+    pub account: String,
+    pub region: String,
+    pub repository: String,
+    /// Images (manifests, manifest lists included) in the repository.
+    pub images: u64,
+    /// Sum of `imageSizeInBytes`; layers shared between images count once per image.
+    pub bytes: u64,
+    pub untagged_images: u64,
+    pub untagged_bytes: u64,
+    /// Images not pulled for the stale threshold (push time where never pulled).
+    pub stale_images: u64,
+    pub stale_bytes: u64,
+    #[serde(serialize_with = "rfc3339")]
+    pub oldest_push: Option<Timestamp>,
+    #[serde(serialize_with = "rfc3339")]
+    pub newest_push: Option<Timestamp>,
+    /// Whether the repository has a lifecycle policy; `None` when it could not be read.
+    pub lifecycle_policy: Option<bool>,
+    /// Images the policy would expire now; 0 without a policy, `None` when unknown.
+    pub lifecycle_expired_images: Option<u64>,
+    /// Bytes those images hold (an upper bound, as for `bytes`).
+    pub lifecycle_reclaimable_bytes: Option<u64>,
+    /// Why the lifecycle figures are missing or partial, when they are.
+    pub lifecycle_note: Option<String>,
+}
+
+impl RepositoryRow {
+    /// `profile/region`, as registries are named everywhere else.
+    pub fn registry(&self) -> String {
+        format!("{}/{}", self.profile, self.region)
+    }
+}
+
+/// The image figures of one repository, before lifecycle evaluation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImageStats {
+    pub images: u64,
+    pub bytes: u64,
+    pub untagged_images: u64,
+    pub untagged_bytes: u64,
+    pub stale_images: u64,
+    pub stale_bytes: u64,
+    pub oldest_push: Option<Timestamp>,
+    pub newest_push: Option<Timestamp>,
+}
+
+impl ImageStats {
+    /// Count `images`; an image is stale when its last pull (or, never pulled, its push)
+    /// is more than `stale_days` days before `now`.
+    pub fn of(images: &[Image], now: Timestamp, stale_days: u32) -> ImageStats {
+        let threshold = now
+            .checked_sub(SignedDuration::from_hours(24 * i64::from(stale_days)))
+            .unwrap_or(Timestamp::MIN);
+        let mut stats = ImageStats::default();
+        for image in images {
+            stats.images += 1;
+            stats.bytes += image.size_bytes;
+            if image.tags.is_empty() {
+                stats.untagged_images += 1;
+                stats.untagged_bytes += image.size_bytes;
+            }
+            if image
+                .last_pulled_at
+                .or(image.pushed_at)
+                .is_some_and(|last| last < threshold)
+            {
+                stats.stale_images += 1;
+                stats.stale_bytes += image.size_bytes;
+            }
+            stats.oldest_push = earliest(stats.oldest_push, image.pushed_at);
+            stats.newest_push = latest(stats.newest_push, image.pushed_at);
+        }
+        stats
+    }
+}
+
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn latest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Sums over a set of repositories.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub repositories: u64,
+    pub images: u64,
+    pub bytes: u64,
+    pub untagged_images: u64,
+    pub untagged_bytes: u64,
+    pub stale_images: u64,
+    pub stale_bytes: u64,
+    #[serde(serialize_with = "rfc3339")]
+    pub oldest_push: Option<Timestamp>,
+    #[serde(serialize_with = "rfc3339")]
+    pub newest_push: Option<Timestamp>,
+    pub repositories_with_policy: u64,
+    /// Sums over the repositories whose lifecycle figures are known.
+    pub lifecycle_expired_images: u64,
+    pub lifecycle_reclaimable_bytes: u64,
+}
+
+impl Totals {
+    fn add(&mut self, row: &RepositoryRow) {
+        self.repositories += 1;
+        self.images += row.images;
+        self.bytes += row.bytes;
+        self.untagged_images += row.untagged_images;
+        self.untagged_bytes += row.untagged_bytes;
+        self.stale_images += row.stale_images;
+        self.stale_bytes += row.stale_bytes;
+        self.oldest_push = earliest(self.oldest_push, row.oldest_push);
+        self.newest_push = latest(self.newest_push, row.newest_push);
+        self.repositories_with_policy += u64::from(row.lifecycle_policy == Some(true));
+        self.lifecycle_expired_images += row.lifecycle_expired_images.unwrap_or(0);
+        self.lifecycle_reclaimable_bytes += row.lifecycle_reclaimable_bytes.unwrap_or(0);
+    }
+
+    fn sum<'a>(rows: impl IntoIterator<Item = &'a RepositoryRow>) -> Totals {
+        let mut totals = Totals::default();
+        for row in rows {
+            totals.add(row);
+        }
+        totals
+    }
+}
+
+/// One registry's totals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryTotals {
+    /// `profile/region`.
+    pub registry: String,
+    pub profile: String,
+    /// `None` when the registry could not be read at all.
+    pub account: Option<String>,
+    pub region: String,
+    /// False when any call for this registry failed (see `errors`).
+    pub complete: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// Totals over every registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OverallTotals {
+    pub registries: u64,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// A call that failed; the report is partial.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorEntry {
+    /// `profile/region`.
+    pub registry: String,
+    /// The repository, when the failure concerned one.
+    pub repository: Option<String>,
+    /// A short machine-readable class: `AccessDenied`, `Unreachable`, `Timeout`, …
+    pub code: String,
+    /// What failed, on what, and what to do.
+    pub error: String,
+}
+
+impl ErrorEntry {
+    /// An entry for `err`, raised while auditing `target` (and `repository`, if any).
+    pub fn new(target: &RegistryTarget, repository: Option<&str>, err: &EcrError) -> Self {
+        ErrorEntry {
+            registry: target.label(),
+            repository: repository.map(str::to_string),
+            code: err.code().to_string(),
+            error: err.to_string(),
+        }
+    }
+}
+
+/// What one registry's sweep produced.
+#[derive(Clone, Debug)]
+pub struct RegistryResult {
+    pub target: RegistryTarget,
+    pub account: Option<String>,
+    pub rows: Vec<RepositoryRow>,
+    pub errors: Vec<ErrorEntry>,
+    /// Whether the repository listing itself succeeded (at least its first page).
+    pub listed: bool,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    #[serde(serialize_with = "rfc3339_required")]
+    pub generated_at: Timestamp,
+    pub stale_days: u32,
+    /// True when every call succeeded.
+    pub complete: bool,
+    /// Sorted by `--sort` and cut to `--top`.
+    pub repositories: Vec<RepositoryRow>,
+    /// Repository rows before `--top` cut them (totals always count all of them).
+    #[serde(skip)]
+    pub repositories_audited: usize,
+    pub registries: Vec<RegistryTotals>,
+    pub totals: OverallTotals,
+    pub errors: Vec<ErrorEntry>,
+    /// Whether any registry listed its repositories.
+    #[serde(skip)]
+    pub listed_any: bool,
+}
+
+/// How the process should end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every call succeeded.
+    Complete,
+    /// Some registries or repositories failed; the rest is reported.
+    Partial,
+    /// No registry could be read at all.
+    Failed,
+}
+
+impl Outcome {
+    /// The documented exit status: 0 complete, 3 partial, 1 nothing could be read.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Complete => 0,
+            Outcome::Partial => 3,
+            Outcome::Failed => 1,
+        }
+    }
+}
+
+impl Report {
+    /// Assemble the report from the registries' results, in the order they were asked for.
+    pub fn build(
+        generated_at: Timestamp,
+        stale_days: u32,
+        results: Vec<RegistryResult>,
+        sort: SortKey,
+        top: Option<usize>,
+    ) -> Report {
+        let mut repositories = Vec::new();
+        let mut registries = Vec::new();
+        let mut errors = Vec::new();
+        let mut listed_any = false;
+        for result in results {
+            listed_any |= result.listed;
+            registries.push(RegistryTotals {
+                registry: result.target.label(),
+                profile: result.target.source.label().to_string(),
+                account: result.account,
+                region: result.target.region.clone(),
+                complete: result.errors.is_empty(),
+                totals: Totals::sum(&result.rows),
+            });
+            repositories.extend(result.rows);
+            errors.extend(result.errors);
+        }
+        let totals = OverallTotals {
+            registries: registries.len() as u64,
+            totals: Totals::sum(&repositories),
+        };
+        sort_rows(&mut repositories, sort);
+        let repositories_audited = repositories.len();
+        if let Some(top) = top {
+            repositories.truncate(top);
+        }
+        Report {
+            generated_at,
+            stale_days,
+            complete: errors.is_empty(),
+            repositories,
+            repositories_audited,
+            registries,
+            totals,
+            errors,
+            listed_any,
+        }
+    }
+
+    /// Complete, partial, or failed (when no registry listed its repositories).
+    pub fn outcome(&self) -> Outcome {
+        if self.errors.is_empty() {
+            Outcome::Complete
+        } else if !self.listed_any {
+            Outcome::Failed
+        } else {
+            Outcome::Partial
+        }
+    }
+}
+
+/// Sort by `key`; ties (and `name`) by repository, then profile, then region.
+pub fn sort_rows(rows: &mut [RepositoryRow], key: SortKey) {
+    rows.sort_by(|a, b| {
+        let primary = match key {
+            SortKey::Size => b.bytes.cmp(&a.bytes),
+            SortKey::Images => b.images.cmp(&a.images),
+            SortKey::Untagged => {
+                (b.untagged_bytes, b.untagged_images).cmp(&(a.untagged_bytes, a.untagged_images))
+            }
+            SortKey::Stale => (b.stale_bytes, b.stale_images).cmp(&(a.stale_bytes, a.stale_images)),
+            SortKey::Name => std::cmp::Ordering::Equal,
+        };
+        primary
+            .then_with(|| a.repository.cmp(&b.repository))
+            .then_with(|| a.profile.cmp(&b.profile))
+            .then_with(|| a.region.cmp(&b.region))
+    });
+}
+
+/// RFC 3339 in UTC to the millisecond, as ECR keeps times: the SDK's floating-point
+/// epoch seconds would otherwise print as `…02.783999919Z`.
+pub fn rfc3339_text(at: Timestamp) -> String {
+    at.round(jiff::Unit::Millisecond).unwrap_or(at).to_string()
+}
+
+/// Timestamps as RFC 3339 strings, `null` when absent (jiff here has no serde feature).
+fn rfc3339<S: Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serializer.serialize_str(&rfc3339_text(*at)),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn rfc3339_required<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339_text(*at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecr::model::{CredentialSource, ManifestKind};
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn image(tags: &[&str], size: u64, pushed: &str, pulled: Option<&str>) -> Image {
+        Image {
+            digest: format!("sha256:{size:064}"),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            pushed_at: Some(at(pushed)),
+            last_pulled_at: pulled.map(at),
+            size_bytes: size,
+            manifest_media_type: None,
+            kind: ManifestKind::Image,
+            scan: None,
+        }
+    }
+
+    #[test]
+    fn stale_means_not_pulled_for_n_days_falling_back_to_push_time() {
+        let now = at("2026-06-01T00:00:00Z");
+        let images = [
+            // pushed long ago, pulled yesterday: fresh
+            image(
+                &["a"],
+                1,
+                "2025-01-01T00:00:00Z",
+                Some("2026-05-31T00:00:00Z"),
+            ),
+            // pushed long ago, never pulled: stale
+            image(&[], 10, "2025-01-01T00:00:00Z", None),
+            // pulled 100 days ago: stale
+            image(
+                &["b"],
+                100,
+                "2026-05-01T00:00:00Z",
+                Some("2026-02-21T00:00:00Z"),
+            ),
+            // pushed 10 days ago, never pulled: fresh
+            image(&[], 1000, "2026-05-22T00:00:00Z", None),
+        ];
+        let stats = ImageStats::of(&images, now, 90);
+        assert_eq!((stats.images, stats.bytes), (4, 1111));
+        assert_eq!((stats.untagged_images, stats.untagged_bytes), (2, 1010));
+        assert_eq!((stats.stale_images, stats.stale_bytes), (2, 110));
+        assert_eq!(stats.oldest_push, Some(at("2025-01-01T00:00:00Z")));
+        assert_eq!(stats.newest_push, Some(at("2026-05-22T00:00:00Z")));
+    }
+
+    fn row(name: &str, region: &str, bytes: u64, policy: Option<bool>) -> RepositoryRow {
+        RepositoryRow {
+            profile: "env".into(),
+            account: "123456789012".into(),
+            region: region.into(),
+            repository: name.into(),
+            images: bytes / 10,
+            bytes,
+            untagged_images: 0,
+            untagged_bytes: 0,
+            stale_images: 0,
+            stale_bytes: 0,
+            oldest_push: None,
+            newest_push: None,
+            lifecycle_policy: policy,
+            lifecycle_expired_images: policy.map(u64::from),
+            lifecycle_reclaimable_bytes: policy.map(|p| if p { 5 } else { 0 }),
+            lifecycle_note: None,
+        }
+    }
+
+    fn result(region: &str, rows: Vec<RepositoryRow>, errors: usize) -> RegistryResult {
+        let target = RegistryTarget::new(CredentialSource::Environment, region);
+        RegistryResult {
+            errors: (0..errors)
+                .map(|_| ErrorEntry {
+                    registry: target.label(),
+                    repository: None,
+                    code: "AccessDenied".into(),
+                    error: "denied".into(),
+                })
+                .collect(),
+            account: (!rows.is_empty()).then(|| "123456789012".into()),
+            listed: !rows.is_empty(),
+            target,
+            rows,
+        }
+    }
+
+    #[test]
+    fn totals_count_every_row_even_when_top_cuts_the_list() {
+        let report = Report::build(
+            Timestamp::UNIX_EPOCH,
+            90,
+            vec![
+                result(
+                    "us-east-1",
+                    vec![
+                        row("b", "us-east-1", 20, Some(true)),
+                        row("a", "us-east-1", 30, None),
+                    ],
+                    0,
+                ),
+                result("eu-west-1", vec![row("c", "eu-west-1", 10, Some(false))], 0),
+            ],
+            SortKey::Size,
+            Some(1),
+        );
+        assert_eq!(report.repositories.len(), 1);
+        assert_eq!(report.repositories[0].repository, "a");
+        assert_eq!(report.repositories_audited, 3);
+        assert_eq!(report.totals.totals.bytes, 60);
+        assert_eq!(report.totals.totals.repositories_with_policy, 1);
+        assert_eq!(report.totals.totals.lifecycle_reclaimable_bytes, 5);
+        assert_eq!(report.registries[0].totals.bytes, 50);
+        assert_eq!(report.outcome(), Outcome::Complete);
+    }
+
+    #[test]
+    fn outcome_is_partial_while_something_was_read_and_failed_otherwise() {
+        let partial = Report::build(
+            Timestamp::UNIX_EPOCH,
+            90,
+            vec![
+                result("us-east-1", vec![row("a", "us-east-1", 1, None)], 0),
+                result("eu-west-1", vec![], 1),
+            ],
+            SortKey::Name,
+            None,
+        );
+        assert_eq!(partial.outcome().exit_code(), 3);
+        let failed = Report::build(
+            Timestamp::UNIX_EPOCH,
+            90,
+            vec![result("eu-west-1", vec![], 1)],
+            SortKey::Name,
+            None,
+        );
+        assert_eq!(failed.outcome().exit_code(), 1);
+    }
+
+    #[test]
+    fn ties_sort_by_name_then_registry() {
+        let mut rows = vec![
+            row("b", "us-east-1", 10, None),
+            row("a", "us-east-1", 10, None),
+            row("a", "eu-west-1", 10, None),
+        ];
+        sort_rows(&mut rows, SortKey::Size);
+        let order: Vec<_> = rows
+            .iter()
+            .map(|r| r.registry() + " " + &r.repository)
+            .collect();
+        assert_eq!(
+            order,
+            ["env/eu-west-1 a", "env/us-east-1 a", "env/us-east-1 b"]
+        );
+    }
+}

@@ -1,0 +1,379 @@
+//! The report for people: aligned columns that fit the terminal's 80 columns.
+
+use super::progress::thousands;
+use super::report::{Report, RepositoryRow, Totals};
+use crate::ui::format;
+use jiff::Timestamp;
+use std::io::{self, Write};
+
+/// Table columns, left to right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Repository,
+    Images,
+    Size,
+    Untagged,
+    UntaggedCount,
+    Stale,
+    StaleCount,
+    Reclaim,
+    Oldest,
+    Newest,
+    Registry,
+    /// The registry column when every registry uses the same credentials.
+    Region,
+    Account,
+}
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Repository => "REPOSITORY",
+            Column::Images => "IMAGES",
+            Column::Size => "SIZE",
+            Column::Untagged => "UNTAGGED",
+            Column::UntaggedCount => "UNT#",
+            Column::Stale => "STALE",
+            Column::StaleCount => "STALE#",
+            Column::Reclaim => "RECLAIM",
+            Column::Oldest => "OLDEST",
+            Column::Newest => "NEWEST",
+            Column::Registry => "REGISTRY",
+            Column::Region => "REGION",
+            Column::Account => "ACCOUNT",
+        }
+    }
+
+    fn left_aligned(self) -> bool {
+        matches!(
+            self,
+            Column::Repository | Column::Registry | Column::Region | Column::Account
+        )
+    }
+}
+
+/// How the table gives way when it is too wide, in order: the least useful columns go
+/// first, then long repository names are shortened, then secondary figures go.
+enum Step {
+    Drop(Column),
+    ShrinkRepository(usize),
+}
+
+const FIT_STEPS: &[Step] = &[
+    Step::Drop(Column::Account),
+    Step::Drop(Column::UntaggedCount),
+    Step::Drop(Column::StaleCount),
+    Step::Drop(Column::Newest),
+    Step::ShrinkRepository(28),
+    Step::Drop(Column::Oldest),
+    Step::ShrinkRepository(20),
+    Step::Drop(Column::Images),
+    Step::ShrinkRepository(16),
+    Step::Drop(Column::Stale),
+    Step::Drop(Column::Untagged),
+    Step::Drop(Column::Reclaim),
+    Step::ShrinkRepository(8),
+];
+
+const GAP: usize = 2;
+
+/// One table line before layout: a cell per column.
+struct Line {
+    cells: Vec<(Column, String)>,
+}
+
+impl Line {
+    fn cell(&self, column: Column) -> &str {
+        self.cells
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map_or("", |(_, text)| text.as_str())
+    }
+}
+
+fn reclaim_cell(policy: Option<bool>, bytes: Option<u64>) -> String {
+    match (policy, bytes) {
+        (Some(false), _) => "-".to_string(),
+        (_, Some(bytes)) => format::size(bytes),
+        _ => "?".to_string(),
+    }
+}
+
+fn row_line(row: &RepositoryRow, now: Timestamp) -> Line {
+    Line {
+        cells: vec![
+            (Column::Repository, row.repository.clone()),
+            (Column::Images, thousands(row.images)),
+            (Column::Size, format::size(row.bytes)),
+            (Column::Untagged, format::size(row.untagged_bytes)),
+            (Column::UntaggedCount, thousands(row.untagged_images)),
+            (Column::Stale, format::size(row.stale_bytes)),
+            (Column::StaleCount, thousands(row.stale_images)),
+            (
+                Column::Reclaim,
+                reclaim_cell(row.lifecycle_policy, row.lifecycle_reclaimable_bytes),
+            ),
+            (Column::Oldest, format::age_or_dash(row.oldest_push, now)),
+            (Column::Newest, format::age_or_dash(row.newest_push, now)),
+            (Column::Registry, row.registry()),
+            (Column::Region, row.region.clone()),
+            (Column::Account, row.account.clone()),
+        ],
+    }
+}
+
+fn totals_line(
+    label: &str,
+    registry: [&str; 2],
+    account: &str,
+    t: &Totals,
+    now: Timestamp,
+) -> Line {
+    let reclaim = if t.repositories_with_policy == 0 {
+        "-".to_string()
+    } else {
+        format::size(t.lifecycle_reclaimable_bytes)
+    };
+    Line {
+        cells: vec![
+            (Column::Repository, label.to_string()),
+            (Column::Images, thousands(t.images)),
+            (Column::Size, format::size(t.bytes)),
+            (Column::Untagged, format::size(t.untagged_bytes)),
+            (Column::UntaggedCount, thousands(t.untagged_images)),
+            (Column::Stale, format::size(t.stale_bytes)),
+            (Column::StaleCount, thousands(t.stale_images)),
+            (Column::Reclaim, reclaim),
+            (Column::Oldest, format::age_or_dash(t.oldest_push, now)),
+            (Column::Newest, format::age_or_dash(t.newest_push, now)),
+            (Column::Registry, registry[0].to_string()),
+            (Column::Region, registry[1].to_string()),
+            (Column::Account, account.to_string()),
+        ],
+    }
+}
+
+/// Lay `lines` out in at most `width` characters; returns the columns kept and their widths.
+fn layout(lines: &[Line], mut columns: Vec<Column>, width: usize) -> Vec<(Column, usize)> {
+    let natural = |column: Column| {
+        lines
+            .iter()
+            .map(|l| l.cell(column).chars().count())
+            .chain([column.title().len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let mut repository_cap = usize::MAX;
+    let measure = |columns: &[Column], cap: usize| -> Vec<(Column, usize)> {
+        columns
+            .iter()
+            .map(|&c| {
+                let w = natural(c);
+                (
+                    c,
+                    if c == Column::Repository {
+                        w.min(cap)
+                    } else {
+                        w
+                    },
+                )
+            })
+            .collect()
+    };
+    let total = |widths: &[(Column, usize)]| {
+        widths.iter().map(|(_, w)| w).sum::<usize>() + GAP * widths.len().saturating_sub(1)
+    };
+    let mut widths = measure(&columns, repository_cap);
+    for step in FIT_STEPS {
+        if total(&widths) <= width {
+            break;
+        }
+        match step {
+            Step::Drop(column) => columns.retain(|c| c != column),
+            Step::ShrinkRepository(cap) => {
+                let others = total(&measure(
+                    &columns
+                        .iter()
+                        .copied()
+                        .filter(|c| *c != Column::Repository)
+                        .collect::<Vec<_>>(),
+                    repository_cap,
+                ));
+                repository_cap = width.saturating_sub(others + GAP).max(*cap);
+            }
+        }
+        widths = measure(&columns, repository_cap);
+    }
+    widths
+}
+
+fn render_line(line: &Line, widths: &[(Column, usize)]) -> String {
+    let mut out = String::new();
+    for (i, (column, width)) in widths.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&" ".repeat(GAP));
+        }
+        let text = format::truncate_middle(line.cell(*column), *width);
+        let pad = width.saturating_sub(text.chars().count());
+        let last = i + 1 == widths.len();
+        if column.left_aligned() {
+            out.push_str(&text);
+            if !last {
+                out.push_str(&" ".repeat(pad));
+            }
+        } else {
+            out.push_str(&" ".repeat(pad));
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+/// Write `report` as a table no wider than `width` (headers, notes and warnings are
+/// wrapped by the terminal if they must be).
+pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<()> {
+    let now = report.generated_at;
+    let single_registry = report.registries.len() == 1;
+    let mut accounts: Vec<&str> = report
+        .registries
+        .iter()
+        .filter_map(|r| r.account.as_deref())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+
+    let title = match (&report.registries[..], accounts.as_slice()) {
+        ([one], [account]) => format!("{} ({account})", one.registry),
+        ([one], _) => one.registry.clone(),
+        (many, _) => format!("{} registries", many.len()),
+    };
+    writeln!(out, "berth audit of {title} · {}", format::utc(now))?;
+    writeln!(out)?;
+
+    let mut columns = vec![
+        Column::Repository,
+        Column::Images,
+        Column::Size,
+        Column::Untagged,
+        Column::UntaggedCount,
+        Column::Stale,
+        Column::StaleCount,
+        Column::Reclaim,
+        Column::Oldest,
+        Column::Newest,
+    ];
+    let one_profile = report
+        .registries
+        .windows(2)
+        .all(|pair| pair[0].profile == pair[1].profile);
+    match (single_registry, one_profile) {
+        (true, _) => {}
+        (false, true) => columns.push(Column::Region),
+        (false, false) => columns.push(Column::Registry),
+    }
+    if accounts.len() > 1 {
+        columns.push(Column::Account);
+    }
+
+    let mut lines: Vec<Line> = report
+        .repositories
+        .iter()
+        .map(|row| row_line(row, now))
+        .collect();
+    let body = lines.len();
+    if !single_registry {
+        for registry in &report.registries {
+            let account = registry.account.as_deref().unwrap_or("?");
+            let names = [registry.registry.as_str(), registry.region.as_str()];
+            lines.push(totals_line("TOTAL", names, account, &registry.totals, now));
+        }
+    }
+    lines.push(totals_line(
+        "TOTAL",
+        ["all", "all"],
+        "",
+        &report.totals.totals,
+        now,
+    ));
+
+    let widths = layout(&lines, columns, width);
+    let header = Line {
+        cells: widths
+            .iter()
+            .map(|(c, _)| (*c, c.title().to_string()))
+            .collect(),
+    };
+    let rule_width = widths.iter().map(|(_, w)| w).sum::<usize>() + GAP * (widths.len() - 1);
+    writeln!(out, "{}", render_line(&header, &widths))?;
+    for (i, line) in lines.iter().enumerate() {
+        if i == body {
+            writeln!(out, "{}", "─".repeat(rule_width))?;
+        }
+        writeln!(out, "{}", render_line(line, &widths))?;
+    }
+    writeln!(out)?;
+    if report.repositories.len() < report.repositories_audited {
+        writeln!(
+            out,
+            "Showing {} of {} repositories; totals count all of them.",
+            report.repositories.len(),
+            report.repositories_audited
+        )?;
+    }
+    writeln!(
+        out,
+        "Sizes add up imageSizeInBytes per image: shared layers count more than once."
+    )?;
+    writeln!(
+        out,
+        "STALE: not pulled for {} days (push time if never pulled). RECLAIM: what the",
+        report.stale_days
+    )?;
+    writeln!(
+        out,
+        "lifecycle policy would expire now, per berth's evaluator (- no policy, ? unknown)."
+    )?;
+    for error in &report.errors {
+        let subject = match &error.repository {
+            Some(repository) => format!("{}: {repository}", error.registry),
+            None => error.registry.clone(),
+        };
+        writeln!(out, "warning: {subject}: {}", error.error)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::tests::sample_report as report;
+
+    fn table_text(report: &Report) -> String {
+        let mut out = Vec::new();
+        table(report, 80, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn table_lines_fit_80_columns_with_one_or_many_registries() {
+        for regions in [&["us-east-1"][..], &["us-east-1", "ap-southeast-2"][..]] {
+            let text = table_text(&report(regions));
+            let table_lines = text.lines().skip(2).take_while(|l| !l.is_empty());
+            for line in table_lines {
+                assert!(line.chars().count() <= 80, "too wide: {line:?}\n{text}");
+            }
+            assert!(text.contains("REPOSITORY"), "{text}");
+            assert!(text.contains("SIZE"), "{text}");
+            assert!(text.contains("RECLAIM"), "{text}");
+        }
+    }
+
+    #[test]
+    fn low_value_columns_go_first() {
+        let text = table_text(&report(&["us-east-1", "ap-southeast-2"]));
+        assert!(!text.contains("ACCOUNT"), "{text}");
+        assert!(!text.contains("UNT#"), "{text}");
+        assert!(text.contains("REGION"), "{text}");
+        assert!(text.contains("919.83 GiB"), "{text}");
+    }
+}

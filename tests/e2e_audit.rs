@@ -1,0 +1,379 @@
+//! `berth audit` end to end: the real binary against the sandbox, its figures checked
+//! against what the ECR API says when read independently.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+use support::Sandbox;
+use support::proxy::{Proxy, ProxyConfig, Reply, Request, Verdict};
+
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+const STALE_DAYS: i64 = 90;
+
+/// One seeded sandbox for every test here: it is only read, and starting it is the slow
+/// part. It exits when this process does (its stdin closes).
+fn sandbox() -> &'static Sandbox {
+    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
+    SANDBOX.get_or_init(Sandbox::standard)
+}
+
+/// Run `berth audit ARGS` against `endpoint` (the sandbox, or a proxy in front of it).
+fn audit(endpoint: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(sandbox().env())
+        .env("AWS_ENDPOINT_URL_ECR", endpoint)
+        .arg("audit")
+        .args(REGIONS.iter().flat_map(|r| ["--region", r]))
+        .args(args);
+    command.output().expect("run berth audit")
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// What the test computes itself for one repository.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Expected {
+    images: u64,
+    bytes: u64,
+    untagged_images: u64,
+    untagged_bytes: u64,
+    stale_images: u64,
+    stale_bytes: u64,
+    oldest_push_ms: Option<i64>,
+    newest_push_ms: Option<i64>,
+    lifecycle_policy: bool,
+    lifecycle_reclaimable_bytes: u64,
+    pages: u64,
+}
+
+fn millis(time: &aws_smithy_types::DateTime) -> i64 {
+    (time.as_secs_f64() * 1000.0).round() as i64
+}
+
+/// Read every repository of `region` through the SDK and compute the audit's figures.
+async fn expected(region: &str, generated_at: jiff::Timestamp) -> BTreeMap<String, Expected> {
+    let client = sandbox().ecr(region).await;
+    let threshold = generated_at.as_second() as f64 - (STALE_DAYS * 86_400) as f64;
+    let mut all = BTreeMap::new();
+    for name in support::all_repositories(&client).await {
+        let images = support::all_images(&client, &name).await;
+        let mut e = Expected {
+            pages: (images.len() as u64).div_ceil(1000).max(1),
+            ..Expected::default()
+        };
+        let mut candidates = Vec::new();
+        for image in &images {
+            let size = image.image_size_in_bytes().unwrap_or(0) as u64;
+            e.images += 1;
+            e.bytes += size;
+            if image.image_tags().is_empty() {
+                e.untagged_images += 1;
+                e.untagged_bytes += size;
+            }
+            let last = image.last_recorded_pull_time().or(image.image_pushed_at());
+            if last.is_some_and(|t| t.as_secs_f64() < threshold) {
+                e.stale_images += 1;
+                e.stale_bytes += size;
+            }
+            let pushed = image.image_pushed_at().map(millis);
+            e.oldest_push_ms = e.oldest_push_ms.min(pushed).or(e.oldest_push_ms.or(pushed));
+            e.newest_push_ms = e.newest_push_ms.max(pushed);
+            let pushed = image.image_pushed_at().expect("pushed at");
+            candidates.push(berth::lifecycle::Candidate {
+                digest: image.image_digest().unwrap().to_string(),
+                tags: image.image_tags().to_vec(),
+                pushed_at: jiff::Timestamp::new(pushed.secs(), pushed.subsec_nanos() as i32)
+                    .unwrap(),
+                size_bytes: size,
+                last_pulled_at: None,
+                referenced_by_manifest_list: false,
+            });
+        }
+        if let Ok(out) = client
+            .get_lifecycle_policy()
+            .repository_name(&name)
+            .send()
+            .await
+        {
+            e.lifecycle_policy = true;
+            let policy = berth::lifecycle::parse_policy(out.lifecycle_policy_text().unwrap())
+                .expect("seeded policies parse");
+            e.lifecycle_reclaimable_bytes =
+                berth::lifecycle::evaluate(&policy, &candidates, generated_at).bytes_reclaimed;
+        }
+        all.insert(name, e);
+    }
+    all
+}
+
+fn row_figures(row: &Value) -> Expected {
+    let n = |key: &str| {
+        row[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} in {row}"))
+    };
+    let ms = |key: &str| {
+        row[key]
+            .as_str()
+            .map(|t| t.parse::<jiff::Timestamp>().unwrap().as_millisecond())
+    };
+    Expected {
+        images: n("images"),
+        bytes: n("bytes"),
+        untagged_images: n("untagged_images"),
+        untagged_bytes: n("untagged_bytes"),
+        stale_images: n("stale_images"),
+        stale_bytes: n("stale_bytes"),
+        oldest_push_ms: ms("oldest_push"),
+        newest_push_ms: ms("newest_push"),
+        lifecycle_policy: row["lifecycle_policy"].as_bool().unwrap(),
+        lifecycle_reclaimable_bytes: n("lifecycle_reclaimable_bytes"),
+        pages: 0,
+    }
+}
+
+fn rows_of<'a>(report: &'a Value, region: &str) -> BTreeMap<String, &'a Value> {
+    report["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["region"] == region)
+        .map(|row| (row["repository"].as_str().unwrap().to_string(), row))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_figures_match_the_api_and_every_page_is_read_once() {
+    let sandbox = sandbox();
+    let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let url = proxy.url();
+    let output = tokio::task::spawn_blocking(move || audit(&url, &["--output", "json"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "stderr is not a terminal: no progress, no noise"
+    );
+    let report = json_of(&output);
+    let stats = proxy.stats();
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["errors"], Value::Array(vec![]));
+
+    let generated_at: jiff::Timestamp = report["generated_at"].as_str().unwrap().parse().unwrap();
+    let mut pages = 0;
+    let mut repositories = 0;
+    for (index, region) in REGIONS.iter().enumerate() {
+        let truth = expected(region, generated_at).await;
+        let rows = rows_of(&report, region);
+        assert_eq!(
+            rows.keys().collect::<Vec<_>>(),
+            truth.keys().collect::<Vec<_>>(),
+            "repositories of {region}"
+        );
+        for (name, e) in &truth {
+            let mut got = row_figures(rows[name]);
+            got.pages = e.pages;
+            assert_eq!(&got, e, "{region} {name}");
+            pages += e.pages;
+        }
+        repositories += truth.len() as u64;
+
+        let totals = &report["registries"][index];
+        assert_eq!(totals["registry"], format!("env/{region}"));
+        assert_eq!(totals["account"], "123456789012");
+        assert_eq!(totals["complete"], true);
+        for key in ["images", "bytes", "untagged_bytes", "stale_bytes"] {
+            let sum: u64 = rows.values().map(|row| row[key].as_u64().unwrap()).sum();
+            assert_eq!(totals[key].as_u64(), Some(sum), "{region} total {key}");
+        }
+    }
+    let sum = |key: &str| -> u64 {
+        report["registries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[key].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(report["totals"]["bytes"].as_u64(), Some(sum("bytes")));
+    assert_eq!(report["totals"]["images"].as_u64(), Some(sum("images")));
+    assert_eq!(report["totals"]["registries"], 2);
+
+    // One listing page per registry, each images page once, one policy read per repository.
+    assert_eq!(stats.count("DescribeRepositories"), REGIONS.len() as u64);
+    assert_eq!(stats.count("DescribeImages"), pages);
+    assert_eq!(stats.count("GetLifecyclePolicy"), repositories);
+    assert_eq!(stats.requests, REGIONS.len() as u64 + pages + repositories);
+}
+
+#[test]
+fn csv_parses_with_a_header_and_totals_rows() {
+    let sandbox = sandbox();
+    let output = audit(&sandbox.endpoint, &["--output", "csv", "--sort", "name"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        &header[..6],
+        [
+            "row",
+            "profile",
+            "account",
+            "region",
+            "repository",
+            "repositories"
+        ]
+    );
+    assert!(header.contains(&"lifecycle_reclaimable_bytes".to_string()));
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let kind = |r: &csv::StringRecord| r[column("row")].to_string();
+    let repositories: Vec<_> = records.iter().filter(|r| kind(r) == "repository").collect();
+    let registries = records.iter().filter(|r| kind(r) == "registry").count();
+    let totals: Vec<_> = records.iter().filter(|r| kind(r) == "total").collect();
+    assert_eq!(registries, 2);
+    assert_eq!(totals.len(), 1);
+    assert!(repositories.len() > 40);
+    let bytes: u64 = repositories
+        .iter()
+        .map(|r| r[column("bytes")].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(totals[0][column("bytes")].parse::<u64>().unwrap(), bytes);
+    let names: Vec<&str> = repositories
+        .iter()
+        .map(|r| &r[column("repository")])
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "--sort name");
+}
+
+/// Deny every request signed for eu-west-1, and DescribeImages of one us-east-1 repository.
+fn deny_one_region_and_one_repository(request: &Request) -> Verdict {
+    let denied_repository = request.operation() == Some("DescribeImages")
+        && request.signing_region() == Some("us-east-1")
+        && request
+            .body_text()
+            .contains(r#""repositoryName":"payments/api""#);
+    if request.signing_region() == Some("eu-west-1") || denied_repository {
+        Verdict::Reply(Reply::access_denied())
+    } else {
+        Verdict::Forward
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_region_and_repository_give_a_partial_report_with_exit_3() {
+    let sandbox = sandbox();
+    let proxy = Proxy::start(
+        ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)
+            .with_fault(deny_one_region_and_one_repository),
+    )
+    .unwrap();
+    let (url, direct) = (proxy.url(), sandbox.endpoint.clone());
+    let (partial, complete, table) = tokio::task::spawn_blocking(move || {
+        (
+            audit(&url, &["--output", "json"]),
+            audit(&direct, &["--output", "json"]),
+            audit(&url, &["--output", "table"]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        partial.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&partial.stderr)
+    );
+    let partial_report = json_of(&partial);
+    let complete_report = json_of(&complete);
+    assert_eq!(partial_report["complete"], false);
+
+    let errors: Vec<(String, Value, String)> = partial_report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["registry"].as_str().unwrap().to_string(),
+                e["repository"].clone(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "env/us-east-1".into(),
+                Value::from("payments/api"),
+                "AccessDenied".into()
+            ),
+            ("env/eu-west-1".into(), Value::Null, "AccessDenied".into()),
+        ]
+    );
+    assert!(
+        partial_report["errors"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("ecr:DescribeRepositories")
+    );
+
+    // Every other us-east-1 row is exactly what the complete run reported.
+    let mut expected = rows_of(&complete_report, "us-east-1");
+    expected.remove("payments/api");
+    assert_eq!(rows_of(&partial_report, "us-east-1"), expected);
+    assert!(rows_of(&partial_report, "eu-west-1").is_empty());
+    assert_eq!(partial_report["registries"][1]["complete"], false);
+    assert_eq!(partial_report["registries"][1]["account"], Value::Null);
+
+    assert_eq!(table.status.code(), Some(3));
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("warning: env/eu-west-1: AccessDenied"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: env/us-east-1: payments/api: AccessDenied"),
+        "{text}"
+    );
+    let table_lines = text.lines().skip(2).take_while(|line| !line.is_empty());
+    for line in table_lines {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
+}
