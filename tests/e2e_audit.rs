@@ -377,3 +377,46 @@ async fn a_denied_region_and_repository_give_a_partial_report_with_exit_3() {
         );
     }
 }
+
+/// The TUI's audit columns show the same figures as the report.
+#[test]
+fn the_tuis_audit_columns_agree_with_the_report() {
+    let sandbox = sandbox();
+    let report = json_of(&audit(&sandbox.endpoint, &["--output", "json"]));
+    let rows = rows_of(&report, "us-east-1");
+    let row = rows["web/frontend"];
+    let size = |key: &str| berth::ui::format::size(row[key].as_u64().unwrap());
+
+    let mut tui = support::pty::Tui::spawn(&["web/frontend"], &sandbox.env(), 200, 50);
+    tui.wait_for("repositories › web/frontend");
+    tui.send(support::pty::keys::ESC);
+    tui.wait_until("the repositories pane", |s| {
+        s.contents()
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim_end().ends_with("│ repositories"))
+    });
+    tui.send(":audit\r");
+    tui.wait_for("UNTAG SIZE");
+    let screen = tui.wait_until("the audit figures of web/frontend", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.starts_with("web/frontend ") && !l.contains('…'))
+    });
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("web/frontend "))
+        .unwrap();
+    for expected in [
+        row["images"].to_string(),
+        size("bytes"),
+        row["untagged_images"].to_string(),
+        size("untagged_bytes"),
+        row["stale_images"].to_string(),
+        size("stale_bytes"),
+        size("lifecycle_reclaimable_bytes"),
+    ] {
+        assert!(line.contains(&expected), "{expected} missing from {line:?}");
+    }
+    assert!(line.contains(" yes "), "web/frontend has a policy: {line:?}");
+}

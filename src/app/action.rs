@@ -52,6 +52,12 @@ pub enum Action {
         delete: ConfirmedDelete,
         result: Result<Vec<DeleteLine>, String>,
     },
+    /// The audit sweep of a registry finished (rows by repository name).
+    AuditLoaded {
+        registry: RegistryIndex,
+        result: Result<Vec<crate::audit::report::RepositoryRow>, String>,
+        errors: Vec<String>,
+    },
     /// Something the lifecycle view asked for finished.
     Lifecycle(crate::app::lifecycle::LifecycleEvent),
     /// A registry call failed in a way worth retrying; the runtime waits `delay` first.
@@ -135,6 +141,8 @@ pub enum Effect {
     CopyToClipboard {
         text: String,
     },
+    /// Sweep a registry like `berth audit` does, for the audit columns.
+    RunAudit { registry: RegistryIndex },
     /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
     Lifecycle(crate::app::lifecycle::LifecycleEffect),
     /// Switch the colour theme.

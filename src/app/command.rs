@@ -12,6 +12,8 @@ pub enum LineCommand {
     Refresh,
     Quit,
     Help,
+    /// Toggle the audit columns of the repositories pane.
+    Audit,
     /// Open a repository, optionally selecting a tag: `:payments/api` or `:web/app:v1.2`.
     Jump {
         repository: String,
@@ -28,6 +30,7 @@ pub const COMMANDS: &[(&str, Option<&str>)] = &[
     ("region", Some("NAME")),
     ("theme", Some("NAME")),
     ("refresh", None),
+    ("audit", None),
     ("help", None),
     ("quit", None),
 ];
@@ -105,6 +108,7 @@ pub fn parse(line: &str) -> Result<LineCommand, LineError> {
         "region" => needs("region", LineCommand::Region),
         "theme" => needs("theme", LineCommand::Theme),
         "refresh" | "r" => Ok(LineCommand::Refresh),
+        "audit" => Ok(LineCommand::Audit),
         "quit" | "q" | "q!" => Ok(LineCommand::Quit),
         "help" | "h" | "?" => Ok(LineCommand::Help),
         _ if looks_like_repository(word) => Ok(jump(word)),

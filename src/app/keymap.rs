@@ -30,13 +30,14 @@ pub enum Command {
     CopyUri,
     CopyTaggedUri,
     Lifecycle,
+    Audit,
     Help,
     Quit,
 }
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 23] = [
+    pub const ALL: [Command; 24] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -58,6 +59,7 @@ impl Command {
         Command::CopyUri,
         Command::CopyTaggedUri,
         Command::Lifecycle,
+        Command::Audit,
         Command::Help,
         Command::Quit,
     ];
@@ -86,6 +88,7 @@ impl Command {
             Command::CopyUri => "copy the digest-pinned URI (REPO@sha256:…)",
             Command::CopyTaggedUri => "copy REPO:TAG@sha256:…",
             Command::Lifecycle => "lifecycle policy dry run of the repository",
+            Command::Audit => "audit columns: untagged, stale, lifecycle reclaim (toggle)",
             Command::Help => "show or hide this help",
             Command::Quit => "quit",
         }
@@ -219,6 +222,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("y", Command::CopyUri),
     ("Y", Command::CopyTaggedUri),
     ("L", Command::Lifecycle),
+    ("A", Command::Audit),
     ("?", Command::Help),
     ("q", Command::Quit),
     ("ctrl-c", Command::Quit),

@@ -98,6 +98,12 @@ pub struct RepositoriesPane {
     pub error: Option<String>,
     /// Whether this pane holds data for `registry` (false until the first fetch starts).
     pub loaded: bool,
+    /// Show the audit columns (`:audit`, `A`) instead of the settings columns.
+    pub audit_view: bool,
+    /// The audit sweep's rows by repository name, once it has run for `registry`.
+    pub audit: Option<std::collections::HashMap<String, crate::audit::report::RepositoryRow>>,
+    /// An audit sweep is running.
+    pub auditing: bool,
 }
 
 /// The images pane of one repository.
@@ -275,6 +281,7 @@ impl State {
     /// Whether any fetch is in flight (drives the spinner).
     pub fn is_loading(&self) -> bool {
         self.repositories.loading.is_some()
+            || self.repositories.auditing
             || self.images.loading.is_some()
             || self
                 .repositories

@@ -35,6 +35,39 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
+        Action::AuditLoaded {
+            registry,
+            result,
+            errors,
+        } => {
+            let pane = &mut state.repositories;
+            if pane.registry != registry {
+                return Vec::new();
+            }
+            pane.auditing = false;
+            state.dirty = true;
+            match result {
+                Ok(rows) => {
+                    pane.audit = Some(
+                        rows.into_iter()
+                            .map(|r| (r.repository.clone(), r))
+                            .collect(),
+                    );
+                    if let Some(first) = errors.first() {
+                        state.last_error = Some(format!(
+                            "audit partial: {first}{}",
+                            if errors.len() > 1 {
+                                format!(" (+{} more)", errors.len() - 1)
+                            } else {
+                                String::new()
+                            }
+                        ));
+                    }
+                }
+                Err(error) => state.last_error = Some(error),
+            }
+            Vec::new()
+        }
         Action::Lifecycle(event) => {
             state.dirty = true;
             let now = state.now;
@@ -399,6 +432,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Back => back(state),
         Command::Refresh => return refresh(state),
         Command::Lifecycle => return open_lifecycle(state),
+        Command::Audit => return toggle_audit(state),
         // Handled by `operate` above.
         Command::Mark
         | Command::MarkAll
@@ -508,8 +542,11 @@ fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
     pane.generation = generation;
     pane.loading = Some(Loading::default());
     pane.loaded = true;
+    pane.audit = None;
+    pane.auditing = false;
+    let audit_view = pane.audit_view;
     let target = state.registries.rows[registry].target.clone();
-    vec![
+    let mut effects = vec![
         Effect::FetchRepositories {
             registry,
             generation,
@@ -519,7 +556,12 @@ fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
             region: target.region,
             repository: None,
         },
-    ]
+    ];
+    if audit_view {
+        state.repositories.auditing = true;
+        effects.push(Effect::RunAudit { registry });
+    }
+    effects
 }
 
 fn back(state: &mut State) {
@@ -661,6 +703,7 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
             Vec::new()
         }
         LineCommand::Refresh => refresh(state),
+        LineCommand::Audit => toggle_audit(state),
         LineCommand::Registries => {
             state.pane = Pane::Registries;
             Vec::new()
@@ -847,7 +890,23 @@ fn open_lifecycle(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let generation = state.new_generation();
-    vec![Effect::Lifecycle(
-        state.lifecycle.open(registry, &repository, generation),
-    )]
+    vec![Effect::Lifecycle(state.lifecycle.open(
+        registry,
+        &repository,
+        generation,
+    ))]
+}
+
+/// Show or hide the audit columns; the first time for a registry, sweep it.
+fn toggle_audit(state: &mut State) -> Vec<Effect> {
+    state.pane = Pane::Repositories;
+    let pane = &mut state.repositories;
+    pane.audit_view = !pane.audit_view;
+    if pane.audit_view && pane.audit.is_none() && !pane.auditing {
+        pane.auditing = true;
+        return vec![Effect::RunAudit {
+            registry: pane.registry,
+        }];
+    }
+    Vec::new()
 }

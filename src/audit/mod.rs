@@ -28,6 +28,9 @@ use source::AuditSource;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+/// Images not pulled for this many days count as stale unless `--stale-days` says otherwise.
+pub const DEFAULT_STALE_DAYS: u32 = 90;
+
 /// Options of `berth audit` (`--profile`, `--region` and `--endpoint-url` are global).
 #[derive(Clone, Debug, clap::Args)]
 pub struct AuditArgs {
@@ -38,7 +41,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PREFIX")]
     pub repo_prefix: Option<String>,
     /// An image not pulled for this many days is stale (push time counts if never pulled).
-    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_STALE_DAYS)]
     pub stale_days: u32,
     /// Order of the repository rows.
     #[arg(long, value_enum, default_value_t = SortKey::Size)]
@@ -106,6 +109,34 @@ fn connect_ecr(options: ClientOptions) -> Connect {
             Ok(Arc::new(registry) as Arc<dyn AuditSource>)
         })
     })
+}
+
+/// Sweep one registry exactly as `berth audit` does (default stale threshold), for the
+/// TUI's audit columns, so the console and the report agree.
+pub async fn sweep_one(
+    target: RegistryTarget,
+    options: ClientOptions,
+    concurrency: usize,
+) -> report::RegistryResult {
+    let settings = Settings {
+        now: jiff::Timestamp::now(),
+        stale_days: DEFAULT_STALE_DAYS,
+        repo_prefix: None,
+        concurrency,
+        backoff: Backoff::THROTTLING,
+    };
+    let options = ClientOptions {
+        max_attempts: 1,
+        ..options
+    };
+    let mut results = collect::collect(
+        vec![target],
+        connect_ecr(options),
+        settings,
+        Arc::new(Progress::default()),
+    )
+    .await;
+    results.remove(0)
 }
 
 /// Run `berth audit`: sweep, print the report on stdout, and say how it went.

@@ -43,6 +43,8 @@ pub struct Executor {
     latest_images: Arc<AtomicU64>,
     /// Refuse mutations (`--read-only`); enforced again by the `Mutator`.
     read_only: bool,
+    /// Calls in flight at once for sweeps (audit).
+    concurrency: usize,
 }
 
 impl Executor {
@@ -61,6 +63,7 @@ impl Executor {
             latest_repositories: Arc::default(),
             latest_images: Arc::default(),
             read_only: false,
+            concurrency: concurrency.max(1),
         }
     }
 
@@ -133,6 +136,32 @@ impl Executor {
                 tokio::spawn(async move {
                     let result = this.put_tag(registry, &repository, &digest, &tag).await;
                     this.send(Action::TagPut { tag, result });
+                });
+            }
+            Effect::RunAudit { registry } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let target = this.targets.read().expect("targets lock")[registry].clone();
+                    let result =
+                        crate::audit::sweep_one(target, this.options.clone(), this.concurrency)
+                            .await;
+                    let errors = result.errors.iter().map(|e| e.error.clone()).collect();
+                    let rows = if result.listed {
+                        Ok(result.rows)
+                    } else {
+                        Err(format!(
+                            "audit failed: {}",
+                            result
+                                .errors
+                                .first()
+                                .map_or("no repositories listed", |e| e.error.as_str())
+                        ))
+                    };
+                    this.send(Action::AuditLoaded {
+                        registry,
+                        result: rows,
+                        errors,
+                    });
                 });
             }
             Effect::Lifecycle(effect) => {

@@ -34,11 +34,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         Line::styled("no images in this repository", theme.dim)
     };
+    let columns = super::table::with_time_style(&COLUMNS, state.time_style.absolute);
     draw_table(
         frame,
         area,
         theme,
-        &COLUMNS,
+        &columns,
         sort,
         &pane.list,
         empty,

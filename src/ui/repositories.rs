@@ -34,11 +34,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         Line::styled("no repositories in this registry", theme.dim)
     };
+    if pane.audit_view {
+        return draw_audit(frame, area, state, theme, empty);
+    }
+    let columns = super::table::with_time_style(&COLUMNS, state.time_style.absolute);
     draw_table(
         frame,
         area,
         theme,
-        &COLUMNS,
+        &columns,
         sort,
         &pane.list,
         empty,
@@ -74,6 +78,85 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     state.now,
                     state.time_style,
                 )),
+            ]
+        },
+    );
+}
+
+/// The audit view's columns: the same figures as `berth audit`.
+const AUDIT_COLUMNS: [Column; 9] = [
+    Column::new("REPOSITORY", 0, 0, Some("name")),
+    Column::new("IMAGES", 7, 1, Some("images")),
+    Column::new("SIZE", 10, 1, Some("size")),
+    Column::new("UNTAGGED", 8, 3, None),
+    Column::new("UNTAG SIZE", 10, 2, None),
+    Column::new("STALE", 6, 4, None),
+    Column::new("STALE SIZE", 10, 2, None),
+    Column::new("POLICY", 6, 5, None),
+    Column::new("RECLAIM", 10, 2, None),
+];
+
+fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty: Line<'static>) {
+    let pane = &state.repositories;
+    let sort = REPOSITORY_SORTS
+        .get(pane.list.sort_column)
+        .map(|name| (*name, pane.list.descending));
+    let pending = || Line::styled("…", theme.dim);
+    draw_table(
+        frame,
+        area,
+        theme,
+        &AUDIT_COLUMNS,
+        sort,
+        &pane.list,
+        empty,
+        |index| {
+            let repo = &pane.rows[index].repo;
+            let name = highlighted(
+                &repo.name,
+                &pane.list.filter,
+                theme.text,
+                theme.match_highlight,
+            );
+            let Some(row) = pane.audit.as_ref().and_then(|a| a.get(&repo.name)) else {
+                let missing = if pane.auditing {
+                    pending()
+                } else {
+                    Line::styled("-", theme.dim)
+                };
+                return vec![
+                    name,
+                    missing.clone(),
+                    missing.clone(),
+                    missing.clone(),
+                    missing.clone(),
+                    missing.clone(),
+                    missing.clone(),
+                    missing.clone(),
+                    missing,
+                ];
+            };
+            let size = |bytes: u64| Line::from(format::size(bytes)).right_aligned();
+            let count = |n: u64| Line::from(n.to_string()).right_aligned();
+            let policy = match row.lifecycle_policy {
+                Some(true) => Line::styled("yes", theme.ok),
+                Some(false) => Line::from("no"),
+                None => Line::styled("?", theme.warning),
+            };
+            let reclaim = match row.lifecycle_reclaimable_bytes {
+                Some(bytes) => size(bytes),
+                None => Line::styled("?", theme.warning).right_aligned(),
+            };
+            vec![
+                name,
+                count(row.images),
+                size(row.bytes),
+                count(row.untagged_images),
+                size(row.untagged_bytes),
+                count(row.stale_images),
+                size(row.stale_bytes),
+                policy,
+                reclaim,
             ]
         },
     );

@@ -124,6 +124,9 @@ fn progress(state: &State) -> Option<String> {
     if state.pane == Pane::Images {
         return None;
     }
+    if state.repositories.auditing {
+        return Some("auditing: untagged, stale and lifecycle figures…".into());
+    }
     let rows = &state.repositories.rows;
     let pending = rows
         .iter()
