@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         empty,
         |index| {
             let image = &pane.images[index];
-            let tags = if image.tags.is_empty() {
+            let mut tags = if image.tags.is_empty() {
                 Line::styled("<untagged>", theme.dim)
             } else {
                 highlighted(
@@ -55,6 +55,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.match_highlight,
                 )
             };
+            // A glyph as well as a style, so marks show without colour too.
+            let mark = if pane.marked.contains(&image.digest) {
+                Span::styled("● ", theme.marked)
+            } else {
+                Span::raw("  ")
+            };
+            tags.spans.insert(0, mark);
             let kind = match image.kind {
                 ManifestKind::ManifestList => Line::styled("index", theme.ok),
                 kind => Line::from(kind.label()),

@@ -143,3 +143,74 @@ fn tiny_terminal_says_so() {
     let screen = render(&state, 40, 10);
     assert!(screen.contains("terminal too"), "{screen}");
 }
+
+/// The screen with its styles: each row's text, then each run of one style as
+/// `[start..end fg/bg/modifiers]`, so a snapshot shows which theme colour every cell got.
+fn render_styled(state: &State, theme: &Theme, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| draw(frame, state, theme)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut text = String::new();
+        let mut runs: Vec<(u16, u16, String)> = Vec::new();
+        for x in 0..width {
+            let cell = &buffer[(x, y)];
+            text.push_str(cell.symbol());
+            let style = format!("{:?}/{:?}/{:?}", cell.fg, cell.bg, cell.modifier);
+            match runs.last_mut() {
+                Some((_, end, last)) if *last == style => *end = x + 1,
+                _ => runs.push((x, x + 1, style)),
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+        for (start, end, style) in runs {
+            if style != "Reset/Reset/NONE" {
+                out.push_str(&format!("  [{start}..{end} {style}]\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Every pane under every shipped theme (and NO_COLOR's monochrome), with styles.
+#[test]
+fn every_pane_under_every_theme() {
+    for name in ["dark", "light", "high-contrast", "sixteen", "monochrome"] {
+        let theme = Theme::load(name, None).expect("shipped themes load");
+        let mut state = images_state();
+        sized(&mut state, 80, 24);
+        // Mark one image so the marked style shows too.
+        press(&mut state, KeyCode::Char(' '));
+        insta::assert_snapshot!(
+            format!("theme_{name}_images"),
+            render_styled(&state, &theme, 80, 24)
+        );
+        press(&mut state, KeyCode::Esc);
+        insta::assert_snapshot!(
+            format!("theme_{name}_repositories"),
+            render_styled(&state, &theme, 80, 24)
+        );
+        press(&mut state, KeyCode::Esc);
+        insta::assert_snapshot!(
+            format!("theme_{name}_registries"),
+            render_styled(&state, &theme, 80, 24)
+        );
+    }
+}
+
+#[test]
+fn no_color_keeps_the_selection_visible_without_colour() {
+    let mut state = repositories_state();
+    sized(&mut state, 80, 24);
+    let screen = render_styled(&state, &Theme::monochrome(), 80, 24);
+    assert!(
+        !screen.contains("Rgb") && !screen.contains("Indexed"),
+        "monochrome uses no colours"
+    );
+    assert!(
+        screen.contains("REVERSED"),
+        "the selection is reverse video"
+    );
+}
