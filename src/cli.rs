@@ -30,6 +30,10 @@ pub struct Cli {
     /// Refuse every mutation (tag, delete, restore); reads work as usual.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Skip the ECS / Lambda lookup of which images are in use (no ecs:* or lambda:*
+    /// calls are made; "in use" shows as unknown).
+    #[arg(long, global = true)]
+    pub no_usage: bool,
     /// Open at a repository, optionally selecting a tag: `payments/api` or `web/app:v1.2`.
     #[arg(value_name = "REPOSITORY[:TAG]")]
     pub target: Option<String>,
@@ -82,6 +86,12 @@ pub enum Command {
     /// List a repository's images as records (`--output json` feeds
     /// `berth lifecycle preview --images`).
     Images(crate::headless::images::ImagesArgs),
+    /// Scan findings grouped by CVE: which images (and repositories) have each, and
+    /// whether a fix exists. Needs --repo NAME (repeatable) or --all.
+    ///
+    /// Exit status: 0 complete, 3 partial (see stderr and the report's errors), 1 nothing
+    /// could be read, 2 usage error.
+    Findings(crate::findings::FindingsArgs),
 }
 
 /// Arguments of `berth uri`.

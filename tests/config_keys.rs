@@ -57,8 +57,8 @@ fn append_and_prepend_keep_the_defaults() {
 
 #[test]
 fn replace_and_append_on_one_command_combine() {
-    let keymap = keymap("[keys]\nquit = \"x\"\n[keys.append]\nquit = \"ctrl-q\"\n");
-    assert_eq!(keys(&keymap, Command::Quit), ["x", "ctrl-q"]);
+    let keymap = keymap("[keys]\nquit = \"Q\"\n[keys.append]\nquit = \"ctrl-q\"\n");
+    assert_eq!(keys(&keymap, Command::Quit), ["Q", "ctrl-q"]);
 }
 
 #[test]
@@ -159,17 +159,17 @@ fn the_builder_reports_every_problem_at_once() {
 fn every_command_name_is_accepted_in_keys() {
     // Names come from `Command`'s serde spelling, so commands added later need nothing
     // from the config reader.
-    for (i, command) in Command::ALL.iter().enumerate() {
+    // One distinct, otherwise unbound key per command, however many commands there are.
+    let spare: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    assert!(Command::ALL.len() <= spare.len());
+    for (command, key) in Command::ALL.iter().zip(spare) {
         let name = command_name(*command);
-        let text = format!(
-            "[keys.append]\n{name} = \"alt-{}\"\n",
-            (b'a' + i as u8) as char
-        );
+        let text = format!("[keys.append]\n{name} = \"alt-{key}\"\n");
         let keymap = keymap(&text);
         assert!(
             keymap
                 .keys_for(*command)
-                .contains(&Key::parse(&format!("alt-{}", (b'a' + i as u8) as char)).unwrap()),
+                .contains(&Key::parse(&format!("alt-{key}")).unwrap()),
             "{name}"
         );
     }

@@ -49,6 +49,9 @@ fn berth_in(sandbox: &Sandbox, args: &[&str], stdin: Option<&[u8]>) -> Output {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(sandbox.env())
+        // These tests compare the engine's plan exactly; the in-use fields a `--repo`
+        // preview adds are tested in e2e_usage.rs.
+        .arg("--no-usage")
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()

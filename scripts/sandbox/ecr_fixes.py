@@ -21,7 +21,7 @@ import json
 import re
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
@@ -751,7 +751,14 @@ def fix_describe_images_paging_and_filter() -> None:
     ECRResponse.describe_images = describe_images  # type: ignore[method-assign]
 
 
+# Called with each image DescribeImages is about to return (findings.py counts
+# these as scan-status reads).
+DETAIL_HOOKS: list[Callable[[Image], None]] = []
+
+
 def _image_detail(image: Image) -> Image:
+    for hook in DETAIL_HOOKS:
+        hook(image)
     # ECR leaves imageTags out for an untagged image rather than sending [].
     detail = copy.copy(image)
     if not detail.image_tags:
@@ -827,7 +834,10 @@ def apply() -> None:
     global _applied
     if _applied:
         return
-    for fix in FIXES:
+    # Scanning lives in its own module, which builds on the helpers here.
+    import findings
+
+    for fix in FIXES + findings.FIXES:
         fix()
     _applied = True
 

@@ -22,6 +22,8 @@ from typing import Any, Callable, Optional
 from moto.ecr.models import ECRBackend, Image, ecr_backends
 
 import ecr_fixes
+import findings
+import usage
 from manifests import (
     Layer,
     Rng,
@@ -577,7 +579,8 @@ def seed_repository(backend: ECRBackend, spec: RepoSpec, region: str, account: s
     create_repository(backend, spec, region, account, anchor, created)
     for group in groups:
         for planned in group:
-            push(backend, spec.name, planned, anchor)
+            image = push(backend, spec.name, planned, anchor)
+            findings.record_seeded_scan(image, spec.name, spec.stack, _at(anchor, planned.scan_age))
     return groups
 
 
@@ -593,6 +596,8 @@ def seed_standard(account: str, anchor: Optional[datetime] = None) -> None:
             seed_repository(eu, spec, SECOND_REGION, account, anchor)
         for name, newest in REPLICATED.items():
             _replicate(eu, next(s for s in STANDARD_US if s.name == name), planned[name], newest, account, anchor)
+        findings.seed_standard_extras(us)
+        usage.seed_standard(account)
         us.put_replication_configuration({
             "rules": [{
                 "destinations": [{"region": SECOND_REGION, "registryId": account}],
@@ -679,6 +684,8 @@ def set_image_times(backend: ECRBackend, repository_name: str, entries: list[dic
                 image.image_pushed_at = parse_time(entry["pushed_at"])  # type: ignore[assignment]
             if "last_pulled_at" in entry:
                 image.last_recorded_pull_time = parse_time(entry["last_pulled_at"])  # type: ignore[attr-defined]
+            if "scanned_at" in entry and not findings.set_scanned_at(image, parse_time(entry["scanned_at"])):  # type: ignore[arg-type]
+                raise ValueError(f"{entry['digest']} was never scanned; scanned_at cannot be set")
             updated.append(entry["digest"])
     return {"updated": updated, "not_found": missing}
 

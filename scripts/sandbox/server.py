@@ -62,9 +62,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     import ecr_fixes
     import seed
     import seed_summary
+    import usage
 
     if not args.plain:
         ecr_fixes.apply()
+        usage.apply()
     use_account(args.account)
     anchor = seed.parse_time(args.anchor) if args.anchor else None
 
@@ -161,6 +163,10 @@ class SandboxApp:
             ("POST", "seed"): self.route_seed,
             ("POST", "image-times"): self.route_image_times,
             ("GET", "summary"): self.route_summary,
+            ("GET", "usage"): self.route_usage,
+            ("POST", "iam-users"): self.route_iam_users,
+            ("POST", "unchecked-repository"): self.route_unchecked_repository,
+            ("POST", "unchecked-tags"): self.route_unchecked_tags,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -258,10 +264,41 @@ class SandboxApp:
         result = seed.set_image_times(backend, str(body["repository"]), images)
         return {"account": backend.account_id, "region": backend.region_name, "repository": body["repository"], **result}
 
+    def route_usage(self, query: dict[str, Any]) -> dict[str, Any]:
+        import usage
+
+        return {"region": usage.PRIMARY_REGION, "repositories": usage.SEEDED}
+
     def route_summary(self, query: dict[str, Any]) -> dict[str, Any]:
         import seed_summary
 
         return seed_summary.summarize(str(query.get("account") or self.account))
+
+    def route_iam_users(self, body: dict[str, Any]) -> dict[str, Any]:
+        import iam_users
+
+        account = str(body.get("account") or self.account)
+        created = iam_users.create_users(account, body.get("users")) if "users" in body else []
+        if "enforce" in body:
+            if not isinstance(body["enforce"], bool):
+                raise ValueError("enforce must be true or false")
+            iam_users.set_enforcement(body["enforce"])
+        return {"account": account, "users": created, "enforcing": iam_users.enforcing()}
+
+    def route_unchecked_repository(self, body: dict[str, Any]) -> dict[str, Any]:
+        import unchecked
+
+        backend = self._backend(body)
+        return {"region": backend.region_name, **unchecked.create_repository(backend, body.get("name"))}
+
+    def route_unchecked_tags(self, body: dict[str, Any]) -> dict[str, Any]:
+        import unchecked
+
+        backend = self._backend(body)
+        return {
+            "region": backend.region_name,
+            **unchecked.add_tags(backend, str(body["repository"]), str(body["digest"]), body.get("tags")),
+        }
 
 
 if __name__ == "__main__":

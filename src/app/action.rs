@@ -52,6 +52,12 @@ pub enum Action {
         delete: ConfirmedDelete,
         result: Result<Vec<DeleteLine>, String>,
     },
+    /// The in-use lookup (ECS, Lambda) of a registry finished.
+    UsageLoaded {
+        registry: RegistryIndex,
+        generation: u64,
+        map: crate::usage::UsageMap,
+    },
     /// The audit sweep of a registry finished (rows by repository name).
     AuditLoaded {
         registry: RegistryIndex,
@@ -65,6 +71,8 @@ pub enum Action {
         reason: String,
         delay: std::time::Duration,
     },
+    /// Results of findings work (pages, scan statuses, triage sweep progress).
+    Findings(crate::app::findings::FindingsEvent),
     /// The runtime tried to switch themes.
     ThemeLoaded {
         name: String,
@@ -141,6 +149,12 @@ pub enum Effect {
     CopyToClipboard {
         text: String,
     },
+    /// Find what runs which images in a registry (ECS services and tasks, Lambda).
+    FetchUsage {
+        registry: RegistryIndex,
+        account: String,
+        generation: u64,
+    },
     /// Sweep a registry like `berth audit` does, for the audit columns.
     RunAudit { registry: RegistryIndex },
     /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
@@ -149,5 +163,7 @@ pub enum Effect {
     LoadTheme {
         name: String,
     },
+    /// Findings work: fetch findings, start scans, sweep for triage.
+    Findings(crate::app::findings::FindingsEffect),
     Quit,
 }

@@ -14,6 +14,8 @@ pub enum LineCommand {
     Help,
     /// Toggle the audit columns of the repositories pane.
     Audit,
+    /// The triage view: CRITICAL and HIGH findings across the registry, by CVE.
+    Criticals,
     /// Open a repository, optionally selecting a tag: `:payments/api` or `:web/app:v1.2`.
     Jump {
         repository: String,
@@ -30,6 +32,7 @@ pub const COMMANDS: &[(&str, Option<&str>)] = &[
     ("region", Some("NAME")),
     ("theme", Some("NAME")),
     ("refresh", None),
+    ("criticals", None),
     ("audit", None),
     ("help", None),
     ("quit", None),
@@ -111,6 +114,7 @@ pub fn parse(line: &str) -> Result<LineCommand, LineError> {
         "audit" => Ok(LineCommand::Audit),
         "quit" | "q" | "q!" => Ok(LineCommand::Quit),
         "help" | "h" | "?" => Ok(LineCommand::Help),
+        "criticals" | "triage" => Ok(LineCommand::Criticals),
         _ if looks_like_repository(word) => Ok(jump(word)),
         _ => Err(LineError::Unknown {
             word: word.to_string(),

@@ -31,13 +31,26 @@ pub enum Command {
     CopyTaggedUri,
     Lifecycle,
     Audit,
+    FilterInUse,
+    FilterNotInUse,
+    /// Open the scan findings of the selected image.
+    Findings,
+    /// Start a scan of the selected (or marked) images.
+    Scan,
+    /// Show or hide CRITICAL findings (`1`), HIGH (`2`), MEDIUM (`3`), LOW (`4`), the
+    /// rest (`5`).
+    ToggleCritical,
+    ToggleHigh,
+    ToggleMedium,
+    ToggleLow,
+    ToggleOther,
     Help,
     Quit,
 }
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 24] = [
+    pub const ALL: [Command; 33] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -60,6 +73,15 @@ impl Command {
         Command::CopyTaggedUri,
         Command::Lifecycle,
         Command::Audit,
+        Command::FilterInUse,
+        Command::FilterNotInUse,
+        Command::Findings,
+        Command::Scan,
+        Command::ToggleCritical,
+        Command::ToggleHigh,
+        Command::ToggleMedium,
+        Command::ToggleLow,
+        Command::ToggleOther,
         Command::Help,
         Command::Quit,
     ];
@@ -89,6 +111,15 @@ impl Command {
             Command::CopyTaggedUri => "copy REPO:TAG@sha256:…",
             Command::Lifecycle => "lifecycle policy dry run of the repository",
             Command::Audit => "audit columns: untagged, stale, lifecycle reclaim (toggle)",
+            Command::FilterInUse => "only images in use by ECS or Lambda (toggle)",
+            Command::FilterNotInUse => "only images not in use (toggle)",
+            Command::Findings => "scan findings of the selected image",
+            Command::Scan => "start a scan of the selected or marked images",
+            Command::ToggleCritical => "findings: show or hide critical",
+            Command::ToggleHigh => "findings: show or hide high",
+            Command::ToggleMedium => "findings: show or hide medium",
+            Command::ToggleLow => "findings: show or hide low",
+            Command::ToggleOther => "findings: show or hide informational and undefined",
             Command::Help => "show or hide this help",
             Command::Quit => "quit",
         }
@@ -223,6 +254,15 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("Y", Command::CopyTaggedUri),
     ("L", Command::Lifecycle),
     ("A", Command::Audit),
+    ("u", Command::FilterInUse),
+    ("U", Command::FilterNotInUse),
+    ("f", Command::Findings),
+    ("x", Command::Scan),
+    ("1", Command::ToggleCritical),
+    ("2", Command::ToggleHigh),
+    ("3", Command::ToggleMedium),
+    ("4", Command::ToggleLow),
+    ("5", Command::ToggleOther),
     ("?", Command::Help),
     ("q", Command::Quit),
     ("ctrl-c", Command::Quit),
@@ -406,7 +446,11 @@ mod tests {
             keymap.lookup(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Command::Quit)
         );
-        assert_eq!(keymap.lookup(&press(KeyCode::Char('x'), none)), None);
+        assert_eq!(
+            keymap.lookup(&press(KeyCode::Char('x'), none)),
+            Some(Command::Scan)
+        );
+        assert_eq!(keymap.lookup(&press(KeyCode::Char('z'), none)), None);
     }
 
     #[test]

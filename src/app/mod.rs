@@ -2,12 +2,14 @@
 
 pub mod action;
 pub mod command;
+pub mod findings;
 pub mod keymap;
 pub mod lifecycle;
 pub mod list;
 pub mod operate;
 pub mod state;
 pub mod update;
+pub mod usage;
 
 pub use action::{Action, Effect, RepoStats};
 pub use state::{Mode, Pane, State};

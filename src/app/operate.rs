@@ -11,6 +11,7 @@ use super::state::{Pane, State};
 use crate::ecr::model::{Image, TagMutability, short_digest};
 use crate::ecr::mutate::ImageRef;
 use crate::ecr::names;
+use super::usage::DeleteUsage;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -114,7 +115,11 @@ pub enum Dialog {
         plan: DeletePlan,
         typed: Option<Input>,
         error: Option<String>,
+        /// What runs the images in the plan (listed first, in the warning colour).
+        usage: DeleteUsage,
     },
+    /// The plan deletes images something runs: only an explicit `Y` goes on.
+    ConfirmInUse { plan: DeletePlan, usage: DeleteUsage },
     /// Waiting for the registry.
     Busy { message: String },
     /// What happened, line by line (`true` marks a failure line).
@@ -308,12 +313,18 @@ fn open_delete(state: &mut State) {
     open_confirm(state, plan);
 }
 
-fn open_confirm(state: &mut State, plan: DeletePlan) {
+fn open_confirm(state: &mut State, mut plan: DeletePlan) {
+    // Images in use go first, so they are never below the fold of a long list.
+    let usage = DeleteUsage::of(&state.usage, &plan);
+    let order = usage.order(plan.entries.len());
+    plan.entries = order.iter().map(|&i| plan.entries[i].clone()).collect();
+    let usage = DeleteUsage::of(&state.usage, &plan);
     let typed = plan.needs_typed_confirmation().then(Input::default);
     state.dialog = Some(Dialog::ConfirmDelete {
         plan,
         typed,
         error: None,
+        usage,
     });
 }
 
@@ -496,11 +507,12 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Dialog::ConfirmDelete {
             plan,
             typed: Some(mut input),
+            usage,
             ..
         } => match key.code {
             KeyCode::Esc => {}
             KeyCode::Enter if input.value() == plan.repository => {
-                return confirmed(state, plan);
+                return confirmed(state, plan, usage);
             }
             KeyCode::Enter => {
                 let error = Some(format!(
@@ -511,6 +523,7 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     plan,
                     typed: Some(input),
                     error,
+                    usage,
                 });
             }
             _ => {
@@ -519,23 +532,33 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     plan,
                     typed: Some(input),
                     error: None,
+                    usage,
                 });
             }
         },
         Dialog::ConfirmDelete {
-            plan, typed: None, ..
+            plan,
+            typed: None,
+            usage,
+            ..
         } => {
             if yes {
-                return confirmed(state, plan);
+                return confirmed(state, plan, usage);
             }
             if !no {
                 state.dialog = Some(Dialog::ConfirmDelete {
                     plan,
                     typed: None,
                     error: None,
+                    usage,
                 });
             }
         }
+        Dialog::ConfirmInUse { plan, usage } => match key.code {
+            KeyCode::Char('Y') => return delete_confirmed(state, plan),
+            KeyCode::Esc | KeyCode::Char('n') => {}
+            _ => state.dialog = Some(Dialog::ConfirmInUse { plan, usage }),
+        },
         // The registry call is in flight: it cannot be taken back, so wait for it.
         busy @ Dialog::Busy { .. } => state.dialog = Some(busy),
         Dialog::Report { .. } => {}
@@ -543,7 +566,16 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-fn confirmed(state: &mut State, plan: DeletePlan) -> Vec<Effect> {
+/// The user said yes to the plan; images in use need one more, explicit yes.
+fn confirmed(state: &mut State, plan: DeletePlan, usage: DeleteUsage) -> Vec<Effect> {
+    if usage.needs_extra_confirmation() {
+        state.dialog = Some(Dialog::ConfirmInUse { plan, usage });
+        return Vec::new();
+    }
+    delete_confirmed(state, plan)
+}
+
+fn delete_confirmed(state: &mut State, plan: DeletePlan) -> Vec<Effect> {
     let count = plan.entries.len();
     state.dialog = Some(Dialog::Busy {
         message: format!("deleting {count} from {}…", plan.repository),

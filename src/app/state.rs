@@ -15,6 +15,10 @@ pub enum Pane {
     Registries,
     Repositories,
     Images,
+    /// Scan findings of one image.
+    Findings,
+    /// A registry's findings grouped by CVE (`:criticals`).
+    Triage,
 }
 
 impl Pane {
@@ -23,6 +27,8 @@ impl Pane {
             Pane::Registries => "registries",
             Pane::Repositories => "repositories",
             Pane::Images => "images",
+            Pane::Findings => "findings",
+            Pane::Triage => "triage",
         }
     }
 }
@@ -118,6 +124,8 @@ pub struct ImagesPane {
     pub error: Option<String>,
     /// Digests marked for bulk actions; survives sorting, filtering and refreshes.
     pub marked: HashSet<String>,
+    /// `u` / `U`: only images in use / not in use.
+    pub usage_filter: crate::app::usage::UsageFilter,
 }
 
 /// Sortable columns of the repositories pane, in `s` cycling order.
@@ -153,6 +161,10 @@ pub struct State {
     pub read_only: bool,
     /// A retry in progress, for the status line; cleared by the next result.
     pub retrying: Option<String>,
+    /// What runs which images, per registry (ECS, Lambda).
+    pub usage: crate::app::usage::UsageBook,
+    /// "3 of 41 expiring images are running", for the lifecycle dry run on screen.
+    pub lifecycle_running: Option<String>,
     /// The lifecycle dry-run view (over the repositories or images pane when open).
     pub lifecycle: crate::app::lifecycle::LifecycleView,
     /// How times show in tables.
@@ -160,6 +172,8 @@ pub struct State {
     pub registries: RegistriesPane,
     pub repositories: RepositoriesPane,
     pub images: ImagesPane,
+    pub findings: crate::app::findings::FindingsPane,
+    pub triage: crate::app::findings::TriagePane,
     /// The last error, for the status line.
     pub last_error: Option<String>,
     pub spinner: usize,
@@ -211,9 +225,13 @@ impl State {
             time_style: Default::default(),
             retrying: None,
             lifecycle: Default::default(),
+            usage: Default::default(),
+            lifecycle_running: None,
             registries,
             repositories: RepositoriesPane::default(),
             images,
+            findings: Default::default(),
+            triage: Default::default(),
             last_error: None,
             spinner: 0,
             keymap: Keymap::default(),
@@ -242,6 +260,8 @@ impl State {
             Pane::Registries => &mut self.registries.list,
             Pane::Repositories => &mut self.repositories.list,
             Pane::Images => &mut self.images.list,
+            Pane::Findings => &mut self.findings.list,
+            Pane::Triage => &mut self.triage.list,
         }
     }
 
@@ -251,6 +271,8 @@ impl State {
             Pane::Registries => self.rebuild_registries(),
             Pane::Repositories => self.rebuild_repositories(),
             Pane::Images => self.rebuild_images(),
+            Pane::Findings => self.findings.rebuild(),
+            Pane::Triage => self.triage.rebuild(),
         }
     }
 
@@ -276,6 +298,33 @@ impl State {
         pane.list.rebuild(&pane.images, image_haystack, |a, b| {
             compare_images(a, b, column)
         });
+        self.apply_usage_filter();
+    }
+
+    /// Drop rows the `u` / `U` filter excludes, keeping the cursor on its image when it
+    /// stays.
+    fn apply_usage_filter(&mut self) {
+        let filter = self.images.usage_filter;
+        if filter == crate::app::usage::UsageFilter::All {
+            return;
+        }
+        let pane = &mut self.images;
+        let Some(repository) = pane.repository.as_ref().map(|r| r.name.clone()) else {
+            return;
+        };
+        let selected = pane.list.selected_item();
+        let usage = &self.usage;
+        let images = &pane.images;
+        let registry = pane.registry;
+        pane.list.rows.retain(|&i| {
+            let image = &images[i];
+            filter.keeps(&usage.image(registry, &repository, &image.digest, &image.tags))
+        });
+        let list = &mut pane.list;
+        list.selected = selected
+            .and_then(|item| list.rows.iter().position(|&r| r == item))
+            .unwrap_or_else(|| list.selected.min(list.rows.len().saturating_sub(1)));
+        list.offset = list.offset.min(list.selected);
     }
 
     /// Whether any fetch is in flight (drives the spinner).
@@ -283,6 +332,8 @@ impl State {
         self.repositories.loading.is_some()
             || self.repositories.auditing
             || self.images.loading.is_some()
+            || self.findings.is_loading()
+            || self.triage.is_loading()
             || self
                 .repositories
                 .rows

@@ -707,3 +707,33 @@ fn a_retry_shows_in_the_status_and_a_failed_later_page_marks_the_list_partial() 
     assert!(state.images.error.is_some());
     assert!(state.images.loading.is_none());
 }
+
+#[test]
+fn a_size_sweep_result_ends_the_retry_notice() {
+    let mut state = with_repositories(&["web/app"]);
+    let generation = state.repositories.generation;
+    update(
+        &mut state,
+        Action::Retrying {
+            reason: "ecr:DescribeImages for web/app (ThrottlingException)".into(),
+            delay: std::time::Duration::from_millis(100),
+        },
+    );
+    assert!(state.retrying.is_some());
+    update(
+        &mut state,
+        Action::RepositoryStatsLoaded {
+            registry: 0,
+            generation,
+            repository: "web/app".into(),
+            result: Ok(RepoStats {
+                images: 3,
+                bytes: 30,
+            }),
+        },
+    );
+    assert!(
+        state.retrying.is_none(),
+        "the retried call came back; the notice must not stay forever"
+    );
+}

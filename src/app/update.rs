@@ -3,13 +3,14 @@
 
 use super::action::{Action, Effect};
 use super::command::{self, CompletionSources, LineCommand};
+use super::findings::{FindingsEffect, FindingsEvent, FindingsTarget, route, start_scans};
 use super::keymap::Command;
 use super::operate;
 use super::state::{
     IMAGE_SORTS, Jump, Loading, Mode, Pane, REPOSITORY_SORTS, RegistryRow, RepoRow, State,
     StatsState,
 };
-use crate::ecr::model::{CredentialSource, RegistryTarget};
+use crate::ecr::model::{CredentialSource, RegistryTarget, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::EventHandler;
 
@@ -35,6 +36,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_key(state, key)
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
+        Action::Findings(event) => on_findings_event(state, event),
+        Action::UsageLoaded {
+            registry,
+            generation,
+            map,
+        } => {
+            if state.usage.loaded(registry, generation, map) {
+                state.rebuild_images();
+                update_lifecycle_running(state);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Action::AuditLoaded {
             registry,
             result,
@@ -72,6 +86,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.dirty = true;
             let now = state.now;
             state.lifecycle.on_event(event, now);
+            update_lifecycle_running(state);
             Vec::new()
         }
         Action::Retrying { reason, delay } => {
@@ -136,15 +151,28 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::AccountLoaded { registry, result } => {
-            if let Some(row) = state.registries.rows.get_mut(registry) {
-                match result {
-                    Ok(account) => row.account = Some(account),
-                    Err(err) => row.error = Some(explain(&row.target, &err)),
+            let Some(row) = state.registries.rows.get_mut(registry) else {
+                return Vec::new();
+            };
+            let account = match result {
+                Ok(account) => {
+                    row.account = Some(account.clone());
+                    Some(account)
                 }
-                state.rebuild_registries();
-                state.dirty = true;
+                Err(err) => {
+                    row.error = Some(explain(&row.target, &err));
+                    None
+                }
+            };
+            state.rebuild_registries();
+            state.dirty = true;
+            // Knowing the account of the open registry, find what runs its images.
+            match account {
+                Some(_) if registry == state.repositories.registry => {
+                    request_usage(state, registry)
+                }
+                _ => Vec::new(),
             }
-            Vec::new()
         }
         Action::RepositoriesPage {
             registry,
@@ -161,6 +189,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if pane.registry != registry || pane.generation != generation {
                 return Vec::new();
             }
+            // A size sweep retries too; its result ends the retry the status line shows.
+            state.retrying = None;
+            state.dirty = true;
             if let Some(row) = pane.rows.iter_mut().find(|r| r.repo.name == repository) {
                 row.stats = match result {
                     Ok(stats) => StatsState::Loaded(stats),
@@ -403,6 +434,9 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
+    if let Some(effects) = findings_command(state, command) {
+        return effects;
+    }
     if let Some(effects) = operate::on_command(state, command) {
         return effects;
     }
@@ -433,6 +467,21 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Refresh => return refresh(state),
         Command::Lifecycle => return open_lifecycle(state),
         Command::Audit => return toggle_audit(state),
+        Command::FilterInUse | Command::FilterNotInUse => {
+            use crate::app::usage::UsageFilter;
+            if state.pane != Pane::Images {
+                state.message = Some("u / U filter a repository's images: open one first".into());
+                return Vec::new();
+            }
+            let wanted = if command == Command::FilterInUse {
+                UsageFilter::InUse
+            } else {
+                UsageFilter::NotInUse
+            };
+            state.images.usage_filter = state.images.usage_filter.toggle(wanted);
+            state.rebuild_images();
+            state.images.list.first(height);
+        }
         // Handled by `operate` above.
         Command::Mark
         | Command::MarkAll
@@ -441,13 +490,21 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::Delete
         | Command::CopyUri
         | Command::CopyTaggedUri => {}
+        // Handled by `findings_command` above.
+        Command::Findings
+        | Command::Scan
+        | Command::ToggleCritical
+        | Command::ToggleHigh
+        | Command::ToggleMedium
+        | Command::ToggleLow
+        | Command::ToggleOther => {}
     }
     Vec::new()
 }
 
 fn sort(state: &mut State, command: Command) {
     let columns = match state.pane {
-        Pane::Registries => return,
+        Pane::Registries | Pane::Findings | Pane::Triage => return,
         Pane::Repositories => REPOSITORY_SORTS.len(),
         Pane::Images => IMAGE_SORTS.len(),
     };
@@ -489,7 +546,7 @@ fn open(state: &mut State) -> Vec<Effect> {
             }
             open_images(state, repo)
         }
-        Pane::Images => Vec::new(),
+        Pane::Images | Pane::Findings | Pane::Triage => Vec::new(),
     }
 }
 
@@ -561,6 +618,7 @@ fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
         state.repositories.auditing = true;
         effects.push(Effect::RunAudit { registry });
     }
+    effects.extend(request_usage(state, registry));
     effects
 }
 
@@ -573,7 +631,8 @@ fn back(state: &mut State) {
         return;
     }
     state.pane = match state.pane {
-        Pane::Images => Pane::Repositories,
+        Pane::Images | Pane::Triage => Pane::Repositories,
+        Pane::Findings => Pane::Images,
         Pane::Repositories | Pane::Registries => {
             let current = state.repositories.registry;
             if let Some(position) = state
@@ -599,6 +658,8 @@ fn refresh(state: &mut State) -> Vec<Effect> {
             let registry = state.repositories.registry;
             open_registry(state, registry)
         }
+        Pane::Findings => findings_effects(state.findings.refresh()),
+        Pane::Triage => findings_effects(state.triage.refresh()),
         Pane::Images => match state.images.repository.clone() {
             Some(repo) => open_images(state, repo),
             None => Vec::new(),
@@ -703,6 +764,12 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
             Vec::new()
         }
         LineCommand::Refresh => refresh(state),
+        LineCommand::Criticals => {
+            let registry = state.repositories.registry;
+            let region = state.registries.rows[registry].target.region.clone();
+            state.pane = Pane::Triage;
+            findings_effects(state.triage.open(registry, &region, Severity::High))
+        }
         LineCommand::Audit => toggle_audit(state),
         LineCommand::Registries => {
             state.pane = Pane::Registries;
@@ -883,7 +950,7 @@ fn open_lifecycle(state: &mut State) -> Vec<Effect> {
             .repository
             .as_ref()
             .map(|r| (state.images.registry, r.name.clone())),
-        Pane::Registries => None,
+        Pane::Registries | Pane::Findings | Pane::Triage => None,
     };
     let Some((registry, repository)) = target else {
         state.message = Some("L works on a repository: select one first".into());
@@ -909,4 +976,210 @@ fn toggle_audit(state: &mut State) -> Vec<Effect> {
         }];
     }
     Vec::new()
+}
+
+/// Ask for the in-use lookup of `registry` once its account is known (and not before, or
+/// again, unless a refresh asks).
+fn request_usage(state: &mut State, registry: usize) -> Vec<Effect> {
+    let Some(account) = state.registries.rows[registry].account.clone() else {
+        return Vec::new();
+    };
+    if !state.usage.wants_lookup(registry) {
+        return Vec::new();
+    }
+    let generation = state.new_generation();
+    state.usage.requested(registry, generation);
+    vec![Effect::FetchUsage {
+        registry,
+        account,
+        generation,
+    }]
+}
+
+/// Count the dry run's expiring images that something runs, for the lifecycle summary.
+fn update_lifecycle_running(state: &mut State) {
+    use crate::lifecycle::Disposition;
+    let view = &state.lifecycle;
+    state.lifecycle_running = view.dry_run.as_ref().and_then(|dry_run| {
+        state.usage.map(view.registry)?;
+        let mut expiring = 0;
+        let mut running = 0;
+        for image in &view.images {
+            if !matches!(
+                dry_run.dispositions.get(&image.digest),
+                Some(Disposition::Expired { .. })
+            ) {
+                continue;
+            }
+            expiring += 1;
+            let usage =
+                state
+                    .usage
+                    .image(view.registry, &view.repository, &image.digest, &image.tags);
+            if usage.in_use() {
+                running += 1;
+            }
+        }
+        Some(crate::app::usage::expiring_summary(running, expiring))
+    });
+}
+/// Findings effects as app effects: the clipboard goes the usual way.
+fn findings_effects(effects: Vec<FindingsEffect>) -> Vec<Effect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            FindingsEffect::CopyToClipboard(text) => Effect::CopyToClipboard { text },
+            other => Effect::Findings(other),
+        })
+        .collect()
+}
+
+/// Commands of the findings pane and the triage view, and the ones that open them.
+fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    let height = state.body_height();
+    let width = crate::ui::table_width(state.width);
+    let slot = match command {
+        Command::ToggleCritical => Some(0),
+        Command::ToggleHigh => Some(1),
+        Command::ToggleMedium => Some(2),
+        Command::ToggleLow => Some(3),
+        Command::ToggleOther => Some(4),
+        _ => None,
+    };
+    match (state.pane, command) {
+        (Pane::Images, Command::Findings) => Some(open_findings(state)),
+        (Pane::Images, Command::Scan) => Some(start_scan(state)),
+        (_, Command::Findings | Command::Scan) => {
+            state.message = Some("open a repository's images first (Enter)".into());
+            Some(Vec::new())
+        }
+        (Pane::Findings, _) if slot.is_some() => {
+            state.findings.toggle_severity(slot.unwrap_or_default());
+            Some(Vec::new())
+        }
+        (_, _) if slot.is_some() => Some(Vec::new()),
+        (Pane::Findings, Command::Back) => state.findings.on_back().then(Vec::new),
+        (
+            Pane::Findings,
+            Command::MoveUp
+            | Command::MoveDown
+            | Command::PageUp
+            | Command::PageDown
+            | Command::First
+            | Command::Last
+            | Command::Open
+            | Command::SortNext
+            | Command::SortReverse
+            | Command::Refresh,
+        ) => Some(findings_effects(
+            state.findings.on_command(command, width, height),
+        )),
+        (Pane::Triage, Command::CopyUri | Command::CopyTaggedUri) => {
+            let account = state.registries.rows[state.triage.registry]
+                .account
+                .as_deref();
+            let effects = findings_effects(state.triage.copy(account));
+            state.message = Some(match (state.triage.selected(), account) {
+                (_, None) => "the registry's account is not known yet; try again".into(),
+                (Some(group), Some(_)) => format!("copied {} image URIs", group.affected.len()),
+                (None, Some(_)) => "no CVE selected".into(),
+            });
+            Some(effects)
+        }
+        (
+            Pane::Triage,
+            Command::MoveUp
+            | Command::MoveDown
+            | Command::PageUp
+            | Command::PageDown
+            | Command::First
+            | Command::Last
+            | Command::SortReverse
+            | Command::Refresh,
+        ) => Some(findings_effects(state.triage.on_command(command, height))),
+        (
+            Pane::Findings | Pane::Triage,
+            Command::Mark
+            | Command::MarkAll
+            | Command::Tag
+            | Command::Untag
+            | Command::Delete
+            | Command::CopyUri
+            | Command::CopyTaggedUri
+            | Command::SortNext
+            | Command::Open,
+        ) => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+/// `f` on an image: its findings.
+fn open_findings(state: &mut State) -> Vec<Effect> {
+    let pane = &state.images;
+    let (Some(repository), Some(image)) = (
+        pane.repository.as_ref(),
+        pane.list.selected_item().map(|i| &pane.images[i]),
+    ) else {
+        return Vec::new();
+    };
+    let target = FindingsTarget {
+        registry: pane.registry,
+        repository: repository.name.clone(),
+        digest: image.digest.clone(),
+        tags: image.tags.clone(),
+    };
+    state.pane = Pane::Findings;
+    findings_effects(state.findings.open(target))
+}
+
+/// `x` on images: scan the marked images, or the selected one.
+fn start_scan(state: &mut State) -> Vec<Effect> {
+    let pane = &state.images;
+    let Some(repository) = pane.repository.as_ref() else {
+        return Vec::new();
+    };
+    let mut digests: Vec<String> = pane
+        .images
+        .iter()
+        .filter(|i| pane.marked.contains(&i.digest))
+        .map(|i| i.digest.clone())
+        .collect();
+    if digests.is_empty() {
+        digests.extend(
+            pane.list
+                .selected_item()
+                .map(|i| pane.images[i].digest.clone()),
+        );
+    }
+    if digests.is_empty() {
+        return Vec::new();
+    }
+    state.message = Some(format!("starting {} scan(s)", digests.len()));
+    vec![Effect::Findings(start_scans(
+        pane.registry,
+        &repository.name,
+        digests,
+    ))]
+}
+
+fn on_findings_event(state: &mut State, event: FindingsEvent) -> Vec<Effect> {
+    let routed = route(event, &mut state.findings, &mut state.triage);
+    if let Some(update) = routed.scan {
+        match &update.result {
+            Ok(_) => {
+                let images = &mut state.images;
+                let here = images.registry == update.registry
+                    && images
+                        .repository
+                        .as_ref()
+                        .is_some_and(|r| r.name == update.repository);
+                if here && update.apply(&mut images.images) {
+                    state.rebuild_images();
+                }
+            }
+            Err(message) => state.last_error = Some(message.clone()),
+        }
+    }
+    state.dirty |= routed.dirty;
+    findings_effects(routed.effects)
 }

@@ -13,6 +13,7 @@ use crate::ecr::EcrError;
 use crate::ecr::model::{Image, RegistryTarget, Repository};
 use crate::lifecycle::{self, Candidate};
 use crate::retry::{Backoff, retry};
+use crate::usage::UsageMap;
 use jiff::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
@@ -26,6 +27,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// Builds the source for a registry (the real one connects aws-sdk-ecr).
 pub type Connect =
     Arc<dyn Fn(RegistryTarget) -> BoxFuture<Result<Arc<dyn AuditSource>, EcrError>> + Send + Sync>;
+
+/// Looks up which images of a registry (target, account) ECS and Lambda use.
+pub type UsageLookup = Arc<dyn Fn(RegistryTarget, String) -> BoxFuture<UsageMap> + Send + Sync>;
 
 /// What to sweep and how.
 #[derive(Clone, Debug)]
@@ -58,14 +62,17 @@ const TRANSIENT_CODES: &[&str] = &[
     "RequestTimeout",
 ];
 
-/// Throttling gets the whole backoff budget; a timeout, an unreachable endpoint or a server
-/// error one more attempt (a dead endpoint must not hold the report up for long).
-fn retryable(err: &EcrError, attempts: u32) -> bool {
+/// Throttling, server hiccups (5xx) and dropped connections get the whole backoff budget:
+/// the SDK's own retries are off for the sweep, so this is the only retry layer, and with
+/// one more attempt only, a path failing one call in five lost rows (tests/e2e_faults.rs).
+/// A timeout gets one more attempt: a stalled endpoint must not hold the report up for
+/// long. A refused connection fails fast, so its full budget costs seconds, not minutes.
+pub(crate) fn retryable(err: &EcrError, attempts: u32) -> bool {
     match err {
-        EcrError::Throttled { .. } => true,
+        EcrError::Throttled { .. } | EcrError::Unreachable { .. } => true,
         EcrError::Service { code, .. } if THROTTLE_CODES.contains(&code.as_str()) => true,
-        EcrError::Service { code, .. } if TRANSIENT_CODES.contains(&code.as_str()) => attempts < 2,
-        EcrError::Timeout { .. } | EcrError::Unreachable { .. } => attempts < 2,
+        EcrError::Service { code, .. } if TRANSIENT_CODES.contains(&code.as_str()) => true,
+        EcrError::Timeout { .. } => attempts < 2,
         _ => false,
     }
 }
@@ -109,6 +116,18 @@ pub async fn collect(
     settings: Settings,
     progress: Arc<Progress>,
 ) -> Vec<RegistryResult> {
+    collect_with_usage(targets, connect, settings, progress, None).await
+}
+
+/// [`collect`], also counting each repository's images in use when `usage` is given
+/// (the lookup runs alongside the image sweep of each registry).
+pub async fn collect_with_usage(
+    targets: Vec<RegistryTarget>,
+    connect: Connect,
+    settings: Settings,
+    progress: Arc<Progress>,
+    usage: Option<UsageLookup>,
+) -> Vec<RegistryResult> {
     let sweep = Arc::new(Sweep {
         limit: Semaphore::new(settings.concurrency.max(1)),
         settings,
@@ -116,7 +135,14 @@ pub async fn collect(
     });
     let tasks: Vec<_> = targets
         .into_iter()
-        .map(|target| tokio::spawn(audit_registry(sweep.clone(), connect.clone(), target)))
+        .map(|target| {
+            tokio::spawn(audit_registry(
+                sweep.clone(),
+                connect.clone(),
+                usage.clone(),
+                target,
+            ))
+        })
         .collect();
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
@@ -137,6 +163,7 @@ fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
 async fn audit_registry(
     sweep: Arc<Sweep>,
     connect: Connect,
+    usage: Option<UsageLookup>,
     target: RegistryTarget,
 ) -> RegistryResult {
     let mut result = RegistryResult {
@@ -145,7 +172,9 @@ async fn audit_registry(
         rows: Vec::new(),
         errors: Vec::new(),
         listed: false,
+        usage_gaps: Vec::new(),
     };
+    let keep_images = usage.is_some();
     let source = match connect(target.clone()).await {
         Ok(source) => source,
         Err(err) => {
@@ -180,6 +209,7 @@ async fn audit_registry(
                     source.clone(),
                     target.clone(),
                     repository,
+                    keep_images,
                 ));
             }
         }
@@ -188,10 +218,34 @@ async fn audit_registry(
             None => break,
         }
     }
+    // The account is known once the listing named it; ECS and Lambda are read while the
+    // repositories' images still are.
+    let lookup = match (&usage, &result.account) {
+        (Some(usage), Some(account)) => Some(tokio::spawn(usage(target.clone(), account.clone()))),
+        _ => None,
+    };
+    let mut images_of = Vec::new();
     while let Some(done) = repositories.join_next().await {
-        let (row, errors) = joined(done);
+        let (row, errors, images) = joined(done);
+        if row.is_some() {
+            images_of.push(images);
+        }
         result.rows.extend(row);
         result.errors.extend(errors);
+    }
+    if let Some(lookup) = lookup {
+        let map = joined(lookup.await);
+        // While part of the lookup failed, "0 in use" would be a claim berth cannot make.
+        let complete = map.is_complete();
+        for (row, images) in result.rows.iter_mut().zip(&images_of) {
+            row.in_use = complete.then(|| {
+                map.in_use_count(
+                    &row.repository,
+                    images.iter().map(|(d, t)| (d.as_str(), t.as_slice())),
+                )
+            });
+        }
+        result.usage_gaps = map.gaps.iter().map(|g| g.summary()).collect();
     }
     // Errors arrive in completion order; a stable order makes reports comparable.
     result
@@ -210,7 +264,12 @@ async fn audit_repository(
     source: Arc<dyn AuditSource>,
     target: RegistryTarget,
     repository: Repository,
-) -> (Option<RepositoryRow>, Vec<ErrorEntry>) {
+    keep_images: bool,
+) -> (
+    Option<RepositoryRow>,
+    Vec<ErrorEntry>,
+    Vec<(String, Vec<String>)>,
+) {
     let name = repository.name.as_str();
     let images = async {
         let mut images: Vec<Image> = Vec::new();
@@ -240,7 +299,7 @@ async fn audit_repository(
         Err(err) => {
             // Without its images a row would be wrong, not just incomplete: leave it out.
             errors.insert(0, ErrorEntry::new(&target, Some(name), &err));
-            return (None, errors);
+            return (None, errors, Vec::new());
         }
     };
     let stats = ImageStats::of(&images, sweep.settings.now, sweep.settings.stale_days);
@@ -262,8 +321,18 @@ async fn audit_repository(
         lifecycle_expired_images: lifecycle.expired_images,
         lifecycle_reclaimable_bytes: lifecycle.reclaimable_bytes,
         lifecycle_note: lifecycle.note,
+        in_use: None,
     };
-    (Some(row), errors)
+    // Only digests and tags: what the in-use count needs, and little memory.
+    let kept = if keep_images {
+        images
+            .into_iter()
+            .map(|image| (image.digest, image.tags))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (Some(row), errors, kept)
 }
 
 /// The lifecycle columns of one row.

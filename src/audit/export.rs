@@ -42,6 +42,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "lifecycle_expired_images",
     "lifecycle_reclaimable_bytes",
     "lifecycle_note",
+    "in_use",
 ];
 
 /// Write `report` as CSV: repository rows (`row` = `repository`), then one `registry` row
@@ -75,6 +76,7 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 opt(row.lifecycle_expired_images),
                 opt(row.lifecycle_reclaimable_bytes),
                 row.lifecycle_note.clone().unwrap_or_default(),
+                opt(row.in_use),
             ],
         )?;
     }
@@ -102,6 +104,7 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 t.lifecycle_expired_images.to_string(),
                 t.lifecycle_reclaimable_bytes.to_string(),
                 String::new(),
+                t.in_use_images.to_string(),
             ],
         )
     };
@@ -150,7 +153,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], CSV_COLUMNS.join(","));
         assert_eq!(lines.len(), 1 + 2 + 1 + 1);
-        assert!(lines[1].ends_with(",\"a note, with \"\"quotes\"\"\""));
+        assert!(lines[1].ends_with(",\"a note, with \"\"quotes\"\"\",3"));
         assert!(lines[3].starts_with("registry,production-readonly,12345678909,us-east-1,,2,"));
         assert!(lines[4].starts_with("total,,,,,2,"));
     }

@@ -111,6 +111,14 @@ fn connect_ecr(options: ClientOptions) -> Connect {
     })
 }
 
+/// The real in-use lookup: ECS and Lambda of the registry's account and region.
+pub fn usage_lookup(options: ClientOptions, limits: crate::usage::Limits) -> collect::UsageLookup {
+    Arc::new(move |target: RegistryTarget, account: String| {
+        let options = options.clone();
+        Box::pin(async move { crate::usage::lookup(&target, &options, &account, limits).await })
+    })
+}
+
 /// Sweep one registry exactly as `berth audit` does (default stale threshold), for the
 /// TUI's audit columns, so the console and the report agree.
 pub async fn sweep_one(
@@ -160,11 +168,21 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     };
     let progress = Arc::new(Progress::default());
     let line = ProgressLine::start(progress.clone());
-    let results = collect::collect(
+    let usage = (!cli.no_usage).then(|| {
+        usage_lookup(
+            sweep_client_options(cli),
+            crate::usage::Limits {
+                concurrency: args.concurrency as usize,
+                backoff: Backoff::THROTTLING,
+            },
+        )
+    });
+    let results = collect::collect_with_usage(
         targets,
         connect_ecr(sweep_client_options(cli)),
         settings,
         progress,
+        usage,
     )
     .await;
     line.finish().await;
@@ -182,6 +200,11 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
         // CSV has no room for them, and the caller must still learn what is missing.
         for error in &report.errors {
             eprintln!("berth: warning: {}", error.error);
+        }
+        for registry in &report.registries {
+            for note in &registry.in_use_unknown {
+                eprintln!("berth: note: {}: {note}", registry.registry);
+            }
         }
     }
     Ok(outcome)

@@ -50,6 +50,10 @@ pub struct RepositoryRow {
     pub lifecycle_reclaimable_bytes: Option<u64>,
     /// Why the lifecycle figures are missing or partial, when they are.
     pub lifecycle_note: Option<String>,
+    /// Images an ECS service or running task or a Lambda function uses; `None` when the
+    /// lookup was skipped (`--no-usage`) or part of it failed (see the registry's
+    /// `in_use_unknown`).
+    pub in_use: Option<u64>,
 }
 
 impl RepositoryRow {
@@ -134,6 +138,8 @@ pub struct Totals {
     /// Sums over the repositories whose lifecycle figures are known.
     pub lifecycle_expired_images: u64,
     pub lifecycle_reclaimable_bytes: u64,
+    /// Sum over the repositories whose in-use count is known.
+    pub in_use_images: u64,
 }
 
 impl Totals {
@@ -150,6 +156,7 @@ impl Totals {
         self.repositories_with_policy += u64::from(row.lifecycle_policy == Some(true));
         self.lifecycle_expired_images += row.lifecycle_expired_images.unwrap_or(0);
         self.lifecycle_reclaimable_bytes += row.lifecycle_reclaimable_bytes.unwrap_or(0);
+        self.in_use_images += row.in_use.unwrap_or(0);
     }
 
     fn sum<'a>(rows: impl IntoIterator<Item = &'a RepositoryRow>) -> Totals {
@@ -172,6 +179,9 @@ pub struct RegistryTotals {
     pub region: String,
     /// False when any call for this registry failed (see `errors`).
     pub complete: bool,
+    /// Why the in-use counts are unknown (`in-use unknown (missing ecs:ListClusters)`);
+    /// empty when they are known or were not asked for.
+    pub in_use_unknown: Vec<String>,
     #[serde(flatten)]
     pub totals: Totals,
 }
@@ -218,6 +228,8 @@ pub struct RegistryResult {
     pub errors: Vec<ErrorEntry>,
     /// Whether the repository listing itself succeeded (at least its first page).
     pub listed: bool,
+    /// What the in-use lookup could not read, as short notes.
+    pub usage_gaps: Vec<String>,
 }
 
 /// The whole report.
@@ -284,6 +296,7 @@ impl Report {
                 account: result.account,
                 region: result.target.region.clone(),
                 complete: result.errors.is_empty(),
+                in_use_unknown: result.usage_gaps,
                 totals: Totals::sum(&result.rows),
             });
             repositories.extend(result.rows);
@@ -431,6 +444,7 @@ mod tests {
             lifecycle_expired_images: policy.map(u64::from),
             lifecycle_reclaimable_bytes: policy.map(|p| if p { 5 } else { 0 }),
             lifecycle_note: None,
+            in_use: None,
         }
     }
 
@@ -449,6 +463,7 @@ mod tests {
             listed: !rows.is_empty(),
             target,
             rows,
+            usage_gaps: Vec::new(),
         }
     }
 

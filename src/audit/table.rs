@@ -17,6 +17,8 @@ enum Column {
     Stale,
     StaleCount,
     Reclaim,
+    /// Images in use by ECS or Lambda; only when the lookup ran.
+    InUse,
     Oldest,
     Newest,
     Registry,
@@ -36,6 +38,7 @@ impl Column {
             Column::Stale => "STALE",
             Column::StaleCount => "STALE#",
             Column::Reclaim => "RECLAIM",
+            Column::InUse => "IN USE",
             Column::Oldest => "OLDEST",
             Column::Newest => "NEWEST",
             Column::Registry => "REGISTRY",
@@ -67,6 +70,7 @@ const FIT_STEPS: &[Step] = &[
     Step::ShrinkRepository(28),
     Step::Drop(Column::Oldest),
     Step::ShrinkRepository(20),
+    Step::Drop(Column::InUse),
     Step::Drop(Column::Images),
     Step::ShrinkRepository(16),
     Step::Drop(Column::Stale),
@@ -113,6 +117,10 @@ fn row_line(row: &RepositoryRow, now: Timestamp) -> Line {
                 Column::Reclaim,
                 reclaim_cell(row.lifecycle_policy, row.lifecycle_reclaimable_bytes),
             ),
+            (
+                Column::InUse,
+                row.in_use.map_or_else(|| "?".to_string(), thousands),
+            ),
             (Column::Oldest, format::age_or_dash(row.oldest_push, now)),
             (Column::Newest, format::age_or_dash(row.newest_push, now)),
             (Column::Registry, row.registry()),
@@ -144,6 +152,7 @@ fn totals_line(
             (Column::Stale, format::size(t.stale_bytes)),
             (Column::StaleCount, thousands(t.stale_images)),
             (Column::Reclaim, reclaim),
+            (Column::InUse, thousands(t.in_use_images)),
             (Column::Oldest, format::age_or_dash(t.oldest_push, now)),
             (Column::Newest, format::age_or_dash(t.newest_push, now)),
             (Column::Registry, registry[0].to_string()),
@@ -262,6 +271,15 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
         Column::Oldest,
         Column::Newest,
     ];
+    // The in-use column only when the lookup ran (not with --no-usage).
+    let usage_ran = report.repositories.iter().any(|r| r.in_use.is_some())
+        || report
+            .registries
+            .iter()
+            .any(|r| !r.in_use_unknown.is_empty());
+    if usage_ran {
+        columns.insert(8, Column::InUse);
+    }
     let one_profile = report
         .registries
         .windows(2)
@@ -333,6 +351,17 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
         out,
         "lifecycle policy would expire now, per berth's evaluator (- no policy, ? unknown)."
     )?;
+    if usage_ran {
+        writeln!(
+            out,
+            "IN USE: images an ECS service or task or a Lambda function uses (? unknown)."
+        )?;
+    }
+    for registry in &report.registries {
+        for note in &registry.in_use_unknown {
+            writeln!(out, "note: {}: {note}", registry.registry)?;
+        }
+    }
     for error in &report.errors {
         let subject = match &error.repository {
             Some(repository) => format!("{}: {repository}", error.registry),

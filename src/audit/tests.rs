@@ -396,6 +396,7 @@ fn sample_row(region: &str, name: &str, bytes: u64) -> RepositoryRow {
         lifecycle_expired_images: Some(10),
         lifecycle_reclaimable_bytes: Some(bytes / 4),
         lifecycle_note: Some("a note, with \"quotes\"".into()),
+        in_use: Some(3),
     }
 }
 
@@ -419,6 +420,7 @@ pub(super) fn sample_report(regions: &[&str]) -> Report {
             ],
             errors: Vec::new(),
             listed: true,
+            usage_gaps: Vec::new(),
         })
         .collect();
     Report::build(
@@ -428,4 +430,83 @@ pub(super) fn sample_report(regions: &[&str]) -> Report {
         SortKey::Size,
         None,
     )
+}
+
+/// A usage lookup answering `references` (and `gaps`) for every registry.
+fn usage_of(
+    references: Vec<crate::usage::Reference>,
+    gaps: Vec<crate::usage::Gap>,
+) -> super::collect::UsageLookup {
+    Arc::new(move |target: RegistryTarget, account: String| {
+        let report = crate::usage::UsageReport {
+            references: references.clone(),
+            gaps: gaps.clone(),
+        };
+        Box::pin(async move { crate::usage::UsageMap::build(report, &account, &target.region) })
+    })
+}
+
+#[tokio::test]
+async fn in_use_counts_images_per_repository_and_is_unknown_while_the_lookup_has_gaps() {
+    let host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    let reference = |name: &str, image: String| crate::usage::Reference {
+        workload: crate::usage::Workload {
+            kind: crate::usage::UserKind::Lambda,
+            name: name.into(),
+            cluster: None,
+            service: None,
+        },
+        image,
+        running_digest: None,
+    };
+    // web/api: v0 by tag and image 1 by digest; web/admin: v2 by tag.
+    let references = vec![
+        reference("a", format!("{host}/web/api:v0")),
+        reference("b", format!("{host}/web/api@sha256:{:064x}", 1)),
+        reference("c", format!("{host}/web/admin:v2")),
+        reference("d", format!("{host}/web/admin:no-such-tag")),
+    ];
+    let run = |gaps| {
+        let references = references.clone();
+        async move {
+            let results = super::collect::collect_with_usage(
+                vec![target("us-east-1")],
+                connect_to(vec![Arc::new(fake())]),
+                settings(4),
+                Arc::new(Progress::default()),
+                Some(usage_of(references, gaps)),
+            )
+            .await;
+            Report::build(NOW.parse().unwrap(), 90, results, SortKey::Name, None)
+        }
+    };
+    let report = run(Vec::new()).await;
+    let in_use = |report: &Report, name: &str| {
+        report
+            .repositories
+            .iter()
+            .find(|r| r.repository == name)
+            .unwrap()
+            .in_use
+    };
+    assert_eq!(in_use(&report, "web/api"), Some(2));
+    assert_eq!(in_use(&report, "web/admin"), Some(1));
+    assert_eq!(in_use(&report, "data/etl"), Some(0));
+    assert_eq!(report.totals.totals.in_use_images, 3);
+    assert!(report.complete);
+
+    let gap = crate::usage::Gap {
+        source: crate::usage::Source::Ecs,
+        action: "ecs:ListClusters".into(),
+        code: "AccessDenied".into(),
+        error: String::new(),
+    };
+    let report = run(vec![gap]).await;
+    assert_eq!(in_use(&report, "web/api"), None);
+    assert_eq!(
+        report.registries[0].in_use_unknown,
+        ["in-use unknown (missing ecs:ListClusters)"]
+    );
+    // The in-use lookup never makes the ECR report partial.
+    assert!(report.complete);
 }

@@ -110,7 +110,11 @@ where
     let action = action.to_string();
     let subject = subject.to_string();
     let status = err.raw_response().map(|r| r.status().as_u16());
-    let code = err.code().map(str::to_string);
+    // The code is shown as it came ("{code}: {message}"): an endpoint must not be able to
+    // put escape sequences on the user's terminal through it.
+    let code = err
+        .code()
+        .map(|code| crate::sanitize::sanitize(code).into_owned());
     let message = err.message().unwrap_or_default().to_string();
     let detail = crate::sanitize::sanitize(&DisplayErrorContext(&err).to_string()).into_owned();
 
@@ -154,7 +158,7 @@ where
             return EcrError::Unreachable {
                 action,
                 subject,
-                detail: short_detail(&detail),
+                detail: innermost_cause(&err).unwrap_or_else(|| short_detail(&detail)),
             };
         }
         SdkError::ConstructionFailure(_) => {
@@ -172,19 +176,49 @@ where
     if code.is_none() && matches!(status, Some(404 | 500 | 501)) {
         return EcrError::Unsupported { action, subject };
     }
-    match code {
-        Some(code) => EcrError::Service {
+    // A gateway in front of the endpoint (load balancer, proxy) answers 502/503/504 with
+    // its own page while the service behind it is briefly away: as transient as AWS's
+    // JSON `ServiceUnavailable`, so it is named that way and retried like it.
+    if let (None, Some(status @ 502..=504)) = (&code, status) {
+        return EcrError::Service {
+            action,
+            subject,
+            code: "ServiceUnavailable".into(),
+            message: format!("HTTP {status} from the endpoint, without an ECR error body"),
+        };
+    }
+    match (code, status) {
+        (Some(code), _) => EcrError::Service {
             action,
             subject,
             code,
             message: crate::sanitize::sanitize(&message).into_owned(),
         },
-        None => EcrError::Other {
+        // The SDK's text for an unparsable answer is a debug dump of the response.
+        (None, Some(status)) => EcrError::Other {
             action,
             subject,
-            detail: short_detail(&detail),
+            detail: format!("HTTP {status} from the endpoint, without an ECR error body"),
+        },
+        (None, None) => EcrError::Other {
+            action,
+            subject,
+            detail: innermost_cause(&err).unwrap_or_else(|| short_detail(&detail)),
         },
     }
+}
+
+/// The innermost cause in an error's source chain ("Connection reset by peer (os error
+/// 104)"), sanitised; the SDK's own text ends in a debug dump of connection metadata.
+fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = err.source()?;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = crate::sanitize::sanitize(&cause.to_string())
+        .trim()
+        .to_string();
+    (!text.is_empty()).then_some(text)
 }
 
 /// The innermost, most specific part of an SDK error chain.

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod error;
 mod fetch;
+pub mod findings;
 pub mod manifests;
 pub mod model;
 pub mod mutate;

@@ -402,9 +402,10 @@ pub fn match_delete_response(
 fn failure_from_sdk(failure: &aws_sdk_ecr::types::ImageFailure) -> ReturnedFailure {
     ReturnedFailure {
         id: ReturnedId::from_sdk(failure.image_id()),
-        code: failure
-            .failure_code()
-            .map_or_else(|| "Unknown".to_string(), |c| c.as_str().to_string()),
+        code: failure.failure_code().map_or_else(
+            || "Unknown".to_string(),
+            |c| sanitize(c.as_str()).into_owned(),
+        ),
         reason: sanitize(failure.failure_reason().unwrap_or_default()).into_owned(),
     }
 }

@@ -11,7 +11,10 @@
 //!   `--policy`, the repository's current policy is previewed.
 //! - `--images FILE` reads image records (`berth images --output json`); `-` is stdin.
 //!   It needs `--policy`.
-//! - The JSON output is the engine's `Plan`, `expired` oldest push first.
+//! - The JSON output is the engine's `Plan`, `expired` oldest push first. With `--repo`
+//!   (unless `--no-usage`) each expired image also has `in_use` (the ECS services, tasks
+//!   and Lambda functions using it), and the plan `in_use_expired_count` and
+//!   `in_use_unknown` (what the lookup could not read).
 //!
 //! Exit codes: 0 success; 1 an invalid policy (the message names the rule and the
 //! field), unreadable input, or a registry failure; 2 usage errors.
@@ -27,6 +30,7 @@ use crate::lifecycle::{
 };
 use crate::runtime::client_options;
 use crate::ui::format;
+use crate::usage::{ImageUser, UsageMap};
 use jiff::Timestamp;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -169,11 +173,18 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
         }
         None => None,
     };
+    let mut usage_of_repository = None;
     let (policy, origin, records) = match (&args.repo, &args.images) {
         (Some(repository), None) => {
             let target =
                 single_target(cli, "berth lifecycle preview").map_err(PreviewError::Usage)?;
             let registry = EcrRegistry::connect(&target, &client_options(cli)).await?;
+            if !cli.no_usage {
+                usage_of_repository = Some((
+                    repository.clone(),
+                    usage_map(&registry, &target, &client_options(cli)).await,
+                ));
+            }
             // Images first: a missing repository is then reported as such, not as a
             // missing policy.
             let records = registry_image_records(&registry, repository).await?;
@@ -216,6 +227,9 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
     };
     let candidates: Vec<Candidate> = records.into_iter().map(Candidate::from).collect();
     let plan = evaluate(&policy, &candidates, now);
+    let usage = usage_of_repository
+        .as_ref()
+        .map(|(repository, map)| ExpiredUsage::of(&plan, repository, map));
     let mut out = io::stdout().lock();
     write_plan(
         &mut out,
@@ -225,6 +239,7 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
         candidates.len(),
         now,
         args.output,
+        usage.as_ref(),
     )
     .and_then(|()| out.flush())
     .map_err(PreviewError::Output)
@@ -246,6 +261,57 @@ fn read_input(path: &Path, what: &'static str) -> Result<String, PreviewError> {
     }
 }
 
+/// Which workloads use each image a plan expires (`--repo` only).
+struct ExpiredUsage {
+    /// Per `plan.expired` entry, in order.
+    users: Vec<Vec<ImageUser>>,
+    /// Why the lookup is incomplete (`in-use unknown (missing ecs:ListClusters)`).
+    unknown: Vec<String>,
+}
+
+impl ExpiredUsage {
+    fn of(plan: &Plan<'_>, repository: &str, map: &UsageMap) -> ExpiredUsage {
+        ExpiredUsage {
+            users: plan
+                .expired
+                .iter()
+                .map(|image| map.users(repository, image.digest, image.tags))
+                .collect(),
+            unknown: map.gaps.iter().map(|g| g.summary()).collect(),
+        }
+    }
+
+    fn in_use(&self) -> usize {
+        self.users.iter().filter(|u| !u.is_empty()).count()
+    }
+}
+
+/// Which images of the registry ECS and Lambda use; a failure is a gap, never an error.
+async fn usage_map(
+    registry: &EcrRegistry,
+    target: &RegistryTarget,
+    options: &ClientOptions,
+) -> UsageMap {
+    let limits = crate::usage::Limits::default();
+    // berth's own backoff retries throttling; the SDK's on top would multiply the budgets.
+    let options = ClientOptions {
+        max_attempts: 1,
+        ..options.clone()
+    };
+    match crate::ecr::Registry::account_id(registry).await {
+        Ok(account) => crate::usage::lookup(target, &options, &account, limits).await,
+        Err(err) => UsageMap::build(
+            crate::usage::UsageReport {
+                references: Vec::new(),
+                gaps: vec![crate::usage::Gap::new(crate::usage::Source::Ecs, &err)],
+            },
+            "",
+            "",
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn write_plan(
     out: &mut impl Write,
     plan: &Plan<'_>,
@@ -254,13 +320,27 @@ fn write_plan(
     total: usize,
     now: Timestamp,
     format: PreviewFormat,
+    usage: Option<&ExpiredUsage>,
 ) -> io::Result<()> {
-    match format {
-        PreviewFormat::Json => {
+    match (format, usage) {
+        (PreviewFormat::Json, None) => {
             serde_json::to_writer_pretty(&mut *out, plan)?;
             writeln!(out)
         }
-        PreviewFormat::Table => write_table(out, plan, policy, origin, total, now),
+        (PreviewFormat::Json, Some(usage)) => {
+            // The engine's plan, with what uses each expiring image added alongside.
+            let mut value = serde_json::to_value(plan)?;
+            if let Some(expired) = value["expired"].as_array_mut() {
+                for (entry, users) in expired.iter_mut().zip(&usage.users) {
+                    entry["in_use"] = serde_json::to_value(users)?;
+                }
+            }
+            value["in_use_expired_count"] = usage.in_use().into();
+            value["in_use_unknown"] = serde_json::to_value(&usage.unknown)?;
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)
+        }
+        (PreviewFormat::Table, _) => write_table(out, plan, policy, origin, total, now, usage),
     }
 }
 
@@ -271,6 +351,7 @@ fn write_table(
     origin: &PolicyOrigin,
     total: usize,
     now: Timestamp,
+    usage: Option<&ExpiredUsage>,
 ) -> io::Result<()> {
     match origin {
         PolicyOrigin::File(path) => writeln!(out, "policy from {}:", path.display())?,
@@ -287,6 +368,16 @@ fn write_table(
         plan.expired_count,
         format::size(plan.bytes_reclaimed)
     )?;
+    if let Some(usage) = usage {
+        writeln!(
+            out,
+            "{}",
+            crate::app::usage::expiring_summary(usage.in_use(), plan.expired_count)
+        )?;
+        for note in &usage.unknown {
+            writeln!(out, "{note}")?;
+        }
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -319,7 +410,7 @@ fn write_table(
         "{:<23}  {:<12}  {:>10}  {:>8}  TAGS",
         "PUSHED (UTC)", "DIGEST", "SIZE", "PRIORITY"
     )?;
-    for image in &plan.expired {
+    for (index, image) in plan.expired.iter().enumerate() {
         let tags = if image.tags.is_empty() {
             "<untagged>".to_string()
         } else {
@@ -333,6 +424,13 @@ fn write_table(
             format::size(image.size_bytes),
             image.rule_priority,
         )?;
+        let users = usage
+            .and_then(|u| u.users.get(index))
+            .map_or(&[][..], Vec::as_slice);
+        if !users.is_empty() {
+            let named: Vec<String> = users.iter().map(crate::app::usage::describe_user).collect();
+            writeln!(out, "  ↳ IN USE by {}", named.join(", "))?;
+        }
     }
     Ok(())
 }
@@ -483,6 +581,7 @@ mod tests {
             3,
             now,
             PreviewFormat::Table,
+            None,
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -524,6 +623,7 @@ PUSHED (UTC)             DIGEST              SIZE  PRIORITY  TAGS
             3,
             now,
             PreviewFormat::Json,
+            None,
         )
         .unwrap();
         let ours: serde_json::Value = serde_json::from_slice(&out).unwrap();

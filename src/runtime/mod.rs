@@ -25,6 +25,7 @@ mod mutations;
 #[derive(Clone)]
 struct Connected {
     read: Arc<dyn Registry>,
+    scan: Arc<dyn crate::ecr::findings::ScanBackend>,
     write: Arc<dyn RegistryWrite>,
 }
 
@@ -93,6 +94,7 @@ impl Executor {
             let client = Arc::new(EcrRegistry::connect(&target, &options).await?);
             Ok::<Connected, EcrError>(Connected {
                 read: client.clone(),
+                scan: client.clone(),
                 write: client,
             })
         })
@@ -110,6 +112,20 @@ impl Executor {
         match effect {
             // Handled by the UI loop, which owns the theme and the terminal.
             Effect::Quit | Effect::LoadTheme { .. } | Effect::CopyToClipboard { .. } => {}
+            Effect::Findings(effect) => {
+                let Some(registry) = effect.registry() else {
+                    return;
+                };
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let sender = this.clone();
+                    let send = move |event| sender.send(Action::Findings(event));
+                    match this.connected(registry).await {
+                        Ok(client) => crate::findings::runner::run(effect, client.scan, send).await,
+                        Err(err) => crate::findings::runner::failed(effect, err, send),
+                    }
+                });
+            }
             Effect::CheckTag {
                 registry,
                 repository,
@@ -136,6 +152,33 @@ impl Executor {
                 tokio::spawn(async move {
                     let result = this.put_tag(registry, &repository, &digest, &tag).await;
                     this.send(Action::TagPut { tag, result });
+                });
+            }
+            Effect::FetchUsage {
+                registry,
+                account,
+                generation,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let target = this.targets.read().expect("targets lock")[registry].clone();
+                    // The usage sweep retries throttling itself, like the audit.
+                    let options = ClientOptions {
+                        max_attempts: 1,
+                        ..this.options.clone()
+                    };
+                    let map = crate::usage::lookup(
+                        &target,
+                        &options,
+                        &account,
+                        crate::usage::Limits::default(),
+                    )
+                    .await;
+                    this.send(Action::UsageLoaded {
+                        registry,
+                        generation,
+                        map,
+                    });
                 });
             }
             Effect::RunAudit { registry } => {
@@ -350,7 +393,7 @@ impl Executor {
     {
         crate::retry::retry(
             crate::retry::Backoff::THROTTLING,
-            |err: &EcrError, _| is_retryable(err),
+            is_retryable,
             |err, delay| {
                 self.send(Action::Retrying {
                     reason: format!("{} ({})", retry_subject(err), err.code()),
@@ -387,12 +430,15 @@ impl Executor {
     }
 }
 
-/// Errors worth another attempt at the app level. Timeouts are not: the operation
-/// timeout already bounds how long a call may take, and a stalled endpoint must end in a
-/// message within it, not in a spinner that retries forever.
-fn is_retryable(err: &EcrError) -> bool {
+/// Errors worth another attempt at the app level, given the attempts made so far. Timeouts
+/// are not: the operation timeout already bounds how long a call may take, and a stalled
+/// endpoint must end in a message within it, not in a spinner that retries forever. A
+/// dropped connection (the SDK already tried 4 times) gets one more round: a flaky link
+/// must not cost rows, and a refused connection fails fast.
+fn is_retryable(err: &EcrError, attempts: u32) -> bool {
     match err {
         EcrError::Throttled { .. } => true,
+        EcrError::Unreachable { .. } => attempts < 2,
         EcrError::Service { code, .. } => {
             matches!(
                 code.as_str(),
@@ -410,6 +456,9 @@ fn retry_subject(err: &EcrError) -> String {
     match err {
         EcrError::Throttled { action, subject }
         | EcrError::Service {
+            action, subject, ..
+        }
+        | EcrError::Unreachable {
             action, subject, ..
         } => {
             format!("{action} for {subject}")
@@ -529,6 +578,9 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     }
     load_saved(&mut state);
     state.read_only = cli.read_only;
+    if cli.no_usage {
+        state.usage = crate::app::usage::UsageBook::disabled();
+    }
     state.keymap = keymap;
     state.theme = theme_name;
     state.theme_names = crate::config::theme_names(themes_dir.as_deref());

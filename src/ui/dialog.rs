@@ -72,8 +72,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ));
             (" choose a tag ".to_string(), lines)
         }
-        Dialog::ConfirmDelete { plan, typed, error } => {
-            let mut lines = plan_lines(plan, theme);
+        Dialog::ConfirmInUse { plan, usage } => {
+            let mut lines: Vec<Line> = usage
+                .warning_lines(plan)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.warning))
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::styled(usage.extra_confirmation_prompt(), theme.error));
+            (" images in use ".to_string(), lines)
+        }
+        Dialog::ConfirmDelete {
+            plan,
+            typed,
+            error,
+            usage,
+        } => {
+            let mut lines: Vec<Line> = usage
+                .warning_lines(plan)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.warning))
+                .collect();
+            lines.extend(plan_lines(plan, theme));
             lines.push(Line::from(""));
             match typed {
                 Some(input) => {
@@ -114,7 +134,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     };
     let width = (area.width.saturating_sub(4)).clamp(20, 90);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // Long lines wrap: count the rows they take so the last line (the prompt) shows.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = (rows as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
         y: area.y + (area.height.saturating_sub(height)) / 2,

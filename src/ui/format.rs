@@ -77,6 +77,18 @@ pub fn truncate_middle(text: &str, width: usize) -> String {
     out
 }
 
+/// Shorten `text` to `width` characters by cutting its end: `delete the marked…`.
+pub fn truncate_end(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +121,12 @@ mod tests {
             "paymen…orker"
         );
         assert_eq!(truncate_middle("abc", 1), "…");
+    }
+
+    #[test]
+    fn end_truncation_keeps_the_start() {
+        assert_eq!(truncate_end("delete the marked images", 11), "delete the…");
+        assert_eq!(truncate_end("short", 11), "short");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The help overlay, generated from the live keymap.
 
 use super::Theme;
+use super::format::{truncate_end, truncate_middle};
 use crate::app::State;
 use crate::app::keymap::Command;
 use ratatui::Frame;
@@ -8,23 +9,50 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+/// Width of the key column of one entry.
+const KEYS_WIDTH: usize = 14;
+/// The widest a column of entries gets.
+const COLUMN_WIDTH: usize = 62;
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    for command in Command::ALL {
-        let keys: Vec<String> = state
-            .keymap
-            .keys_for(command)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>16}  ", keys.join(" ")), theme.column_header),
-            Span::raw(command.description()),
-        ]));
+    let entries: Vec<(String, &str)> = Command::ALL
+        .iter()
+        .map(|&command| {
+            let keys: Vec<String> = state
+                .keymap
+                .keys_for(command)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            (keys.join(" "), command.description())
+        })
+        .collect();
+    // As many columns as it takes to show every key without scrolling.
+    let rows = usize::from(area.height.saturating_sub(5)).max(1);
+    let columns = entries.len().div_ceil(rows).max(1);
+    let rows = entries.len().div_ceil(columns);
+    let column_width = (usize::from(area.width.saturating_sub(2)) / columns).min(COLUMN_WIDTH);
+    let mut lines: Vec<Line> = Vec::with_capacity(rows + 2);
+    for row in 0..rows {
+        let mut spans = Vec::new();
+        for column in 0..columns {
+            let Some((keys, description)) = entries.get(column * rows + row) else {
+                continue;
+            };
+            let keys = truncate_middle(keys, KEYS_WIDTH);
+            let room = column_width.saturating_sub(KEYS_WIDTH + 2);
+            let description = truncate_end(description, room);
+            spans.push(Span::styled(
+                format!("{keys:>KEYS_WIDTH$}  "),
+                theme.column_header,
+            ));
+            spans.push(Span::raw(format!("{description:<room$}")));
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("any key closes this help", theme.dim));
-    let width = 56.min(area.width);
+    let width = ((column_width * columns) as u16 + 2).min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,

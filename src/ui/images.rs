@@ -10,15 +10,25 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub const COLUMNS: [Column; 7] = [
+pub const COLUMNS: [Column; 8] = [
     Column::new("TAGS", 0, 0, Some("tags")),
     Column::new("DIGEST", 12, 2, None),
     Column::new("SIZE", 10, 1, Some("size")),
     Column::new("PUSHED", 7, 1, Some("pushed")),
-    Column::new("PULLED", 7, 4, Some("pulled")),
+    Column::new("PULLED", 7, 5, Some("pulled")),
     Column::new("SCAN", 12, 3, None),
-    Column::new("TYPE", 8, 5, None),
+    Column::new("TYPE", 8, 4, None),
+    Column::new("IN USE", 10, 3, None),
 ];
+
+/// What runs `image`, as far as the in-use lookup knows.
+fn usage_of(state: &State, image: &Image) -> crate::app::usage::ImageUsage {
+    let pane = &state.images;
+    let repository = pane.repository.as_ref().map_or("", |r| r.name.as_str());
+    state
+        .usage
+        .image(pane.registry, repository, &image.digest, &image.tags)
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pane = &state.images;
@@ -88,6 +98,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 )),
                 scan_cell(image, theme),
                 kind,
+                Line::styled(
+                    crate::app::usage::column_text(
+                        &usage_of(state, image),
+                        state.usage.map(pane.registry),
+                    ),
+                    theme.warning,
+                ),
             ]
         },
     );
@@ -139,6 +156,10 @@ pub fn detail(state: &State) -> [String; 2] {
         None => "never pulled".into(),
     });
     times.push(format!("{} bytes", image.size_bytes));
+    let usage = usage_of(state, image);
+    if usage.in_use() {
+        times.push(crate::app::usage::detail_line(&usage, state.usage.map(pane.registry)));
+    }
     [format!("{} · {kind}", image.digest), times.join(" · ")]
 }
 
@@ -196,6 +217,11 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled(media.clone(), theme.dim),
         ]));
     }
+    let usage = usage_of(state, image);
+    lines.push(Line::styled(
+        crate::app::usage::detail_line(&usage, state.usage.map(pane.registry)),
+        if usage.in_use() { theme.warning } else { theme.dim },
+    ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         format!("tags ({})", image.tags.len()),

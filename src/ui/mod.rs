@@ -1,6 +1,7 @@
 //! Pure rendering: `draw` reads the state and never changes it.
 
 mod dialog;
+pub mod findings;
 pub mod format;
 mod help;
 pub mod images;
@@ -29,7 +30,7 @@ const PANEL_WIDTH: u16 = 52;
 /// The sort name of the column header drawn at `x` in the current pane, if sortable.
 pub fn sort_at(pane: Pane, width: u16, x: u16, absolute_times: bool) -> Option<&'static str> {
     let columns: &[table::Column] = match pane {
-        Pane::Registries => return None,
+        Pane::Registries | Pane::Findings | Pane::Triage => return None,
         Pane::Repositories => &repositories::COLUMNS,
         Pane::Images => &images::COLUMNS,
     };
@@ -83,11 +84,13 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             Pane::Registries => registries::draw(frame, list, state, theme),
             Pane::Repositories => repositories::draw(frame, list, state, theme),
             Pane::Images => images::draw(frame, list, state, theme),
+            Pane::Findings => findings::draw(frame, list, &state.findings, theme, state.now),
+            Pane::Triage => findings::draw_triage(frame, list, &state.triage, theme, state.now),
         }
     }
     if let Some(panel) = panel.filter(|_| !state.lifecycle.is_visible()) {
         let lines = match state.pane {
-            Pane::Registries => Vec::new(),
+            Pane::Registries | Pane::Findings | Pane::Triage => Vec::new(),
             Pane::Repositories => repositories::panel(state, theme),
             Pane::Images => images::panel(state, theme),
         };
@@ -107,6 +110,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Pane::Registries => registries::detail(state),
         Pane::Repositories => repositories::detail(state),
         Pane::Images => images::detail(state),
+        Pane::Findings => findings::detail(&state.findings),
+        Pane::Triage => findings::triage_detail(&state.triage),
     };
     let width = usize::from(detail.width);
     let lines: Vec<Line> = detail_text

@@ -75,12 +75,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Pane::Registries => &state.registries.list.filter,
         Pane::Repositories => &state.repositories.list.filter,
         Pane::Images => &state.images.list.filter,
+        Pane::Findings => &state.findings.list.filter,
+        Pane::Triage => &state.triage.list.filter,
     };
     if filter.is_active() {
         spans.push(Span::styled(
             format!("filter: {}  ", filter.text()),
             theme.match_highlight,
         ));
+    }
+    if state.lifecycle.is_visible()
+        && let Some(running) = &state.lifecycle_running
+    {
+        spans.push(Span::styled(format!("{running}  "), theme.warning));
+    }
+    if matches!(state.pane, Pane::Images | Pane::Repositories)
+        && let Some(note) = state.usage.note(state.repositories.registry)
+    {
+        spans.push(Span::styled(format!("{note}  "), theme.dim));
+    }
+    if state.pane == Pane::Images {
+        let complete = state
+            .usage
+            .map(state.images.registry)
+            .is_some_and(|m| m.is_complete());
+        if let Some(title) = state.images.usage_filter.title(complete) {
+            spans.push(Span::styled(format!("[{title}]  "), theme.match_highlight));
+        }
     }
     if let Some(retrying) = &state.retrying {
         spans.push(Span::styled(format!("{retrying}  "), theme.warning));
@@ -158,10 +179,21 @@ fn count_summary(state: &State) -> String {
             state.images.images.len(),
             "images",
         ),
+        Pane::Findings => (
+            state.findings.list.rows.len(),
+            state.findings.scan.findings.len(),
+            "findings",
+        ),
+        Pane::Triage => (
+            state.triage.list.rows.len(),
+            state.triage.triage.groups.len(),
+            "CVEs",
+        ),
     };
     // Rows are listed but a later page failed: say the list is not the whole story.
     let partial = match state.pane {
-        Pane::Registries => false,
+        Pane::Registries | Pane::Triage => false,
+        Pane::Findings => state.findings.error.is_some() && total > 0,
         Pane::Repositories => state.repositories.error.is_some() && total > 0,
         Pane::Images => state.images.error.is_some() && total > 0,
     };

@@ -122,6 +122,8 @@ impl Sandbox {
         let _ = std::fs::write(&credentials, "");
         [
             ("AWS_ENDPOINT_URL_ECR", self.endpoint.clone()),
+            ("AWS_ENDPOINT_URL_ECS", self.endpoint.clone()),
+            ("AWS_ENDPOINT_URL_LAMBDA", self.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "sandbox".into()),
             ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
             ("AWS_REGION", "us-east-1".into()),

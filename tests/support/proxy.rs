@@ -14,10 +14,14 @@
 //! forwarded or counted: `GET /__proxy/stats` (the [`Stats`] as JSON) and
 //! `POST /__proxy/reset` (zero the counters, then the same JSON).
 //!
-//! To add a kind of fault, extend [`Verdict`] and handle it in `serve_request`; rules
-//! decide per request from the parsed [`Request`].
+//! To add a kind of fault, extend [`Verdict`] and handle it in `serve_connection`; rules
+//! decide per request from the parsed [`Request`]. Besides canned replies a rule can reset
+//! the connection ([`Verdict::Reset`]) or accept the request and never answer
+//! ([`Verdict::Stall`]). [`FaultPlan`] is a ready-made rule: a seeded, reproducible
+//! fraction of requests (or every Nth) fails with a mix of [`Fault`]s, and it counts what
+//! it injected.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -34,8 +38,17 @@ pub type FaultRule = Arc<dyn Fn(&Request) -> Verdict + Send + Sync>;
 pub enum Verdict {
     /// Forward it upstream (after the delay).
     Forward,
+    /// Forward it after this much extra delay (a latency spike, or a way to keep a
+    /// moment on screen long enough for a test to see it).
+    ForwardAfter(Duration),
     /// Answer with this reply (after the delay); upstream never sees the request.
     Reply(Reply),
+    /// Drop the connection with a TCP reset instead of answering (a crashed load
+    /// balancer, a flaky link). The client sees "connection reset by peer".
+    Reset,
+    /// Read the request and never answer; the connection stays open until the client
+    /// gives up (a hung backend). The client only gets out through its own timeouts.
+    Stall,
 }
 
 /// How to run the proxy.
@@ -100,6 +113,21 @@ impl Request {
         scope.split(['/', ',']).nth(2)
     }
 
+    /// The SDK's id for one operation call, the same on each of its attempts
+    /// (`amz-sdk-invocation-id`): distinct ids count calls, not attempts.
+    pub fn invocation_id(&self) -> Option<&str> {
+        self.header("amz-sdk-invocation-id")
+    }
+
+    /// Which attempt of its call this request is (`amz-sdk-request: attempt=2; max=4`).
+    pub fn attempt(&self) -> Option<u32> {
+        let value = self.header("amz-sdk-request")?;
+        value
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("attempt="))
+            .and_then(|n| n.parse().ok())
+    }
+
     /// The body as text (lossy).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -134,6 +162,40 @@ impl Reply {
         }
     }
 
+    /// HTTP 500 with ECR's JSON `ServerException` (a server-side hiccup).
+    pub fn server_exception() -> Reply {
+        Reply {
+            status: 500,
+            content_type: "application/x-amz-json-1.1".into(),
+            body: br#"{"__type":"ServerException","message":"Internal error injected by the test proxy"}"#.to_vec(),
+        }
+    }
+
+    /// HTTP 503 with AWS's common JSON `ServiceUnavailable` error.
+    pub fn service_unavailable() -> Reply {
+        Reply {
+            status: 503,
+            content_type: "application/x-amz-json-1.1".into(),
+            body:
+                br#"{"__type":"ServiceUnavailable","message":"Service unavailable (test proxy)"}"#
+                    .to_vec(),
+        }
+    }
+
+    /// An HTML error page with `status`, as a gateway or an endpoint lacking the
+    /// operation sends: no ECR error code to read.
+    pub fn html(status: u16) -> Reply {
+        Reply {
+            status,
+            content_type: "text/html; charset=utf-8".into(),
+            body: format!(
+                "<!doctype html><html><head><title>{status}</title></head><body><h1>{status} {}</h1><p>injected by the test proxy</p></body></html>",
+                reason_phrase(status)
+            )
+            .into_bytes(),
+        }
+    }
+
     /// A JSON reply with status 200.
     pub fn json(value: &serde_json::Value) -> Reply {
         Reply {
@@ -144,14 +206,7 @@ impl Reply {
     }
 
     fn to_bytes(&self) -> Vec<u8> {
-        let reason = match self.status {
-            200 => "OK",
-            400 => "Bad Request",
-            403 => "Forbidden",
-            404 => "Not Found",
-            500 => "Internal Server Error",
-            _ => "Status",
-        };
+        let reason = reason_phrase(self.status);
         let mut out = format!(
             "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
             self.status,
@@ -164,6 +219,21 @@ impl Reply {
     }
 }
 
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
 /// What the proxy has seen since it started or was last reset.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -171,8 +241,14 @@ pub struct Stats {
     pub requests: u64,
     /// Requests per `X-Amz-Target` operation (`-` when there is none).
     pub by_operation: BTreeMap<String, u64>,
-    /// Requests a fault rule answered.
+    /// Requests a fault rule answered, reset or stalled.
     pub faults: u64,
+    /// Connections reset on a rule's word.
+    pub resets: u64,
+    /// Requests stalled on a rule's word.
+    pub stalls: u64,
+    /// Stalled requests whose client has not given up yet.
+    pub stalled_now: u64,
     /// Wall time during which at least one forwarded request was waiting for upstream.
     /// For a server that serves one request at a time this is its total service time.
     pub upstream_busy: Duration,
@@ -192,6 +268,9 @@ impl Stats {
             "requests": self.requests,
             "by_operation": self.by_operation,
             "faults": self.faults,
+            "resets": self.resets,
+            "stalls": self.stalls,
+            "stalled_now": self.stalled_now,
             "upstream_busy_seconds": self.upstream_busy.as_secs_f64(),
             "upstream_sum_seconds": self.upstream_sum.as_secs_f64(),
         })
@@ -219,6 +298,21 @@ impl Shared {
         counters.stats.faults += u64::from(fault);
         let operation = request.operation().unwrap_or("-").to_string();
         *counters.stats.by_operation.entry(operation).or_default() += 1;
+    }
+
+    fn stall_started(&self) {
+        let mut counters = self.counters.lock().unwrap();
+        counters.stats.stalls += 1;
+        counters.stats.stalled_now += 1;
+    }
+
+    fn stall_ended(&self) {
+        let mut counters = self.counters.lock().unwrap();
+        counters.stats.stalled_now = counters.stats.stalled_now.saturating_sub(1);
+    }
+
+    fn reset_sent(&self) {
+        self.counters.lock().unwrap().stats.resets += 1;
     }
 
     fn upstream_started(&self) -> Instant {
@@ -249,7 +343,12 @@ impl Shared {
 
     fn reset(&self) {
         let mut counters = self.counters.lock().unwrap();
-        counters.stats = Stats::default();
+        // Stalled connections are still open: keep them in view.
+        let stalled_now = counters.stats.stalled_now;
+        counters.stats = Stats {
+            stalled_now,
+            ..Stats::default()
+        };
         if counters.outstanding > 0 {
             counters.busy_since = Some(Instant::now());
         }
@@ -537,13 +636,33 @@ async fn serve_connection(client: TcpStream, shared: Arc<Shared>) -> io::Result<
             None => Verdict::Forward,
         };
         shared.count(&request, verdict != Verdict::Forward);
-        tokio::time::sleep(shared.delay).await;
+        let extra = match &verdict {
+            Verdict::ForwardAfter(extra) => *extra,
+            _ => Duration::ZERO,
+        };
+        tokio::time::sleep(shared.delay + extra).await;
         let upstream_close = match verdict {
             Verdict::Reply(reply) => {
                 client.stream.write_all(&reply.to_bytes()).await?;
                 false
             }
-            Verdict::Forward => {
+            Verdict::Reset => {
+                // Zero linger turns the close into a RST, so the client sees a reset
+                // rather than a clean end of stream.
+                client.stream.set_zero_linger()?;
+                shared.reset_sent();
+                return Ok(());
+            }
+            Verdict::Stall => {
+                shared.stall_started();
+                // Keep reading (and discarding) so the end of the stall is seen when the
+                // client gives up and closes; never write a byte.
+                let mut sink = [0u8; 4096];
+                while matches!(client.stream.read(&mut sink).await, Ok(n) if n > 0) {}
+                shared.stall_ended();
+                return Ok(());
+            }
+            Verdict::Forward | Verdict::ForwardAfter(_) => {
                 if upstream.is_none() {
                     let stream = TcpStream::connect(&shared.upstream).await?;
                     let _ = stream.set_nodelay(true);
@@ -614,4 +733,230 @@ fn control_reply(request: &Request, shared: &Shared) -> Option<Reply> {
         }
         _ => None,
     }
+}
+
+/// A fault a [`FaultPlan`] can inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fault {
+    /// HTTP 500, ECR's JSON `ServerException`.
+    ServerError,
+    /// HTTP 500, an HTML page (what an endpoint lacking the operation sends).
+    ServerErrorHtml,
+    /// HTTP 503, AWS's JSON `ServiceUnavailable`.
+    Unavailable,
+    /// HTTP 503, a gateway's HTML page.
+    UnavailableHtml,
+    /// HTTP 400, ECR's JSON `ThrottlingException`.
+    Throttling,
+    /// The connection is reset without an answer.
+    Reset,
+    /// The request is never answered.
+    Stall,
+    /// HTTP 403 with an XML `AccessDenied` body (IAM-enforcing moto).
+    AccessDenied,
+}
+
+impl Fault {
+    /// What the proxy does to inject this fault.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Fault::ServerError => Verdict::Reply(Reply::server_exception()),
+            Fault::ServerErrorHtml => Verdict::Reply(Reply::html(500)),
+            Fault::Unavailable => Verdict::Reply(Reply::service_unavailable()),
+            Fault::UnavailableHtml => Verdict::Reply(Reply::html(503)),
+            Fault::Throttling => Verdict::Reply(Reply::throttling()),
+            Fault::Reset => Verdict::Reset,
+            Fault::Stall => Verdict::Stall,
+            Fault::AccessDenied => Verdict::Reply(Reply::access_denied()),
+        }
+    }
+
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::ServerError => "500 ServerException (JSON)",
+            Fault::ServerErrorHtml => "500 HTML page",
+            Fault::Unavailable => "503 ServiceUnavailable (JSON)",
+            Fault::UnavailableHtml => "503 HTML page",
+            Fault::Throttling => "400 ThrottlingException",
+            Fault::Reset => "connection reset",
+            Fault::Stall => "stall",
+            Fault::AccessDenied => "403 AccessDenied (XML)",
+        }
+    }
+}
+
+/// How a [`FaultPlan`] picks its victims.
+#[derive(Clone, Copy, Debug)]
+enum Pick {
+    /// `per_mille` of requests, chosen by a hash of the seed, the request and how many
+    /// times that same request was seen before.
+    Seeded { seed: u64, per_mille: u64 },
+    /// Every `n`th request in arrival order.
+    EveryNth { n: u64 },
+}
+
+/// A reproducible fault schedule, usable as a proxy rule (`config.with_fault(plan.rule())`).
+///
+/// The seeded schedule decides from the request itself (operation, signing region, body)
+/// and the number of times that exact request arrived before, never from arrival order:
+/// concurrent callers that interleave differently from run to run still meet the same
+/// faults, and a retried request gets a fresh draw. So a given sweep injects the same
+/// faults on every run and machine.
+pub struct FaultPlan {
+    pick: Pick,
+    faults: Vec<Fault>,
+    scope: Box<dyn Fn(&Request) -> bool + Send + Sync>,
+    seen: Mutex<HashMap<u64, u64>>,
+    arrivals: Mutex<u64>,
+    injected: Mutex<BTreeMap<Fault, u64>>,
+}
+
+impl FaultPlan {
+    /// Fail `percent`% of requests, each with one of `faults` (picked by the same hash).
+    pub fn seeded(seed: u64, percent: u64, faults: &[Fault]) -> FaultPlan {
+        FaultPlan::new(
+            Pick::Seeded {
+                seed,
+                per_mille: percent * 10,
+            },
+            faults,
+        )
+    }
+
+    /// Fail every `n`th request, cycling through `faults`.
+    pub fn every_nth(n: u64, faults: &[Fault]) -> FaultPlan {
+        FaultPlan::new(Pick::EveryNth { n: n.max(1) }, faults)
+    }
+
+    fn new(pick: Pick, faults: &[Fault]) -> FaultPlan {
+        assert!(!faults.is_empty(), "a fault plan needs at least one fault");
+        FaultPlan {
+            pick,
+            faults: faults.to_vec(),
+            scope: Box::new(|request| request.operation().is_some()),
+            seen: Mutex::default(),
+            arrivals: Mutex::default(),
+            injected: Mutex::default(),
+        }
+    }
+
+    /// Only requests for which `scope` holds may fail (default: every request that names
+    /// an AWS JSON operation).
+    pub fn scoped(mut self, scope: impl Fn(&Request) -> bool + Send + Sync + 'static) -> Self {
+        self.scope = Box::new(scope);
+        self
+    }
+
+    /// Decide one request.
+    pub fn decide(&self, request: &Request) -> Verdict {
+        if !(self.scope)(request) {
+            return Verdict::Forward;
+        }
+        let chosen = match self.pick {
+            Pick::Seeded { seed, per_mille } => {
+                let key = fnv1a(&[
+                    request.operation().unwrap_or("-").as_bytes(),
+                    request.signing_region().unwrap_or("-").as_bytes(),
+                    &request.body,
+                ]);
+                let nth = {
+                    let mut seen = self.seen.lock().unwrap();
+                    let count = seen.entry(key).or_default();
+                    *count += 1;
+                    *count
+                };
+                let draw = splitmix64(seed ^ splitmix64(key ^ nth.rotate_left(32)));
+                (draw % 1000 < per_mille).then(|| (draw >> 32) as usize % self.faults.len())
+            }
+            Pick::EveryNth { n } => {
+                let mut arrivals = self.arrivals.lock().unwrap();
+                *arrivals += 1;
+                arrivals
+                    .is_multiple_of(n)
+                    .then(|| (*arrivals / n - 1) as usize % self.faults.len())
+            }
+        };
+        match chosen {
+            Some(index) => {
+                let fault = self.faults[index];
+                *self.injected.lock().unwrap().entry(fault).or_default() += 1;
+                fault.verdict()
+            }
+            None => Verdict::Forward,
+        }
+    }
+
+    /// The faults injected so far, by kind.
+    pub fn injected(&self) -> BTreeMap<Fault, u64> {
+        self.injected.lock().unwrap().clone()
+    }
+
+    /// The total number of faults injected so far.
+    pub fn injected_total(&self) -> u64 {
+        self.injected.lock().unwrap().values().sum()
+    }
+
+    /// This plan as a proxy rule; the plan stays readable through the `Arc`.
+    pub fn rule(self: &Arc<Self>) -> impl Fn(&Request) -> Verdict + Send + Sync + 'static {
+        let plan = self.clone();
+        move |request| plan.decide(request)
+    }
+}
+
+/// FNV-1a over several byte strings (with a separator), stable across Rust releases,
+/// unlike std's hashers.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.iter().chain([&0xffu8]) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// SplitMix64's finaliser: spreads the bits of a hash so `% 1000` is uniform.
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// One blocking HTTP/1.1 request to `url` (`http://HOST:PORT`) + `path`, for test set-up
+/// calls such as the sandbox's `/moto-api/` routes. Returns the status and the body.
+pub fn http_call(
+    url: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> io::Result<(u16, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let end = find(&response, b"\r\n\r\n")
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no HTTP head"))?;
+    let (status_line, headers) = parse_head(&response[..end + 4]);
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no HTTP status"))?;
+    let mut content = response[end + 4..].to_vec();
+    if let Some(length) = header(&headers, "content-length").and_then(|v| v.parse().ok()) {
+        content.truncate(length);
+    }
+    Ok((status, content))
 }

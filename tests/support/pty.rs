@@ -19,6 +19,49 @@ pub mod keys {
     pub const HOME: &str = "\u{1b}[H";
 }
 
+/// vt100 0.18 does not draw U+FFFD (it keeps that character for its own decoding errors
+/// and drops it, shifting the rest of the line left), where a real terminal draws `�`.
+/// berth draws U+FFFD wherever it neutralised hostile text, so the harness hands vt100
+/// this one-column stand-in instead and turns it back into U+FFFD in every text it
+/// returns (`screen`, `wait_*`, `status_line`). `raw_output` keeps the bytes as written.
+pub const REPLACEMENT_STAND_IN: char = '\u{2426}';
+
+/// `text` as the parsed screen holds it (U+FFFD as the stand-in).
+pub fn on_screen(text: &str) -> String {
+    text.replace('\u{fffd}', &REPLACEMENT_STAND_IN.to_string())
+}
+
+/// Screen text as berth drew it (the stand-in back to U+FFFD).
+fn as_drawn(text: String) -> String {
+    if text.contains(REPLACEMENT_STAND_IN) {
+        text.replace(REPLACEMENT_STAND_IN, "\u{fffd}")
+    } else {
+        text
+    }
+}
+
+/// Replace each U+FFFD in `pending` with the stand-in, keeping back a trailing partial
+/// sequence for the next read; returns what can be parsed now.
+pub fn substitute_replacement(pending: &mut Vec<u8>) -> Vec<u8> {
+    const FFFD: &[u8] = "\u{fffd}".as_bytes();
+    let keep = (1..FFFD.len())
+        .rev()
+        .find(|&n| pending.ends_with(&FFFD[..n]))
+        .unwrap_or(0);
+    let ready: Vec<u8> = pending.drain(..pending.len() - keep).collect();
+    let mut out = Vec::with_capacity(ready.len());
+    let mut stand_in = [0u8; 4];
+    let stand_in = REPLACEMENT_STAND_IN.encode_utf8(&mut stand_in).as_bytes();
+    let mut rest = &ready[..];
+    while let Some(at) = rest.windows(FFFD.len()).position(|w| w == FFFD) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(stand_in);
+        rest = &rest[at + FFFD.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 fn nonzero(n: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(n).expect("terminal sizes are non-zero")
 }
@@ -35,6 +78,23 @@ pub struct Tui {
 impl Tui {
     /// Start `berth ARGS` with `env` in a `cols`×`rows` terminal.
     pub fn spawn(args: &[&str], env: &[(String, String)], cols: u16, rows: u16) -> Tui {
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_berth"));
+        command.args(args);
+        Tui::start(command, env, cols, rows)
+    }
+
+    /// Start `/bin/sh -c SCRIPT` with `env` in a `cols`×`rows` terminal; `$BERTH` names
+    /// the berth binary. For what happens in the same terminal before and after berth
+    /// runs (`"$BERTH"; stty -a`), as a user's shell sees it.
+    pub fn spawn_shell(script: &str, env: &[(String, String)], cols: u16, rows: u16) -> Tui {
+        let mut command = CommandBuilder::new("/bin/sh");
+        command.args(["-c", script]);
+        let mut env = env.to_vec();
+        env.push(("BERTH".into(), env!("CARGO_BIN_EXE_berth").into()));
+        Tui::start(command, &env, cols, rows)
+    }
+
+    fn start(mut command: CommandBuilder, env: &[(String, String)], cols: u16, rows: u16) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -43,8 +103,6 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open a pty");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_berth"));
-        command.args(args);
         command.env_clear();
         command.env("TERM", "xterm-256color");
         command.env("PATH", std::env::var("PATH").unwrap_or_default());
@@ -66,11 +124,14 @@ impl Tui {
             let raw = raw.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 65536];
+                let mut pending = Vec::new();
                 loop {
                     match reader.read(&mut buf) {
                         Ok(0) | Err(_) => return,
                         Ok(n) => {
-                            parser.lock().unwrap().process(&buf[..n]);
+                            pending.extend_from_slice(&buf[..n]);
+                            let ready = substitute_replacement(&mut pending);
+                            parser.lock().unwrap().process(&ready);
                             raw.lock().unwrap().extend_from_slice(&buf[..n]);
                         }
                     }
@@ -96,7 +157,7 @@ impl Tui {
 
     /// The screen as plain text, one line per row.
     pub fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
+        as_drawn(self.parser.lock().unwrap().screen().contents())
     }
 
     /// Everything berth wrote so far, unparsed.
@@ -111,7 +172,7 @@ impl Tui {
             {
                 let parser = self.parser.lock().unwrap();
                 if check(parser.screen()) {
-                    return parser.screen().contents();
+                    return as_drawn(parser.screen().contents());
                 }
             }
             if Instant::now() > deadline {
@@ -127,25 +188,29 @@ impl Tui {
     /// The bottom row of the screen (the status line), trimmed.
     pub fn status_line(screen: &vt100::Screen) -> String {
         let (_, cols) = screen.size();
-        screen
-            .rows(0, cols.get())
-            .last()
-            .unwrap_or_default()
-            .trim_end()
-            .to_string()
+        as_drawn(
+            screen
+                .rows(0, cols.get())
+                .last()
+                .unwrap_or_default()
+                .trim_end()
+                .to_string(),
+        )
     }
 
     /// Wait until `text` is on screen.
     pub fn wait_for(&self, text: &str) -> String {
+        let text = on_screen(text);
         self.wait_until(&format!("{text:?} on screen"), |s| {
-            s.contents().contains(text)
+            s.contents().contains(&text)
         })
     }
 
     /// Wait until `text` is no longer on screen.
     pub fn wait_gone(&self, text: &str) -> String {
+        let text = on_screen(text);
         self.wait_until(&format!("{text:?} to disappear"), |s| {
-            !s.contents().contains(text)
+            !s.contents().contains(&text)
         })
     }
 
@@ -169,6 +234,41 @@ impl Tui {
     /// The child's process id.
     pub fn pid(&self) -> u32 {
         self.child.process_id().expect("berth pid")
+    }
+
+    /// The process id of a child of the spawned process (berth under `spawn_shell`), once
+    /// one runs.
+    pub fn wait_child_pid(&self) -> u32 {
+        let parent = self.pid().to_string();
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let children = std::fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|entry| {
+                    let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                    let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                    // The command name may hold spaces: the fields after its closing
+                    // parenthesis are state, then the parent's pid.
+                    let after = &stat[stat.rfind(')')? + 1..];
+                    (after.split_whitespace().nth(1)? == parent).then_some(pid)
+                });
+            if let Some(pid) = children.into_iter().next() {
+                return pid;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no child of {parent} started; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The status line of the current screen.
+    pub fn current_status_line(&self) -> String {
+        Tui::status_line(self.parser.lock().unwrap().screen())
     }
 
     /// Wait for berth to exit and return its exit code.

@@ -1,0 +1,199 @@
+//! Performs the findings pane's and triage view's effects against a registry and reports
+//! the results as [`FindingsEvent`]s. The runtime spawns [`run`] for each effect.
+
+use super::sweep::{Scope, SweepEvent, SweepSettings, sweep};
+use crate::app::findings::{FindingsEffect, FindingsEvent};
+use crate::ecr::EcrError;
+use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
+use crate::ecr::model::ScanSummary;
+use crate::ecr::mutate::ImageRef;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::task::JoinSet;
+
+/// The newest generation asked for, per kind of work; older loops stop early. Generations
+/// only grow, and each pane owns one kind, so one counter per kind suffices.
+static LATEST_FINDINGS: AtomicU64 = AtomicU64::new(0);
+static LATEST_TRIAGE: AtomicU64 = AtomicU64::new(0);
+
+/// Sweep calls in flight at once for the triage view.
+pub const TRIAGE_CONCURRENCY: usize = 8;
+/// Scans started and watched at once.
+pub const SCAN_CONCURRENCY: usize = 4;
+
+/// Perform `effect` on `registry`, calling `send` with each result. The clipboard effect
+/// is the caller's; it is ignored here.
+pub async fn run<F>(effect: FindingsEffect, registry: Arc<dyn ScanBackend>, send: F)
+where
+    F: Fn(FindingsEvent) + Clone + Send + Sync + 'static,
+{
+    run_with(effect, registry, send, PollSchedule::DEFAULT).await
+}
+
+/// [`run`] with a chosen poll schedule (tests poll fast).
+pub async fn run_with<F>(
+    effect: FindingsEffect,
+    registry: Arc<dyn ScanBackend>,
+    send: F,
+    schedule: PollSchedule,
+) where
+    F: Fn(FindingsEvent) + Clone + Send + Sync + 'static,
+{
+    match effect {
+        FindingsEffect::FetchFindings {
+            repository,
+            digest,
+            generation,
+            ..
+        } => {
+            LATEST_FINDINGS.fetch_max(generation, Ordering::SeqCst);
+            let image = ImageRef::Digest(digest);
+            let mut token = None;
+            loop {
+                if LATEST_FINDINGS.load(Ordering::SeqCst) != generation {
+                    return;
+                }
+                let result = registry
+                    .findings_page(&repository, &image, token.take())
+                    .await;
+                let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
+                send(FindingsEvent::Page { generation, result });
+                match next {
+                    Some(next) => token = Some(next),
+                    None => return,
+                }
+            }
+        }
+        FindingsEffect::StartScans {
+            registry: index,
+            repository,
+            digests,
+        } => {
+            let limit = Arc::new(tokio::sync::Semaphore::new(SCAN_CONCURRENCY));
+            let mut tasks = JoinSet::new();
+            for digest in digests {
+                let registry = registry.clone();
+                let send = send.clone();
+                let repository = repository.clone();
+                let limit = limit.clone();
+                tasks.spawn(async move {
+                    let Ok(_permit) = limit.acquire_owned().await else {
+                        return;
+                    };
+                    scan_one(&*registry, index, &repository, digest, schedule, &send).await;
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+        FindingsEffect::Triage {
+            min_severity,
+            generation,
+            ..
+        } => {
+            LATEST_TRIAGE.fetch_max(generation, Ordering::SeqCst);
+            let settings = SweepSettings {
+                min_severity,
+                concurrency: TRIAGE_CONCURRENCY,
+            };
+            let mut events = sweep(registry, Scope::All, settings);
+            while let Some(event) = events.recv().await {
+                if LATEST_TRIAGE.load(Ordering::SeqCst) != generation {
+                    // Dropping the receiver stops the sweep.
+                    return;
+                }
+                send(match event {
+                    SweepEvent::Repositories(names) => FindingsEvent::TriageRepositories {
+                        generation,
+                        count: names.len(),
+                    },
+                    SweepEvent::Image(image) => FindingsEvent::TriageImage { generation, image },
+                    SweepEvent::Error(error) => FindingsEvent::TriageError {
+                        generation,
+                        message: error.error.to_string(),
+                    },
+                });
+            }
+            send(FindingsEvent::TriageDone { generation });
+        }
+        FindingsEffect::CopyToClipboard(_) => {}
+    }
+}
+
+/// Start one scan and watch it settle, reporting every status.
+async fn scan_one<F>(
+    registry: &dyn ScanBackend,
+    index: usize,
+    repository: &str,
+    digest: String,
+    schedule: PollSchedule,
+    send: &F,
+) where
+    F: Fn(FindingsEvent) + Sync,
+{
+    let report = |result: Result<ScanSummary, EcrError>| {
+        send(FindingsEvent::ScanStatus {
+            registry: index,
+            repository: repository.to_string(),
+            digest: digest.clone(),
+            result,
+        })
+    };
+    let image = ImageRef::Digest(digest.clone());
+    match registry.start_scan(repository, &image).await {
+        Ok(started) => report(Ok(started)),
+        // ECR's own words (the 24-hour limit, an unsupported image type) reach the user.
+        Err(err) => return report(Err(err)),
+    }
+    let last = wait_for_scan(registry, repository, &image, schedule, |status| {
+        if !crate::ecr::findings::is_settled(&status.status) {
+            report(Ok(status.clone()));
+        }
+    })
+    .await;
+    let last = match last {
+        Ok(last) if has_results(&last.status) && last.counts.is_none() => {
+            // The registry left the counts out: count the findings.
+            registry
+                .image_findings(repository, &image)
+                .await
+                .map(|scan| scan.summary())
+        }
+        other => other,
+    };
+    report(last);
+}
+
+/// Report `effect` as failed with `error` (the registry's client could not be built).
+pub fn failed<F>(effect: FindingsEffect, error: EcrError, send: F)
+where
+    F: Fn(FindingsEvent),
+{
+    match effect {
+        FindingsEffect::FetchFindings { generation, .. } => send(FindingsEvent::Page {
+            generation,
+            result: Err(error),
+        }),
+        FindingsEffect::StartScans {
+            registry,
+            repository,
+            digests,
+        } => {
+            for digest in digests {
+                send(FindingsEvent::ScanStatus {
+                    registry,
+                    repository: repository.clone(),
+                    digest,
+                    result: Err(error.clone()),
+                });
+            }
+        }
+        FindingsEffect::Triage { generation, .. } => {
+            send(FindingsEvent::TriageError {
+                generation,
+                message: error.to_string(),
+            });
+            send(FindingsEvent::TriageDone { generation });
+        }
+        FindingsEffect::CopyToClipboard(_) => {}
+    }
+}

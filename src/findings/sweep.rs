@@ -1,0 +1,290 @@
+//! Reading findings across a registry: repositories, their images, and the findings of
+//! every image whose scan could hold something at the asked severity.
+//!
+//! Results stream out as [`SweepEvent`]s so the terminal view fills in while the sweep
+//! runs and the headless command can print once it ends. At most `concurrency` calls are
+//! in flight; dropping the receiver stops the sweep.
+
+use super::triage::ImageFindings;
+use crate::ecr::EcrError;
+use crate::ecr::findings::{ImageScan, NOT_SCANNED, ScanBackend, has_results};
+use crate::ecr::model::{Image, Severity};
+use crate::ecr::mutate::ImageRef;
+use std::sync::Arc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+/// Which repositories a sweep reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Repositories(Vec<String>),
+}
+
+/// Something that failed during a sweep; the rest of the sweep goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepError {
+    /// None when listing the registry's repositories failed.
+    pub repository: Option<String>,
+    /// The image digest, when reading one image's findings failed.
+    pub image: Option<String>,
+    pub error: EcrError,
+}
+
+/// What a sweep reports as it goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SweepEvent {
+    /// The repositories the sweep will read.
+    Repositories(Vec<String>),
+    /// One image: its scan status and counts, and its findings when they could matter.
+    Image(ImageFindings),
+    Error(SweepError),
+}
+
+/// Sweep settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SweepSettings {
+    /// Findings below this severity are not needed: images whose counts show none at or
+    /// above it are not asked for their findings.
+    pub min_severity: Severity,
+    pub concurrency: usize,
+}
+
+/// Start a sweep of `registry`; events arrive on the returned channel, which closes when
+/// the sweep is done.
+pub fn sweep(
+    registry: Arc<dyn ScanBackend>,
+    scope: Scope,
+    settings: SweepSettings,
+) -> mpsc::UnboundedReceiver<SweepEvent> {
+    let (events, receiver) = mpsc::unbounded_channel();
+    let limit = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    tokio::spawn(async move {
+        let repositories = match scope {
+            Scope::Repositories(names) => names,
+            Scope::All => match all_repositories(&*registry, &limit).await {
+                Ok(names) => names,
+                Err(error) => {
+                    let _ = events.send(SweepEvent::Error(SweepError {
+                        repository: None,
+                        image: None,
+                        error,
+                    }));
+                    return;
+                }
+            },
+        };
+        if events
+            .send(SweepEvent::Repositories(repositories.clone()))
+            .is_err()
+        {
+            return;
+        }
+        let mut tasks = JoinSet::new();
+        for repository in repositories {
+            let registry = registry.clone();
+            let limit = limit.clone();
+            let events = events.clone();
+            tasks.spawn(async move {
+                sweep_repository(registry, repository, settings, limit, events).await
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    });
+    receiver
+}
+
+async fn all_repositories(
+    registry: &dyn ScanBackend,
+    limit: &Semaphore,
+) -> Result<Vec<String>, EcrError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let page = {
+            let _permit = limit.acquire().await.expect("semaphore open");
+            registry.repositories_page(token.take()).await?
+        };
+        names.extend(page.items.into_iter().map(|r| r.name));
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => return Ok(names),
+        }
+    }
+}
+
+async fn sweep_repository(
+    registry: Arc<dyn ScanBackend>,
+    repository: String,
+    settings: SweepSettings,
+    limit: Arc<Semaphore>,
+    events: mpsc::UnboundedSender<SweepEvent>,
+) {
+    let mut fetches = JoinSet::new();
+    let mut token = None;
+    loop {
+        if events.is_closed() {
+            return;
+        }
+        let page = {
+            let _permit = limit.acquire().await.expect("semaphore open");
+            registry.images_page(&repository, token.take()).await
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                let _ = events.send(SweepEvent::Error(SweepError {
+                    repository: Some(repository.clone()),
+                    image: None,
+                    error,
+                }));
+                break;
+            }
+        };
+        for image in page.items {
+            if !needs_findings(&image, settings.min_severity) {
+                let _ = events.send(SweepEvent::Image(without_findings(&repository, image)));
+                continue;
+            }
+            let registry = registry.clone();
+            let limit = limit.clone();
+            let events = events.clone();
+            let repository = repository.clone();
+            fetches.spawn(async move {
+                let result = {
+                    let _permit = limit.acquire().await.expect("semaphore open");
+                    if events.is_closed() {
+                        return;
+                    }
+                    let id = ImageRef::Digest(image.digest.clone());
+                    registry.image_findings(&repository, &id).await
+                };
+                let event = match result {
+                    Ok(scan) => SweepEvent::Image(with_scan(&repository, image, scan)),
+                    Err(error) => SweepEvent::Error(SweepError {
+                        repository: Some(repository.clone()),
+                        image: Some(image.digest.clone()),
+                        error,
+                    }),
+                };
+                let _ = events.send(event);
+            });
+        }
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    while fetches.join_next().await.is_some() {}
+}
+
+/// Whether an image's findings must be read: its scan finished and its counts (when the
+/// registry gave them) show something at `min` or above.
+pub fn needs_findings(image: &Image, min: Severity) -> bool {
+    let Some(scan) = &image.scan else {
+        return false;
+    };
+    if !has_results(&scan.status) {
+        return false;
+    }
+    match &scan.counts {
+        // UNTRIAGED counts may not survive DescribeImages' conversion; asking for every
+        // severity means asking every scanned image.
+        Some(counts) if min != Severity::Undefined => Severity::ALL
+            .iter()
+            .any(|s| *s <= min && counts.get(*s) > 0),
+        _ => true,
+    }
+}
+
+fn without_findings(repository: &str, image: Image) -> ImageFindings {
+    let scan = match &image.scan {
+        Some(summary) => ImageScan {
+            status: summary.status.clone(),
+            counts: summary.counts.clone().unwrap_or_default(),
+            counts_reported: summary.counts.is_some(),
+            ..ImageScan::default()
+        },
+        None => ImageScan {
+            status: NOT_SCANNED.into(),
+            ..ImageScan::default()
+        },
+    };
+    with_scan(repository, image, scan)
+}
+
+fn with_scan(repository: &str, image: Image, scan: ImageScan) -> ImageFindings {
+    ImageFindings {
+        repository: repository.to_string(),
+        digest: image.digest,
+        tags: image.tags,
+        pushed_at: image.pushed_at,
+        last_pulled_at: image.last_pulled_at,
+        scan,
+    }
+}
+
+/// Run a sweep to the end and collect what it found.
+pub async fn collect(
+    registry: Arc<dyn ScanBackend>,
+    scope: Scope,
+    settings: SweepSettings,
+) -> Collected {
+    let mut events = sweep(registry, scope, settings);
+    let mut out = Collected::default();
+    while let Some(event) = events.recv().await {
+        match event {
+            SweepEvent::Repositories(names) => out.repositories = names,
+            SweepEvent::Image(image) => out.images.push(image),
+            SweepEvent::Error(error) => out.errors.push(error),
+        }
+    }
+    // Arrival order depends on timing; reports should not.
+    out.images
+        .sort_by(|a, b| (&a.repository, &a.digest).cmp(&(&b.repository, &b.digest)));
+    out
+}
+
+/// Everything a finished sweep read.
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    pub repositories: Vec<String>,
+    pub images: Vec<ImageFindings>,
+    pub errors: Vec<SweepError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecr::model::{ManifestKind, ScanSummary, SeverityCounts};
+
+    fn image(status: &str, counts: Option<Vec<(Severity, u32)>>) -> Image {
+        Image {
+            digest: "sha256:a".into(),
+            tags: vec![],
+            pushed_at: None,
+            last_pulled_at: None,
+            size_bytes: 0,
+            manifest_media_type: None,
+            kind: ManifestKind::Image,
+            scan: Some(ScanSummary {
+                status: status.into(),
+                counts: counts.map(SeverityCounts),
+            }),
+        }
+    }
+
+    #[test]
+    fn only_finished_scans_with_relevant_counts_are_read() {
+        let lows = image("COMPLETE", Some(vec![(Severity::Low, 4)]));
+        assert!(!needs_findings(&lows, Severity::High));
+        assert!(needs_findings(&lows, Severity::Low));
+        assert!(needs_findings(&lows, Severity::Undefined));
+        assert!(needs_findings(&image("ACTIVE", None), Severity::Critical));
+        assert!(!needs_findings(&image("FAILED", None), Severity::Low));
+        assert!(!needs_findings(&image("IN_PROGRESS", None), Severity::Low));
+        let mut never = image("COMPLETE", None);
+        never.scan = None;
+        assert!(!needs_findings(&never, Severity::Undefined));
+    }
+}

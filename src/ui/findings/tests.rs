@@ -1,0 +1,114 @@
+//! The findings pane, the detail view and the triage view at 80x24 and 200x50.
+
+use super::*;
+use crate::app::findings::tests::loaded;
+use crate::app::findings::tests::triage_view::{fed, opened};
+use crate::app::keymap::Command;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+fn now() -> Timestamp {
+    "2026-11-25T12:00:00Z".parse().unwrap()
+}
+
+fn render(width: u16, height: u16, paint: impl FnOnce(&mut Frame)) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(paint).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The loaded pane with one finding carrying (already sanitized) hostile registry text.
+fn pane_with_hostile_text() -> FindingsPane {
+    let mut pane = loaded();
+    let hostile = "Terminal injection probe.\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7} bell:\u{7} "
+        .to_string()
+        + &"A long advisory sentence that keeps going. ".repeat(12)
+        + &"x".repeat(150);
+    let finding = &mut pane.scan.findings[1];
+    finding.description = crate::sanitize::sanitize(&hostile).into_owned();
+    finding.package_name =
+        Some(crate::sanitize::sanitize("libxml2\u{1b}]0;title\u{7}").into_owned());
+    pane.rebuild();
+    pane
+}
+
+#[test]
+fn findings_pane() {
+    for (width, height) in SIZES {
+        let pane = pane_with_hostile_text();
+        let screen = render(width, height, |f| {
+            draw(f, f.area(), &pane, &Theme::dark(), now())
+        });
+        insta::assert_snapshot!(format!("findings_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn findings_pane_with_toggles_and_empty_states() {
+    let mut pane = loaded();
+    pane.toggle_severity(0);
+    pane.toggle_severity(1);
+    let screen = render(80, 24, |f| draw(f, f.area(), &pane, &Theme::dark(), now()));
+    assert!(
+        !screen.contains("CVE-2023-45853") && screen.contains("CVE-2024-0004"),
+        "{screen}"
+    );
+    let mut never = FindingsPane::default();
+    never.open(crate::app::findings::tests::target());
+    let screen = render(80, 6, |f| draw(f, f.area(), &never, &Theme::dark(), now()));
+    assert!(screen.contains("loading findings"), "{screen}");
+}
+
+#[test]
+fn finding_detail() {
+    for (width, height) in SIZES {
+        let mut pane = pane_with_hostile_text();
+        pane.on_command(Command::MoveDown, width, usize::from(height));
+        pane.on_command(Command::Open, width, usize::from(height));
+        assert_eq!(pane.detail_finding().unwrap().name, "CVE-2024-0002");
+        let screen = render(width, height, |f| {
+            draw(f, f.area(), &pane, &Theme::dark(), now())
+        });
+        assert!(
+            !screen.contains('\u{1b}') && !screen.contains("cHduZWQ"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("finding_detail_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn triage_view() {
+    for (width, height) in SIZES {
+        let mut pane = opened();
+        fed(&mut pane);
+        pane.on_command(Command::MoveDown, usize::from(height));
+        let screen = render(width, height, |f| {
+            draw_triage(f, f.area(), &pane, &Theme::dark(), now())
+        });
+        insta::assert_snapshot!(format!("triage_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn detail_lines_under_the_panes() {
+    let pane = loaded();
+    let [first, second] = detail(&pane);
+    assert_eq!(first, "CVE-2023-45853 · zlib1g 1.2.3");
+    assert!(second.starts_with("zlib1g: a problem"));
+    let mut triage = opened();
+    fed(&mut triage);
+    assert!(triage_detail(&triage)[0].starts_with("CVE-2023-45853 · zlib1g"));
+}

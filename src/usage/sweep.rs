@@ -1,0 +1,313 @@
+//! Walking ECS and Lambda with the same rules as the ECR sweeps: every page followed, a
+//! bounded number of calls in flight, throttling retried with full-jitter backoff, and a
+//! failure recorded as a gap while the rest of the survey goes on.
+
+use super::{
+    EcsService, EcsSource, FunctionVersion, Gap, LambdaSource, Reference, Source, UsageReport,
+    UserKind, Workload, arn_name, ecs,
+};
+use crate::ecr::EcrError;
+use crate::ecr::model::Page;
+use crate::retry::{Backoff, retry};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// How hard a survey may press the services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Calls in flight at once, ECS and Lambda together.
+    pub concurrency: usize,
+    /// Retry budget for throttled and transiently failed calls.
+    pub backoff: Backoff,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            concurrency: 8,
+            backoff: Backoff::THROTTLING,
+        }
+    }
+}
+
+/// Shared by every call of one survey.
+struct Calls {
+    limit: Semaphore,
+    backoff: Backoff,
+}
+
+impl Calls {
+    /// One API call: waits for a slot and retries as the audit sweep does, giving the slot
+    /// back while it backs off.
+    async fn call<T, F, Fut>(&self, mut call: F) -> Result<T, EcrError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, EcrError>>,
+    {
+        retry(
+            self.backoff,
+            crate::audit::collect::retryable,
+            |_, _| {},
+            || {
+                let attempt = call();
+                async {
+                    // The semaphore is never closed, so acquiring cannot fail.
+                    let _slot = self.limit.acquire().await.ok();
+                    attempt.await
+                }
+            },
+        )
+        .await
+    }
+
+    /// Every item of a paginated listing, each page asked for once (retries aside).
+    async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EcrError>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page<T>, EcrError>>,
+    {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self.call(|| fetch(token.clone())).await?;
+            items.extend(page.items);
+            match page.next_token {
+                // A service that hands back the token it was given would loop forever.
+                Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+/// Survey what ECS and Lambda run. Either source may be left out (`None`).
+pub async fn survey(
+    ecs: Option<Arc<dyn EcsSource>>,
+    lambda: Option<Arc<dyn LambdaSource>>,
+    limits: Limits,
+) -> UsageReport {
+    let calls = Arc::new(Calls {
+        limit: Semaphore::new(limits.concurrency.max(1)),
+        backoff: limits.backoff,
+    });
+    let ecs = ecs.map(|source| tokio::spawn(survey_ecs(source, calls.clone())));
+    let lambda = lambda.map(|source| tokio::spawn(survey_lambda(source, calls.clone())));
+    let mut report = UsageReport::default();
+    for task in [ecs, lambda].into_iter().flatten() {
+        let part = joined(task.await);
+        report.references.extend(part.references);
+        report.gaps.extend(part.gaps);
+    }
+    // Many clusters failing the same way is one thing to say.
+    let mut seen = BTreeSet::new();
+    report
+        .gaps
+        .retain(|gap| seen.insert((gap.source, gap.action.clone(), gap.code.clone())));
+    report
+}
+
+/// A task's value, or its panic carried on to the caller.
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(err) => panic!("usage survey task cancelled: {err}"),
+    }
+}
+
+/// What one cluster's services and tasks showed.
+#[derive(Default)]
+struct ClusterPart {
+    services: Vec<(String, EcsService)>,
+    report: UsageReport,
+}
+
+async fn survey_ecs(source: Arc<dyn EcsSource>, calls: Arc<Calls>) -> UsageReport {
+    let mut report = UsageReport::default();
+    let clusters = match calls.all_pages(|token| source.clusters_page(token)).await {
+        Ok(clusters) => clusters,
+        Err(err) => {
+            report.gaps.push(Gap::new(Source::Ecs, &err));
+            return report;
+        }
+    };
+    let mut parts = JoinSet::new();
+    for cluster in clusters {
+        parts.spawn(survey_cluster(source.clone(), calls.clone(), cluster));
+    }
+    let mut services = Vec::new();
+    while let Some(part) = parts.join_next().await {
+        let part = joined(part);
+        services.extend(part.services);
+        report.references.extend(part.report.references);
+        report.gaps.extend(part.report.gaps);
+    }
+
+    // Services often share task definitions; each is described once.
+    let definitions: BTreeSet<String> = services
+        .iter()
+        .flat_map(|(_, service)| service.task_definitions.iter().cloned())
+        .collect();
+    let mut described = JoinSet::new();
+    for definition in definitions {
+        let source = source.clone();
+        let calls = calls.clone();
+        described.spawn(async move {
+            let images = calls
+                .call(|| source.task_definition_images(&definition))
+                .await;
+            (definition, images)
+        });
+    }
+    let mut images_of = std::collections::HashMap::new();
+    while let Some(done) = described.join_next().await {
+        let (definition, images) = joined(done);
+        match images {
+            Ok(images) => {
+                images_of.insert(definition, images);
+            }
+            Err(err) => report.gaps.push(Gap::new(Source::Ecs, &err)),
+        }
+    }
+    for (cluster, service) in services {
+        let workload = Workload {
+            kind: UserKind::EcsService,
+            name: service.name.clone(),
+            cluster: Some(cluster.clone()),
+            service: None,
+        };
+        for definition in &service.task_definitions {
+            for image in images_of.get(definition).into_iter().flatten() {
+                report.references.push(Reference {
+                    workload: workload.clone(),
+                    image: image.clone(),
+                    running_digest: None,
+                });
+            }
+        }
+    }
+    report
+}
+
+async fn survey_cluster(
+    source: Arc<dyn EcsSource>,
+    calls: Arc<Calls>,
+    cluster_arn: String,
+) -> ClusterPart {
+    let cluster = arn_name(&cluster_arn).to_string();
+    let mut part = ClusterPart::default();
+    let services = async {
+        let arns = calls
+            .all_pages(|token| source.services_page(&cluster_arn, token))
+            .await?;
+        let mut services = Vec::new();
+        for batch in arns.chunks(ecs::DESCRIBE_SERVICES_BATCH) {
+            services.extend(
+                calls
+                    .call(|| source.describe_services(&cluster_arn, batch))
+                    .await?,
+            );
+        }
+        Ok::<_, EcrError>(services)
+    };
+    let tasks = async {
+        let arns = calls
+            .all_pages(|token| source.tasks_page(&cluster_arn, token))
+            .await?;
+        let mut tasks = Vec::new();
+        for batch in arns.chunks(ecs::DESCRIBE_TASKS_BATCH) {
+            tasks.extend(
+                calls
+                    .call(|| source.describe_tasks(&cluster_arn, batch))
+                    .await?,
+            );
+        }
+        Ok::<_, EcrError>(tasks)
+    };
+    let (services, tasks) = tokio::join!(services, tasks);
+    match services {
+        Ok(services) => {
+            part.services = services
+                .into_iter()
+                .map(|service| (cluster.clone(), service))
+                .collect();
+        }
+        Err(err) => part.report.gaps.push(Gap::new(Source::Ecs, &err)),
+    }
+    match tasks {
+        Ok(tasks) => {
+            for task in tasks {
+                let workload = Workload {
+                    kind: UserKind::EcsTask,
+                    name: task.id.clone(),
+                    cluster: Some(cluster.clone()),
+                    service: task.service.clone(),
+                };
+                for container in task.containers {
+                    part.report.references.push(Reference {
+                        workload: workload.clone(),
+                        image: container.image,
+                        running_digest: container.digest,
+                    });
+                }
+            }
+        }
+        Err(err) => part.report.gaps.push(Gap::new(Source::Ecs, &err)),
+    }
+    part
+}
+
+async fn survey_lambda(source: Arc<dyn LambdaSource>, calls: Arc<Calls>) -> UsageReport {
+    let mut report = UsageReport::default();
+    let functions = match calls
+        .all_pages(|token| source.image_functions_page(token))
+        .await
+    {
+        Ok(functions) => functions,
+        Err(err) => {
+            report.gaps.push(Gap::new(Source::Lambda, &err));
+            return report;
+        }
+    };
+    let mut read = JoinSet::new();
+    for function in functions {
+        let source = source.clone();
+        let calls = calls.clone();
+        read.spawn(async move {
+            let image = calls.call(|| source.function_image(&function)).await;
+            (function, image)
+        });
+    }
+    while let Some(done) = read.join_next().await {
+        let (function, image): (FunctionVersion, _) = joined(done);
+        match image {
+            Ok(image) => {
+                let Some(uri) = image.image_uri.or_else(|| image.resolved_image_uri.clone()) else {
+                    continue;
+                };
+                let running_digest = image
+                    .resolved_image_uri
+                    .as_deref()
+                    .and_then(|resolved| resolved.split_once('@'))
+                    .map(|(_, digest)| digest.to_string());
+                report.references.push(Reference {
+                    workload: Workload {
+                        kind: UserKind::Lambda,
+                        name: function.name,
+                        cluster: None,
+                        service: None,
+                    },
+                    image: uri,
+                    running_digest,
+                });
+            }
+            // Deleted between the listing and the read: it uses nothing any more.
+            Err(EcrError::NotFound { .. }) => {}
+            Err(err) => report.gaps.push(Gap::new(Source::Lambda, &err)),
+        }
+    }
+    report
+}

@@ -1,0 +1,309 @@
+//! The survey against in-memory ECS and Lambda: pagination, batch limits, retries, gaps.
+
+use super::*;
+use crate::retry::Backoff;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const PAGE: usize = 2;
+
+fn page<T: Clone>(items: &[T], next: Option<String>) -> Page<T> {
+    let start: usize = next.map_or(0, |n| n.parse().unwrap());
+    let end = (start + PAGE).min(items.len());
+    Page {
+        items: items[start..end].to_vec(),
+        next_token: (end < items.len()).then(|| end.to_string()),
+    }
+}
+
+fn denied(action: &str) -> EcrError {
+    EcrError::AccessDenied {
+        action: action.into(),
+        subject: "env/us-east-1".into(),
+        message: String::new(),
+    }
+}
+
+/// Two clusters; `prod` with 12 services (so DescribeServices needs two batches) and a
+/// task per service.
+#[derive(Default)]
+struct FakeEcs {
+    deny_clusters: bool,
+    deny_tasks: bool,
+    throttle_once: Mutex<HashSet<String>>,
+    calls: Mutex<Vec<String>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+impl FakeEcs {
+    async fn enter(&self, call: String) -> Result<(), EcrError> {
+        self.calls.lock().unwrap().push(call.clone());
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if self.throttle_once.lock().unwrap().remove(&call) {
+            return Err(EcrError::Throttled {
+                action: call.clone(),
+                subject: call,
+            });
+        }
+        Ok(())
+    }
+
+    fn services(cluster: &str) -> Vec<String> {
+        let count = if cluster.ends_with("prod") { 12 } else { 1 };
+        (0..count).map(|i| format!("{cluster}-svc{i}")).collect()
+    }
+}
+
+#[async_trait]
+impl EcsSource for FakeEcs {
+    async fn clusters_page(&self, next: Option<String>) -> Result<Page<String>, EcrError> {
+        self.enter(format!("clusters {next:?}")).await?;
+        if self.deny_clusters {
+            return Err(denied("ecs:ListClusters"));
+        }
+        let all = [
+            "arn:aws:ecs:us-east-1:123456789012:cluster/prod".to_string(),
+            "arn:aws:ecs:us-east-1:123456789012:cluster/batch".to_string(),
+        ];
+        Ok(page(&all, next))
+    }
+
+    async fn services_page(
+        &self,
+        cluster: &str,
+        next: Option<String>,
+    ) -> Result<Page<String>, EcrError> {
+        self.enter(format!("services {} {next:?}", arn_name(cluster)))
+            .await?;
+        Ok(page(&FakeEcs::services(arn_name(cluster)), next))
+    }
+
+    async fn describe_services(
+        &self,
+        cluster: &str,
+        services: &[String],
+    ) -> Result<Vec<EcsService>, EcrError> {
+        assert!(services.len() <= ecs::DESCRIBE_SERVICES_BATCH);
+        self.enter(format!("describe-services {}", services.join(",")))
+            .await?;
+        let _ = cluster;
+        Ok(services
+            .iter()
+            .map(|name| EcsService {
+                name: name.clone(),
+                // Every service of a cluster shares one definition.
+                task_definitions: vec![format!("td-{}", name.split('-').next().unwrap())],
+            })
+            .collect())
+    }
+
+    async fn task_definition_images(&self, definition: &str) -> Result<Vec<String>, EcrError> {
+        self.enter(format!("definition {definition}")).await?;
+        let repository = definition.trim_start_matches("td-");
+        Ok(vec![
+            format!("{HOST}/{repository}:live"),
+            "public.ecr.aws/aws-observability/aws-otel-collector:latest".to_string(),
+        ])
+    }
+
+    async fn tasks_page(
+        &self,
+        cluster: &str,
+        next: Option<String>,
+    ) -> Result<Page<String>, EcrError> {
+        self.enter(format!("tasks {} {next:?}", arn_name(cluster)))
+            .await?;
+        if self.deny_tasks {
+            return Err(denied("ecs:ListTasks"));
+        }
+        let tasks: Vec<String> = FakeEcs::services(arn_name(cluster))
+            .iter()
+            .map(|s| format!("arn:aws:ecs:us-east-1:123456789012:task/{s}-task"))
+            .collect();
+        Ok(page(&tasks, next))
+    }
+
+    async fn describe_tasks(
+        &self,
+        cluster: &str,
+        tasks: &[String],
+    ) -> Result<Vec<EcsTask>, EcrError> {
+        assert!(tasks.len() <= ecs::DESCRIBE_TASKS_BATCH);
+        self.enter(format!("describe-tasks {}", arn_name(cluster)))
+            .await?;
+        Ok(tasks
+            .iter()
+            .map(|arn| {
+                let id = arn_name(arn).to_string();
+                let service = id.trim_end_matches("-task").to_string();
+                EcsTask {
+                    containers: vec![ContainerImage {
+                        image: format!("{HOST}/{}:live", arn_name(cluster)),
+                        digest: Some(format!("sha256:{}", "a".repeat(64))),
+                    }],
+                    id,
+                    service: Some(service),
+                }
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+struct FakeLambda {
+    deny: bool,
+}
+
+#[async_trait]
+impl LambdaSource for FakeLambda {
+    async fn image_functions_page(
+        &self,
+        next: Option<String>,
+    ) -> Result<Page<FunctionVersion>, EcrError> {
+        if self.deny {
+            return Err(denied("lambda:ListFunctions"));
+        }
+        let all: Vec<FunctionVersion> =
+            [("thumbs", "$LATEST"), ("thumbs", "3"), ("gone", "$LATEST")]
+                .iter()
+                .map(|(name, version)| FunctionVersion {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                })
+                .collect();
+        Ok(page(&all, next))
+    }
+
+    async fn function_image(&self, function: &FunctionVersion) -> Result<FunctionImage, EcrError> {
+        if function.name == "gone" {
+            return Err(EcrError::NotFound {
+                action: "lambda:GetFunction".into(),
+                subject: "gone".into(),
+                message: String::new(),
+            });
+        }
+        let digest = format!("sha256:{}", "b".repeat(64));
+        Ok(FunctionImage {
+            image_uri: Some(format!("{HOST}/prod:v{}", function.version.len())),
+            resolved_image_uri: Some(format!("{HOST}/prod@{digest}")),
+        })
+    }
+}
+
+fn limits(concurrency: usize) -> Limits {
+    Limits {
+        concurrency,
+        backoff: Backoff {
+            max_attempts: 3,
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(2),
+        },
+    }
+}
+
+#[tokio::test]
+async fn every_page_and_batch_is_read_within_the_concurrency() {
+    let ecs = Arc::new(FakeEcs::default());
+    ecs.throttle_once
+        .lock()
+        .unwrap()
+        .insert("services prod Some(\"2\")".into());
+    let report = survey(
+        Some(ecs.clone() as Arc<dyn EcsSource>),
+        Some(Arc::new(FakeLambda::default()) as Arc<dyn LambdaSource>),
+        limits(3),
+    )
+    .await;
+    assert!(report.gaps.is_empty(), "{:?}", report.gaps);
+    let calls = ecs.calls.lock().unwrap().clone();
+    let count = |prefix: &str| calls.iter().filter(|c| c.starts_with(prefix)).count();
+    // 12 services in pages of 2, plus the throttled page asked again; 1 in batch.
+    assert_eq!(count("services prod"), 6 + 1);
+    assert_eq!(count("describe-services"), 2 + 1);
+    // Two distinct task definitions, each described once.
+    assert_eq!(count("definition"), 2);
+    assert!(ecs.most_in_flight.load(Ordering::SeqCst) <= 3);
+
+    let services = report
+        .references
+        .iter()
+        .filter(|r| r.workload.kind == UserKind::EcsService)
+        .count();
+    // 13 services × 2 containers (one not in ECR, left for the resolver to drop).
+    assert_eq!(services, 26);
+    let tasks = report
+        .references
+        .iter()
+        .filter(|r| r.workload.kind == UserKind::EcsTask)
+        .count();
+    assert_eq!(tasks, 13);
+
+    let map = UsageMap::build(report, "123456789012", "us-east-1");
+    assert_eq!(map.foreign_references, 13);
+    let live = vec!["live".to_string()];
+    let users = map.users("prod", "sha256:other", &live);
+    assert_eq!(users.len(), 12, "the services of prod, by tag");
+    assert_eq!(UsageCounts::of(&users).ecs, 12);
+    let running = map.users("prod", &format!("sha256:{}", "a".repeat(64)), &[]);
+    assert_eq!(running.len(), 12, "prod's tasks, by digest");
+    let lambda = map.users("prod", &format!("sha256:{}", "b".repeat(64)), &[]);
+    assert_eq!(lambda.len(), 1, "two versions of one function are one user");
+    assert_eq!(lambda[0].by, MatchedBy::Digest);
+}
+
+#[tokio::test]
+async fn missing_permissions_become_gaps_naming_the_action() {
+    let ecs = Arc::new(FakeEcs {
+        deny_clusters: true,
+        ..FakeEcs::default()
+    });
+    let report = survey(
+        Some(ecs as Arc<dyn EcsSource>),
+        Some(Arc::new(FakeLambda::default()) as Arc<dyn LambdaSource>),
+        limits(2),
+    )
+    .await;
+    assert_eq!(report.gaps.len(), 1);
+    assert_eq!(
+        report.gaps[0].summary(),
+        "in-use unknown (missing ecs:ListClusters)"
+    );
+    // Lambda was still read.
+    assert_eq!(report.references.len(), 2);
+
+    let ecs = Arc::new(FakeEcs {
+        deny_tasks: true,
+        ..FakeEcs::default()
+    });
+    let report = survey(
+        Some(ecs as Arc<dyn EcsSource>),
+        Some(Arc::new(FakeLambda { deny: true }) as Arc<dyn LambdaSource>),
+        limits(2),
+    )
+    .await;
+    let summaries: Vec<String> = report.gaps.iter().map(Gap::summary).collect();
+    assert_eq!(
+        summaries,
+        [
+            "in-use unknown (missing ecs:ListTasks)",
+            "in-use unknown (missing lambda:ListFunctions)"
+        ],
+        "one gap per action, however many clusters failed"
+    );
+    // Services were still read.
+    assert!(
+        report
+            .references
+            .iter()
+            .any(|r| r.workload.kind == UserKind::EcsService)
+    );
+    let map = UsageMap::build(report, "123456789012", "us-east-1");
+    assert!(!map.is_complete());
+}
