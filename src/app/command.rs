@@ -16,6 +16,8 @@ pub enum LineCommand {
     Audit,
     /// The triage view: CRITICAL and HIGH findings across the registry, by CVE.
     Criticals,
+    /// The findings of the selected image (as `f`).
+    Findings,
     /// Open a repository, optionally selecting a tag: `:payments/api` or `:web/app:v1.2`.
     Jump {
         repository: String,
@@ -33,6 +35,7 @@ pub const COMMANDS: &[(&str, Option<&str>)] = &[
     ("theme", Some("NAME")),
     ("refresh", None),
     ("criticals", None),
+    ("findings", None),
     ("audit", None),
     ("help", None),
     ("quit", None),
@@ -115,6 +118,7 @@ pub fn parse(line: &str) -> Result<LineCommand, LineError> {
         "quit" | "q" | "q!" => Ok(LineCommand::Quit),
         "help" | "h" | "?" => Ok(LineCommand::Help),
         "criticals" | "triage" => Ok(LineCommand::Criticals),
+        "findings" => Ok(LineCommand::Findings),
         _ if looks_like_repository(word) => Ok(jump(word)),
         _ => Err(LineError::Unknown {
             word: word.to_string(),
@@ -248,6 +252,8 @@ mod tests {
             Ok(LineCommand::Region("eu-west-1".into()))
         );
         assert_eq!(parse("q"), Ok(LineCommand::Quit));
+        assert_eq!(parse("findings"), Ok(LineCommand::Findings));
+        assert_eq!(parse("criticals"), Ok(LineCommand::Criticals));
         assert_eq!(
             parse("payments/api"),
             Ok(LineCommand::Jump {

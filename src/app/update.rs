@@ -764,6 +764,7 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
             Vec::new()
         }
         LineCommand::Refresh => refresh(state),
+        LineCommand::Findings => on_command(state, Command::Findings),
         LineCommand::Criticals => {
             let registry = state.repositories.registry;
             let region = state.registries.rows[registry].target.region.clone();
