@@ -153,12 +153,14 @@ pub fn draw_table<'a>(
     let end = (list.offset + body_height).min(list.rows.len());
     let rows: Vec<Row> = (list.offset..end)
         .map(|position| {
-            let all = cells(list.rows[position]);
-            let mut picked: Vec<Line> = Vec::with_capacity(keep.len());
-            let mut all: Vec<Option<Line>> = all.into_iter().map(Some).collect();
-            for &i in &keep {
-                picked.push(all.get_mut(i).and_then(Option::take).unwrap_or_default());
-            }
+            // `keep` is ascending: walk the row's cells once, keeping the fitted ones.
+            let mut all = cells(list.rows[position]).into_iter();
+            let mut next = 0;
+            let picked = keep.iter().map(|&i| {
+                let cell = all.nth(i - next).unwrap_or_default();
+                next = i + 1;
+                cell
+            });
             let row = Row::new(picked);
             if position == list.selected {
                 row.style(theme.selected)
