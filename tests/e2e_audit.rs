@@ -418,5 +418,8 @@ fn the_tuis_audit_columns_agree_with_the_report() {
     ] {
         assert!(line.contains(&expected), "{expected} missing from {line:?}");
     }
-    assert!(line.contains(" yes "), "web/frontend has a policy: {line:?}");
+    assert!(
+        line.contains(" yes "),
+        "web/frontend has a policy: {line:?}"
+    );
 }

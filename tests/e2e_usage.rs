@@ -408,7 +408,9 @@ fn deleting_an_in_use_image_warns_and_needs_a_second_yes() {
     let mut tui = Tui::spawn(&["web/frontend"], &sandbox().env(), 200, 50);
     tui.wait_for("ecs:1");
     tui.send("u");
-    tui.wait_until("the in-use filter on", |s| Tui::status_line(s).contains("[in use]"));
+    tui.wait_until("the in-use filter on", |s| {
+        Tui::status_line(s).contains("[in use]")
+    });
     tui.send("d");
     let screen = tui.wait_for("IN USE");
     assert!(
@@ -435,14 +437,25 @@ fn a_missing_ecs_permission_shows_in_use_unknown_in_the_tui() {
 #[test]
 fn the_lifecycle_view_says_how_many_expiring_images_are_running() {
     let report = json_of(&berth(
-        &["lifecycle", "preview", "--repo", "web/frontend", "--output", "json"],
+        &[
+            "lifecycle",
+            "preview",
+            "--repo",
+            "web/frontend",
+            "--output",
+            "json",
+        ],
         &[],
     ));
     let expiring = report["expired_count"].as_u64().unwrap();
     let running = report["in_use_expired_count"].as_u64().unwrap();
     let expected = format!(
         "{running} of {expiring} expiring {} running",
-        if expiring == 1 { "image is" } else { "images are" }
+        if expiring == 1 {
+            "image is"
+        } else {
+            "images are"
+        }
     );
     let mut tui = Tui::spawn(&["web/frontend"], &sandbox().env(), 200, 50);
     tui.wait_for("ecs:1");

@@ -156,7 +156,9 @@ pub enum Effect {
         generation: u64,
     },
     /// Sweep a registry like `berth audit` does, for the audit columns.
-    RunAudit { registry: RegistryIndex },
+    RunAudit {
+        registry: RegistryIndex,
+    },
     /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
     Lifecycle(crate::app::lifecycle::LifecycleEffect),
     /// Switch the colour theme.

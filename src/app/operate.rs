@@ -8,10 +8,10 @@
 use super::action::Effect;
 use super::keymap::Command;
 use super::state::{Pane, State};
+use super::usage::DeleteUsage;
 use crate::ecr::model::{Image, TagMutability, short_digest};
 use crate::ecr::mutate::ImageRef;
 use crate::ecr::names;
-use super::usage::DeleteUsage;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -119,7 +119,10 @@ pub enum Dialog {
         usage: DeleteUsage,
     },
     /// The plan deletes images something runs: only an explicit `Y` goes on.
-    ConfirmInUse { plan: DeletePlan, usage: DeleteUsage },
+    ConfirmInUse {
+        plan: DeletePlan,
+        usage: DeleteUsage,
+    },
     /// Waiting for the registry.
     Busy { message: String },
     /// What happened, line by line (`true` marks a failure line).

@@ -158,7 +158,10 @@ pub fn detail(state: &State) -> [String; 2] {
     times.push(format!("{} bytes", image.size_bytes));
     let usage = usage_of(state, image);
     if usage.in_use() {
-        times.push(crate::app::usage::detail_line(&usage, state.usage.map(pane.registry)));
+        times.push(crate::app::usage::detail_line(
+            &usage,
+            state.usage.map(pane.registry),
+        ));
     }
     [format!("{} · {kind}", image.digest), times.join(" · ")]
 }
@@ -220,7 +223,11 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let usage = usage_of(state, image);
     lines.push(Line::styled(
         crate::app::usage::detail_line(&usage, state.usage.map(pane.registry)),
-        if usage.in_use() { theme.warning } else { theme.dim },
+        if usage.in_use() {
+            theme.warning
+        } else {
+            theme.dim
+        },
     ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
