@@ -39,6 +39,34 @@ pub struct EcrRegistry {
     target: RegistryTarget,
 }
 
+/// aws-config for `target` with berth's timeouts and retries: every AWS client berth
+/// builds (ECR, and ECS / Lambda for the in-use lookup) starts here. The endpoint is left
+/// to the caller, since `--endpoint-url` names the ECR endpoint only.
+pub fn config_loader(
+    target: &RegistryTarget,
+    options: &ClientOptions,
+) -> Result<aws_config::ConfigLoader, EcrError> {
+    if target.region == "?" || target.region.is_empty() {
+        return Err(EcrError::NoRegion {
+            subject: target.source.label().to_string(),
+        });
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(target.region.clone()))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(options.operation_timeout)
+                .operation_attempt_timeout(options.attempt_timeout)
+                .connect_timeout(options.connect_timeout)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
+    if let Some(profile) = target.source.profile() {
+        loader = loader.profile_name(profile);
+    }
+    Ok(loader)
+}
+
 impl EcrRegistry {
     /// Load AWS configuration for `target` and build a client. Fails early, with a message
     /// saying how to fix it, when there is no region.
@@ -46,24 +74,7 @@ impl EcrRegistry {
         target: &RegistryTarget,
         options: &ClientOptions,
     ) -> Result<Self, EcrError> {
-        if target.region == "?" || target.region.is_empty() {
-            return Err(EcrError::NoRegion {
-                subject: target.source.label().to_string(),
-            });
-        }
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(target.region.clone()))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(options.operation_timeout)
-                    .operation_attempt_timeout(options.attempt_timeout)
-                    .connect_timeout(options.connect_timeout)
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
-        if let Some(profile) = target.source.profile() {
-            loader = loader.profile_name(profile);
-        }
+        let mut loader = config_loader(target, options)?;
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }

@@ -27,7 +27,6 @@ pub use sweep::{Limits, survey};
 use crate::ecr::model::{Page, RegistryTarget};
 use crate::ecr::{ClientOptions, EcrError};
 use async_trait::async_trait;
-use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -257,25 +256,9 @@ pub async fn sdk_config(
     target: &RegistryTarget,
     options: &ClientOptions,
 ) -> Result<aws_config::SdkConfig, EcrError> {
-    if target.region == "?" || target.region.is_empty() {
-        return Err(EcrError::NoRegion {
-            subject: target.source.label().to_string(),
-        });
-    }
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(target.region.clone()))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(options.operation_timeout)
-                .operation_attempt_timeout(options.attempt_timeout)
-                .connect_timeout(options.connect_timeout)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
-    if let Some(profile) = target.source.profile() {
-        loader = loader.profile_name(profile);
-    }
-    Ok(loader.load().await)
+    Ok(crate::ecr::client::config_loader(target, options)?
+        .load()
+        .await)
 }
 
 /// Survey ECS and Lambda for `target` and resolve what they run against the registry of
