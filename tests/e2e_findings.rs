@@ -520,8 +520,7 @@ fn unscannable_images_get_ecrs_refusal_and_the_configuration_reads() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The terminal UI. These need the findings pane, the triage view and their keys wired into
-// State/update/draw/runtime (issue 6: `f` opens findings, `:criticals` opens triage).
+// The terminal UI: `f` opens an image's findings, `:criticals` the triage view, `x` scans.
 
 fn open_web_frontend_latest() -> Tui {
     let mut tui = Tui::spawn(&["web/frontend:latest"], &sandbox().env(), 200, 50);

@@ -385,7 +385,7 @@ fn a_missing_ecs_permission_degrades_to_unknown_and_names_the_action() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The TUI: ready for the lead's wiring of src/app/usage.rs into state, update and panes.
+// The TUI: the in-use column, the u / U filters, the delete warning and the status note.
 
 #[test]
 fn images_pane_shows_the_in_use_column_and_filters_with_u() {

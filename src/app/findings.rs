@@ -2,9 +2,9 @@
 //! findings grouped by CVE): their state, the work they ask for and their key handling.
 //! Pure, like the rest of `app`.
 //!
-//! The panes are self-contained so wiring them into `State`/`update`/the runtime takes a
-//! few lines: they own their generations, ask for work as [`FindingsEffect`]s and take
-//! results as [`FindingsEvent`]s (see [`route`]).
+//! The panes are self-contained: they own their generations, ask for work as
+//! [`FindingsEffect`]s and take results as [`FindingsEvent`]s (see [`route`]), so `update`
+//! and the runtime only pass those through.
 
 mod detail;
 #[cfg(test)]
