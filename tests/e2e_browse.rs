@@ -42,13 +42,15 @@ fn open_repository(tui: &mut Tui, name: &str) {
     tui.wait_until("the filter prompt", |s| Tui::status_line(s) == "/");
     tui.send(name);
     tui.send(keys::ENTER);
-    let screen = tui.wait_until(&format!("{name} first in the list"), |s| {
+    // Enter must have closed the prompt (the status line names the filter) before the
+    // next Enter, or that Enter would only close the prompt.
+    tui.wait_until(&format!("{name} first in the list, filter applied"), |s| {
         s.contents()
             .lines()
             .nth(2)
             .is_some_and(|l| l.starts_with(&format!("{name} ")))
+            && Tui::status_line(s).contains(&format!("filter: {name}"))
     });
-    assert!(screen.contains(&format!("filter: {name}")));
     tui.send(keys::ENTER);
     tui.wait_for(&format!("repositories › {name}"));
     tui.wait_until("the images to load", |s| {

@@ -99,23 +99,20 @@ impl FuzzyFilter {
 
     /// Character positions of `haystack` that the filter matched, sorted, for highlighting.
     pub fn highlights(&self, haystack: &str) -> Vec<usize> {
-        let mut indices = Vec::new();
-        self.highlights_into(haystack, &mut indices);
-        indices.into_iter().map(|i| i as usize).collect()
-    }
-
-    /// `highlights` into a caller's buffer (cleared first), for drawing without allocating.
-    pub fn highlights_into(&self, haystack: &str, indices: &mut Vec<u32>) {
-        indices.clear();
         if self.text.is_empty() {
-            return;
+            return Vec::new();
         }
         let mut buf = self.buf.borrow_mut();
         let mut matcher = self.matcher.borrow_mut();
-        self.pattern
-            .indices(Utf32Str::new(haystack, &mut buf), &mut matcher, indices);
+        let mut indices = Vec::new();
+        self.pattern.indices(
+            Utf32Str::new(haystack, &mut buf),
+            &mut matcher,
+            &mut indices,
+        );
         indices.sort_unstable();
         indices.dedup();
+        indices.into_iter().map(|i| i as usize).collect()
     }
 }
 
@@ -374,13 +371,7 @@ impl SortedOrder {
                 self.entries = merge(&self.entries, &added, descending);
             }
         } else {
-            self.entries.clear();
-            self.entries.extend(
-                keys.iter()
-                    .enumerate()
-                    .map(|(index, key)| (*key, index as u32)),
-            );
-            sort_entries(&mut self.entries, descending);
+            sort_all(&keys, descending, &mut self.entries);
         }
         // Items with equal keys: the comparator decides (the keys cannot see everything
         // it looks at, and those items may have changed since the last rebuild).
@@ -395,6 +386,80 @@ impl SortedOrder {
         self.next_keys = std::mem::replace(&mut self.keys, keys);
         self.descending = descending;
     }
+}
+
+/// Every item's entry, in key order (reversed when `descending`), then index order.
+///
+/// Sorting 16-byte (prefix, index) values is about twice as fast as sorting the 40-byte
+/// entries themselves. The prefix is the first 64 bits of the key in which keys differ
+/// at all: bits that are the same in every key cannot change the order, so dropping
+/// them keeps it, and only keys that agree on all 64 kept bits need a second look.
+fn sort_all(keys: &[SortKey], descending: bool, entries: &mut Vec<(SortKey, u32)>) {
+    let spans = varying_spans(keys);
+    let prefix = |key: &SortKey| {
+        spans.iter().fold(0u64, |acc, &(word, shift, bits)| {
+            let part = (key[word] >> shift) & (u64::MAX >> (64 - bits));
+            acc.checked_shl(bits).unwrap_or(0) | part
+        })
+    };
+    let mut packed: Vec<u128> = keys
+        .iter()
+        .enumerate()
+        .map(|(index, key)| {
+            let prefix = if descending {
+                !prefix(key)
+            } else {
+                prefix(key)
+            };
+            (u128::from(prefix) << 32) | index as u128
+        })
+        .collect();
+    packed.sort_unstable();
+    entries.clear();
+    entries.extend(packed.iter().map(|&value| {
+        let index = value as u32;
+        (keys[index as usize], index)
+    }));
+    // Keys that share the prefix came out in index order: put them in key order.
+    let mut start = 0;
+    while start < packed.len() {
+        let prefix = packed[start] >> 32;
+        let end = start
+            + packed[start..]
+                .iter()
+                .take_while(|&&value| value >> 32 == prefix)
+                .count();
+        if end - start > 1 {
+            sort_entries(&mut entries[start..end], descending);
+        }
+        start = end;
+    }
+}
+
+/// Where the keys differ: per word (in order), the shift and width of the span between
+/// its highest and lowest bit that is not the same in every key, cut to 64 bits in all.
+fn varying_spans(keys: &[SortKey]) -> Vec<(usize, u32, u32)> {
+    let Some(first) = keys.first() else {
+        return Vec::new();
+    };
+    let mut varying = [0u64; 4];
+    for key in keys {
+        for (word, bits) in varying.iter_mut().enumerate() {
+            *bits |= key[word] ^ first[word];
+        }
+    }
+    let mut spans = Vec::new();
+    let mut room = 64;
+    for (word, bits) in varying.into_iter().enumerate() {
+        if bits == 0 || room == 0 {
+            continue;
+        }
+        let high = 63 - bits.leading_zeros();
+        let width = (high + 1 - bits.trailing_zeros()).min(room);
+        spans.push((word, high + 1 - width, width));
+        room -= width;
+    }
+    spans
 }
 
 /// The order of two entries: by key (reversed when `descending`), then by index.
