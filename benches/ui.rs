@@ -280,7 +280,7 @@ fn move_selection(bencher: Bencher, count: usize) {
 }
 
 /// Moving the cursor with every image marked for a bulk action (`V`), with its frame:
-/// the status line sums the marked images' sizes on every frame.
+/// the status line shows the marked images' total size.
 #[divan::bench(args = SIZES)]
 fn move_selection_all_marked(bencher: Bencher, count: usize) {
     let mut screen = Screen::images(WIDE, images(count));

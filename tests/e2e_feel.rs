@@ -73,6 +73,14 @@ fn a_remapped_delete_key_opens_the_confirmation_and_d_does_not() {
         help.contains("D  delete the marked"),
         "help shows the live keymap:\n{help}"
     );
+    assert!(help.contains("keys · images first"), "{help}");
+    // Searching the help keeps only what matches, in every pane's group.
+    tui.send("/untag");
+    let found = tui.wait_gone("show or hide this help");
+    assert!(found.contains("remove one tag"), "{found}");
+    assert!(!found.contains("move down"), "{found}");
+    tui.send(keys::ESC);
+    tui.wait_for("show or hide this help");
     tui.send(keys::ESC);
     tui.wait_gone("show or hide this help");
     tui.send("D");

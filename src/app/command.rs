@@ -11,7 +11,8 @@ pub enum LineCommand {
     Theme(String),
     Refresh,
     Quit,
-    Help,
+    /// The help, searching for the words given (`:help delete`).
+    Help(String),
     /// Toggle the audit columns of the repositories pane.
     Audit,
     /// The triage view: CRITICAL and HIGH findings across the registry, by CVE.
@@ -37,7 +38,7 @@ pub const COMMANDS: &[(&str, Option<&str>)] = &[
     ("criticals", None),
     ("findings", None),
     ("audit", None),
-    ("help", None),
+    ("help", Some("[WORDS]")),
     ("quit", None),
 ];
 
@@ -116,7 +117,7 @@ pub fn parse(line: &str) -> Result<LineCommand, LineError> {
         "refresh" | "r" => Ok(LineCommand::Refresh),
         "audit" => Ok(LineCommand::Audit),
         "quit" | "q" | "q!" => Ok(LineCommand::Quit),
-        "help" | "h" | "?" => Ok(LineCommand::Help),
+        "help" | "h" | "?" => Ok(LineCommand::Help(argument.to_string())),
         "criticals" | "triage" => Ok(LineCommand::Criticals),
         "findings" => Ok(LineCommand::Findings),
         _ if looks_like_repository(word) => Ok(jump(word)),
@@ -253,6 +254,11 @@ mod tests {
         );
         assert_eq!(parse("q"), Ok(LineCommand::Quit));
         assert_eq!(parse("findings"), Ok(LineCommand::Findings));
+        assert_eq!(parse("help"), Ok(LineCommand::Help(String::new())));
+        assert_eq!(
+            parse("help copy uri"),
+            Ok(LineCommand::Help("copy uri".into()))
+        );
         assert_eq!(parse("criticals"), Ok(LineCommand::Criticals));
         assert_eq!(
             parse("payments/api"),

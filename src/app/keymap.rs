@@ -110,7 +110,7 @@ impl Command {
             Command::CopyUri => "copy the digest-pinned URI (REPO@sha256:…)",
             Command::CopyTaggedUri => "copy REPO:TAG@sha256:…",
             Command::Lifecycle => "lifecycle policy dry run of the repository",
-            Command::Audit => "audit columns: untagged, stale, lifecycle reclaim (toggle)",
+            Command::Audit => "audit columns: untagged, stale, reclaimable (toggle)",
             Command::FilterInUse => "only images in use by ECS or Lambda (toggle)",
             Command::FilterNotInUse => "only images not in use (toggle)",
             Command::Findings => "scan findings of the selected image",

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod command;
 pub mod findings;
+pub mod help;
 pub mod keymap;
 pub mod lifecycle;
 pub mod list;

@@ -13,6 +13,7 @@ use crate::ecr::model::{Image, TagMutability, short_digest};
 use crate::ecr::mutate::ImageRef;
 use crate::ecr::names;
 use crossterm::event::{KeyCode, KeyEvent};
+use std::collections::{HashMap, HashSet};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -181,7 +182,7 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     let effects = match command {
         Command::Mark => {
             if let Some(image) = selected {
-                toggle_mark(state, &image.digest);
+                state.images.marked.toggle(&image);
                 let height = state.body_height();
                 state.images.list.move_by(1, height);
             }
@@ -241,28 +242,17 @@ fn selected_image(state: &State) -> Option<&Image> {
         .map(|i| &state.images.images[i])
 }
 
-fn toggle_mark(state: &mut State, digest: &str) {
-    if !state.images.marked.remove(digest) {
-        state.images.marked.insert(digest.to_string());
-    }
-}
-
 /// Mark every visible image, or unmark them all when they already are.
 fn mark_all_visible(state: &mut State) {
     let pane = &mut state.images;
-    let visible: Vec<&str> = pane
-        .list
-        .rows
-        .iter()
-        .map(|&i| pane.images[i].digest.as_str())
-        .collect();
-    if visible.iter().all(|d| pane.marked.contains(*d)) {
-        for digest in visible {
-            pane.marked.remove(digest);
-        }
+    let visible = pane.list.rows.iter().map(|&i| &pane.images[i]);
+    if visible
+        .clone()
+        .all(|image| pane.marked.contains(&image.digest))
+    {
+        visible.for_each(|image| pane.marked.unmark(image));
     } else {
-        let owned: Vec<String> = visible.into_iter().map(str::to_string).collect();
-        pane.marked.extend(owned);
+        visible.for_each(|image| pane.marked.mark(image));
     }
 }
 
@@ -272,18 +262,15 @@ fn targets(state: &State) -> Vec<&Image> {
     if pane.marked.is_empty() {
         return selected_image(state).into_iter().collect();
     }
+    // Visible ones first, in the order shown, then marked ones the filter hides.
+    let mut seen: HashSet<&str> = HashSet::with_capacity(pane.marked.len());
     pane.list
         .rows
         .iter()
         .map(|&i| &pane.images[i])
         .chain(pane.images.iter())
-        .filter(|image| pane.marked.contains(&image.digest))
-        .fold(Vec::new(), |mut out: Vec<&Image>, image| {
-            if !out.iter().any(|o| o.digest == image.digest) {
-                out.push(image);
-            }
-            out
-        })
+        .filter(|image| pane.marked.contains(&image.digest) && seen.insert(&image.digest))
+        .collect()
 }
 
 fn plan_entry(image: &Image, id: ImageRef) -> PlanEntry {
@@ -708,8 +695,10 @@ pub fn on_delete_finished(
     let deleted = lines.iter().filter(|l| l.failure.is_none()).count();
     let failed = lines.len() - deleted;
     let mut out: Vec<(String, bool)> = Vec::new();
+    let by_id: HashMap<&ImageRef, &PlanEntry> = plan.entries.iter().map(|e| (&e.id, e)).collect();
+    let mut gone: HashSet<&str> = HashSet::new();
     for line in &lines {
-        let entry = plan.entries.iter().find(|e| e.id == line.id);
+        let entry = by_id.get(&line.id).copied();
         let what = match (&line.id, entry) {
             (ImageRef::Tag(tag), Some(e)) => format!("tag {tag} of {}", short_digest(&e.digest)),
             (ImageRef::Digest(d), Some(e)) if !e.tags.is_empty() => {
@@ -722,12 +711,21 @@ pub fn on_delete_finished(
                 if let Some(e) = entry
                     && plan.kind != DeleteKind::Untag
                 {
-                    state.images.marked.remove(&e.digest);
+                    gone.insert(&e.digest);
                 }
                 out.push((format!("deleted  {what}"), false));
             }
             Some((code, reason)) => out.push((format!("FAILED   {what}: {code} {reason}"), true)),
         }
+    }
+    // Deleted images are no longer marked (they stay listed until the refetch).
+    let pane = &mut state.images;
+    for image in pane
+        .images
+        .iter()
+        .filter(|i| gone.contains(i.digest.as_str()))
+    {
+        pane.marked.unmark(image);
     }
     // Failures first: they are what needs attention.
     out.sort_by_key(|(_, failed)| !failed);

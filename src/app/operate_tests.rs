@@ -140,7 +140,7 @@ fn a_refresh_during_the_dialog_cannot_change_what_is_deleted() {
             }),
         },
     );
-    state.images.marked.insert(image(99, &[], 0).digest);
+    state.images.marked.mark(&image(99, &[], 0));
     let effects = press(&mut state, KeyCode::Enter);
     assert_eq!(deleted_ids(&effects), Some(shown));
 }
@@ -311,6 +311,83 @@ fn a_partial_delete_reports_each_failed_id_first() {
         1,
         "only the failed image stays marked"
     );
+    assert_eq!(state.images.marked.bytes(), naive_marked_bytes(&state));
+}
+
+/// What the status line's marked total must equal: the listed marked images' sizes.
+fn naive_marked_bytes(state: &State) -> u64 {
+    let pane = &state.images;
+    pane.images
+        .iter()
+        .filter(|i| pane.marked.contains(&i.digest))
+        .map(|i| i.size_bytes)
+        .sum()
+}
+
+#[derive(Clone, Debug)]
+enum MarkStep {
+    Key(KeyCode),
+    /// `r`, then the listing arrives again in two pages, without the images whose
+    /// number is a multiple of `dropped` (deleted elsewhere meanwhile).
+    Refresh {
+        dropped: u64,
+    },
+}
+
+fn mark_step() -> impl Strategy<Value = MarkStep> {
+    prop_oneof![
+        4 => Just(MarkStep::Key(KeyCode::Char(' '))),
+        2 => Just(MarkStep::Key(KeyCode::Char('V'))),
+        2 => Just(MarkStep::Key(KeyCode::Down)),
+        1 => Just(MarkStep::Key(KeyCode::Up)),
+        1 => Just(MarkStep::Key(KeyCode::Char('s'))),
+        1 => (2u64..5).prop_map(|dropped| MarkStep::Refresh { dropped }),
+    ]
+}
+
+proptest! {
+    /// The running total of marked bytes always equals a fresh sum, whatever order marks,
+    /// mark-all, sorting and refreshes (with images gone meanwhile) come in.
+    #[test]
+    fn the_marked_total_always_equals_a_fresh_sum(
+        steps in proptest::collection::vec(mark_step(), 1..40),
+    ) {
+        let mut state = images_state(12);
+        for step in steps {
+            match step {
+                MarkStep::Key(code) => {
+                    press(&mut state, code);
+                }
+                MarkStep::Refresh { dropped } => {
+                    let effects = press(&mut state, KeyCode::Char('r'));
+                    let generation = effects.iter().find_map(|e| match e {
+                        Effect::FetchImages { generation, .. } => Some(*generation),
+                        _ => None,
+                    });
+                    let Some(generation) = generation else {
+                        continue;
+                    };
+                    let kept: Vec<_> = images_state(12).images.images.into_iter()
+                        .enumerate()
+                        .filter(|(n, _)| !(*n as u64).is_multiple_of(dropped))
+                        .map(|(_, image)| image)
+                        .collect();
+                    let (first, second) = kept.split_at(kept.len() / 2);
+                    for (items, next) in [(first, Some("more".to_string())), (second, None)] {
+                        update(&mut state, Action::ImagesPage {
+                            generation,
+                            result: Ok(crate::ecr::model::Page {
+                                items: items.to_vec(),
+                                next_token: next,
+                            }),
+                        });
+                        prop_assert_eq!(state.images.marked.bytes(), naive_marked_bytes(&state));
+                    }
+                }
+            }
+            prop_assert_eq!(state.images.marked.bytes(), naive_marked_bytes(&state));
+        }
+    }
 }
 
 #[test]

@@ -123,9 +123,83 @@ pub struct ImagesPane {
     pub loading: Option<Loading>,
     pub error: Option<String>,
     /// Digests marked for bulk actions; survives sorting, filtering and refreshes.
-    pub marked: HashSet<String>,
+    pub marked: Marks,
     /// `u` / `U`: only images in use / not in use.
     pub usage_filter: crate::app::usage::UsageFilter,
+}
+
+/// The images marked for a bulk action, by digest, with the total size of those listed.
+///
+/// The total is kept up to date as marks and pages change, so the status line shows it
+/// without summing 100,000 sizes on every frame.
+#[derive(Debug, Default)]
+pub struct Marks {
+    digests: HashSet<String>,
+    /// Sum of `size_bytes` over the listed images whose digest is marked.
+    bytes: u64,
+}
+
+impl Marks {
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+
+    pub fn contains(&self, digest: &str) -> bool {
+        self.digests.contains(digest)
+    }
+
+    /// Total size of the marked images that are listed.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Mark `image`, or unmark it when it already is.
+    pub fn toggle(&mut self, image: &Image) {
+        if self.digests.remove(&image.digest) {
+            self.bytes -= image.size_bytes;
+        } else {
+            self.digests.insert(image.digest.clone());
+            self.bytes += image.size_bytes;
+        }
+    }
+
+    /// Mark `image` (a no-op when it already is).
+    pub fn mark(&mut self, image: &Image) {
+        if self.digests.insert(image.digest.clone()) {
+            self.bytes += image.size_bytes;
+        }
+    }
+
+    /// Unmark `image` (a no-op when it is not marked).
+    pub fn unmark(&mut self, image: &Image) {
+        if self.digests.remove(&image.digest) {
+            self.bytes -= image.size_bytes;
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.digests.clear();
+        self.bytes = 0;
+    }
+
+    /// The listed images were replaced by none (a refresh starts): marks stay, the total
+    /// drops to what is listed, nothing.
+    pub fn listing_cleared(&mut self) {
+        self.bytes = 0;
+    }
+
+    /// `images` were appended to the listing: count the marked ones.
+    pub fn listed<'a>(&mut self, images: impl IntoIterator<Item = &'a Image>) {
+        self.bytes += images
+            .into_iter()
+            .filter(|i| self.digests.contains(&i.digest))
+            .map(|i| i.size_bytes)
+            .sum::<u64>();
+    }
 }
 
 /// Sortable columns of the repositories pane, in `s` cycling order.
@@ -167,6 +241,8 @@ pub struct State {
     pub lifecycle_running: Option<String>,
     /// The lifecycle dry-run view (over the repositories or images pane when open).
     pub lifecycle: crate::app::lifecycle::LifecycleView,
+    /// The `?` overlay's search and scroll.
+    pub help: crate::app::help::HelpView,
     /// How times show in tables.
     pub time_style: crate::ui::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -185,6 +261,16 @@ pub struct State {
 }
 
 impl State {
+    /// The help's groups as they show now: current pane first, the search applied.
+    pub fn help_groups(&self) -> Vec<crate::app::help::Group> {
+        crate::app::help::groups(
+            &self.keymap,
+            self.pane,
+            self.lifecycle.is_visible(),
+            self.help.query(),
+        )
+    }
+
     /// A fresh state with `targets` as registries, the first one current.
     pub fn new(targets: Vec<RegistryTarget>, now: Timestamp) -> Self {
         let mut registries = RegistriesPane {
@@ -225,6 +311,7 @@ impl State {
             time_style: Default::default(),
             retrying: None,
             lifecycle: Default::default(),
+            help: Default::default(),
             usage: Default::default(),
             lifecycle_running: None,
             registries,

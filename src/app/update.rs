@@ -216,6 +216,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             match result {
                 Ok(page) => {
                     let done = page.next_token.is_none();
+                    pane.marked.listed(&page.items);
                     pane.images.extend(page.items);
                     let loading = pane.loading.get_or_insert_with(Loading::default);
                     loading.pages += 1;
@@ -370,11 +371,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Filter => on_filter_key(state, key),
         Mode::Command => on_command_line_key(state, key),
         Mode::Help => {
-            // Any key closes help; quitting from help still works.
-            if state.keymap.lookup(&key) == Some(Command::Quit) && key.code != KeyCode::Char('q') {
-                return quit(state);
+            use crate::app::help::HelpOutcome;
+            match state.help.on_key(key, state.keymap.lookup(&key)) {
+                HelpOutcome::Stay => {
+                    let groups = state.help_groups();
+                    let layout = crate::app::help::layout(&groups, state.width, state.height);
+                    state.help.scroll = state.help.scroll.min(layout.max_scroll());
+                }
+                HelpOutcome::Close => state.mode = Mode::Normal,
+                HelpOutcome::Quit => return quit(state),
             }
-            state.mode = Mode::Normal;
             Vec::new()
         }
         Mode::Normal => {
@@ -428,6 +434,11 @@ fn on_filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+fn open_help(state: &mut State) {
+    state.help = crate::app::help::HelpView::open();
+    state.mode = Mode::Help;
+}
+
 fn quit(state: &mut State) -> Vec<Effect> {
     state.should_quit = true;
     vec![Effect::Quit]
@@ -449,7 +460,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::PageUp => state.current_list().move_by(-(height as isize), height),
         Command::First => state.current_list().first(height),
         Command::Last => state.current_list().last(height),
-        Command::Help => state.mode = Mode::Help,
+        Command::Help => open_help(state),
         Command::CommandLine => {
             state.command_input.reset();
             state.history_cursor = None;
@@ -562,6 +573,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     }
     pane.registry = registry;
     pane.images.clear();
+    pane.marked.listing_cleared();
     pane.list.rows.clear();
     pane.list.selected = 0;
     pane.list.offset = 0;
@@ -759,8 +771,9 @@ const HISTORY_LIMIT: usize = 200;
 fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
     match line {
         LineCommand::Quit => quit(state),
-        LineCommand::Help => {
-            state.mode = Mode::Help;
+        LineCommand::Help(search) => {
+            open_help(state);
+            state.help.search = tui_input::Input::new(search);
             Vec::new()
         }
         LineCommand::Refresh => refresh(state),

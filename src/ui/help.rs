@@ -1,64 +1,65 @@
-//! The help overlay, generated from the live keymap.
+//! The help overlay: the live keymap grouped by pane, searchable, scrolled when it does
+//! not fit.
 
 use super::Theme;
 use super::format::{truncate_end, truncate_middle};
 use crate::app::State;
-use crate::app::keymap::Command;
+use crate::app::help::{Row, layout};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// Width of the key column of one entry.
-const KEYS_WIDTH: usize = 14;
-/// The widest a column of entries gets.
-const COLUMN_WIDTH: usize = 62;
+const KEYS_WIDTH: usize = 12;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let entries: Vec<(String, &str)> = Command::ALL
-        .iter()
-        .map(|&command| {
-            let keys: Vec<String> = state
-                .keymap
-                .keys_for(command)
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            (keys.join(" "), command.description())
-        })
-        .collect();
-    // As many columns as it takes to show every key without scrolling.
-    let rows = usize::from(area.height.saturating_sub(5)).max(1);
-    let columns = entries.len().div_ceil(rows).max(1);
-    let rows = entries.len().div_ceil(columns);
-    let column_width = (usize::from(area.width.saturating_sub(2)) / columns).min(COLUMN_WIDTH);
-    let mut lines: Vec<Line> = Vec::with_capacity(rows + 2);
-    for row in 0..rows {
+    let groups = state.help_groups();
+    let layout = layout(&groups, area.width, area.height);
+    let scroll = state.help.scroll.min(layout.max_scroll());
+    let shown = layout.total_rows.min(layout.visible_rows);
+    let width = layout.column_width;
+    let room = width.saturating_sub(KEYS_WIDTH + 3);
+    let mut lines: Vec<Line> = Vec::with_capacity(shown + 2);
+    lines.push(search_line(state, theme));
+    for row in scroll..scroll + shown {
         let mut spans = Vec::new();
-        for column in 0..columns {
-            let Some((keys, description)) = entries.get(column * rows + row) else {
-                continue;
-            };
-            let keys = truncate_middle(keys, KEYS_WIDTH);
-            let room = column_width.saturating_sub(KEYS_WIDTH + 2);
-            let description = truncate_end(description, room);
-            spans.push(Span::styled(
-                format!("{keys:>KEYS_WIDTH$}  "),
-                theme.column_header,
-            ));
-            spans.push(Span::raw(format!("{description:<room$}")));
+        for column in &layout.columns {
+            match column.get(row) {
+                Some(Row::Heading(title)) => spans.push(Span::styled(
+                    format!("{:<width$}", truncate_end(title, width)),
+                    theme.header_accent,
+                )),
+                Some(Row::Entry(entry)) => {
+                    let keys = truncate_middle(&entry.keys, KEYS_WIDTH);
+                    let description = truncate_end(entry.description, room);
+                    spans.push(Span::styled(
+                        format!(" {keys:>KEYS_WIDTH$}  "),
+                        theme.column_header,
+                    ));
+                    spans.push(Span::styled(format!("{description:<room$}"), theme.text));
+                }
+                Some(Row::Blank) | None => spans.push(Span::raw(" ".repeat(width))),
+            }
         }
         lines.push(Line::from(spans));
     }
-    lines.push(Line::from(""));
-    lines.push(Line::styled("any key closes this help", theme.dim));
-    let width = ((column_width * columns) as u16 + 2).min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    lines.push(footer(
+        groups.iter().map(|g| g.entries.len()).sum(),
+        scroll,
+        shown,
+        layout.total_rows,
+        theme,
+    ));
+    let box_width = ((width * layout.columns.len().max(1)) as u16 + 2)
+        .max(40)
+        .min(area.width);
+    let box_height = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
+        x: area.x + (area.width - box_width) / 2,
+        y: area.y + (area.height - box_height) / 2,
+        width: box_width,
+        height: box_height,
     };
     frame.render_widget(Clear, popup);
     frame.render_widget(
@@ -66,8 +67,49 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.help_border)
-                .title(" keys "),
+                .title(format!(" keys · {} first ", state.pane.title())),
         ),
         popup,
     );
+}
+
+fn search_line(state: &State, theme: &Theme) -> Line<'static> {
+    let query = state.help.query();
+    if state.help.typing {
+        Line::from(vec![
+            Span::styled("/", theme.header_accent),
+            Span::styled(format!("{query}▏"), theme.text),
+        ])
+    } else if !query.is_empty() {
+        Line::from(vec![
+            Span::styled("/", theme.header_accent),
+            Span::styled(query.to_string(), theme.match_highlight),
+            Span::styled("  (esc clears)", theme.dim),
+        ])
+    } else {
+        Line::styled("/ search · j/k scroll · esc closes", theme.dim)
+    }
+}
+
+fn footer(
+    entries: usize,
+    scroll: usize,
+    shown: usize,
+    total: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    if entries == 0 {
+        return Line::styled("no key matches the search", theme.warning);
+    }
+    if shown < total {
+        return Line::styled(
+            format!(
+                "rows {}–{} of {total} · j/k scroll",
+                scroll + 1,
+                scroll + shown
+            ),
+            theme.dim,
+        );
+    }
+    Line::styled(format!("{entries} keys · any other key closes"), theme.dim)
 }

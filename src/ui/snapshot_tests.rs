@@ -138,6 +138,19 @@ fn filter_prompt_and_help_overlay() {
 }
 
 #[test]
+fn help_groups_by_pane_and_searches() {
+    let mut state = images_state();
+    sized(&mut state, 200, 50);
+    press(&mut state, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_images_200x50", render(&state, 200, 50));
+    sized(&mut state, 60, 15);
+    for c in "/copy".chars() {
+        press(&mut state, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("help_search_60x15", render(&state, 60, 15));
+}
+
+#[test]
 fn tiny_terminal_says_so() {
     let state = repositories_state();
     let screen = render(&state, 40, 10);

@@ -52,13 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
     }
     if state.pane == Pane::Images && !state.images.marked.is_empty() {
-        let bytes: u64 = state
-            .images
-            .images
-            .iter()
-            .filter(|i| state.images.marked.contains(&i.digest))
-            .map(|i| i.size_bytes)
-            .sum();
+        let bytes = state.images.marked.bytes();
         spans.push(Span::styled(
             format!(
                 "{} marked · {}  ",

@@ -80,25 +80,74 @@ pub fn fit_columns(columns: &[Column], width: u16) -> Vec<usize> {
     }
 }
 
-/// The index (into `columns`) of the column drawn at `x` in a table `width` wide.
-pub fn column_at(columns: &[Column], width: u16, x: u16) -> Option<usize> {
-    let keep = fit_columns(columns, width);
+/// The drawn width of each kept column: fixed ones as declared, the flexible one the rest.
+fn drawn_widths(columns: &[Column], keep: &[usize], width: u16) -> Vec<u16> {
     let fixed: u16 = keep.iter().map(|&i| columns[i].width).sum();
     let gaps = keep.len().saturating_sub(1) as u16;
     let flex = width.saturating_sub(fixed + gaps);
+    keep.iter()
+        .map(|&i| match columns[i].width {
+            0 => flex,
+            w => w,
+        })
+        .collect()
+}
+
+/// The index (into `columns`) of the column drawn at `x` in a table `width` wide.
+pub fn column_at(columns: &[Column], width: u16, x: u16) -> Option<usize> {
+    let keep = fit_columns(columns, width);
     let mut start = 0u16;
-    for &i in &keep {
-        let w = if columns[i].width == 0 {
-            flex
-        } else {
-            columns[i].width
-        };
+    for (&i, w) in keep.iter().zip(drawn_widths(columns, &keep, width)) {
         if x >= start && x < start + w {
             return Some(i);
         }
         start += w + 1;
     }
     None
+}
+
+/// `line` cut to `width` characters in the middle (`payments/…/worker`), each kept
+/// character in its own style, so long names keep both ends in a narrow column.
+pub fn fit_middle(line: Line<'_>, width: usize) -> Line<'_> {
+    let count: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    if count <= width {
+        return line;
+    }
+    let styled: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|span| {
+            let style = line.style.patch(span.style);
+            span.content.chars().map(move |c| (c, style))
+        })
+        .collect();
+    let keep = width.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let kept = styled[..head]
+        .iter()
+        .copied()
+        .chain((width > 0).then_some(('…', line.style)))
+        .chain(styled[count - tail..].iter().copied());
+    let mut spans: Vec<Span> = Vec::new();
+    let mut run = String::new();
+    let mut run_style: Option<Style> = None;
+    for (c, style) in kept {
+        if run_style.is_some_and(|s| s != style) {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                run_style.unwrap_or_default(),
+            ));
+        }
+        run_style = Some(style);
+        run.push(c);
+    }
+    if let Some(style) = run_style {
+        spans.push(Span::styled(run, style));
+    }
+    let mut out = Line::from(spans);
+    out.alignment = line.alignment;
+    out
 }
 
 /// Draw `list` in `area`: a header row, then the visible rows built by `cells`.
@@ -129,11 +178,13 @@ pub fn draw_table<'a>(
         Line::from(format!("{}{}", column.title, arrow))
     }))
     .style(theme.column_header);
+    let drawn = drawn_widths(columns, &keep, area.width);
     let widths: Vec<Constraint> = keep
         .iter()
-        .map(|&i| match columns[i].width {
-            0 => Constraint::Min(FLEX_MIN),
-            w => Constraint::Length(w),
+        .zip(&drawn)
+        .map(|(&i, &w)| match columns[i].width {
+            0 => Constraint::Min(FLEX_MIN.min(w)),
+            _ => Constraint::Length(w),
         })
         .collect();
     let body_height = usize::from(area.height.saturating_sub(1));
@@ -156,10 +207,10 @@ pub fn draw_table<'a>(
             // `keep` is ascending: walk the row's cells once, keeping the fitted ones.
             let mut all = cells(list.rows[position]).into_iter();
             let mut next = 0;
-            let picked = keep.iter().map(|&i| {
+            let picked = keep.iter().zip(&drawn).map(|(&i, &width)| {
                 let cell = all.nth(i - next).unwrap_or_default();
                 next = i + 1;
-                cell
+                fit_middle(cell, usize::from(width))
             });
             let row = Row::new(picked);
             if position == list.selected {
@@ -205,6 +256,26 @@ pub fn highlighted(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_cells_are_cut_in_the_middle_keeping_styles() {
+        use ratatui::style::Color;
+        let red = Style::default().fg(Color::Red);
+        let line = Line::from(vec![
+            Span::raw("● "),
+            Span::styled("payments", red),
+            Span::raw("/settlement-worker"),
+        ]);
+        let cut = fit_middle(line, 12);
+        let text: String = cut.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "● paym…orker");
+        assert_eq!(cut.spans[1].content, "paym");
+        assert_eq!(cut.spans[1].style, red);
+        let short = Line::from("api").right_aligned();
+        assert_eq!(fit_middle(short.clone(), 12), short);
+        let aligned = fit_middle(Line::from("1234567890").right_aligned(), 5);
+        assert_eq!(aligned.alignment, Some(ratatui::layout::Alignment::Right));
+    }
 
     const fn col(title: &'static str, width: u16, priority: u8) -> Column {
         Column {
