@@ -235,10 +235,73 @@ fn finding_cells(finding: &Finding, pane: &FindingsPane, theme: &Theme) -> Vec<L
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, finding: &Finding, scroll: usize, theme: &Theme) {
-    let lines: Vec<Line> = detail_lines(finding, usize::from(area.width))
+    let lines: Vec<Line> = styled_detail(finding, usize::from(area.width), theme)
         .into_iter()
         .skip(scroll)
         .take(usize::from(area.height))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The side panel of a wide terminal: the selected finding in full.
+pub fn panel(pane: &FindingsPane, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    match pane.selected() {
+        Some(finding) => styled_detail(finding, usize::from(width), theme),
+        None => Vec::new(),
+    }
+}
+
+/// The side panel of a wide terminal in the triage view: the selected CVE.
+pub fn triage_panel(pane: &TriagePane, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(group) = pane.selected() else {
+        return Vec::new();
+    };
+    let label = |text: &str| Span::styled(format!("{text:<10}"), theme.dim);
+    let field = |name: &str, value: String| Line::from(vec![label(name), Span::raw(value)]);
+    let mut lines = vec![
+        Line::styled(
+            group.name.clone(),
+            severity_style(group.severity, theme).add_modifier(Modifier::BOLD),
+        ),
+        field("severity", severity_word(group.severity).to_string()),
+        field(
+            "score",
+            group
+                .score
+                .map_or_else(|| "-".into(), |s| format!("{s:.1}")),
+        ),
+        field("packages", group.packages.join(", ")),
+        field(
+            "fixed in",
+            if group.fixed_in.is_empty() {
+                "-".into()
+            } else {
+                group.fixed_in.join(", ")
+            },
+        ),
+        field("fix", group.fix.label().to_lowercase()),
+        field("exploit", if group.exploit { "known" } else { "-" }.into()),
+        field(
+            "images",
+            format!(
+                "{} in {} repositories",
+                group.affected.len(),
+                group.repositories.len()
+            ),
+        ),
+    ];
+    if let Some(uri) = &group.uri {
+        lines.push(field("link", uri.clone()));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(group.description.clone(), theme.text));
+    lines
+}
+
+/// A finding's full detail, styled: the title in its severity's colour, labels dimmed.
+fn styled_detail(finding: &Finding, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    detail_lines(finding, width)
+        .into_iter()
         .map(|line| {
             let style = match line.kind {
                 LineKind::Title => {
@@ -258,8 +321,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, finding: &Finding, scroll: usize, 
             }
             Line::styled(line.text, style)
         })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+        .collect()
 }
 
 /// The two detail lines under the findings pane.

@@ -90,7 +90,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if let Some(panel) = panel.filter(|_| !state.lifecycle.is_visible()) {
         let lines = match state.pane {
-            Pane::Registries | Pane::Findings | Pane::Triage => Vec::new(),
+            Pane::Registries => registries::panel(state, theme),
+            Pane::Findings => findings::panel(&state.findings, PANEL_WIDTH - 1, theme),
+            Pane::Triage => findings::triage_panel(&state.triage, theme),
             Pane::Repositories => repositories::panel(state, theme),
             Pane::Images => images::panel(state, theme),
         };

@@ -5,7 +5,7 @@ use super::table::{Column, draw_table, highlighted};
 use crate::app::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 
 const COLUMNS: [Column; 5] = [
     Column::new("PROFILE", 0, 0, None),
@@ -54,6 +54,45 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ]
         },
     );
+}
+
+/// The side panel of a wide terminal: the selected registry.
+pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let pane = &state.registries;
+    let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
+        return Vec::new();
+    };
+    let label = |text: &str| Span::styled(format!("{text:<13}"), theme.column_header);
+    let unknown = || "…".to_string();
+    let mut lines = vec![
+        Line::from(vec![
+            label("credentials"),
+            Span::raw(row.target.source.label().to_string()),
+        ]),
+        Line::from(vec![label("region"), Span::raw(row.target.region.clone())]),
+        Line::from(vec![
+            label("account"),
+            Span::raw(row.account.clone().unwrap_or_else(unknown)),
+        ]),
+        Line::from(vec![
+            label("registry"),
+            Span::raw(row.account.as_ref().map_or_else(unknown, |account| {
+                crate::ecr::model::registry_host(account, &row.target.region)
+            })),
+        ]),
+        Line::from(vec![
+            label("repositories"),
+            Span::raw(row.repositories.map_or_else(unknown, |n| n.to_string())),
+        ]),
+    ];
+    if pane.list.selected_item() == Some(state.repositories.registry) {
+        lines.push(Line::styled("open (● in the list)", theme.dim));
+    }
+    if let Some(error) = &row.error {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(error.clone(), theme.error));
+    }
+    lines
 }
 
 /// The detail lines for the selected registry.

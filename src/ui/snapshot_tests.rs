@@ -187,29 +187,54 @@ fn render_styled(state: &State, theme: &Theme, width: u16, height: u16) -> Strin
     out
 }
 
-/// Every pane under every shipped theme (and NO_COLOR's monochrome), with styles.
+/// A pane set up for the styled snapshots, at one size.
+fn pane_state(pane: &str, width: u16, height: u16) -> State {
+    let mut state = match pane {
+        "registries" | "repositories" | "help" => repositories_state(),
+        _ => images_state(),
+    };
+    sized(&mut state, width, height);
+    match pane {
+        "registries" => press(&mut state, KeyCode::Esc),
+        "images" => press(&mut state, KeyCode::Char(' ')), // the marked style shows too
+        "findings" => {
+            state.findings = crate::app::findings::tests::loaded();
+            state.pane = crate::app::Pane::Findings;
+        }
+        "triage" => {
+            use crate::app::findings::tests::triage_view::{fed, opened};
+            state.triage = opened();
+            fed(&mut state.triage);
+            state.pane = crate::app::Pane::Triage;
+        }
+        "help" => press(&mut state, KeyCode::Char('?')),
+        _ => {}
+    }
+    state
+}
+
+/// Every pane under every shipped theme, at every size, with styles. `monochrome` is the
+/// theme `NO_COLOR` selects (`Theme::from_env`).
 #[test]
-fn every_pane_under_every_theme() {
+fn every_pane_under_every_theme_at_every_size() {
     for name in ["dark", "light", "high-contrast", "sixteen", "monochrome"] {
         let theme = Theme::load(name, None).expect("shipped themes load");
-        let mut state = images_state();
-        sized(&mut state, 80, 24);
-        // Mark one image so the marked style shows too.
-        press(&mut state, KeyCode::Char(' '));
-        insta::assert_snapshot!(
-            format!("theme_{name}_images"),
-            render_styled(&state, &theme, 80, 24)
-        );
-        press(&mut state, KeyCode::Esc);
-        insta::assert_snapshot!(
-            format!("theme_{name}_repositories"),
-            render_styled(&state, &theme, 80, 24)
-        );
-        press(&mut state, KeyCode::Esc);
-        insta::assert_snapshot!(
-            format!("theme_{name}_registries"),
-            render_styled(&state, &theme, 80, 24)
-        );
+        for pane in [
+            "registries",
+            "repositories",
+            "images",
+            "findings",
+            "triage",
+            "help",
+        ] {
+            let mut screens = String::new();
+            for (width, height) in SIZES {
+                let state = pane_state(pane, width, height);
+                screens.push_str(&format!("── {width}x{height} ──\n"));
+                screens.push_str(&render_styled(&state, &theme, width, height));
+            }
+            insta::assert_snapshot!(format!("styled_{name}_{pane}"), screens);
+        }
     }
 }
 
