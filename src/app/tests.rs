@@ -737,3 +737,57 @@ fn a_size_sweep_result_ends_the_retry_notice() {
         "the retried call came back; the notice must not stay forever"
     );
 }
+
+#[test]
+fn a_complete_listing_sets_the_repository_count_and_size() {
+    let mut state = with_repositories(&["web/app", "web/api"]);
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects) else {
+        panic!("Enter should fetch images");
+    };
+    let generation = *generation;
+    let first = vec![image(1, &["a"], 1), image(2, &[], 2)];
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(first, Some("next"))),
+        },
+    );
+    let opened = state.images.repository.as_ref().unwrap().name.clone();
+    let stats_of = |state: &State, name: &str| {
+        state
+            .repositories
+            .rows
+            .iter()
+            .find(|r| r.repo.name == name)
+            .map(|r| r.stats.clone())
+    };
+    let row = |state: &State| stats_of(state, &opened);
+    assert_eq!(
+        row(&state),
+        Some(StatsState::Pending),
+        "a partial listing says nothing about the total"
+    );
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(vec![image(3, &["b"], 3)], None)),
+        },
+    );
+    // Sizes are 1 MB × (n + 1): 2 + 3 + 4 MB.
+    assert_eq!(
+        row(&state),
+        Some(StatsState::Loaded(RepoStats {
+            images: 3,
+            bytes: 9_000_000
+        }))
+    );
+    let other = if opened == "web/app" {
+        "web/api"
+    } else {
+        "web/app"
+    };
+    assert_eq!(stats_of(&state, other), Some(StatsState::Pending));
+}

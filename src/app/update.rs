@@ -1,7 +1,7 @@
 //! The only place state changes: `update(state, action) -> effects`. Pure: no I/O, no
 //! clock reads, no terminal.
 
-use super::action::{Action, Effect};
+use super::action::{Action, Effect, RepoStats};
 use super::command::{self, CompletionSources, LineCommand};
 use super::findings::{FindingsEffect, FindingsEvent, FindingsTarget, route, start_scans};
 use super::keymap::Command;
@@ -223,6 +223,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     loading.items = pane.images.len();
                     if done {
                         pane.loading = None;
+                        record_listing_stats(state);
                     }
                     state.rebuild_images();
                     apply_image_jump(state, done);
@@ -558,6 +559,32 @@ fn open(state: &mut State) -> Vec<Effect> {
             open_images(state, repo)
         }
         Pane::Images | Pane::Findings | Pane::Triage => Vec::new(),
+    }
+}
+
+/// A complete listing of a repository's images is also its count and size: put them on
+/// its row, so the repositories pane agrees with what was just listed (after a delete,
+/// say) without a second sweep of the same pages.
+fn record_listing_stats(state: &mut State) {
+    let images = &state.images;
+    let (Some(repository), true) = (
+        images.repository.as_ref(),
+        images.registry == state.repositories.registry,
+    ) else {
+        return;
+    };
+    let stats = RepoStats {
+        images: images.images.len(),
+        bytes: images.images.iter().map(|i| i.size_bytes).sum(),
+    };
+    if let Some(row) = state
+        .repositories
+        .rows
+        .iter_mut()
+        .find(|r| r.repo.name == repository.name)
+    {
+        row.stats = StatsState::Loaded(stats);
+        state.rebuild_repositories();
     }
 }
 
