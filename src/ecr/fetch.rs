@@ -1,9 +1,6 @@
 //! Conversions from SDK shapes to berth's model.
 
-use super::model::{
-    Encryption, Image, ManifestKind, Repository, ScanSummary, Severity, SeverityCounts,
-    TagMutability,
-};
+use super::model::{Encryption, Image, ManifestKind, Repository, TagMutability};
 use crate::sanitize::sanitize;
 use aws_sdk_ecr::types::{self as sdk, EncryptionType, ImageTagMutability};
 use jiff::Timestamp;
@@ -49,24 +46,8 @@ pub(crate) fn repository(repo: &sdk::Repository) -> Repository {
 pub(crate) fn image(detail: &sdk::ImageDetail) -> Option<Image> {
     let digest = detail.image_digest()?.to_string();
     let media = detail.image_manifest_media_type();
-    let scan = detail.image_scan_status().map(|status| ScanSummary {
-        status: status
-            .status()
-            .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string()),
-        counts: detail
-            .image_scan_findings_summary()
-            .and_then(|s| s.finding_severity_counts())
-            .map(|counts| {
-                SeverityCounts(
-                    counts
-                        .iter()
-                        .filter_map(|(severity, n)| {
-                            Some((Severity::parse(severity.as_str())?, (*n).max(0) as u32))
-                        })
-                        .collect(),
-                )
-            }),
-    });
+    // UNTRIAGED (enhanced scanning) counts as UNDEFINED rather than being dropped.
+    let scan = crate::ecr::findings::scan_summary(detail);
     let mut tags: Vec<String> = detail
         .image_tags()
         .iter()
@@ -83,4 +64,36 @@ pub(crate) fn image(detail: &sdk::ImageDetail) -> Option<Image> {
         kind: ManifestKind::classify(media, detail.artifact_media_type()),
         scan,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecr::model::Severity;
+    use aws_sdk_ecr::types::{
+        FindingSeverity, ImageScanFindingsSummary, ImageScanStatus, ScanStatus,
+    };
+
+    #[test]
+    fn enhanced_scan_counts_keep_untriaged_as_undefined() {
+        let detail = sdk::ImageDetail::builder()
+            .image_digest(format!("sha256:{}", "ab".repeat(32)))
+            .image_scan_status(
+                ImageScanStatus::builder()
+                    .status(ScanStatus::Active)
+                    .build(),
+            )
+            .image_scan_findings_summary(
+                ImageScanFindingsSummary::builder()
+                    .finding_severity_counts(FindingSeverity::High, 2)
+                    .finding_severity_counts(FindingSeverity::from("UNTRIAGED"), 3)
+                    .build(),
+            )
+            .build();
+        let scan = image(&detail).and_then(|i| i.scan).expect("a scan summary");
+        assert_eq!(scan.status, "ACTIVE");
+        let counts = scan.counts.expect("counts");
+        assert_eq!(counts.get(Severity::High), 2);
+        assert_eq!(counts.get(Severity::Undefined), 3);
+    }
 }

@@ -9,6 +9,7 @@
 //! the registry did not.
 
 mod convert;
+pub(crate) use convert::scan_summary;
 #[cfg(test)]
 mod tests;
 

@@ -46,7 +46,7 @@ pub(super) fn counts(map: &HashMap<FindingSeverity, i32>) -> SeverityCounts {
 }
 
 /// Status and counts of a DescribeImages entry, None when it has no scan.
-pub(super) fn scan_summary(detail: &sdk::ImageDetail) -> Option<ScanSummary> {
+pub(crate) fn scan_summary(detail: &sdk::ImageDetail) -> Option<ScanSummary> {
     let status = detail.image_scan_status()?;
     Some(ScanSummary {
         status: status_word(Some(status)),
