@@ -120,10 +120,16 @@ pub async fn registry_image_records(
     let mut images = Vec::new();
     let mut token = None;
     loop {
-        let page = registry
-            .images_page(repository, token.take())
-            .await
-            .map_err(fail)?;
+        // Throttling and transient failures are retried with the same token, as the
+        // audit does, so a busy registry costs time, not rows.
+        let page = crate::retry::retry(
+            crate::retry::Backoff::THROTTLING,
+            crate::audit::collect::retryable,
+            |_, _| {},
+            || registry.images_page(repository, token.clone()),
+        )
+        .await
+        .map_err(fail)?;
         images.extend(page.items);
         match page.next_token {
             Some(next) => token = Some(next),
