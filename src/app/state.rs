@@ -167,6 +167,8 @@ pub struct State {
     pub lifecycle_running: Option<String>,
     /// The lifecycle dry-run view (over the repositories or images pane when open).
     pub lifecycle: crate::app::lifecycle::LifecycleView,
+    /// The repository detail view (`i`, over the repositories or images pane when open).
+    pub detail: crate::app::detail::RepositoryDetail,
     /// How times show in tables.
     pub time_style: crate::ui::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -225,6 +227,7 @@ impl State {
             time_style: Default::default(),
             retrying: None,
             lifecycle: Default::default(),
+            detail: Default::default(),
             usage: Default::default(),
             lifecycle_running: None,
             registries,
@@ -338,6 +341,7 @@ impl State {
             || self.images.loading.is_some()
             || self.findings.is_loading()
             || self.triage.is_loading()
+            || self.detail.is_loading()
             || self
                 .repositories
                 .rows

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 
 const SIZES: [(u16, u16); 3] = [(60, 15), (80, 24), (200, 50)];
 
-fn render(state: &State, width: u16, height: u16) -> String {
+pub(super) fn render(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| draw(frame, state, &Theme::dark()))
