@@ -38,7 +38,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Mouse(mouse) => on_mouse(state, mouse),
         Action::Findings(event) => on_findings_event(state, event),
         Action::RepositoryDetail { generation, part } => {
-            state.dirty |= state.detail.on_part(generation, part);
+            if state.detail.on_part(generation, part) {
+                // A section's answer ends the retry the status line may show for it.
+                state.retrying = None;
+                state.dirty = true;
+            }
             Vec::new()
         }
         Action::UsageLoaded {
@@ -139,6 +143,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.height = height;
             let height = state.body_height();
             state.current_list().scroll_into_view(height);
+            if state.detail.visible {
+                // Wider lines wrap less: keep the view within its new last screenful.
+                super::detail::scroll_by(state, 0);
+            }
             state.dirty = true;
             Vec::new()
         }

@@ -219,6 +219,26 @@ fn missing_policies_and_empty_lists_say_none() {
 }
 
 #[test]
+fn a_section_answer_ends_the_retry_notice() {
+    let mut state = with_repositories(&["base/python"]);
+    let generation = open(&mut state);
+    update(
+        &mut state,
+        Action::Retrying {
+            reason: "ecr:GetRepositoryPolicy for base/python (ThrottlingException)".into(),
+            delay: std::time::Duration::from_millis(300),
+        },
+    );
+    assert!(state.retrying.is_some());
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::RepositoryPolicy(Ok(None)),
+    );
+    assert_eq!(state.retrying, None);
+}
+
+#[test]
 fn results_of_an_earlier_opening_are_dropped() {
     let mut state = with_repositories(&["base/python", "payments/api"]);
     let first = open(&mut state);
@@ -305,6 +325,21 @@ fn scrolling_stays_between_the_first_line_and_the_last_screenful() {
     assert_eq!(state.detail.scroll, last - height);
     press(&mut state, KeyCode::Char('g'));
     assert_eq!(state.detail.scroll, 0);
+    // A larger terminal shows more at once: the scroll follows its new last screenful.
+    press(&mut state, KeyCode::Char('G'));
+    update(
+        &mut state,
+        Action::Resize {
+            width: 200,
+            height: 50,
+        },
+    );
+    let last = state
+        .detail
+        .lines(200)
+        .len()
+        .saturating_sub(state.body_height());
+    assert_eq!(state.detail.scroll, last);
     // The list underneath did not move.
     assert_eq!(state.repositories.list.selected, 1);
 }
