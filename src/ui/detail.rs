@@ -3,6 +3,7 @@
 
 use super::Theme;
 use crate::app::detail::{LABEL_WIDTH, RepositoryDetail, SettingsKind, SettingsLine};
+use crate::app::keymap::{Command, Keymap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -66,10 +67,21 @@ fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
     }
 }
 
-/// The two detail lines under the view: the keys, then the repository URI.
-pub fn detail(view: &RepositoryDetail) -> [String; 2] {
+/// The two detail lines under the view: the keys (as the live keymap has them), then the
+/// repository URI.
+pub fn detail(view: &RepositoryDetail, keymap: &Keymap) -> [String; 2] {
+    let key = |command| keymap.hint(command);
     [
-        "j/k pgup/pgdn g/G scroll · y copy URI · r reload · esc back".into(),
+        format!(
+            "{}/{}/{}/{} scroll · {} copy URI · {} reload · {} back",
+            key(Command::MoveDown),
+            key(Command::MoveUp),
+            key(Command::PageDown),
+            key(Command::PageUp),
+            key(Command::CopyUri),
+            key(Command::Refresh),
+            key(Command::Back)
+        ),
         view.repository
             .as_ref()
             .map(|r| r.uri.clone())

@@ -110,7 +110,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         );
     }
     let detail_text = match state.pane {
-        _ if state.detail.visible => detail::detail(&state.detail),
+        _ if state.detail.visible => detail::detail(&state.detail, &state.keymap),
         _ if state.lifecycle.is_visible() => lifecycle::detail(&state.lifecycle),
         Pane::Registries => registries::detail(state),
         Pane::Repositories => repositories::detail(state),
