@@ -94,6 +94,7 @@ fn images(count: usize) -> Vec<Image> {
 fn repository(name: String, created: Timestamp) -> Repository {
     Repository {
         uri: format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}"),
+        arn: format!("arn:aws:ecr:us-east-1:123456789012:repository/{name}"),
         name,
         registry_id: "123456789012".to_string(),
         created_at: Some(created),

@@ -13,6 +13,7 @@ the same when an anchor is given.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import dataclass, field
@@ -185,6 +186,33 @@ BASE_PYTHON_POLICY = {
     ],
 }
 
+# Who may pull and push payments/api: its CI role pushes, the production cluster's
+# node role pulls (a shape most service repositories have).
+PAYMENTS_API_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "CiPush",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/ci-payments-deployer"},
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
+                       "ecr:PutImage", "ecr:UploadLayerPart"],
+        },
+        {
+            "Sid": "ProdNodesPull",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:role/eks-prod-node"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-payments01"}},
+        },
+    ],
+}
+
+# Registry-level basic scanning: every payments repository is scanned on push.
+REGISTRY_SCANNING_RULES = [
+    {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "payments/*", "filterType": "WILDCARD"}]},
+]
+
 ML_DEPS = (350_000_000, 2_200_000_000)
 
 STANDARD_US: list[RepoSpec] = [
@@ -196,7 +224,7 @@ STANDARD_US: list[RepoSpec] = [
     RepoSpec("base/go-builder", "base", 15, team="platform", stack="go", minors=("1.22", "1.23"), patch0=3),
     RepoSpec("base/jvm", "base", 8, team="platform", stack="jvm", minors=("17", "21"), tag_suffix="-jre", patch0=2),
     RepoSpec("payments/api", "service", 160, team="payments", stack="python:3.12", immutable=True, kms=True,
-             scan_on_push=True, first_version=(1, 2, 0), deps_layers=3),
+             scan_on_push=True, first_version=(1, 2, 0), deps_layers=3, policy=PAYMENTS_API_POLICY),
     RepoSpec("payments/worker", "service", 110, team="payments", stack="python:3.12", kms=True,
              lifecycle=LIFECYCLE_PAYMENTS_WORKER, first_version=(0, 9, 0)),
     RepoSpec("payments/ledger", "service", 70, team="payments", stack="jvm:21", immutable=True, kms=True,
@@ -604,6 +632,7 @@ def seed_standard(account: str, anchor: Optional[datetime] = None) -> None:
                 "repositoryFilters": [{"filter": "payments/", "filterType": "PREFIX_MATCH"}],
             }]
         })
+        us.put_registry_scanning_configuration("BASIC", REGISTRY_SCANNING_RULES)
 
 
 def _replicate(backend: ECRBackend, spec: RepoSpec, groups: list[Group], newest: int, account: str, anchor: datetime) -> None:
@@ -612,7 +641,8 @@ def _replicate(backend: ECRBackend, spec: RepoSpec, groups: list[Group], newest:
     images = sorted(groups, key=lambda g: g[-1].age)[:newest]
     rng = Rng(f"berth-replica/{spec.name}")
     oldest = max(g[-1].age for g in images) / DAY
-    create_repository(backend, spec, SECOND_REGION, account, anchor, oldest + 2)
+    # Replication creates the destination repository but does not copy its policy.
+    create_repository(backend, dataclasses.replace(spec, policy=None), SECOND_REGION, account, anchor, oldest + 2)
     for group in reversed(images):
         for original in group:
             replica = Planned(**{**original.__dict__})

@@ -73,6 +73,11 @@ pub enum Action {
     },
     /// Results of findings work (pages, scan statuses, triage sweep progress).
     Findings(crate::app::findings::FindingsEvent),
+    /// One section of the repository detail view arrived.
+    RepositoryDetail {
+        generation: u64,
+        part: crate::app::detail::DetailPart,
+    },
     /// The runtime tried to switch themes.
     ThemeLoaded {
         name: String,
@@ -161,6 +166,15 @@ pub enum Effect {
     },
     /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
     Lifecycle(crate::app::lifecycle::LifecycleEffect),
+    /// Fetch every section of the repository detail view at once, sending one
+    /// `RepositoryDetail` per section as it arrives.
+    FetchRepositoryDetail {
+        registry: RegistryIndex,
+        repository: String,
+        /// The repository's ARN, which ListTagsForResource names.
+        arn: String,
+        generation: u64,
+    },
     /// Switch the colour theme.
     LoadTheme {
         name: String,

@@ -10,7 +10,7 @@ use tui_input::backend::crossterm::EventHandler;
 fn panes(command: Command) -> &'static [Pane] {
     use Pane::*;
     match command {
-        Command::Lifecycle => &[Repositories, Images],
+        Command::Lifecycle | Command::RepositoryDetail => &[Repositories, Images],
         Command::Audit => &[Repositories],
         Command::Mark
         | Command::MarkAll
@@ -250,15 +250,19 @@ pub fn layout(groups: &[Group], width: u16, height: u16) -> Layout<'_> {
     let visible_rows = usize::from(height.saturating_sub(CHROME_ROWS)).max(1);
     let inner = usize::from(width.saturating_sub(2));
     let fit = (inner / MIN_COLUMN).max(1);
-    let total: usize = groups.iter().map(|g| g.entries.len() + 2).sum();
-    let mut columns = pack(groups, visible_rows);
-    if columns.len() > fit {
-        // Too many to show at once: share them out over every column and scroll.
-        columns = (total.div_ceil(fit)..)
-            .map(|capacity| pack(groups, capacity))
-            .find(|packed| packed.len() <= fit)
-            .unwrap_or_default();
-    }
+    // Rows in one column: each group's heading and entries, a blank row between groups.
+    let total: usize = groups
+        .iter()
+        .map(|g| g.entries.len() + 2)
+        .sum::<usize>()
+        .saturating_sub(1);
+    let count = pack(groups, visible_rows).len().clamp(1, fit);
+    // The shortest columns that still fit in `count` of them, so they come out even; when
+    // even `fit` columns cannot show everything, they scroll.
+    let columns = (total.div_ceil(count)..)
+        .map(|capacity| pack(groups, capacity))
+        .find(|packed| packed.len() <= count)
+        .unwrap_or_default();
     let count = columns.len().max(1);
     let total_rows = columns.iter().map(Vec::len).max().unwrap_or(0);
     Layout {
@@ -409,12 +413,7 @@ mod tests {
         let all = groups(&Keymap::default(), Pane::Images, false, "");
         let entries: usize = all.iter().map(|g| g.entries.len()).sum();
         let tall = layout(&all, 200, 50);
-        assert_eq!(
-            tall.columns.len(),
-            1,
-            "one column holds everything at 50 rows"
-        );
-        assert_eq!(tall.max_scroll(), 0);
+        assert_eq!(tall.max_scroll(), 0, "everything shows at 200x50");
         let wide = layout(&all, 200, 30);
         assert!(wide.columns.len() > 1, "200 columns fit several");
         assert_eq!(wide.max_scroll(), 0, "everything shows at 200x30");
@@ -426,6 +425,10 @@ mod tests {
             let rows: Vec<&Row> = layout.columns.iter().flatten().collect();
             let listed = rows.iter().filter(|r| matches!(r, Row::Entry(_))).count();
             assert_eq!(listed, entries, "every entry is laid out once");
+            // Columns come out even: one row less each and they would not fit.
+            if layout.columns.len() > 1 {
+                assert!(pack(&all, layout.total_rows - 1).len() > layout.columns.len());
+            }
             for column in &layout.columns {
                 assert!(!matches!(column.last(), Some(Row::Heading(_))));
                 assert!(!matches!(column.first(), Some(Row::Blank)));

@@ -30,6 +30,8 @@ pub enum Command {
     CopyUri,
     CopyTaggedUri,
     Lifecycle,
+    /// Settings and policies of the selected repository, read-only.
+    RepositoryDetail,
     Audit,
     FilterInUse,
     FilterNotInUse,
@@ -50,7 +52,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 33] = [
+    pub const ALL: [Command; 34] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -72,6 +74,7 @@ impl Command {
         Command::CopyUri,
         Command::CopyTaggedUri,
         Command::Lifecycle,
+        Command::RepositoryDetail,
         Command::Audit,
         Command::FilterInUse,
         Command::FilterNotInUse,
@@ -110,6 +113,7 @@ impl Command {
             Command::CopyUri => "copy the digest-pinned URI (REPO@sha256:…)",
             Command::CopyTaggedUri => "copy REPO:TAG@sha256:…",
             Command::Lifecycle => "lifecycle policy dry run of the repository",
+            Command::RepositoryDetail => "repository detail: settings, policies, registry rules",
             Command::Audit => "audit columns: untagged, stale, reclaimable (toggle)",
             Command::FilterInUse => "only images in use by ECS or Lambda (toggle)",
             Command::FilterNotInUse => "only images not in use (toggle)",
@@ -253,6 +257,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("y", Command::CopyUri),
     ("Y", Command::CopyTaggedUri),
     ("L", Command::Lifecycle),
+    ("i", Command::RepositoryDetail),
     ("A", Command::Audit),
     ("u", Command::FilterInUse),
     ("U", Command::FilterNotInUse),

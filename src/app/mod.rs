@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod command;
+pub mod detail;
 pub mod findings;
 pub mod help;
 pub mod keymap;

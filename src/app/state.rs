@@ -243,6 +243,8 @@ pub struct State {
     pub lifecycle: crate::app::lifecycle::LifecycleView,
     /// The `?` overlay's search and scroll.
     pub help: crate::app::help::HelpView,
+    /// The repository detail view (`i`, over the repositories or images pane when open).
+    pub detail: crate::app::detail::RepositoryDetail,
     /// How times show in tables.
     pub time_style: crate::ui::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -312,6 +314,7 @@ impl State {
             retrying: None,
             lifecycle: Default::default(),
             help: Default::default(),
+            detail: Default::default(),
             usage: Default::default(),
             lifecycle_running: None,
             registries,
@@ -425,6 +428,7 @@ impl State {
             || self.images.loading.is_some()
             || self.findings.is_loading()
             || self.triage.is_loading()
+            || self.detail.is_loading()
             || self
                 .repositories
                 .rows

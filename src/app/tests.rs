@@ -20,6 +20,7 @@ pub(crate) fn repo(name: &str) -> Repository {
         name: name.to_string(),
         registry_id: "123456789012".into(),
         uri: format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}"),
+        arn: format!("arn:aws:ecr:us-east-1:123456789012:repository/{name}"),
         created_at: Some(now()),
         tag_mutability: TagMutability::Mutable,
         scan_on_push: false,

@@ -37,6 +37,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
         Action::Findings(event) => on_findings_event(state, event),
+        Action::RepositoryDetail { generation, part } => {
+            if state.detail.on_part(generation, part) {
+                // A section's answer ends the retry the status line may show for it.
+                state.retrying = None;
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Action::UsageLoaded {
             registry,
             generation,
@@ -135,6 +143,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.height = height;
             let height = state.body_height();
             state.current_list().scroll_into_view(height);
+            if state.detail.visible {
+                // Wider lines wrap less: keep the view within its new last screenful.
+                super::detail::scroll_by(state, 0);
+            }
             state.dirty = true;
             Vec::new()
         }
@@ -386,6 +398,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Normal => {
             let command = state.keymap.lookup(&key);
+            if state.detail.visible
+                && let Some(effects) = super::detail::on_key(state, key, command)
+            {
+                return effects;
+            }
             if state.lifecycle.is_visible() {
                 use crate::app::lifecycle::KeyOutcome;
                 let height = state.body_height();
@@ -478,6 +495,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Back => back(state),
         Command::Refresh => return refresh(state),
         Command::Lifecycle => return open_lifecycle(state),
+        Command::RepositoryDetail => return super::detail::open(state),
         Command::Audit => return toggle_audit(state),
         Command::FilterInUse | Command::FilterNotInUse => {
             use crate::app::usage::UsageFilter;
@@ -899,6 +917,15 @@ const FIRST_ROW: u16 = 2;
 fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effect> {
     use crossterm::event::{MouseButton, MouseEventKind};
     if state.mode != Mode::Normal {
+        return Vec::new();
+    }
+    if state.detail.visible {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => super::detail::scroll_by(state, 3),
+            MouseEventKind::ScrollUp => super::detail::scroll_by(state, -3),
+            _ => return Vec::new(),
+        }
+        state.dirty = true;
         return Vec::new();
     }
     let height = state.body_height();

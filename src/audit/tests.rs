@@ -112,6 +112,7 @@ impl AuditSource for Fake {
                 name: name.clone(),
                 registry_id: "123456789012".into(),
                 uri: String::new(),
+                arn: String::new(),
                 created_at: None,
                 tag_mutability: TagMutability::Mutable,
                 scan_on_push: false,

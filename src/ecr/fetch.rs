@@ -32,6 +32,7 @@ pub(crate) fn repository(repo: &sdk::Repository) -> Repository {
         name: clean(repo.repository_name()),
         registry_id: clean(repo.registry_id()),
         uri: clean(repo.repository_uri()),
+        arn: clean(repo.repository_arn()),
         created_at: timestamp(repo.created_at()),
         tag_mutability,
         scan_on_push: repo

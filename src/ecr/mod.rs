@@ -10,6 +10,7 @@ pub mod mutate;
 pub mod names;
 pub mod policy;
 pub mod profiles;
+pub mod settings;
 
 pub use client::{ClientOptions, EcrRegistry};
 pub use error::EcrError;

@@ -92,6 +92,8 @@ pub struct Repository {
     pub registry_id: String,
     /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`
     pub uri: String,
+    /// `arn:aws:ecr:REGION:ACCOUNT:repository/NAME`, what ListTagsForResource names.
+    pub arn: String,
     pub created_at: Option<Timestamp>,
     pub tag_mutability: TagMutability,
     pub scan_on_push: bool,

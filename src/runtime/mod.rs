@@ -19,6 +19,7 @@ use tokio::sync::{Mutex, OnceCell, Semaphore, mpsc};
 /// How many repositories are swept for image counts at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
+mod detail;
 mod mutations;
 
 /// A registry's clients, built on first use: reads, and writes through the safety gate.
@@ -26,6 +27,7 @@ mod mutations;
 struct Connected {
     read: Arc<dyn Registry>,
     scan: Arc<dyn crate::ecr::findings::ScanBackend>,
+    settings: Arc<dyn crate::ecr::settings::SettingsSource>,
     write: Arc<dyn RegistryWrite>,
 }
 
@@ -95,6 +97,7 @@ impl Executor {
             Ok::<Connected, EcrError>(Connected {
                 read: client.clone(),
                 scan: client.clone(),
+                settings: client.clone(),
                 write: client,
             })
         })
@@ -124,6 +127,18 @@ impl Executor {
                         Ok(client) => crate::findings::runner::run(effect, client.scan, send).await,
                         Err(err) => crate::findings::runner::failed(effect, err, send),
                     }
+                });
+            }
+            Effect::FetchRepositoryDetail {
+                registry,
+                repository,
+                arn,
+                generation,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.fetch_detail(registry, &repository, &arn, generation)
+                        .await
                 });
             }
             Effect::CheckTag {

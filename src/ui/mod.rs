@@ -1,5 +1,6 @@
 //! Pure rendering: `draw` reads the state and never changes it.
 
+mod detail;
 mod dialog;
 pub mod findings;
 pub mod format;
@@ -77,7 +78,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     } else {
         (body, None)
     };
-    if state.lifecycle.is_visible() {
+    if state.detail.visible {
+        detail::draw(frame, body, &state.detail, theme);
+    } else if state.lifecycle.is_visible() {
         lifecycle::draw(frame, body, &state.lifecycle, theme, state.now);
     } else {
         match state.pane {
@@ -88,7 +91,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             Pane::Triage => findings::draw_triage(frame, list, &state.triage, theme, state.now),
         }
     }
-    if let Some(panel) = panel.filter(|_| !state.lifecycle.is_visible()) {
+    let covered = state.lifecycle.is_visible() || state.detail.visible;
+    if let Some(panel) = panel.filter(|_| !covered) {
         let lines = match state.pane {
             Pane::Registries => registries::panel(state, theme),
             Pane::Findings => findings::panel(&state.findings, PANEL_WIDTH - 1, theme),
@@ -108,6 +112,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         );
     }
     let detail_text = match state.pane {
+        _ if state.detail.visible => detail::detail(&state.detail, &state.keymap),
         _ if state.lifecycle.is_visible() => lifecycle::detail(&state.lifecycle),
         Pane::Registries => registries::detail(state),
         Pane::Repositories => repositories::detail(state),
@@ -153,5 +158,7 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+#[cfg(test)]
+mod detail_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 
 const SIZES: [(u16, u16); 3] = [(60, 15), (80, 24), (200, 50)];
 
-fn render(state: &State, width: u16, height: u16) -> String {
+pub(super) fn render(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| draw(frame, state, &Theme::dark()))
@@ -208,12 +208,17 @@ fn pane_state(pane: &str, width: u16, height: u16) -> State {
             state.pane = crate::app::Pane::Triage;
         }
         "help" => press(&mut state, KeyCode::Char('?')),
+        "lifecycle" => {
+            use crate::app::lifecycle::tests::{POLICY, loaded};
+            state.lifecycle = loaded(Some(POLICY));
+        }
+        "detail" => return crate::app::detail::tests::loaded_detail_sized(width, height),
         _ => {}
     }
     state
 }
 
-/// Every pane under every shipped theme, at every size, with styles. `monochrome` is the
+/// Every pane and view under every shipped theme, at every size, with styles. `monochrome` is the
 /// theme `NO_COLOR` selects (`Theme::from_env`).
 #[test]
 fn every_pane_under_every_theme_at_every_size() {
@@ -226,6 +231,8 @@ fn every_pane_under_every_theme_at_every_size() {
             "findings",
             "triage",
             "help",
+            "lifecycle",
+            "detail",
         ] {
             let mut screens = String::new();
             for (width, height) in SIZES {

@@ -39,6 +39,21 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// One standard sandbox shared by every test of a test binary, started on first use;
+    /// it exits with the process. For tests that only read.
+    pub fn shared() -> &'static Sandbox {
+        static SHARED: std::sync::OnceLock<Sandbox> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Sandbox::standard)
+    }
+
+    /// A blocking-friendly tokio runtime for reading the sandbox with aws-sdk-ecr.
+    pub fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     /// The sandbox server with the standard seed.
     pub fn standard() -> Sandbox {
         Sandbox::server(&["--seed", "standard"])

@@ -1,0 +1,401 @@
+//! The detail view through `update`: opening, results, stale results, errors, scrolling.
+
+use super::{DetailPart, Fetch, SettingsKind};
+use crate::app::action::{Action, Effect};
+use crate::app::state::{Pane, State};
+use crate::app::tests::{image, open_with_images, with_repositories};
+use crate::app::update;
+use crate::ecr::EcrError;
+use crate::ecr::findings::{ScanningConfiguration, ScanningRule};
+use crate::ecr::model::Encryption;
+use crate::ecr::settings::{ReplicationDestination, ReplicationRule, RepositoryFilter};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub(crate) fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+/// `i` on the selected repository; the generation the fetch was asked with.
+fn open(state: &mut State) -> u64 {
+    let effects = press(state, KeyCode::Char('i'));
+    match effects.as_slice() {
+        [Effect::FetchRepositoryDetail { generation, .. }] => *generation,
+        other => panic!("i should fetch the detail, got {other:?}"),
+    }
+}
+
+fn deliver(state: &mut State, generation: u64, part: DetailPart) {
+    update(state, Action::RepositoryDetail { generation, part });
+}
+
+const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OrgAccountsPull","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::210987654321:root"]},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#;
+
+fn denied(action: &str, subject: &str) -> EcrError {
+    EcrError::AccessDenied {
+        action: action.into(),
+        subject: subject.into(),
+        message: String::new(),
+    }
+}
+
+/// The repositories pane with `payments/api` (KMS, immutable, scan on push) selected and
+/// its detail open, every section answered: the lifecycle policy denied and the
+/// pull-through cache rules unsupported, as moto answers them.
+pub(crate) fn loaded_detail() -> State {
+    let mut state = with_repositories(&["base/python", "payments/api"]);
+    let row = &mut state.repositories.rows[1].repo;
+    row.encryption = Encryption::Kms {
+        key: Some(
+            "arn:aws:kms:us-east-1:123456789012:key/353d9de5-19c2-4872-a099-fe81d9d2ecbb".into(),
+        ),
+    };
+    row.tag_mutability = crate::ecr::model::TagMutability::Immutable;
+    row.scan_on_push = true;
+    press(&mut state, KeyCode::Char('j'));
+    let generation = open(&mut state);
+    for part in [
+        DetailPart::RepositoryPolicy(Ok(Some(POLICY.into()))),
+        DetailPart::LifecyclePolicy(Err(denied("ecr:GetLifecyclePolicy", "payments/api"))),
+        DetailPart::Tags(Ok(vec![
+            ("team".into(), "payments".into()),
+            ("managed-by".into(), "terraform".into()),
+        ])),
+        DetailPart::Scanning(Ok(ScanningConfiguration {
+            scan_type: "BASIC".into(),
+            rules: vec![ScanningRule {
+                frequency: "SCAN_ON_PUSH".into(),
+                filters: vec!["payments/*".into()],
+            }],
+        })),
+        DetailPart::Replication(Ok(vec![ReplicationRule {
+            destinations: vec![ReplicationDestination {
+                region: "eu-west-1".into(),
+                registry_id: "123456789012".into(),
+            }],
+            filters: vec![RepositoryFilter {
+                filter: "payments/".into(),
+                kind: "PREFIX_MATCH".into(),
+            }],
+        }])),
+        DetailPart::PullThrough(Err(EcrError::Unsupported {
+            action: "ecr:DescribePullThroughCacheRules".into(),
+            subject: "env/us-east-1".into(),
+        })),
+    ] {
+        deliver(&mut state, generation, part);
+    }
+    state
+}
+
+fn text(state: &State) -> Vec<String> {
+    state
+        .detail
+        .lines(usize::from(state.width))
+        .into_iter()
+        .map(|line| format!("{}{}", line.label, line.text))
+        .collect()
+}
+
+#[test]
+fn i_opens_the_selected_repository_with_what_describe_repositories_said() {
+    let mut state = with_repositories(&["base/python", "payments/api"]);
+    press(&mut state, KeyCode::Char('j'));
+    let effects = press(&mut state, KeyCode::Char('i'));
+    assert_eq!(
+        effects,
+        [Effect::FetchRepositoryDetail {
+            registry: 0,
+            repository: "payments/api".into(),
+            arn: "arn:aws:ecr:us-east-1:123456789012:repository/payments/api".into(),
+            generation: state.detail.generation,
+        }]
+    );
+    assert!(state.detail.visible);
+    assert!(state.is_loading(), "the spinner runs while sections load");
+    let lines = text(&state);
+    assert!(
+        lines.contains(&"URI123456789012.dkr.ecr.us-east-1.amazonaws.com/payments/api".to_string())
+    );
+    assert!(lines.contains(&"tag mutabilityMUTABLE".to_string()));
+    assert!(lines.contains(&"scan on pushno".to_string()));
+    // Nothing fetched yet: every section says so.
+    assert_eq!(lines.iter().filter(|l| *l == "loading…").count(), 6);
+}
+
+#[test]
+fn i_in_the_images_pane_is_about_the_open_repository() {
+    let mut state = with_repositories(&["base/python", "payments/api"]);
+    press(&mut state, KeyCode::Char('j'));
+    open_with_images(&mut state, vec![image(1, &["v1"], 1)]);
+    assert_eq!(state.pane, Pane::Images);
+    let effects = press(&mut state, KeyCode::Char('i'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::FetchRepositoryDetail { repository, .. }] if repository == "payments/api"
+    ));
+}
+
+#[test]
+fn i_elsewhere_says_what_it_needs() {
+    let mut state = with_repositories(&["base/python"]);
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.pane, Pane::Registries);
+    assert!(press(&mut state, KeyCode::Char('i')).is_empty());
+    assert!(!state.detail.visible);
+    assert!(state.message.as_deref().unwrap().contains("select one"));
+}
+
+#[test]
+fn each_section_shows_its_own_value_error_or_gap() {
+    let state = loaded_detail();
+    assert!(!state.detail.is_loading());
+    let lines = state.detail.lines(80);
+    let find = |wanted: &str| {
+        lines
+            .iter()
+            .find(|l| l.text.contains(wanted))
+            .unwrap_or_else(|| panic!("no line with {wanted:?} in {lines:#?}"))
+    };
+    assert_eq!(
+        find("\"Sid\": \"OrgAccountsPull\",").kind,
+        SettingsKind::Code
+    );
+    let denied = find("AccessDenied on ecr:GetLifecyclePolicy for payments/api");
+    assert_eq!(denied.kind, SettingsKind::Error);
+    let gap = find("not supported by this endpoint (ecr:DescribePullThroughCacheRules)");
+    assert_eq!(gap.kind, SettingsKind::Unsupported);
+    let tag = lines
+        .iter()
+        .find(|l| l.label == "team")
+        .expect("the team tag");
+    assert_eq!(
+        (tag.text.as_str(), tag.kind),
+        ("payments", SettingsKind::Field)
+    );
+    assert!(find("353d9de5-19c2-4872").label == "KMS key");
+    find("SCAN_ON_PUSH · payments/*");
+    find("→ eu-west-1 (123456789012) · payments/ (PREFIX_MATCH)");
+}
+
+#[test]
+fn missing_policies_and_empty_lists_say_none() {
+    let mut state = with_repositories(&["base/python"]);
+    let generation = open(&mut state);
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::RepositoryPolicy(Ok(None)),
+    );
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::LifecyclePolicy(Ok(None)),
+    );
+    deliver(&mut state, generation, DetailPart::Tags(Ok(Vec::new())));
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::Replication(Ok(Vec::new())),
+    );
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::PullThrough(Ok(Vec::new())),
+    );
+    let lines = text(&state);
+    for none in [
+        "no repository policy",
+        "no lifecycle policy",
+        "no tags",
+        "no replication rules",
+        "no pull-through cache rules",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == none),
+            "{none} missing: {lines:#?}"
+        );
+    }
+    assert_eq!(state.detail.progress(), (1, 6), "scanning is still loading");
+}
+
+#[test]
+fn a_section_answer_ends_the_retry_notice() {
+    let mut state = with_repositories(&["base/python"]);
+    let generation = open(&mut state);
+    update(
+        &mut state,
+        Action::Retrying {
+            reason: "ecr:GetRepositoryPolicy for base/python (ThrottlingException)".into(),
+            delay: std::time::Duration::from_millis(300),
+        },
+    );
+    assert!(state.retrying.is_some());
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::RepositoryPolicy(Ok(None)),
+    );
+    assert_eq!(state.retrying, None);
+}
+
+#[test]
+fn results_of_an_earlier_opening_are_dropped() {
+    let mut state = with_repositories(&["base/python", "payments/api"]);
+    let first = open(&mut state);
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Char('j'));
+    let second = open(&mut state);
+    assert_ne!(first, second);
+    deliver(
+        &mut state,
+        first,
+        DetailPart::Tags(Ok(vec![("team".into(), "platform".into())])),
+    );
+    assert_eq!(state.detail.tags, Fetch::Loading);
+    deliver(
+        &mut state,
+        second,
+        DetailPart::Tags(Ok(vec![("team".into(), "payments".into())])),
+    );
+    assert_eq!(
+        state.detail.tags,
+        Fetch::Ready(vec![("team".into(), "payments".into())])
+    );
+    assert_eq!(
+        state.detail.repository.as_ref().unwrap().name,
+        "payments/api"
+    );
+}
+
+#[test]
+fn registry_text_is_sanitised_before_it_is_laid_out() {
+    let mut state = with_repositories(&["base/python"]);
+    let generation = open(&mut state);
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::Tags(Ok(vec![(
+            "\u{1b}]52;c;aGk=\u{7}team".into(),
+            "x\u{1b}[2Jy\u{9b}".into(),
+        )])),
+    );
+    let policy = "{\"Statement\":[{\"Sid\":\"a\u{1b}[31mb\"}]}";
+    deliver(
+        &mut state,
+        generation,
+        DetailPart::RepositoryPolicy(Ok(Some(policy.into()))),
+    );
+    for line in state.detail.lines(60) {
+        for text in [&line.label, &line.text] {
+            assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+        }
+    }
+}
+
+/// [`loaded_detail`] on a `width` × `height` terminal.
+pub(crate) fn loaded_detail_sized(width: u16, height: u16) -> State {
+    let mut state = loaded_detail();
+    update(&mut state, Action::Resize { width, height });
+    state
+}
+
+#[test]
+fn scrolling_stays_between_the_first_line_and_the_last_screenful() {
+    let mut state = loaded_detail_sized(60, 15);
+    let total = state.detail.lines(60).len();
+    let height = state.body_height();
+    assert!(
+        total > height + 5,
+        "the fixture must overflow: {total} lines"
+    );
+    let last = total - height;
+    press(&mut state, KeyCode::Char('k'));
+    assert_eq!(state.detail.scroll, 0);
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Char('j'));
+    assert_eq!(state.detail.scroll, 2);
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(state.detail.scroll, (2 + height).min(last));
+    press(&mut state, KeyCode::Char('G'));
+    assert_eq!(state.detail.scroll, last);
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(state.detail.scroll, last, "never past the last screenful");
+    press(&mut state, KeyCode::PageUp);
+    assert_eq!(state.detail.scroll, last - height);
+    press(&mut state, KeyCode::Char('g'));
+    assert_eq!(state.detail.scroll, 0);
+    // A larger terminal shows more at once: the scroll follows its new last screenful.
+    press(&mut state, KeyCode::Char('G'));
+    update(
+        &mut state,
+        Action::Resize {
+            width: 200,
+            height: 50,
+        },
+    );
+    let last = state
+        .detail
+        .lines(200)
+        .len()
+        .saturating_sub(state.body_height());
+    assert_eq!(state.detail.scroll, last);
+    // The list underneath did not move.
+    assert_eq!(state.repositories.list.selected, 1);
+}
+
+#[test]
+fn esc_and_q_close_back_to_the_pane_and_ctrl_c_still_quits() {
+    let mut state = loaded_detail();
+    press(&mut state, KeyCode::Esc);
+    assert!(!state.detail.visible);
+    assert_eq!(state.pane, Pane::Repositories);
+    assert_eq!(state.repositories.list.selected, 1);
+
+    let mut state = loaded_detail();
+    press(&mut state, KeyCode::Char('q'));
+    assert!(!state.detail.visible);
+    assert!(
+        !state.should_quit,
+        "q closes the view, it does not quit berth"
+    );
+
+    let mut state = loaded_detail();
+    let effects = update(
+        &mut state,
+        Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(effects, [Effect::Quit]);
+}
+
+#[test]
+fn keys_of_the_pane_underneath_do_nothing_while_the_view_is_open() {
+    let mut state = loaded_detail();
+    for c in ['d', 't', 's', '/', 'L', ' '] {
+        assert!(press(&mut state, KeyCode::Char(c)).is_empty(), "{c}");
+    }
+    assert!(state.dialog.is_none());
+    assert!(!state.lifecycle.is_visible());
+    assert_eq!(state.mode, crate::app::Mode::Normal);
+    assert_eq!(state.repositories.list.sort_column, 0);
+}
+
+#[test]
+fn y_copies_the_uri_and_r_fetches_again() {
+    let mut state = loaded_detail();
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert_eq!(
+        effects,
+        [Effect::CopyToClipboard {
+            text: "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments/api".into()
+        }]
+    );
+    let before = state.detail.generation;
+    let effects = press(&mut state, KeyCode::Char('r'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::FetchRepositoryDetail { generation, .. }] if *generation > before
+    ));
+    assert_eq!(state.detail.tags, Fetch::Loading);
+    assert!(state.detail.visible);
+}

@@ -1,0 +1,90 @@
+//! The repository detail view: the repository's settings, tags and policies, and the
+//! registry-level rules, one section under another, scrolled with the movement keys.
+
+use super::Theme;
+use crate::app::detail::{LABEL_WIDTH, RepositoryDetail, SettingsKind, SettingsLine};
+use crate::app::keymap::{Command, Keymap};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Draw the view into `area` (the body between the header and the detail lines).
+pub fn draw(frame: &mut Frame, area: Rect, view: &RepositoryDetail, theme: &Theme) {
+    let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let lines = view.lines(usize::from(area.width));
+    let height = usize::from(body.height);
+    let scroll = view.scroll.min(lines.len().saturating_sub(height));
+    let name = view
+        .repository
+        .as_ref()
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let mut spans = vec![
+        Span::styled("repository detail · ", theme.column_header),
+        Span::styled(name, theme.header_accent),
+    ];
+    let (loading, sections) = view.progress();
+    if loading > 0 {
+        spans.push(Span::styled(
+            format!(" · loading {loading} of {sections} sections…"),
+            theme.dim,
+        ));
+    }
+    if lines.len() > height {
+        let last = (scroll + height).min(lines.len());
+        spans.push(Span::styled(
+            format!(" · lines {}–{last} of {}", scroll + 1, lines.len()),
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), title);
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(height)
+        .map(|line| styled(line, theme))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), body);
+}
+
+fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
+    let indent = Span::raw("  ");
+    match line.kind {
+        SettingsKind::Heading => Line::styled(line.text, theme.column_header),
+        SettingsKind::Blank => Line::default(),
+        SettingsKind::Field => Line::from(vec![
+            indent,
+            Span::styled(format!("{:<LABEL_WIDTH$}", line.label), theme.dim),
+            Span::styled(line.text, theme.text),
+        ]),
+        SettingsKind::Code => Line::from(vec![indent, Span::styled(line.text, theme.text)]),
+        SettingsKind::Note => Line::from(vec![indent, Span::styled(line.text, theme.dim)]),
+        SettingsKind::Unsupported => {
+            Line::from(vec![indent, Span::styled(line.text, theme.warning)])
+        }
+        SettingsKind::Error => Line::from(vec![indent, Span::styled(line.text, theme.error)]),
+    }
+}
+
+/// The two detail lines under the view: the keys (as the live keymap has them), then the
+/// repository URI.
+pub fn detail(view: &RepositoryDetail, keymap: &Keymap) -> [String; 2] {
+    let key = |command| keymap.hint(command);
+    [
+        format!(
+            "{}/{}/{}/{} scroll · {} copy URI · {} reload · {} back",
+            key(Command::MoveDown),
+            key(Command::MoveUp),
+            key(Command::PageDown),
+            key(Command::PageUp),
+            key(Command::CopyUri),
+            key(Command::Refresh),
+            key(Command::Back)
+        ),
+        view.repository
+            .as_ref()
+            .map(|r| r.uri.clone())
+            .unwrap_or_default(),
+    ]
+}
