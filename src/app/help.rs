@@ -156,9 +156,30 @@ impl HelpView {
     }
 }
 
-/// The help's groups for `pane` (and the lifecycle view when it is open), keeping the
-/// entries that match `query`: every word of it in the keys, description or name.
-pub fn groups(keymap: &Keymap, pane: Pane, lifecycle_open: bool, query: &str) -> Vec<Group> {
+/// A view open over the pane, whose keys the help lists first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    None,
+    Lifecycle,
+    Detail,
+}
+
+/// What the keymap's commands do in the repository detail view.
+const DETAIL_KEYS: [(Command, &str); 9] = [
+    (Command::MoveDown, "scroll down"),
+    (Command::MoveUp, "scroll up"),
+    (Command::PageDown, "scroll a page down"),
+    (Command::PageUp, "scroll a page up"),
+    (Command::First, "to the top"),
+    (Command::Last, "to the end"),
+    (Command::CopyUri, "copy the repository URI"),
+    (Command::Refresh, "fetch every section again"),
+    (Command::Back, "close the detail view"),
+];
+
+/// The help's groups for `pane` (and the view open over it), keeping the entries that
+/// match `query`: every word of it in the keys, description or name.
+pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group> {
     let entry = |command: Command| Entry {
         keys: keys_text(keymap, command),
         description: command.description(),
@@ -172,7 +193,19 @@ pub fn groups(keymap: &Keymap, pane: Pane, lifecycle_open: bool, query: &str) ->
             .collect()
     };
     let mut groups = Vec::new();
-    if lifecycle_open {
+    if view == View::Detail {
+        groups.push(Group {
+            title: "repository detail view".into(),
+            entries: DETAIL_KEYS
+                .iter()
+                .map(|&(command, description)| Entry {
+                    description,
+                    ..entry(command)
+                })
+                .collect(),
+        });
+    }
+    if view == View::Lifecycle {
         groups.push(Group {
             title: "lifecycle view".into(),
             entries: LIFECYCLE_KEYS
@@ -336,7 +369,7 @@ mod tests {
 
     #[test]
     fn the_current_pane_comes_first_then_every_pane_then_the_rest() {
-        let groups = groups(&Keymap::default(), Pane::Images, false, "");
+        let groups = groups(&Keymap::default(), Pane::Images, View::None, "");
         assert_eq!(
             titles(&groups),
             ["images", "every pane", "repositories", "findings", "triage"],
@@ -355,7 +388,7 @@ mod tests {
 
     #[test]
     fn every_command_is_listed_somewhere() {
-        let groups = groups(&Keymap::default(), Pane::Registries, true, "");
+        let groups = groups(&Keymap::default(), Pane::Registries, View::Lifecycle, "");
         for command in Command::ALL {
             let name = command_name(command);
             assert!(
@@ -371,7 +404,7 @@ mod tests {
 
     #[test]
     fn search_matches_keys_descriptions_and_names_with_every_word() {
-        let groups = groups(&Keymap::default(), Pane::Repositories, false, "delete");
+        let groups = groups(&Keymap::default(), Pane::Repositories, View::None, "delete");
         let entries: Vec<&Entry> = groups.iter().flat_map(|g| &g.entries).collect();
         assert_eq!(titles(&groups), ["images"]);
         assert!(
@@ -393,7 +426,7 @@ mod tests {
     }
 
     fn groups_for(query: &str) -> Vec<Group> {
-        groups(&Keymap::default(), Pane::Images, false, query)
+        groups(&Keymap::default(), Pane::Images, View::None, query)
     }
 
     #[test]
@@ -404,13 +437,13 @@ mod tests {
             mode: BindMode::Replace,
         }])
         .unwrap();
-        let groups = groups(&keymap, Pane::Images, false, "delete the marked");
+        let groups = groups(&keymap, Pane::Images, View::None, "delete the marked");
         assert_eq!(groups[0].entries[0].keys, "D");
     }
 
     #[test]
     fn layout_uses_columns_when_wide_and_scrolls_when_small() {
-        let all = groups(&Keymap::default(), Pane::Images, false, "");
+        let all = groups(&Keymap::default(), Pane::Images, View::None, "");
         let entries: usize = all.iter().map(|g| g.entries.len()).sum();
         let tall = layout(&all, 200, 50);
         assert_eq!(tall.max_scroll(), 0, "everything shows at 200x50");
@@ -437,6 +470,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_open_view_lists_its_own_keys_first() {
+        let detail = groups(&Keymap::default(), Pane::Repositories, View::Detail, "");
+        assert_eq!(detail[0].title, "repository detail view");
+        assert!(
+            detail[0]
+                .entries
+                .iter()
+                .any(|e| e.keys == "y" && e.description == "copy the repository URI")
+        );
+        let lifecycle = groups(&Keymap::default(), Pane::Images, View::Lifecycle, "");
+        assert_eq!(lifecycle[0].title, "lifecycle view");
+        assert_eq!(lifecycle[1].title, "images");
     }
 
     fn key(code: KeyCode) -> KeyEvent {

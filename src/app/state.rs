@@ -268,7 +268,13 @@ impl State {
         crate::app::help::groups(
             &self.keymap,
             self.pane,
-            self.lifecycle.is_visible(),
+            if self.detail.visible {
+                crate::app::help::View::Detail
+            } else if self.lifecycle.is_visible() {
+                crate::app::help::View::Lifecycle
+            } else {
+                crate::app::help::View::None
+            },
             self.help.query(),
         )
     }
