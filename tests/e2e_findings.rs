@@ -644,7 +644,11 @@ fn criticals_triage_groups_the_shared_cve() {
         let text = s.contents();
         !text.contains("sweeping") && text.contains(name)
     });
-    let row = screen.lines().find(|l| l.contains(name)).unwrap();
+    // The table row (the side panel names the selected CVE too).
+    let row = screen
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(name))
+        .unwrap();
     assert!(row.contains(&format!(" {images} ")), "{row}");
 
     // `y` copies the digest-pinned URIs of the CVE's images (OSC 52).

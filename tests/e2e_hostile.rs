@@ -301,3 +301,32 @@ fn the_harness_shows_a_replacement_character_split_across_reads() {
         );
     }
 }
+
+#[test]
+fn the_harness_never_shows_half_a_frame() {
+    // Two frames, each inside a synchronized update, read in pieces cut anywhere: what
+    // the parser is given always ends between frames (or before the first one).
+    let stream = b"\x1b[?1049hsetup\x1b[?2026hframe one\x1b[?2026l\x1b[?2026hframe two\x1b[?2026l";
+    let ends = [
+        b"setup".len() + b"\x1b[?1049h".len(),
+        stream.len() - b"\x1b[?2026hframe two\x1b[?2026l".len(),
+        stream.len(),
+    ];
+    for cut in 0..=stream.len() {
+        let mut held = stream[..cut].to_vec();
+        let first = support::pty::complete_frames(&mut held);
+        let given = first.len();
+        assert!(
+            given <= ends[0] || ends.contains(&given),
+            "cut at {cut}: gave {:?}",
+            String::from_utf8_lossy(&first)
+        );
+        held.extend_from_slice(&stream[cut..]);
+        let rest = support::pty::complete_frames(&mut held);
+        assert!(
+            held.is_empty(),
+            "cut at {cut}: {held:?} held back at the end"
+        );
+        assert_eq!([first, rest].concat(), stream.to_vec(), "cut at {cut}");
+    }
+}

@@ -62,6 +62,30 @@ pub fn substitute_replacement(pending: &mut Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// berth draws each frame between "begin" and "end synchronized update" (DEC mode 2026),
+/// so a terminal never shows half a frame. vt100 ignores the mode, so the harness honours
+/// it itself: bytes from an unfinished frame are held back until its end arrives, and
+/// a check never sees a screen that is half old frame, half new.
+const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+const END_FRAME: &[u8] = b"\x1b[?2026l";
+
+/// Take from `held` what can be shown now: everything up to an unfinished frame's start
+/// (or up to a trailing partial escape sequence that may start one).
+pub fn complete_frames(held: &mut Vec<u8>) -> Vec<u8> {
+    let last = |needle: &[u8]| held.windows(needle.len()).rposition(|w| w == needle);
+    let cut = match (last(BEGIN_FRAME), last(END_FRAME)) {
+        (Some(begin), end) if end.is_none_or(|end| end < begin) => begin,
+        _ => {
+            let partial = (1..BEGIN_FRAME.len())
+                .rev()
+                .find(|&n| held.ends_with(&BEGIN_FRAME[..n]))
+                .unwrap_or(0);
+            held.len() - partial
+        }
+    };
+    held.drain(..cut).collect()
+}
+
 fn nonzero(n: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(n).expect("terminal sizes are non-zero")
 }
@@ -125,12 +149,18 @@ impl Tui {
             std::thread::spawn(move || {
                 let mut buf = [0u8; 65536];
                 let mut pending = Vec::new();
+                let mut held = Vec::new();
                 loop {
                     match reader.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
+                        Ok(0) | Err(_) => {
+                            // berth is gone: show whatever it left, finished or not.
+                            parser.lock().unwrap().process(&held);
+                            return;
+                        }
                         Ok(n) => {
                             pending.extend_from_slice(&buf[..n]);
-                            let ready = substitute_replacement(&mut pending);
+                            held.extend(substitute_replacement(&mut pending));
+                            let ready = complete_frames(&mut held);
                             parser.lock().unwrap().process(&ready);
                             raw.lock().unwrap().extend_from_slice(&buf[..n]);
                         }
