@@ -7,6 +7,8 @@
 //!   image is untouched.
 //! - `reader` may only describe, list, get and batch-get: a fully working read-only
 //!   experience, TUI and headless.
+//! - `no-policy-reads` is a reader denied `ecr:GetRepositoryPolicy`: the repository
+//!   detail view names that action in its one section and shows the others.
 //!
 //! moto signs nothing for us: every request is checked against the caller's SigV4
 //! signature and policies, and a denied one is HTTP 403 with IAM's XML `AccessDenied`
@@ -54,6 +56,12 @@ fn world() -> &'static World {
         let admin = json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "*", "Resource": "*"}
         ]});
+        let no_policy_reads = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Resource": "*", "Action": [
+                "ecr:Describe*", "ecr:List*", "ecr:Get*", "ecr:BatchGetImage"
+            ]},
+            {"Effect": "Deny", "Resource": "*", "Action": "ecr:GetRepositoryPolicy"}
+        ]});
         let created = call_route(
             &sandbox,
             "iam-users",
@@ -61,6 +69,7 @@ fn world() -> &'static World {
                 {"name": "operator", "policy": allow_all_ecr_but},
                 {"name": "reader", "policy": read_only},
                 {"name": "admin", "policy": admin},
+                {"name": "no-policy-reads", "policy": no_policy_reads},
             ]}),
         );
         let keys = created["users"]
@@ -341,4 +350,38 @@ fn a_read_only_role_browses_and_audits_fully() {
         REPOS.iter().map(|(n, i)| (*n, *i as u64)).collect(),
         "{report}"
     );
+}
+
+#[test]
+fn a_denied_detail_section_names_its_action_and_the_others_load() {
+    let mut tui = Tui::spawn(&[], &env_as("no-policy-reads"), 200, 50);
+    tui.wait_until("both repositories listed", |s| {
+        Tui::status_line(s).starts_with("2 repositories")
+    });
+    // team/api sorts first; `i` opens its detail.
+    tui.send("i");
+    let screen = tui.wait_until("every section answered", |s| {
+        let text = s.contents();
+        text.contains("repository detail · team/api") && !text.contains("loading")
+    });
+    assert!(
+        screen.contains("AccessDenied on ecr:GetRepositoryPolicy"),
+        "the denied section names the action:\n{screen}"
+    );
+    assert_eq!(
+        screen.matches("AccessDenied").count(),
+        1,
+        "only that section is denied:\n{screen}"
+    );
+    // The sections after it were read with the same role.
+    assert!(screen.contains("no lifecycle policy"), "{screen}");
+    assert!(screen.contains("managed-by"), "repository tags:\n{screen}");
+    assert!(
+        screen.contains("BASIC"),
+        "scanning configuration:\n{screen}"
+    );
+    assert!(screen.contains("no replication rules"), "{screen}");
+    tui.send(keys::ESC);
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
 }
