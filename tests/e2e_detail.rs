@@ -157,14 +157,17 @@ fn i_on_a_repository_shows_its_settings_policy_and_tags_as_the_api_has_them() {
         section(&screen, "Scanning configuration (registry)"),
         [
             field("scan type", "BASIC"),
-            field("rule 1", "SCAN_ON_PUSH · payments/*"),
+            field(
+                "rule 1",
+                "SCAN_ON_PUSH · payments/* · applies to this repository"
+            ),
         ]
     );
     assert_eq!(
         section(&screen, "Replication rules (registry)"),
         [field(
             "rule 1",
-            "→ eu-west-1 (123456789012) · payments/ (PREFIX_MATCH)"
+            "→ eu-west-1 (123456789012) · payments/ (PREFIX_MATCH) · applies to this repository"
         )]
     );
     assert_eq!(

@@ -183,7 +183,9 @@ impl RepositoryDetail {
                 } else {
                     rule.filters.join(", ")
                 };
-                let text = format!("{} · {filters}", rule.frequency);
+                let here = rule.filters.is_empty()
+                    || rule.filters.iter().any(|f| wildcard_matches(f, &repo.name));
+                let text = format!("{} · {filters} · {}", rule.frequency, applies(here));
                 out.field(&format!("rule {}", n + 1), &text);
             }
         });
@@ -196,7 +198,17 @@ impl RepositoryDetail {
                     .iter()
                     .map(|d| format!("{} ({})", d.region, d.registry_id))
                     .collect();
-                let text = format!("→ {} · {}", to.join(", "), filters(&rule.filters));
+                let here = rule.filters.is_empty()
+                    || rule
+                        .filters
+                        .iter()
+                        .any(|f| f.kind == "PREFIX_MATCH" && repo.name.starts_with(&f.filter));
+                let text = format!(
+                    "→ {} · {} · {}",
+                    to.join(", "),
+                    filters(&rule.filters),
+                    applies(here)
+                );
                 out.field(&format!("rule {}", n + 1), &text);
             }
         });
@@ -223,6 +235,37 @@ impl RepositoryDetail {
         );
         out.out
     }
+}
+
+/// Whether a registry rule covers the repository on screen.
+fn applies(here: bool) -> &'static str {
+    if here {
+        "applies to this repository"
+    } else {
+        "not this repository"
+    }
+}
+
+/// ECR's WILDCARD repository filter: `*` stands for any run of characters, everything
+/// else matches itself.
+pub fn wildcard_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        // No `*`: the whole name must be the pattern.
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// What a rule without repository filters applies to.

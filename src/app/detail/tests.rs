@@ -399,3 +399,56 @@ fn y_copies_the_uri_and_r_fetches_again() {
     assert_eq!(state.detail.tags, Fetch::Loading);
     assert!(state.detail.visible);
 }
+
+#[test]
+fn wildcard_filters_match_as_ecr_describes() {
+    use super::wildcard_matches as matches;
+    assert!(matches("payments/*", "payments/api"));
+    assert!(matches("*", "anything/at/all"));
+    assert!(matches("*api", "payments/api"));
+    assert!(matches("pay*/a*i", "payments/api"));
+    assert!(matches("web/app", "web/app"));
+    assert!(!matches("web/app", "web/app2"));
+    assert!(!matches("payments/*", "web/payments/api"));
+    assert!(!matches("*api", "payments/api-v2"));
+    assert!(
+        !matches("a*a", "a"),
+        "the two a's cannot share one character"
+    );
+    assert!(matches("a*a", "aa"));
+}
+
+#[test]
+fn registry_rules_say_whether_they_cover_the_repository() {
+    let mut state = loaded_detail();
+    let text = |state: &State| -> Vec<String> {
+        state
+            .detail
+            .lines(200)
+            .into_iter()
+            .filter(|l| l.label.starts_with("rule 1"))
+            .map(|l| l.text)
+            .collect()
+    };
+    let lines = text(&state);
+    assert_eq!(
+        lines.len(),
+        2,
+        "a scanning and a replication rule: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|t| t.ends_with("applies to this repository")),
+        "{lines:?}"
+    );
+    if let Some(repo) = state.detail.repository.as_mut() {
+        repo.name = "web/frontend".into();
+    }
+    let lines = text(&state);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|t| t.ends_with("not this repository")),
+        "{lines:?}"
+    );
+}
