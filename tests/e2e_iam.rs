@@ -381,7 +381,9 @@ fn a_denied_detail_section_names_its_action_and_the_others_load() {
         "scanning configuration:\n{screen}"
     );
     assert!(screen.contains("no replication rules"), "{screen}");
+    // Esc, then `q` once it has been read: sent together they would arrive as alt-q.
     tui.send(keys::ESC);
+    tui.wait_gone("repository detail ·");
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
