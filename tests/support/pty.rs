@@ -11,6 +11,8 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 /// Keys as the terminal sends them.
 pub mod keys {
     pub const ENTER: &str = "\r";
+    /// A key sent right after Esc may reach berth in the same read and be taken as
+    /// alt-KEY: wait for Esc's effect on screen before sending the next key.
     pub const ESC: &str = "\u{1b}";
     pub const UP: &str = "\u{1b}[A";
     pub const DOWN: &str = "\u{1b}[B";
