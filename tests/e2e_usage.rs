@@ -420,7 +420,9 @@ fn deleting_an_in_use_image_warns_and_needs_a_second_yes() {
     tui.send("y");
     tui.wait_for("in-use image anyway");
     tui.send(keys::ESC);
+    tui.wait_gone("in-use image anyway");
     tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
 }
 
 #[test]
