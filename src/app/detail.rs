@@ -288,6 +288,8 @@ pub enum SettingsKind {
     Heading,
     /// A `label  value` line; wrapped parts after the first have an empty label.
     Field,
+    /// A label too long for its column, on a line of its own.
+    Label,
     /// A line of policy JSON.
     Code,
     /// "none", "loading…".
@@ -346,7 +348,7 @@ impl Lines {
         let label = sanitize(label);
         // A label longer than its column gets a line of its own.
         if label.chars().count() >= LABEL_WIDTH {
-            self.wrapped(SettingsKind::Field, "", &label, INDENT);
+            self.wrapped(SettingsKind::Label, "", &label, INDENT);
             self.wrapped(SettingsKind::Field, "", value, INDENT + LABEL_WIDTH);
         } else {
             self.wrapped(SettingsKind::Field, &label, value, INDENT + LABEL_WIDTH);
@@ -384,13 +386,34 @@ impl Lines {
                 let depth = line.chars().take_while(|c| *c == ' ').count();
                 let indent = INDENT + depth;
                 let room = out.width.saturating_sub(indent).max(8);
-                for part in wrap(line.trim_start(), room) {
+                for part in wrap_exact(line.trim_start(), room) {
                     let text = format!("{}{part}", " ".repeat(depth));
                     out.push(SettingsKind::Code, "", &text);
                 }
             }
         });
     }
+}
+
+/// `text` cut into lines of at most `room` characters, at a space where one falls in
+/// the line, keeping every character: policy JSON must read exactly as the API has it,
+/// runs of spaces inside strings included.
+pub fn wrap_exact(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(1);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > room {
+        let window = &chars[start..start + room];
+        let cut = match window.iter().rposition(|c| *c == ' ') {
+            Some(at) if at > 0 => at + 1,
+            _ => room,
+        };
+        out.push(chars[start..start + cut].iter().collect());
+        start += cut;
+    }
+    out.push(chars[start..].iter().collect());
+    out
 }
 
 /// Values a section can show "none" for.

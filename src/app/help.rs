@@ -2,7 +2,7 @@
 
 use super::keymap::{Command, Keymap, command_name};
 use super::state::Pane;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -95,11 +95,12 @@ impl HelpView {
 
     /// Handle a key; `command` is what the keymap makes of it.
     pub fn on_key(&mut self, key: KeyEvent, command: Option<Command>) -> HelpOutcome {
-        // Quitting from help works, except with a plain `q`: that closes the help.
-        if command == Some(Command::Quit) && key.code != KeyCode::Char('q') {
-            return HelpOutcome::Quit;
-        }
+        let quit = command == Some(Command::Quit);
         if self.typing {
+            // Letters are the search's; only a chord bound to quit (ctrl-c) leaves berth.
+            if quit && key.modifiers.contains(KeyModifiers::CONTROL) {
+                return HelpOutcome::Quit;
+            }
             match key.code {
                 KeyCode::Esc => {
                     self.search.reset();
@@ -114,6 +115,10 @@ impl HelpView {
                 }
             }
             return HelpOutcome::Stay;
+        }
+        // Quitting from help works, except with a plain `q`: that closes the help.
+        if quit && key.code != KeyCode::Char('q') {
+            return HelpOutcome::Quit;
         }
         match (key.code, command) {
             (KeyCode::Char('/'), _) | (_, Some(Command::Filter)) => {
@@ -361,7 +366,6 @@ fn matches(entry: &Entry, words: &[String]) -> bool {
 mod tests {
     use super::*;
     use crate::app::keymap::{BindMode, Key, KeyOverride};
-    use crossterm::event::KeyModifiers;
 
     fn titles(groups: &[Group]) -> Vec<&str> {
         groups.iter().map(|g| g.title.as_str()).collect()
@@ -513,6 +517,29 @@ mod tests {
         assert_eq!(press(&mut view, KeyCode::Esc), HelpOutcome::Stay);
         assert_eq!(view.query(), "");
         assert_eq!(press(&mut view, KeyCode::Esc), HelpOutcome::Close);
+    }
+
+    #[test]
+    fn a_search_takes_every_letter_even_one_bound_to_quit() {
+        let keymap = Keymap::with_overrides(&[KeyOverride {
+            command: Command::Quit,
+            keys: vec![Key::parse("Q").unwrap(), Key::parse("ctrl-c").unwrap()],
+            mode: BindMode::Replace,
+        }])
+        .unwrap();
+        let mut view = HelpView::open();
+        let press =
+            |view: &mut HelpView, event: KeyEvent| view.on_key(event, keymap.lookup(&event));
+        assert_eq!(press(&mut view, key(KeyCode::Char('/'))), HelpOutcome::Stay);
+        for c in "Quay".chars() {
+            assert_eq!(press(&mut view, key(KeyCode::Char(c))), HelpOutcome::Stay);
+        }
+        assert_eq!(view.query(), "Quay");
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(press(&mut view, ctrl_c), HelpOutcome::Quit);
+        // Out of the search, the remapped quit key quits as it does everywhere.
+        let mut view = HelpView::open();
+        assert_eq!(press(&mut view, key(KeyCode::Char('Q'))), HelpOutcome::Quit);
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl Marks {
     /// Mark `image`, or unmark it when it already is.
     pub fn toggle(&mut self, image: &Image) {
         if self.digests.remove(&image.digest) {
-            self.bytes -= image.size_bytes;
+            self.bytes = self.bytes.saturating_sub(image.size_bytes);
         } else {
             self.digests.insert(image.digest.clone());
             self.bytes += image.size_bytes;
@@ -177,7 +177,7 @@ impl Marks {
     /// Unmark `image` (a no-op when it is not marked).
     pub fn unmark(&mut self, image: &Image) {
         if self.digests.remove(&image.digest) {
-            self.bytes -= image.size_bytes;
+            self.bytes = self.bytes.saturating_sub(image.size_bytes);
         }
     }
 

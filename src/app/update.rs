@@ -147,6 +147,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 // Wider lines wrap less: keep the view within its new last screenful.
                 super::detail::scroll_by(state, 0);
             }
+            if state.mode == Mode::Help {
+                clamp_help_scroll(state);
+            }
             state.dirty = true;
             Vec::new()
         }
@@ -386,11 +389,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Help => {
             use crate::app::help::HelpOutcome;
             match state.help.on_key(key, state.keymap.lookup(&key)) {
-                HelpOutcome::Stay => {
-                    let groups = state.help_groups();
-                    let layout = crate::app::help::layout(&groups, state.width, state.height);
-                    state.help.scroll = state.help.scroll.min(layout.max_scroll());
-                }
+                HelpOutcome::Stay => clamp_help_scroll(state),
                 HelpOutcome::Close => state.mode = Mode::Normal,
                 HelpOutcome::Quit => return quit(state),
             }
@@ -450,6 +449,13 @@ fn on_filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// Keep the help within its last screenful (a bigger terminal shows more of it).
+fn clamp_help_scroll(state: &mut State) {
+    let groups = state.help_groups();
+    let layout = crate::app::help::layout(&groups, state.width, state.height);
+    state.help.scroll = state.help.scroll.min(layout.max_scroll());
 }
 
 fn open_help(state: &mut State) {
@@ -814,6 +820,16 @@ fn on_command_line_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 const HISTORY_LIMIT: usize = 200;
 
 fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
+    // A command that goes somewhere else closes the view over the pane, which would
+    // otherwise keep showing the repository it was opened on.
+    let moves = !matches!(
+        line,
+        LineCommand::Quit | LineCommand::Help(_) | LineCommand::Theme(_) | LineCommand::Refresh
+    );
+    if moves {
+        state.detail.visible = false;
+        state.lifecycle.visible = false;
+    }
     match line {
         LineCommand::Quit => quit(state),
         LineCommand::Help(search) => {

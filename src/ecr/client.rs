@@ -3,6 +3,7 @@
 use super::error::{EcrError, classify};
 use super::model::{Image, Page, RegistryTarget, Repository};
 use super::{MAX_PAGE_SIZE, Registry, fetch};
+use crate::sanitize::sanitize;
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use std::time::Duration;
@@ -109,7 +110,7 @@ impl Registry for EcrRegistry {
         match self.client.describe_registry().send().await {
             Ok(out) => {
                 if let Some(id) = out.registry_id() {
-                    return Ok(id.to_string());
+                    return Ok(sanitize(id).into_owned());
                 }
             }
             Err(err) => {
@@ -134,7 +135,7 @@ impl Registry for EcrRegistry {
         out.repositories()
             .first()
             .and_then(|r| r.registry_id())
-            .map(str::to_string)
+            .map(|id| sanitize(id).into_owned())
             .ok_or_else(|| EcrError::Other {
                 action: "ecr:DescribeRegistry".into(),
                 subject,

@@ -58,6 +58,7 @@ fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
             Span::styled(format!("{:<LABEL_WIDTH$}", line.label), theme.dim),
             Span::styled(line.text, theme.text),
         ]),
+        SettingsKind::Label => Line::from(vec![indent, Span::styled(line.text, theme.dim)]),
         SettingsKind::Code => Line::from(vec![indent, Span::styled(line.text, theme.text)]),
         SettingsKind::Note => Line::from(vec![indent, Span::styled(line.text, theme.dim)]),
         SettingsKind::Unsupported => {

@@ -59,6 +59,14 @@ pub fn utc(time: Timestamp) -> String {
     time.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// How many characters to keep before and after the `…` when cutting a text to `width`
+/// in the middle (the head gets the odd one).
+pub fn middle_cut(width: usize) -> (usize, usize) {
+    let keep = width.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    (head, keep - head)
+}
+
 /// Shorten `text` to `width` characters by cutting the middle: `payments/…/worker`.
 pub fn truncate_middle(text: &str, width: usize) -> String {
     let count = text.chars().count();
@@ -68,9 +76,7 @@ pub fn truncate_middle(text: &str, width: usize) -> String {
     if width <= 1 {
         return "…".chars().take(width).collect();
     }
-    let keep = width - 1;
-    let head = keep.div_ceil(2);
-    let tail = keep - head;
+    let (head, tail) = middle_cut(width);
     let mut out: String = text.chars().take(head).collect();
     out.push('…');
     out.extend(text.chars().skip(count - tail));

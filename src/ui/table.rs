@@ -121,9 +121,7 @@ pub fn fit_middle(line: Line<'_>, width: usize) -> Line<'_> {
             span.content.chars().map(move |c| (c, style))
         })
         .collect();
-    let keep = width.saturating_sub(1);
-    let head = keep.div_ceil(2);
-    let tail = keep - head;
+    let (head, tail) = super::format::middle_cut(width);
     let kept = styled[..head]
         .iter()
         .copied()

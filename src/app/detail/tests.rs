@@ -452,3 +452,55 @@ fn registry_rules_say_whether_they_cover_the_repository() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn policy_lines_wrap_without_changing_a_character() {
+    use super::wrap_exact;
+    let text = r#""Condition": {"StringEquals": {"aws:PrincipalTag/team": "a  b   c"}}"#;
+    for room in 1..text.len() + 2 {
+        let parts = wrap_exact(text, room);
+        assert_eq!(parts.concat(), text, "room {room}");
+        assert!(
+            parts.iter().all(|p| p.chars().count() <= room),
+            "room {room}: {parts:?}"
+        );
+    }
+    assert_eq!(wrap_exact("ab cd", 3), ["ab ", "cd"]);
+}
+
+#[test]
+fn a_label_too_long_for_its_column_stands_on_its_own_line() {
+    let mut state = loaded_detail();
+    let long = "k".repeat(40);
+    if let Fetch::Ready(tags) = &mut state.detail.tags {
+        tags.push((long.clone(), "v".into()));
+    }
+    let lines = state.detail.lines(60);
+    let at = lines
+        .iter()
+        .position(|l| l.text == long)
+        .expect("the long key on a line");
+    assert_eq!(lines[at].kind, SettingsKind::Label);
+    assert_eq!(lines[at + 1].kind, SettingsKind::Field);
+    assert_eq!(lines[at + 1].text, "v");
+}
+
+#[test]
+fn a_command_line_that_goes_elsewhere_closes_the_view() {
+    for line in [":registries", ":criticals", ":region eu-west-1", ":web/app"] {
+        let mut state = loaded_detail();
+        assert!(state.detail.visible);
+        for c in line.chars() {
+            press(&mut state, KeyCode::Char(c));
+        }
+        press(&mut state, KeyCode::Enter);
+        assert!(!state.detail.visible, "{line} left the detail view open");
+    }
+    // Help and themes stay over it.
+    let mut state = loaded_detail();
+    for c in ":help".chars() {
+        press(&mut state, KeyCode::Char(c));
+    }
+    press(&mut state, KeyCode::Enter);
+    assert!(state.detail.visible);
+}
