@@ -84,6 +84,9 @@ pub enum StatsState {
 pub struct RepoRow {
     pub repo: Repository,
     pub stats: StatsState,
+    /// The generation of the images listing whose figures `stats` holds, if one did: a
+    /// size sweep started before that listing must not overwrite them with older ones.
+    pub listed: Option<u64>,
 }
 
 /// The registries pane.

@@ -791,4 +791,42 @@ fn a_complete_listing_sets_the_repository_count_and_size() {
         "web/app"
     };
     assert_eq!(stats_of(&state, other), Some(StatsState::Pending));
+
+    // The size sweep that started with the repository list, before the listing, comes
+    // back late with older figures: the listing's stay.
+    let sweep = state.repositories.generation;
+    assert!(sweep < generation);
+    let late = |state: &mut State, generation: u64| {
+        update(
+            state,
+            Action::RepositoryStatsLoaded {
+                registry: 0,
+                generation,
+                repository: opened.clone(),
+                result: Ok(RepoStats {
+                    images: 5,
+                    bytes: 1,
+                }),
+            },
+        )
+    };
+    late(&mut state, sweep);
+    assert_eq!(
+        row(&state),
+        Some(StatsState::Loaded(RepoStats {
+            images: 3,
+            bytes: 9_000_000
+        }))
+    );
+    // A sweep newer than the listing does apply.
+    let newer = generation + 1;
+    state.repositories.generation = newer;
+    late(&mut state, newer);
+    assert_eq!(
+        row(&state),
+        Some(StatsState::Loaded(RepoStats {
+            images: 5,
+            bytes: 1
+        }))
+    );
 }

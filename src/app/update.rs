@@ -208,6 +208,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.retrying = None;
             state.dirty = true;
             if let Some(row) = pane.rows.iter_mut().find(|r| r.repo.name == repository) {
+                if row.listed.is_some_and(|listed| listed > generation) {
+                    // A complete listing newer than this sweep already set the figures.
+                    return Vec::new();
+                }
                 row.stats = match result {
                     Ok(stats) => StatsState::Loaded(stats),
                     Err(err) => {
@@ -274,6 +278,7 @@ fn on_repositories_page(
             pane.rows.extend(page.items.into_iter().map(|repo| RepoRow {
                 repo,
                 stats: StatsState::Pending,
+                listed: None,
             }));
             let loading = pane.loading.get_or_insert_with(Loading::default);
             loading.pages += 1;
@@ -608,6 +613,7 @@ fn record_listing_stats(state: &mut State) {
         .find(|r| r.repo.name == repository.name)
     {
         row.stats = StatsState::Loaded(stats);
+        row.listed = Some(images.generation);
         state.rebuild_repositories();
     }
 }
