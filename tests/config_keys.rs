@@ -69,6 +69,16 @@ fn two_commands_can_swap_keys_in_any_order() {
 }
 
 #[test]
+fn scan_can_be_bound_to_capital_s_with_reverse_sort_moved() {
+    // The README's recipe: `S` starts a scan, reversing the sort moves to `R`.
+    let keymap = keymap("[keys]\nscan = \"S\"\nsort_reverse = \"R\"\n");
+    assert_eq!(lookup(&keymap, "S"), Some(Command::Scan));
+    assert_eq!(lookup(&keymap, "R"), Some(Command::SortReverse));
+    assert_eq!(lookup(&keymap, "x"), None);
+    assert_eq!(lookup(&keymap, "r"), Some(Command::Refresh));
+}
+
+#[test]
 fn a_key_on_two_commands_keeps_the_defaults_and_names_both() {
     let config = config("mouse = true\n\n[keys]\nrefresh = [\"F\", \"q\"]\n");
     let (keymap, problem) = config.keymap(Path::new("/home/op/.config/berth/config.toml"));
