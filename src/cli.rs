@@ -37,6 +37,10 @@ pub struct Cli {
     /// Open at a repository, optionally selecting a tag: `payments/api` or `web/app:v1.2`.
     #[arg(value_name = "REPOSITORY[:TAG]")]
     pub target: Option<String>,
+    /// The profiles and regions came from the config file, not the command line (for
+    /// messages that say where to look).
+    #[arg(skip)]
+    pub registries_from_config: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -50,11 +54,13 @@ impl Cli {
     /// Fill in what the command line left open from the config file. Flags win; read-only
     /// can be added by either, never removed.
     pub fn apply_config(&mut self, config: &crate::config::Config) {
-        if self.profile.is_empty() {
+        if self.profile.is_empty() && !config.profiles.is_empty() {
             self.profile = config.profiles.clone();
+            self.registries_from_config = true;
         }
-        if self.region.is_empty() {
+        if self.region.is_empty() && !config.regions.is_empty() {
             self.region = config.regions.clone();
+            self.registries_from_config = true;
         }
         self.read_only |= config.read_only;
         if self.timeout.is_none() {

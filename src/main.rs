@@ -16,6 +16,12 @@ fn main() -> ExitCode {
         }
     };
     cli.apply_config(&settings.config);
+    if !matches!(cli.command, None | Some(Command::Tui)) {
+        // The TUI shows these in its status line; a script's user reads stderr.
+        for warning in &settings.warnings {
+            eprintln!("berth: {warning}");
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

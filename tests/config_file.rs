@@ -251,3 +251,48 @@ fn a_named_file_must_exist_but_the_standard_one_need_not() {
     };
     assert_eq!(standard.load().unwrap().0, Config::default());
 }
+
+/// The config's `profiles` and `regions` fill in for every command; a command that works
+/// on one registry says where the several came from and how to pick one.
+#[test]
+fn one_registry_commands_say_the_config_listed_several() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "profiles = [\"prod\", \"staging\"]\n").unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("run berth")
+    };
+    let out = run(&["uri", "payments/api:v1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the config file lists profiles [prod, staging]")
+            && stderr.contains("--profile NAME"),
+        "{stderr}"
+    );
+    // Headless commands print config warnings on stderr (the TUI has its status line).
+    std::fs::write(&config, "profiles = [\"prod\"]\ncolour = \"red\"\n").unwrap();
+    let out = run(&[
+        "uri",
+        "payments/api:v1",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("colour"),
+        "the unknown key is named:\n{stderr}"
+    );
+    // Given on the command line, several are the user's own doing: no word of the config.
+    let out = run(&["uri", "--profile", "a", "--profile", "b", "payments/api:v1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("config file"));
+}

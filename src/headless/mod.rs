@@ -14,9 +14,18 @@ use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 /// error, reported as text for stderr.
 pub fn single_target(cli: &Cli, command: &str) -> Result<RegistryTarget, String> {
     if cli.profile.len() > 1 || cli.region.len() > 1 {
-        return Err(format!(
-            "{command} works on one registry: give at most one --profile and one --region"
-        ));
+        let mut message =
+            format!("{command} works on one registry: give at most one --profile and one --region");
+        if cli.registries_from_config {
+            // The lists came from `profiles` / `regions` in the config file.
+            message.push_str(&format!(
+                " (the config file lists profiles [{}] and regions [{}]; pick one with \
+                 --profile NAME --region NAME)",
+                cli.profile.join(", "),
+                cli.region.join(", ")
+            ));
+        }
+        return Err(message);
     }
     registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region)
         .into_iter()
