@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod csv;
 pub mod ecr;
 pub mod editor;
 pub mod findings;

@@ -48,11 +48,11 @@ pub const CSV_COLUMNS: &[&str] = &[
 /// Write `report` as CSV: repository rows (`row` = `repository`), then one `registry` row
 /// per registry and one `total` row. Empty cells mean "not applicable" or "unknown".
 pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    csv_line(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
+    crate::csv::write_crlf(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
     let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     let time = |t: Option<Timestamp>| t.map(rfc3339_text).unwrap_or_default();
     for row in &report.repositories {
-        csv_line(
+        crate::csv::write_crlf(
             out,
             [
                 "repository".to_string(),
@@ -82,7 +82,7 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     let totals_line = |out: &mut dyn Write, kind: &str, who: [String; 3], t: &Totals| {
         let [profile, account, region] = who;
-        csv_line(
+        crate::csv::write_crlf(
             out,
             [
                 kind.to_string(),
@@ -117,27 +117,6 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
         totals_line(out, "registry", who, &registry.totals)?;
     }
     totals_line(out, "total", Default::default(), &report.totals.totals)
-}
-
-fn csv_line(
-    out: &mut (impl Write + ?Sized),
-    cells: impl IntoIterator<Item = String>,
-) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&cell.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(&cell);
-        }
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]

@@ -346,11 +346,11 @@ pub const CSV_COLUMNS: &[&str] = &[
 /// Write one line per CVE and affected image, in triage order. Tags are space-separated;
 /// empty cells mean unknown.
 pub fn csv(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
-    csv_line(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
+    crate::csv::write_crlf(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
     for group in report.triage.sorted() {
         for affected in &group.affected {
             let image = &report.images[affected.image];
-            csv_line(
+            crate::csv::write_crlf(
                 out,
                 [
                     group.name.clone(),
@@ -370,24 +370,6 @@ pub fn csv(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn csv_line(out: &mut impl Write, cells: impl IntoIterator<Item = String>) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&cell.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(&cell);
-        }
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())
 }
 
 // ---------------------------------------------------------------------------------------

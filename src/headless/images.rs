@@ -217,19 +217,9 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
             record.media_type.clone().unwrap_or_default(),
             record.referenced_by_manifest_list.to_string(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        writeln!(out, "{}", line.join(","))?;
+        writeln!(out, "{}", crate::csv::record(&fields))?;
     }
     Ok(())
-}
-
-/// RFC 4180 quoting, only where needed.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 /// What an image is, for the table: an index, a platform image an index refers to, or
@@ -351,6 +341,6 @@ mod tests {
                 "01".repeat(32)
             )
         );
-        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(crate::csv::field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }
