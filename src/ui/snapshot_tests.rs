@@ -12,10 +12,18 @@ use ratatui::backend::TestBackend;
 const SIZES: [(u16, u16); 3] = [(60, 15), (80, 24), (200, 50)];
 
 pub(super) fn render(state: &State, width: u16, height: u16) -> String {
+    screen_text(width, height, |frame| draw(frame, state, &Theme::dark()))
+}
+
+/// What `paint` draws into a `width` x `height` test terminal, as text: one line per row,
+/// trailing blanks trimmed.
+pub(crate) fn screen_text(
+    width: u16,
+    height: u16,
+    paint: impl FnOnce(&mut ratatui::Frame),
+) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| draw(frame, state, &Theme::dark()))
-        .unwrap();
+    terminal.draw(paint).unwrap();
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..height {

@@ -4,8 +4,6 @@ use super::*;
 use crate::app::findings::tests::loaded;
 use crate::app::findings::tests::triage_view::{fed, opened};
 use crate::app::keymap::Command;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 
@@ -14,19 +12,7 @@ fn now() -> Timestamp {
 }
 
 fn render(width: u16, height: u16, paint: impl FnOnce(&mut Frame)) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(paint).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        let mut line = String::new();
-        for x in 0..width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    crate::ui::snapshot_tests::screen_text(width, height, paint)
 }
 
 /// The loaded pane with one finding carrying (already sanitized) hostile registry text.

@@ -9,8 +9,6 @@ use crate::app::lifecycle::{LifecycleEvent, LifecycleView};
 use crate::ecr::policy::{EcrPreview, PreviewAction, PreviewImage, PreviewStatus};
 use crate::ui::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
@@ -18,42 +16,28 @@ use ratatui::widgets::Paragraph;
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 
 fn render(view: &LifecycleView, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let theme = Theme::dark();
-    terminal
-        .draw(|frame| {
-            let [header, body, details, _status] = Layout::vertical([
-                Constraint::Length(1),
-                Constraint::Min(1),
-                Constraint::Length(2),
-                Constraint::Length(1),
-            ])
-            .areas(frame.area());
-            frame.render_widget(Paragraph::new(" berth │ lifecycle"), header);
-            draw(frame, body, view, &theme, now());
-            let lines: Vec<Line> = detail(view)
-                .iter()
-                .map(|text| {
-                    Line::from(crate::ui::format::truncate_middle(
-                        text,
-                        usize::from(details.width),
-                    ))
-                })
-                .collect();
-            frame.render_widget(Paragraph::new(lines), details);
-        })
-        .unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        let mut line = String::new();
-        for x in 0..width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    crate::ui::snapshot_tests::screen_text(width, height, |frame| {
+        let [header, body, details, _status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(2),
+            Constraint::Length(1),
+        ])
+        .areas(frame.area());
+        frame.render_widget(Paragraph::new(" berth │ lifecycle"), header);
+        draw(frame, body, view, &theme, now());
+        let lines: Vec<Line> = detail(view)
+            .iter()
+            .map(|text| {
+                Line::from(crate::ui::format::truncate_middle(
+                    text,
+                    usize::from(details.width),
+                ))
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), details);
+    })
 }
 
 fn press(view: &mut LifecycleView, code: KeyCode) {
