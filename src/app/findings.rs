@@ -375,12 +375,7 @@ impl FindingsPane {
         }
         let height = height.saturating_sub(SUMMARY_LINES).max(1);
         match command {
-            Command::MoveDown => self.list.move_by(1, height),
-            Command::MoveUp => self.list.move_by(-1, height),
-            Command::PageDown => self.list.move_by(height as isize, height),
-            Command::PageUp => self.list.move_by(-(height as isize), height),
-            Command::First => self.list.first(height),
-            Command::Last => self.list.last(height),
+            _ if self.list.navigate(command, height) => {}
             Command::Open => {
                 if let Some(finding) = self.list.selected_item() {
                     self.detail = Some(Detail { finding, scroll: 0 });

@@ -707,12 +707,7 @@ impl LifecycleView {
             Command::PageUp if policy => scroll(self, -page),
             Command::First if policy => self.policy_scroll = 0,
             Command::Last if policy => scroll(self, isize::MAX),
-            Command::MoveDown => self.list.move_by(1, height),
-            Command::MoveUp => self.list.move_by(-1, height),
-            Command::PageDown => self.list.move_by(page, height),
-            Command::PageUp => self.list.move_by(-page, height),
-            Command::First => self.list.first(height),
-            Command::Last => self.list.last(height),
+            _ if self.list.navigate(command, height) => {}
             Command::Back => {
                 self.visible = false;
                 return KeyOutcome::Close;

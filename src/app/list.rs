@@ -308,6 +308,23 @@ impl ListView {
         }
     }
 
+    /// Move the cursor as a movement command asks (a row, a page of `height` rows, the
+    /// first or last row); false, and nothing moved, for any other command.
+    pub fn navigate(&mut self, command: super::keymap::Command, height: usize) -> bool {
+        use super::keymap::Command;
+        let page = height.max(1) as isize;
+        match command {
+            Command::MoveDown => self.move_by(1, height),
+            Command::MoveUp => self.move_by(-1, height),
+            Command::PageDown => self.move_by(page, height),
+            Command::PageUp => self.move_by(-page, height),
+            Command::First => self.first(height),
+            Command::Last => self.last(height),
+            _ => return false,
+        }
+        true
+    }
+
     /// Move the cursor by `delta` rows, keeping it inside a viewport of `height` rows.
     pub fn move_by(&mut self, delta: isize, height: usize) {
         if self.rows.is_empty() {

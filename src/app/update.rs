@@ -481,14 +481,11 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         return effects;
     }
     let height = state.body_height();
+    if state.current_list().navigate(command, height) {
+        return Vec::new();
+    }
     match command {
         Command::Quit => return quit(state),
-        Command::MoveDown => state.current_list().move_by(1, height),
-        Command::MoveUp => state.current_list().move_by(-1, height),
-        Command::PageDown => state.current_list().move_by(height as isize, height),
-        Command::PageUp => state.current_list().move_by(-(height as isize), height),
-        Command::First => state.current_list().first(height),
-        Command::Last => state.current_list().last(height),
         Command::Help => open_help(state),
         Command::CommandLine => {
             state.command_input.reset();
@@ -539,6 +536,13 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::ToggleMedium
         | Command::ToggleLow
         | Command::ToggleOther => {}
+        // Handled by `ListView::navigate` above.
+        Command::MoveDown
+        | Command::MoveUp
+        | Command::PageDown
+        | Command::PageUp
+        | Command::First
+        | Command::Last => {}
     }
     Vec::new()
 }

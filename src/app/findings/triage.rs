@@ -166,12 +166,7 @@ impl TriagePane {
     pub fn on_command(&mut self, command: Command, height: usize) -> Vec<FindingsEffect> {
         let height = height.saturating_sub(TRIAGE_SUMMARY_LINES).max(1);
         match command {
-            Command::MoveDown => self.list.move_by(1, height),
-            Command::MoveUp => self.list.move_by(-1, height),
-            Command::PageDown => self.list.move_by(height as isize, height),
-            Command::PageUp => self.list.move_by(-(height as isize), height),
-            Command::First => self.list.first(height),
-            Command::Last => self.list.last(height),
+            _ if self.list.navigate(command, height) => {}
             Command::SortReverse => {
                 self.list.descending = !self.list.descending;
                 self.rebuild();
