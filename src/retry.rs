@@ -85,6 +85,30 @@ where
     }
 }
 
+/// [`retry`] for calls that share a concurrency limit: each attempt waits for a slot of
+/// `limit` and gives it back when it ends, so a caller backing off holds no slot.
+pub async fn retry_in_slots<T, E, F, Fut>(
+    backoff: Backoff,
+    limit: &tokio::sync::Semaphore,
+    retryable: impl Fn(&E, u32) -> bool,
+    on_retry: impl FnMut(&E, Duration),
+    mut call: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    retry(backoff, retryable, on_retry, || {
+        let attempt = call();
+        async {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let _slot = limit.acquire().await.ok();
+            attempt.await
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

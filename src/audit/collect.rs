@@ -12,7 +12,7 @@ use super::source::AuditSource;
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, RegistryTarget, Repository};
 use crate::lifecycle::{self, Candidate};
-use crate::retry::{Backoff, retry};
+use crate::retry::{Backoff, retry_in_slots};
 use crate::usage::UsageMap;
 use jiff::Timestamp;
 use std::future::Future;
@@ -87,23 +87,17 @@ struct Sweep {
 impl Sweep {
     /// One API call: waits for a slot, retries as [`retryable`] allows, and gives the slot
     /// back while backing off so other calls can use it.
-    async fn call<T, F, Fut>(&self, mut call: F) -> Result<T, EcrError>
+    async fn call<T, F, Fut>(&self, call: F) -> Result<T, EcrError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, EcrError>>,
     {
-        retry(
+        retry_in_slots(
             self.settings.backoff,
+            &self.limit,
             retryable,
             |_, _| self.progress.note_retry(),
-            || {
-                let attempt = call();
-                async {
-                    // The semaphore is never closed, so acquiring cannot fail.
-                    let _slot = self.limit.acquire().await.ok();
-                    attempt.await
-                }
-            },
+            call,
         )
         .await
     }

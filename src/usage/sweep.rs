@@ -8,7 +8,7 @@ use super::{
 };
 use crate::ecr::EcrError;
 use crate::ecr::model::Page;
-use crate::retry::{Backoff, retry};
+use crate::retry::{Backoff, retry_in_slots};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -42,23 +42,17 @@ struct Calls {
 impl Calls {
     /// One API call: waits for a slot and retries as the audit sweep does, giving the slot
     /// back while it backs off.
-    async fn call<T, F, Fut>(&self, mut call: F) -> Result<T, EcrError>
+    async fn call<T, F, Fut>(&self, call: F) -> Result<T, EcrError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, EcrError>>,
     {
-        retry(
+        retry_in_slots(
             self.backoff,
+            &self.limit,
             crate::audit::collect::retryable,
             |_, _| {},
-            || {
-                let attempt = call();
-                async {
-                    // The semaphore is never closed, so acquiring cannot fail.
-                    let _slot = self.limit.acquire().await.ok();
-                    attempt.await
-                }
-            },
+            call,
         )
         .await
     }
