@@ -92,6 +92,17 @@ fn wait_for_repositories(tui: &Tui, label: &str) -> String {
     })
 }
 
+/// The repository names among `known` that start a table row on `screen`.
+fn shown_repositories(screen: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
+    screen
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| known.contains(*name))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The registries pane's row of `profile`, split into cells (the `●` marker dropped).
 fn registry_row(screen: &str, profile: &str) -> Option<Vec<String>> {
     screen
@@ -147,13 +158,8 @@ fn a_restart_in_the_second_registry_shows_and_copies_that_registry() {
     // Second run with the same state: berth reopens eu-west-1, and shows eu-west-1.
     let mut tui = Tui::spawn(&[], &env, 200, 50);
     let screen = wait_for_repositories(&tui, "euro/eu-west-1");
-    let shown: BTreeSet<String> = screen
-        .lines()
-        .skip(2)
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| eu_names.contains(*name) || us_names.contains(*name))
-        .map(str::to_string)
-        .collect();
+    let known: BTreeSet<String> = eu_names.union(&us_names).cloned().collect();
+    let shown = shown_repositories(&screen, &known);
     assert_eq!(shown, eu_names, "rows after the restart:\n{screen}");
     let status = tui.current_status_line();
     assert!(
@@ -204,6 +210,7 @@ fn a_restart_in_the_second_registry_shows_and_copies_that_registry() {
 fn a_registry_never_opened_shows_its_repository_count() {
     let sandbox = Sandbox::shared();
     let (eu_names, account) = truth(sandbox, EU);
+    let (us_names, _) = truth(sandbox, "us-east-1");
     let (_home, env) = two_registries(sandbox);
     let mut tui = Tui::spawn(&[], &env, 200, 50);
     wait_for_repositories(&tui, "env/us-east-1");
@@ -217,6 +224,13 @@ fn a_registry_never_opened_shows_its_repository_count() {
     assert_eq!(cells[1], EU, "{screen}");
     assert_eq!(cells[2], account, "{screen}");
     assert_eq!(cells[3], eu_names.len().to_string(), "{screen}");
+
+    // `:region` adds a registry while berth runs; it lists that region's repositories.
+    tui.send(":region eu-west-1");
+    tui.send(keys::ENTER);
+    let screen = wait_for_repositories(&tui, "env/eu-west-1");
+    let known: BTreeSet<String> = eu_names.union(&us_names).cloned().collect();
+    assert_eq!(shown_repositories(&screen, &known), eu_names, "{screen}");
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
