@@ -153,7 +153,7 @@ impl Screen {
         let (mut screen, effects) = Screen::new(size);
         let generation = repositories_generation(&effects);
         screen.act(Action::RepositoriesPage {
-            registry: 0,
+            registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
             generation,
             result: Ok(Page {
                 items: vec![repository("ci/build-cache".into(), now())],
@@ -186,7 +186,7 @@ impl Screen {
         let repositories = repositories(count);
         let names: Vec<String> = repositories.iter().map(|r| r.name.clone()).collect();
         screen.act(Action::RepositoriesPage {
-            registry: 0,
+            registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
             generation,
             result: Ok(Page {
                 items: repositories,
@@ -234,7 +234,7 @@ fn repositories_generation(effects: &[Effect]) -> u64 {
 
 fn stats(generation: u64, repository: String, i: usize) -> Action {
     Action::RepositoryStatsLoaded {
-        registry: 0,
+        registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
         generation,
         repository,
         result: Ok(berth::app::RepoStats {

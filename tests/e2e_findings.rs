@@ -459,7 +459,7 @@ fn the_runner_starts_scans_and_reports_every_status() {
     let sink = events.clone();
     rt.block_on(berth::findings::runner::run_with(
         FindingsEffect::StartScans {
-            registry: 0,
+            registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
             repository: "data/dbt".into(),
             digests: digests.clone(),
         },

@@ -6,8 +6,15 @@ use crate::ecr::model::{Image, Page, RegistryTarget, Repository};
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
-/// Index of a registry in `State::registries`.
-pub type RegistryIndex = usize;
+/// Which registry an Effect works on, or an Action reports on: its identity (credential
+/// source and region), never a position in a list.
+///
+/// Invariant: nothing outside `State` holds a list of registries. The executor builds and
+/// keys its clients by this identity, and `update` resolves it to its own registry row when
+/// a result arrives, dropping results for a registry it has no row for. So reordering rows
+/// (the saved location reopening the second registry) or adding them (`:region`,
+/// `:profile`) can never make a listing, a copy or a write reach another registry.
+pub type RegistryId = RegistryTarget;
 
 /// An input to `update`: a key, a clock tick, or the result of background work.
 #[derive(Debug)]
@@ -21,16 +28,21 @@ pub enum Action {
     /// The clock, for relative ages and the spinner.
     Tick(Timestamp),
     AccountLoaded {
-        registry: RegistryIndex,
+        registry: RegistryId,
         result: Result<String, EcrError>,
     },
     RepositoriesPage {
-        registry: RegistryIndex,
+        registry: RegistryId,
         generation: u64,
         result: Result<Page<Repository>, EcrError>,
     },
+    /// A background count of a registry's repositories finished.
+    RepositoryCount {
+        registry: RegistryId,
+        result: Result<usize, EcrError>,
+    },
     RepositoryStatsLoaded {
-        registry: RegistryIndex,
+        registry: RegistryId,
         generation: u64,
         repository: String,
         result: Result<RepoStats, EcrError>,
@@ -54,13 +66,13 @@ pub enum Action {
     },
     /// The in-use lookup (ECS, Lambda) of a registry finished.
     UsageLoaded {
-        registry: RegistryIndex,
+        registry: RegistryId,
         generation: u64,
         map: crate::usage::UsageMap,
     },
     /// The audit sweep of a registry finished (rows by repository name).
     AuditLoaded {
-        registry: RegistryIndex,
+        registry: RegistryId,
         result: Result<Vec<crate::audit::report::RepositoryRow>, String>,
         errors: Vec<String>,
     },
@@ -98,29 +110,30 @@ pub struct RepoStats {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     LoadAccount {
-        registry: RegistryIndex,
+        registry: RegistryId,
     },
     /// Page through DescribeRepositories, sending one `RepositoriesPage` per page.
     FetchRepositories {
-        registry: RegistryIndex,
+        registry: RegistryId,
         generation: u64,
+    },
+    /// Count a registry's repositories (every DescribeRepositories page), sending
+    /// `RepositoryCount`. Calls share the sweep limit with the image counts.
+    CountRepositories {
+        registry: RegistryId,
     },
     /// Sweep DescribeImages of each repository (bounded concurrency), sending
     /// `RepositoryStatsLoaded` for each.
     FetchRepositoryStats {
-        registry: RegistryIndex,
+        registry: RegistryId,
         generation: u64,
         repositories: Vec<String>,
     },
     /// Page through DescribeImages, sending one `ImagesPage` per page.
     FetchImages {
-        registry: RegistryIndex,
+        registry: RegistryId,
         repository: String,
         generation: u64,
-    },
-    /// A registry row was added (`:profile`, `:region`); its index is the next free one.
-    AddRegistry {
-        target: RegistryTarget,
     },
     /// Persist the command-line history.
     SaveHistory {
@@ -134,14 +147,14 @@ pub enum Effect {
     },
     /// Ask where a tag points now, before putting it (`TagChecked`).
     CheckTag {
-        registry: RegistryIndex,
+        registry: RegistryId,
         repository: String,
         digest: String,
         tag: String,
     },
     /// Put a tag on an image (`TagPut`).
     PutTag {
-        registry: RegistryIndex,
+        registry: RegistryId,
         repository: String,
         digest: String,
         tag: String,
@@ -156,20 +169,20 @@ pub enum Effect {
     },
     /// Find what runs which images in a registry (ECS services and tasks, Lambda).
     FetchUsage {
-        registry: RegistryIndex,
+        registry: RegistryId,
         account: String,
         generation: u64,
     },
     /// Sweep a registry like `berth audit` does, for the audit columns.
     RunAudit {
-        registry: RegistryIndex,
+        registry: RegistryId,
     },
     /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
     Lifecycle(crate::app::lifecycle::LifecycleEffect),
     /// Fetch every section of the repository detail view at once, sending one
     /// `RepositoryDetail` per section as it arrives.
     FetchRepositoryDetail {
-        registry: RegistryIndex,
+        registry: RegistryId,
         repository: String,
         /// The repository's ARN, which ListTagsForResource names.
         arn: String,

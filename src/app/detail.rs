@@ -69,7 +69,7 @@ pub enum DetailPart {
 pub struct RepositoryDetail {
     /// On screen and taking the keys.
     pub visible: bool,
-    pub registry: usize,
+    pub registry: crate::app::action::RegistryId,
     /// The repository as DescribeRepositories reported it.
     pub repository: Option<Repository>,
     pub generation: u64,
@@ -441,16 +441,16 @@ impl IsEmpty for ScanningConfiguration {
 
 /// The repository `i` is about: the selected one in the repositories pane, the open one
 /// in the images pane.
-fn target(state: &State) -> Option<(usize, Repository)> {
+fn target(state: &State) -> Option<(crate::app::action::RegistryId, Repository)> {
     match state.pane {
         Pane::Repositories => {
             let pane = &state.repositories;
             let row = pane.list.selected_item().map(|i| &pane.rows[i])?;
-            Some((pane.registry, row.repo.clone()))
+            Some((pane.registry.clone(), row.repo.clone()))
         }
         Pane::Images => {
             let pane = &state.images;
-            Some((pane.registry, pane.repository.clone()?))
+            Some((pane.registry.clone(), pane.repository.clone()?))
         }
         Pane::Registries | Pane::Findings | Pane::Triage => None,
     }
@@ -466,10 +466,15 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 }
 
 /// Show `repository`'s detail from line `scroll` and fetch every section afresh.
-fn load(state: &mut State, registry: usize, repository: Repository, scroll: usize) -> Vec<Effect> {
+fn load(
+    state: &mut State,
+    registry: crate::app::action::RegistryId,
+    repository: Repository,
+    scroll: usize,
+) -> Vec<Effect> {
     let generation = state.new_generation();
     let effect = Effect::FetchRepositoryDetail {
-        registry,
+        registry: registry.clone(),
         repository: repository.name.clone(),
         arn: repository.arn.clone(),
         generation,
@@ -531,7 +536,7 @@ pub fn scroll_by(state: &mut State, delta: isize) {
 /// `r`: fetch every section again, keeping the scroll position.
 fn reload(state: &mut State) -> Vec<Effect> {
     let view = &state.detail;
-    let (registry, scroll) = (view.registry, view.scroll);
+    let (registry, scroll) = (view.registry.clone(), view.scroll);
     let Some(repository) = view.repository.clone() else {
         return Vec::new();
     };

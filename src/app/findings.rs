@@ -46,7 +46,7 @@ pub fn severity_slot(severity: Severity) -> usize {
 /// The image a findings pane shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FindingsTarget {
-    pub registry: usize,
+    pub registry: crate::app::action::RegistryId,
     pub repository: String,
     pub digest: String,
     pub tags: Vec<String>,
@@ -58,7 +58,7 @@ pub struct FindingsTarget {
 pub enum FindingsEffect {
     /// Page through DescribeImageScanFindings, sending one `FindingsEvent::Page` per page.
     FetchFindings {
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         repository: String,
         digest: String,
         generation: u64,
@@ -66,14 +66,14 @@ pub enum FindingsEffect {
     /// StartImageScan each image, then poll until each scan settles, sending a
     /// `FindingsEvent::ScanStatus` for every status seen.
     StartScans {
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         repository: String,
         digests: Vec<String>,
     },
     /// Sweep the registry for findings at `min_severity` and above, sending
     /// `TriageRepositories`, `TriageImage`/`TriageError` events, then `TriageDone`.
     Triage {
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         min_severity: Severity,
         generation: u64,
     },
@@ -83,11 +83,11 @@ pub enum FindingsEffect {
 
 impl FindingsEffect {
     /// The registry the effect works on (None for the clipboard).
-    pub fn registry(&self) -> Option<usize> {
+    pub fn registry(&self) -> Option<&crate::app::action::RegistryId> {
         match self {
             FindingsEffect::FetchFindings { registry, .. }
             | FindingsEffect::StartScans { registry, .. }
-            | FindingsEffect::Triage { registry, .. } => Some(*registry),
+            | FindingsEffect::Triage { registry, .. } => Some(registry),
             FindingsEffect::CopyToClipboard(_) => None,
         }
     }
@@ -101,7 +101,7 @@ pub enum FindingsEvent {
         result: Result<FindingsPage, EcrError>,
     },
     ScanStatus {
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         repository: String,
         digest: String,
         result: Result<ScanSummary, EcrError>,
@@ -126,7 +126,7 @@ pub enum FindingsEvent {
 /// A scan status for the images pane to show on an image's row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScanUpdate {
-    pub registry: usize,
+    pub registry: crate::app::action::RegistryId,
     pub repository: String,
     pub digest: String,
     /// The new status, or the error to show (ECR's message, e.g. the 24-hour limit).
@@ -202,7 +202,11 @@ pub fn route(event: FindingsEvent, findings: &mut FindingsPane, triage: &mut Tri
 }
 
 /// The effect that starts scans of `digests` (the selected or marked images).
-pub fn start_scans(registry: usize, repository: &str, digests: Vec<String>) -> FindingsEffect {
+pub fn start_scans(
+    registry: crate::app::action::RegistryId,
+    repository: &str,
+    digests: Vec<String>,
+) -> FindingsEffect {
     FindingsEffect::StartScans {
         registry,
         repository: repository.to_string(),
@@ -265,7 +269,7 @@ impl FindingsPane {
         self.error = None;
         self.detail = None;
         let effect = FindingsEffect::FetchFindings {
-            registry: target.registry,
+            registry: target.registry.clone(),
             repository: target.repository.clone(),
             digest: target.digest.clone(),
             generation: self.generation,

@@ -85,7 +85,7 @@ pub enum LifecycleEffect {
     /// Read the repository's policy (GetLifecyclePolicy) and every image, with
     /// manifest-list children marked (DescribeImages + BatchGetImage).
     Load {
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         repository: String,
         generation: u64,
     },
@@ -97,7 +97,7 @@ pub enum LifecycleEffect {
     Apply(ConfirmedApply),
     /// Start ECR's own preview of `text` and wait a while for it.
     EcrPreview {
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         repository: String,
         text: String,
         generation: u64,
@@ -116,16 +116,16 @@ impl LifecycleEffect {
 /// one, so applying a policy cannot skip the question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfirmedApply {
-    registry: usize,
+    registry: crate::app::action::RegistryId,
     repository: String,
     text: String,
     generation: u64,
 }
 
 impl ConfirmedApply {
-    /// The registry index the repository is in.
-    pub fn registry(&self) -> usize {
-        self.registry
+    /// The registry the repository is in.
+    pub fn registry(&self) -> &crate::app::action::RegistryId {
+        &self.registry
     }
     /// The repository to put the policy on.
     pub fn repository(&self) -> &str {
@@ -389,7 +389,7 @@ pub enum Section {
 /// The lifecycle view's state.
 #[derive(Debug, Default)]
 pub struct LifecycleView {
-    pub registry: usize,
+    pub registry: crate::app::action::RegistryId,
     pub repository: String,
     pub generation: u64,
     pub stage: Stage,
@@ -425,7 +425,12 @@ pub struct LifecycleView {
 impl LifecycleView {
     /// Open the view on `repository` and ask for its policy and images. Reopening the
     /// same repository keeps an unapplied edit: `Esc` must not throw work away.
-    pub fn open(&mut self, registry: usize, repository: &str, generation: u64) -> LifecycleEffect {
+    pub fn open(
+        &mut self,
+        registry: crate::app::action::RegistryId,
+        repository: &str,
+        generation: u64,
+    ) -> LifecycleEffect {
         let same = self.stage != Stage::Closed
             && self.registry == registry
             && self.repository == repository;
@@ -460,11 +465,11 @@ impl LifecycleView {
     /// images pane; `None` when the view is about another repository or has no dry run.
     pub fn disposition(
         &self,
-        registry: usize,
+        registry: &crate::app::action::RegistryId,
         repository: &str,
         digest: &str,
     ) -> Option<Disposition> {
-        if self.registry != registry || self.repository != repository {
+        if &self.registry != registry || self.repository != repository {
             return None;
         }
         self.dry_run.as_ref()?.dispositions.get(digest).copied()
@@ -477,7 +482,7 @@ impl LifecycleView {
 
     fn load_effect(&self) -> LifecycleEffect {
         LifecycleEffect::Load {
-            registry: self.registry,
+            registry: self.registry.clone(),
             repository: self.repository.clone(),
             generation: self.generation,
         }
@@ -831,7 +836,7 @@ impl LifecycleView {
         self.applying = true;
         self.problem = None;
         KeyOutcome::Effect(LifecycleEffect::Apply(ConfirmedApply {
-            registry: self.registry,
+            registry: self.registry.clone(),
             repository: self.repository.clone(),
             text,
             generation: self.generation,
@@ -856,7 +861,7 @@ impl LifecycleView {
         }
         self.ecr = EcrCheck::Running;
         KeyOutcome::Effect(LifecycleEffect::EcrPreview {
-            registry: self.registry,
+            registry: self.registry.clone(),
             repository: self.repository.clone(),
             text: self.text.clone().unwrap_or_default(),
             generation: self.generation,

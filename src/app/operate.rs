@@ -44,7 +44,7 @@ pub enum DeleteKind {
 /// Everything a delete dialog shows, fixed when the dialog opens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeletePlan {
-    pub registry: usize,
+    pub registry: crate::app::action::RegistryId,
     pub repository: String,
     pub kind: DeleteKind,
     pub entries: Vec<PlanEntry>,
@@ -295,7 +295,7 @@ fn open_delete(state: &mut State) {
         return;
     }
     let plan = DeletePlan {
-        registry: state.images.registry,
+        registry: state.images.registry.clone(),
         repository,
         kind: DeleteKind::Images,
         entries,
@@ -343,7 +343,7 @@ fn untag_plan(state: &mut State, image: &Image, tag: &str) {
         DeleteKind::Untag
     };
     let plan = DeletePlan {
-        registry: state.images.registry,
+        registry: state.images.registry.clone(),
         repository,
         kind,
         entries: vec![plan_entry(image, ImageRef::Tag(tag.to_string()))],
@@ -356,17 +356,13 @@ fn untag_plan(state: &mut State, image: &Image, tag: &str) {
 fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
     let Some(account) = state
         .registries
-        .rows
-        .get(state.images.registry)
+        .row(&state.images.registry)
         .and_then(|r| r.account.clone())
     else {
         state.last_error = Some("the account id is not known yet; try again in a moment".into());
         return Vec::new();
     };
-    let region = state.registries.rows[state.images.registry]
-        .target
-        .region
-        .clone();
+    let region = state.images.registry.region.clone();
     let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
         return Vec::new();
     };
@@ -583,7 +579,7 @@ fn check_tag(state: &mut State, digest: String, tag: String) -> Vec<Effect> {
         message: format!("checking whether {tag} is in use…"),
     });
     vec![Effect::CheckTag {
-        registry: state.images.registry,
+        registry: state.images.registry.clone(),
         repository,
         digest,
         tag,
@@ -598,7 +594,7 @@ fn put_tag(state: &mut State, digest: String, tag: String) -> Vec<Effect> {
         message: format!("tagging {} as {tag}…", short_digest(&digest)),
     });
     vec![Effect::PutTag {
-        registry: state.images.registry,
+        registry: state.images.registry.clone(),
         repository,
         digest,
         tag,

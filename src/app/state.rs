@@ -1,6 +1,6 @@
 //! Everything the UI shows, owned in one place and changed only by `update`.
 
-use super::action::RepoStats;
+use super::action::{RegistryId, RepoStats};
 use super::keymap::Keymap;
 use super::list::{ListView, SortKey, sort_key};
 use crate::ecr::model::{Image, RegistryTarget, Repository};
@@ -68,8 +68,24 @@ pub struct Loading {
 pub struct RegistryRow {
     pub target: RegistryTarget,
     pub account: Option<String>,
+    /// How many repositories the last complete listing or count found.
     pub repositories: Option<usize>,
+    /// A listing or count of the repositories is running.
+    pub reading: bool,
     pub error: Option<String>,
+}
+
+impl RegistryRow {
+    /// A row for `target`, nothing learned yet.
+    pub fn new(target: RegistryTarget) -> Self {
+        RegistryRow {
+            target,
+            account: None,
+            repositories: None,
+            reading: false,
+            error: None,
+        }
+    }
 }
 
 /// Per-repository image statistics, filled in by a background sweep.
@@ -89,17 +105,33 @@ pub struct RepoRow {
     pub listed: Option<u64>,
 }
 
-/// The registries pane.
+/// The registries pane: berth's one list of registries.
+///
+/// Invariant: no two rows have the same target. Everything else (the other panes, Effects,
+/// Actions, the executor's clients) names a registry by its target, never by a position
+/// in `rows`, so rows may be reordered or added without anything acting on another one.
 #[derive(Debug, Default)]
 pub struct RegistriesPane {
     pub rows: Vec<RegistryRow>,
     pub list: ListView,
 }
 
+impl RegistriesPane {
+    /// The row of registry `id`; None for a registry berth has no row for.
+    pub fn row(&self, id: &RegistryId) -> Option<&RegistryRow> {
+        self.rows.iter().find(|r| &r.target == id)
+    }
+
+    /// The row of registry `id`, to change.
+    pub fn row_mut(&mut self, id: &RegistryId) -> Option<&mut RegistryRow> {
+        self.rows.iter_mut().find(|r| &r.target == id)
+    }
+}
+
 /// The repositories pane of one registry.
 #[derive(Debug, Default)]
 pub struct RepositoriesPane {
-    pub registry: usize,
+    pub registry: RegistryId,
     pub rows: Vec<RepoRow>,
     pub list: ListView,
     pub generation: u64,
@@ -118,7 +150,7 @@ pub struct RepositoriesPane {
 /// The images pane of one repository.
 #[derive(Debug, Default)]
 pub struct ImagesPane {
-    pub registry: usize,
+    pub registry: RegistryId,
     pub repository: Option<Repository>,
     pub images: Vec<Image>,
     pub list: ListView,
@@ -284,16 +316,12 @@ impl State {
 
     /// A fresh state with `targets` as registries, the first one current.
     pub fn new(targets: Vec<RegistryTarget>, now: Timestamp) -> Self {
+        let repositories = RepositoriesPane {
+            registry: targets.first().cloned().unwrap_or_default(),
+            ..RepositoriesPane::default()
+        };
         let mut registries = RegistriesPane {
-            rows: targets
-                .into_iter()
-                .map(|target| RegistryRow {
-                    target,
-                    account: None,
-                    repositories: None,
-                    error: None,
-                })
-                .collect(),
+            rows: targets.into_iter().map(RegistryRow::new).collect(),
             list: ListView::default(),
         };
         // Registries keep the order they were given: the current one first.
@@ -327,7 +355,7 @@ impl State {
             usage: Default::default(),
             lifecycle_running: None,
             registries,
-            repositories: RepositoriesPane::default(),
+            repositories,
             images,
             findings: Default::default(),
             triage: Default::default(),
@@ -418,7 +446,7 @@ impl State {
         let selected = pane.list.selected_item();
         let usage = &self.usage;
         let images = &pane.images;
-        let registry = pane.registry;
+        let registry = &pane.registry;
         pane.list.rows.retain(|&i| {
             let image = &images[i];
             filter.keeps(&usage.image(registry, &repository, &image.digest, &image.tags))

@@ -48,6 +48,11 @@ pub(crate) fn targets() -> Vec<RegistryTarget> {
     ]
 }
 
+/// The identity of registry `i` of [`targets`].
+pub(crate) fn reg(i: usize) -> RegistryTarget {
+    targets()[i].clone()
+}
+
 fn key(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
@@ -77,7 +82,7 @@ pub(crate) fn with_repositories(names: &[&str]) -> State {
     update(
         &mut state,
         Action::RepositoriesPage {
-            registry: 0,
+            registry: reg(0),
             generation,
             result: Ok(page(names.iter().map(|n| repo(n)).collect(), None)),
         },
@@ -133,10 +138,10 @@ fn start_loads_accounts_and_the_current_registry() {
     assert_eq!(
         effects,
         vec![
-            Effect::LoadAccount { registry: 0 },
-            Effect::LoadAccount { registry: 1 },
+            Effect::LoadAccount { registry: reg(0) },
+            Effect::LoadAccount { registry: reg(1) },
             Effect::FetchRepositories {
-                registry: 0,
+                registry: reg(0),
                 generation: 1
             },
             Effect::RememberLocation {
@@ -144,8 +149,10 @@ fn start_loads_accounts_and_the_current_registry() {
                 region: "us-east-1".into(),
                 repository: None
             },
+            Effect::CountRepositories { registry: reg(1) },
         ]
     );
+    assert!(state.registries.rows.iter().all(|r| r.reading));
     assert_eq!(state.pane, Pane::Repositories);
     assert!(state.repositories.loading.is_some());
 }
@@ -157,7 +164,7 @@ fn repository_pages_append_and_ask_for_stats() {
     let effects = update(
         &mut state,
         Action::RepositoriesPage {
-            registry: 0,
+            registry: reg(0),
             generation: 1,
             result: Ok(page(vec![repo("web/frontend")], Some("t1"))),
         },
@@ -165,7 +172,7 @@ fn repository_pages_append_and_ask_for_stats() {
     assert_eq!(
         effects,
         vec![Effect::FetchRepositoryStats {
-            registry: 0,
+            registry: reg(0),
             generation: 1,
             repositories: vec!["web/frontend".into()]
         }]
@@ -174,7 +181,7 @@ fn repository_pages_append_and_ask_for_stats() {
     update(
         &mut state,
         Action::RepositoriesPage {
-            registry: 0,
+            registry: reg(0),
             generation: 1,
             result: Ok(page(vec![repo("base/python")], None)),
         },
@@ -287,7 +294,7 @@ fn repositories_sort_by_size_once_stats_arrive() {
         update(
             &mut state,
             Action::RepositoryStatsLoaded {
-                registry: 0,
+                registry: reg(0),
                 generation,
                 repository: name.into(),
                 result: Ok(RepoStats { images: 1, bytes }),
@@ -350,7 +357,7 @@ fn stale_results_are_dropped() {
     update(
         &mut state,
         Action::RepositoriesPage {
-            registry: 0,
+            registry: reg(0),
             generation: fresh,
             result: Ok(page(vec![repo("web/frontend")], None)),
         },
@@ -358,7 +365,7 @@ fn stale_results_are_dropped() {
     update(
         &mut state,
         Action::RepositoryStatsLoaded {
-            registry: 0,
+            registry: reg(0),
             generation: old,
             repository: "web/frontend".into(),
             result: Ok(RepoStats {
@@ -417,7 +424,7 @@ fn errors_are_shown_and_the_rest_keeps_working() {
     update(
         &mut state,
         Action::RepositoryStatsLoaded {
-            registry: 0,
+            registry: reg(0),
             generation,
             repository: "secret/repo".into(),
             result: Err(EcrError::AccessDenied {
@@ -451,9 +458,9 @@ fn enter_on_a_registry_switches_and_refetches() {
     assert!(matches!(
         effects.as_slice(),
         [
-            Effect::FetchRepositories { registry: 1, .. },
+            Effect::FetchRepositories { registry, .. },
             Effect::RememberLocation { .. }
-        ]
+        ] if *registry == reg(1)
     ));
     assert!(state.repositories.rows.is_empty());
 }
@@ -486,15 +493,17 @@ fn command_line_switches_region_adding_a_registry() {
     let effects = type_line(&mut state, "region ap-south-1");
     assert_eq!(state.registries.rows.len(), 3);
     assert_eq!(state.registries.rows[2].target.label(), "env/ap-south-1");
-    assert!(effects.contains(&Effect::AddRegistry {
-        target: RegistryTarget::new(CredentialSource::Environment, "ap-south-1")
+    let added = RegistryTarget::new(CredentialSource::Environment, "ap-south-1");
+    // The new registry's effects name it: the executor needs no list of its own.
+    assert!(effects.contains(&Effect::LoadAccount {
+        registry: added.clone()
     }));
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::FetchRepositories { registry: 2, .. }))
+            .any(|e| matches!(e, Effect::FetchRepositories { registry, .. } if *registry == added))
     );
-    assert_eq!(state.repositories.registry, 2);
+    assert_eq!(state.repositories.registry, added);
     // An existing registry is reused, not duplicated.
     type_line(&mut state, "profile prod");
     assert_eq!(state.registries.rows.len(), 4, "prod × ap-south-1 is new");
@@ -504,7 +513,7 @@ fn command_line_switches_region_adding_a_registry() {
         4,
         "prod × eu-west-1 already existed"
     );
-    assert_eq!(state.repositories.registry, 1);
+    assert_eq!(state.repositories.registry, reg(1));
 }
 
 #[test]
@@ -554,7 +563,7 @@ fn a_jump_waits_for_the_repository_to_arrive() {
     let effects = update(
         &mut state,
         Action::RepositoriesPage {
-            registry: 0,
+            registry: reg(0),
             generation: 1,
             result: Ok(page(vec![repo("payments/api"), repo("web/frontend")], None)),
         },
@@ -655,7 +664,7 @@ fn expired_credentials_name_the_command_that_renews_them() {
     update(
         &mut state,
         Action::RepositoriesPage {
-            registry: 1,
+            registry: reg(1),
             generation,
             result: Err(EcrError::CredentialsExpired {
                 action: "ecr:DescribeRepositories".into(),
@@ -724,7 +733,7 @@ fn a_size_sweep_result_ends_the_retry_notice() {
     update(
         &mut state,
         Action::RepositoryStatsLoaded {
-            registry: 0,
+            registry: reg(0),
             generation,
             repository: "web/app".into(),
             result: Ok(RepoStats {
@@ -800,7 +809,7 @@ fn a_complete_listing_sets_the_repository_count_and_size() {
         update(
             state,
             Action::RepositoryStatsLoaded {
-                registry: 0,
+                registry: reg(0),
                 generation,
                 repository: opened.clone(),
                 result: Ok(RepoStats {
@@ -829,4 +838,168 @@ fn a_complete_listing_sets_the_repository_count_and_size() {
             bytes: 1
         }))
     );
+}
+
+/// Registry rows may be reordered or added; results find their row by identity.
+#[test]
+fn a_result_for_one_registry_never_lands_in_another() {
+    let mut state = with_repositories(&["web/app"]);
+    let generation = state.repositories.generation;
+    // A listing page and a size sweep result of registry 1, with the open pane's generation.
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: reg(1),
+            generation,
+            result: Ok(page(vec![repo("other/only")], None)),
+        },
+    );
+    update(
+        &mut state,
+        Action::RepositoryStatsLoaded {
+            registry: reg(1),
+            generation,
+            repository: "web/app".into(),
+            result: Ok(RepoStats {
+                images: 99,
+                bytes: 1,
+            }),
+        },
+    );
+    let names: Vec<&str> = state
+        .repositories
+        .rows
+        .iter()
+        .map(|r| r.repo.name.as_str())
+        .collect();
+    assert_eq!(names, ["web/app"]);
+    assert_eq!(state.repositories.rows[0].stats, StatsState::Pending);
+    assert_eq!(state.registries.rows[1].repositories, None);
+
+    // Reordered rows: the account still lands on the row it belongs to.
+    state.registries.rows.swap(0, 1);
+    update(
+        &mut state,
+        Action::AccountLoaded {
+            registry: reg(1),
+            result: Ok("222222222222".into()),
+        },
+    );
+    let row = state.registries.row(&reg(1)).unwrap();
+    assert_eq!(row.account.as_deref(), Some("222222222222"));
+    assert_eq!(state.registries.row(&reg(0)).unwrap().account, None);
+
+    // A result for a registry berth has no row for is dropped.
+    let stranger = RegistryTarget::new(CredentialSource::Profile("gone".into()), "us-west-2");
+    update(
+        &mut state,
+        Action::AccountLoaded {
+            registry: stranger.clone(),
+            result: Ok("333333333333".into()),
+        },
+    );
+    update(
+        &mut state,
+        Action::RepositoryCount {
+            registry: stranger,
+            result: Ok(5),
+        },
+    );
+    assert_eq!(state.registries.rows.len(), 2);
+    assert!(
+        state
+            .registries
+            .rows
+            .iter()
+            .all(|r| r.account.as_deref() != Some("333333333333") && r.repositories != Some(5))
+    );
+}
+
+/// `y` copies a URI of the registry whose images are on screen: its account and region.
+#[test]
+fn a_copy_names_the_registry_on_screen() {
+    let mut state = State::new(targets(), now());
+    start(&mut state);
+    state.registries.rows[0].account = Some("111111111111".into());
+    state.registries.rows[1].account = Some("222222222222".into());
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, char_key('j'));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    let Some(Effect::FetchRepositories {
+        registry,
+        generation,
+    }) = effects.first().cloned()
+    else {
+        panic!("Enter on the second registry lists it: {effects:?}");
+    };
+    assert_eq!(registry, reg(1));
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry,
+            generation,
+            result: Ok(page(vec![repo("payments/api")], None)),
+        },
+    );
+    open_with_images(&mut state, vec![image(7, &["v1"], 1)]);
+    let effects = update(&mut state, char_key('y'));
+    let Some(Effect::CopyToClipboard { text }) = effects.first() else {
+        panic!("y copies: {effects:?}");
+    };
+    assert_eq!(
+        text,
+        &format!(
+            "222222222222.dkr.ecr.eu-west-1.amazonaws.com/payments/api@{}",
+            image(7, &[], 0).digest
+        )
+    );
+}
+
+/// Registries never opened are counted in the background; the row says what it knows.
+#[test]
+fn other_registries_are_counted_and_their_rows_say_so() {
+    let mut state = State::new(targets(), now());
+    let effects = start(&mut state);
+    assert!(effects.contains(&Effect::CountRepositories { registry: reg(1) }));
+    assert!(!effects.contains(&Effect::CountRepositories { registry: reg(0) }));
+    assert!(state.registries.rows[1].reading);
+    update(
+        &mut state,
+        Action::RepositoryCount {
+            registry: reg(1),
+            result: Ok(12),
+        },
+    );
+    let row = &state.registries.rows[1];
+    assert_eq!((row.repositories, row.reading), (Some(12), false));
+    assert!(
+        state.repositories.rows.is_empty(),
+        "the open pane is untouched"
+    );
+
+    // A failure shows on the row, explained, and leaves the status line alone.
+    update(&mut state, key(KeyCode::Esc));
+    let effects = update(&mut state, char_key('r'));
+    assert!(effects.contains(&Effect::CountRepositories { registry: reg(1) }));
+    assert!(state.registries.rows[1].reading);
+    update(
+        &mut state,
+        Action::RepositoryCount {
+            registry: reg(1),
+            result: Err(EcrError::CredentialsExpired {
+                action: "ecr:DescribeRepositories".into(),
+                subject: "prod/eu-west-1".into(),
+            }),
+        },
+    );
+    let row = &state.registries.rows[1];
+    assert!(!row.reading);
+    assert!(
+        row.error
+            .as_deref()
+            .is_some_and(|e| e.contains("aws sso login --profile prod")),
+        "{:?}",
+        row.error
+    );
+    assert_eq!(state.last_error, None);
 }

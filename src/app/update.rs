@@ -1,7 +1,7 @@
 //! The only place state changes: `update(state, action) -> effects`. Pure: no I/O, no
 //! clock reads, no terminal.
 
-use super::action::{Action, Effect, RepoStats};
+use super::action::{Action, Effect, RegistryId, RepoStats};
 use super::command::{self, CompletionSources, LineCommand};
 use super::findings::{FindingsEffect, FindingsEvent, FindingsTarget, route, start_scans};
 use super::keymap::Command;
@@ -14,13 +14,33 @@ use crate::ecr::model::{CredentialSource, RegistryTarget, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::EventHandler;
 
-/// The effects to run when berth starts: learn each registry's account and open the
-/// current registry's repositories.
+/// The effects to run when berth starts: learn each registry's account, open the current
+/// registry's repositories (the first row, or the one the saved location named) and count
+/// every other registry's repositories in the background.
 pub fn start(state: &mut State) -> Vec<Effect> {
-    let mut effects: Vec<Effect> = (0..state.registries.rows.len())
-        .map(|registry| Effect::LoadAccount { registry })
+    let mut effects: Vec<Effect> = state
+        .registries
+        .rows
+        .iter()
+        .map(|row| Effect::LoadAccount {
+            registry: row.target.clone(),
+        })
         .collect();
-    effects.extend(open_registry(state, 0));
+    let current = state.repositories.registry.clone();
+    effects.extend(open_registry(state, current.clone()));
+    effects.extend(count_repositories(state, |row| row.target != current));
+    effects
+}
+
+/// Count the repositories of the registries `which` picks, marking their rows as reading.
+fn count_repositories(state: &mut State, which: impl Fn(&RegistryRow) -> bool) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for row in state.registries.rows.iter_mut().filter(|row| which(row)) {
+        row.reading = true;
+        effects.push(Effect::CountRepositories {
+            registry: row.target.clone(),
+        });
+    }
     effects
 }
 
@@ -50,7 +70,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             generation,
             map,
         } => {
-            if state.usage.loaded(registry, generation, map) {
+            if state.usage.loaded(&registry, generation, map) {
                 state.rebuild_images();
                 update_lifecycle_running(state);
                 state.dirty = true;
@@ -166,7 +186,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::AccountLoaded { registry, result } => {
-            let Some(row) = state.registries.rows.get_mut(registry) else {
+            let Some(row) = state.registries.row_mut(&registry) else {
                 return Vec::new();
             };
             let account = match result {
@@ -184,7 +204,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             // Knowing the account of the open registry, find what runs its images.
             match account {
                 Some(_) if registry == state.repositories.registry => {
-                    request_usage(state, registry)
+                    request_usage(state, &registry)
                 }
                 _ => Vec::new(),
             }
@@ -194,6 +214,24 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             generation,
             result,
         } => on_repositories_page(state, registry, generation, result),
+        Action::RepositoryCount { registry, result } => {
+            let Some(row) = state.registries.row_mut(&registry) else {
+                return Vec::new();
+            };
+            row.reading = false;
+            match result {
+                Ok(count) => {
+                    row.repositories = Some(count);
+                    row.error = None;
+                }
+                // The row says what went wrong; the status line stays with what the user
+                // is looking at.
+                Err(err) => row.error = Some(explain(&registry, &err)),
+            }
+            state.rebuild_registries();
+            state.dirty = true;
+            Vec::new()
+        }
         Action::RepositoryStatsLoaded {
             registry,
             generation,
@@ -215,7 +253,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 row.stats = match result {
                     Ok(stats) => StatsState::Loaded(stats),
                     Err(err) => {
-                        let message = explain(&state.registries.rows[registry].target, &err);
+                        let message = explain(&registry, &err);
                         state.last_error = Some(message.clone());
                         StatsState::Failed(message)
                     }
@@ -249,7 +287,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 Err(err) => {
                     pane.loading = None;
-                    let message = explain(&state.registries.rows[pane.registry].target, &err);
+                    let message = explain(&pane.registry, &err);
                     pane.error = Some(message.clone());
                     state.last_error = Some(message);
                 }
@@ -261,7 +299,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn on_repositories_page(
     state: &mut State,
-    registry: usize,
+    registry: RegistryId,
     generation: u64,
     result: Result<crate::ecr::model::Page<crate::ecr::model::Repository>, crate::ecr::EcrError>,
 ) -> Vec<Effect> {
@@ -286,8 +324,9 @@ fn on_repositories_page(
             let count = pane.rows.len();
             if done {
                 pane.loading = None;
-                if let Some(row) = state.registries.rows.get_mut(registry) {
+                if let Some(row) = state.registries.row_mut(&registry) {
                     row.repositories = Some(count);
+                    row.reading = false;
                     row.error = None;
                 }
             }
@@ -307,9 +346,10 @@ fn on_repositories_page(
         }
         Err(err) => {
             pane.loading = None;
-            let message = explain(&state.registries.rows[registry].target, &err);
+            let message = explain(&registry, &err);
             pane.error = Some(message.clone());
-            if let Some(row) = state.registries.rows.get_mut(registry) {
+            if let Some(row) = state.registries.row_mut(&registry) {
+                row.reading = false;
                 row.error = Some(message.clone());
             }
             state.last_error = Some(message);
@@ -567,7 +607,12 @@ fn sort(state: &mut State, command: Command) {
 
 fn open(state: &mut State) -> Vec<Effect> {
     match state.pane {
-        Pane::Registries => match state.registries.list.selected_item() {
+        Pane::Registries => match state
+            .registries
+            .list
+            .selected_item()
+            .map(|i| state.registries.rows[i].target.clone())
+        {
             Some(registry) => {
                 state.pane = Pane::Repositories;
                 if state.repositories.loaded && state.repositories.registry == registry {
@@ -624,7 +669,7 @@ fn record_listing_stats(state: &mut State) {
 
 /// Show `repo`'s images, fetching them afresh.
 fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Effect> {
-    let registry = state.repositories.registry;
+    let registry = state.repositories.registry.clone();
     let generation = state.new_generation();
     let pane = &mut state.images;
     let same_repository =
@@ -632,7 +677,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     if !same_repository {
         pane.marked.clear();
     }
-    pane.registry = registry;
+    pane.registry = registry.clone();
     pane.images.clear();
     pane.marked.listing_cleared();
     pane.list.rows.clear();
@@ -644,7 +689,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     pane.loading = Some(Loading::default());
     let repository = repo.name.clone();
     pane.repository = Some(repo);
-    let target = state.registries.rows[registry].target.clone();
+    let target = registry.clone();
     vec![
         Effect::FetchImages {
             registry,
@@ -660,10 +705,19 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
 }
 
 /// Point the repositories pane at `registry` and fetch its repositories.
-fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
+fn open_registry(state: &mut State, registry: RegistryId) -> Vec<Effect> {
     let generation = state.new_generation();
     let pane = &mut state.repositories;
-    pane.registry = registry;
+    if pane.loading.is_some()
+        && let Some(row) = state.registries.row_mut(&pane.registry)
+    {
+        // Its listing is abandoned: the row no longer reads.
+        row.reading = false;
+    }
+    if let Some(row) = state.registries.row_mut(&registry) {
+        row.reading = true;
+    }
+    pane.registry = registry.clone();
     pane.rows.clear();
     pane.list.rows.clear();
     pane.list.selected = 0;
@@ -675,10 +729,10 @@ fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
     pane.audit = None;
     pane.auditing = false;
     let audit_view = pane.audit_view;
-    let target = state.registries.rows[registry].target.clone();
+    let target = registry.clone();
     let mut effects = vec![
         Effect::FetchRepositories {
-            registry,
+            registry: registry.clone(),
             generation,
         },
         Effect::RememberLocation {
@@ -689,9 +743,11 @@ fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
     ];
     if audit_view {
         state.repositories.auditing = true;
-        effects.push(Effect::RunAudit { registry });
+        effects.push(Effect::RunAudit {
+            registry: registry.clone(),
+        });
     }
-    effects.extend(request_usage(state, registry));
+    effects.extend(request_usage(state, &registry));
     effects
 }
 
@@ -707,13 +763,14 @@ fn back(state: &mut State) {
         Pane::Images | Pane::Triage => Pane::Repositories,
         Pane::Findings => Pane::Images,
         Pane::Repositories | Pane::Registries => {
-            let current = state.repositories.registry;
+            let current = &state.repositories.registry;
+            let rows = &state.registries.rows;
             if let Some(position) = state
                 .registries
                 .list
                 .rows
                 .iter()
-                .position(|&r| r == current)
+                .position(|&r| &rows[r].target == current)
             {
                 state.registries.list.selected = position;
             }
@@ -724,11 +781,20 @@ fn back(state: &mut State) {
 
 fn refresh(state: &mut State) -> Vec<Effect> {
     match state.pane {
-        Pane::Registries => (0..state.registries.rows.len())
-            .map(|registry| Effect::LoadAccount { registry })
-            .collect(),
+        Pane::Registries => {
+            let mut effects: Vec<Effect> = state
+                .registries
+                .rows
+                .iter()
+                .map(|row| Effect::LoadAccount {
+                    registry: row.target.clone(),
+                })
+                .collect();
+            effects.extend(count_repositories(state, |_| true));
+            effects
+        }
         Pane::Repositories => {
-            let registry = state.repositories.registry;
+            let registry = state.repositories.registry.clone();
             open_registry(state, registry)
         }
         Pane::Findings => findings_effects(state.findings.refresh()),
@@ -850,8 +916,8 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
         LineCommand::Refresh => refresh(state),
         LineCommand::Findings => on_command(state, Command::Findings),
         LineCommand::Criticals => {
-            let registry = state.repositories.registry;
-            let region = state.registries.rows[registry].target.region.clone();
+            let registry = state.repositories.registry.clone();
+            let region = registry.region.clone();
             state.pane = Pane::Triage;
             findings_effects(state.triage.open(registry, &region, Severity::High))
         }
@@ -903,37 +969,21 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
 }
 
 fn current_target(state: &State) -> RegistryTarget {
-    state.registries.rows[state.repositories.registry]
-        .target
-        .clone()
+    state.repositories.registry.clone()
 }
 
 /// Open `target`'s repositories, adding a registry row for it if it is new.
 fn switch_registry(state: &mut State, target: RegistryTarget) -> Vec<Effect> {
     let mut effects = Vec::new();
-    let index = match state
-        .registries
-        .rows
-        .iter()
-        .position(|r| r.target == target)
-    {
-        Some(index) => index,
-        None => {
-            state.registries.rows.push(RegistryRow {
-                target: target.clone(),
-                account: None,
-                repositories: None,
-                error: None,
-            });
-            state.rebuild_registries();
-            let index = state.registries.rows.len() - 1;
-            effects.push(Effect::AddRegistry { target });
-            effects.push(Effect::LoadAccount { registry: index });
-            index
-        }
-    };
+    if state.registries.row(&target).is_none() {
+        state.registries.rows.push(RegistryRow::new(target.clone()));
+        state.rebuild_registries();
+        effects.push(Effect::LoadAccount {
+            registry: target.clone(),
+        });
+    }
     state.pane = Pane::Repositories;
-    effects.extend(open_registry(state, index));
+    effects.extend(open_registry(state, target));
     effects
 }
 
@@ -1035,7 +1085,7 @@ fn open_lifecycle(state: &mut State) -> Vec<Effect> {
     let target = match state.pane {
         Pane::Repositories => state.repositories.list.selected_item().map(|i| {
             (
-                state.repositories.registry,
+                state.repositories.registry.clone(),
                 state.repositories.rows[i].repo.name.clone(),
             )
         }),
@@ -1043,7 +1093,7 @@ fn open_lifecycle(state: &mut State) -> Vec<Effect> {
             .images
             .repository
             .as_ref()
-            .map(|r| (state.images.registry, r.name.clone())),
+            .map(|r| (state.images.registry.clone(), r.name.clone())),
         Pane::Registries | Pane::Findings | Pane::Triage => None,
     };
     let Some((registry, repository)) = target else {
@@ -1066,7 +1116,7 @@ fn toggle_audit(state: &mut State) -> Vec<Effect> {
     if pane.audit_view && pane.audit.is_none() && !pane.auditing {
         pane.auditing = true;
         return vec![Effect::RunAudit {
-            registry: pane.registry,
+            registry: pane.registry.clone(),
         }];
     }
     Vec::new()
@@ -1074,8 +1124,12 @@ fn toggle_audit(state: &mut State) -> Vec<Effect> {
 
 /// Ask for the in-use lookup of `registry` once its account is known (and not before, or
 /// again, unless a refresh asks).
-fn request_usage(state: &mut State, registry: usize) -> Vec<Effect> {
-    let Some(account) = state.registries.rows[registry].account.clone() else {
+fn request_usage(state: &mut State, registry: &RegistryId) -> Vec<Effect> {
+    let Some(account) = state
+        .registries
+        .row(registry)
+        .and_then(|r| r.account.clone())
+    else {
         return Vec::new();
     };
     if !state.usage.wants_lookup(registry) {
@@ -1084,7 +1138,7 @@ fn request_usage(state: &mut State, registry: usize) -> Vec<Effect> {
     let generation = state.new_generation();
     state.usage.requested(registry, generation);
     vec![Effect::FetchUsage {
-        registry,
+        registry: registry.clone(),
         account,
         generation,
     }]
@@ -1095,7 +1149,7 @@ fn update_lifecycle_running(state: &mut State) {
     use crate::lifecycle::Disposition;
     let view = &state.lifecycle;
     state.lifecycle_running = view.dry_run.as_ref().and_then(|dry_run| {
-        state.usage.map(view.registry)?;
+        state.usage.map(&view.registry)?;
         let mut expiring = 0;
         let mut running = 0;
         for image in &view.images {
@@ -1109,7 +1163,7 @@ fn update_lifecycle_running(state: &mut State) {
             let usage =
                 state
                     .usage
-                    .image(view.registry, &view.repository, &image.digest, &image.tags);
+                    .image(&view.registry, &view.repository, &image.digest, &image.tags);
             if usage.in_use() {
                 running += 1;
             }
@@ -1169,9 +1223,10 @@ fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> 
             state.findings.on_command(command, width, height),
         )),
         (Pane::Triage, Command::CopyUri | Command::CopyTaggedUri) => {
-            let account = state.registries.rows[state.triage.registry]
-                .account
-                .as_deref();
+            let account = state
+                .registries
+                .row(&state.triage.registry)
+                .and_then(|r| r.account.as_deref());
             let effects = findings_effects(state.triage.copy(account));
             state.message = Some(match (state.triage.selected(), account) {
                 (_, None) => "the registry's account is not known yet; try again".into(),
@@ -1217,7 +1272,7 @@ fn open_findings(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let target = FindingsTarget {
-        registry: pane.registry,
+        registry: pane.registry.clone(),
         repository: repository.name.clone(),
         digest: image.digest.clone(),
         tags: image.tags.clone(),
@@ -1250,7 +1305,7 @@ fn start_scan(state: &mut State) -> Vec<Effect> {
     }
     state.message = Some(format!("starting {} scan(s)", digests.len()));
     vec![Effect::Findings(start_scans(
-        pane.registry,
+        pane.registry.clone(),
         &repository.name,
         digests,
     ))]

@@ -53,10 +53,10 @@ impl ImageUsage {
     }
 }
 
-/// The usage maps of every registry, keyed by registry index.
+/// The usage maps of every registry, keyed by registry identity.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UsageBook {
-    registries: HashMap<usize, RegistryUsage>,
+    registries: HashMap<crate::app::action::RegistryId, RegistryUsage>,
     /// `--no-usage`: every registry is [`RegistryUsage::Disabled`].
     pub disabled: bool,
 }
@@ -71,37 +71,42 @@ impl UsageBook {
     }
 
     /// The lookup state of `registry`.
-    pub fn get(&self, registry: usize) -> Option<&RegistryUsage> {
+    pub fn get(&self, registry: &crate::app::action::RegistryId) -> Option<&RegistryUsage> {
         if self.disabled {
             return Some(&RegistryUsage::Disabled);
         }
-        self.registries.get(&registry)
+        self.registries.get(registry)
     }
 
     /// Whether `registry` should be looked up now: enabled and never asked yet (a refresh
     /// asks again through [`UsageBook::requested`] regardless).
-    pub fn wants_lookup(&self, registry: usize) -> bool {
-        !self.disabled && !self.registries.contains_key(&registry)
+    pub fn wants_lookup(&self, registry: &crate::app::action::RegistryId) -> bool {
+        !self.disabled && !self.registries.contains_key(registry)
     }
 
     /// Record that a lookup of `registry` was asked for with `generation`. A map already
     /// held stays visible until the new one arrives.
-    pub fn requested(&mut self, registry: usize, generation: u64) {
+    pub fn requested(&mut self, registry: &crate::app::action::RegistryId, generation: u64) {
         if self.disabled {
             return;
         }
-        match self.registries.get_mut(&registry) {
+        match self.registries.get_mut(registry) {
             Some(RegistryUsage::Ready { generation: g, .. }) => *g = generation,
             _ => {
                 self.registries
-                    .insert(registry, RegistryUsage::Loading { generation });
+                    .insert(registry.clone(), RegistryUsage::Loading { generation });
             }
         }
     }
 
     /// Take a lookup's answer; false (and ignored) when a newer lookup was asked since.
-    pub fn loaded(&mut self, registry: usize, generation: u64, map: UsageMap) -> bool {
-        let current = match self.registries.get(&registry) {
+    pub fn loaded(
+        &mut self,
+        registry: &crate::app::action::RegistryId,
+        generation: u64,
+        map: UsageMap,
+    ) -> bool {
+        let current = match self.registries.get(registry) {
             Some(
                 RegistryUsage::Loading { generation } | RegistryUsage::Ready { generation, .. },
             ) => *generation,
@@ -111,7 +116,7 @@ impl UsageBook {
             return false;
         }
         self.registries.insert(
-            registry,
+            registry.clone(),
             RegistryUsage::Ready {
                 generation,
                 map: Arc::new(map),
@@ -121,7 +126,7 @@ impl UsageBook {
     }
 
     /// The map of `registry`, once one has arrived.
-    pub fn map(&self, registry: usize) -> Option<&UsageMap> {
+    pub fn map(&self, registry: &crate::app::action::RegistryId) -> Option<&UsageMap> {
         match self.get(registry)? {
             RegistryUsage::Ready { map, .. } => Some(map),
             _ => None,
@@ -131,7 +136,7 @@ impl UsageBook {
     /// What is known about the image `digest` (carrying `tags`) of `repository`.
     pub fn image(
         &self,
-        registry: usize,
+        registry: &crate::app::action::RegistryId,
         repository: &str,
         digest: &str,
         tags: &[String],
@@ -146,7 +151,7 @@ impl UsageBook {
     }
 
     /// The status-line note for `registry`: why "in use" is unknown or partial, if it is.
-    pub fn note(&self, registry: usize) -> Option<String> {
+    pub fn note(&self, registry: &crate::app::action::RegistryId) -> Option<String> {
         match self.get(registry)? {
             RegistryUsage::Disabled => None,
             RegistryUsage::Loading { .. } => Some("in-use lookup running…".into()),
@@ -309,7 +314,7 @@ impl DeleteUsage {
     pub fn of(book: &UsageBook, plan: &DeletePlan) -> DeleteUsage {
         let mut result = DeleteUsage::default();
         for (index, entry) in plan.entries.iter().enumerate() {
-            let usage = book.image(plan.registry, &plan.repository, &entry.digest, &entry.tags);
+            let usage = book.image(&plan.registry, &plan.repository, &entry.digest, &entry.tags);
             let mut users = usage.users().to_vec();
             if plan.kind == DeleteKind::Untag
                 && let ImageRef::Tag(removed) = &entry.id
@@ -320,7 +325,7 @@ impl DeleteUsage {
                 result.in_use.push((index, users));
             }
         }
-        result.unknown = match book.get(plan.registry) {
+        result.unknown = match book.get(&plan.registry) {
             Some(RegistryUsage::Ready { map, .. }) if map.is_complete() => None,
             Some(RegistryUsage::Ready { map, .. }) => Some(gaps_text(Some(map))),
             Some(RegistryUsage::Disabled) => Some("in-use check off (--no-usage)".into()),
@@ -434,8 +439,8 @@ mod tests {
 
     fn book(gaps: Vec<Gap>) -> UsageBook {
         let mut book = UsageBook::default();
-        book.requested(0, 7);
-        assert!(book.loaded(0, 7, map(gaps)));
+        book.requested(&crate::app::tests::reg(0), 7);
+        assert!(book.loaded(&crate::app::tests::reg(0), 7, map(gaps)));
         book
     }
 
@@ -451,27 +456,27 @@ mod tests {
     #[test]
     fn stale_answers_are_dropped() {
         let mut book = UsageBook::default();
-        assert!(book.wants_lookup(0));
-        book.requested(0, 1);
-        book.requested(0, 2);
-        assert!(!book.loaded(0, 1, UsageMap::default()));
-        assert!(book.loaded(0, 2, UsageMap::default()));
-        assert!(!book.wants_lookup(0));
-        assert!(!UsageBook::disabled().wants_lookup(0));
+        assert!(book.wants_lookup(&crate::app::tests::reg(0)));
+        book.requested(&crate::app::tests::reg(0), 1);
+        book.requested(&crate::app::tests::reg(0), 2);
+        assert!(!book.loaded(&crate::app::tests::reg(0), 1, UsageMap::default()));
+        assert!(book.loaded(&crate::app::tests::reg(0), 2, UsageMap::default()));
+        assert!(!book.wants_lookup(&crate::app::tests::reg(0)));
+        assert!(!UsageBook::disabled().wants_lookup(&crate::app::tests::reg(0)));
     }
 
     #[test]
     fn column_detail_and_filters() {
         let book = book(Vec::new());
         let live = vec!["live".to_string()];
-        let both = book.image(0, "web", &digest(1), &live);
-        let m = book.map(0);
+        let both = book.image(&crate::app::tests::reg(0), "web", &digest(1), &live);
+        let m = book.map(&crate::app::tests::reg(0));
         assert_eq!(column_text(&both, m), "ecs:1 λ:1");
         assert_eq!(
             detail_line(&both, m),
             "in use by service web (prod) by tag live, λ thumbs (by tag: the image the tag names now)"
         );
-        let unused = book.image(0, "web", &digest(2), &[]);
+        let unused = book.image(&crate::app::tests::reg(0), "web", &digest(2), &[]);
         assert_eq!(column_text(&unused, m), "");
         assert_eq!(detail_line(&unused, m), "not in use by ECS or Lambda");
         assert!(UsageFilter::InUse.keeps(&both) && !UsageFilter::InUse.keeps(&unused));
@@ -487,24 +492,24 @@ mod tests {
         );
 
         let partial = super::tests::book(vec![denied_ecs()]);
-        let m = partial.map(0);
-        let lambda_only = partial.image(0, "web", &digest(1), &[]);
+        let m = partial.map(&crate::app::tests::reg(0));
+        let lambda_only = partial.image(&crate::app::tests::reg(0), "web", &digest(1), &[]);
         assert_eq!(column_text(&lambda_only, m), "ecs:? λ:1");
-        let nothing = partial.image(0, "web", &digest(2), &[]);
+        let nothing = partial.image(&crate::app::tests::reg(0), "web", &digest(2), &[]);
         assert_eq!(column_text(&nothing, m), "?");
         assert_eq!(
             detail_line(&nothing, m),
             "in-use unknown (missing ecs:ListClusters)"
         );
         assert_eq!(
-            partial.note(0).as_deref(),
+            partial.note(&crate::app::tests::reg(0)).as_deref(),
             Some("in-use unknown (missing ecs:ListClusters)")
         );
     }
 
     fn plan_of(kind: DeleteKind, entries: Vec<(String, Vec<&str>, ImageRef)>) -> DeletePlan {
         DeletePlan {
-            registry: 0,
+            registry: crate::app::tests::reg(0),
             repository: "web".into(),
             kind,
             entries: entries

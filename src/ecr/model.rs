@@ -4,8 +4,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Where a registry's credentials come from: a named profile or the process environment.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CredentialSource {
+    #[default]
     /// The default chain with no profile named (env vars, default profile, instance role).
     Environment,
     /// A profile from the AWS config or credentials file.
@@ -30,8 +31,12 @@ impl CredentialSource {
     }
 }
 
-/// One registry as berth addresses it: credentials × region.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One registry as berth addresses it: credentials × region. This pair is the registry's
+/// identity everywhere in berth (see `app::action::RegistryId`).
+///
+/// The default (no profile, empty region) names no registry: it is what a view holds
+/// before it is first opened on one, and no registry row ever has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegistryTarget {
     pub source: CredentialSource,
     pub region: String,

@@ -73,6 +73,7 @@ pub async fn run_with<F>(
             let mut tasks = JoinSet::new();
             for digest in digests {
                 let registry = registry.clone();
+                let index = index.clone();
                 let send = send.clone();
                 let repository = repository.clone();
                 let limit = limit.clone();
@@ -80,7 +81,7 @@ pub async fn run_with<F>(
                     let Ok(_permit) = limit.acquire_owned().await else {
                         return;
                     };
-                    scan_one(&*registry, index, &repository, digest, schedule, &send).await;
+                    scan_one(&*registry, &index, &repository, digest, schedule, &send).await;
                 });
             }
             while tasks.join_next().await.is_some() {}
@@ -122,7 +123,7 @@ pub async fn run_with<F>(
 /// Start one scan and watch it settle, reporting every status.
 async fn scan_one<F>(
     registry: &dyn ScanBackend,
-    index: usize,
+    index: &crate::app::action::RegistryId,
     repository: &str,
     digest: String,
     schedule: PollSchedule,
@@ -132,7 +133,7 @@ async fn scan_one<F>(
 {
     let report = |result: Result<ScanSummary, EcrError>| {
         send(FindingsEvent::ScanStatus {
-            registry: index,
+            registry: index.clone(),
             repository: repository.to_string(),
             digest: digest.clone(),
             result,
@@ -180,7 +181,7 @@ where
         } => {
             for digest in digests {
                 send(FindingsEvent::ScanStatus {
-                    registry,
+                    registry: registry.clone(),
                     repository: repository.clone(),
                     digest,
                     result: Err(error.clone()),

@@ -12,7 +12,7 @@ impl Executor {
     /// `RepositoryDetail` action for each.
     pub(super) async fn fetch_detail(
         &self,
-        registry: usize,
+        registry: &crate::ecr::model::RegistryTarget,
         repository: &str,
         arn: &str,
         generation: u64,

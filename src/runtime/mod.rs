@@ -36,9 +36,10 @@ type ClientCell = OnceCell<Connected>;
 /// Runs effects against registries and reports results as Actions.
 #[derive(Clone)]
 pub struct Executor {
-    targets: Arc<std::sync::RwLock<Vec<RegistryTarget>>>,
     options: ClientOptions,
-    clients: Arc<Mutex<HashMap<usize, Arc<ClientCell>>>>,
+    /// Clients by registry identity: the executor keeps no list of registries of its own,
+    /// so an Effect reaches exactly the registry it names.
+    clients: Arc<Mutex<HashMap<RegistryTarget, Arc<ClientCell>>>>,
     actions: mpsc::UnboundedSender<Action>,
     sweep_limit: Arc<Semaphore>,
     /// The newest generation asked for per kind of fetch; older loops stop early.
@@ -52,13 +53,11 @@ pub struct Executor {
 
 impl Executor {
     pub fn new(
-        targets: Vec<RegistryTarget>,
         options: ClientOptions,
         actions: mpsc::UnboundedSender<Action>,
         concurrency: usize,
     ) -> Self {
         Self {
-            targets: Arc::new(std::sync::RwLock::new(targets)),
             options,
             clients: Arc::default(),
             actions,
@@ -77,20 +76,20 @@ impl Executor {
     }
 
     /// The client for a registry, built once on first use.
-    async fn client(&self, registry: usize) -> Result<Arc<dyn Registry>, EcrError> {
+    async fn client(&self, registry: &RegistryTarget) -> Result<Arc<dyn Registry>, EcrError> {
         Ok(self.connected(registry).await?.read)
     }
 
     /// Both clients of a registry, built once on first use.
-    async fn connected(&self, registry: usize) -> Result<Connected, EcrError> {
+    async fn connected(&self, registry: &RegistryTarget) -> Result<Connected, EcrError> {
         let cell = self
             .clients
             .lock()
             .await
-            .entry(registry)
+            .entry(registry.clone())
             .or_default()
             .clone();
-        let target = self.targets.read().expect("targets lock")[registry].clone();
+        let target = registry.clone();
         let options = self.options.clone();
         cell.get_or_try_init(|| async move {
             let client = Arc::new(EcrRegistry::connect(&target, &options).await?);
@@ -116,14 +115,14 @@ impl Executor {
             // Handled by the UI loop, which owns the theme and the terminal.
             Effect::Quit | Effect::LoadTheme { .. } | Effect::CopyToClipboard { .. } => {}
             Effect::Findings(effect) => {
-                let Some(registry) = effect.registry() else {
+                let Some(registry) = effect.registry().cloned() else {
                     return;
                 };
                 let this = self.clone();
                 tokio::spawn(async move {
                     let sender = this.clone();
                     let send = move |event| sender.send(Action::Findings(event));
-                    match this.connected(registry).await {
+                    match this.connected(&registry).await {
                         Ok(client) => crate::findings::runner::run(effect, client.scan, send).await,
                         Err(err) => crate::findings::runner::failed(effect, err, send),
                     }
@@ -137,7 +136,7 @@ impl Executor {
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    this.fetch_detail(registry, &repository, &arn, generation)
+                    this.fetch_detail(&registry, &repository, &arn, generation)
                         .await
                 });
             }
@@ -149,7 +148,7 @@ impl Executor {
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let result = this.check_tag(registry, &repository, &tag).await;
+                    let result = this.check_tag(&registry, &repository, &tag).await;
                     this.send(Action::TagChecked {
                         digest,
                         tag,
@@ -165,7 +164,7 @@ impl Executor {
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let result = this.put_tag(registry, &repository, &digest, &tag).await;
+                    let result = this.put_tag(&registry, &repository, &digest, &tag).await;
                     this.send(Action::TagPut { tag, result });
                 });
             }
@@ -176,14 +175,13 @@ impl Executor {
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let target = this.targets.read().expect("targets lock")[registry].clone();
                     // The usage sweep retries throttling itself, like the audit.
                     let options = ClientOptions {
                         max_attempts: 1,
                         ..this.options.clone()
                     };
                     let map = crate::usage::lookup(
-                        &target,
+                        &registry,
                         &options,
                         &account,
                         crate::usage::Limits::default(),
@@ -199,10 +197,12 @@ impl Executor {
             Effect::RunAudit { registry } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let target = this.targets.read().expect("targets lock")[registry].clone();
-                    let result =
-                        crate::audit::sweep_one(target, this.options.clone(), this.concurrency)
-                            .await;
+                    let result = crate::audit::sweep_one(
+                        registry.clone(),
+                        this.options.clone(),
+                        this.concurrency,
+                    )
+                    .await;
                     let errors = result.errors.iter().map(|e| e.error.clone()).collect();
                     let rows = if result.listed {
                         Ok(result.rows)
@@ -240,12 +240,14 @@ impl Executor {
                         ));
                         return;
                     }
-                    let registry = match &effect {
-                        E::Load { registry, .. } | E::EcrPreview { registry, .. } => *registry,
-                        E::Apply(apply) => apply.registry(),
-                        E::Edit { .. } | E::ReadFile { .. } => 0,
+                    // Editing and reading a file reach no registry; the target is unused.
+                    let target = match &effect {
+                        E::Load { registry, .. } | E::EcrPreview { registry, .. } => {
+                            registry.clone()
+                        }
+                        E::Apply(apply) => apply.registry().clone(),
+                        E::Edit { .. } | E::ReadFile { .. } => RegistryTarget::default(),
                     };
-                    let target = this.targets.read().expect("targets lock")[registry].clone();
                     let event =
                         crate::headless::lifecycle::perform(&target, &this.options, effect).await;
                     this.send(Action::Lifecycle(event));
@@ -257,9 +259,6 @@ impl Executor {
                     let result = this.delete(&delete).await;
                     this.send(Action::DeleteFinished { delete, result });
                 });
-            }
-            Effect::AddRegistry { target } => {
-                self.targets.write().expect("targets lock").push(target);
             }
             Effect::SaveHistory { lines } => {
                 if let Some(dir) = crate::paths::state_dir() {
@@ -287,7 +286,7 @@ impl Executor {
             Effect::LoadAccount { registry } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let result = match this.client(registry).await {
+                    let result = match this.client(&registry).await {
                         Ok(client) => client.account_id().await,
                         Err(err) => Err(err),
                     };
@@ -301,6 +300,13 @@ impl Executor {
                 self.latest_repositories.store(generation, Ordering::SeqCst);
                 let this = self.clone();
                 tokio::spawn(async move { this.fetch_repositories(registry, generation).await });
+            }
+            Effect::CountRepositories { registry } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.count_repositories(&registry).await;
+                    this.send(Action::RepositoryCount { registry, result });
+                });
             }
             Effect::FetchRepositoryStats {
                 registry,
@@ -320,9 +326,10 @@ impl Executor {
                             return;
                         }
                         let this = this.clone();
+                        let registry = registry.clone();
                         tokio::spawn(async move {
                             let _permit = permit;
-                            let result = this.repository_stats(registry, &repository).await;
+                            let result = this.repository_stats(&registry, &repository).await;
                             this.send(Action::RepositoryStatsLoaded {
                                 registry,
                                 generation,
@@ -341,19 +348,20 @@ impl Executor {
                 self.latest_images.store(generation, Ordering::SeqCst);
                 let this = self.clone();
                 tokio::spawn(
-                    async move { this.fetch_images(registry, &repository, generation).await },
+                    async move { this.fetch_images(&registry, &repository, generation).await },
                 );
             }
         }
     }
 
-    async fn fetch_repositories(&self, registry: usize, generation: u64) {
+    async fn fetch_repositories(&self, registry: RegistryTarget, generation: u64) {
+        let client = self.client(&registry).await;
         let deliver = |result| Action::RepositoriesPage {
-            registry,
+            registry: registry.clone(),
             generation,
             result,
         };
-        let client = match self.client(registry).await {
+        let client = match client {
             Ok(client) => client,
             Err(err) => return self.send(deliver(Err(err))),
         };
@@ -364,7 +372,7 @@ impl Executor {
         .await;
     }
 
-    async fn fetch_images(&self, registry: usize, repository: &str, generation: u64) {
+    async fn fetch_images(&self, registry: &RegistryTarget, repository: &str, generation: u64) {
         let deliver = |result| Action::ImagesPage { generation, result };
         let client = match self.client(registry).await {
             Ok(client) => client,
@@ -427,9 +435,33 @@ impl Executor {
         .await
     }
 
+    /// Count a registry's repositories page by page. Each call takes a slot of the sweep
+    /// limit (shared with the image counts) and retries throttling quietly: the count
+    /// runs in the background and its row shows it is still reading.
+    async fn count_repositories(&self, registry: &RegistryTarget) -> Result<usize, EcrError> {
+        let client = self.client(registry).await?;
+        let mut count = 0;
+        let mut token: Option<String> = None;
+        loop {
+            let page = crate::retry::retry_in_slots(
+                crate::retry::Backoff::THROTTLING,
+                &self.sweep_limit,
+                is_retryable,
+                |_, _| {},
+                || client.repositories_page(token.clone()),
+            )
+            .await?;
+            count += page.items.len();
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => return Ok(count),
+            }
+        }
+    }
+
     async fn repository_stats(
         &self,
-        registry: usize,
+        registry: &RegistryTarget,
         repository: &str,
     ) -> Result<RepoStats, EcrError> {
         let client = self.client(registry).await?;
@@ -515,26 +547,30 @@ fn load_saved(state: &mut State) {
     if state.jump.is_some() {
         return;
     }
-    let Some(location) = std::fs::read_to_string(dir.join(LOCATION_FILE))
+    if let Some(location) = std::fs::read_to_string(dir.join(LOCATION_FILE))
         .ok()
         .and_then(|text| serde_json::from_str::<Location>(&text).ok())
-    else {
+    {
+        reopen(state, location);
+    }
+}
+
+/// Make the registry of a saved location the one `app::start` opens, when it is still on
+/// offer, with its repository to select. The registry rows keep their order: what opens
+/// is named by identity, so nothing else has to agree on positions.
+fn reopen(state: &mut State, location: Location) {
+    let Some(row) = state.registries.rows.iter().find(|r| {
+        r.target.source.label() == location.profile && r.target.region == location.region
+    }) else {
         return;
     };
-    // Reopen the same registry when it is still on offer, with its repository selected.
-    let rows = &state.registries.rows;
-    if let Some(index) = rows.iter().position(|r| {
-        r.target.source.label() == location.profile && r.target.region == location.region
-    }) {
-        state.registries.rows.swap(0, index);
-        state.rebuild_registries();
-        if let Some(repository) = location.repository {
-            state.jump = Some(crate::app::state::Jump {
-                repository,
-                tag: None,
-                open: false,
-            });
-        }
+    state.repositories.registry = row.target.clone();
+    if let Some(repository) = location.repository {
+        state.jump = Some(crate::app::state::Jump {
+            repository,
+            tag: None,
+            open: false,
+        });
     }
 }
 
@@ -575,13 +611,8 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     let (keymap, keymap_problem) = config.keymap(&settings.path);
     startup_messages.extend(keymap_problem);
     let (sender, mut actions) = mpsc::unbounded_channel();
-    let executor = Executor::new(
-        targets.clone(),
-        client_options(cli),
-        sender.clone(),
-        config.concurrency,
-    )
-    .with_read_only(cli.read_only);
+    let executor = Executor::new(client_options(cli), sender.clone(), config.concurrency)
+        .with_read_only(cli.read_only);
 
     let mut guard = terminal::enter(config.mouse)?;
     let size = guard.terminal.size()?;
@@ -780,4 +811,55 @@ fn spawn_input_reader(sender: mpsc::UnboundedSender<Action>, gate: crate::editor
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::tests::{now, reg, targets};
+
+    #[test]
+    fn the_saved_location_reopens_the_second_registry_by_identity() {
+        let mut state = State::new(targets(), now());
+        reopen(
+            &mut state,
+            Location {
+                profile: "prod".into(),
+                region: "eu-west-1".into(),
+                repository: Some("payments/api".into()),
+            },
+        );
+        let effects = app::start(&mut state);
+        let fetch = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::FetchRepositories { registry, .. } => Some(registry),
+                _ => None,
+            })
+            .expect("start lists the reopened registry");
+        assert_eq!(*fetch, reg(1));
+        assert_eq!(state.repositories.registry, reg(1));
+        // The other registry is only counted, and the rows keep their order.
+        assert!(effects.contains(&Effect::CountRepositories { registry: reg(0) }));
+        assert_eq!(state.registries.rows[0].target, reg(0));
+        assert_eq!(
+            state.jump.as_ref().map(|j| j.repository.as_str()),
+            Some("payments/api")
+        );
+    }
+
+    #[test]
+    fn a_location_no_longer_on_offer_opens_the_first_registry() {
+        let mut state = State::new(targets(), now());
+        reopen(
+            &mut state,
+            Location {
+                profile: "gone".into(),
+                region: "eu-west-1".into(),
+                repository: Some("payments/api".into()),
+            },
+        );
+        assert_eq!(state.repositories.registry, reg(0));
+        assert!(state.jump.is_none());
+    }
 }

@@ -9,14 +9,17 @@ use crate::safety::{AuditContext, Mutator};
 
 impl Executor {
     /// The gate for one registry: its writer, who is acting, the audit log.
-    async fn mutator(&self, registry: usize) -> Result<Mutator, String> {
+    async fn mutator(
+        &self,
+        registry: &crate::ecr::model::RegistryTarget,
+    ) -> Result<Mutator, String> {
         let connected = self.connected(registry).await.map_err(|e| e.to_string())?;
         let account = connected
             .read
             .account_id()
             .await
             .map_err(|e| e.to_string())?;
-        let target = self.targets.read().expect("targets lock")[registry].clone();
+        let target = registry;
         let log = AuditLog::standard().map_err(|e| e.to_string())?;
         Ok(Mutator::new(
             connected.write,
@@ -28,7 +31,7 @@ impl Executor {
 
     pub(super) async fn check_tag(
         &self,
-        registry: usize,
+        registry: &crate::ecr::model::RegistryTarget,
         repository: &str,
         tag: &str,
     ) -> Result<Option<String>, String> {
@@ -41,7 +44,7 @@ impl Executor {
 
     pub(super) async fn put_tag(
         &self,
-        registry: usize,
+        registry: &crate::ecr::model::RegistryTarget,
         repository: &str,
         digest: &str,
         tag: &str,
@@ -68,7 +71,7 @@ impl Executor {
     /// Put a lifecycle policy through the gate (read-only refusal, audit line).
     pub(super) async fn put_policy(
         &self,
-        registry: usize,
+        registry: &crate::ecr::model::RegistryTarget,
         repository: &str,
         text: &str,
     ) -> Result<(), crate::ecr::EcrError> {
@@ -87,7 +90,7 @@ impl Executor {
     /// Delete exactly the confirmed ids; every id comes back as deleted or failed.
     pub(super) async fn delete(&self, delete: &ConfirmedDelete) -> Result<Vec<DeleteLine>, String> {
         let plan = delete.plan();
-        let mutator = self.mutator(plan.registry).await?;
+        let mutator = self.mutator(&plan.registry).await?;
         let recorded = mutator
             .delete(&plan.repository, &delete.ids())
             .await

@@ -27,7 +27,7 @@ fn usage_of(state: &State, image: &Image) -> crate::app::usage::ImageUsage {
     let repository = pane.repository.as_ref().map_or("", |r| r.name.as_str());
     state
         .usage
-        .image(pane.registry, repository, &image.digest, &image.tags)
+        .image(&pane.registry, repository, &image.digest, &image.tags)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -101,7 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Line::styled(
                     crate::app::usage::column_text(
                         &usage_of(state, image),
-                        state.usage.map(pane.registry),
+                        state.usage.map(&pane.registry),
                     ),
                     theme.warning,
                 ),
@@ -160,7 +160,7 @@ pub fn detail(state: &State) -> [String; 2] {
     if usage.in_use() {
         times.push(crate::app::usage::detail_line(
             &usage,
-            state.usage.map(pane.registry),
+            state.usage.map(&pane.registry),
         ));
     }
     [format!("{} · {kind}", image.digest), times.join(" · ")]
@@ -222,7 +222,7 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     }
     let usage = usage_of(state, image);
     lines.push(Line::styled(
-        crate::app::usage::detail_line(&usage, state.usage.map(pane.registry)),
+        crate::app::usage::detail_line(&usage, state.usage.map(&pane.registry)),
         if usage.in_use() {
             theme.warning
         } else {

@@ -134,7 +134,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let registry = state.registries.rows.get(state.repositories.registry);
+    let registry = state.registries.row(&state.repositories.registry);
     let mut spans = vec![Span::styled(" berth ", theme.header_accent)];
     if let Some(row) = registry {
         spans.push(Span::styled(

@@ -3,6 +3,7 @@
 use super::Theme;
 use super::table::{Column, draw_table, highlighted};
 use crate::app::State;
+use crate::app::state::RegistryRow;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,7 +18,7 @@ const COLUMNS: [Column; 5] = [
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pane = &state.registries;
-    let current = state.repositories.registry;
+    let current = &state.repositories.registry;
     draw_table(
         frame,
         area,
@@ -28,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Line::styled("no registries configured", theme.dim),
         |index| {
             let row = &pane.rows[index];
-            let marker = if index == current { "● " } else { "  " };
+            let marker = if &row.target == current { "● " } else { "  " };
             let mut name = highlighted(
                 row.target.source.label(),
                 &pane.list.filter,
@@ -38,22 +39,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             name.spans.insert(0, marker.into());
             let status = match (&row.error, row.repositories) {
                 (Some(error), _) => Line::styled(error.clone(), theme.error),
+                (None, _) if row.reading => Line::styled(READING, theme.dim),
                 (None, Some(_)) => Line::styled("ok", theme.ok),
-                (None, None) => Line::styled("…", theme.dim),
+                (None, None) => Line::styled(NOT_READ, theme.dim),
             };
             vec![
                 name,
                 Line::from(row.target.region.clone()),
                 Line::from(row.account.clone().unwrap_or_else(|| "…".into())),
-                Line::from(
-                    row.repositories
-                        .map_or_else(|| "…".into(), |n| n.to_string()),
-                )
-                .right_aligned(),
+                Line::from(repositories(row)).right_aligned(),
                 status,
             ]
         },
     );
+}
+
+/// The STATUS of a registry whose repositories are being listed or counted.
+const READING: &str = "reading…";
+/// The STATUS of a registry whose repositories were never listed nor counted.
+const NOT_READ: &str = "not read yet";
+
+/// The REPOS cell: the count, `…` while reading, `-` when not read (STATUS says why).
+fn repositories(row: &RegistryRow) -> String {
+    match row.repositories {
+        Some(n) => n.to_string(),
+        None if row.reading => "…".into(),
+        None => "-".into(),
+    }
 }
 
 /// The side panel of a wide terminal: the selected registry.
@@ -82,10 +94,14 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![
             label("repositories"),
-            Span::raw(row.repositories.map_or_else(unknown, |n| n.to_string())),
+            Span::raw(match row.repositories {
+                Some(n) => n.to_string(),
+                None if row.reading => READING.into(),
+                None => NOT_READ.into(),
+            }),
         ]),
     ];
-    if pane.list.selected_item() == Some(state.repositories.registry) {
+    if row.target == state.repositories.registry {
         lines.push(Line::styled("open (● in the list)", theme.dim));
     }
     if let Some(error) = &row.error {

@@ -65,7 +65,7 @@ fn repositories_state() -> State {
         update(
             &mut state,
             Action::RepositoryStatsLoaded {
-                registry: 0,
+                registry: crate::app::tests::reg(0),
                 generation,
                 repository: name.into(),
                 result: Ok(RepoStats { images, bytes }),

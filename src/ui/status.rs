@@ -84,14 +84,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled(format!("{running}  "), theme.warning));
     }
     if matches!(state.pane, Pane::Images | Pane::Repositories)
-        && let Some(note) = state.usage.note(state.repositories.registry)
+        && let Some(note) = state.usage.note(&state.repositories.registry)
     {
         spans.push(Span::styled(format!("{note}  "), theme.dim));
     }
     if state.pane == Pane::Images {
         let complete = state
             .usage
-            .map(state.images.registry)
+            .map(&state.images.registry)
             .is_some_and(|m| m.is_complete());
         if let Some(title) = state.images.usage_filter.title(complete) {
             spans.push(Span::styled(format!("[{title}]  "), theme.match_highlight));

@@ -104,7 +104,7 @@ fn i_opens_the_selected_repository_with_what_describe_repositories_said() {
     assert_eq!(
         effects,
         [Effect::FetchRepositoryDetail {
-            registry: 0,
+            registry: crate::app::tests::reg(0),
             repository: "payments/api".into(),
             arn: "arn:aws:ecr:us-east-1:123456789012:repository/payments/api".into(),
             generation: state.detail.generation,

@@ -14,7 +14,7 @@ pub const TRIAGE_SUMMARY_LINES: usize = 1;
 /// The triage view of one registry.
 #[derive(Debug)]
 pub struct TriagePane {
-    pub registry: usize,
+    pub registry: crate::app::action::RegistryId,
     pub region: String,
     pub min_severity: Severity,
     pub generation: u64,
@@ -33,7 +33,7 @@ pub struct TriagePane {
 impl Default for TriagePane {
     fn default() -> Self {
         TriagePane {
-            registry: 0,
+            registry: Default::default(),
             region: String::new(),
             min_severity: Severity::High,
             generation: 0,
@@ -53,12 +53,12 @@ impl TriagePane {
     /// HIGH: critical and high findings).
     pub fn open(
         &mut self,
-        registry: usize,
+        registry: crate::app::action::RegistryId,
         region: &str,
         min_severity: Severity,
     ) -> Vec<FindingsEffect> {
         self.generation += 1;
-        self.registry = registry;
+        self.registry = registry.clone();
         self.region = region.to_string();
         self.min_severity = min_severity;
         self.images.clear();
@@ -81,7 +81,7 @@ impl TriagePane {
     /// Sweep the same registry again.
     pub fn refresh(&mut self) -> Vec<FindingsEffect> {
         let region = self.region.clone();
-        self.open(self.registry, &region, self.min_severity)
+        self.open(self.registry.clone(), &region, self.min_severity)
     }
 
     /// Whether a sweep is running (drives the spinner).
