@@ -189,6 +189,13 @@ fn read_only_mode_blocks_every_mutating_key() {
                 .starts_with("read-only mode")
         );
     }
+    // Starting a scan is a write too, refused with the gate's words.
+    let effects = press(&mut state, KeyCode::Char('x'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        state.message.as_deref(),
+        Some("read-only mode: start a scan on web/app was not attempted")
+    );
     // Reading still works: copy is not a mutation.
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(

@@ -1232,6 +1232,17 @@ fn start_scan(state: &mut State) -> Vec<Effect> {
     let Some(repository) = pane.repository.as_ref() else {
         return Vec::new();
     };
+    if state.read_only {
+        // The gate refuses too; saying so here sends nothing and names the same refusal.
+        state.message = Some(
+            crate::safety::Refused::ReadOnly {
+                action: crate::safety::START_SCAN,
+                repository: repository.name.clone(),
+            }
+            .to_string(),
+        );
+        return Vec::new();
+    }
     let mut digests: Vec<String> = pane
         .images
         .iter()

@@ -124,7 +124,16 @@ impl Executor {
                     let sender = this.clone();
                     let send = move |event| sender.send(Action::Findings(event));
                     match this.connected(registry).await {
-                        Ok(client) => crate::findings::runner::run(effect, client.scan, send).await,
+                        Ok(client) => {
+                            // Starting scans is a write: it goes through the gate.
+                            let gate = match this.findings_gate(registry, &effect).await {
+                                Ok(gate) => gate,
+                                Err(err) => {
+                                    return crate::findings::runner::failed(effect, err, send);
+                                }
+                            };
+                            crate::findings::runner::run(effect, client.scan, gate, send).await
+                        }
                         Err(err) => crate::findings::runner::failed(effect, err, send),
                     }
                 });
@@ -226,6 +235,24 @@ impl Executor {
                 let this = self.clone();
                 tokio::spawn(async move {
                     use crate::app::lifecycle::LifecycleEffect as E;
+                    if let E::EcrPreview {
+                        registry,
+                        repository,
+                        text,
+                        generation,
+                    } = &effect
+                    {
+                        // Starting ECR's preview is a write: it goes through the gate.
+                        let result = this.ecr_preview(*registry, repository, text).await;
+                        this.send(Action::Lifecycle(
+                            crate::app::lifecycle::LifecycleEvent::EcrPreviewed {
+                                generation: *generation,
+                                text: text.clone(),
+                                result,
+                            },
+                        ));
+                        return;
+                    }
                     if let E::Apply(apply) = &effect {
                         // A policy change is a mutation: it goes through the gate.
                         let result = this
