@@ -225,6 +225,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::IndexChildren {
+            generation,
+            parents,
+        } => {
+            let pane = &mut state.images;
+            if pane.generation == generation {
+                pane.parents.extend(parents);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Action::ImagesPage { generation, result } => {
             let pane = &mut state.images;
             if pane.generation != generation {
@@ -634,6 +645,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     }
     pane.registry = registry;
     pane.images.clear();
+    pane.parents.clear();
     pane.marked.listing_cleared();
     pane.list.rows.clear();
     pane.list.selected = 0;

@@ -516,6 +516,7 @@ mod tests {
                     id,
                 })
                 .collect(),
+            skipped: Vec::new(),
         }
     }
 

@@ -400,9 +400,49 @@ impl Executor {
         self.page_through(&self.latest_images, generation, deliver, |token| {
             let client = client.clone();
             let repository = repository.to_string();
-            async move { client.images_page(&repository, token).await }
+            let this = self.clone();
+            async move {
+                let page = client.images_page(&repository, token).await;
+                if let Ok(page) = &page {
+                    this.read_index_children(&client, &repository, &page.items, generation);
+                }
+                page
+            }
         })
         .await;
+    }
+
+    /// Read which images the multi-arch indexes among `images` name, in the background,
+    /// so the images pane can mark them and refuse to delete them. A failed read marks
+    /// nothing; ECR still refuses such a delete itself.
+    fn read_index_children(
+        &self,
+        client: &Arc<dyn Registry>,
+        repository: &str,
+        images: &[crate::ecr::model::Image],
+        generation: u64,
+    ) {
+        let indexes = crate::ecr::manifests::index_digests(images);
+        if indexes.is_empty() {
+            return;
+        }
+        let (this, client, repository) = (self.clone(), client.clone(), repository.to_string());
+        tokio::spawn(async move {
+            if let Ok(found) = client.index_children(&repository, &indexes).await {
+                let parents = found
+                    .into_iter()
+                    .flat_map(|(index, children)| {
+                        children
+                            .into_iter()
+                            .map(move |child| (child, index.clone()))
+                    })
+                    .collect();
+                this.send(Action::IndexChildren {
+                    generation,
+                    parents,
+                });
+            }
+        });
     }
 
     /// Deliver every page of a listing as it arrives, until the user moves on (a newer
