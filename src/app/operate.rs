@@ -369,28 +369,42 @@ fn undeletable(state: &State, image: &Image) -> Option<String> {
     if !image.has_valid_digest() {
         return Some(opaque_refusal("delete it", image));
     }
-    let parent = index_label(&state.images, &image.digest)?;
+    let parent = index_description(&state.images, &image.digest)?;
     Some(format!(
         "cannot delete {}: it is a platform of the multi-arch index {parent} — ECR refuses while the index exists; delete the index instead",
         image.short_digest(),
     ))
 }
 
-/// The multi-arch index that names `digest`, as the images pane shows it: its short
-/// digest and first tag (`sha256:3f2a9c1d0e4b v1.5.0`), or None for an image no index
-/// read so far names.
+/// The multi-arch index that names `digest`, briefly, as the images pane's TAGS column
+/// shows it: its first tag, or its short digest when it has none. None for an image no
+/// index read so far names.
 pub fn index_label(pane: &ImagesPane, digest: &str) -> Option<String> {
+    let (short, tag) = index_of(pane, digest)?;
+    Some(tag.unwrap_or(short).to_string())
+}
+
+/// The multi-arch index that names `digest`, in full: `v1.5.0 (sha256:3f2a9c1d0e4b)`.
+pub fn index_description(pane: &ImagesPane, digest: &str) -> Option<String> {
+    let (short, tag) = index_of(pane, digest)?;
+    Some(match tag {
+        Some(tag) => format!("{tag} ({short})"),
+        None => short.to_string(),
+    })
+}
+
+/// The short digest and first tag of the index that names `digest`.
+fn index_of<'a>(pane: &'a ImagesPane, digest: &str) -> Option<(&'a str, Option<&'a str>)> {
     let index = pane.parents.get(digest)?;
-    let short = crate::ecr::model::short_digest(index);
     let tag = pane
         .images
         .iter()
         .find(|image| &image.digest == index)
         .and_then(|image| image.tags.first());
-    Some(match tag {
-        Some(tag) => format!("{short} ({tag})"),
-        None => short.to_string(),
-    })
+    Some((
+        crate::ecr::model::short_digest(index),
+        tag.map(String::as_str),
+    ))
 }
 
 /// The refusal of an action that needs a real digest, for an image whose digest is not

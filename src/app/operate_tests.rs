@@ -496,7 +496,7 @@ fn a_platform_of_an_index_is_refused_before_any_call_naming_the_index() {
     let message = state.message.clone().unwrap_or_default();
     assert!(
         message.starts_with("cannot delete sha256:000000000000")
-            && message.contains("platform of the multi-arch index sha256:000000000000 (v1.5.0)"),
+            && message.contains("platform of the multi-arch index v1.5.0 (sha256:000000000000)"),
         "{message}"
     );
     // The plain untagged image below is still deletable.

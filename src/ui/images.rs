@@ -149,7 +149,7 @@ pub fn detail(state: &State) -> [String; 2] {
     };
     let kind = match (
         image.kind,
-        crate::app::operate::index_label(pane, &image.digest),
+        crate::app::operate::index_description(pane, &image.digest),
     ) {
         (ManifestKind::ManifestList, _) => {
             "multi-platform index (size is the index's own figure, not its children's)".to_string()
@@ -197,6 +197,12 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![label("kind"), Span::raw(image.kind.label())]),
     ];
+    if let Some(index) = crate::app::operate::index_description(pane, &image.digest) {
+        lines.push(Line::from(vec![
+            label("index"),
+            Span::raw(format!("{index}: this is one of its platforms")),
+        ]));
+    }
     if let Some(pushed) = image.pushed_at {
         lines.push(Line::from(vec![
             label("pushed"),
