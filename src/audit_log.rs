@@ -35,6 +35,10 @@ pub enum AuditAction {
     Delete,
     Restore,
     PutLifecyclePolicy,
+    /// StartImageScan: costs money on enhanced scanning and counts against ECR's limit.
+    StartScan,
+    /// StartLifecyclePolicyPreview: replaces the repository's stored preview.
+    StartLifecyclePreview,
 }
 
 /// What happened to one image (or one id) in an attempt.
@@ -51,6 +55,8 @@ pub enum ImageResult {
     AlreadyPresent,
     /// A restore left a tag on the image it names now.
     TagTaken,
+    /// A scan was started (or ECR said it is already running).
+    ScanStarted,
     Failed,
 }
 

@@ -5,11 +5,17 @@
 //! made and recorded (or, rarely, the record failed: `audit_error` says so).
 
 use crate::audit_log::{AuditAction, AuditEntry, AuditImage, AuditLog, ImageResult};
+use crate::ecr::EcrError;
+use crate::ecr::model::{CredentialSource, ScanSummary};
 use crate::ecr::mutate::{DeleteReport, ImageRef, ManifestBatch, RegistryWrite, TagOutcome};
 use crate::ecr::names::{self, NameError};
-use crate::ecr::{EcrError, model::CredentialSource};
 use jiff::Timestamp;
 use std::sync::Arc;
+
+/// How [`Refused::ReadOnly`] names starting a scan; the UI refuses with the same words.
+pub const START_SCAN: &str = "start a scan";
+/// How [`Refused::ReadOnly`] names starting ECR's lifecycle preview.
+pub const START_LIFECYCLE_PREVIEW: &str = "start a lifecycle preview";
 
 /// Why the gate refused a mutation before any API call.
 #[derive(Debug, thiserror::Error)]
@@ -311,6 +317,59 @@ impl Mutator {
         let outcome = self.writer.put_lifecycle_policy(repository, text).await;
         let mut entry = self.entry(repository, AuditAction::PutLifecyclePolicy, Vec::new());
         entry.policy = Some(text.to_string());
+        if let Err(err) = &outcome {
+            entry.error_code = Some(err.code().to_string());
+            entry.error = Some(err.to_string());
+        }
+        Ok(self.record(entry, outcome))
+    }
+
+    /// Start a scan of the image `digest` (StartImageScan). Scans count against ECR's
+    /// one-a-day limit and cost money with enhanced scanning, so they are mutations.
+    pub async fn start_scan(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Recorded<Result<ScanSummary, EcrError>>, Refused> {
+        self.admit(START_SCAN, repository)?;
+        names::validate_repository_name(repository)?;
+        names::validate_digest(digest)?;
+        self.ensure_log()?;
+        let outcome = self.writer.start_scan(repository, digest).await;
+        let image = match &outcome {
+            Ok(_) => AuditImage {
+                digest: Some(digest.to_string()),
+                ..AuditImage::new(ImageResult::ScanStarted)
+            },
+            Err(err) => AuditImage {
+                digest: Some(digest.to_string()),
+                error_code: Some(err.code().to_string()),
+                error: Some(err.to_string()),
+                ..AuditImage::new(ImageResult::Failed)
+            },
+        };
+        let mut entry = self.entry(repository, AuditAction::StartScan, vec![image]);
+        if let Err(err) = &outcome {
+            entry.error_code = Some(err.code().to_string());
+            entry.error = Some(err.to_string());
+        }
+        Ok(self.record(entry, outcome))
+    }
+
+    /// Start ECR's preview of `text` (None: the repository's own policy) on `repository`
+    /// (StartLifecyclePolicyPreview). `Ok(false)`: one was already running and none was
+    /// started; that is recorded too, since the attempt was made.
+    pub async fn start_lifecycle_preview(
+        &self,
+        repository: &str,
+        text: Option<&str>,
+    ) -> Result<Recorded<Result<bool, EcrError>>, Refused> {
+        self.admit(START_LIFECYCLE_PREVIEW, repository)?;
+        names::validate_repository_name(repository)?;
+        self.ensure_log()?;
+        let outcome = self.writer.start_lifecycle_preview(repository, text).await;
+        let mut entry = self.entry(repository, AuditAction::StartLifecyclePreview, Vec::new());
+        entry.policy = text.map(str::to_string);
         if let Err(err) = &outcome {
             entry.error_code = Some(err.code().to_string());
             entry.error = Some(err.to_string());

@@ -7,6 +7,7 @@ use aws_sdk_ecr::types::{ImageIdentifier, ScanStatus};
 use berth::app::findings::{FindingsEffect, FindingsEvent};
 use berth::ecr::EcrError;
 use berth::ecr::EcrRegistry;
+use berth::ecr::RegistryWrite;
 use berth::ecr::findings::{NOT_SCANNED, PollSchedule, ScanBackend, ScanRegistry, wait_for_scan};
 use berth::ecr::model::{CredentialSource, RegistryTarget};
 use berth::ecr::mutate::ImageRef;
@@ -410,7 +411,12 @@ fn a_started_scan_is_polled_to_complete_and_a_second_is_refused_with_ecrs_messag
         .unwrap();
     assert_eq!(before.status, NOT_SCANNED);
 
-    let started = rt.block_on(ecr.start_scan("web/admin", &image)).unwrap();
+    // Scans start by digest, as berth starts them.
+    let digest = rt
+        .block_on(ecr.resolve("web/admin", &image))
+        .unwrap()
+        .unwrap();
+    let started = rt.block_on(ecr.start_scan("web/admin", &digest)).unwrap();
     assert_eq!(started.status, "IN_PROGRESS");
     let seen = Mutex::new(Vec::new());
     let last = rt
@@ -433,7 +439,7 @@ fn a_started_scan_is_polled_to_complete_and_a_second_is_refused_with_ecrs_messag
     );
 
     let refused = rt
-        .block_on(ecr.start_scan("web/admin", &image))
+        .block_on(ecr.start_scan("web/admin", &digest))
         .unwrap_err();
     assert_eq!(refused.code(), "LimitExceededException");
     assert!(
@@ -455,6 +461,17 @@ fn the_runner_starts_scans_and_reports_every_status() {
         .map(|i| i.image_digest().unwrap().to_string())
         .collect();
     let backend: Arc<dyn ScanBackend> = Arc::new(registry(&rt));
+    let state = tempfile::tempdir().unwrap();
+    let gate = berth::safety::Mutator::new(
+        Arc::new(registry(&rt)),
+        berth::safety::AuditContext::new(
+            &CredentialSource::Environment,
+            "123456789012",
+            "us-east-1",
+        ),
+        berth::audit_log::AuditLog::at(state.path().join("audit.jsonl")),
+        false,
+    );
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
     rt.block_on(berth::findings::runner::run_with(
@@ -464,6 +481,7 @@ fn the_runner_starts_scans_and_reports_every_status() {
             digests: digests.clone(),
         },
         backend,
+        Some(gate),
         move |event| sink.lock().unwrap().push(event),
         FAST,
     ));
@@ -507,7 +525,7 @@ fn unscannable_images_get_ecrs_refusal_and_the_configuration_reads() {
                 .is_some_and(|m| m.contains("list"))
         })
         .unwrap();
-    let digest = ImageRef::Digest(index.image_digest().unwrap().to_string());
+    let digest = index.image_digest().unwrap().to_string();
     match rt.block_on(ecr.start_scan("base/node", &digest)) {
         Err(EcrError::Service { code, message, .. }) => {
             assert_eq!(code, "UnsupportedImageTypeException");

@@ -573,7 +573,7 @@ fn put_lifecycle_policy_is_read_back_by_the_api() {
             "us-east-1",
         );
         let registry = berth::ecr::EcrRegistry::from_sdk_client(client.clone(), target);
-        berth::ecr::policy::put_lifecycle_policy(&registry, "web/admin", AGGRESSIVE)
+        berth::ecr::RegistryWrite::put_lifecycle_policy(&registry, "web/admin", AGGRESSIVE)
             .await
             .expect("PutLifecyclePolicy");
         let read = client
@@ -592,9 +592,10 @@ fn put_lifecycle_policy_is_read_back_by_the_api() {
             Some(AGGRESSIVE)
         );
         // A repository that does not exist is NotFound, not a generic failure.
-        let err = berth::ecr::policy::put_lifecycle_policy(&registry, "no/such-repo", AGGRESSIVE)
-            .await
-            .unwrap_err();
+        let err =
+            berth::ecr::RegistryWrite::put_lifecycle_policy(&registry, "no/such-repo", AGGRESSIVE)
+                .await
+                .unwrap_err();
         assert!(
             matches!(err, berth::ecr::EcrError::NotFound { .. }),
             "{err:?}"
@@ -610,9 +611,24 @@ fn the_sandbox_lacks_ecrs_lifecycle_preview_and_berth_says_unsupported() {
             berth::ecr::model::CredentialSource::Environment,
             "us-east-1",
         );
-        let registry = berth::ecr::EcrRegistry::from_sdk_client(client, target);
+        let registry = berth::ecr::EcrRegistry::from_sdk_client(client, target.clone());
+        let state = tempfile::tempdir().unwrap();
+        let gate = berth::safety::Mutator::new(
+            std::sync::Arc::new(berth::ecr::EcrRegistry::from_sdk_client(
+                sandbox().ecr("us-east-1").await,
+                target,
+            )),
+            berth::safety::AuditContext::new(
+                &berth::ecr::model::CredentialSource::Environment,
+                "123456789012",
+                "us-east-1",
+            ),
+            berth::audit_log::AuditLog::at(state.path().join("audit.jsonl")),
+            false,
+        );
         let err = berth::ecr::policy::lifecycle_policy_preview(
             &registry,
+            &gate,
             "web/frontend",
             Some(AGGRESSIVE),
             std::time::Duration::from_secs(5),

@@ -167,6 +167,7 @@ class SandboxApp:
             ("POST", "iam-users"): self.route_iam_users,
             ("POST", "unchecked-repository"): self.route_unchecked_repository,
             ("POST", "unchecked-tags"): self.route_unchecked_tags,
+            ("POST", "unchecked-digest"): self.route_unchecked_digest,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -298,6 +299,17 @@ class SandboxApp:
         return {
             "region": backend.region_name,
             **unchecked.add_tags(backend, str(body["repository"]), str(body["digest"]), body.get("tags")),
+        }
+
+    def route_unchecked_digest(self, body: dict[str, Any]) -> dict[str, Any]:
+        import unchecked
+
+        backend = self._backend(body)
+        return {
+            "region": backend.region_name,
+            **unchecked.set_digest(
+                backend, str(body["repository"]), str(body["digest"]), body.get("new_digest"),
+            ),
         }
 
 

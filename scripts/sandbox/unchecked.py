@@ -3,9 +3,9 @@
 ECR's grammar forbids control characters in repository names and tags, so no
 API call can create them. A compromised, buggy or look-alike endpoint can still
 send them in a response, and berth must show such text harmlessly. These
-helpers put names and tags with escape sequences, BEL and very long strings
-where DescribeRepositories and DescribeImages will return them, so end-to-end
-tests can check what reaches the terminal.
+helpers put names, tags and digests with escape sequences, BEL, non-ASCII
+characters and very long strings where DescribeRepositories and DescribeImages
+will return them, so end-to-end tests can check what reaches the terminal.
 """
 
 from __future__ import annotations
@@ -56,3 +56,27 @@ def add_tags(backend: ECRBackend, repository_name: str, digest: str, tags: list[
     if index is not None:
         index.added(image)
     return {"repository": repository_name, "digest": digest, "tags": list(image.image_tags)}
+
+
+def set_digest(backend: ECRBackend, repository_name: str, digest: str, new_digest: Any) -> dict[str, Any]:
+    """Give the image `digest` the id `new_digest`, whatever it holds.
+
+    ECR's digests are `sha256:` and 64 hex characters, computed from the manifest; the
+    corrected PutImage enforces that, so no API call can store anything else. A broken
+    or hostile endpoint can still send any text as `imageDigest`.
+    """
+    if not isinstance(new_digest, str) or not new_digest:
+        raise ValueError("new_digest must be a non-empty string")
+    repository = backend._get_repository(repository_name, None)
+    image = next((i for i in repository.images if i.get_image_digest() == digest), None)
+    if image is None:
+        raise ValueError(f"no image {digest} in {repository_name!r}")
+    if any(i.get_image_digest() == new_digest for i in repository.images):
+        raise ValueError(f"{new_digest!r} already names an image in {repository_name!r}")
+    index = repository.__dict__.get("_berth_index")
+    if index is not None:
+        index.removed(image)
+    image._image_digest = new_digest
+    if index is not None:
+        index.added(image)
+    return {"repository": repository_name, "digest": new_digest, "tags": list(image.image_tags)}

@@ -51,6 +51,11 @@ pub enum Action {
         generation: u64,
         result: Result<Page<Image>, EcrError>,
     },
+    /// Platforms of the listing's multi-arch indexes: `(child digest, index digest)`.
+    IndexChildren {
+        generation: u64,
+        parents: Vec<(String, String)>,
+    },
     TagChecked {
         digest: String,
         tag: String,

@@ -675,7 +675,7 @@ impl LifecycleView {
                 KeyOutcome::Handled
             }
             KeyCode::Char('a') => self.ask_apply(read_only),
-            KeyCode::Char('p') => self.ask_ecr_preview(),
+            KeyCode::Char('p') => self.ask_ecr_preview(read_only),
             KeyCode::Char('x') => {
                 self.expiring_only = !self.expiring_only;
                 self.rebuild_rows();
@@ -843,7 +843,18 @@ impl LifecycleView {
         }))
     }
 
-    fn ask_ecr_preview(&mut self) -> KeyOutcome {
+    fn ask_ecr_preview(&mut self, read_only: bool) -> KeyOutcome {
+        if read_only {
+            // Starting ECR's preview is a write; the gate would refuse it too.
+            self.problem = Some(
+                crate::safety::Refused::ReadOnly {
+                    action: crate::safety::START_LIFECYCLE_PREVIEW,
+                    repository: self.repository.clone(),
+                }
+                .to_string(),
+            );
+            return KeyOutcome::Handled;
+        }
         let refusal = if self.stage != Stage::Ready {
             Some("wait until the policy and images are loaded")
         } else if self.ecr == EcrCheck::Running {

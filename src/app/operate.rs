@@ -7,7 +7,7 @@
 
 use super::action::Effect;
 use super::keymap::Command;
-use super::state::{Pane, State};
+use super::state::{ImagesPane, Pane, State};
 use super::usage::DeleteUsage;
 use crate::ecr::model::{Image, TagMutability, short_digest};
 use crate::ecr::mutate::ImageRef;
@@ -48,6 +48,8 @@ pub struct DeletePlan {
     pub repository: String,
     pub kind: DeleteKind,
     pub entries: Vec<PlanEntry>,
+    /// What was asked for but left out before any call, and why (one line per reason).
+    pub skipped: Vec<String>,
 }
 
 impl DeletePlan {
@@ -179,6 +181,22 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         return Some(Vec::new());
     }
     let selected = selected_image(state).cloned();
+    if let Some(image) = &selected
+        && state.images.marked.is_empty()
+        && !image.has_valid_digest()
+        && matches!(
+            command,
+            Command::Tag | Command::Untag | Command::CopyUri | Command::CopyTaggedUri
+        )
+    {
+        let action = match command {
+            Command::Tag => "tag it",
+            Command::Untag => "untag it",
+            _ => "copy a pinned URI",
+        };
+        state.message = Some(opaque_refusal(action, image));
+        return Some(Vec::new());
+    }
     let effects = match command {
         Command::Mark => {
             if let Some(image) = selected {
@@ -286,12 +304,50 @@ fn open_delete(state: &mut State) {
     let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
         return;
     };
-    let entries: Vec<PlanEntry> = targets(state)
-        .into_iter()
-        .map(|image| plan_entry(image, ImageRef::Digest(image.digest.clone())))
-        .collect();
-    if entries.is_empty() {
+    let chosen = targets(state);
+    if chosen.is_empty() {
         state.message = Some("nothing selected".into());
+        return;
+    }
+    let mut entries = Vec::new();
+    let mut opaque = 0;
+    let mut platforms = 0;
+    let mut refusal = None;
+    for image in &chosen {
+        match undeletable(state, image) {
+            None => entries.push(plan_entry(image, ImageRef::Digest(image.digest.clone()))),
+            Some(reason) => {
+                refusal.get_or_insert(reason);
+                if image.has_valid_digest() {
+                    platforms += 1;
+                } else {
+                    opaque += 1;
+                }
+            }
+        }
+    }
+    if chosen.len() == 1
+        && let Some(reason) = refusal
+    {
+        // One image, refused: say exactly why, and ask nothing.
+        state.message = Some(reason);
+        return;
+    }
+    let mut skipped = Vec::new();
+    if platforms > 0 {
+        skipped.push(format!(
+            "{platforms} skipped: platform{} of a multi-arch index (ECR refuses to delete them; delete the index)",
+            if platforms == 1 { "" } else { "s" }
+        ));
+    }
+    if opaque > 0 {
+        skipped.push(format!(
+            "{opaque} skipped: the registry sent no valid digest for {}",
+            if opaque == 1 { "it" } else { "them" }
+        ));
+    }
+    if entries.is_empty() {
+        state.message = Some(format!("nothing to delete: {}", skipped.join("; ")));
         return;
     }
     let plan = DeletePlan {
@@ -299,8 +355,65 @@ fn open_delete(state: &mut State) {
         repository,
         kind: DeleteKind::Images,
         entries,
+        skipped,
     };
     open_confirm(state, plan);
+}
+
+/// Why berth will not ask the registry to delete `image`, or None when it may.
+///
+/// A platform of a multi-arch index cannot be deleted while the index exists (ECR answers
+/// ImageReferencedByManifestList), and an image without a valid digest cannot be named
+/// safely: both are refused before any call, naming the reason.
+fn undeletable(state: &State, image: &Image) -> Option<String> {
+    if !image.has_valid_digest() {
+        return Some(opaque_refusal("delete it", image));
+    }
+    let parent = index_description(&state.images, &image.digest)?;
+    Some(format!(
+        "cannot delete {}: it is a platform of the multi-arch index {parent} — ECR refuses while the index exists; delete the index instead",
+        image.short_digest(),
+    ))
+}
+
+/// The multi-arch index that names `digest`, briefly, as the images pane's TAGS column
+/// shows it: its first tag, or its short digest when it has none. None for an image no
+/// index read so far names.
+pub fn index_label(pane: &ImagesPane, digest: &str) -> Option<String> {
+    let (short, tag) = index_of(pane, digest)?;
+    Some(tag.unwrap_or(short).to_string())
+}
+
+/// The multi-arch index that names `digest`, in full: `v1.5.0 (sha256:3f2a9c1d0e4b)`.
+pub fn index_description(pane: &ImagesPane, digest: &str) -> Option<String> {
+    let (short, tag) = index_of(pane, digest)?;
+    Some(match tag {
+        Some(tag) => format!("{tag} ({short})"),
+        None => short.to_string(),
+    })
+}
+
+/// The short digest and first tag of the index that names `digest`.
+fn index_of<'a>(pane: &'a ImagesPane, digest: &str) -> Option<(&'a str, Option<&'a str>)> {
+    let index = pane.parents.get(digest)?;
+    let tag = pane
+        .images
+        .iter()
+        .find(|image| &image.digest == index)
+        .and_then(|image| image.tags.first());
+    Some((
+        crate::ecr::model::short_digest(index),
+        tag.map(String::as_str),
+    ))
+}
+
+/// The refusal of an action that needs a real digest, for an image whose digest is not
+/// one (shown sanitised; never parsed).
+fn opaque_refusal(action: &str, image: &Image) -> String {
+    format!(
+        "cannot {action}: the registry sent {} as this image's digest, which is not a sha256 digest",
+        image.short_digest()
+    )
 }
 
 fn open_confirm(state: &mut State, mut plan: DeletePlan) {
@@ -342,11 +455,19 @@ fn untag_plan(state: &mut State, image: &Image, tag: &str) {
     } else {
         DeleteKind::Untag
     };
+    if kind == DeleteKind::LastTag
+        && let Some(reason) = undeletable(state, image)
+    {
+        // Removing the last tag deletes the image: the same refusal as `d`.
+        state.message = Some(reason);
+        return;
+    }
     let plan = DeletePlan {
         registry: state.images.registry.clone(),
         repository,
         kind,
         entries: vec![plan_entry(image, ImageRef::Tag(tag.to_string()))],
+        skipped: Vec::new(),
     };
     open_confirm(state, plan);
 }
@@ -368,6 +489,10 @@ fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
     };
     let mut uris = Vec::new();
     for image in targets(state) {
+        if !image.has_valid_digest() {
+            state.message = Some(opaque_refusal("copy a pinned URI", image));
+            return Vec::new();
+        }
         let chosen = match &tag {
             None => None,
             Some(Some(t)) => Some(t.clone()),

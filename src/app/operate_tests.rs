@@ -189,6 +189,13 @@ fn read_only_mode_blocks_every_mutating_key() {
                 .starts_with("read-only mode")
         );
     }
+    // Starting a scan is a write too, refused with the gate's words.
+    let effects = press(&mut state, KeyCode::Char('x'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        state.message.as_deref(),
+        Some("read-only mode: start a scan on web/app was not attempted")
+    );
     // Reading still works: copy is not a mutation.
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(
@@ -447,5 +454,143 @@ proptest! {
                 state.dialog = None;
             }
         }
+    }
+}
+
+/// A repository with a multi-arch index (tagged v1.5.0), its two platforms (untagged)
+/// and one plain untagged image, newest first in that order, with the index read.
+fn index_state() -> State {
+    let mut state = with_repositories(&["web/app"]);
+    state.registries.rows[0].account = Some("123456789012".into());
+    let mut index = image(10, &["v1.5.0"], 0);
+    index.kind = crate::ecr::model::ManifestKind::ManifestList;
+    let images = vec![
+        index,
+        image(11, &[], 1),
+        image(12, &[], 2),
+        image(13, &[], 3),
+    ];
+    let parents = vec![
+        (image(11, &[], 0).digest, image(10, &[], 0).digest),
+        (image(12, &[], 0).digest, image(10, &[], 0).digest),
+    ];
+    open_with_images(&mut state, images);
+    let generation = state.images.generation;
+    update(
+        &mut state,
+        Action::IndexChildren {
+            generation,
+            parents,
+        },
+    );
+    state
+}
+
+#[test]
+fn a_platform_of_an_index_is_refused_before_any_call_naming_the_index() {
+    let mut state = index_state();
+    press(&mut state, KeyCode::Char('j'));
+    let effects = press(&mut state, KeyCode::Char('d'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(state.dialog.is_none(), "nothing to confirm");
+    let message = state.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("cannot delete sha256:000000000000")
+            && message.contains("platform of the multi-arch index v1.5.0 (sha256:000000000000)"),
+        "{message}"
+    );
+    // The plain untagged image below is still deletable.
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Char('j'));
+    press(&mut state, KeyCode::Char('d'));
+    assert!(matches!(state.dialog, Some(Dialog::ConfirmDelete { .. })));
+}
+
+#[test]
+fn a_bulk_delete_leaves_platforms_out_and_says_how_many() {
+    let mut state = index_state();
+    press(&mut state, KeyCode::Char('V'));
+    assert_eq!(state.images.marked.len(), 4);
+    press(&mut state, KeyCode::Char('d'));
+    let Some(Dialog::ConfirmDelete { plan, .. }) = &state.dialog else {
+        panic!("the deletable images are still offered");
+    };
+    let ids: Vec<ImageRef> = plan.entries.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [
+            ImageRef::Digest(image(10, &[], 0).digest),
+            ImageRef::Digest(image(13, &[], 0).digest)
+        ]
+    );
+    assert_eq!(plan.skipped.len(), 1);
+    assert!(
+        plan.skipped[0].starts_with("2 skipped: platforms of a multi-arch index"),
+        "{:?}",
+        plan.skipped
+    );
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert_eq!(deleted_ids(&effects), Some(ids));
+}
+
+#[test]
+fn removing_the_last_tag_of_a_platform_is_refused_too() {
+    let mut state = index_state();
+    let generation = state.images.generation;
+    update(
+        &mut state,
+        Action::IndexChildren {
+            generation,
+            parents: vec![(image(13, &[], 0).digest, image(10, &[], 0).digest)],
+        },
+    );
+    state.images.images[3].tags = vec!["arm64".into()];
+    state.rebuild_images();
+    press(&mut state, KeyCode::Char('G'));
+    press(&mut state, KeyCode::Char('T'));
+    assert!(state.dialog.is_none());
+    assert!(
+        state
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("platform of the multi-arch index")),
+        "{:?}",
+        state.message
+    );
+}
+
+#[test]
+fn children_read_for_an_older_listing_are_ignored() {
+    let mut state = index_state();
+    let stale = state.images.generation - 1;
+    state.images.parents.clear();
+    update(
+        &mut state,
+        Action::IndexChildren {
+            generation: stale,
+            parents: vec![(image(11, &[], 0).digest, image(10, &[], 0).digest)],
+        },
+    );
+    assert!(state.images.parents.is_empty());
+}
+
+#[test]
+fn an_image_without_a_valid_digest_is_shown_but_never_acted_on() {
+    let mut state = with_repositories(&["web/app"]);
+    state.registries.rows[0].account = Some("123456789012".into());
+    let mut opaque = image(1, &["v1"], 0);
+    opaque.digest = "sha256:ééééééééééééééé-not-hex".into();
+    open_with_images(&mut state, vec![opaque]);
+    for key in ['y', 'Y', 't', 'd'] {
+        state.message = None;
+        let effects = press(&mut state, KeyCode::Char(key));
+        assert!(effects.is_empty(), "{key}: {effects:?}");
+        assert!(state.dialog.is_none(), "{key} opened a dialog");
+        let message = state.message.clone().unwrap_or_default();
+        assert!(
+            message.starts_with("cannot ")
+                && message.contains("sha256:éééééééééééé as this image's digest, which is not"),
+            "{key}: {message}"
+        );
     }
 }

@@ -161,6 +161,9 @@ pub struct ImagesPane {
     pub marked: Marks,
     /// `u` / `U`: only images in use / not in use.
     pub usage_filter: crate::app::usage::UsageFilter,
+    /// Child digest → digest of the multi-arch index that names it, for the listing's
+    /// indexes read so far. ECR refuses to delete such a child while its index exists.
+    pub parents: std::collections::HashMap<String, String>,
 }
 
 /// The images marked for a bulk action, by digest, with the total size of those listed.

@@ -263,6 +263,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::IndexChildren {
+            generation,
+            parents,
+        } => {
+            let pane = &mut state.images;
+            if pane.generation == generation {
+                pane.parents.extend(parents);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Action::ImagesPage { generation, result } => {
             let pane = &mut state.images;
             if pane.generation != generation {
@@ -679,6 +690,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     }
     pane.registry = registry.clone();
     pane.images.clear();
+    pane.parents.clear();
     pane.marked.listing_cleared();
     pane.list.rows.clear();
     pane.list.selected = 0;
@@ -1287,6 +1299,17 @@ fn start_scan(state: &mut State) -> Vec<Effect> {
     let Some(repository) = pane.repository.as_ref() else {
         return Vec::new();
     };
+    if state.read_only {
+        // The gate refuses too; saying so here sends nothing and names the same refusal.
+        state.message = Some(
+            crate::safety::Refused::ReadOnly {
+                action: crate::safety::START_SCAN,
+                repository: repository.name.clone(),
+            }
+            .to_string(),
+        );
+        return Vec::new();
+    }
     let mut digests: Vec<String> = pane
         .images
         .iter()

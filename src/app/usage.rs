@@ -521,6 +521,7 @@ mod tests {
                     id,
                 })
                 .collect(),
+            skipped: Vec::new(),
         }
     }
 

@@ -158,6 +158,14 @@ impl Registry for EcrRegistry {
         })
     }
 
+    async fn index_children(
+        &self,
+        repository: &str,
+        indexes: &[String],
+    ) -> Result<Vec<(String, Vec<String>)>, EcrError> {
+        super::manifests::index_children(self, repository, indexes).await
+    }
+
     async fn images_page(
         &self,
         repository: &str,

@@ -1,6 +1,7 @@
 //! Scan findings: DescribeImageScanFindings (basic and enhanced shapes) read into berth's
-//! own [`Finding`], StartImageScan, polling a started scan, and the registry's scanning
-//! configuration.
+//! own [`Finding`], polling a started scan, and the registry's scanning configuration.
+//! Starting a scan is a write: it lives in `crate::ecr::mutate` and runs through
+//! `crate::safety::Mutator`.
 //!
 //! ECR answers in two shapes. Basic scanning lists `findings[]` with loose key/value
 //! `attributes` and reports severity counts; enhanced scanning (Amazon Inspector) lists
@@ -10,6 +11,7 @@
 
 mod convert;
 pub(crate) use convert::scan_summary;
+pub(crate) use convert::status_word as scan_status_word;
 #[cfg(test)]
 mod tests;
 
@@ -223,11 +225,6 @@ pub trait ScanRegistry: Send + Sync {
         next: Option<String>,
     ) -> Result<FindingsPage, EcrError>;
 
-    /// StartImageScan; the status it answers (IN_PROGRESS when accepted). A second scan
-    /// within ECR's limit fails with `LimitExceededException` and ECR's message.
-    async fn start_scan(&self, repository: &str, image: &ImageRef)
-    -> Result<ScanSummary, EcrError>;
-
     /// The scan status and counts of one image (DescribeImages by id); None when the image
     /// has no scan.
     async fn scan_status(
@@ -388,25 +385,6 @@ impl ScanRegistry for EcrRegistry {
                 &subject(repository, image),
             )),
         }
-    }
-
-    async fn start_scan(
-        &self,
-        repository: &str,
-        image: &ImageRef,
-    ) -> Result<ScanSummary, EcrError> {
-        let out = self
-            .sdk()
-            .start_image_scan()
-            .repository_name(repository)
-            .image_id(identifier(image))
-            .send()
-            .await
-            .map_err(|e| classify(e, "ecr:StartImageScan", &subject(repository, image)))?;
-        Ok(ScanSummary {
-            status: convert::status_word(out.image_scan_status()),
-            counts: None,
-        })
     }
 
     async fn scan_status(

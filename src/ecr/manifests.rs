@@ -7,7 +7,7 @@
 
 use super::client::EcrRegistry;
 use super::error::{EcrError, classify};
-use super::model::{Image, ManifestKind};
+use super::model::{Image, ManifestKind, is_valid_digest};
 use super::mutate::{ACCEPTED_MANIFEST_TYPES, MAX_IDS_PER_CALL};
 use aws_sdk_ecr::types::ImageIdentifier;
 use serde::Deserialize;
@@ -65,7 +65,24 @@ pub async fn manifest_list_children(
     repository: &str,
     indexes: &[String],
 ) -> Result<BTreeSet<String>, EcrError> {
-    let mut children = BTreeSet::new();
+    Ok(index_children(registry, repository, indexes)
+        .await?
+        .into_iter()
+        .flat_map(|(_, children)| children)
+        .collect())
+}
+
+/// Each of the manifest lists `indexes` (digests in `repository`) with the child digests
+/// it names, read with BatchGetImage; failures as for [`manifest_list_children`].
+///
+/// Child digests come from manifest text the registry holds: only those that are valid
+/// digests are kept, so nothing downstream shows or compares anything else.
+pub async fn index_children(
+    registry: &EcrRegistry,
+    repository: &str,
+    indexes: &[String],
+) -> Result<Vec<(String, Vec<String>)>, EcrError> {
+    let mut found = Vec::new();
     for batch in indexes.chunks(MAX_IDS_PER_CALL) {
         let ids: Vec<ImageIdentifier> = batch
             .iter()
@@ -105,12 +122,20 @@ pub async fn manifest_list_children(
             });
         }
         for image in out.images() {
-            if let Some(manifest) = image.image_manifest() {
-                children.extend(child_digests(manifest));
-            }
+            let (Some(index), Some(manifest)) = (
+                image.image_id().and_then(|id| id.image_digest()),
+                image.image_manifest(),
+            ) else {
+                continue;
+            };
+            let children = child_digests(manifest)
+                .into_iter()
+                .filter(|child| is_valid_digest(child))
+                .collect();
+            found.push((index.to_string(), children));
         }
     }
-    Ok(children)
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -37,6 +37,17 @@ pub trait Registry: Send + Sync {
         repository: &str,
         next: Option<String>,
     ) -> Result<Page<Image>, EcrError>;
+
+    /// Each of the manifest lists `indexes` (digests in `repository`) with the digests
+    /// of the images it names (BatchGetImage). Registries that cannot say keep this
+    /// default: no children known.
+    async fn index_children(
+        &self,
+        _repository: &str,
+        _indexes: &[String],
+    ) -> Result<Vec<(String, Vec<String>)>, EcrError> {
+        Ok(Vec::new())
+    }
 }
 
 /// The largest page ECR serves for DescribeRepositories / DescribeImages / ListImages.

@@ -248,13 +248,35 @@ impl Image {
     pub fn short_digest(&self) -> &str {
         short_digest(&self.digest)
     }
+
+    /// Whether the registry gave this image a real digest (`sha256:` + 64 lowercase hex).
+    /// Otherwise `digest` is an opaque id: shown, never acted on.
+    pub fn has_valid_digest(&self) -> bool {
+        is_valid_digest(&self.digest)
+    }
 }
 
-/// Cut a `sha256:…` digest to its algorithm and first 12 hex characters.
+/// Characters [`short_digest`] keeps: `sha256:` and 12 hex characters.
+const SHORT_DIGEST_CHARS: usize = 19;
+
+/// Whether `digest` is what ECR's digests are: `sha256:` followed by 64 lowercase hex
+/// characters. Anything else from a registry is an opaque, untrusted id.
+pub fn is_valid_digest(digest: &str) -> bool {
+    super::names::validate_digest(digest).is_ok()
+}
+
+/// Cut a `sha256:…` digest to its algorithm and first 12 hex characters. An opaque id (a
+/// digest that is not valid) is cut to as many characters, never inside one, and never
+/// parsed.
 pub fn short_digest(digest: &str) -> &str {
+    if is_valid_digest(digest) {
+        // Valid digests are ASCII: byte and character positions agree.
+        return &digest[..SHORT_DIGEST_CHARS];
+    }
     let end = digest
-        .find(':')
-        .map_or(digest.len(), |colon| (colon + 13).min(digest.len()));
+        .char_indices()
+        .nth(SHORT_DIGEST_CHARS)
+        .map_or(digest.len(), |(at, _)| at);
     &digest[..end]
 }
 
@@ -284,6 +306,32 @@ mod tests {
         let digest = format!("sha256:{}", "ab".repeat(32));
         assert_eq!(short_digest(&digest), "sha256:abababababab");
         assert_eq!(short_digest("sha256:abc"), "sha256:abc");
+        assert!(is_valid_digest(&digest));
+        assert!(!is_valid_digest("sha256:abc"));
+        assert!(!is_valid_digest(&format!("sha256:{}", "AB".repeat(32))));
+    }
+
+    #[test]
+    fn short_digest_never_cuts_inside_a_character() {
+        // Where byte 19 falls inside a character: the old byte slice panicked here.
+        let digest = format!("sha256:{}é{}", "a".repeat(11), "b".repeat(60));
+        assert_eq!(short_digest(&digest), "sha256:aaaaaaaaaaaé");
+        assert!(!is_valid_digest(&digest));
+        assert_eq!(
+            short_digest("sha256:界界界界界界界界界界界界界界"),
+            "sha256:界界界界界界界界界界界界"
+        );
+        assert_eq!(short_digest("界"), "界");
+        assert_eq!(short_digest(""), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_digest_takes_a_prefix_of_any_text(text in ".*") {
+            let short = short_digest(&text);
+            proptest::prop_assert!(text.starts_with(short));
+            proptest::prop_assert!(short.chars().count() <= SHORT_DIGEST_CHARS);
+        }
     }
 
     #[test]

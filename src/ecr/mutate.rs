@@ -1,4 +1,6 @@
-//! Writes to a registry: retag, delete, and fetching and re-putting manifests.
+//! Writes to a registry: retag, delete, fetching and re-putting manifests, lifecycle
+//! policies, scans and lifecycle previews. Every SDK call that changes server state lives
+//! here, behind [`RegistryWrite`], so `crate::safety::Mutator` is the only way to make one.
 //!
 //! [`RegistryWrite`] has a few required methods, one API call each, and provided methods
 //! that build the real operations (retag, batched delete) on top of them. That split keeps
@@ -7,9 +9,10 @@
 
 use super::EcrRegistry;
 use super::error::{EcrError, classify};
-use super::model::short_digest;
+use super::model::{ScanSummary, short_digest};
 use crate::sanitize::sanitize;
 use async_trait::async_trait;
+use aws_sdk_ecr::error::ProvideErrorMetadata;
 use aws_sdk_ecr::types::ImageIdentifier;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -198,6 +201,29 @@ pub trait RegistryWrite: Send + Sync {
     async fn put_lifecycle_policy(&self, repository: &str, _text: &str) -> Result<(), EcrError> {
         Err(EcrError::Unsupported {
             action: "ecr:PutLifecyclePolicy".into(),
+            subject: repository.to_string(),
+        })
+    }
+
+    /// One StartImageScan call for the image `digest`; the scan status the registry
+    /// answers (IN_PROGRESS when accepted). Writers that cannot scan keep this default.
+    async fn start_scan(&self, repository: &str, _digest: &str) -> Result<ScanSummary, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:StartImageScan".into(),
+            subject: repository.to_string(),
+        })
+    }
+
+    /// One StartLifecyclePolicyPreview call of `text` (None: the repository's own policy).
+    /// `Ok(false)` when a preview was already running, so none was started. Writers that
+    /// cannot preview keep this default.
+    async fn start_lifecycle_preview(
+        &self,
+        repository: &str,
+        _text: Option<&str>,
+    ) -> Result<bool, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:StartLifecyclePolicyPreview".into(),
             subject: repository.to_string(),
         })
     }
@@ -425,7 +451,56 @@ fn asked_form(asked: &[ImageRef], returned: &ReturnedId) -> Option<ImageRef> {
 #[async_trait]
 impl RegistryWrite for EcrRegistry {
     async fn put_lifecycle_policy(&self, repository: &str, text: &str) -> Result<(), EcrError> {
-        super::policy::put_lifecycle_policy(self, repository, text).await
+        self.sdk()
+            .put_lifecycle_policy()
+            .repository_name(repository)
+            .lifecycle_policy_text(text)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| classify(err, "ecr:PutLifecyclePolicy", repository))
+    }
+
+    async fn start_scan(&self, repository: &str, digest: &str) -> Result<ScanSummary, EcrError> {
+        let out = self
+            .sdk()
+            .start_image_scan()
+            .repository_name(repository)
+            .image_id(ImageRef::Digest(digest.to_string()).to_sdk())
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    e,
+                    "ecr:StartImageScan",
+                    &format!("{repository}@{}", short_digest(digest)),
+                )
+            })?;
+        Ok(ScanSummary {
+            status: super::findings::scan_status_word(out.image_scan_status()),
+            counts: None,
+        })
+    }
+
+    async fn start_lifecycle_preview(
+        &self,
+        repository: &str,
+        text: Option<&str>,
+    ) -> Result<bool, EcrError> {
+        let result = self
+            .sdk()
+            .start_lifecycle_policy_preview()
+            .repository_name(repository)
+            .set_lifecycle_policy_text(text.map(str::to_string))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some("LifecyclePolicyPreviewInProgressException") => {
+                Ok(false)
+            }
+            Err(err) => Err(classify(err, "ecr:StartLifecyclePolicyPreview", repository)),
+        }
     }
 
     async fn batch_get(

@@ -1,4 +1,6 @@
-//! Reading a repository's lifecycle policy.
+//! Reading a repository's lifecycle policy, and ECR's own preview of one. Writing a
+//! policy and starting a preview are mutations: their calls live in `crate::ecr::mutate`
+//! and run through `crate::safety::Mutator`.
 
 use super::client::EcrRegistry;
 use super::error::{EcrError, classify};
@@ -25,36 +27,15 @@ pub async fn lifecycle_policy(
     }
 }
 
-// Writing a policy and ECR's own preview. Added below the reader so the reader, which
-// `berth audit` depends on, stays exactly as it is.
+// ECR's own preview. Added below the reader so the reader, which `berth audit` depends
+// on, stays exactly as it is.
 
 use super::fetch::timestamp;
+use crate::safety::Mutator;
 use crate::sanitize::sanitize;
 use aws_sdk_ecr::types::{ImageActionType, LifecyclePolicyPreviewStatus};
 use jiff::Timestamp;
 use std::time::Duration;
-
-/// Replace `repository`'s lifecycle policy with `text` (PutLifecyclePolicy).
-///
-/// ECR validates the text itself; its refusal comes back as
-/// [`EcrError::Service`] with code `InvalidParameterException` and ECR's message.
-/// Callers gate this behind read-only mode and a confirmation: it changes what ECR
-/// deletes within the next day.
-pub async fn put_lifecycle_policy(
-    registry: &EcrRegistry,
-    repository: &str,
-    text: &str,
-) -> Result<(), EcrError> {
-    registry
-        .sdk()
-        .put_lifecycle_policy()
-        .repository_name(repository)
-        .lifecycle_policy_text(text)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|err| classify(err, "ecr:PutLifecyclePolicy", repository))
-}
 
 /// Where ECR's preview of a policy stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,24 +98,26 @@ const PREVIEW_PAGE_SIZE: i32 = 100;
 /// back with [`PreviewStatus::InProgress`] and no images, and a later call (which finds
 /// it running and does not start another) picks up its results. An endpoint without
 /// the operation (moto answers an HTML 500) gives [`EcrError::Unsupported`].
+///
+/// The start is a mutation: `gate` refuses it in read-only mode (as
+/// [`EcrError::Other`] carrying the refusal, with no API call) and records the attempt.
 pub async fn lifecycle_policy_preview(
     registry: &EcrRegistry,
+    gate: &Mutator,
     repository: &str,
     text: Option<&str>,
     wait: Duration,
     poll: Duration,
 ) -> Result<EcrPreview, EcrError> {
-    let started = match registry
-        .sdk()
-        .start_lifecycle_policy_preview()
-        .repository_name(repository)
-        .set_lifecycle_policy_text(text.map(str::to_string))
-        .send()
-        .await
-    {
-        Ok(_) => true,
-        Err(err) if err.code() == Some("LifecyclePolicyPreviewInProgressException") => false,
-        Err(err) => return Err(classify(err, "ecr:StartLifecyclePolicyPreview", repository)),
+    let started = match gate.start_lifecycle_preview(repository, text).await {
+        Ok(recorded) => recorded.outcome?,
+        Err(refused) => {
+            return Err(EcrError::Other {
+                action: "ecr:StartLifecyclePolicyPreview".into(),
+                subject: repository.to_string(),
+                detail: refused.to_string(),
+            });
+        }
     };
     let deadline = tokio::time::Instant::now() + wait;
     loop {

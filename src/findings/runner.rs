@@ -7,6 +7,7 @@ use crate::ecr::EcrError;
 use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
+use crate::safety::Mutator;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinSet;
@@ -21,19 +22,25 @@ pub const TRIAGE_CONCURRENCY: usize = 8;
 /// Scans started and watched at once.
 pub const SCAN_CONCURRENCY: usize = 4;
 
-/// Perform `effect` on `registry`, calling `send` with each result. The clipboard effect
-/// is the caller's; it is ignored here.
-pub async fn run<F>(effect: FindingsEffect, registry: Arc<dyn ScanBackend>, send: F)
-where
+/// Perform `effect` on `registry`, calling `send` with each result. Scans start through
+/// `gate` (read-only refusal, audit line); without one, a scan fails before any call. The
+/// clipboard effect is the caller's; it is ignored here.
+pub async fn run<F>(
+    effect: FindingsEffect,
+    registry: Arc<dyn ScanBackend>,
+    gate: Option<Mutator>,
+    send: F,
+) where
     F: Fn(FindingsEvent) + Clone + Send + Sync + 'static,
 {
-    run_with(effect, registry, send, PollSchedule::DEFAULT).await
+    run_with(effect, registry, gate, send, PollSchedule::DEFAULT).await
 }
 
 /// [`run`] with a chosen poll schedule (tests poll fast).
 pub async fn run_with<F>(
     effect: FindingsEffect,
     registry: Arc<dyn ScanBackend>,
+    gate: Option<Mutator>,
     send: F,
     schedule: PollSchedule,
 ) where
@@ -69,11 +76,28 @@ pub async fn run_with<F>(
             repository,
             digests,
         } => {
+            let Some(gate) = gate else {
+                let error = EcrError::Other {
+                    action: "ecr:StartImageScan".into(),
+                    subject: repository.clone(),
+                    detail: "no write gate for this registry; nothing was started".into(),
+                };
+                return failed(
+                    FindingsEffect::StartScans {
+                        registry: index,
+                        repository,
+                        digests,
+                    },
+                    error,
+                    send,
+                );
+            };
             let limit = Arc::new(tokio::sync::Semaphore::new(SCAN_CONCURRENCY));
             let mut tasks = JoinSet::new();
             for digest in digests {
                 let registry = registry.clone();
                 let index = index.clone();
+                let gate = gate.clone();
                 let send = send.clone();
                 let repository = repository.clone();
                 let limit = limit.clone();
@@ -81,7 +105,16 @@ pub async fn run_with<F>(
                     let Ok(_permit) = limit.acquire_owned().await else {
                         return;
                     };
-                    scan_one(&*registry, &index, &repository, digest, schedule, &send).await;
+                    scan_one(
+                        &*registry,
+                        &gate,
+                        &index,
+                        &repository,
+                        digest,
+                        schedule,
+                        &send,
+                    )
+                    .await;
                 });
             }
             while tasks.join_next().await.is_some() {}
@@ -120,9 +153,11 @@ pub async fn run_with<F>(
     }
 }
 
-/// Start one scan and watch it settle, reporting every status.
+/// Start one scan through the gate and watch it settle, reporting every status.
+#[allow(clippy::too_many_arguments)]
 async fn scan_one<F>(
     registry: &dyn ScanBackend,
+    gate: &Mutator,
     index: &crate::app::action::RegistryId,
     repository: &str,
     digest: String,
@@ -140,7 +175,16 @@ async fn scan_one<F>(
         })
     };
     let image = ImageRef::Digest(digest.clone());
-    match registry.start_scan(repository, &image).await {
+    let started = match gate.start_scan(repository, &digest).await {
+        Ok(recorded) => recorded.outcome,
+        // Read-only mode or an invalid digest: nothing was sent.
+        Err(refused) => Err(EcrError::Other {
+            action: "ecr:StartImageScan".into(),
+            subject: repository.to_string(),
+            detail: refused.to_string(),
+        }),
+    };
+    match started {
         Ok(started) => report(Ok(started)),
         // ECR's own words (the 24-hour limit, an unsupported image type) reach the user.
         Err(err) => return report(Err(err)),

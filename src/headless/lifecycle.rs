@@ -438,12 +438,15 @@ fn write_table(
 /// How long the TUI waits for ECR's asynchronous preview before reporting it still
 /// running; pressing `p` again picks up the same preview.
 pub const ECR_PREVIEW_WAIT: Duration = Duration::from_secs(20);
-const ECR_PREVIEW_POLL: Duration = Duration::from_secs(2);
+/// How often the TUI reads a running ECR preview's status.
+pub const ECR_PREVIEW_POLL: Duration = Duration::from_secs(2);
 
 /// Do the registry work a lifecycle view asked for and say how it went.
 ///
-/// Everything but [`LifecycleEffect::Edit`] runs here, off the UI loop; the editor
-/// needs the terminal, so the UI loop runs it with [`crate::editor::edit_in_terminal`].
+/// The reads run here, off the UI loop; the editor needs the terminal, so the UI loop
+/// runs [`LifecycleEffect::Edit`] with [`crate::editor::edit_in_terminal`]. Writes (apply,
+/// ECR's preview) need the safety gate, which the runtime's executor owns: they are
+/// refused here without any API call.
 pub async fn perform(
     target: &RegistryTarget,
     options: &ClientOptions,
@@ -477,42 +480,30 @@ pub async fn perform(
                 result,
             }
         }
-        LifecycleEffect::Apply(apply) => {
-            let result = async {
-                let registry = EcrRegistry::connect(target, options).await?;
-                policy::put_lifecycle_policy(&registry, apply.repository(), apply.text()).await
-            }
-            .await;
-            LifecycleEvent::Applied {
-                generation: apply.generation(),
-                text: apply.text().to_string(),
-                result,
-            }
-        }
+        LifecycleEffect::Apply(apply) => LifecycleEvent::Applied {
+            generation: apply.generation(),
+            text: apply.text().to_string(),
+            result: Err(needs_gate("ecr:PutLifecyclePolicy", apply.repository())),
+        },
         LifecycleEffect::EcrPreview {
             repository,
             text,
             generation,
             ..
-        } => {
-            let result = async {
-                let registry = EcrRegistry::connect(target, options).await?;
-                policy::lifecycle_policy_preview(
-                    &registry,
-                    &repository,
-                    Some(&text),
-                    ECR_PREVIEW_WAIT,
-                    ECR_PREVIEW_POLL,
-                )
-                .await
-            }
-            .await;
-            LifecycleEvent::EcrPreviewed {
-                generation,
-                text,
-                result,
-            }
-        }
+        } => LifecycleEvent::EcrPreviewed {
+            generation,
+            text,
+            result: Err(needs_gate("ecr:StartLifecyclePolicyPreview", &repository)),
+        },
+    }
+}
+
+/// The refusal of a write asked of [`perform`], which has no safety gate.
+fn needs_gate(action: &str, repository: &str) -> EcrError {
+    EcrError::Other {
+        action: action.into(),
+        subject: repository.to_string(),
+        detail: "writes go through the safety gate; nothing was sent".into(),
     }
 }
 

@@ -123,7 +123,16 @@ impl Executor {
                     let sender = this.clone();
                     let send = move |event| sender.send(Action::Findings(event));
                     match this.connected(&registry).await {
-                        Ok(client) => crate::findings::runner::run(effect, client.scan, send).await,
+                        Ok(client) => {
+                            // Starting scans is a write: it goes through the gate.
+                            let gate = match this.findings_gate(&registry, &effect).await {
+                                Ok(gate) => gate,
+                                Err(err) => {
+                                    return crate::findings::runner::failed(effect, err, send);
+                                }
+                            };
+                            crate::findings::runner::run(effect, client.scan, gate, send).await
+                        }
                         Err(err) => crate::findings::runner::failed(effect, err, send),
                     }
                 });
@@ -226,6 +235,24 @@ impl Executor {
                 let this = self.clone();
                 tokio::spawn(async move {
                     use crate::app::lifecycle::LifecycleEffect as E;
+                    if let E::EcrPreview {
+                        registry,
+                        repository,
+                        text,
+                        generation,
+                    } = &effect
+                    {
+                        // Starting ECR's preview is a write: it goes through the gate.
+                        let result = this.ecr_preview(registry, repository, text).await;
+                        this.send(Action::Lifecycle(
+                            crate::app::lifecycle::LifecycleEvent::EcrPreviewed {
+                                generation: *generation,
+                                text: text.clone(),
+                                result,
+                            },
+                        ));
+                        return;
+                    }
                     if let E::Apply(apply) = &effect {
                         // A policy change is a mutation: it goes through the gate.
                         let result = this
@@ -381,9 +408,49 @@ impl Executor {
         self.page_through(&self.latest_images, generation, deliver, |token| {
             let client = client.clone();
             let repository = repository.to_string();
-            async move { client.images_page(&repository, token).await }
+            let this = self.clone();
+            async move {
+                let page = client.images_page(&repository, token).await;
+                if let Ok(page) = &page {
+                    this.read_index_children(&client, &repository, &page.items, generation);
+                }
+                page
+            }
         })
         .await;
+    }
+
+    /// Read which images the multi-arch indexes among `images` name, in the background,
+    /// so the images pane can mark them and refuse to delete them. A failed read marks
+    /// nothing; ECR still refuses such a delete itself.
+    fn read_index_children(
+        &self,
+        client: &Arc<dyn Registry>,
+        repository: &str,
+        images: &[crate::ecr::model::Image],
+        generation: u64,
+    ) {
+        let indexes = crate::ecr::manifests::index_digests(images);
+        if indexes.is_empty() {
+            return;
+        }
+        let (this, client, repository) = (self.clone(), client.clone(), repository.to_string());
+        tokio::spawn(async move {
+            if let Ok(found) = client.index_children(&repository, &indexes).await {
+                let parents = found
+                    .into_iter()
+                    .flat_map(|(index, children)| {
+                        children
+                            .into_iter()
+                            .map(move |child| (child, index.clone()))
+                    })
+                    .collect();
+                this.send(Action::IndexChildren {
+                    generation,
+                    parents,
+                });
+            }
+        });
     }
 
     /// Deliver every page of a listing as it arrives, until the user moves on (a newer

@@ -2,9 +2,12 @@
 //! reports into what the UI shows.
 
 use super::Executor;
+use crate::app::findings::FindingsEffect;
 use crate::app::operate::{ConfirmedDelete, DeleteLine, TagResult};
 use crate::audit_log::AuditLog;
 use crate::ecr::mutate::TagOutcome;
+use crate::ecr::policy::{self, EcrPreview};
+use crate::ecr::{EcrError, EcrRegistry};
 use crate::safety::{AuditContext, Mutator};
 
 impl Executor {
@@ -85,6 +88,51 @@ impl Executor {
             Ok(recorded) => recorded.outcome,
             Err(refused) => Err(as_error(refused.to_string())),
         }
+    }
+
+    /// The gate a findings effect needs: one for starting scans, none for reads.
+    pub(super) async fn findings_gate(
+        &self,
+        registry: &crate::ecr::model::RegistryTarget,
+        effect: &FindingsEffect,
+    ) -> Result<Option<Mutator>, EcrError> {
+        let FindingsEffect::StartScans { repository, .. } = effect else {
+            return Ok(None);
+        };
+        self.mutator(registry)
+            .await
+            .map(Some)
+            .map_err(|detail| EcrError::Other {
+                action: "ecr:StartImageScan".into(),
+                subject: repository.clone(),
+                detail,
+            })
+    }
+
+    /// ECR's own preview of `text`, its start through the gate (read-only refusal, audit
+    /// line); the polling reads go straight to the registry.
+    pub(super) async fn ecr_preview(
+        &self,
+        registry: &crate::ecr::model::RegistryTarget,
+        repository: &str,
+        text: &str,
+    ) -> Result<EcrPreview, EcrError> {
+        let as_error = |detail: String| EcrError::Other {
+            action: "ecr:StartLifecyclePolicyPreview".into(),
+            subject: repository.to_string(),
+            detail,
+        };
+        let gate = self.mutator(registry).await.map_err(as_error)?;
+        let reader = EcrRegistry::connect(registry, &self.options).await?;
+        policy::lifecycle_policy_preview(
+            &reader,
+            &gate,
+            repository,
+            Some(text),
+            crate::headless::lifecycle::ECR_PREVIEW_WAIT,
+            crate::headless::lifecycle::ECR_PREVIEW_POLL,
+        )
+        .await
     }
 
     /// Delete exactly the confirmed ids; every id comes back as deleted or failed.

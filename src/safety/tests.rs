@@ -245,3 +245,82 @@ async fn restore_leaves_a_tag_that_now_names_another_image() {
     drop(state);
     assert_eq!(lines(&mutator)[0]["images"][0]["result"], "tag_taken");
 }
+
+#[tokio::test]
+async fn read_only_mode_refuses_scans_and_previews_without_a_call_or_a_line() {
+    let fake = Arc::new(FakeRegistry::with_images(2));
+    let (mutator, _dir) = gate(fake.clone(), true);
+
+    let scan = mutator.start_scan("repo", &digest_of(0)).await;
+    assert!(matches!(
+        scan,
+        Err(Refused::ReadOnly {
+            action: START_SCAN,
+            ..
+        })
+    ));
+    let preview = mutator.start_lifecycle_preview("repo", Some("{}")).await;
+    assert!(matches!(
+        preview,
+        Err(Refused::ReadOnly {
+            action: START_LIFECYCLE_PREVIEW,
+            ..
+        })
+    ));
+    assert_eq!(
+        scan.unwrap_err().to_string(),
+        "read-only mode: start a scan on repo was not attempted"
+    );
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+    assert!(lines(&mutator).is_empty());
+}
+
+#[tokio::test]
+async fn a_started_scan_writes_one_audit_line() {
+    let fake = Arc::new(FakeRegistry::with_images(2));
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let recorded = mutator.start_scan("repo", &digest_of(1)).await.unwrap();
+    assert_eq!(recorded.outcome.unwrap().status, "IN_PROGRESS");
+    assert!(recorded.audit_error.is_none());
+    assert_eq!(fake.calls(), ["StartImageScan"]);
+    let entries = lines(&mutator);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["action"], "start_scan");
+    assert_eq!(entries[0]["repository"], "repo");
+    assert_eq!(entries[0]["images"][0]["digest"], digest_of(1));
+    assert_eq!(entries[0]["images"][0]["result"], "scan_started");
+
+    // A refused scan is an attempt too: recorded with the registry's code.
+    let missing = mutator.start_scan("repo", &digest_of(9)).await.unwrap();
+    assert!(missing.outcome.is_err());
+    let entries = lines(&mutator);
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1]["images"][0]["result"], "failed");
+    assert_eq!(entries[1]["error_code"], "NotFound");
+}
+
+#[tokio::test]
+async fn a_scan_of_an_invalid_digest_is_refused_before_any_call() {
+    let fake = Arc::new(FakeRegistry::with_images(1));
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let refused = mutator.start_scan("repo", "sha256:\u{e9}t\u{e9}").await;
+    assert!(matches!(refused, Err(Refused::InvalidName(_))));
+    assert!(fake.calls().is_empty());
+    assert!(lines(&mutator).is_empty());
+}
+
+#[tokio::test]
+async fn a_started_preview_writes_one_audit_line_with_the_policy() {
+    let fake = Arc::new(FakeRegistry::with_images(1));
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let recorded = mutator
+        .start_lifecycle_preview("repo", Some("{\"rules\":[]}"))
+        .await
+        .unwrap();
+    assert!(recorded.outcome.unwrap());
+    assert_eq!(fake.calls(), ["StartLifecyclePolicyPreview"]);
+    let entries = lines(&mutator);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["action"], "start_lifecycle_preview");
+    assert_eq!(entries[0]["policy"], "{\"rules\":[]}");
+}

@@ -180,6 +180,12 @@ fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
         theme.warning
     };
     lines.push(Line::styled(headline, style));
+    // What the user asked for but the plan leaves out, before the list, so it is seen.
+    lines.extend(
+        plan.skipped
+            .iter()
+            .map(|skipped| Line::styled(skipped.clone(), theme.warning)),
+    );
     for entry in plan.entries.iter().take(LISTED) {
         let tags = if entry.tags.is_empty() {
             "<untagged>".to_string()

@@ -55,8 +55,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         empty,
         |index| {
             let image = &pane.images[index];
+            let parent = crate::app::operate::index_label(pane, &image.digest);
             let mut tags = if image.tags.is_empty() {
-                Line::styled("<untagged>", theme.dim)
+                match &parent {
+                    // A platform of a multi-arch index: say whose, not just "untagged".
+                    Some(index) => Line::styled(format!("<platform of {index}>"), theme.dim),
+                    None => Line::styled("<untagged>", theme.dim),
+                }
             } else {
                 highlighted(
                     &image.tags.join(", "),
@@ -74,6 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             tags.spans.insert(0, mark);
             let kind = match image.kind {
                 ManifestKind::ManifestList => Line::styled("index", theme.ok),
+                _ if parent.is_some() => Line::styled("platform", theme.dim),
                 kind => Line::from(kind.label()),
             };
             vec![
@@ -141,9 +147,15 @@ pub fn detail(state: &State) -> [String; 2] {
     let Some(image) = pane.list.selected_item().map(|i| &pane.images[i]) else {
         return Default::default();
     };
-    let kind = match image.kind {
-        ManifestKind::ManifestList => {
+    let kind = match (
+        image.kind,
+        crate::app::operate::index_description(pane, &image.digest),
+    ) {
+        (ManifestKind::ManifestList, _) => {
             "multi-platform index (size is the index's own figure, not its children's)".to_string()
+        }
+        (_, Some(index)) => {
+            format!("platform of the multi-arch index {index} (deleted with the index, not alone)")
         }
         _ => image.manifest_media_type.clone().unwrap_or_default(),
     };
@@ -185,6 +197,12 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![label("kind"), Span::raw(image.kind.label())]),
     ];
+    if let Some(index) = crate::app::operate::index_description(pane, &image.digest) {
+        lines.push(Line::from(vec![
+            label("index"),
+            Span::raw(format!("{index}: this is one of its platforms")),
+        ]));
+    }
     if let Some(pushed) = image.pushed_at {
         lines.push(Line::from(vec![
             label("pushed"),

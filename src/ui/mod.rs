@@ -161,4 +161,6 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 #[cfg(test)]
 mod detail_snapshot_tests;
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod snapshot_tests;

@@ -181,6 +181,24 @@ impl<W: RegistryWrite> RegistryWrite for Counting<W> {
         self.note("BatchDeleteImage", ids.len());
         self.inner.batch_delete(repository, ids).await
     }
+
+    async fn start_scan(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<berth::ecr::model::ScanSummary, EcrError> {
+        self.note("StartImageScan", 1);
+        self.inner.start_scan(repository, digest).await
+    }
+
+    async fn start_lifecycle_preview(
+        &self,
+        repository: &str,
+        text: Option<&str>,
+    ) -> Result<bool, EcrError> {
+        self.note("StartLifecyclePolicyPreview", 1);
+        self.inner.start_lifecycle_preview(repository, text).await
+    }
 }
 
 /// berth's writer for the sandbox, the SDK client for independent reads, and a log path.
@@ -528,6 +546,58 @@ async fn read_only_mode_blocks_every_mutation_before_any_call() {
     assert_eq!(setup.writer.calls(), [], "no API call was made");
     assert_eq!(registry_state(&setup.client, repo).await, before);
     assert!(!setup.log_path().exists(), "refusals are not attempts");
+}
+
+/// Whether the sandbox holds a scan of `digest` (DescribeImageScanFindings answers
+/// ScanNotFoundException for an image never scanned).
+async fn has_scan(client: &aws_sdk_ecr::Client, repo: &str, digest: &str) -> bool {
+    client
+        .describe_image_scan_findings()
+        .repository_name(repo)
+        .image_id(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_digest(digest)
+                .build(),
+        )
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn scans_and_lifecycle_previews_go_through_the_gate() {
+    let setup = Setup::new().await;
+    let repo = "e2e/scan-gate";
+    create_repository(&setup.client, repo, false).await;
+    let d1 = push(
+        &setup.client,
+        repo,
+        &manifest("scan gate"),
+        DOCKER_MANIFEST,
+        &["v1"],
+    )
+    .await;
+
+    let read_only = setup.mutator(true);
+    let scan = read_only.start_scan(repo, &d1).await;
+    assert!(matches!(scan, Err(Refused::ReadOnly { .. })), "{scan:?}");
+    let preview = read_only.start_lifecycle_preview(repo, None).await;
+    assert!(
+        matches!(preview, Err(Refused::ReadOnly { .. })),
+        "{preview:?}"
+    );
+    assert_eq!(setup.writer.calls(), [], "no API call was made");
+    assert!(!setup.log_path().exists(), "refusals are not attempts");
+    assert!(!has_scan(&setup.client, repo, &d1).await);
+
+    let recorded = setup.mutator(false).start_scan(repo, &d1).await.unwrap();
+    assert!(recorded.outcome.is_ok(), "{:?}", recorded.outcome);
+    assert_eq!(setup.writer.calls(), [("StartImageScan", 1)]);
+    assert!(has_scan(&setup.client, repo, &d1).await);
+    let lines = setup.audit_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "start_scan");
+    assert_eq!(lines[0]["images"][0]["digest"], d1.as_str());
 }
 
 #[tokio::test]

@@ -3,5 +3,6 @@
 //! and checks what it sees against an independent read (the seed, an SDK call).
 
 mod registries;
+mod safety;
 #[path = "../support/mod.rs"]
 mod support;

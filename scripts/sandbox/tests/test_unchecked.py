@@ -38,3 +38,29 @@ def test_unchecked_tags_need_an_existing_image(sandbox, ecr):
         "region": "us-east-1", "repository": "hostile/none", "digest": "sha256:" + "0" * 64, "tags": ["x"],
     })
     assert status == 400
+
+
+def test_an_image_can_be_given_a_digest_that_is_not_one(sandbox, ecr):
+    ecr.create_repository(repositoryName="hostile/digest")
+    manifest = image_manifest("hostile/digest:1")
+    ecr.put_image(repositoryName="hostile/digest", imageManifest=manifest, imageTag="v1")
+    hostile = "sha256:\u00e9t\u00e9-\u754c-not-hex"
+    status, body = sandbox.call("POST", "unchecked-digest", {
+        "region": "us-east-1", "repository": "hostile/digest", "digest": digest_of(manifest),
+        "new_digest": hostile,
+    })
+    assert status == 200, body
+    [image] = ecr.describe_images(repositoryName="hostile/digest")["imageDetails"]
+    assert image["imageDigest"] == hostile
+    assert image["imageTags"] == ["v1"]
+    [found] = ecr.describe_images(repositoryName="hostile/digest", imageIds=[{"imageTag": "v1"}])["imageDetails"]
+    assert found["imageDigest"] == hostile
+
+
+def test_an_unchecked_digest_needs_an_existing_image(sandbox, ecr):
+    ecr.create_repository(repositoryName="hostile/no-digest")
+    status, _ = sandbox.call("POST", "unchecked-digest", {
+        "region": "us-east-1", "repository": "hostile/no-digest", "digest": "sha256:" + "0" * 64,
+        "new_digest": "x",
+    })
+    assert status == 400

@@ -288,6 +288,23 @@ fn read_only_mode_blocks_apply_before_any_question() {
 }
 
 #[test]
+fn read_only_mode_refuses_ecrs_preview_without_an_effect() {
+    let mut view = loaded(Some(POLICY));
+    assert_eq!(
+        key(&mut view, KeyCode::Char('p'), true),
+        KeyOutcome::Handled
+    );
+    assert_eq!(
+        view.problem.as_deref(),
+        Some("read-only mode: start a lifecycle preview on web/app was not attempted")
+    );
+    assert!(matches!(
+        key(&mut view, KeyCode::Char('p'), false),
+        KeyOutcome::Effect(LifecycleEffect::EcrPreview { .. })
+    ));
+}
+
+#[test]
 fn applying_a_policy_that_expires_images_needs_the_repository_name() {
     let mut view = loaded(None);
     view.on_event(

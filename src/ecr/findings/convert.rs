@@ -23,7 +23,7 @@ fn clean_opt(text: Option<&str>) -> Option<String> {
 }
 
 /// The status word of an `imageScanStatus` (UNKNOWN when the registry sent none).
-pub(super) fn status_word(status: Option<&ImageScanStatus>) -> String {
+pub(crate) fn status_word(status: Option<&ImageScanStatus>) -> String {
     status
         .and_then(|s| s.status())
         .map_or_else(|| "UNKNOWN".to_string(), |s| clean(s.as_str()))

@@ -252,9 +252,6 @@ impl ScanRegistry for Scripted {
     ) -> Result<FindingsPage, EcrError> {
         unreachable!()
     }
-    async fn start_scan(&self, _: &str, _: &ImageRef) -> Result<ScanSummary, EcrError> {
-        unreachable!()
-    }
     async fn scan_status(&self, _: &str, _: &ImageRef) -> Result<Option<ScanSummary>, EcrError> {
         self.0.lock().unwrap().remove(0)
     }

@@ -76,6 +76,36 @@ fn find<'a>(images: &'a [FakeImage], id: &ImageRef) -> Option<&'a FakeImage> {
 
 #[async_trait]
 impl RegistryWrite for FakeRegistry {
+    async fn start_scan(&self, _repository: &str, digest: &str) -> Result<ScanSummary, EcrError> {
+        let mut state = self.state.lock().unwrap();
+        state.calls.push("StartImageScan");
+        if state.images.iter().any(|i| i.digest == digest) {
+            Ok(ScanSummary {
+                status: "IN_PROGRESS".into(),
+                counts: None,
+            })
+        } else {
+            Err(EcrError::NotFound {
+                action: "ecr:StartImageScan".into(),
+                subject: "repo".into(),
+                message: "Requested image not found".into(),
+            })
+        }
+    }
+
+    async fn start_lifecycle_preview(
+        &self,
+        _repository: &str,
+        _text: Option<&str>,
+    ) -> Result<bool, EcrError> {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .push("StartLifecyclePolicyPreview");
+        Ok(true)
+    }
+
     async fn batch_get(
         &self,
         _repository: &str,
