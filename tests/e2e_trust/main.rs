@@ -2,5 +2,6 @@
 //! family of defects; each test drives the real binary in a terminal against the sandbox
 //! and checks what it sees against an independent read (the seed, an SDK call).
 
+mod status;
 #[path = "../support/mod.rs"]
 mod support;
