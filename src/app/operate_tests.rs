@@ -183,8 +183,8 @@ fn read_only_mode_blocks_every_mutating_key() {
         );
         assert!(
             state
-                .message
-                .as_deref()
+                .status
+                .info_text()
                 .unwrap()
                 .starts_with("read-only mode")
         );
@@ -262,10 +262,51 @@ fn an_immutable_repository_refuses_to_move_a_tag_with_a_reason() {
         },
     );
     assert!(effects.is_empty(), "nothing is put");
-    let Some(Dialog::Report { lines, .. }) = &state.dialog else {
-        panic!("expected an explanation");
+    // One refusal of one image: the status line says why, no dialog takes the next key.
+    assert!(state.dialog.is_none());
+    let error = state.status.error_text().expect("an explanation");
+    assert!(error.contains("IMMUTABLE"), "{error}");
+}
+
+#[test]
+fn a_tag_success_goes_to_the_status_line_and_the_next_key_acts() {
+    let mut state = images_state(3);
+    press(&mut state, KeyCode::Char('t'));
+    chars(&mut state, "v9");
+    let effects = press(&mut state, KeyCode::Enter);
+    let Some(Effect::CheckTag { digest, .. }) = effects.first().cloned() else {
+        panic!("expected a check");
     };
-    assert!(lines[0].0.contains("IMMUTABLE"), "{lines:?}");
+    update(
+        &mut state,
+        Action::TagChecked {
+            digest,
+            tag: "v9".into(),
+            result: Ok(None),
+        },
+    );
+    update(
+        &mut state,
+        Action::TagPut {
+            tag: "v9".into(),
+            result: TagResult::Tagged,
+        },
+    );
+    assert!(state.dialog.is_none(), "no report for a success");
+    assert_eq!(state.status.info_text(), Some("v9 now names this image"));
+}
+
+#[test]
+fn a_report_closes_only_with_its_own_keys() {
+    let mut state = images_state(3);
+    state.dialog = Some(Dialog::Report {
+        title: "deleted 1, 1 failed".into(),
+        lines: vec![("FAILED x".into(), true)],
+    });
+    press(&mut state, KeyCode::Char('y'));
+    assert!(state.dialog.is_some(), "y is not the report's key");
+    press(&mut state, KeyCode::Esc);
+    assert!(state.dialog.is_none());
 }
 
 #[test]

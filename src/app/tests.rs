@@ -429,8 +429,8 @@ fn errors_are_shown_and_the_rest_keeps_working() {
     );
     assert!(
         state
-            .last_error
-            .as_deref()
+            .status
+            .error_text()
             .unwrap()
             .contains("AccessDenied on ecr:DescribeImages for secret/repo")
     );
@@ -571,7 +571,7 @@ fn unknown_commands_are_reported_with_a_suggestion_and_history_is_kept() {
     let mut state = with_repositories(&["a"]);
     let effects = type_line(&mut state, "regoin x");
     assert_eq!(
-        state.last_error.as_deref(),
+        state.status.error_text(),
         Some("unknown command :regoin — did you mean :region?")
     );
     assert_eq!(
@@ -663,7 +663,7 @@ fn expired_credentials_name_the_command_that_renews_them() {
             }),
         },
     );
-    let error = state.last_error.as_deref().unwrap();
+    let error = state.status.error_text().unwrap();
     assert!(error.contains("aws sso login --profile prod"), "{error}");
     assert!(error.contains("press r"), "{error}");
 }

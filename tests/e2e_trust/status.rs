@@ -213,8 +213,9 @@ fn help_lists_the_command_line_and_finds_its_commands() {
         !screen.contains("no key matches"),
         "searching the help finds :criticals:\n{screen}"
     );
+    // Esc clears the search; the whole help shows again.
     tui.send(keys::ESC);
-    tui.wait_gone(":criticals");
+    tui.wait_for("/ search · j/k scroll");
     tui.send("/");
     tui.send("region");
     tui.send(keys::ENTER);
