@@ -191,3 +191,96 @@ fn a_scan_notice_stays_through_keys_and_ends_with_the_outcome() {
             .is_some_and(|e| e.contains("once a day"))
     );
 }
+
+/// A step of the property below: a key or a typed command line.
+#[derive(Clone, Debug)]
+enum Step {
+    Key(KeyCode),
+    Line(&'static str),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        prop::sample::select(vec![
+            KeyCode::Char('j'),
+            KeyCode::Char('k'),
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Char('y'),
+            KeyCode::Char('x'),
+            KeyCode::Char('u'),
+            KeyCode::Char('L'),
+        ])
+        .prop_map(Step::Key),
+        prop::sample::select(vec![
+            "nosuchcommand",
+            "a/x:v2",
+            "a/x:nosuchtag",
+            "b/y",
+            "no/such",
+            "criticals",
+            "repos",
+            "registries",
+        ])
+        .prop_map(Step::Line),
+    ]
+}
+
+proptest::proptest! {
+    /// Whatever the user does, every message on the status line belongs where they are,
+    /// and no jump is left waiting once the listing it waited for is complete.
+    #[test]
+    fn the_status_line_only_speaks_of_where_the_user_is(
+        steps in proptest::collection::vec(step(), 1..30)
+    ) {
+        let mut state = with_repositories(&["a/x", "b/y"]);
+        for step in steps {
+            let effects = match step {
+                Step::Key(code) => press(&mut state, code),
+                Step::Line(line) => type_line(&mut state, line),
+            };
+            // Every listing asked for arrives complete at once.
+            if let Some(Effect::FetchImages { generation, .. }) = effects
+                .iter()
+                .find(|e| matches!(e, Effect::FetchImages { .. }))
+                .cloned()
+            {
+                update(
+                    &mut state,
+                    Action::ImagesPage {
+                        generation,
+                        result: Ok(Page {
+                            items: vec![image(1, &["v1"], 1), image(2, &["v2"], 3)],
+                            next_token: None,
+                        }),
+                    },
+                );
+            }
+            let place = super::status::Place {
+                pane: state.pane,
+                registry: if matches!(state.pane, Pane::Images | Pane::Findings) {
+                    state.images.registry
+                } else {
+                    state.repositories.registry
+                },
+                repository: if matches!(state.pane, Pane::Images | Pane::Findings) {
+                    state.images.repository.as_ref().map(|r| r.name.clone())
+                } else {
+                    None
+                },
+            };
+            for message in state.status.messages() {
+                proptest::prop_assert!(
+                    message.scope.holds(&place),
+                    "{:?} shown at {:?}",
+                    message,
+                    place
+                );
+            }
+            if state.images.loading.is_none() && state.repositories.loading.is_none() {
+                proptest::prop_assert!(state.jump.is_none(), "a jump lingers: {:?}", state.jump);
+            }
+        }
+    }
+}
