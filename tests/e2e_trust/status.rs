@@ -280,3 +280,48 @@ fn seed(sandbox: &Sandbox, name: &str, count: usize) {
         .expect("run the seed request");
     assert!(status.success(), "seeding {name} failed");
 }
+
+#[test]
+fn a_scan_notice_stays_through_keys_and_ends_with_the_outcome() {
+    // A scan is a write: a sandbox of its own.
+    let sandbox = Sandbox::standard();
+    let repository = "tools/debug-shell";
+    let mut listed = images(&sandbox, repository);
+    listed.sort_by_key(|(_, _, pushed)| std::cmp::Reverse(*pushed));
+    let digest = listed[0].0.clone();
+    let short = &digest[..19];
+    let mut tui = open_images(&sandbox, repository);
+    let screen = tui.screen();
+    let first_row = screen.lines().nth(2).unwrap_or_default();
+    assert!(
+        first_row.contains(&digest[7..19]),
+        "the newest image is selected:\n{screen}"
+    );
+    tui.send("x");
+    tui.wait_until("the scan notice", |s| {
+        Tui::status_line(s).contains("starting 1 scan(s)")
+    });
+    // Another key: the notice is not news the key has read, the scan is still running.
+    tui.send("j");
+    tui.wait_until("the scan's outcome on the status line", |s| {
+        Tui::status_line(s).contains(&format!("scan of {short}: complete"))
+    });
+    let status = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        client
+            .describe_image_scan_findings()
+            .repository_name(repository)
+            .image_id(
+                aws_sdk_ecr::types::ImageIdentifier::builder()
+                    .image_digest(&digest)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("DescribeImageScanFindings")
+            .image_scan_status()
+            .and_then(|s| s.status())
+            .map(|s| s.as_str().to_string())
+    });
+    assert_eq!(status.as_deref(), Some("COMPLETE"), "the registry agrees");
+}
