@@ -51,19 +51,6 @@ fn place(state: &State) -> Place {
     }
 }
 
-/// The context of the open repository's messages.
-fn images_scope(state: &State) -> Scope {
-    Scope::Repository {
-        registry: state.images.registry,
-        name: state
-            .images
-            .repository
-            .as_ref()
-            .map(|r| r.name.clone())
-            .unwrap_or_default(),
-    }
-}
-
 fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
@@ -302,7 +289,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                         record_listing_stats(state);
                     }
                     state.rebuild_images();
-                    let scope = images_scope(state);
+                    let scope = operate::images_scope(state);
                     state.status.succeeded(Topic::Listing, &scope);
                     apply_image_jump(state, done);
                 }
@@ -312,7 +299,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                     pane.error = Some(message.clone());
                     // A jump waiting for this listing will not happen: the error says why.
                     state.jump = None;
-                    let scope = images_scope(state);
+                    let scope = operate::images_scope(state);
                     state
                         .status
                         .post(Kind::Error, Topic::Listing, scope, message);
