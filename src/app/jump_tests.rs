@@ -153,6 +153,15 @@ fn an_error_leaves_when_the_user_moves_to_another_pane() {
 }
 
 #[test]
+fn a_command_line_that_works_clears_the_one_that_did_not() {
+    let mut state = open_a();
+    type_line(&mut state, "nosuchcommand");
+    assert!(state.status.error_text().is_some());
+    type_line(&mut state, "theme dark");
+    assert_eq!(state.status.error_text(), None);
+}
+
+#[test]
 fn esc_from_criticals_returns_where_it_was_typed() {
     let mut state = open_a();
     type_line(&mut state, "criticals");

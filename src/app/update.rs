@@ -867,7 +867,11 @@ fn on_command_line_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 lines: state.command_history.clone(),
             }];
             match command::parse(&line) {
-                Ok(parsed) => effects.extend(run_line(state, parsed)),
+                Ok(parsed) => {
+                    // A command line that parses answers the one that did not.
+                    state.status.succeeded(Topic::Command, &Scope::Here);
+                    effects.extend(run_line(state, parsed));
+                }
                 Err(err) => state.status.error(Topic::Command, err.to_string()),
             }
             effects
