@@ -73,7 +73,6 @@ fn tag_an_image_then_move_that_tag_to_another_image() {
     tui.wait_for("new tag for");
     tui.send("hotfix-1\r");
     tui.wait_for("hotfix-1 now names this image");
-    tui.send("x");
     tui.wait_until("the new tag on the selected row", |s| {
         first_row(&s.contents()).contains("hotfix-1")
     });
@@ -178,7 +177,6 @@ fn bulk_delete_of_150_marked_images_needs_the_name_and_crosses_the_batch_limit()
     tui.send("\u{7f}");
     tui.send("demo/bulk\r");
     tui.wait_for("deleted 150");
-    tui.send("x");
     tui.wait_until("the list reloaded from the registry", |s| {
         Tui::status_line(s).starts_with("10 images")
     });

@@ -26,21 +26,48 @@ pub enum LineCommand {
     },
 }
 
-/// Command words, with the argument each takes (for completion and help).
-pub const COMMANDS: &[(&str, Option<&str>)] = &[
-    ("repos", None),
-    ("images", None),
-    ("registries", None),
-    ("profile", Some("NAME")),
-    ("region", Some("NAME")),
-    ("theme", Some("NAME")),
-    ("refresh", None),
-    ("criticals", None),
-    ("findings", None),
-    ("audit", None),
-    ("help", Some("[WORDS]")),
-    ("quit", None),
+/// Command words, with the argument each takes and what each does: completion, "did you
+/// mean" and the `?` help are all made from this table.
+pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
+    ("repos", None, "the repositories of the open registry"),
+    ("images", None, "back to the images of the open repository"),
+    ("registries", None, "the registries pane"),
+    (
+        "profile",
+        Some("NAME"),
+        "open AWS profile NAME's registry (env: the environment)",
+    ),
+    (
+        "region",
+        Some("NAME"),
+        "open the registry of region NAME, same profile",
+    ),
+    ("theme", Some("NAME"), "switch the colour theme"),
+    ("refresh", None, "fetch the current pane again (as r)"),
+    (
+        "criticals",
+        None,
+        "CRITICAL and HIGH findings across the registry, by CVE",
+    ),
+    (
+        "findings",
+        None,
+        "scan findings of the selected image (as f)",
+    ),
+    (
+        "audit",
+        None,
+        "show or hide the audit columns of the repositories",
+    ),
+    ("help", Some("[WORDS]"), "this help, searching for WORDS"),
+    ("quit", None, "quit berth"),
 ];
+
+/// The jump form of the command line, for the help.
+pub const JUMP_HELP: (&str, &str) = (
+    "REPO[:TAG]",
+    "open repository REPO, selecting the image tagged TAG",
+);
 
 /// Regions offered for completion of `:region` (ECR's commercial regions).
 pub const KNOWN_REGIONS: &[&str] = &[
@@ -123,7 +150,7 @@ pub fn parse(line: &str) -> Result<LineCommand, LineError> {
         _ if looks_like_repository(word) => Ok(jump(word)),
         _ => Err(LineError::Unknown {
             word: word.to_string(),
-            suggestion: suggest(word, COMMANDS.iter().map(|(c, _)| *c)),
+            suggestion: suggest(word, COMMANDS.iter().map(|(c, _, _)| *c)),
         }),
     }
 }
@@ -187,31 +214,32 @@ pub struct CompletionSources<'a> {
 /// was typed, or the line unchanged when nothing matches. Returns the candidates too, so
 /// the UI can list them.
 pub fn complete(line: &str, sources: &CompletionSources) -> (String, Vec<String>) {
-    let (prefix, partial, candidates): (String, &str, Vec<String>) =
-        match line.split_once(char::is_whitespace) {
-            Some((word, rest)) => {
-                let list: Vec<String> = match word {
-                    "profile" => sources.profiles.to_vec(),
-                    "region" => {
-                        let mut all: Vec<String> = sources.regions.to_vec();
-                        for region in KNOWN_REGIONS {
-                            if !all.iter().any(|r| r == region) {
-                                all.push(region.to_string());
-                            }
+    let (prefix, partial, candidates): (String, &str, Vec<String>) = match line
+        .split_once(char::is_whitespace)
+    {
+        Some((word, rest)) => {
+            let list: Vec<String> = match word {
+                "profile" => sources.profiles.to_vec(),
+                "region" => {
+                    let mut all: Vec<String> = sources.regions.to_vec();
+                    for region in KNOWN_REGIONS {
+                        if !all.iter().any(|r| r == region) {
+                            all.push(region.to_string());
                         }
-                        all
                     }
-                    "theme" => sources.themes.to_vec(),
-                    _ => Vec::new(),
-                };
-                (format!("{word} "), rest.trim_start(), list)
-            }
-            None => {
-                let mut list: Vec<String> = COMMANDS.iter().map(|(c, _)| c.to_string()).collect();
-                list.extend(sources.repositories.iter().map(|r| r.to_string()));
-                (String::new(), line, list)
-            }
-        };
+                    all
+                }
+                "theme" => sources.themes.to_vec(),
+                _ => Vec::new(),
+            };
+            (format!("{word} "), rest.trim_start(), list)
+        }
+        None => {
+            let mut list: Vec<String> = COMMANDS.iter().map(|(c, _, _)| c.to_string()).collect();
+            list.extend(sources.repositories.iter().map(|r| r.to_string()));
+            (String::new(), line, list)
+        }
+    };
     let matches: Vec<String> = candidates
         .into_iter()
         .filter(|c| c.starts_with(partial))
@@ -233,7 +261,7 @@ pub fn complete(line: &str, sources: &CompletionSources) -> (String, Vec<String>
         // A complete command word is followed by its argument.
         if COMMANDS
             .iter()
-            .any(|(c, arg)| *c == common && arg.is_some())
+            .any(|(c, arg, _)| *c == common && arg.is_some())
         {
             completed.push(' ');
         }

@@ -459,7 +459,10 @@ fn target(state: &State) -> Option<(crate::app::action::RegistryId, Repository)>
 /// `i`: open the detail view of the selected (or open) repository and fetch its sections.
 pub fn open(state: &mut State) -> Vec<Effect> {
     let Some((registry, repository)) = target(state) else {
-        state.message = Some("i works on a repository: select one first".into());
+        state.status.info(
+            crate::app::status::Topic::Command,
+            "i works on a repository: select one first",
+        );
         return Vec::new();
     };
     load(state, registry, repository, 0)
@@ -513,7 +516,9 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
             let Some(uri) = state.detail.repository.as_ref().map(|r| r.uri.clone()) else {
                 return Some(Vec::new());
             };
-            state.message = Some(format!("copied {uri}"));
+            state
+                .status
+                .info(crate::app::status::Topic::Copy, format!("copied {uri}"));
             return Some(vec![Effect::CopyToClipboard { text: uri }]);
         }
         Command::Help | Command::CommandLine => return None,

@@ -51,6 +51,45 @@ pub const LIFECYCLE_KEYS: [(&str, &str); 6] = [
     ("tab", "switch between the images and the policy text"),
 ];
 
+/// How the status line and dialogs behave, as the help states it (README says the same).
+pub const STATUS_RULES: [(&str, &str); 4] = [
+    (
+        "messages",
+        "belong to a pane, registry or repository; leave with it",
+    ),
+    (
+        "errors",
+        "stay through keys until you move on or it succeeds",
+    ),
+    ("notices", "work under way (a scan) ends with its outcome"),
+    (
+        "dialogs",
+        "close only with their own keys (esc); others do nothing",
+    ),
+];
+
+/// The `:` commands, made from the command line's own table.
+fn command_line_group() -> Group {
+    let (jump, jump_description) = crate::app::command::JUMP_HELP;
+    let entries = crate::app::command::COMMANDS
+        .iter()
+        .map(|(word, _, description)| Entry {
+            keys: format!(":{word}"),
+            description,
+            name: (*word).to_string(),
+        })
+        .chain(std::iter::once(Entry {
+            keys: format!(":{jump}"),
+            description: jump_description,
+            name: "jump".into(),
+        }))
+        .collect();
+    Group {
+        title: "command line (:)".into(),
+        entries,
+    }
+}
+
 /// One line of the help: the keys, what they do and the command's config name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -155,8 +194,12 @@ impl HelpView {
                 self.scroll = 0;
                 HelpOutcome::Stay
             }
-            // Any other key closes, as `q` does: quitting takes a second `q`.
-            _ => HelpOutcome::Close,
+            // The help closes with its own keys only (`q` among them: quitting takes a
+            // second `q`); any other key does nothing rather than close and be lost.
+            (KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'), _) | (_, Some(Command::Help)) => {
+                HelpOutcome::Close
+            }
+            _ => HelpOutcome::Stay,
         }
     }
 }
@@ -241,6 +284,18 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
             entries: for_pane(other),
         });
     }
+    groups.push(command_line_group());
+    groups.push(Group {
+        title: "status line and dialogs".into(),
+        entries: STATUS_RULES
+            .iter()
+            .map(|(keys, description)| Entry {
+                keys: (*keys).to_string(),
+                description,
+                name: String::new(),
+            })
+            .collect(),
+    });
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     for group in &mut groups {
         group.entries.retain(|e| matches(e, &words));
@@ -376,7 +431,15 @@ mod tests {
         let groups = groups(&Keymap::default(), Pane::Images, View::None, "");
         assert_eq!(
             titles(&groups),
-            ["images", "every pane", "repositories", "findings", "triage"],
+            [
+                "images",
+                "every pane",
+                "repositories",
+                "findings",
+                "triage",
+                "command line (:)",
+                "status line and dialogs"
+            ],
             "registries has no keys of its own, so no group"
         );
         let images = &groups[0].entries;
@@ -427,6 +490,37 @@ mod tests {
         assert_eq!(names, ["copy_tagged_uri", "copy_tagged_uri"]);
 
         assert!(groups_for("no such key").is_empty());
+    }
+
+    #[test]
+    fn every_command_line_word_is_listed_and_found_by_a_search() {
+        let all = groups(&Keymap::default(), Pane::Repositories, View::None, "");
+        let listed: Vec<&str> = all
+            .iter()
+            .flat_map(|g| &g.entries)
+            .map(|e| e.keys.as_str())
+            .collect();
+        for (word, _, _) in crate::app::command::COMMANDS {
+            assert!(listed.contains(&format!(":{word}").as_str()), ":{word}");
+        }
+        let found = groups_for("criticals");
+        assert_eq!(titles(&found), ["command line (:)"]);
+        assert_eq!(found[0].entries[0].keys, ":criticals");
+        assert!(!groups_for("region").is_empty());
+    }
+
+    #[test]
+    fn only_its_own_keys_close_the_help() {
+        let mut view = HelpView::open();
+        assert_eq!(
+            view.on_key(key(KeyCode::Char('x')), None),
+            HelpOutcome::Stay
+        );
+        assert_eq!(view.on_key(key(KeyCode::Enter), None), HelpOutcome::Close);
+        assert_eq!(
+            view.on_key(key(KeyCode::Char('?')), Some(Command::Help)),
+            HelpOutcome::Close
+        );
     }
 
     fn groups_for(query: &str) -> Vec<Group> {

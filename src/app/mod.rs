@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod list;
 pub mod operate;
 pub mod state;
+pub mod status;
 pub mod update;
 pub mod usage;
 
@@ -17,6 +18,8 @@ pub use action::{Action, Effect, RepoStats};
 pub use state::{Mode, Pane, State};
 pub use update::{start, update};
 
+#[cfg(test)]
+mod jump_tests;
 #[cfg(test)]
 mod operate_tests;
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use super::action::Effect;
 use super::keymap::Command;
 use super::state::{ImagesPane, Pane, State};
+use super::status::{Kind, Scope, Topic};
 use super::usage::DeleteUsage;
 use crate::ecr::model::{Image, TagMutability, short_digest};
 use crate::ecr::mutate::ImageRef;
@@ -173,11 +174,16 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         return None;
     }
     if state.pane != Pane::Images {
-        state.message = Some("open a repository's images first (Enter)".into());
+        state
+            .status
+            .info(Topic::Command, "open a repository's images first (Enter)");
         return Some(Vec::new());
     }
     if state.read_only && mutates(command) {
-        state.message = Some("read-only mode: tag, untag and delete are disabled".into());
+        state.status.info(
+            Topic::Command,
+            "read-only mode: tag, untag and delete are disabled",
+        );
         return Some(Vec::new());
     }
     let selected = selected_image(state).cloned();
@@ -194,7 +200,9 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
             Command::Untag => "untag it",
             _ => "copy a pinned URI",
         };
-        state.message = Some(opaque_refusal(action, image));
+        state
+            .status
+            .info(Topic::Command, opaque_refusal(action, image));
         return Some(Vec::new());
     }
     let effects = match command {
@@ -306,7 +314,7 @@ fn open_delete(state: &mut State) {
     };
     let chosen = targets(state);
     if chosen.is_empty() {
-        state.message = Some("nothing selected".into());
+        state.status.info(Topic::Command, "nothing selected");
         return;
     }
     let mut entries = Vec::new();
@@ -330,7 +338,7 @@ fn open_delete(state: &mut State) {
         && let Some(reason) = refusal
     {
         // One image, refused: say exactly why, and ask nothing.
-        state.message = Some(reason);
+        state.status.info(Topic::Command, reason);
         return;
     }
     let mut skipped = Vec::new();
@@ -347,7 +355,10 @@ fn open_delete(state: &mut State) {
         ));
     }
     if entries.is_empty() {
-        state.message = Some(format!("nothing to delete: {}", skipped.join("; ")));
+        state.status.info(
+            Topic::Command,
+            format!("nothing to delete: {}", skipped.join("; ")),
+        );
         return;
     }
     let plan = DeletePlan {
@@ -433,7 +444,9 @@ fn open_confirm(state: &mut State, mut plan: DeletePlan) {
 
 fn untag(state: &mut State, image: &Image) {
     match image.tags.len() {
-        0 => state.message = Some("this image has no tags; d deletes it".into()),
+        0 => state
+            .status
+            .info(Topic::Command, "this image has no tags; d deletes it"),
         1 => untag_plan(state, image, &image.tags[0].clone()),
         _ => {
             state.dialog = Some(Dialog::ChooseTag {
@@ -459,7 +472,7 @@ fn untag_plan(state: &mut State, image: &Image, tag: &str) {
         && let Some(reason) = undeletable(state, image)
     {
         // Removing the last tag deletes the image: the same refusal as `d`.
-        state.message = Some(reason);
+        state.status.info(Topic::Command, reason);
         return;
     }
     let plan = DeletePlan {
@@ -480,7 +493,10 @@ fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
         .row(&state.images.registry)
         .and_then(|r| r.account.clone())
     else {
-        state.last_error = Some("the account id is not known yet; try again in a moment".into());
+        state.status.error(
+            Topic::Copy,
+            "the account id is not known yet; try again in a moment",
+        );
         return Vec::new();
     };
     let region = state.images.registry.region.clone();
@@ -490,7 +506,9 @@ fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
     let mut uris = Vec::new();
     for image in targets(state) {
         if !image.has_valid_digest() {
-            state.message = Some(opaque_refusal("copy a pinned URI", image));
+            state
+                .status
+                .info(Topic::Copy, opaque_refusal("copy a pinned URI", image));
             return Vec::new();
         }
         let chosen = match &tag {
@@ -507,20 +525,30 @@ fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
         ) {
             Ok(uri) => uris.push(uri),
             Err(err) => {
-                state.last_error = Some(err.to_string());
+                state.status.error(Topic::Copy, err.to_string());
                 return Vec::new();
             }
         }
     }
     if uris.is_empty() {
+        // Never a silent key: say why nothing was copied.
+        let why = if state.images.loading.is_some() {
+            "nothing to copy yet: the images are still loading"
+        } else {
+            "nothing to copy: no image selected"
+        };
+        state.status.info(Topic::Copy, why);
         return Vec::new();
     }
     let text = uris.join("\n");
-    state.message = Some(if uris.len() == 1 {
-        format!("copied {text}")
-    } else {
-        format!("copied {} URIs", uris.len())
-    });
+    state.status.info(
+        Topic::Copy,
+        if uris.len() == 1 {
+            format!("copied {text}")
+        } else {
+            format!("copied {} URIs", uris.len())
+        },
+    );
     vec![Effect::CopyToClipboard { text }]
 }
 
@@ -672,9 +700,20 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         },
         // The registry call is in flight: it cannot be taken back, so wait for it.
         busy @ Dialog::Busy { .. } => state.dialog = Some(busy),
-        Dialog::Report { .. } => {}
+        // A report closes with its own keys only: any other key would be taken by the
+        // dialog and lost, so it does nothing (the report's last line says so).
+        report @ Dialog::Report { .. } => {
+            if !closes_report(&key) {
+                state.dialog = Some(report);
+            }
+        }
     }
     Vec::new()
+}
+
+/// The keys that close a report (named on its last line).
+pub fn closes_report(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
 }
 
 /// The user said yes to the plan; images in use need one more, explicit yes.
@@ -740,19 +779,16 @@ pub fn on_tag_checked(
         .is_some_and(|r| r.tag_mutability == TagMutability::Immutable);
     match current {
         Err(error) => {
-            state.dialog = Some(report("tag failed", vec![(error, true)]));
+            tag_outcome(state, Kind::Error, format!("tag failed: {error}"));
             Vec::new()
         }
         Ok(Some(current)) if current == digest => {
-            state.dialog = None;
-            state.message = Some(format!("{tag} already names this image"));
+            tag_outcome(state, Kind::Info, format!("{tag} already names this image"));
             Vec::new()
         }
         Ok(Some(current)) if immutable => {
-            state.dialog = Some(report(
-                "tag not moved",
-                vec![(immutable_message(&tag, Some(&current)), true)],
-            ));
+            let text = format!("tag not moved: {}", immutable_message(&tag, Some(&current)));
+            tag_outcome(state, Kind::Error, text);
             Vec::new()
         }
         Ok(Some(from)) => {
@@ -765,9 +801,27 @@ pub fn on_tag_checked(
 
 fn immutable_message(tag: &str, current: Option<&str>) -> String {
     let holder = current.map(short_digest).unwrap_or("another image");
-    format!(
-        "{tag} names {holder} and this repository's tags are IMMUTABLE: a tag cannot be moved once pushed. Pick a new tag."
-    )
+    format!("{tag} names {holder} and tags here are IMMUTABLE — pick a new tag")
+}
+
+/// The context of the open repository's messages: they leave when it does.
+pub fn images_scope(state: &State) -> Scope {
+    Scope::Repository {
+        registry: state.images.registry.clone(),
+        name: state
+            .images
+            .repository
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// A tag's outcome goes to the status line: one image, one line, nothing to decide.
+fn tag_outcome(state: &mut State, kind: Kind, text: String) {
+    state.dialog = None;
+    let scope = images_scope(state);
+    state.status.post(kind, Topic::Tag, scope, text);
 }
 
 fn report(title: &str, lines: Vec<(String, bool)>) -> Dialog {
@@ -777,26 +831,27 @@ fn report(title: &str, lines: Vec<(String, bool)>) -> Dialog {
     }
 }
 
-/// A tag was put (or refused).
+/// A tag was put (or refused): the outcome goes to the status line, so the next key
+/// acts on the list. Whether the registry changed.
 pub fn on_tag_put(state: &mut State, tag: &str, result: TagResult) -> bool {
-    let (title, line) = match result {
-        TagResult::Tagged => ("tagged", (format!("{tag} now names this image"), false)),
+    let (kind, text) = match result {
+        TagResult::Tagged => (Kind::Info, format!("{tag} now names this image")),
         TagResult::Moved { from } => (
-            "tag moved",
-            (
-                format!("{tag} moved here from {}", short_digest(&from)),
-                false,
+            Kind::Info,
+            format!("{tag} moved here from {}", short_digest(&from)),
+        ),
+        TagResult::AlreadyTagged => (Kind::Info, format!("{tag} already named this image")),
+        TagResult::Immutable { current } => (
+            Kind::Error,
+            format!(
+                "tag not moved: {}",
+                immutable_message(tag, current.as_deref())
             ),
         ),
-        TagResult::AlreadyTagged => ("tagged", (format!("{tag} already named this image"), false)),
-        TagResult::Immutable { current } => (
-            "tag not moved",
-            (immutable_message(tag, current.as_deref()), true),
-        ),
-        TagResult::Failed(error) => ("tag failed", (error, true)),
+        TagResult::Failed(error) => (Kind::Error, format!("tag failed: {error}")),
     };
-    let changed = !line.1;
-    state.dialog = Some(report(title, vec![line]));
+    let changed = kind == Kind::Info;
+    tag_outcome(state, kind, text);
     changed
 }
 
@@ -806,10 +861,13 @@ pub fn on_delete_finished(
     plan: &DeletePlan,
     lines: Result<Vec<DeleteLine>, String>,
 ) {
+    let scope = images_scope(state);
     let lines = match lines {
         Ok(lines) => lines,
         Err(error) => {
-            state.dialog = Some(report("nothing deleted", vec![(error, true)]));
+            state.dialog = None;
+            let text = format!("nothing deleted: {error}");
+            state.status.post(Kind::Error, Topic::Delete, scope, text);
             return;
         }
     };
@@ -848,12 +906,27 @@ pub fn on_delete_finished(
     {
         pane.marked.unmark(image);
     }
+    if failed == 0 {
+        // Everything went: one line on the status line, and the next key acts.
+        state.dialog = None;
+        let text = match (plan.kind, plan.entries.first()) {
+            (DeleteKind::Untag, Some(entry)) => {
+                format!("removed {} from {}", entry.id, short_digest(&entry.digest))
+            }
+            (DeleteKind::LastTag, Some(entry)) => {
+                format!("deleted 1 image with its last {}", entry.id)
+            }
+            _ => format!(
+                "deleted {deleted} image{} from {}",
+                if deleted == 1 { "" } else { "s" },
+                plan.repository
+            ),
+        };
+        state.status.post(Kind::Info, Topic::Delete, scope, text);
+        return;
+    }
     // Failures first: they are what needs attention.
     out.sort_by_key(|(_, failed)| !failed);
-    let title = if failed == 0 {
-        format!("deleted {deleted}")
-    } else {
-        format!("deleted {deleted}, {failed} failed")
-    };
+    let title = format!("deleted {deleted}, {failed} failed");
     state.dialog = Some(report(&title, out));
 }

@@ -183,8 +183,8 @@ fn read_only_mode_blocks_every_mutating_key() {
         );
         assert!(
             state
-                .message
-                .as_deref()
+                .status
+                .info_text()
                 .unwrap()
                 .starts_with("read-only mode")
         );
@@ -193,7 +193,7 @@ fn read_only_mode_blocks_every_mutating_key() {
     let effects = press(&mut state, KeyCode::Char('x'));
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(
-        state.message.as_deref(),
+        state.status.info_text(),
         Some("read-only mode: start a scan on web/app was not attempted")
     );
     // Reading still works: copy is not a mutation.
@@ -269,10 +269,51 @@ fn an_immutable_repository_refuses_to_move_a_tag_with_a_reason() {
         },
     );
     assert!(effects.is_empty(), "nothing is put");
-    let Some(Dialog::Report { lines, .. }) = &state.dialog else {
-        panic!("expected an explanation");
+    // One refusal of one image: the status line says why, no dialog takes the next key.
+    assert!(state.dialog.is_none());
+    let error = state.status.error_text().expect("an explanation");
+    assert!(error.contains("IMMUTABLE"), "{error}");
+}
+
+#[test]
+fn a_tag_success_goes_to_the_status_line_and_the_next_key_acts() {
+    let mut state = images_state(3);
+    press(&mut state, KeyCode::Char('t'));
+    chars(&mut state, "v9");
+    let effects = press(&mut state, KeyCode::Enter);
+    let Some(Effect::CheckTag { digest, .. }) = effects.first().cloned() else {
+        panic!("expected a check");
     };
-    assert!(lines[0].0.contains("IMMUTABLE"), "{lines:?}");
+    update(
+        &mut state,
+        Action::TagChecked {
+            digest,
+            tag: "v9".into(),
+            result: Ok(None),
+        },
+    );
+    update(
+        &mut state,
+        Action::TagPut {
+            tag: "v9".into(),
+            result: TagResult::Tagged,
+        },
+    );
+    assert!(state.dialog.is_none(), "no report for a success");
+    assert_eq!(state.status.info_text(), Some("v9 now names this image"));
+}
+
+#[test]
+fn a_report_closes_only_with_its_own_keys() {
+    let mut state = images_state(3);
+    state.dialog = Some(Dialog::Report {
+        title: "deleted 1, 1 failed".into(),
+        lines: vec![("FAILED x".into(), true)],
+    });
+    press(&mut state, KeyCode::Char('y'));
+    assert!(state.dialog.is_some(), "y is not the report's key");
+    press(&mut state, KeyCode::Esc);
+    assert!(state.dialog.is_none());
 }
 
 #[test]
@@ -493,7 +534,7 @@ fn a_platform_of_an_index_is_refused_before_any_call_naming_the_index() {
     let effects = press(&mut state, KeyCode::Char('d'));
     assert!(effects.is_empty(), "{effects:?}");
     assert!(state.dialog.is_none(), "nothing to confirm");
-    let message = state.message.clone().unwrap_or_default();
+    let message = state.status.info_text().unwrap_or_default().to_string();
     assert!(
         message.starts_with("cannot delete sha256:000000000000")
             && message.contains("platform of the multi-arch index v1.5.0 (sha256:000000000000)"),
@@ -551,11 +592,11 @@ fn removing_the_last_tag_of_a_platform_is_refused_too() {
     assert!(state.dialog.is_none());
     assert!(
         state
-            .message
-            .as_deref()
+            .status
+            .info_text()
             .is_some_and(|m| m.contains("platform of the multi-arch index")),
         "{:?}",
-        state.message
+        state.status.info_text()
     );
 }
 
@@ -582,11 +623,11 @@ fn an_image_without_a_valid_digest_is_shown_but_never_acted_on() {
     opaque.digest = "sha256:ééééééééééééééé-not-hex".into();
     open_with_images(&mut state, vec![opaque]);
     for key in ['y', 'Y', 't', 'd'] {
-        state.message = None;
+        state.status.key();
         let effects = press(&mut state, KeyCode::Char(key));
         assert!(effects.is_empty(), "{key}: {effects:?}");
         assert!(state.dialog.is_none(), "{key} opened a dialog");
-        let message = state.message.clone().unwrap_or_default();
+        let message = state.status.info_text().unwrap_or_default().to_string();
         assert!(
             message.starts_with("cannot ")
                 && message.contains("sha256:éééééééééééé as this image's digest, which is not"),

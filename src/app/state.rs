@@ -265,8 +265,8 @@ pub struct State {
     /// Names of the themes that can be switched to, and the one in use.
     pub theme_names: Vec<String>,
     pub theme: String,
-    /// A transient message for the status line (cleared by the next key).
-    pub message: Option<String>,
+    /// What the status line says, each message tied to its context.
+    pub status: super::status::Status,
     /// A modal dialog (confirmations, prompts, results).
     pub dialog: Option<super::operate::Dialog>,
     /// Refuse every mutating key (`--read-only`).
@@ -290,8 +290,8 @@ pub struct State {
     pub images: ImagesPane,
     pub findings: crate::app::findings::FindingsPane,
     pub triage: crate::app::findings::TriagePane,
-    /// The last error, for the status line.
-    pub last_error: Option<String>,
+    /// Where Esc from the triage view (`:criticals`) goes back to.
+    pub triage_return: Pane,
     pub spinner: usize,
     pub keymap: Keymap,
     next_generation: u64,
@@ -347,7 +347,7 @@ impl State {
             jump: None,
             theme_names: vec!["dark".into()],
             theme: "dark".into(),
-            message: None,
+            status: Default::default(),
             dialog: None,
             read_only: false,
             time_style: Default::default(),
@@ -362,7 +362,7 @@ impl State {
             images,
             findings: Default::default(),
             triage: Default::default(),
-            last_error: None,
+            triage_return: Pane::Repositories,
             spinner: 0,
             keymap: Keymap::default(),
             next_generation: 1,

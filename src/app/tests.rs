@@ -436,8 +436,8 @@ fn errors_are_shown_and_the_rest_keeps_working() {
     );
     assert!(
         state
-            .last_error
-            .as_deref()
+            .status
+            .error_text()
             .unwrap()
             .contains("AccessDenied on ecr:DescribeImages for secret/repo")
     );
@@ -580,7 +580,7 @@ fn unknown_commands_are_reported_with_a_suggestion_and_history_is_kept() {
     let mut state = with_repositories(&["a"]);
     let effects = type_line(&mut state, "regoin x");
     assert_eq!(
-        state.last_error.as_deref(),
+        state.status.error_text(),
         Some("unknown command :regoin — did you mean :region?")
     );
     assert_eq!(
@@ -672,7 +672,7 @@ fn expired_credentials_name_the_command_that_renews_them() {
             }),
         },
     );
-    let error = state.last_error.as_deref().unwrap();
+    let error = state.status.error_text().unwrap();
     assert!(error.contains("aws sso login --profile prod"), "{error}");
     assert!(error.contains("press r"), "{error}");
 }
@@ -1001,5 +1001,5 @@ fn other_registries_are_counted_and_their_rows_say_so() {
         "{:?}",
         row.error
     );
-    assert_eq!(state.last_error, None);
+    assert_eq!(state.status.error_text(), None);
 }

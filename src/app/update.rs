@@ -10,6 +10,7 @@ use super::state::{
     IMAGE_SORTS, Jump, Loading, Mode, Pane, REPOSITORY_SORTS, RegistryRow, RepoRow, State,
     StatsState,
 };
+use super::status::{Kind, Place, Scope, Topic};
 use crate::ecr::model::{CredentialSource, RegistryTarget, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::EventHandler;
@@ -46,13 +47,38 @@ fn count_repositories(state: &mut State, which: impl Fn(&RegistryRow) -> bool) -
 
 /// Apply one action to the state and return the work it asks for.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let effects = apply(state, action);
+    // Status messages raised by this action belong where it left the user; those whose
+    // context it left go.
+    let here = place(state);
+    state.status.moved_to(here);
+    effects
+}
+
+/// Where the user is, for the status line's messages.
+fn place(state: &State) -> Place {
+    match state.pane {
+        Pane::Images | Pane::Findings => Place {
+            pane: state.pane,
+            registry: state.images.registry.clone(),
+            repository: state.images.repository.as_ref().map(|r| r.name.clone()),
+        },
+        pane => Place {
+            pane,
+            registry: state.repositories.registry.clone(),
+            repository: None,
+        },
+    }
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             if key.kind == KeyEventKind::Release {
                 return Vec::new();
             }
             state.dirty = true;
-            state.message = None;
+            state.status.key();
             on_key(state, key)
         }
         Action::Mouse(mouse) => on_mouse(state, mouse),
@@ -96,17 +122,30 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                             .collect(),
                     );
                     if let Some(first) = errors.first() {
-                        state.last_error = Some(format!(
-                            "audit partial: {first}{}",
-                            if errors.len() > 1 {
-                                format!(" (+{} more)", errors.len() - 1)
-                            } else {
-                                String::new()
-                            }
-                        ));
+                        state.status.post(
+                            Kind::Error,
+                            Topic::Audit,
+                            Scope::Registry(registry),
+                            format!(
+                                "audit partial: {first}{}",
+                                if errors.len() > 1 {
+                                    format!(" (+{} more)", errors.len() - 1)
+                                } else {
+                                    String::new()
+                                }
+                            ),
+                        );
+                    } else {
+                        state
+                            .status
+                            .succeeded(Topic::Audit, &Scope::Registry(registry));
                     }
                 }
-                Err(error) => state.last_error = Some(error),
+                Err(error) => {
+                    state
+                        .status
+                        .post(Kind::Error, Topic::Audit, Scope::Registry(registry), error)
+                }
             }
             Vec::new()
         }
@@ -151,10 +190,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.dirty = true;
             match result {
                 Ok(()) => {
-                    state.message = Some(format!("theme {name}"));
+                    state.status.info(Topic::Theme, format!("theme {name}"));
                     state.theme = name;
                 }
-                Err(error) => state.last_error = Some(error),
+                Err(error) => state.status.error(Topic::Theme, error),
             }
             Vec::new()
         }
@@ -254,7 +293,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     Ok(stats) => StatsState::Loaded(stats),
                     Err(err) => {
                         let message = explain(&registry, &err);
-                        state.last_error = Some(message.clone());
+                        state.status.post(
+                            Kind::Error,
+                            Topic::Stats,
+                            Scope::Registry(registry.clone()),
+                            message.clone(),
+                        );
                         StatsState::Failed(message)
                     }
                 };
@@ -294,13 +338,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                         record_listing_stats(state);
                     }
                     state.rebuild_images();
+                    let scope = operate::images_scope(state);
+                    state.status.succeeded(Topic::Listing, &scope);
                     apply_image_jump(state, done);
                 }
                 Err(err) => {
                     pane.loading = None;
                     let message = explain(&pane.registry, &err);
                     pane.error = Some(message.clone());
-                    state.last_error = Some(message);
+                    // A jump waiting for this listing will not happen: the error says why.
+                    state.jump = None;
+                    let scope = operate::images_scope(state);
+                    state
+                        .status
+                        .post(Kind::Error, Topic::Listing, scope, message);
                 }
             }
             Vec::new()
@@ -342,6 +393,9 @@ fn on_repositories_page(
                 }
             }
             state.rebuild_repositories();
+            state
+                .status
+                .succeeded(Topic::Listing, &Scope::Registry(registry.clone()));
             let mut effects = apply_repository_jump(state, done);
             if !names.is_empty() {
                 effects.insert(
@@ -363,37 +417,51 @@ fn on_repositories_page(
                 row.reading = false;
                 row.error = Some(message.clone());
             }
-            state.last_error = Some(message);
+            state.jump = None;
+            state.status.post(
+                Kind::Error,
+                Topic::Listing,
+                Scope::Registry(registry),
+                message,
+            );
             Vec::new()
         }
     }
 }
 
 /// Select (and maybe open) the repository a pending jump names, once it has arrived.
+/// Every repository is searched, not only the rows the filter shows: a filter that hides
+/// the target is cleared. When `done` and it is not there, the jump ends saying so.
 fn apply_repository_jump(state: &mut State, done: bool) -> Vec<Effect> {
     let Some(jump) = state.jump.clone() else {
         return Vec::new();
     };
     let pane = &state.repositories;
-    let found = pane
-        .list
+    let Some(item) = pane
         .rows
         .iter()
-        .position(|&i| pane.rows[i].repo.name == jump.repository);
-    let Some(position) = found else {
+        .position(|r| r.repo.name == jump.repository)
+    else {
         if done {
             state.jump = None;
-            state.last_error = Some(format!(
-                "repository {} not found in this registry",
-                jump.repository
-            ));
+            state.status.error(
+                Topic::Command,
+                format!("repository {} not found in this registry", jump.repository),
+            );
         }
         return Vec::new();
     };
+    if !state.repositories.list.rows.contains(&item) {
+        state.repositories.list.filter.set("");
+        state.filter_input.reset();
+        state.rebuild_repositories();
+    }
     let height = state.body_height();
     let list = &mut state.repositories.list;
-    list.selected = position;
-    list.scroll_into_view(height);
+    if let Some(position) = list.rows.iter().position(|&i| i == item) {
+        list.selected = position;
+        list.scroll_into_view(height);
+    }
     if !jump.open {
         state.jump = None;
         return Vec::new();
@@ -402,10 +470,18 @@ fn apply_repository_jump(state: &mut State, done: bool) -> Vec<Effect> {
         state.jump = None;
     }
     state.pane = Pane::Repositories;
-    open(state)
+    let effects = open(state);
+    // The repository's images are on screen already: select the tag now, or say why not.
+    if effects.is_empty() {
+        let done = state.images.loading.is_none();
+        apply_image_jump(state, done);
+    }
+    effects
 }
 
-/// Select the image a pending jump names, once it has arrived.
+/// Select the image a pending jump names, once it has arrived. Every image is searched,
+/// and a filter that hides it is cleared. When `done` and no image has the tag, the jump
+/// ends saying so: it never waits for a later listing.
 fn apply_image_jump(state: &mut State, done: bool) {
     let Some(Jump {
         tag: Some(tag),
@@ -418,21 +494,30 @@ fn apply_image_jump(state: &mut State, done: bool) {
     if state.images.repository.as_ref().map(|r| &r.name) != Some(&repository) {
         return;
     }
-    let pane = &state.images;
-    let found = pane
-        .list
-        .rows
-        .iter()
-        .position(|&i| pane.images[i].tags.contains(&tag));
-    if let Some(position) = found {
-        let height = state.body_height();
-        state.images.list.selected = position;
-        state.images.list.scroll_into_view(height);
-        state.jump = None;
-    } else if done {
-        state.jump = None;
-        state.last_error = Some(format!("no image tagged {tag} in {repository}"));
+    let pane = &mut state.images;
+    let Some(item) = pane.images.iter().position(|i| i.tags.contains(&tag)) else {
+        if done {
+            state.jump = None;
+            state.status.error(
+                Topic::Command,
+                format!("no image tagged {tag} in {repository}"),
+            );
+        }
+        return;
+    };
+    if !pane.list.rows.contains(&item) {
+        pane.list.filter.set("");
+        pane.usage_filter = crate::app::usage::UsageFilter::All;
+        state.filter_input.reset();
+        state.rebuild_images();
     }
+    let height = state.body_height();
+    let list = &mut state.images.list;
+    if let Some(position) = list.rows.iter().position(|&i| i == item) {
+        list.selected = position;
+        list.scroll_into_view(height);
+    }
+    state.jump = None;
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -533,6 +618,8 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     }
     let height = state.body_height();
     if state.current_list().navigate(command, height) {
+        // The user moved: a jump still waiting for its listing must not move them later.
+        state.jump = None;
         return Vec::new();
     }
     match command {
@@ -559,7 +646,10 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::FilterInUse | Command::FilterNotInUse => {
             use crate::app::usage::UsageFilter;
             if state.pane != Pane::Images {
-                state.message = Some("u / U filter a repository's images: open one first".into());
+                state.status.info(
+                    Topic::Command,
+                    "u / U filter a repository's images: open one first",
+                );
                 return Vec::new();
             }
             let wanted = if command == Command::FilterInUse {
@@ -682,6 +772,14 @@ fn record_listing_stats(state: &mut State) {
 fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Effect> {
     let registry = state.repositories.registry.clone();
     let generation = state.new_generation();
+    if state
+        .jump
+        .as_ref()
+        .is_some_and(|j| j.repository != repo.name)
+    {
+        // Another repository opens: a jump that named a different one is void.
+        state.jump = None;
+    }
     let pane = &mut state.images;
     let same_repository =
         pane.registry == registry && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
@@ -741,6 +839,10 @@ fn open_registry(state: &mut State, registry: RegistryId) -> Vec<Effect> {
     pane.audit = None;
     pane.auditing = false;
     let audit_view = pane.audit_view;
+    // A new sweep starts: the old one's failures are no longer news.
+    let scope = Scope::Registry(registry.clone());
+    state.status.succeeded(Topic::Stats, &scope);
+    state.status.succeeded(Topic::Audit, &scope);
     let target = registry.clone();
     let mut effects = vec![
         Effect::FetchRepositories {
@@ -772,7 +874,9 @@ fn back(state: &mut State) {
         return;
     }
     state.pane = match state.pane {
-        Pane::Images | Pane::Triage => Pane::Repositories,
+        Pane::Images => Pane::Repositories,
+        // Back where `:criticals` was typed.
+        Pane::Triage => state.triage_return,
         Pane::Findings => Pane::Images,
         Pane::Repositories | Pane::Registries => {
             let current = &state.repositories.registry;
@@ -841,8 +945,12 @@ fn on_command_line_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 lines: state.command_history.clone(),
             }];
             match command::parse(&line) {
-                Ok(parsed) => effects.extend(run_line(state, parsed)),
-                Err(err) => state.last_error = Some(err.to_string()),
+                Ok(parsed) => {
+                    // A command line that parses answers the one that did not.
+                    state.status.succeeded(Topic::Command, &Scope::Here);
+                    effects.extend(run_line(state, parsed));
+                }
+                Err(err) => state.status.error(Topic::Command, err.to_string()),
             }
             effects
         }
@@ -928,6 +1036,9 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
         LineCommand::Refresh => refresh(state),
         LineCommand::Findings => on_command(state, Command::Findings),
         LineCommand::Criticals => {
+            if state.pane != Pane::Triage {
+                state.triage_return = state.pane;
+            }
             let registry = state.repositories.registry.clone();
             let region = registry.region.clone();
             state.pane = Pane::Triage;
@@ -946,8 +1057,10 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
             if state.images.repository.is_some() {
                 state.pane = Pane::Images;
             } else {
-                state.last_error =
-                    Some("no repository opened yet — pick one and press Enter".into());
+                state.status.error(
+                    Topic::Command,
+                    "no repository opened yet — pick one and press Enter",
+                );
             }
             Vec::new()
         }
@@ -971,11 +1084,9 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
                 tag,
                 open: true,
             });
-            if state.repositories.loading.is_some() {
-                // Applied when the repository's page arrives.
-                return Vec::new();
-            }
-            apply_repository_jump(state, true)
+            // While repositories are still listed, a later page may bring it.
+            let done = state.repositories.loading.is_none();
+            apply_repository_jump(state, done)
         }
     }
 }
@@ -1109,7 +1220,9 @@ fn open_lifecycle(state: &mut State) -> Vec<Effect> {
         Pane::Registries | Pane::Findings | Pane::Triage => None,
     };
     let Some((registry, repository)) = target else {
-        state.message = Some("L works on a repository: select one first".into());
+        state
+            .status
+            .info(Topic::Command, "L works on a repository: select one first");
         return Vec::new();
     };
     let generation = state.new_generation();
@@ -1210,7 +1323,9 @@ fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> 
         (Pane::Images, Command::Findings) => Some(open_findings(state)),
         (Pane::Images, Command::Scan) => Some(start_scan(state)),
         (_, Command::Findings | Command::Scan) => {
-            state.message = Some("open a repository's images first (Enter)".into());
+            state
+                .status
+                .info(Topic::Command, "open a repository's images first (Enter)");
             Some(Vec::new())
         }
         (Pane::Findings, _) if slot.is_some() => {
@@ -1240,11 +1355,14 @@ fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> 
                 .row(&state.triage.registry)
                 .and_then(|r| r.account.as_deref());
             let effects = findings_effects(state.triage.copy(account));
-            state.message = Some(match (state.triage.selected(), account) {
-                (_, None) => "the registry's account is not known yet; try again".into(),
-                (Some(group), Some(_)) => format!("copied {} image URIs", group.affected.len()),
-                (None, Some(_)) => "no CVE selected".into(),
-            });
+            state.status.info(
+                Topic::Copy,
+                match (state.triage.selected(), account) {
+                    (_, None) => "the registry's account is not known yet; try again".into(),
+                    (Some(group), Some(_)) => format!("copied {} image URIs", group.affected.len()),
+                    (None, Some(_)) => "no CVE selected".into(),
+                },
+            );
             Some(effects)
         }
         (
@@ -1301,7 +1419,8 @@ fn start_scan(state: &mut State) -> Vec<Effect> {
     };
     if state.read_only {
         // The gate refuses too; saying so here sends nothing and names the same refusal.
-        state.message = Some(
+        state.status.info(
+            Topic::Scan,
             crate::safety::Refused::ReadOnly {
                 action: crate::safety::START_SCAN,
                 repository: repository.name.clone(),
@@ -1326,31 +1445,54 @@ fn start_scan(state: &mut State) -> Vec<Effect> {
     if digests.is_empty() {
         return Vec::new();
     }
-    state.message = Some(format!("starting {} scan(s)", digests.len()));
-    vec![Effect::Findings(start_scans(
+    let scope = Scope::Repository {
+        registry: pane.registry.clone(),
+        name: repository.name.clone(),
+    };
+    let text = format!("starting {} scan(s)", digests.len());
+    let effect = Effect::Findings(start_scans(
         pane.registry.clone(),
         &repository.name,
         digests,
-    ))]
+    ));
+    state.status.post(Kind::Progress, Topic::Scan, scope, text);
+    vec![effect]
+}
+
+/// The scan notice ends with the scan's outcome (the latest one of several).
+fn report_scan(state: &mut State, update: &super::findings::ScanUpdate) {
+    let scope = Scope::Repository {
+        registry: update.registry.clone(),
+        name: update.repository.clone(),
+    };
+    let image = crate::ecr::model::short_digest(&update.digest);
+    let (kind, text) = match &update.result {
+        Ok(summary) if crate::ecr::findings::is_settled(&summary.status) => (
+            Kind::Info,
+            format!("scan of {image}: {}", summary.status.to_lowercase()),
+        ),
+        Ok(summary) => (
+            Kind::Progress,
+            format!("scanning {image}: {}", summary.status.to_lowercase()),
+        ),
+        Err(message) => (Kind::Error, format!("scan of {image} failed: {message}")),
+    };
+    state.status.post(kind, Topic::Scan, scope, text);
 }
 
 fn on_findings_event(state: &mut State, event: FindingsEvent) -> Vec<Effect> {
     let routed = route(event, &mut state.findings, &mut state.triage);
     if let Some(update) = routed.scan {
-        match &update.result {
-            Ok(_) => {
-                let images = &mut state.images;
-                let here = images.registry == update.registry
-                    && images
-                        .repository
-                        .as_ref()
-                        .is_some_and(|r| r.name == update.repository);
-                if here && update.apply(&mut images.images) {
-                    state.rebuild_images();
-                }
-            }
-            Err(message) => state.last_error = Some(message.clone()),
+        let images = &mut state.images;
+        let here = images.registry == update.registry
+            && images
+                .repository
+                .as_ref()
+                .is_some_and(|r| r.name == update.repository);
+        if here && update.apply(&mut images.images) {
+            state.rebuild_images();
         }
+        report_scan(state, &update);
     }
     state.dirty |= routed.dirty;
     findings_effects(routed.effects)

@@ -716,7 +716,10 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
         list.descending = order.descending;
     }
     if !startup_messages.is_empty() {
-        state.last_error = Some(startup_messages.join(" · "));
+        state.status.error(
+            crate::app::status::Topic::Startup,
+            startup_messages.join(" · "),
+        );
     }
     let gate = crate::editor::InputGate::default();
     let mut front = Frontend {

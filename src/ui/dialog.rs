@@ -119,9 +119,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             if let Some(error) = error {
                 lines.push(Line::styled(error.clone(), theme.error));
             }
-            (" confirm delete ".to_string(), lines)
+            let title = match plan.kind {
+                DeleteKind::Images => " confirm delete ",
+                DeleteKind::Untag => " confirm untag ",
+                // Removing the last tag deletes the image: the title says the worst part.
+                DeleteKind::LastTag => " confirm delete (last tag) ",
+            };
+            (title.to_string(), lines)
         }
-        Dialog::Busy { message } => (" working ".to_string(), vec![Line::from(message.clone())]),
+        Dialog::Busy { message } => (
+            " working ".to_string(),
+            vec![
+                Line::from(message.clone()),
+                Line::styled("keys are ignored until the registry answers", theme.dim),
+            ],
+        ),
         Dialog::Report { title, lines } => {
             let mut out: Vec<Line> = lines
                 .iter()
@@ -129,7 +141,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     Line::styled(text.clone(), if *failed { theme.error } else { theme.text })
                 })
                 .collect();
-            out.push(Line::styled("any key closes", theme.dim));
+            out.push(Line::styled(
+                "esc / enter / q closes · other keys do nothing here",
+                theme.dim,
+            ));
             (format!(" {title} "), out)
         }
     };

@@ -111,5 +111,5 @@ fn footer(
             theme.dim,
         );
     }
-    Line::styled(format!("{entries} keys · any other key closes"), theme.dim)
+    Line::styled(format!("{entries} keys · esc closes"), theme.dim)
 }

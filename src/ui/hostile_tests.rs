@@ -117,8 +117,12 @@ fn repositories(r: &Registry) -> State {
     let mut state = with_repositories(&names);
     state.registries.rows[0].account = Some(r.account.clone());
     state.registries.rows[1].error = Some(r.error.clone());
-    state.last_error = Some(r.error.clone());
-    state.message = Some(r.word(0));
+    state
+        .status
+        .error(crate::app::status::Topic::Listing, r.error.clone());
+    state
+        .status
+        .info(crate::app::status::Topic::Command, r.word(0));
     let generation = state.repositories.generation;
     let name = r.repositories[0].clone();
     let registry = state.registries.rows[0].target.clone();

@@ -1,8 +1,9 @@
-//! The bottom line: filter prompt, progress, the last error and a help hint.
+//! The bottom line: filter prompt, progress, the status messages and a help hint.
 
 use super::Theme;
 use crate::app::keymap::Command;
 use crate::app::state::StatsState;
+use crate::app::status::{Kind, Topic};
 use crate::app::{Mode, Pane, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -35,11 +36,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
         return;
     }
-    if let Some(message) = state.message.as_ref().filter(|m| m.starts_with("copied")) {
+    if let Some(message) = state
+        .status
+        .about(Topic::Copy)
+        .filter(|m| m.kind == Kind::Info && m.text.starts_with("copied"))
+    {
         // Shown alone and whole, so it can be selected with the mouse where OSC 52 is
         // blocked.
         frame.render_widget(
-            Paragraph::new(Line::styled(message.clone(), theme.ok)),
+            Paragraph::new(Line::styled(message.text.clone(), theme.ok)),
             area,
         );
         return;
@@ -100,11 +105,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(retrying) = &state.retrying {
         spans.push(Span::styled(format!("{retrying}  "), theme.warning));
     }
-    if let Some(message) = &state.message {
-        spans.push(Span::styled(format!("{message}  "), theme.ok));
+    // What happened and what is under way first, then what failed.
+    let messages = state.status.messages();
+    for message in messages.iter().filter(|m| m.kind != Kind::Error) {
+        spans.push(Span::styled(format!("{}  ", message.text), theme.ok));
     }
-    if let Some(error) = &state.last_error {
-        spans.push(Span::styled(error.clone(), theme.error));
+    for message in messages.iter().filter(|m| m.kind == Kind::Error) {
+        spans.push(Span::styled(format!("{}  ", message.text), theme.error));
     }
     let hint = format!(" {} help ", state.keymap.hint(Command::Help));
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();

@@ -4,5 +4,6 @@
 
 mod registries;
 mod safety;
+mod status;
 #[path = "../support/mod.rs"]
 mod support;

@@ -142,7 +142,7 @@ fn i_elsewhere_says_what_it_needs() {
     assert_eq!(state.pane, Pane::Registries);
     assert!(press(&mut state, KeyCode::Char('i')).is_empty());
     assert!(!state.detail.visible);
-    assert!(state.message.as_deref().unwrap().contains("select one"));
+    assert!(state.status.info_text().unwrap().contains("select one"));
 }
 
 #[test]
