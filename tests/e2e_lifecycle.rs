@@ -412,7 +412,7 @@ fn an_invalid_policy_exits_1_naming_the_rule_and_the_field() {
         ]);
         assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
         let message = stderr(&output);
-        assert!(message.contains("rule #1 (priority 5)"), "{message}");
+        assert!(message.contains("rule #2 (priority 5)"), "{message}");
         assert!(message.contains("selection.countNumber"), "{message}");
         assert!(output.stdout.is_empty());
     }
@@ -491,7 +491,7 @@ fn missing_policies_repositories_and_files_exit_1() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("record 0: digest"),
+        stderr(&output).contains("record 1: digest"),
         "{}",
         stderr(&output)
     );
