@@ -157,7 +157,10 @@ fn describe(digest: &str, tags: &[String]) -> String {
 }
 
 fn failure_line(repository: &str, what: &str, err: &EcrError) -> String {
-    let mut line = format!("cannot restore {repository} {what}: {err}");
+    let mut line = format!(
+        "cannot restore {repository} {what}: {}",
+        err.without_key_hint()
+    );
     if let Some(hint) = hint(err.code()) {
         line.push_str(" — ");
         line.push_str(hint);
