@@ -2,9 +2,9 @@
 
 use super::Theme;
 use super::format;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{Column, SIZE_COLUMN, draw_table, highlighted};
 use crate::app::State;
-use crate::app::state::{REPOSITORY_SORTS, StatsState};
+use crate::app::state::{ALL_REPOSITORY_SORTS, StatsState};
 use crate::ecr::model::{Encryption, TagMutability};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,16 +13,16 @@ use ratatui::text::{Line, Span};
 pub const COLUMNS: [Column; 7] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
-    Column::new("SIZE", 10, 1, Some("size")),
+    Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
     Column::new("TAGS", 9, 4, None),
     Column::new("SCAN", 4, 5, None),
     Column::new("CRYPT", 6, 6, None),
-    Column::new("CREATED", 7, 3, Some("created")),
+    Column::new("CREATED", 8, 3, Some("created")),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pane = &state.repositories;
-    let sort = REPOSITORY_SORTS
+    let sort = ALL_REPOSITORY_SORTS
         .get(pane.list.sort_column)
         .map(|name| (*name, pane.list.descending));
     let empty = if let Some(error) = &pane.error {
@@ -84,21 +84,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 /// The audit view's columns: the same figures as `berth audit`.
-const AUDIT_COLUMNS: [Column; 9] = [
+pub const AUDIT_COLUMNS: [Column; 9] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
-    Column::new("SIZE", 10, 1, Some("size")),
-    Column::new("UNTAGGED", 8, 3, None),
-    Column::new("UNTAG SIZE", 10, 2, None),
-    Column::new("STALE", 6, 4, None),
-    Column::new("STALE SIZE", 10, 2, None),
+    Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
+    Column::new("UNTAGGED", 8, 3, Some("untagged")),
+    Column::new("UNTAG SIZE", SIZE_COLUMN, 2, None),
+    Column::new("STALE", 6, 4, Some("stale")),
+    Column::new("STALE SIZE", SIZE_COLUMN, 2, None),
     Column::new("POLICY", 6, 5, None),
-    Column::new("RECLAIM", 10, 2, None),
+    Column::new("RECLAIM", SIZE_COLUMN, 2, Some("reclaim")),
 ];
 
 fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty: Line<'static>) {
     let pane = &state.repositories;
-    let sort = REPOSITORY_SORTS
+    let sort = ALL_REPOSITORY_SORTS
         .get(pane.list.sort_column)
         .map(|name| (*name, pane.list.descending));
     let pending = || Line::styled("…", theme.dim);
