@@ -284,7 +284,8 @@ fn images_json_feeds_the_offline_preview_through_a_file_and_through_stdin() {
                 .unwrap()
                 .parse::<Timestamp>()
                 .unwrap(),
-            image.pushed_at
+            // ECR's precision: the SDK's float reading carries nanosecond noise.
+            image.pushed_at.round(jiff::Unit::Millisecond).unwrap()
         );
         let tags: Vec<&str> = record["tags"]
             .as_array()
