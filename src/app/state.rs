@@ -108,6 +108,8 @@ pub struct RepositoriesPane {
     /// Whether this pane holds data for `registry` (false until the first fetch starts).
     pub loaded: bool,
     /// Show the audit columns (`:audit`, `A`) instead of the settings columns.
+    /// Invariant: `list.sort_column` is one of `repository_sort_cycle(audit_view)`, so
+    /// the column the rows are ordered by is on screen with its arrow.
     pub audit_view: bool,
     /// The audit sweep's rows by repository name, once it has run for `registry`.
     pub audit: Option<std::collections::HashMap<String, crate::audit::report::RepositoryRow>>,

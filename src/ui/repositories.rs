@@ -243,3 +243,108 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::app::action::Action;
+    use crate::app::state::ALL_REPOSITORY_SORTS;
+    use crate::app::tests::with_repositories;
+    use crate::app::update;
+    use crate::audit::report::RepositoryRow;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn press(state: &mut crate::app::State, c: char) {
+        update(
+            state,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+
+    fn row(name: &str, untagged: u64, stale: u64, reclaim: Option<u64>) -> RepositoryRow {
+        RepositoryRow {
+            profile: "env".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            repository: name.into(),
+            images: 10,
+            bytes: 1000,
+            untagged_images: untagged,
+            untagged_bytes: untagged * 10,
+            stale_images: stale,
+            stale_bytes: stale * 10,
+            oldest_push: None,
+            newest_push: None,
+            lifecycle_policy: Some(reclaim.is_some()),
+            lifecycle_expired_images: reclaim.map(|_| 1),
+            lifecycle_reclaimable_bytes: reclaim,
+            lifecycle_note: None,
+            in_use: None,
+        }
+    }
+
+    fn shown(state: &crate::app::State) -> Vec<String> {
+        let pane = &state.repositories;
+        pane.list
+            .rows
+            .iter()
+            .map(|&i| pane.rows[i].repo.name.clone())
+            .collect()
+    }
+
+    /// `s` in the audit view visits exactly the sortable columns that view shows, and
+    /// each orders the rows by the figure its column shows, largest first.
+    #[test]
+    fn s_in_the_audit_view_cycles_through_its_own_columns() {
+        let mut state = with_repositories(&["a", "b", "c"]);
+        press(&mut state, 'A');
+        assert!(state.repositories.audit_view);
+        let rows = [
+            row("a", 5, 1, Some(10)),
+            row("b", 1, 9, Some(300)),
+            row("c", 3, 4, None),
+        ];
+        update(
+            &mut state,
+            Action::AuditLoaded {
+                registry: 0,
+                result: Ok(rows.to_vec()),
+                errors: Vec::new(),
+            },
+        );
+        let mut visited = Vec::new();
+        let mut orders = Vec::new();
+        for _ in 0..6 {
+            press(&mut state, 's');
+            visited.push(ALL_REPOSITORY_SORTS[state.repositories.list.sort_column]);
+            orders.push(shown(&state));
+        }
+        assert_eq!(
+            visited,
+            ["images", "size", "untagged", "stale", "reclaim", "name"]
+        );
+        assert_eq!(orders[2], ["a", "c", "b"], "by untagged images");
+        assert_eq!(orders[3], ["b", "c", "a"], "by stale images");
+        assert_eq!(orders[4], ["b", "a", "c"], "by reclaim, unknown last");
+        let sortable: Vec<&str> = super::AUDIT_COLUMNS.iter().filter_map(|c| c.sort).collect();
+        for name in &visited {
+            assert!(
+                sortable.contains(name),
+                "{name} has no column to show its arrow"
+            );
+        }
+
+        // Leaving the audit view while sorted by one of its columns falls back to the
+        // name, which the settings view shows.
+        for _ in 0..5 {
+            press(&mut state, 's');
+        }
+        assert_eq!(
+            ALL_REPOSITORY_SORTS[state.repositories.list.sort_column],
+            "reclaim"
+        );
+        press(&mut state, 'A');
+        assert!(!state.repositories.audit_view);
+        assert_eq!(state.repositories.list.sort_column, 0);
+        assert_eq!(shown(&state), ["a", "b", "c"]);
+    }
+}
