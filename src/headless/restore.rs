@@ -275,7 +275,7 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
     let target = RegistryTarget::new(source_of(&operation.profile), operation.region.clone());
     let registry = match EcrRegistry::connect(&target, &client_options(cli)).await {
         Ok(registry) => registry,
-        Err(err) => return fail_all(err.to_string()),
+        Err(err) => return fail_all(err.without_key_hint()),
     };
     match registry.account_id().await {
         Ok(account) if account == operation.account => {}
@@ -286,7 +286,7 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
                 target.label()
             ));
         }
-        Err(err) => return fail_all(err.to_string()),
+        Err(err) => return fail_all(err.without_key_hint()),
     }
     let context = AuditContext::new(&target.source, &operation.account, &operation.region);
     let mutator = Mutator::new(Arc::new(registry), context, log.clone(), cli.read_only);
