@@ -63,7 +63,8 @@ pub fn parse_level(text: &str) -> Result<Severity, String> {
 pub enum FindingsError {
     #[error("{0}")]
     Usage(String),
-    #[error(transparent)]
+    /// Said without the TUI's key hints: this is printed on the command line.
+    #[error("{}", .0.without_key_hint())]
     Registry(#[from] EcrError),
     #[error("nothing could be read: {0}")]
     NothingRead(String),
@@ -117,7 +118,7 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
         (Some(repository), None, EcrError::NotFound { .. }) => {
             format!("repository {repository} not found in {}", target.label())
         }
-        _ => error.error.to_string(),
+        _ => error.error.without_key_hint(),
     };
     if collected.images.is_empty() && !collected.errors.is_empty() {
         let all: Vec<String> = collected.errors.iter().map(describe).collect();

@@ -84,7 +84,7 @@ fn the_file_must_be_an_array_of_objects() {
     );
     assert_eq!(
         error_of(json!([record('a', &[]), "sha256:bbb"])),
-        "record 1: must be a JSON object, found a string"
+        "record 2: must be a JSON object, found a string"
     );
 }
 
@@ -95,7 +95,7 @@ fn required_fields_are_named() {
             spoilt(|bad| {
                 bad.as_object_mut().unwrap().remove(field);
             }),
-            format!("record 1: {field}: is required")
+            format!("record 2: {field}: is required")
         );
     }
 }
@@ -104,12 +104,12 @@ fn required_fields_are_named() {
 fn misspelt_fields_are_refused_not_ignored() {
     assert_eq!(
         spoilt(|bad| bad["referenced_by_manifestlist"] = json!(true)),
-        "record 1: referenced_by_manifestlist: is not an image record field; did you mean \
+        "record 2: referenced_by_manifestlist: is not an image record field; did you mean \
          \"referenced_by_manifest_list\"?"
     );
     assert_eq!(
         spoilt(|bad| bad["pushedAt"] = json!("2026-01-31T12:00:00Z")),
-        "record 1: pushedAt: is not an image record field; did you mean \"pushed_at\"?"
+        "record 2: pushedAt: is not an image record field; did you mean \"pushed_at\"?"
     );
 }
 
@@ -117,12 +117,12 @@ fn misspelt_fields_are_refused_not_ignored() {
 fn digests_must_be_sha256_hex() {
     assert_eq!(
         spoilt(|bad| bad["digest"] = json!("sha256:XYZ")),
-        "record 1: digest: \"sha256:XYZ\" is not a digest of the form sha256: followed by 64 \
+        "record 2: digest: \"sha256:XYZ\" is not a digest of the form sha256: followed by 64 \
          lowercase hex digits"
     );
     assert_eq!(
         spoilt(|bad| bad["digest"] = json!(42)),
-        "record 1: digest: must be a string, found a number"
+        "record 2: digest: must be a string, found a number"
     );
 }
 
@@ -130,16 +130,16 @@ fn digests_must_be_sha256_hex() {
 fn tags_must_follow_ecrs_grammar() {
     assert_eq!(
         spoilt(|bad| bad["tags"] = json!(["ok", "git hash"])),
-        "record 1: tags[1]: \"git hash\" is not a valid tag (1–128 of A-Z a-z 0-9 _ . -, not \
+        "record 2: tags[1]: \"git hash\" is not a valid tag (1–128 of A-Z a-z 0-9 _ . -, not \
          starting with . or -)"
     );
     assert_eq!(
         spoilt(|bad| bad["tags"] = json!("v2")),
-        "record 1: tags: must be an array of strings, found a string"
+        "record 2: tags: must be an array of strings, found a string"
     );
     assert_eq!(
         spoilt(|bad| bad["tags"] = json!([2])),
-        "record 1: tags[0]: must be a string, found a number"
+        "record 2: tags[0]: must be a string, found a number"
     );
 }
 
@@ -148,14 +148,14 @@ fn timestamps_must_be_rfc3339_with_an_offset() {
     let err = spoilt(|bad| bad["pushed_at"] = json!("2026-01-31 12:00"));
     assert!(
         err.starts_with(
-            "record 1: pushed_at: \"2026-01-31 12:00\" is not an RFC 3339 timestamp such as \
+            "record 2: pushed_at: \"2026-01-31 12:00\" is not an RFC 3339 timestamp such as \
              2026-01-31T12:00:00Z ("
         ),
         "{err}"
     );
     assert_eq!(
         spoilt(|bad| bad["last_pulled_at"] = json!(1_700_000_000)),
-        "record 1: last_pulled_at: must be an RFC 3339 timestamp string, found a number"
+        "record 2: last_pulled_at: must be an RFC 3339 timestamp string, found a number"
     );
 }
 
@@ -164,7 +164,7 @@ fn sizes_are_non_negative_integers() {
     for value in [json!(-1), json!(1.5), json!("12")] {
         let err = spoilt(|bad| bad["size_bytes"] = value.clone());
         assert!(
-            err.starts_with("record 1: size_bytes: must be a non-negative integer, found"),
+            err.starts_with("record 2: size_bytes: must be a non-negative integer, found"),
             "{err}"
         );
     }
@@ -174,11 +174,11 @@ fn sizes_are_non_negative_integers() {
 fn optional_fields_have_types_too() {
     assert_eq!(
         spoilt(|bad| bad["referenced_by_manifest_list"] = json!("yes")),
-        "record 1: referenced_by_manifest_list: must be a boolean, found a string"
+        "record 2: referenced_by_manifest_list: must be a boolean, found a string"
     );
     assert_eq!(
         spoilt(|bad| bad["media_type"] = json!(["a"])),
-        "record 1: media_type: must be a string or null, found an array"
+        "record 2: media_type: must be a string or null, found an array"
     );
 }
 
@@ -203,17 +203,17 @@ fn one_record_per_digest_and_one_image_per_tag() {
             record('b', &["v2"]),
             record('a', &["v3"])
         ])),
-        "record 2: digest: is the same as record 0's; each image appears once"
+        "record 3: digest: is the same as record 1's; each image appears once"
     );
     assert_eq!(
         error_of(json!([
             record('a', &["v1", "latest"]),
             record('b', &["v2", "latest"])
         ])),
-        "record 1: tags[1]: \"latest\" is already a tag of record 0; a tag names one image"
+        "record 2: tags[1]: \"latest\" is already a tag of record 1; a tag names one image"
     );
     assert_eq!(
         error_of(json!([record('a', &["v1", "v1"])])),
-        "record 0: tags[1]: \"v1\" is listed twice"
+        "record 1: tags[1]: \"v1\" is listed twice"
     );
 }

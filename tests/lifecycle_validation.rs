@@ -136,7 +136,7 @@ fn at_most_50_rules() {
 fn rule_must_be_an_object() {
     assert_eq!(
         error_of(json!([good_rule(1), "rule two"])),
-        "rule #1: rules[1]: must be a JSON object, found a string"
+        "rule #2: must be a JSON object, found a string"
     );
 }
 
@@ -152,22 +152,22 @@ fn rule_priority_is_required_and_a_positive_integer() {
         }
         error_of(json!([good_rule(1), rule]))
     };
-    assert_eq!(without(None), "rule #1: rulePriority: is required");
+    assert_eq!(without(None), "rule #2: rulePriority: is required");
     assert_eq!(
         without(Some(json!(0))),
-        "rule #1: rulePriority: must be an integer from 1 to 2147483647, found 0"
+        "rule #2: rulePriority: must be an integer from 1 to 2147483647, found 0"
     );
     assert_eq!(
         without(Some(json!(-3))),
-        "rule #1: rulePriority: must be an integer from 1 to 2147483647, found -3"
+        "rule #2: rulePriority: must be an integer from 1 to 2147483647, found -3"
     );
     assert_eq!(
         without(Some(json!(1.5))),
-        "rule #1: rulePriority: must be an integer from 1 to 2147483647, found 1.5"
+        "rule #2: rulePriority: must be an integer from 1 to 2147483647, found 1.5"
     );
     assert_eq!(
         without(Some(json!("2"))),
-        "rule #1: rulePriority: must be an integer, found a string"
+        "rule #2: rulePriority: must be an integer, found a string"
     );
 }
 
@@ -176,7 +176,7 @@ fn rule_priorities_must_be_unique() {
     let err = parse_policy(&text(json!([good_rule(20), good_rule(5), good_rule(20)]))).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "rule #2 (priority 20): rulePriority: 20 is already the priority of rule #0"
+        "rule #3 (priority 20): rulePriority: 20 is already the priority of rule #1"
     );
     assert_eq!(
         err,
@@ -204,8 +204,8 @@ fn any_rule_must_have_the_highest_priority() {
     );
     assert_eq!(
         error_of(json!([good_rule(10), any.clone(), good_rule(40)])),
-        "rule #1 (priority 30): rulePriority: a rule with tagStatus \"any\" must have the \
-         highest rulePriority, but rule #2 has priority 40"
+        "rule #2 (priority 30): rulePriority: a rule with tagStatus \"any\" must have the \
+         highest rulePriority, but rule #3 has priority 40"
     );
     // Listed first but numbered last is fine: order in the text does not matter.
     let policy = parse_policy(&text(json!([any, good_rule(10)]))).unwrap();
@@ -224,8 +224,8 @@ fn at_most_one_untagged_rule() {
     };
     assert_eq!(
         error_of(json!([untagged(1), good_rule(2), untagged(3)])),
-        "rule #2 (priority 3): selection.tagStatus: only one rule may select untagged images, \
-         and rule #0 already does"
+        "rule #3 (priority 3): selection.tagStatus: only one rule may select untagged images, \
+         and rule #1 already does"
     );
 }
 
@@ -233,7 +233,7 @@ fn at_most_one_untagged_rule() {
 fn tag_status_must_be_a_known_word() {
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagStatus"] = json!("TAGGED")),
-        "rule #1 (priority 10): selection.tagStatus: must be one of \"tagged\", \"untagged\", \
+        "rule #2 (priority 10): selection.tagStatus: must be one of \"tagged\", \"untagged\", \
          \"any\"; found \"TAGGED\""
     );
     assert_eq!(
@@ -243,7 +243,7 @@ fn tag_status_must_be_a_known_word() {
                 .unwrap()
                 .remove("tagStatus");
         }),
-        "rule #1 (priority 10): selection.tagStatus: is required"
+        "rule #2 (priority 10): selection.tagStatus: is required"
     );
 }
 
@@ -256,17 +256,17 @@ fn tagged_rule_needs_exactly_one_non_empty_tag_list() {
                 .unwrap()
                 .remove("tagPrefixList");
         }),
-        "rule #1 (priority 10): selection: tagStatus \"tagged\" needs a tagPrefixList or a \
+        "rule #2 (priority 10): selection: tagStatus \"tagged\" needs a tagPrefixList or a \
          tagPatternList"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagPatternList"] = json!(["release-*"])),
-        "rule #1 (priority 10): selection.tagPatternList: cannot be combined with \
+        "rule #2 (priority 10): selection.tagPatternList: cannot be combined with \
          tagPrefixList; a tagged rule takes exactly one of them"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagPrefixList"] = json!([])),
-        "rule #1 (priority 10): selection.tagPrefixList: must not be empty"
+        "rule #2 (priority 10): selection.tagPrefixList: must not be empty"
     );
     assert_eq!(
         spoilt(|rule| {
@@ -274,7 +274,7 @@ fn tagged_rule_needs_exactly_one_non_empty_tag_list() {
             selection.remove("tagPrefixList");
             selection.insert("tagPatternList".into(), json!([]));
         }),
-        "rule #1 (priority 10): selection.tagPatternList: must not be empty"
+        "rule #2 (priority 10): selection.tagPatternList: must not be empty"
     );
 }
 
@@ -282,12 +282,12 @@ fn tagged_rule_needs_exactly_one_non_empty_tag_list() {
 fn tag_lists_must_hold_strings() {
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagPrefixList"] = json!("release-")),
-        "rule #1 (priority 10): selection.tagPrefixList: must be an array of strings, found a \
+        "rule #2 (priority 10): selection.tagPrefixList: must be an array of strings, found a \
          string"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagPrefixList"] = json!(["v1", 2])),
-        "rule #1 (priority 10): selection.tagPrefixList[1]: must be a string, found a number"
+        "rule #2 (priority 10): selection.tagPrefixList[1]: must be a string, found a number"
     );
 }
 
@@ -300,7 +300,7 @@ fn untagged_and_any_rules_take_no_tag_list() {
     );
     assert_eq!(
         error_of(json!([untagged])),
-        "rule #0 (priority 10): selection.tagPrefixList: is not allowed when tagStatus is \
+        "rule #1 (priority 10): selection.tagPrefixList: is not allowed when tagStatus is \
          \"untagged\""
     );
     let any = with_selection(
@@ -310,7 +310,7 @@ fn untagged_and_any_rules_take_no_tag_list() {
     );
     assert_eq!(
         error_of(json!([any])),
-        "rule #0 (priority 10): selection.tagPatternList: is not allowed when tagStatus is \
+        "rule #1 (priority 10): selection.tagPatternList: is not allowed when tagStatus is \
          \"any\""
     );
 }
@@ -326,7 +326,7 @@ fn patterns_allow_at_most_four_wildcards() {
     };
     assert_eq!(
         patterns(json!(["*test*1*2*3", "test*1*2*3*4*5*6"])),
-        "rule #1 (priority 10): selection.tagPatternList[1]: \"test*1*2*3*4*5*6\" has 6 \
+        "rule #2 (priority 10): selection.tagPatternList[1]: \"test*1*2*3*4*5*6\" has 6 \
          wildcards (*); ECR allows at most 4"
     );
     let four = json!(["*test*1*2*3", "test*1*2*3*"]);
@@ -347,12 +347,12 @@ fn patterns_allow_at_most_four_wildcards() {
 fn count_unit_goes_only_with_age_count_types() {
     assert_eq!(
         spoilt(|rule| rule["selection"]["countUnit"] = json!("days")),
-        "rule #1 (priority 10): selection.countUnit: is not allowed when countType is \
+        "rule #2 (priority 10): selection.countUnit: is not allowed when countType is \
          imageCountMoreThan"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["countType"] = json!("sinceImagePushed")),
-        "rule #1 (priority 10): selection.countUnit: is required when countType is \
+        "rule #2 (priority 10): selection.countUnit: is required when countType is \
          sinceImagePushed"
     );
     assert_eq!(
@@ -360,7 +360,7 @@ fn count_unit_goes_only_with_age_count_types() {
             rule["selection"]["countType"] = json!("sinceImagePushed");
             rule["selection"]["countUnit"] = json!("hours");
         }),
-        "rule #1 (priority 10): selection.countUnit: must be one of \"days\"; found \"hours\""
+        "rule #2 (priority 10): selection.countUnit: must be one of \"days\"; found \"hours\""
     );
 }
 
@@ -368,7 +368,7 @@ fn count_unit_goes_only_with_age_count_types() {
 fn count_type_must_be_a_known_word() {
     assert_eq!(
         spoilt(|rule| rule["selection"]["countType"] = json!("imageCountLessThan")),
-        "rule #1 (priority 10): selection.countType: must be one of \"imageCountMoreThan\", \
+        "rule #2 (priority 10): selection.countType: must be one of \"imageCountMoreThan\", \
          \"sinceImagePushed\", \"sinceImagePulled\", \"sinceImageTransitioned\"; found \
          \"imageCountLessThan\""
     );
@@ -378,12 +378,12 @@ fn count_type_must_be_a_known_word() {
 fn count_number_is_required_and_at_least_one() {
     assert_eq!(
         spoilt(|rule| rule["selection"]["countNumber"] = json!(0)),
-        "rule #1 (priority 10): selection.countNumber: must be an integer from 1 to \
+        "rule #2 (priority 10): selection.countNumber: must be an integer from 1 to \
          2147483647, found 0"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["countNumber"] = json!(2_147_483_648u64)),
-        "rule #1 (priority 10): selection.countNumber: must be an integer from 1 to \
+        "rule #2 (priority 10): selection.countNumber: must be an integer from 1 to \
          2147483647, found 2147483648"
     );
     assert_eq!(
@@ -393,7 +393,7 @@ fn count_number_is_required_and_at_least_one() {
                 .unwrap()
                 .remove("countNumber");
         }),
-        "rule #1 (priority 10): selection.countNumber: is required"
+        "rule #2 (priority 10): selection.countNumber: is required"
     );
     let mut rule = good_rule(1);
     rule["selection"]["countNumber"] = json!(2_147_483_647u64);
@@ -410,12 +410,12 @@ fn count_number_is_required_and_at_least_one() {
 fn action_type_is_expire_or_transition_to_archive() {
     assert_eq!(
         spoilt(|rule| rule["action"]["type"] = json!("delete")),
-        "rule #1 (priority 10): action.type: must be one of \"expire\", \"transition\"; found \
+        "rule #2 (priority 10): action.type: must be one of \"expire\", \"transition\"; found \
          \"delete\""
     );
     assert_eq!(
         spoilt(|rule| rule["action"]["type"] = json!("transition")),
-        "rule #1 (priority 10): action.targetStorageClass: is required when action.type is \
+        "rule #2 (priority 10): action.targetStorageClass: is required when action.type is \
          \"transition\""
     );
     assert_eq!(
@@ -423,19 +423,19 @@ fn action_type_is_expire_or_transition_to_archive() {
             rule["action"]["type"] = json!("transition");
             rule["action"]["targetStorageClass"] = json!("glacier");
         }),
-        "rule #1 (priority 10): action.targetStorageClass: must be one of \"archive\"; found \
+        "rule #2 (priority 10): action.targetStorageClass: must be one of \"archive\"; found \
          \"glacier\""
     );
     assert_eq!(
         spoilt(|rule| rule["action"]["targetStorageClass"] = json!("archive")),
-        "rule #1 (priority 10): action.targetStorageClass: is not allowed when action.type is \
+        "rule #2 (priority 10): action.targetStorageClass: is not allowed when action.type is \
          \"expire\""
     );
     assert_eq!(
         spoilt(|rule| {
             rule.as_object_mut().unwrap().remove("action");
         }),
-        "rule #1 (priority 10): action: is required"
+        "rule #2 (priority 10): action: is required"
     );
 }
 
@@ -445,17 +445,17 @@ fn action_type_is_expire_or_transition_to_archive() {
 fn unknown_fields_are_rejected_with_a_suggestion() {
     assert_eq!(
         spoilt(|rule| rule["priority"] = json!(3)),
-        "rule #1 (priority 10): priority: is not a lifecycle policy field; did you mean \
+        "rule #2 (priority 10): priority: is not a lifecycle policy field; did you mean \
          \"rulePriority\"?"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagPrefix"] = json!(["v"])),
-        "rule #1 (priority 10): selection.tagPrefix: is not a lifecycle policy field; did you \
+        "rule #2 (priority 10): selection.tagPrefix: is not a lifecycle policy field; did you \
          mean \"tagPrefixList\"?"
     );
     assert_eq!(
         spoilt(|rule| rule["action"]["when"] = json!("now")),
-        "rule #1 (priority 10): action.when: is not a lifecycle policy field"
+        "rule #2 (priority 10): action.when: is not a lifecycle policy field"
     );
 }
 
@@ -463,15 +463,15 @@ fn unknown_fields_are_rejected_with_a_suggestion() {
 fn wrong_json_types_are_named() {
     assert_eq!(
         spoilt(|rule| rule["description"] = json!(7)),
-        "rule #1 (priority 10): description: must be a string, found a number"
+        "rule #2 (priority 10): description: must be a string, found a number"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"] = json!(["tagged"])),
-        "rule #1 (priority 10): selection: must be an object, found an array"
+        "rule #2 (priority 10): selection: must be an object, found an array"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["tagStatus"] = json!(null)),
-        "rule #1 (priority 10): selection.tagStatus: must be a string, found null"
+        "rule #2 (priority 10): selection.tagStatus: must be a string, found null"
     );
 }
 
@@ -484,7 +484,7 @@ fn archive_rules_follow_ecrs_pairings() {
                         "countUnit": "days", "countNumber": 90});
     assert_eq!(
         error_of(archive_rule(pulled, json!({"type": "expire"}))),
-        "rule #0 (priority 1): action.type: must be \"transition\" when countType is \
+        "rule #1 (priority 1): action.type: must be \"transition\" when countType is \
          sinceImagePulled"
     );
     let transitioned = json!({"tagStatus": "any", "countType": "sinceImageTransitioned",
@@ -494,7 +494,7 @@ fn archive_rules_follow_ecrs_pairings() {
             transitioned.clone(),
             json!({"type": "expire"})
         )),
-        "rule #0 (priority 1): selection.storageClass: is required when countType is \
+        "rule #1 (priority 1): selection.storageClass: is required when countType is \
          sinceImageTransitioned"
     );
     let mut archived = transitioned;
@@ -504,18 +504,18 @@ fn archive_rules_follow_ecrs_pairings() {
             archived.clone(),
             json!({"type": "transition", "targetStorageClass": "archive"})
         )),
-        "rule #0 (priority 1): action.type: must be \"expire\" when countType is \
+        "rule #1 (priority 1): action.type: must be \"expire\" when countType is \
          sinceImageTransitioned"
     );
     archived["countNumber"] = json!(30);
     assert_eq!(
         error_of(archive_rule(archived, json!({"type": "expire"}))),
-        "rule #0 (priority 1): selection.countNumber: must be at least 90 when expiring \
+        "rule #1 (priority 1): selection.countNumber: must be at least 90 when expiring \
          archived images (ECR's minimum archive duration), found 30"
     );
     assert_eq!(
         spoilt(|rule| rule["selection"]["storageClass"] = json!("archive")),
-        "rule #1 (priority 10): selection.storageClass: must be \"standard\" when countType is \
+        "rule #2 (priority 10): selection.storageClass: must be \"standard\" when countType is \
          imageCountMoreThan"
     );
 }

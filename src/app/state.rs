@@ -140,6 +140,8 @@ pub struct RepositoriesPane {
     /// Whether this pane holds data for `registry` (false until the first fetch starts).
     pub loaded: bool,
     /// Show the audit columns (`:audit`, `A`) instead of the settings columns.
+    /// Invariant: `list.sort_column` is one of `repository_sort_cycle(audit_view)`, so
+    /// the column the rows are ordered by is on screen with its arrow.
     pub audit_view: bool,
     /// The audit sweep's rows by repository name, once it has run for `registry`.
     pub audit: Option<std::collections::HashMap<String, crate::audit::report::RepositoryRow>>,
@@ -242,6 +244,21 @@ impl Marks {
 
 /// Sortable columns of the repositories pane, in `s` cycling order.
 pub const REPOSITORY_SORTS: [&str; 4] = ["name", "images", "size", "created"];
+/// Every sort of the repositories pane by `sort_column`: REPOSITORY_SORTS, then the
+/// columns only the audit view (`A`) shows.
+pub const ALL_REPOSITORY_SORTS: [&str; 7] = [
+    "name", "images", "size", "created", "untagged", "stale", "reclaim",
+];
+
+/// The `sort_column`s `s` cycles through in the repositories pane: the columns the
+/// current view shows, so the sort arrow is always on screen.
+pub fn repository_sort_cycle(audit_view: bool) -> &'static [usize] {
+    if audit_view {
+        &[0, 1, 2, 4, 5, 6]
+    } else {
+        &[0, 1, 2, 3]
+    }
+}
 /// Sortable columns of the images pane, in `s` cycling order.
 pub const IMAGE_SORTS: [&str; 4] = ["pushed", "tags", "size", "pulled"];
 
@@ -415,10 +432,11 @@ impl State {
     pub fn rebuild_repositories(&mut self) {
         let pane = &mut self.repositories;
         let column = pane.list.sort_column;
+        let audit = pane.audit.as_ref();
         pane.list.rebuild(
             &pane.rows,
             |row, out| out.push_str(&row.repo.name),
-            |a, b| compare_repositories(a, b, column),
+            |a, b| compare_repositories(a, b, column, audit),
         );
     }
 
@@ -501,8 +519,28 @@ fn stats_key(row: &RepoRow) -> Option<RepoStats> {
     }
 }
 
-fn compare_repositories(a: &RepoRow, b: &RepoRow, column: usize) -> Ordering {
-    match REPOSITORY_SORTS.get(column).copied().unwrap_or("name") {
+/// The audit sweep's rows by repository name.
+type AuditRows = std::collections::HashMap<String, crate::audit::report::RepositoryRow>;
+
+fn compare_repositories(
+    a: &RepoRow,
+    b: &RepoRow,
+    column: usize,
+    audit: Option<&AuditRows>,
+) -> Ordering {
+    // Rows the audit has not reached (or could not read) sort as unknown: below every
+    // figure when the largest come first.
+    let audited = |row: &RepoRow| audit.and_then(|rows| rows.get(&row.repo.name));
+    match ALL_REPOSITORY_SORTS.get(column).copied().unwrap_or("name") {
+        "untagged" => audited(a)
+            .map(|r| (r.untagged_images, r.untagged_bytes))
+            .cmp(&audited(b).map(|r| (r.untagged_images, r.untagged_bytes))),
+        "stale" => audited(a)
+            .map(|r| (r.stale_images, r.stale_bytes))
+            .cmp(&audited(b).map(|r| (r.stale_images, r.stale_bytes))),
+        "reclaim" => audited(a)
+            .and_then(|r| r.lifecycle_reclaimable_bytes)
+            .cmp(&audited(b).and_then(|r| r.lifecycle_reclaimable_bytes)),
         "images" => stats_key(a)
             .map(|s| s.images)
             .cmp(&stats_key(b).map(|s| s.images)),

@@ -121,6 +121,9 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                             .map(|r| (r.repository.clone(), r))
                             .collect(),
                     );
+                    if pane.list.sort_column >= REPOSITORY_SORTS.len() {
+                        state.rebuild_repositories();
+                    }
                     if let Some(first) = errors.first() {
                         state.status.post(
                             Kind::Error,
@@ -694,12 +697,21 @@ fn sort(state: &mut State, command: Command) {
         Pane::Repositories => REPOSITORY_SORTS.len(),
         Pane::Images => IMAGE_SORTS.len(),
     };
+    // The audit view (`A`) sorts by its own columns too: `s` visits the ones on screen.
+    let cycle = (state.pane == Pane::Repositories)
+        .then(|| super::state::repository_sort_cycle(state.repositories.audit_view));
     let images = state.pane == Pane::Images;
     let list = state.current_list();
     if command == Command::SortReverse {
         list.descending = !list.descending;
     } else {
-        list.sort_column = (list.sort_column + 1) % columns;
+        list.sort_column = match cycle {
+            Some(cycle) => {
+                let at = cycle.iter().position(|&c| c == list.sort_column);
+                cycle[at.map_or(0, |at| (at + 1) % cycle.len())]
+            }
+            None => (list.sort_column + 1) % columns,
+        };
         // Names read best A→Z; numbers and times read best largest/newest first.
         list.descending = list.sort_column != 0 || images;
     }
@@ -1137,14 +1149,15 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
             }
             if mouse.row == FIRST_ROW - 1 {
                 let absolute = state.time_style.absolute;
+                let audit_view = state.repositories.audit_view;
                 let Some(name) =
-                    crate::ui::sort_at(state.pane, state.width, mouse.column, absolute)
+                    crate::ui::sort_at(state.pane, state.width, mouse.column, absolute, audit_view)
                 else {
                     return Vec::new();
                 };
                 let columns: &[&str] = match state.pane {
                     Pane::Images => &IMAGE_SORTS,
-                    _ => &REPOSITORY_SORTS,
+                    _ => &super::state::ALL_REPOSITORY_SORTS,
                 };
                 let Some(column) = columns.iter().position(|c| *c == name) else {
                     return Vec::new();
@@ -1238,6 +1251,13 @@ fn toggle_audit(state: &mut State) -> Vec<Effect> {
     state.pane = Pane::Repositories;
     let pane = &mut state.repositories;
     pane.audit_view = !pane.audit_view;
+    // A sort by a column the new view lacks would order rows by something off screen.
+    if !super::state::repository_sort_cycle(pane.audit_view).contains(&pane.list.sort_column) {
+        pane.list.sort_column = 0;
+        pane.list.descending = false;
+        state.rebuild_repositories();
+    }
+    let pane = &mut state.repositories;
     if pane.audit_view && pane.audit.is_none() && !pane.auditing {
         pane.auditing = true;
         return vec![Effect::RunAudit {

@@ -214,7 +214,7 @@ impl ErrorEntry {
             registry: target.label(),
             repository: repository.map(str::to_string),
             code: err.code().to_string(),
-            error: err.to_string(),
+            error: err.without_key_hint(),
         }
     }
 }

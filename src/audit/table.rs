@@ -167,7 +167,7 @@ fn layout(lines: &[Line], mut columns: Vec<Column>, width: usize) -> Vec<(Column
     let natural = |column: Column| {
         lines
             .iter()
-            .map(|l| l.cell(column).chars().count())
+            .map(|l| format::width(l.cell(column)))
             .chain([column.title().len()])
             .max()
             .unwrap_or(0)
@@ -223,7 +223,7 @@ fn render_line(line: &Line, widths: &[(Column, usize)]) -> String {
             out.push_str(&" ".repeat(GAP));
         }
         let text = format::truncate_middle(line.cell(*column), *width);
-        let pad = width.saturating_sub(text.chars().count());
+        let pad = width.saturating_sub(format::width(&text));
         let last = i + 1 == widths.len();
         if column.left_aligned() {
             out.push_str(&text);
@@ -342,16 +342,23 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
         out,
         "Sizes add up imageSizeInBytes per image: shared layers count more than once."
     )?;
-    writeln!(
-        out,
-        "STALE: not pulled for {} days (push time if never pulled). RECLAIM: what the",
-        report.stale_days
-    )?;
-    writeln!(
-        out,
-        "lifecycle policy would expire now, per berth's evaluator (- no policy, ? unknown)."
-    )?;
-    if usage_ran {
+    // A note explains a column only when the table kept it (narrow tables drop some).
+    let shown = |column: Column| widths.iter().any(|(c, _)| *c == column);
+    if shown(Column::Stale) {
+        writeln!(
+            out,
+            "STALE: not pulled for {} days (push time if never pulled).",
+            report.stale_days
+        )?;
+    }
+    if shown(Column::Reclaim) {
+        writeln!(
+            out,
+            "RECLAIM: what the lifecycle policy would expire now, per berth's evaluator"
+        )?;
+        writeln!(out, "(- no policy, ? unknown).")?;
+    }
+    if shown(Column::InUse) {
         writeln!(
             out,
             "IN USE: images an ECS service or task or a Lambda function uses (? unknown)."
@@ -394,6 +401,23 @@ mod tests {
             assert!(text.contains("REPOSITORY"), "{text}");
             assert!(text.contains("SIZE"), "{text}");
             assert!(text.contains("RECLAIM"), "{text}");
+        }
+    }
+
+    #[test]
+    fn notes_explain_only_the_columns_the_table_kept() {
+        let text = table_text(&report(&["us-east-1", "ap-southeast-2"]));
+        let header = text.lines().nth(2).unwrap();
+        for (title, note) in [
+            ("IN USE", "IN USE:"),
+            ("STALE", "STALE:"),
+            ("RECLAIM", "RECLAIM:"),
+        ] {
+            assert_eq!(
+                header.contains(title),
+                text.contains(note),
+                "{title} column and its note disagree:\n{text}"
+            );
         }
     }
 

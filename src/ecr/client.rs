@@ -80,8 +80,11 @@ impl EcrRegistry {
             loader = loader.endpoint_url(url);
         }
         let config = loader.load().await;
+        let config = aws_sdk_ecr::config::Builder::from(&config)
+            .retry_classifier(super::error::RefusedConnectionIsFinal)
+            .build();
         Ok(Self {
-            client: aws_sdk_ecr::Client::new(&config),
+            client: aws_sdk_ecr::Client::from_conf(config),
             target: target.clone(),
         })
     }

@@ -1,7 +1,9 @@
 //! Turn SDK errors into errors a person can act on.
 
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 /// What went wrong talking to a registry, classified by what the user can do about it.
@@ -64,6 +66,26 @@ pub enum EcrError {
 }
 
 impl EcrError {
+    /// The message for a command-line user: the same words as [`Display`](std::fmt::Display)
+    /// without the TUI's key hints ("press r to retry"), which mean nothing outside it.
+    pub fn without_key_hint(&self) -> String {
+        match self {
+            EcrError::NotFound {
+                action, subject, ..
+            } => format!("{subject} not found ({action}) — it may have been deleted"),
+            EcrError::CredentialsExpired { subject, .. } => format!(
+                "credentials for {subject} have expired — renew them (aws sso login, or new keys) and run the command again"
+            ),
+            EcrError::Throttled { action, subject } => format!(
+                "throttled by ECR on {action} for {subject} after retries — wait a moment and run the command again"
+            ),
+            EcrError::Timeout { action, subject } => format!(
+                "{action} timed out for {subject} — the endpoint did not answer in time (--timeout)"
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// The ECR error code where the service gave one (`ImageNotFound`, `AccessDenied`, …).
     pub fn code(&self) -> &str {
         match self {
@@ -152,6 +174,16 @@ where
             if failure.is_timeout() {
                 return EcrError::Timeout { action, subject };
             }
+            if failure
+                .as_connector_error()
+                .is_some_and(|e| is_connection_refused(e))
+            {
+                return EcrError::Unreachable {
+                    action,
+                    subject,
+                    detail: REFUSED.into(),
+                };
+            }
             if detail.contains("credentials") || detail.contains("Credentials") {
                 return EcrError::NoCredentials { subject, detail };
             }
@@ -208,6 +240,52 @@ where
     }
 }
 
+/// What a refused connection is called, in the TUI and on the command line alike.
+const REFUSED: &str = "connection refused (nothing accepts connections at the endpoint's address)";
+
+/// Whether `err` or any error in its source chain is a refused TCP connection.
+fn is_connection_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(cause) = next {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
+}
+
+/// Stops the SDK from retrying a refused connection.
+///
+/// The SDK's standard retries treat it as transient and back off until the operation
+/// timeout cuts them short, and then the only error left to report is "timed out": the
+/// user would be told to wait for an endpoint that is not there. Callers that do want
+/// another attempt (the audit's sweep) retry [`EcrError::Unreachable`] themselves.
+#[derive(Debug)]
+pub struct RefusedConnectionIsFinal;
+
+impl ClassifyRetry for RefusedConnectionIsFinal {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx.output_or_error() {
+            Some(Err(err))
+                if err
+                    .as_connector_error()
+                    .is_some_and(|e| is_connection_refused(e)) =>
+            {
+                RetryAction::RetryForbidden
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "RefusedConnectionIsFinal"
+    }
+}
+
 /// The innermost cause in an error's source chain ("Connection reset by peer (os error
 /// 104)"), sanitised; the SDK's own text ends in a debug dump of connection metadata.
 fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> Option<String> {
@@ -250,6 +328,51 @@ mod tests {
             subject: "env".into(),
         };
         assert!(region.to_string().contains("--region"));
+    }
+
+    #[test]
+    fn command_line_messages_carry_no_key_hints() {
+        let (action, subject) = ("ecr:DescribeImages".to_string(), "web".to_string());
+        let all = [
+            EcrError::NotFound {
+                action: action.clone(),
+                subject: subject.clone(),
+                message: String::new(),
+            },
+            EcrError::CredentialsExpired {
+                action: action.clone(),
+                subject: subject.clone(),
+            },
+            EcrError::Throttled {
+                action: action.clone(),
+                subject: subject.clone(),
+            },
+            EcrError::Timeout {
+                action: action.clone(),
+                subject: subject.clone(),
+            },
+            EcrError::Unreachable {
+                action,
+                subject,
+                detail: REFUSED.into(),
+            },
+        ];
+        for err in all {
+            let plain = err.without_key_hint();
+            assert!(!plain.contains("press"), "{plain}");
+            assert!(plain.contains("web"), "{plain}");
+        }
+    }
+
+    #[test]
+    fn a_refused_connection_is_found_anywhere_in_the_source_chain() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Wrapper(#[source] std::io::Error);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(is_connection_refused(&Wrapper(refused)));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(!is_connection_refused(&Wrapper(reset)));
     }
 
     #[test]

@@ -5,10 +5,15 @@ use crate::sanitize::sanitize;
 use aws_sdk_ecr::types::{self as sdk, EncryptionType, ImageTagMutability};
 use jiff::Timestamp;
 
-/// An SDK timestamp as a jiff timestamp (None when out of range).
+/// An SDK timestamp as a jiff timestamp (None when out of range), to the millisecond.
+///
+/// ECR sends times as epoch seconds with three decimals (`1780000034.408`); the SDK reads
+/// them as a float, which leaves noise in the nanoseconds (`…34.407999992`). Rounding to
+/// ECR's own precision gives back the time ECR meant, so every output prints it alike.
 pub(crate) fn timestamp(value: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
     let value = value?;
-    Timestamp::new(value.secs(), value.subsec_nanos() as i32).ok()
+    let exact = Timestamp::new(value.secs(), value.subsec_nanos() as i32).ok()?;
+    Some(exact.round(jiff::Unit::Millisecond).unwrap_or(exact))
 }
 
 fn clean(text: Option<&str>) -> String {
@@ -70,6 +75,19 @@ pub(crate) fn image(detail: &sdk::ImageDetail) -> Option<Image> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_noise_is_rounded_to_ecrs_milliseconds() {
+        // What the SDK makes of ECR's `1780000034.408`.
+        let read = aws_smithy_types::DateTime::from_fractional_secs(1_780_000_034, 0.407_999_992);
+        let at = timestamp(Some(&read)).unwrap();
+        assert_eq!(at.to_string(), "2026-05-28T20:27:14.408Z");
+        let whole = aws_smithy_types::DateTime::from_secs(1_780_000_034);
+        assert_eq!(
+            timestamp(Some(&whole)).unwrap().to_string(),
+            "2026-05-28T20:27:14Z"
+        );
+    }
     use crate::ecr::model::Severity;
     use aws_sdk_ecr::types::{
         FindingSeverity, ImageScanFindingsSummary, ImageScanStatus, ScanStatus,

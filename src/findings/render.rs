@@ -316,7 +316,7 @@ pub fn json(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
                 repository: e.repository.clone(),
                 image: e.image.clone(),
                 code: e.error.code().to_string(),
-                message: e.error.to_string(),
+                message: e.error.without_key_hint(),
             })
             .collect(),
     };
@@ -411,10 +411,10 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             ]
         })
         .collect();
-    let mut widths = TABLE_HEADERS.map(|h| h.chars().count());
+    let mut widths = TABLE_HEADERS.map(crate::ui::format::width);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(crate::ui::format::width(cell));
         }
     }
     let right = [false, false, true, true, true, false, false, false];
@@ -424,7 +424,7 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             if i > 0 {
                 text.push_str("  ");
             }
-            let pad = widths[i].saturating_sub(cell.chars().count());
+            let pad = widths[i].saturating_sub(crate::ui::format::width(cell));
             if i == cells.len() - 1 {
                 text.push_str(cell);
             } else if right[i] {

@@ -54,7 +54,8 @@ pub enum ImagesError {
          endpoint's answer is incomplete and no image list is safer than a wrong one"
     )]
     NoPushTime { repository: String, digest: String },
-    #[error(transparent)]
+    /// Said without the TUI's key hints: this is printed on the command line.
+    #[error("{}", .0.without_key_hint())]
     Registry(EcrError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
@@ -237,7 +238,7 @@ fn kind(record: &ImageRecord) -> &'static str {
 fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
     writeln!(
         out,
-        "{:<23}  {:<12}  {:>10}  {:<8}  TAGS",
+        "{:<23}  {:<12}  {:>11}  {:<8}  TAGS",
         "PUSHED (UTC)", "DIGEST", "SIZE", "KIND"
     )?;
     let mut total = 0u64;
@@ -250,7 +251,7 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
         };
         writeln!(
             out,
-            "{:<23}  {:<12}  {:>10}  {:<8}  {tags}",
+            "{:<23}  {:<12}  {:>11}  {:<8}  {tags}",
             format::utc(record.pushed_at),
             short_digest(&record.digest).trim_start_matches("sha256:"),
             format::size(record.size_bytes),
@@ -259,7 +260,7 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
     }
     writeln!(
         out,
-        "{} images, {} (sum of image sizes; shared layers are stored once)",
+        "{} images, {} (sum of image sizes: an upper bound, as layers shared between images count once per image)",
         records.len(),
         format::size(total)
     )

@@ -114,7 +114,8 @@ pub enum PreviewError {
     NoPolicy { repository: String },
     #[error(transparent)]
     Images(#[from] ImagesError),
-    #[error(transparent)]
+    /// Said without the TUI's key hints: this is printed on the command line.
+    #[error("{}", .0.without_key_hint())]
     Registry(#[from] EcrError),
     #[error("cannot write the output: {0}")]
     Output(io::Error),
@@ -381,13 +382,13 @@ fn write_table(
     writeln!(out)?;
     writeln!(
         out,
-        "{:>8}  {:>8}  {:>8}  {:>10}",
+        "{:>8}  {:>8}  {:>8}  {:>11}",
         "PRIORITY", "MATCHED", "EXPIRED", "SIZE"
     )?;
     for rule in &plan.rules {
         writeln!(
             out,
-            "{:>8}  {:>8}  {:>8}  {:>10}",
+            "{:>8}  {:>8}  {:>8}  {:>11}",
             rule.rule_priority,
             rule.matched,
             rule.expired,
@@ -407,7 +408,7 @@ fn write_table(
     writeln!(out, "\nEXPIRED, oldest first")?;
     writeln!(
         out,
-        "{:<23}  {:<12}  {:>10}  {:>8}  TAGS",
+        "{:<23}  {:<12}  {:>11}  {:>8}  TAGS",
         "PUSHED (UTC)", "DIGEST", "SIZE", "PRIORITY"
     )?;
     for (index, image) in plan.expired.iter().enumerate() {
@@ -418,7 +419,7 @@ fn write_table(
         };
         writeln!(
             out,
-            "{:<23}  {:<12}  {:>10}  {:>8}  {tags}",
+            "{:<23}  {:<12}  {:>11}  {:>8}  {tags}",
             format::utc(image.pushed_at),
             short_digest(image.digest).trim_start_matches("sha256:"),
             format::size(image.size_bytes),
@@ -585,13 +586,13 @@ mod tests {
 
 as of 2026-02-01 00:00:00 UTC: 1 of 3 images expire, 1 KiB reclaimed
 
-PRIORITY   MATCHED   EXPIRED        SIZE
-       1         1         1       1 KiB
-       2         1         0         0 B
+PRIORITY   MATCHED   EXPIRED         SIZE
+       1         1         1        1 KiB
+       2         1         0          0 B
 
 EXPIRED, oldest first
-PUSHED (UTC)             DIGEST              SIZE  PRIORITY  TAGS
-2026-01-02 00:00:00 UTC  {}       1 KiB         1  <untagged>
+PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
+2026-01-02 00:00:00 UTC  {}        1 KiB         1  <untagged>
 ",
                 "b".repeat(12)
             )

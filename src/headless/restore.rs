@@ -157,7 +157,10 @@ fn describe(digest: &str, tags: &[String]) -> String {
 }
 
 fn failure_line(repository: &str, what: &str, err: &EcrError) -> String {
-    let mut line = format!("cannot restore {repository} {what}: {err}");
+    let mut line = format!(
+        "cannot restore {repository} {what}: {}",
+        err.without_key_hint()
+    );
     if let Some(hint) = hint(err.code()) {
         line.push_str(" — ");
         line.push_str(hint);
@@ -272,7 +275,7 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
     let target = RegistryTarget::new(source_of(&operation.profile), operation.region.clone());
     let registry = match EcrRegistry::connect(&target, &client_options(cli)).await {
         Ok(registry) => registry,
-        Err(err) => return fail_all(err.to_string()),
+        Err(err) => return fail_all(err.without_key_hint()),
     };
     match registry.account_id().await {
         Ok(account) if account == operation.account => {}
@@ -283,7 +286,7 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
                 target.label()
             ));
         }
-        Err(err) => return fail_all(err.to_string()),
+        Err(err) => return fail_all(err.without_key_hint()),
     }
     let context = AuditContext::new(&target.source, &operation.account, &operation.region);
     let mutator = Mutator::new(Arc::new(registry), context, log.clone(), cli.read_only);

@@ -43,7 +43,8 @@ pub enum UriError {
         "{repository} holds {count} images: name one as {repository}:TAG or {repository}@sha256:…"
     )]
     Ambiguous { repository: String, count: usize },
-    #[error(transparent)]
+    /// Said without the TUI's key hints: this is printed on the command line.
+    #[error("{}", .0.without_key_hint())]
     Registry(#[from] EcrError),
 }
 

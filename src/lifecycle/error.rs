@@ -46,7 +46,10 @@ pub enum PolicyError {
     },
 }
 
-/// Which rule an error is about: its 0-based position in `rules` and, once known, its priority.
+/// Which rule an error is about: its position in `rules` and, once known, its priority.
+///
+/// Shown counting from 1 (`rule #1` is the first rule), as people count; the bracketed
+/// JSON paths in messages (`rules[0]`, `tagPatternList[0]`) keep JSON's own indexing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleRef {
     /// Position in the policy's `rules` array, counting from 0.
@@ -58,8 +61,8 @@ pub struct RuleRef {
 impl fmt::Display for RuleRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.priority {
-            Some(priority) => write!(f, "rule #{} (priority {priority})", self.index),
-            None => write!(f, "rule #{}", self.index),
+            Some(priority) => write!(f, "rule #{} (priority {priority})", self.index + 1),
+            None => write!(f, "rule #{}", self.index + 1),
         }
     }
 }
@@ -94,16 +97,17 @@ pub enum Problem {
     /// More rules than ECR allows.
     #[error("has {count} rules; ECR allows at most {MAX_RULES}")]
     TooManyRules { count: usize },
-    /// Two rules share a `rulePriority`.
-    #[error("{priority} is already the priority of rule #{other}")]
+    /// Two rules share a `rulePriority`; `other` is a 0-based position, shown from 1.
+    #[error("{priority} is already the priority of rule #{}", .other + 1)]
     DuplicatePriority { priority: u32, other: usize },
-    /// A second rule selecting untagged images.
-    #[error("only one rule may select untagged images, and rule #{other} already does")]
+    /// A second rule selecting untagged images; `other` is shown counting from 1.
+    #[error("only one rule may select untagged images, and rule #{} already does", .other + 1)]
     SecondUntagged { other: usize },
-    /// An `any` rule that is not evaluated last.
+    /// An `any` rule that is not evaluated last; `other` is shown counting from 1.
     #[error(
         "a rule with tagStatus \"any\" must have the highest rulePriority, \
-         but rule #{other} has priority {other_priority}"
+         but rule #{} has priority {other_priority}",
+        .other + 1
     )]
     AnyNotLast { other: usize, other_priority: u32 },
     /// A `tagged` rule with neither tag list.

@@ -117,8 +117,9 @@ fn parse_rule(index: usize, value: &Value) -> Result<Rule, PolicyError> {
         },
     };
     let Value::Object(rule) = value else {
-        return Err(reader.error(
-            format!("rules[{index}]"),
+        // Said of the rule as a whole ("rule #2: must be a JSON object"), not of a field.
+        return Err(document_error(
+            &reader.rule.to_string(),
             Problem::WrongType {
                 expected: "a JSON object",
                 found: type_name(value),

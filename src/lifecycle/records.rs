@@ -69,11 +69,12 @@ pub enum ImageRecordError {
     /// The file is JSON but not an array.
     #[error("image records must be a JSON array of objects, found {found}")]
     NotAnArray { found: &'static str },
-    /// An element of the array is not an object; `index` counts from 0.
-    #[error("record {index}: must be a JSON object, found {found}")]
+    /// An element of the array is not an object; `index` counts from 0 and is shown
+    /// counting from 1 (`record 1` is the first), as people count.
+    #[error("record {}: must be a JSON object, found {found}", .index + 1)]
     NotAnObject { index: usize, found: &'static str },
-    /// One field of a record is wrong; `index` counts from 0.
-    #[error("record {index}: {field}: {problem}")]
+    /// One field of a record is wrong; `index` counts from 0 and is shown from 1.
+    #[error("record {}: {field}: {problem}", .index + 1)]
     Record {
         index: usize,
         field: String,
@@ -110,10 +111,10 @@ pub enum RecordProblem {
     #[error("{tag:?} is listed twice")]
     RepeatedTag { tag: String },
     /// A tag on two images, which one repository cannot have.
-    #[error("{tag:?} is already a tag of record {other}; a tag names one image")]
+    #[error("{tag:?} is already a tag of record {}; a tag names one image", .other + 1)]
     TagOnTwoImages { tag: String, other: usize },
     /// Two records for one digest.
-    #[error("is the same as record {other}'s; each image appears once")]
+    #[error("is the same as record {}'s; each image appears once", .other + 1)]
     DuplicateDigest { other: usize },
 }
 

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 pub const COLUMNS: [Column; 8] = [
     Column::new("TAGS", 0, 0, Some("tags")),
     Column::new("DIGEST", 12, 2, None),
-    Column::new("SIZE", 10, 1, Some("size")),
+    Column::new("SIZE", super::table::SIZE_COLUMN, 1, Some("size")),
     Column::new("PUSHED", 7, 1, Some("pushed")),
     Column::new("PULLED", 7, 5, Some("pulled")),
     Column::new("SCAN", 12, 3, None),

@@ -29,7 +29,7 @@ const POLICY_COLUMN: u16 = 64;
 const IMAGE_COLUMNS: [Column; 5] = [
     Column::new("TAGS", 0, 0, None),
     Column::new("DIGEST", 12, 3, None),
-    Column::new("SIZE", 10, 2, None),
+    Column::new("SIZE", super::table::SIZE_COLUMN, 2, None),
     Column::new("PUSHED", 7, 2, None),
     Column::new("DRY RUN", 24, 1, None),
 ];
@@ -38,7 +38,7 @@ const RULE_COLUMNS: [Column; 5] = [
     Column::new("PRIORITY", 8, 0, None),
     Column::new("MATCHED", 7, 2, None),
     Column::new("EXPIRED", 7, 1, None),
-    Column::new("SIZE", 10, 2, None),
+    Column::new("SIZE", super::table::SIZE_COLUMN, 2, None),
     Column::new("RULE", 0, 0, None),
 ];
 

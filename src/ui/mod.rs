@@ -29,9 +29,16 @@ pub const WIDE: u16 = 150;
 const PANEL_WIDTH: u16 = 52;
 
 /// The sort name of the column header drawn at `x` in the current pane, if sortable.
-pub fn sort_at(pane: Pane, width: u16, x: u16, absolute_times: bool) -> Option<&'static str> {
+pub fn sort_at(
+    pane: Pane,
+    width: u16,
+    x: u16,
+    absolute_times: bool,
+    audit_view: bool,
+) -> Option<&'static str> {
     let columns: &[table::Column] = match pane {
         Pane::Registries | Pane::Findings | Pane::Triage => return None,
+        Pane::Repositories if audit_view => &repositories::AUDIT_COLUMNS,
         Pane::Repositories => &repositories::COLUMNS,
         Pane::Images => &images::COLUMNS,
     };
@@ -152,7 +159,7 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         crumbs = format!("│ repositories › {}", repo.name);
     }
     spans.push(Span::styled(crumbs, theme.header_accent));
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let used: usize = spans.iter().map(|s| format::width(&s.content)).sum();
     let pad = usize::from(area.width).saturating_sub(used);
     spans.push(Span::styled(" ".repeat(pad), theme.header));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

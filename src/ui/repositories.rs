@@ -2,9 +2,9 @@
 
 use super::Theme;
 use super::format;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{Column, SIZE_COLUMN, draw_table, highlighted};
 use crate::app::State;
-use crate::app::state::{REPOSITORY_SORTS, StatsState};
+use crate::app::state::{ALL_REPOSITORY_SORTS, StatsState};
 use crate::ecr::model::{Encryption, TagMutability};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,16 +13,16 @@ use ratatui::text::{Line, Span};
 pub const COLUMNS: [Column; 7] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
-    Column::new("SIZE", 10, 1, Some("size")),
+    Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
     Column::new("TAGS", 9, 4, None),
     Column::new("SCAN", 4, 5, None),
     Column::new("CRYPT", 6, 6, None),
-    Column::new("CREATED", 7, 3, Some("created")),
+    Column::new("CREATED", 8, 3, Some("created")),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pane = &state.repositories;
-    let sort = REPOSITORY_SORTS
+    let sort = ALL_REPOSITORY_SORTS
         .get(pane.list.sort_column)
         .map(|name| (*name, pane.list.descending));
     let empty = if let Some(error) = &pane.error {
@@ -84,21 +84,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 /// The audit view's columns: the same figures as `berth audit`.
-const AUDIT_COLUMNS: [Column; 9] = [
+pub const AUDIT_COLUMNS: [Column; 9] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
-    Column::new("SIZE", 10, 1, Some("size")),
-    Column::new("UNTAGGED", 8, 3, None),
-    Column::new("UNTAG SIZE", 10, 2, None),
-    Column::new("STALE", 6, 4, None),
-    Column::new("STALE SIZE", 10, 2, None),
+    Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
+    Column::new("UNTAGGED", 8, 3, Some("untagged")),
+    Column::new("UNTAG SIZE", SIZE_COLUMN, 2, None),
+    Column::new("STALE", 6, 4, Some("stale")),
+    Column::new("STALE SIZE", SIZE_COLUMN, 2, None),
     Column::new("POLICY", 6, 5, None),
-    Column::new("RECLAIM", 10, 2, None),
+    Column::new("RECLAIM", SIZE_COLUMN, 2, Some("reclaim")),
 ];
 
 fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty: Line<'static>) {
     let pane = &state.repositories;
-    let sort = REPOSITORY_SORTS
+    let sort = ALL_REPOSITORY_SORTS
         .get(pane.list.sort_column)
         .map(|name| (*name, pane.list.descending));
     let pending = || Line::styled("…", theme.dim);
@@ -242,4 +242,110 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         StatsState::Pending => lines.push(Line::styled("counting images…", theme.dim)),
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::action::Action;
+    use crate::app::state::ALL_REPOSITORY_SORTS;
+    use crate::app::tests::with_repositories;
+    use crate::app::update;
+    use crate::audit::report::RepositoryRow;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn press(state: &mut crate::app::State, c: char) {
+        update(
+            state,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+
+    fn row(name: &str, untagged: u64, stale: u64, reclaim: Option<u64>) -> RepositoryRow {
+        RepositoryRow {
+            profile: "env".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            repository: name.into(),
+            images: 10,
+            bytes: 1000,
+            untagged_images: untagged,
+            untagged_bytes: untagged * 10,
+            stale_images: stale,
+            stale_bytes: stale * 10,
+            oldest_push: None,
+            newest_push: None,
+            lifecycle_policy: Some(reclaim.is_some()),
+            lifecycle_expired_images: reclaim.map(|_| 1),
+            lifecycle_reclaimable_bytes: reclaim,
+            lifecycle_note: None,
+            in_use: None,
+        }
+    }
+
+    fn shown(state: &crate::app::State) -> Vec<String> {
+        let pane = &state.repositories;
+        pane.list
+            .rows
+            .iter()
+            .map(|&i| pane.rows[i].repo.name.clone())
+            .collect()
+    }
+
+    /// `s` in the audit view visits exactly the sortable columns that view shows, and
+    /// each orders the rows by the figure its column shows, largest first.
+    #[test]
+    fn s_in_the_audit_view_cycles_through_its_own_columns() {
+        let mut state = with_repositories(&["a", "b", "c"]);
+        press(&mut state, 'A');
+        assert!(state.repositories.audit_view);
+        let rows = [
+            row("a", 5, 1, Some(10)),
+            row("b", 1, 9, Some(300)),
+            row("c", 3, 4, None),
+        ];
+        let registry = state.registries.rows[0].target.clone();
+        update(
+            &mut state,
+            Action::AuditLoaded {
+                registry,
+                result: Ok(rows.to_vec()),
+                errors: Vec::new(),
+            },
+        );
+        let mut visited = Vec::new();
+        let mut orders = Vec::new();
+        for _ in 0..6 {
+            press(&mut state, 's');
+            visited.push(ALL_REPOSITORY_SORTS[state.repositories.list.sort_column]);
+            orders.push(shown(&state));
+        }
+        assert_eq!(
+            visited,
+            ["images", "size", "untagged", "stale", "reclaim", "name"]
+        );
+        assert_eq!(orders[2], ["a", "c", "b"], "by untagged images");
+        assert_eq!(orders[3], ["b", "c", "a"], "by stale images");
+        assert_eq!(orders[4], ["b", "a", "c"], "by reclaim, unknown last");
+        let sortable: Vec<&str> = super::AUDIT_COLUMNS.iter().filter_map(|c| c.sort).collect();
+        for name in &visited {
+            assert!(
+                sortable.contains(name),
+                "{name} has no column to show its arrow"
+            );
+        }
+
+        // Leaving the audit view while sorted by one of its columns falls back to the
+        // name, which the settings view shows.
+        for _ in 0..5 {
+            press(&mut state, 's');
+        }
+        assert_eq!(
+            ALL_REPOSITORY_SORTS[state.repositories.list.sort_column],
+            "reclaim"
+        );
+        press(&mut state, 'A');
+        assert!(!state.repositories.audit_view);
+        assert_eq!(state.repositories.list.sort_column, 0);
+        assert_eq!(shown(&state), ["a", "b", "c"]);
+    }
 }

@@ -1,5 +1,6 @@
 //! Drawing a list view as a table: only the visible rows are built.
 
+use super::format;
 use super::theme::Theme;
 use crate::app::list::{FuzzyFilter, ListView};
 use ratatui::Frame;
@@ -20,12 +21,21 @@ pub struct Column {
 }
 
 impl Column {
+    /// A column; a fixed-width sortable one is widened to hold its title and the sort
+    /// arrow (`CREATED▼`), which would otherwise be cut off exactly when it matters.
     pub const fn new(
         title: &'static str,
         width: u16,
         priority: u8,
         sort: Option<&'static str>,
     ) -> Self {
+        // Titles are ASCII, so bytes are columns.
+        let with_arrow = title.len() as u16 + 1;
+        let width = if sort.is_some() && width != 0 && width < with_arrow {
+            with_arrow
+        } else {
+            width
+        };
         Column {
             title,
             width,
@@ -34,6 +44,9 @@ impl Column {
         }
     }
 }
+
+/// Width of a size column: the widest text `format::size` produces (`1023.99 MiB`).
+pub const SIZE_COLUMN: u16 = format::SIZE_WIDTH as u16;
 
 /// Width of a time column showing absolute dates (`2026-01-31 12:00`).
 const ABSOLUTE_TIME_WIDTH: u16 = 16;
@@ -106,11 +119,12 @@ pub fn column_at(columns: &[Column], width: u16, x: u16) -> Option<usize> {
     None
 }
 
-/// `line` cut to `width` characters in the middle (`payments/…/worker`), each kept
-/// character in its own style, so long names keep both ends in a narrow column.
+/// `line` cut to `width` terminal columns in the middle (`payments/…/worker`), each kept
+/// character in its own style, so long names keep both ends in a narrow column. Widths
+/// are display columns: a CJK character takes two and is never split by the cut.
 pub fn fit_middle(line: Line<'_>, width: usize) -> Line<'_> {
-    let count: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
-    if count <= width {
+    let columns: usize = line.spans.iter().map(|s| format::width(&s.content)).sum();
+    if columns <= width {
         return line;
     }
     let styled: Vec<(char, Style)> = line
@@ -121,7 +135,10 @@ pub fn fit_middle(line: Line<'_>, width: usize) -> Line<'_> {
             span.content.chars().map(move |c| (c, style))
         })
         .collect();
-    let (head, tail) = super::format::middle_cut(width);
+    let (head, tail) = format::middle_cut(width);
+    let count = styled.len();
+    let head = format::chars_fitting(styled.iter().map(|(c, _)| *c), head);
+    let tail = format::chars_fitting(styled.iter().rev().map(|(c, _)| *c), tail).min(count - head);
     let kept = styled[..head]
         .iter()
         .copied()
@@ -161,7 +178,10 @@ pub fn draw_table<'a>(
     mut cells: impl FnMut(usize) -> Vec<Line<'a>>,
 ) {
     let keep = fit_columns(columns, area.width);
-    let header = Row::new(keep.iter().map(|&i| {
+    let drawn = drawn_widths(columns, &keep, area.width);
+    let body_height = usize::from(area.height.saturating_sub(1));
+    let position = rows_shown(list.offset, body_height, list.rows.len());
+    let header = Row::new(keep.iter().zip(&drawn).map(|(&i, &width)| {
         let column = columns[i];
         let arrow = match (column.sort, sort) {
             (Some(name), Some((active, descending))) if name == active => {
@@ -173,10 +193,21 @@ pub fn draw_table<'a>(
             }
             _ => "",
         };
-        Line::from(format!("{}{}", column.title, arrow))
+        let title = format!("{}{}", column.title, arrow);
+        if column.width != 0 {
+            return Line::from(title);
+        }
+        // The flexible column's header also says which rows are on screen, so rows
+        // scrolled off either end are never a surprise.
+        let fitted = position
+            .as_deref()
+            .and_then(|p| with_position(&title, p, width));
+        match fitted {
+            Some(position) => Line::from(vec![Span::raw(title), Span::styled(position, theme.dim)]),
+            None => Line::from(title),
+        }
     }))
     .style(theme.column_header);
-    let drawn = drawn_widths(columns, &keep, area.width);
     let widths: Vec<Constraint> = keep
         .iter()
         .zip(&drawn)
@@ -185,7 +216,6 @@ pub fn draw_table<'a>(
             _ => Constraint::Length(w),
         })
         .collect();
-    let body_height = usize::from(area.height.saturating_sub(1));
     if list.rows.is_empty() {
         let table = Table::new(Vec::<Row>::new(), widths.clone()).header(header);
         frame.render_widget(table, area);
@@ -220,6 +250,30 @@ pub fn draw_table<'a>(
         .collect();
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, area);
+}
+
+/// Which rows a table `body_height` rows high shows from `offset` on: `rows 21–40 of 95`
+/// (counting from 1, as people do), or None for an empty list.
+pub fn rows_shown(offset: usize, body_height: usize, total: usize) -> Option<String> {
+    if total == 0 || body_height == 0 {
+        return None;
+    }
+    let first = offset.min(total - 1) + 1;
+    let last = (offset + body_height).min(total);
+    Some(format!("rows {first}–{last} of {total}"))
+}
+
+/// The text that follows `title` in a header cell `width` columns wide to say which rows
+/// show (`  rows 1–25 of 48`, or in a narrow cell ` 1–25/48`), if it fits.
+fn with_position(title: &str, position: &str, width: u16) -> Option<String> {
+    let room = usize::from(width).saturating_sub(format::width(title));
+    if format::width(position) + 2 <= room {
+        return Some(format!("  {position}"));
+    }
+    let short = position
+        .trim_start_matches("rows ")
+        .replacen(" of ", "/", 1);
+    (format::width(&short) < room).then(|| format!(" {short}"))
 }
 
 /// `text` with the characters the filter matched drawn in `highlight`.
@@ -273,6 +327,80 @@ mod tests {
         assert_eq!(fit_middle(short.clone(), 12), short);
         let aligned = fit_middle(Line::from("1234567890").right_aligned(), 5);
         assert_eq!(aligned.alignment, Some(ratatui::layout::Alignment::Right));
+    }
+
+    #[test]
+    fn the_visible_rows_are_counted_from_one() {
+        assert_eq!(rows_shown(0, 25, 48).as_deref(), Some("rows 1–25 of 48"));
+        assert_eq!(rows_shown(23, 25, 48).as_deref(), Some("rows 24–48 of 48"));
+        assert_eq!(rows_shown(0, 25, 3).as_deref(), Some("rows 1–3 of 3"));
+        assert_eq!(rows_shown(0, 25, 0), None);
+        assert_eq!(
+            with_position("REPOSITORY", "rows 1–3 of 3", 30).as_deref(),
+            Some("  rows 1–3 of 3")
+        );
+        assert_eq!(
+            with_position("REPOSITORY", "rows 1–3 of 3", 24).as_deref(),
+            Some(" 1–3/3")
+        );
+        assert_eq!(with_position("REPOSITORY", "rows 1–3 of 3", 15), None);
+    }
+
+    #[test]
+    fn every_sortable_header_has_room_for_its_arrow() {
+        let panes: [&[Column]; 3] = [
+            &crate::ui::repositories::COLUMNS,
+            &crate::ui::repositories::AUDIT_COLUMNS,
+            &crate::ui::images::COLUMNS,
+        ];
+        for column in panes.into_iter().flatten() {
+            if column.sort.is_some() && column.width != 0 {
+                assert!(
+                    usize::from(column.width) > column.title.len(),
+                    "{} is {} wide",
+                    column.title,
+                    column.width
+                );
+            }
+        }
+        assert_eq!(Column::new("CREATED", 7, 3, Some("created")).width, 8);
+        assert_eq!(Column::new("CREATED", 7, 3, None).width, 7);
+    }
+
+    #[test]
+    fn size_columns_hold_the_widest_size() {
+        let widest = format::size((1 << 30) - (1 << 20) / 10);
+        assert_eq!(widest, "1023.90 MiB");
+        assert!(format::width(&widest) <= usize::from(SIZE_COLUMN));
+        let size_columns = crate::ui::repositories::COLUMNS
+            .iter()
+            .chain(&crate::ui::repositories::AUDIT_COLUMNS)
+            .chain(&crate::ui::images::COLUMNS)
+            .filter(|c| c.title.contains("SIZE") || c.title == "RECLAIM");
+        for column in size_columns {
+            assert!(
+                column.width >= SIZE_COLUMN,
+                "{} is {} wide",
+                column.title,
+                column.width
+            );
+        }
+    }
+
+    #[test]
+    fn wide_characters_are_cut_by_the_columns_they_take() {
+        let line = Line::from(vec![Span::raw("倉庫"), Span::raw("/データ/パイプライン")]);
+        let cut = fit_middle(line, 12);
+        let text: String = cut.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert!(format::width(&text) <= 12, "{text}");
+        assert!(text.starts_with("倉庫/"), "{text}");
+        assert!(text.ends_with("イン"), "{text}");
+        // Fits exactly: 6 wide characters are 12 columns though only 6 characters.
+        let exact = Line::from("倉庫倉庫倉庫");
+        assert_eq!(fit_middle(exact.clone(), 12), exact);
+        let one_short = fit_middle(exact, 11);
+        let text: String = one_short.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "倉庫…倉庫");
     }
 
     const fn col(title: &'static str, width: u16, priority: u8) -> Column {

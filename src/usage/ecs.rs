@@ -27,7 +27,12 @@ impl EcsClient {
     /// A client from loaded AWS configuration (see [`super::sdk_config`]).
     pub fn new(config: &aws_config::SdkConfig, subject: String) -> Self {
         EcsClient {
-            client: aws_sdk_ecs::Client::new(config),
+            // A refused connection is final here too (see RefusedConnectionIsFinal).
+            client: aws_sdk_ecs::Client::from_conf(
+                aws_sdk_ecs::config::Builder::from(config)
+                    .retry_classifier(crate::ecr::error::RefusedConnectionIsFinal)
+                    .build(),
+            ),
             subject,
         }
     }

@@ -25,7 +25,12 @@ impl LambdaClient {
     /// A client from loaded AWS configuration (see [`super::sdk_config`]).
     pub fn new(config: &aws_config::SdkConfig, subject: String) -> Self {
         LambdaClient {
-            client: aws_sdk_lambda::Client::new(config),
+            // A refused connection is final here too (see RefusedConnectionIsFinal).
+            client: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(config)
+                    .retry_classifier(crate::ecr::error::RefusedConnectionIsFinal)
+                    .build(),
+            ),
             subject,
         }
     }

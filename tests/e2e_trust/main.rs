@@ -7,3 +7,5 @@ mod safety;
 mod status;
 #[path = "../support/mod.rs"]
 mod support;
+
+mod headless;
