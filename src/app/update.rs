@@ -141,8 +141,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Resize { width, height } => {
             state.width = width;
             state.height = height;
-            let height = state.body_height();
-            state.current_list().scroll_into_view(height);
+            state.set_list_heights();
             if state.detail.visible {
                 // Wider lines wrap less: keep the view within its new last screenful.
                 super::detail::scroll_by(state, 0);
@@ -242,6 +241,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     loading.items = pane.images.len();
                     if done {
                         pane.loading = None;
+                        pane.marked.retain_listed(&pane.images);
                         record_listing_stats(state);
                     }
                     state.rebuild_images();
@@ -339,10 +339,7 @@ fn apply_repository_jump(state: &mut State, done: bool) -> Vec<Effect> {
         }
         return Vec::new();
     };
-    let height = state.body_height();
-    let list = &mut state.repositories.list;
-    list.selected = position;
-    list.scroll_into_view(height);
+    state.repositories.list.select(position);
     if !jump.open {
         state.jump = None;
         return Vec::new();
@@ -374,9 +371,7 @@ fn apply_image_jump(state: &mut State, done: bool) {
         .iter()
         .position(|&i| pane.images[i].tags.contains(&tag));
     if let Some(position) = found {
-        let height = state.body_height();
-        state.images.list.selected = position;
-        state.images.list.scroll_into_view(height);
+        state.images.list.select(position);
         state.jump = None;
     } else if done {
         state.jump = None;
@@ -449,8 +444,7 @@ fn on_filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let text = state.filter_input.value().to_string();
             state.current_list().filter.set(&text);
             state.rebuild_current();
-            let height = state.body_height();
-            state.current_list().first(height);
+            state.current_list().follow_first();
         }
     }
     Vec::new()
@@ -518,7 +512,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             };
             state.images.usage_filter = state.images.usage_filter.toggle(wanted);
             state.rebuild_images();
-            state.images.list.first(height);
+            state.images.list.follow_first();
         }
         // Handled by `operate` above.
         Command::Mark
@@ -629,16 +623,19 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     let pane = &mut state.images;
     let same_repository =
         pane.registry == registry && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
-    if !same_repository {
+    if same_repository {
+        // A reload keeps the filter, the sort, the marks and the user's image.
+        let images = &pane.images;
+        pane.list.start_reload(|i| images[i].digest.clone());
+    } else {
         pane.marked.clear();
+        pane.list.filter.set("");
+        pane.list.rows.clear();
+        pane.list.follow_first();
     }
     pane.registry = registry;
     pane.images.clear();
     pane.marked.listing_cleared();
-    pane.list.rows.clear();
-    pane.list.selected = 0;
-    pane.list.offset = 0;
-    pane.list.filter.set("");
     pane.error = None;
     pane.generation = generation;
     pane.loading = Some(Loading::default());
@@ -663,11 +660,16 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
 fn open_registry(state: &mut State, registry: usize) -> Vec<Effect> {
     let generation = state.new_generation();
     let pane = &mut state.repositories;
+    if pane.loaded && pane.registry == registry {
+        // A refresh keeps the user's repository.
+        let rows = &pane.rows;
+        pane.list.start_reload(|i| rows[i].repo.name.clone());
+    } else {
+        pane.list.rows.clear();
+        pane.list.follow_first();
+    }
     pane.registry = registry;
     pane.rows.clear();
-    pane.list.rows.clear();
-    pane.list.selected = 0;
-    pane.list.offset = 0;
     pane.error = None;
     pane.generation = generation;
     pane.loading = Some(Loading::default());
@@ -715,7 +717,7 @@ fn back(state: &mut State) {
                 .iter()
                 .position(|&r| r == current)
             {
-                state.registries.list.selected = position;
+                state.registries.list.select(position);
             }
             Pane::Registries
         }
@@ -989,7 +991,7 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
                 let list = state.current_list();
                 let position = list.offset + usize::from(mouse.row - FIRST_ROW);
                 if position < list.rows.len() {
-                    list.selected = position;
+                    list.select(position);
                 }
             } else {
                 return Vec::new();

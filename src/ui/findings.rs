@@ -3,7 +3,7 @@
 
 use super::Theme;
 use super::format;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{Column, draw_table, highlighted, highlighted_fields};
 use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, detail_lines};
 use crate::ecr::findings::{Finding, NOT_SCANNED, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts, short_digest};
@@ -457,8 +457,9 @@ fn group_cells(group: &CveGroup, pane: &TriagePane, theme: &Theme) -> Vec<Line<'
         } else {
             Line::styled("-", theme.dim)
         },
-        highlighted(
-            &group.packages.join(", "),
+        highlighted_fields(
+            &group.packages,
+            ", ",
             &pane.list.filter,
             theme.text,
             theme.match_highlight,

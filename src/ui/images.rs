@@ -2,9 +2,9 @@
 
 use super::Theme;
 use super::format;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{Column, draw_table, highlighted, highlighted_fields, highlighted_id};
 use crate::app::State;
-use crate::app::state::IMAGE_SORTS;
+use crate::app::state::{IMAGE_SORTS, UNTAGGED};
 use crate::ecr::model::{Image, ManifestKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -56,10 +56,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         |index| {
             let image = &pane.images[index];
             let mut tags = if image.tags.is_empty() {
-                Line::styled("<untagged>", theme.dim)
+                let mut line = highlighted(
+                    UNTAGGED,
+                    &pane.list.filter,
+                    theme.dim,
+                    theme.match_highlight,
+                );
+                line.style = theme.dim;
+                line
             } else {
-                highlighted(
-                    &image.tags.join(", "),
+                highlighted_fields(
+                    &image.tags,
+                    ", ",
                     &pane.list.filter,
                     theme.text,
                     theme.match_highlight,
@@ -78,12 +86,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             };
             vec![
                 tags,
-                Line::styled(
-                    image
-                        .short_digest()
-                        .trim_start_matches("sha256:")
-                        .to_string(),
+                highlighted_id(
+                    image.short_digest().trim_start_matches("sha256:"),
+                    &image.digest,
+                    &pane.list.filter,
                     theme.dim,
+                    theme.match_highlight,
                 ),
                 Line::from(format::size(image.size_bytes)).right_aligned(),
                 Line::from(format::time_cell(

@@ -64,8 +64,7 @@ impl TriagePane {
         self.images.clear();
         self.triage = Triage::new(min_severity);
         self.list.rows.clear();
-        self.list.selected = 0;
-        self.list.offset = 0;
+        self.list.follow_first();
         self.list.filter.set("");
         self.loading = true;
         self.repositories = None;
@@ -119,15 +118,10 @@ impl TriagePane {
 
     /// Recompute the rows after groups, the filter or the sort changed.
     pub fn rebuild(&mut self) {
-        // A cursor still on the first row stays there, so the worst CVE found so far is
-        // what someone watching the sweep sees; once moved, it follows its CVE.
-        let at_top = self.list.selected == 0 && self.list.offset == 0;
+        // Until the user moves, the cursor stays on the first row, so the worst CVE found
+        // so far is what someone watching the sweep sees; once moved, it follows its CVE.
         self.list
             .rebuild(&self.triage.groups, haystack, compare_groups);
-        if at_top {
-            self.list.selected = 0;
-            self.list.offset = 0;
-        }
     }
 
     /// The CVE under the cursor.
@@ -188,10 +182,9 @@ impl TriagePane {
     }
 }
 
-fn haystack(group: &CveGroup, out: &mut String) {
-    out.push_str(&group.name);
+fn haystack(group: &CveGroup, out: &mut crate::app::list::Fields) {
+    out.text(&group.name);
     for text in group.packages.iter().chain(&group.repositories) {
-        out.push(' ');
-        out.push_str(text);
+        out.text(text);
     }
 }
