@@ -227,6 +227,14 @@ impl ListView {
     /// The list is about to be emptied and listed again (a refresh, a reload after a
     /// change): remember the user's item by `key` so `resolve_reload` can find it again.
     pub fn start_reload(&mut self, key: impl Fn(usize) -> String) {
+        if let Some(mut pending) = self.reload.take() {
+            // Reloaded again before the item came back: still looking for the same one.
+            pending.scanned = 0;
+            self.rows.clear();
+            self.follow_first();
+            self.reload = Some(pending);
+            return;
+        }
         let reload = self.moved.then(|| {
             let mut keys: Vec<String> = self.selected_item().map(&key).into_iter().collect();
             for distance in 1..=RELOAD_NEIGHBOURS {
@@ -357,11 +365,12 @@ impl ListView {
     /// Move the cursor by `delta` rows for the user, keeping it inside a viewport of
     /// `height` rows.
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        self.moved = true;
-        self.reload = None;
+        // Nothing to move on (a list still loading): the cursor keeps following row 0.
         if self.rows.is_empty() {
             return;
         }
+        self.moved = true;
+        self.reload = None;
         let last = self.rows.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.scroll_into_view(height);
@@ -369,6 +378,9 @@ impl ListView {
 
     /// The first row, for the user.
     pub fn first(&mut self, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
         self.moved = true;
         self.reload = None;
         self.selected = 0;
@@ -377,6 +389,9 @@ impl ListView {
 
     /// The last row, for the user.
     pub fn last(&mut self, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
         self.moved = true;
         self.reload = None;
         self.selected = self.rows.len().saturating_sub(1);
@@ -550,6 +565,8 @@ fn merge(
     merged
 }
 
+#[cfg(test)]
+mod model_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,7 +769,7 @@ mod tests {
         assert_eq!(filter.id_highlight("sha256:abc123"), 2);
     }
 
-    mod keyed {
+    pub(super) mod keyed {
         use super::super::{ListView, SortKey, sort_key};
         use jiff::Timestamp;
         use proptest::prelude::*;
@@ -938,7 +955,7 @@ mod tests {
         }
 
         /// The filter syntax written the slow, obvious way.
-        mod naive {
+        pub(in crate::app::list) mod naive {
             fn fold(text: &str, ignore_case: bool) -> Vec<char> {
                 text.chars()
                     .map(|c| {

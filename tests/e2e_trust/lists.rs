@@ -232,7 +232,10 @@ fn tagging_keeps_the_filter_and_its_rows() {
     tui.wait_until("the tag put", |s| {
         let text = s.contents();
         text.contains("now names this image")
-            || text.lines().nth(2).is_some_and(|l| l.contains("trust-reload"))
+            || text
+                .lines()
+                .nth(2)
+                .is_some_and(|l| l.contains("trust-reload"))
     });
     // A report dialog over the list (if any) goes with a key bound to nothing.
     if tui.screen().contains("now names this image") {
