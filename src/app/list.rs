@@ -329,15 +329,24 @@ impl ListView {
                     batch.rank(&fields)
                 })
                 .collect();
-            let mut ranked: Vec<(Rank, usize)> = entries
-                .iter()
-                .filter_map(|&(_, index)| ranks[index as usize].map(|rank| (rank, index as usize)))
-                .collect();
-            // Stable: the sort order stays within each rank.
-            if ranked.windows(2).any(|pair| pair[0].0 > pair[1].0) {
-                ranked.sort_by_key(|&(rank, _)| rank);
+            // One bucket per rank class, filled in display order so the sort order holds
+            // within each; only fuzzy matches need sorting (by score, stably).
+            let mut classes: [Vec<usize>; 3] = Default::default();
+            let mut fuzzy: Vec<(Rank, usize)> = Vec::new();
+            for &(_, index) in entries {
+                let Some(rank) = ranks[index as usize] else {
+                    continue;
+                };
+                match classes.get_mut(filter::class(rank) as usize) {
+                    Some(bucket) => bucket.push(index as usize),
+                    None => fuzzy.push((rank, index as usize)),
+                }
             }
-            self.rows.extend(ranked.into_iter().map(|(_, index)| index));
+            fuzzy.sort_by_key(|&(rank, _)| rank);
+            for bucket in &classes {
+                self.rows.extend_from_slice(bucket);
+            }
+            self.rows.extend(fuzzy.into_iter().map(|(_, index)| index));
         } else {
             self.rows
                 .extend(entries.iter().map(|&(_, index)| index as usize));

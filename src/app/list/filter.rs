@@ -203,6 +203,11 @@ impl std::fmt::Debug for FuzzyFilter {
 /// A match's place in the ranking: smaller is better.
 pub type Rank = u32;
 
+/// The class of a rank: 0 equal, 1 prefix, 2 substring, 3 fuzzy.
+pub fn class(rank: Rank) -> u32 {
+    rank >> 24
+}
+
 impl FuzzyFilter {
     /// The filter text as typed.
     pub fn text(&self) -> &str {
