@@ -194,8 +194,16 @@ fn empty_message(pane: &FindingsPane, theme: &Theme) -> Line<'static> {
 }
 
 fn finding_cells(finding: &Finding, pane: &FindingsPane, theme: &Theme) -> Vec<Line<'static>> {
-    let text =
-        |value: &Option<String>| Line::from(value.clone().unwrap_or_else(|| "-".to_string()));
+    // Versions are matched by the filter too: show where.
+    let text = |value: &Option<String>| match value {
+        Some(value) => highlighted(
+            value,
+            &pane.list.filter,
+            ratatui::style::Style::default(),
+            theme.match_highlight,
+        ),
+        None => Line::from("-"),
+    };
     let fix = match finding.fix_available {
         Some(fix) => Line::styled(
             fix.label().to_lowercase(),

@@ -499,3 +499,57 @@ proptest! {
         }
     }
 }
+
+/// The repositories pane: a refresh finds the user's repository again, whatever order
+/// and pages the registry lists it in, with the viewport full.
+#[test]
+fn a_repositories_refresh_keeps_the_users_repository() {
+    let names: Vec<String> = (0..30).map(|i| format!("team/service-{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut state = with_repositories(&refs);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 100,
+            height: 15,
+        },
+    );
+    for _ in 0..25 {
+        update(&mut state, key(KeyCode::Down));
+    }
+    let list = &state.repositories.list;
+    let name = |state: &State| {
+        let pane = &state.repositories;
+        pane.list
+            .selected_item()
+            .map(|i| pane.rows[i].repo.name.clone())
+    };
+    assert_eq!(name(&state).as_deref(), Some("team/service-25"));
+    assert_eq!(list.offset, 25 + 1 - state.body_height());
+    let effects = update(&mut state, key(KeyCode::Char('r')));
+    let Some(generation) = effects.iter().find_map(|e| match e {
+        Effect::FetchRepositories { generation, .. } => Some(*generation),
+        _ => None,
+    }) else {
+        panic!("r should list the repositories again: {effects:?}");
+    };
+    // The registry lists them in another order, in two pages.
+    let mut again: Vec<&str> = refs.clone();
+    again.reverse();
+    for (chunk, last) in [(&again[..20], false), (&again[20..], true)] {
+        update(
+            &mut state,
+            Action::RepositoriesPage {
+                registry: 0,
+                generation,
+                result: Ok(Page {
+                    items: chunk.iter().map(|n| crate::app::tests::repo(n)).collect(),
+                    next_token: (!last).then(|| "more".to_string()),
+                }),
+            },
+        );
+    }
+    assert_eq!(name(&state).as_deref(), Some("team/service-25"));
+    let list = &state.repositories.list;
+    assert!(list.offset + state.body_height() <= list.rows.len());
+}
