@@ -12,7 +12,7 @@ pub(crate) mod tests;
 mod triage;
 
 pub use detail::{DetailLine, LineKind, detail_lines, wrap};
-pub use triage::{TRIAGE_SUMMARY_LINES, TriagePane};
+pub use triage::{TriagePane, affected_height, table_rows};
 
 use super::keymap::Command;
 use super::list::ListView;

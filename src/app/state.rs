@@ -374,8 +374,9 @@ impl State {
         self.images.list.set_height(height);
         let findings = height.saturating_sub(crate::app::findings::SUMMARY_LINES);
         self.findings.list.set_height(findings.max(1));
-        let triage = height.saturating_sub(crate::app::findings::TRIAGE_SUMMARY_LINES);
-        self.triage.list.set_height(triage.max(1));
+        self.triage
+            .list
+            .set_height(crate::app::findings::table_rows(height));
     }
 
     /// The list view of the current pane.

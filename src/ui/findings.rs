@@ -364,7 +364,7 @@ pub fn draw_triage(
     theme: &Theme,
     now: Timestamp,
 ) {
-    let affected_height = (area.height.saturating_sub(1) * 2 / 5).max(3);
+    let affected_height = crate::app::findings::affected_height(area.height);
     let [summary, table, affected] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),

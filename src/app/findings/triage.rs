@@ -11,6 +11,21 @@ use crate::findings::triage::{CveGroup, ImageFindings, Triage, compare_groups};
 /// Rows the triage view draws above its table (the progress line).
 pub const TRIAGE_SUMMARY_LINES: usize = 1;
 
+/// Height of the affected-images section below the CVE table, in a pane `area` rows
+/// tall (the table's header included).
+pub fn affected_height(area: u16) -> u16 {
+    (area.saturating_sub(1) * 2 / 5).max(3)
+}
+
+/// Rows of CVEs the table shows when the pane's body is `body_height` rows
+/// (`State::body_height`, which excludes the table's header): what the summary line, the
+/// header and the affected-images section leave.
+pub fn table_rows(body_height: usize) -> usize {
+    let area = u16::try_from(body_height + 1).unwrap_or(u16::MAX);
+    let table = area.saturating_sub(TRIAGE_SUMMARY_LINES as u16 + affected_height(area));
+    usize::from(table.saturating_sub(1)).max(1)
+}
+
 /// The triage view of one registry.
 #[derive(Debug)]
 pub struct TriagePane {
@@ -158,7 +173,7 @@ impl TriagePane {
 
     /// Handle a command; `height` is the pane's body height (`State::body_height()`).
     pub fn on_command(&mut self, command: Command, height: usize) -> Vec<FindingsEffect> {
-        let height = height.saturating_sub(TRIAGE_SUMMARY_LINES).max(1);
+        let height = table_rows(height);
         match command {
             _ if self.list.navigate(command, height) => {}
             Command::SortReverse => {
