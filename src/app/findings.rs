@@ -12,7 +12,7 @@ pub(crate) mod tests;
 mod triage;
 
 pub use detail::{DetailLine, LineKind, detail_lines, wrap};
-pub use triage::TriagePane;
+pub use triage::{TriagePane, affected_height, table_rows};
 
 use super::keymap::Command;
 use super::list::ListView;
@@ -245,8 +245,7 @@ impl FindingsPane {
     pub fn open(&mut self, target: FindingsTarget) -> Vec<FindingsEffect> {
         self.target = Some(target);
         self.list.filter.set("");
-        self.list.selected = 0;
-        self.list.offset = 0;
+        self.list.follow_first();
         self.fetch()
     }
 
@@ -332,32 +331,18 @@ impl FindingsPane {
     /// Recompute the rows after findings, the filter, toggles or the sort changed.
     pub fn rebuild(&mut self) {
         let column = self.list.sort_column;
-        let (selected, offset) = (self.list.selected, self.list.offset);
-        // A cursor still on the first row stays there as pages arrive, so the most severe
-        // finding is what shows; once moved, the cursor follows its finding.
-        let previous = self
-            .list
-            .selected_item()
-            .filter(|_| selected > 0 || offset > 0);
+        let anchor = self.list.anchor();
         self.list
             .rebuild(&self.scan.findings, haystack, |a, b| compare(a, b, column));
         // The list view only knows the text filter; the severity toggles narrow its rows
-        // afterwards, and the cursor is placed again against the narrowed rows.
+        // afterwards, and the cursor is placed again against the narrowed rows (on the
+        // first row, the most severe finding, until the user moves).
         let hidden = self.hidden;
         let findings = &self.scan.findings;
         self.list
             .rows
             .retain(|&i| !hidden[severity_slot(findings[i].severity)]);
-        match previous.and_then(|item| self.list.rows.iter().position(|&r| r == item)) {
-            Some(position) => {
-                self.list.selected = position;
-                self.list.offset = position.saturating_sub(selected.saturating_sub(offset));
-            }
-            None => {
-                self.list.selected = selected.min(self.list.rows.len().saturating_sub(1));
-                self.list.offset = offset.min(self.list.selected);
-            }
-        }
+        self.list.restore(anchor);
     }
 
     /// Close the detail view if it is open; false when there was nothing to close (the
@@ -439,8 +424,8 @@ impl FindingsPane {
 }
 
 /// The text the findings filter matches against: name, package, versions.
-fn haystack(finding: &Finding, out: &mut String) {
-    out.push_str(&finding.name);
+fn haystack(finding: &Finding, out: &mut super::list::Fields) {
+    out.text(&finding.name);
     for part in [
         &finding.package_name,
         &finding.package_version,
@@ -449,8 +434,7 @@ fn haystack(finding: &Finding, out: &mut String) {
     .into_iter()
     .flatten()
     {
-        out.push(' ');
-        out.push_str(part);
+        out.text(part);
     }
 }
 

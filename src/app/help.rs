@@ -90,6 +90,19 @@ fn command_line_group() -> Group {
     }
 }
 
+/// The `/` filter's syntax, one line each (see `list::filter`).
+pub const FILTER_SYNTAX: [(&str, &str); 6] = [
+    (
+        "text",
+        "rows showing text: equal, then prefix, substring, fuzzy",
+    ),
+    ("'text", "filter: a field (tag, name) equal to text"),
+    ("^text", "filter: a field starting with text"),
+    ("text$", "filter: a field ending with text"),
+    ("!text", "filter: no field contains text"),
+    ("a b", "filter: every word must match; digests by prefix"),
+];
+
 /// One line of the help: the keys, what they do and the command's config name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -278,6 +291,17 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
             .map(|&c| entry(c))
             .collect(),
     });
+    groups.push(Group {
+        title: "filter (/) syntax".into(),
+        entries: FILTER_SYNTAX
+            .iter()
+            .map(|(keys, description)| Entry {
+                keys: (*keys).to_string(),
+                description,
+                name: String::new(),
+            })
+            .collect(),
+    });
     for other in PANES.into_iter().filter(|&p| p != pane) {
         groups.push(Group {
             title: other.title().to_string(),
@@ -434,6 +458,7 @@ mod tests {
             [
                 "images",
                 "every pane",
+                "filter (/) syntax",
                 "repositories",
                 "findings",
                 "triage",

@@ -131,8 +131,29 @@ fn a_jump_waiting_for_later_pages_ends_with_the_last_one() {
 #[test]
 fn moving_cancels_a_jump_that_waits_for_its_listing() {
     let mut state = with_repositories(&["a/x"]);
-    type_line(&mut state, "a/x:v9");
+    let effects = type_line(&mut state, "a/x:v9");
     assert!(state.jump.is_some());
+    let Some(Effect::FetchImages { generation, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::FetchImages { .. }))
+        .cloned()
+    else {
+        panic!("the jump opens a/x: {effects:?}");
+    };
+    // Nothing listed yet: a movement key moves nothing, and the jump still waits.
+    press(&mut state, KeyCode::Char('j'));
+    assert!(state.jump.is_some(), "j on an empty list moved nothing");
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(Page {
+                items: vec![image(1, &["v1"], 1), image(2, &["v2"], 2)],
+                next_token: Some("more".into()),
+            }),
+        },
+    );
+    assert!(state.jump.is_some(), "a later page may hold the tag");
     press(&mut state, KeyCode::Char('j'));
     assert!(
         state.jump.is_none(),

@@ -6,147 +6,11 @@
 //! a filter keystroke only re-matches, a page of new images is sorted on its own and
 //! merged in, and only a change of sort column or direction sorts everything again.
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
-use std::cell::{RefCell, RefMut};
 use std::cmp::Ordering;
 
+mod filter;
+pub use filter::{Fields, FuzzyFilter, Rank};
 pub use sort_key::SortKey;
-
-/// A fuzzy filter that keeps its matcher and buffers between keystrokes.
-pub struct FuzzyFilter {
-    text: String,
-    pattern: Pattern,
-    /// Per atom of `pattern`: the case and normalisation settings its own `score` uses.
-    modes: Vec<AtomMode>,
-    // The matcher is scratch space; highlighting visible rows borrows it from `view`.
-    matcher: RefCell<Matcher>,
-    buf: RefCell<Vec<char>>,
-}
-
-#[derive(Clone, Copy)]
-struct AtomMode {
-    ignore_case: bool,
-    normalize: bool,
-}
-
-impl Default for FuzzyFilter {
-    fn default() -> Self {
-        Self {
-            text: String::new(),
-            pattern: Pattern::default(),
-            modes: Vec::new(),
-            matcher: RefCell::new(Matcher::new(Config::DEFAULT)),
-            buf: RefCell::new(Vec::new()),
-        }
-    }
-}
-
-impl std::fmt::Debug for FuzzyFilter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("FuzzyFilter").field(&self.text).finish()
-    }
-}
-
-impl FuzzyFilter {
-    /// The filter text as typed.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    pub fn is_active(&self) -> bool {
-        !self.text.is_empty()
-    }
-
-    pub fn set(&mut self, text: &str) {
-        if text == self.text {
-            return;
-        }
-        self.text = text.to_string();
-        self.pattern
-            .reparse(text, CaseMatching::Smart, Normalization::Smart);
-        // nucleo keeps each atom's case and normalisation settings private, but every
-        // `Atom::score` writes them into the matcher's config before matching: read them
-        // back once here instead of re-deriving nucleo's smart-case rules.
-        let matcher = self.matcher.get_mut();
-        self.modes = self
-            .pattern
-            .atoms
-            .iter()
-            .map(|atom| {
-                atom.score(Utf32Str::Ascii(b""), matcher);
-                AtomMode {
-                    ignore_case: matcher.config.ignore_case,
-                    normalize: matcher.config.normalize,
-                }
-            })
-            .collect();
-    }
-
-    /// A matcher for many haystacks in a row: borrows the scratch space once.
-    fn batch(&self) -> BatchMatch<'_> {
-        BatchMatch {
-            filter: self,
-            matcher: self.matcher.borrow_mut(),
-            buf: self.buf.borrow_mut(),
-        }
-    }
-
-    /// Whether `haystack` matches (always true with no filter).
-    pub fn matches(&self, haystack: &str) -> bool {
-        self.text.is_empty() || self.batch().matches(haystack)
-    }
-
-    /// Character positions of `haystack` that the filter matched, sorted, for highlighting.
-    pub fn highlights(&self, haystack: &str) -> Vec<usize> {
-        if self.text.is_empty() {
-            return Vec::new();
-        }
-        let mut buf = self.buf.borrow_mut();
-        let mut matcher = self.matcher.borrow_mut();
-        let mut indices = Vec::new();
-        self.pattern.indices(
-            Utf32Str::new(haystack, &mut buf),
-            &mut matcher,
-            &mut indices,
-        );
-        indices.sort_unstable();
-        indices.dedup();
-        indices.into_iter().map(|i| i as usize).collect()
-    }
-}
-
-/// The filter's pattern with its scratch space held for a whole pass over the items.
-struct BatchMatch<'a> {
-    filter: &'a FuzzyFilter,
-    matcher: RefMut<'a, Matcher>,
-    buf: RefMut<'a, Vec<char>>,
-}
-
-impl BatchMatch<'_> {
-    /// Whether `Pattern::score` would be `Some` for `haystack`, answered more cheaply:
-    /// only membership matters here, not the best score.
-    fn matches(&mut self, haystack: &str) -> bool {
-        let haystack = Utf32Str::new(haystack, &mut self.buf);
-        let matcher = &mut *self.matcher;
-        let atoms = &self.filter.pattern.atoms;
-        atoms.iter().zip(&self.filter.modes).all(|(atom, mode)| {
-            let needle = atom.needle_text();
-            let ascii =
-                matches!(haystack, Utf32Str::Ascii(_)) && matches!(needle, Utf32Str::Ascii(_));
-            if atom.kind == AtomKind::Fuzzy && ascii {
-                // For ASCII haystack and needle, the optimal matcher finds a match exactly
-                // when the greedy one does (both start from the same prefilter); the
-                // greedy one is linear where the optimal one fills a score matrix.
-                matcher.config.ignore_case = mode.ignore_case;
-                matcher.config.normalize = mode.normalize;
-                matcher.fuzzy_match_greedy(haystack, needle).is_some() != atom.negative
-            } else {
-                atom.score(haystack, matcher).is_some()
-            }
-        })
-    }
-}
 
 /// Order-preserving sort keys for `ListView::rebuild_keyed`. A key is compared as a
 /// tuple of numbers; each helper maps its input so that a smaller input never gets a
@@ -209,6 +73,16 @@ struct SortedOrder {
 }
 
 /// Which items of a list are visible, in display order, plus cursor and scroll position.
+///
+/// Invariants, after every rebuild and every move:
+/// - `rows` are the items the filter matches; with a filter, better matches first (equal,
+///   prefix, substring, then fuzzy by score), the sort order within each rank.
+/// - The cursor is on a row (when there are rows) and inside the viewport of `height`
+///   rows, and the viewport never leaves blank rows at the bottom while rows exist above
+///   it (`offset <= rows.len() - height`).
+/// - Until the user moves (`moved` is false), the cursor is on the first row, whatever
+///   arrives or re-sorts; after that it stays on the user's item (or the nearest row when
+///   the item is filtered out), including across a reload (`start_reload`).
 #[derive(Default)]
 pub struct ListView {
     /// Indices into the item vector, filtered and sorted.
@@ -221,7 +95,31 @@ pub struct ListView {
     pub sort_column: usize,
     pub descending: bool,
     pub filter: FuzzyFilter,
+    /// Rows the viewport shows (0 until known).
+    height: usize,
+    /// The user put the cursor where it is (a key, the mouse, a jump).
+    moved: bool,
+    /// A reload in progress: where the user was, to be found again as items arrive.
+    reload: Option<Reload>,
     sorted: SortedOrder,
+}
+
+/// The user's place in a list being reloaded, by item identity (indices do not survive
+/// a reload): the selected item's key first, then its neighbours, nearest first.
+#[derive(Debug)]
+struct Reload {
+    keys: Vec<String>,
+    screen_row: usize,
+    position: usize,
+    /// Items already searched for `keys[0]` (items only ever arrive at the end).
+    scanned: usize,
+}
+
+/// Where the cursor was before the rows changed (see `ListView::restore`).
+#[derive(Clone, Copy, Debug)]
+pub struct Anchor {
+    item: Option<usize>,
+    screen_row: usize,
 }
 
 impl std::fmt::Debug for ListView {
@@ -231,6 +129,8 @@ impl std::fmt::Debug for ListView {
             .field("rows", &self.rows.len())
             .field("selected", &self.selected)
             .field("offset", &self.offset)
+            .field("height", &self.height)
+            .field("moved", &self.moved)
             .field("sort_column", &self.sort_column)
             .field("descending", &self.descending)
             .field("filter", &self.filter)
@@ -238,10 +138,153 @@ impl std::fmt::Debug for ListView {
     }
 }
 
+/// How many neighbours on each side a reload remembers, in case the item itself is gone.
+const RELOAD_NEIGHBOURS: usize = 16;
+
 impl ListView {
     /// The item index under the cursor.
     pub fn selected_item(&self) -> Option<usize> {
         self.rows.get(self.selected).copied()
+    }
+
+    /// Whether the user has moved the cursor since the list was opened.
+    pub fn moved(&self) -> bool {
+        self.moved
+    }
+
+    /// Rows the viewport shows, as last told (0 until known).
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The viewport is now `height` rows: keep the cursor in it and fill it.
+    pub fn set_height(&mut self, height: usize) {
+        self.scroll_into_view(height);
+    }
+
+    /// Put the cursor on `position` for the user (a click, a jump): it stays on that item
+    /// from now on.
+    pub fn select(&mut self, position: usize) {
+        self.moved = true;
+        self.reload = None;
+        self.selected = position.min(self.rows.len().saturating_sub(1));
+        self.clamp();
+    }
+
+    /// Back to the first row, following it as rows arrive (a new filter, a fresh list).
+    pub fn follow_first(&mut self) {
+        self.moved = false;
+        self.reload = None;
+        self.selected = 0;
+        self.offset = 0;
+    }
+
+    /// The cursor's item and screen row, to put it back after the rows change.
+    pub fn anchor(&self) -> Anchor {
+        Anchor {
+            item: self.selected_item(),
+            screen_row: self.selected.saturating_sub(self.offset),
+        }
+    }
+
+    /// Place the cursor after the rows changed: on the first row until the user moved,
+    /// else on the anchored item at the same screen row where the viewport allows, or
+    /// on the nearest row when the item is gone.
+    pub fn restore(&mut self, anchor: Anchor) {
+        if !self.moved {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        match anchor
+            .item
+            .and_then(|item| self.rows.iter().position(|&r| r == item))
+        {
+            Some(position) => {
+                self.selected = position;
+                self.offset = position.saturating_sub(anchor.screen_row);
+            }
+            None => self.selected = self.selected.min(self.rows.len().saturating_sub(1)),
+        }
+        self.clamp();
+    }
+
+    /// Keep the cursor visible and the viewport full, for the last known height.
+    fn clamp(&mut self) {
+        if self.height == 0 {
+            self.offset = self.offset.min(self.selected);
+            return;
+        }
+        let height = self.height;
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
+    }
+
+    /// The list is about to be emptied and listed again (a refresh, a reload after a
+    /// change): remember the user's item by `key` so `resolve_reload` can find it again.
+    pub fn start_reload(&mut self, key: impl Fn(usize) -> String) {
+        if let Some(mut pending) = self.reload.take() {
+            // Reloaded again before the item came back: still looking for the same one.
+            pending.scanned = 0;
+            self.rows.clear();
+            self.follow_first();
+            self.reload = Some(pending);
+            return;
+        }
+        let reload = self.moved.then(|| {
+            let mut keys: Vec<String> = self.selected_item().map(&key).into_iter().collect();
+            for distance in 1..=RELOAD_NEIGHBOURS {
+                let below = self.selected + distance;
+                keys.extend(self.rows.get(below).map(|&i| key(i)));
+                if let Some(above) = self.selected.checked_sub(distance) {
+                    keys.extend(self.rows.get(above).map(|&i| key(i)));
+                }
+            }
+            Reload {
+                keys,
+                screen_row: self.selected.saturating_sub(self.offset),
+                position: self.selected,
+                scanned: 0,
+            }
+        });
+        self.rows.clear();
+        self.follow_first();
+        self.reload = reload.filter(|r| !r.keys.is_empty());
+    }
+
+    /// After a rebuild during a reload: select the remembered item once it has arrived;
+    /// when the listing is `done` without it, its nearest remembered neighbour, or the
+    /// row at its old position.
+    pub fn resolve_reload<'a>(&mut self, key: impl Fn(usize) -> &'a str, items: usize, done: bool) {
+        let Some(reload) = self.reload.as_mut() else {
+            return;
+        };
+        let wanted = reload.keys[0].as_str();
+        let found = (reload.scanned..items).find(|&i| key(i) == wanted);
+        reload.scanned = items;
+        if found.is_none() && !done {
+            return;
+        }
+        let Some(reload) = self.reload.take() else {
+            return;
+        };
+        let item = found.or_else(|| {
+            reload.keys[1..]
+                .iter()
+                .find_map(|neighbour| (0..items).find(|&i| key(i) == neighbour.as_str()))
+        });
+        // An item that arrived but is filtered out leaves the cursor at its old place.
+        let position = item
+            .and_then(|item| self.rows.iter().position(|&r| r == item))
+            .unwrap_or(reload.position);
+        self.moved = true;
+        self.selected = position.min(self.rows.len().saturating_sub(1));
+        self.offset = self.selected.saturating_sub(reload.screen_row);
+        self.clamp();
     }
 
     /// Recompute `rows` from the items, keeping the same item under the cursor at the same
@@ -249,7 +292,7 @@ impl ListView {
     pub fn rebuild<T>(
         &mut self,
         items: &[T],
-        haystack: impl Fn(&T, &mut String),
+        haystack: impl Fn(&T, &mut Fields),
         compare: impl Fn(&T, &T) -> Ordering,
     ) {
         self.rebuild_keyed(items, haystack, |_| SortKey::default(), compare);
@@ -259,16 +302,16 @@ impl ListView {
     /// keys instead of items scattered across memory, and the sorted order can be reused
     /// by the next rebuild while every item's key is unchanged. `compare` orders only
     /// items with equal keys; the two must agree (`key(a) < key(b)` implies
-    /// `compare(a, b) == Less`). The `sort_key` helpers build such keys.
+    /// `compare(a, b) == Less`). The `sort_key` helpers build such keys. `haystack` lists
+    /// the texts a row shows, which the filter matches.
     pub fn rebuild_keyed<T>(
         &mut self,
         items: &[T],
-        haystack: impl Fn(&T, &mut String),
+        haystack: impl Fn(&T, &mut Fields),
         key: impl Fn(&T) -> SortKey,
         compare: impl Fn(&T, &T) -> Ordering,
     ) {
-        let previous = self.selected_item();
-        let screen_row = self.selected.saturating_sub(self.offset);
+        let anchor = self.anchor();
         self.sorted.update(items, key, self.descending, |a, b| {
             compare(&items[a as usize], &items[b as usize])
         });
@@ -276,36 +319,39 @@ impl ListView {
         self.rows.clear();
         if self.filter.is_active() {
             // Matched in item order (sequential memory), then read in display order.
-            let mut matching = self.filter.batch();
-            let mut text = String::new();
-            let matched: Vec<bool> = items
+            let mut batch = self.filter.batch();
+            let mut fields = Fields::default();
+            let ranks: Vec<Option<Rank>> = items
                 .iter()
                 .map(|item| {
-                    text.clear();
-                    haystack(item, &mut text);
-                    matching.matches(&text)
+                    fields.clear();
+                    haystack(item, &mut fields);
+                    batch.rank(&fields)
                 })
                 .collect();
-            self.rows.extend(
-                entries
-                    .iter()
-                    .map(|&(_, index)| index as usize)
-                    .filter(|&index| matched[index]),
-            );
+            // One bucket per rank class, filled in display order so the sort order holds
+            // within each; only fuzzy matches need sorting (by score, stably).
+            let mut classes: [Vec<usize>; 3] = Default::default();
+            let mut fuzzy: Vec<(Rank, usize)> = Vec::new();
+            for &(_, index) in entries {
+                let Some(rank) = ranks[index as usize] else {
+                    continue;
+                };
+                match classes.get_mut(filter::class(rank) as usize) {
+                    Some(bucket) => bucket.push(index as usize),
+                    None => fuzzy.push((rank, index as usize)),
+                }
+            }
+            fuzzy.sort_by_key(|&(rank, _)| rank);
+            for bucket in &classes {
+                self.rows.extend_from_slice(bucket);
+            }
+            self.rows.extend(fuzzy.into_iter().map(|(_, index)| index));
         } else {
             self.rows
                 .extend(entries.iter().map(|&(_, index)| index as usize));
         }
-        match previous.and_then(|item| self.rows.iter().position(|&r| r == item)) {
-            Some(position) => {
-                self.selected = position;
-                self.offset = position.saturating_sub(screen_row);
-            }
-            None => {
-                self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-                self.offset = self.offset.min(self.selected);
-            }
-        }
+        self.restore(anchor);
     }
 
     /// Move the cursor as a movement command asks (a row, a page of `height` rows, the
@@ -325,36 +371,48 @@ impl ListView {
         true
     }
 
-    /// Move the cursor by `delta` rows, keeping it inside a viewport of `height` rows.
+    /// Move the cursor by `delta` rows for the user, keeping it inside a viewport of
+    /// `height` rows.
     pub fn move_by(&mut self, delta: isize, height: usize) {
+        // Nothing to move on (a list still loading): the cursor keeps following row 0.
         if self.rows.is_empty() {
             return;
         }
+        self.moved = true;
+        self.reload = None;
         let last = self.rows.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.scroll_into_view(height);
     }
 
+    /// The first row, for the user.
     pub fn first(&mut self, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        self.moved = true;
+        self.reload = None;
         self.selected = 0;
         self.scroll_into_view(height);
     }
 
+    /// The last row, for the user.
     pub fn last(&mut self, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        self.moved = true;
+        self.reload = None;
         self.selected = self.rows.len().saturating_sub(1);
         self.scroll_into_view(height);
     }
 
-    /// Adjust `offset` so the cursor is visible in a viewport of `height` rows.
+    /// Adjust `offset` so the cursor is visible in a viewport of `height` rows (which
+    /// becomes the viewport height later rebuilds keep to).
     pub fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        let max_offset = self.rows.len().saturating_sub(height);
-        self.offset = self.offset.min(max_offset);
+        self.height = height.max(1);
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        self.clamp();
     }
 }
 
@@ -517,6 +575,8 @@ fn merge(
 }
 
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -530,7 +590,7 @@ mod tests {
     }
 
     fn rebuild(view: &mut ListView, items: &[&str]) {
-        view.rebuild(items, |s, out| out.push_str(s), |a, b| a.cmp(b));
+        view.rebuild(items, |s, out| out.text(s), |a, b| a.cmp(b));
     }
 
     #[test]
@@ -586,7 +646,7 @@ mod tests {
     fn scrolling_keeps_cursor_in_viewport() {
         let items: Vec<String> = (0..100).map(|i| format!("{i:03}")).collect();
         let mut view = ListView::default();
-        view.rebuild(&items, |s, o| o.push_str(s), |a, b| a.cmp(b));
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
         view.move_by(15, 10);
         assert_eq!((view.selected, view.offset), (15, 6));
         view.move_by(-12, 10);
@@ -597,11 +657,130 @@ mod tests {
         assert_eq!(view.selected, 99);
     }
 
-    mod keyed {
+    fn numbered(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("{i:03}")).collect()
+    }
+
+    #[test]
+    fn clearing_a_filter_never_leaves_blank_rows_below() {
+        let items = numbered(30);
+        let mut view = ListView::default();
+        view.set_height(10);
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        view.filter.set("29");
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        view.last(10);
+        assert_eq!(view.selected_item(), Some(29));
+        view.filter.set("");
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        // The cursor's item is the last row: the viewport ends there, full.
+        assert_eq!((view.selected, view.offset), (29, 20));
+        view.descending = true;
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        // Now first: it cannot keep its screen row without blank rows above the top.
+        assert_eq!((view.selected, view.offset), (0, 0));
+    }
+
+    #[test]
+    fn the_cursor_follows_the_first_row_until_the_user_moves() {
+        let mut items = vec!["b".to_string()];
+        let mut view = ListView::default();
+        view.set_height(10);
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        items.push("a".into());
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        assert_eq!(view.selected_item(), Some(1), "the new first row");
+        view.move_by(1, 10);
+        items.push("0".into());
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        assert_eq!(view.selected_item(), Some(0), "the user's item");
+    }
+
+    #[test]
+    fn a_reload_finds_the_users_item_or_its_neighbour() {
+        let items = numbered(30);
+        let mut view = ListView::default();
+        view.set_height(10);
+        view.rebuild(&items, |s, o| o.text(s), |a, b| a.cmp(b));
+        view.move_by(12, 10);
+        view.start_reload(|i| items[i].clone());
+        assert!(view.rows.is_empty());
+        // The item comes back in the second page, after the first row was shown.
+        let mut again: Vec<String> = Vec::new();
+        for page in [&items[20..], &items[..20]] {
+            again.extend(page.iter().cloned());
+            view.rebuild(&again, |s, o| o.text(s), |a, b| a.cmp(b));
+            view.resolve_reload(|i| again[i].as_str(), again.len(), again.len() == 30);
+        }
+        assert_eq!(view.selected_item().map(|i| again[i].as_str()), Some("012"));
+        // Gone: the nearest neighbour below it.
+        view.start_reload(|i| again[i].clone());
+        let without: Vec<String> = items.iter().filter(|s| *s != "012").cloned().collect();
+        view.rebuild(&without, |s, o| o.text(s), |a, b| a.cmp(b));
+        view.resolve_reload(|i| without[i].as_str(), without.len(), true);
+        assert_eq!(
+            view.selected_item().map(|i| without[i].as_str()),
+            Some("013")
+        );
+    }
+
+    #[test]
+    fn better_matches_rank_first_in_sort_order() {
+        let items: Vec<Vec<&str>> = vec![
+            vec!["v1.2.8"],
+            vec!["v1.2.5-rc1"],
+            vec!["v1.2.5"],
+            vec!["xv1.2.5"],
+            vec!["v1.20.5"],
+            vec!["latest"],
+        ];
+        let mut view = ListView::default();
+        view.filter.set("v1.2.5");
+        view.rebuild(
+            &items,
+            |tags, o| tags.iter().for_each(|t| o.text(t)),
+            |a, b| a.cmp(b),
+        );
+        // equal, prefix, substring, fuzzy; v1.2.8 and latest do not match.
+        assert_eq!(view.rows, [2, 1, 3, 4]);
+        assert_eq!(view.filter.highlights("xv1.2.5"), [1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn syntax_operators_and_identifiers() {
+        let fields = |texts: &[&str], id: &str| {
+            let mut fields = Fields::default();
+            texts.iter().for_each(|t| fields.text(t));
+            fields.id(id);
+            fields
+        };
+        let row = fields(&["main-3f2a", "Latest"], "sha256:abc123");
+        let mut filter = FuzzyFilter::default();
+        for (pattern, matches) in [
+            ("'latest", true),
+            ("'main", false),
+            ("^main", true),
+            ("^3f2a", false),
+            ("3f2a$", true),
+            ("!main", false),
+            ("!beta", true),
+            ("abc1", true),
+            ("sha256:abc", true),
+            ("bc12", false),
+            ("LATEST", false),
+            ("Latest main", true),
+            ("!", true),
+        ] {
+            filter.set(pattern);
+            assert_eq!(filter.matches(&row), matches, "{pattern}");
+        }
+        filter.set("sha256:ab");
+        assert_eq!(filter.id_highlight("sha256:abc123"), 2);
+    }
+
+    pub(super) mod keyed {
         use super::super::{ListView, SortKey, sort_key};
         use jiff::Timestamp;
-        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-        use nucleo_matcher::{Config, Matcher, Utf32Str};
         use proptest::prelude::*;
         use std::cmp::Ordering;
 
@@ -652,8 +831,8 @@ mod tests {
             }
         }
 
-        fn haystack(item: &Item, out: &mut String) {
-            out.push_str(item.0.as_deref().unwrap_or(""));
+        fn haystack(item: &Item, out: &mut super::super::Fields) {
+            out.text(item.0.as_deref().unwrap_or(""));
         }
 
         /// Something that happens to a list between two rebuilds.
@@ -735,46 +914,142 @@ mod tests {
                         (keyed.selected, keyed.offset)
                     );
                 }
-                // And both agree with a plain stable sort of the matching items.
+                // And both agree with a plain stable sort of the matching items, better
+                // matches first.
                 let column = plain.sort_column;
-                let mut expected: Vec<usize> = (0..items.len())
-                    .filter(|&i| {
-                        let mut text = String::new();
-                        haystack(&items[i], &mut text);
-                        plain.filter.matches(&text)
-                    })
-                    .collect();
+                let rank = |i: usize| {
+                    let mut fields = super::super::Fields::default();
+                    haystack(&items[i], &mut fields);
+                    plain.filter.rank(&fields)
+                };
+                let mut expected: Vec<usize> =
+                    (0..items.len()).filter(|&i| rank(i).is_some()).collect();
                 expected.sort_by(|&a, &b| {
                     let order = compare(&items[a], &items[b], column);
-                    if plain.descending { order.reverse() } else { order }
+                    rank(a).cmp(&rank(b)).then(if plain.descending { order.reverse() } else { order })
                 });
                 prop_assert_eq!(&plain.rows, &expected);
             }
 
-            /// The membership shortcut answers exactly as nucleo's scoring would.
+            /// The filter agrees with a naive reading of its documented syntax: which rows
+            /// match, and in which rank class (equal, prefix, substring, fuzzy).
             #[test]
-            fn filter_membership_matches_nucleo_scoring(
-                pattern in "[ !^$'\\\\aAbBé.-]{0,6}",
-                haystacks in proptest::collection::vec("[ aAbBéÉ.\\-_/0-9]{0,12}", 1..20),
+            fn filter_matches_its_naive_model(
+                pattern in "(!|'|\\^)?[aAbé.-]{0,3}[$]?( [!^]?[ab1]{1,2})?",
+                rows in proptest::collection::vec(
+                    (proptest::collection::vec("[ aAbBéÉ.\\-_/1]{0,8}", 0..3), "[ab1]{0,4}"),
+                    1..20,
+                ),
             ) {
                 let mut filter = super::super::FuzzyFilter::default();
                 filter.set(&pattern);
-                let reference = Pattern::parse(&pattern, CaseMatching::Smart, Normalization::Smart);
-                let mut matcher = Matcher::new(Config::DEFAULT);
-                let mut buf = Vec::new();
-                for haystack in haystacks {
-                    let expected = pattern.is_empty()
-                        || reference
-                            .score(Utf32Str::new(&haystack, &mut buf), &mut matcher)
-                            .is_some();
+                for (texts, id) in rows {
+                    let mut fields = super::super::Fields::default();
+                    for text in &texts {
+                        fields.text(text);
+                    }
+                    fields.id(&format!("sha256:{id}"));
+                    let expected = naive::rank(&pattern, &texts, &id);
+                    let got = filter.rank(&fields).map(|rank| rank >> 24);
                     prop_assert_eq!(
-                        filter.matches(&haystack),
+                        got,
                         expected,
-                        "pattern {:?} haystack {:?}",
+                        "pattern {:?} texts {:?} id {:?}",
                         pattern,
-                        haystack
+                        texts,
+                        id
                     );
                 }
+            }
+        }
+
+        /// The filter syntax written the slow, obvious way.
+        pub(in crate::app::list) mod naive {
+            fn fold(text: &str, ignore_case: bool) -> Vec<char> {
+                text.chars()
+                    .map(|c| {
+                        if ignore_case {
+                            c.to_lowercase().next().unwrap_or(c)
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            }
+
+            fn subsequence(needle: &[char], hay: &[char]) -> bool {
+                let mut rest = hay.iter();
+                needle.iter().all(|n| rest.any(|h| h == n))
+            }
+
+            fn contains(hay: &[char], needle: &[char]) -> bool {
+                needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+            }
+
+            /// The rank class of a row (0 equal … 3 fuzzy), `None` when it is filtered out.
+            pub fn rank(pattern: &str, texts: &[String], id: &str) -> Option<u32> {
+                let mut worst = 0;
+                for word in pattern.split_whitespace() {
+                    let (negative, word) = match word.strip_prefix('!') {
+                        Some(rest) => (true, rest),
+                        None => (false, word),
+                    };
+                    // 0 any, 1 equal, 2 prefix, 3 suffix
+                    let (kind, word) = if let Some(rest) = word.strip_prefix('\'') {
+                        (1, rest)
+                    } else if let Some(rest) = word.strip_prefix('^') {
+                        match rest.strip_suffix('$') {
+                            Some(both) if !both.is_empty() => (1, both),
+                            _ => (2, rest),
+                        }
+                    } else if word.len() > 1 && word.ends_with('$') {
+                        (3, &word[..word.len() - 1])
+                    } else {
+                        (0, word)
+                    };
+                    if word.is_empty() {
+                        continue;
+                    }
+                    let ignore_case = !word.chars().any(char::is_uppercase);
+                    let needle = fold(word, ignore_case);
+                    let id_needle: Vec<char> = {
+                        let folded: String = needle.iter().collect();
+                        folded
+                            .strip_prefix("sha256:")
+                            .unwrap_or(&folded)
+                            .chars()
+                            .collect()
+                    };
+                    let mut best: Option<u32> = None;
+                    let mut consider =
+                        |class: u32| best = Some(best.map_or(class, |b| b.min(class)));
+                    for text in texts {
+                        let hay = fold(text, ignore_case);
+                        if hay == needle {
+                            consider(0);
+                        } else if hay.starts_with(&needle) && kind != 1 && kind != 3 {
+                            consider(1);
+                        } else if (kind == 3 && hay.ends_with(&needle))
+                            || (kind == 0 && contains(&hay, &needle))
+                        {
+                            consider(2);
+                        } else if kind == 0 && !negative && subsequence(&needle, &hay) {
+                            consider(3);
+                        }
+                    }
+                    let hay = fold(id, ignore_case);
+                    if hay == id_needle && kind != 3 {
+                        consider(0);
+                    } else if (kind == 0 || kind == 2) && hay.starts_with(&id_needle) {
+                        consider(1);
+                    }
+                    match (best, negative) {
+                        (Some(_), true) | (None, false) => return None,
+                        (None, true) => {}
+                        (Some(class), false) => worst = worst.max(class),
+                    }
+                }
+                Some(worst)
             }
         }
     }

@@ -211,6 +211,7 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
                 state.images.marked.toggle(&image);
                 let height = state.body_height();
                 state.images.list.move_by(1, height);
+                super::update::user_moved(state);
             }
             Vec::new()
         }

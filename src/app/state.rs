@@ -2,7 +2,7 @@
 
 use super::action::{RegistryId, RepoStats};
 use super::keymap::Keymap;
-use super::list::{ListView, SortKey, sort_key};
+use super::list::{Fields, ListView, SortKey, sort_key};
 use crate::ecr::model::{Image, RegistryTarget, Repository};
 use jiff::Timestamp;
 use std::cmp::Ordering;
@@ -232,6 +232,16 @@ impl Marks {
         self.bytes = 0;
     }
 
+    /// The listing is complete: forget marks of images that are no longer there (deleted
+    /// here or elsewhere), so counts and bulk actions see only what exists.
+    pub fn retain_listed(&mut self, images: &[Image]) {
+        if self.digests.is_empty() {
+            return;
+        }
+        let listed: HashSet<&str> = images.iter().map(|i| i.digest.as_str()).collect();
+        self.digests.retain(|d| listed.contains(d.as_str()));
+    }
+
     /// `images` were appended to the listing: count the marked ones.
     pub fn listed<'a>(&mut self, images: impl IntoIterator<Item = &'a Image>) {
         self.bytes += images
@@ -350,7 +360,7 @@ impl State {
             .rebuild(&registries.rows, registry_haystack, |_, _| Ordering::Equal);
         let mut images = ImagesPane::default();
         images.list.descending = true;
-        State {
+        let mut state = State {
             now,
             width: 80,
             height: 24,
@@ -385,7 +395,9 @@ impl State {
             next_generation: 1,
             dirty: true,
             should_quit: false,
-        }
+        };
+        state.set_list_heights();
+        state
     }
 
     /// A new generation id; results tagged with an older one are dropped.
@@ -399,6 +411,20 @@ impl State {
     /// status lines).
     pub fn body_height(&self) -> usize {
         usize::from(self.height.saturating_sub(5)).max(1)
+    }
+
+    /// Tell every list how many rows its viewport shows (at start and on every resize),
+    /// so rebuilds keep the cursor visible and the viewport full.
+    pub fn set_list_heights(&mut self) {
+        let height = self.body_height();
+        self.registries.list.set_height(height);
+        self.repositories.list.set_height(height);
+        self.images.list.set_height(height);
+        let findings = height.saturating_sub(crate::app::findings::SUMMARY_LINES);
+        self.findings.list.set_height(findings.max(1));
+        self.triage
+            .list
+            .set_height(crate::app::findings::table_rows(height));
     }
 
     /// The list view of the current pane.
@@ -435,8 +461,14 @@ impl State {
         let audit = pane.audit.as_ref();
         pane.list.rebuild(
             &pane.rows,
-            |row, out| out.push_str(&row.repo.name),
+            |row, out| out.text(&row.repo.name),
             |a, b| compare_repositories(a, b, column, audit),
+        );
+        let rows = &pane.rows;
+        pane.list.resolve_reload(
+            |i| rows[i].repo.name.as_str(),
+            rows.len(),
+            pane.loading.is_none(),
         );
     }
 
@@ -451,6 +483,14 @@ impl State {
             |a, b| compare_images(a, b, column),
         );
         self.apply_usage_filter();
+        // A reload finds the user's image again as the pages bring it back.
+        let pane = &mut self.images;
+        let images = &pane.images;
+        pane.list.resolve_reload(
+            |i| images[i].digest.as_str(),
+            images.len(),
+            pane.loading.is_none(),
+        );
     }
 
     /// Drop rows the `u` / `U` filter excludes, keeping the cursor on its image when it
@@ -464,7 +504,7 @@ impl State {
         let Some(repository) = pane.repository.as_ref().map(|r| r.name.clone()) else {
             return;
         };
-        let selected = pane.list.selected_item();
+        let anchor = pane.list.anchor();
         let usage = &self.usage;
         let images = &pane.images;
         let registry = &pane.registry;
@@ -472,11 +512,7 @@ impl State {
             let image = &images[i];
             filter.keeps(&usage.image(registry, &repository, &image.digest, &image.tags))
         });
-        let list = &mut pane.list;
-        list.selected = selected
-            .and_then(|item| list.rows.iter().position(|&r| r == item))
-            .unwrap_or_else(|| list.selected.min(list.rows.len().saturating_sub(1)));
-        list.offset = list.offset.min(list.selected);
+        pane.list.restore(anchor);
     }
 
     /// Whether any fetch is in flight (drives the spinner).
@@ -495,22 +531,27 @@ impl State {
     }
 }
 
-fn registry_haystack(row: &RegistryRow, out: &mut String) {
-    out.push_str(&row.target.label());
+fn registry_haystack(row: &RegistryRow, out: &mut Fields) {
+    out.text(&row.target.label());
     if let Some(account) = &row.account {
-        out.push(' ');
-        out.push_str(account);
+        out.text(account);
     }
 }
 
-/// The text the images filter matches against: tags, then the digest.
-pub fn image_haystack(image: &Image, out: &mut String) {
-    for tag in &image.tags {
-        out.push_str(tag);
-        out.push(' ');
+/// What an image row shows, as the filter matches it: each tag (or `<untagged>`), and
+/// the digest by prefix.
+pub fn image_haystack(image: &Image, out: &mut Fields) {
+    if image.tags.is_empty() {
+        out.text(UNTAGGED);
     }
-    out.push_str(&image.digest);
+    for tag in &image.tags {
+        out.text(tag);
+    }
+    out.id(&image.digest);
 }
+
+/// How an image without tags shows in the TAGS column (and what `/untagged` finds).
+pub const UNTAGGED: &str = "<untagged>";
 
 fn stats_key(row: &RepoRow) -> Option<RepoStats> {
     match row.stats {

@@ -175,7 +175,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TagPut { tag, result } => {
             state.dirty = true;
             if operate::on_tag_put(state, &tag, result) {
-                return refresh_images_selecting(state, Some(tag));
+                return reload_images(state);
             }
             Vec::new()
         }
@@ -185,7 +185,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             operate::on_delete_finished(state, delete.plan(), result);
             // Reload from the registry: only what it confirmed deleted disappears.
             if touched {
-                return refresh_images_selecting(state, None);
+                return reload_images(state);
             }
             Vec::new()
         }
@@ -203,8 +203,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Resize { width, height } => {
             state.width = width;
             state.height = height;
-            let height = state.body_height();
-            state.current_list().scroll_into_view(height);
+            state.set_list_heights();
             if state.detail.visible {
                 // Wider lines wrap less: keep the view within its new last screenful.
                 super::detail::scroll_by(state, 0);
@@ -338,6 +337,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                     loading.items = pane.images.len();
                     if done {
                         pane.loading = None;
+                        pane.marked.retain_listed(&pane.images);
                         record_listing_stats(state);
                     }
                     state.rebuild_images();
@@ -459,11 +459,9 @@ fn apply_repository_jump(state: &mut State, done: bool) -> Vec<Effect> {
         state.filter_input.reset();
         state.rebuild_repositories();
     }
-    let height = state.body_height();
     let list = &mut state.repositories.list;
     if let Some(position) = list.rows.iter().position(|&i| i == item) {
-        list.selected = position;
-        list.scroll_into_view(height);
+        list.select(position);
     }
     if !jump.open {
         state.jump = None;
@@ -514,11 +512,9 @@ fn apply_image_jump(state: &mut State, done: bool) {
         state.filter_input.reset();
         state.rebuild_images();
     }
-    let height = state.body_height();
     let list = &mut state.images.list;
     if let Some(position) = list.rows.iter().position(|&i| i == item) {
-        list.selected = position;
-        list.scroll_into_view(height);
+        list.select(position);
     }
     state.jump = None;
 }
@@ -588,8 +584,9 @@ fn on_filter_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let text = state.filter_input.value().to_string();
             state.current_list().filter.set(&text);
             state.rebuild_current();
-            let height = state.body_height();
-            state.current_list().first(height);
+            state.current_list().follow_first();
+            // A new filter is the user's choice of rows: a waiting jump must not undo it.
+            user_moved(state);
         }
     }
     Vec::new()
@@ -612,6 +609,12 @@ fn quit(state: &mut State) -> Vec<Effect> {
     vec![Effect::Quit]
 }
 
+/// The user moved the selection (a key, the mouse, a mark, a new filter): a jump still
+/// waiting for its listing must not move them later (or clear their filter).
+pub(super) fn user_moved(state: &mut State) {
+    state.jump = None;
+}
+
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     if let Some(effects) = findings_command(state, command) {
         return effects;
@@ -620,9 +623,14 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         return effects;
     }
     let height = state.body_height();
-    if state.current_list().navigate(command, height) {
-        // The user moved: a jump still waiting for its listing must not move them later.
-        state.jump = None;
+    let list = state.current_list();
+    // On an empty list (still loading) a movement key moves nothing, so a waiting jump
+    // stays.
+    let had_rows = !list.rows.is_empty();
+    if list.navigate(command, height) {
+        if had_rows {
+            user_moved(state);
+        }
         return Vec::new();
     }
     match command {
@@ -662,7 +670,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             };
             state.images.usage_filter = state.images.usage_filter.toggle(wanted);
             state.rebuild_images();
-            state.images.list.first(height);
+            state.images.list.follow_first();
         }
         // Handled by `operate` above.
         Command::Mark
@@ -795,17 +803,20 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     let pane = &mut state.images;
     let same_repository =
         pane.registry == registry && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
-    if !same_repository {
+    if same_repository {
+        // A reload keeps the filter, the sort, the marks and the user's image.
+        let images = &pane.images;
+        pane.list.start_reload(|i| images[i].digest.clone());
+    } else {
         pane.marked.clear();
+        pane.list.filter.set("");
+        pane.list.rows.clear();
+        pane.list.follow_first();
     }
     pane.registry = registry.clone();
     pane.images.clear();
     pane.parents.clear();
     pane.marked.listing_cleared();
-    pane.list.rows.clear();
-    pane.list.selected = 0;
-    pane.list.offset = 0;
-    pane.list.filter.set("");
     pane.error = None;
     pane.generation = generation;
     pane.loading = Some(Loading::default());
@@ -839,11 +850,16 @@ fn open_registry(state: &mut State, registry: RegistryId) -> Vec<Effect> {
     if let Some(row) = state.registries.row_mut(&registry) {
         row.reading = true;
     }
+    if pane.loaded && pane.registry == registry {
+        // A refresh keeps the user's repository.
+        let rows = &pane.rows;
+        pane.list.start_reload(|i| rows[i].repo.name.clone());
+    } else {
+        pane.list.rows.clear();
+        pane.list.follow_first();
+    }
     pane.registry = registry.clone();
     pane.rows.clear();
-    pane.list.rows.clear();
-    pane.list.selected = 0;
-    pane.list.offset = 0;
     pane.error = None;
     pane.generation = generation;
     pane.loading = Some(Loading::default());
@@ -900,7 +916,7 @@ fn back(state: &mut State) {
                 .iter()
                 .position(|&r| &rows[r].target == current)
             {
-                state.registries.list.selected = position;
+                state.registries.list.select(position);
             }
             Pane::Registries
         }
@@ -1141,8 +1157,14 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
     }
     let height = state.body_height();
     match mouse.kind {
-        MouseEventKind::ScrollDown => state.current_list().move_by(3, height),
-        MouseEventKind::ScrollUp => state.current_list().move_by(-3, height),
+        MouseEventKind::ScrollDown => {
+            state.current_list().move_by(3, height);
+            user_moved(state);
+        }
+        MouseEventKind::ScrollUp => {
+            state.current_list().move_by(-3, height);
+            user_moved(state);
+        }
         MouseEventKind::Down(MouseButton::Left) => {
             if mouse.column >= crate::ui::table_width(state.width) {
                 return Vec::new();
@@ -1175,7 +1197,8 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
                 let list = state.current_list();
                 let position = list.offset + usize::from(mouse.row - FIRST_ROW);
                 if position < list.rows.len() {
-                    list.selected = position;
+                    list.select(position);
+                    user_moved(state);
                 }
             } else {
                 return Vec::new();
@@ -1187,18 +1210,12 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
     Vec::new()
 }
 
-/// Reload the open repository's images after a mutation, selecting `tag` when given.
-fn refresh_images_selecting(state: &mut State, tag: Option<String>) -> Vec<Effect> {
+/// Reload the open repository's images after a mutation: the filter, the sort, the marks
+/// that still exist and the selected image stay (see `ListView`).
+fn reload_images(state: &mut State) -> Vec<Effect> {
     let Some(repo) = state.images.repository.clone() else {
         return Vec::new();
     };
-    if tag.is_some() {
-        state.jump = Some(Jump {
-            repository: repo.name.clone(),
-            tag,
-            open: false,
-        });
-    }
     open_images(state, repo)
 }
 

@@ -3,7 +3,7 @@
 
 use super::Theme;
 use super::format;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{Column, draw_table, highlighted, highlighted_fields};
 use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, detail_lines};
 use crate::ecr::findings::{Finding, NOT_SCANNED, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts, short_digest};
@@ -194,8 +194,16 @@ fn empty_message(pane: &FindingsPane, theme: &Theme) -> Line<'static> {
 }
 
 fn finding_cells(finding: &Finding, pane: &FindingsPane, theme: &Theme) -> Vec<Line<'static>> {
-    let text =
-        |value: &Option<String>| Line::from(value.clone().unwrap_or_else(|| "-".to_string()));
+    // Versions are matched by the filter too: show where.
+    let text = |value: &Option<String>| match value {
+        Some(value) => highlighted(
+            value,
+            &pane.list.filter,
+            ratatui::style::Style::default(),
+            theme.match_highlight,
+        ),
+        None => Line::from("-"),
+    };
     let fix = match finding.fix_available {
         Some(fix) => Line::styled(
             fix.label().to_lowercase(),
@@ -356,7 +364,7 @@ pub fn draw_triage(
     theme: &Theme,
     now: Timestamp,
 ) {
-    let affected_height = (area.height.saturating_sub(1) * 2 / 5).max(3);
+    let affected_height = crate::app::findings::affected_height(area.height);
     let [summary, table, affected] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
@@ -457,8 +465,9 @@ fn group_cells(group: &CveGroup, pane: &TriagePane, theme: &Theme) -> Vec<Line<'
         } else {
             Line::styled("-", theme.dim)
         },
-        highlighted(
-            &group.packages.join(", "),
+        highlighted_fields(
+            &group.packages,
+            ", ",
             &pane.list.filter,
             theme.text,
             theme.match_highlight,

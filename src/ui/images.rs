@@ -2,9 +2,9 @@
 
 use super::Theme;
 use super::format;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{Column, draw_table, highlighted, highlighted_fields, highlighted_id};
 use crate::app::State;
-use crate::app::state::IMAGE_SORTS;
+use crate::app::state::{IMAGE_SORTS, UNTAGGED};
 use crate::ecr::model::{Image, ManifestKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -57,14 +57,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let image = &pane.images[index];
             let parent = crate::app::operate::index_label(pane, &image.digest);
             let mut tags = if image.tags.is_empty() {
-                match &parent {
+                let mut line = highlighted(
+                    UNTAGGED,
+                    &pane.list.filter,
+                    theme.dim,
+                    theme.match_highlight,
+                );
+                if let Some(index) = &parent {
                     // A platform of a multi-arch index: say whose, not just "untagged".
-                    Some(index) => Line::styled(format!("<platform of {index}>"), theme.dim),
-                    None => Line::styled("<untagged>", theme.dim),
+                    line.spans
+                        .push(Span::styled(format!(" platform of {index}"), theme.dim));
                 }
+                line.style = theme.dim;
+                line
             } else {
-                highlighted(
-                    &image.tags.join(", "),
+                highlighted_fields(
+                    &image.tags,
+                    ", ",
                     &pane.list.filter,
                     theme.text,
                     theme.match_highlight,
@@ -84,12 +93,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             };
             vec![
                 tags,
-                Line::styled(
-                    image
-                        .short_digest()
-                        .trim_start_matches("sha256:")
-                        .to_string(),
+                highlighted_id(
+                    image.short_digest().trim_start_matches("sha256:"),
+                    &image.digest,
+                    &pane.list.filter,
                     theme.dim,
+                    theme.match_highlight,
                 ),
                 Line::from(format::size(image.size_bytes)).right_aligned(),
                 Line::from(format::time_cell(

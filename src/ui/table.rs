@@ -276,6 +276,54 @@ fn with_position(title: &str, position: &str, width: u16) -> Option<String> {
     (format::width(&short) < room).then(|| format!(" {short}"))
 }
 
+/// Several texts the filter matches one by one (an image's tags), joined by `separator`,
+/// each with its matched characters drawn in `highlight`.
+pub fn highlighted_fields(
+    texts: &[String],
+    separator: &str,
+    filter: &FuzzyFilter,
+    base: Style,
+    highlight: Style,
+) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(separator.to_string(), base));
+        }
+        spans.extend(highlighted(text, filter, base, highlight).spans);
+    }
+    Line::from(spans)
+}
+
+/// An identifier shown shortened (`shown`, a prefix of `id` after any `sha256:`), with
+/// the leading characters the filter matched by prefix drawn in `highlight`.
+pub fn highlighted_id(
+    shown: &str,
+    id: &str,
+    filter: &FuzzyFilter,
+    base: Style,
+    highlight: Style,
+) -> Line<'static> {
+    let matched = if filter.is_active() {
+        filter.id_highlight(id)
+    } else {
+        0
+    };
+    let split = shown
+        .char_indices()
+        .nth(matched)
+        .map_or(shown.len(), |(byte, _)| byte);
+    let (head, tail) = shown.split_at(split);
+    let mut spans = Vec::new();
+    if !head.is_empty() {
+        spans.push(Span::styled(head.to_string(), highlight));
+    }
+    if !tail.is_empty() {
+        spans.push(Span::styled(tail.to_string(), base));
+    }
+    Line::from(spans)
+}
+
 /// `text` with the characters the filter matched drawn in `highlight`.
 pub fn highlighted(
     text: &str,

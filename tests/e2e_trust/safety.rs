@@ -299,7 +299,7 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     let (index, platforms) = push_index(&sandbox, repository, "v1");
     let mut tui = open(&sandbox, repository, &[]);
     // The platforms are marked as such, naming their index.
-    let screen = tui.wait_for("<platform of v1>");
+    let screen = tui.wait_for("<untagged> platform of v1");
     // Select the first platform's row (rows start on the third screen line).
     let row = screen
         .lines()

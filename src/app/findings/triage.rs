@@ -11,6 +11,21 @@ use crate::findings::triage::{CveGroup, ImageFindings, Triage, compare_groups};
 /// Rows the triage view draws above its table (the progress line).
 pub const TRIAGE_SUMMARY_LINES: usize = 1;
 
+/// Height of the affected-images section below the CVE table, in a pane `area` rows
+/// tall (the table's header included).
+pub fn affected_height(area: u16) -> u16 {
+    (area.saturating_sub(1) * 2 / 5).max(3)
+}
+
+/// Rows of CVEs the table shows when the pane's body is `body_height` rows
+/// (`State::body_height`, which excludes the table's header): what the summary line, the
+/// header and the affected-images section leave.
+pub fn table_rows(body_height: usize) -> usize {
+    let area = u16::try_from(body_height + 1).unwrap_or(u16::MAX);
+    let table = area.saturating_sub(TRIAGE_SUMMARY_LINES as u16 + affected_height(area));
+    usize::from(table.saturating_sub(1)).max(1)
+}
+
 /// The triage view of one registry.
 #[derive(Debug)]
 pub struct TriagePane {
@@ -64,8 +79,7 @@ impl TriagePane {
         self.images.clear();
         self.triage = Triage::new(min_severity);
         self.list.rows.clear();
-        self.list.selected = 0;
-        self.list.offset = 0;
+        self.list.follow_first();
         self.list.filter.set("");
         self.loading = true;
         self.repositories = None;
@@ -119,15 +133,10 @@ impl TriagePane {
 
     /// Recompute the rows after groups, the filter or the sort changed.
     pub fn rebuild(&mut self) {
-        // A cursor still on the first row stays there, so the worst CVE found so far is
-        // what someone watching the sweep sees; once moved, it follows its CVE.
-        let at_top = self.list.selected == 0 && self.list.offset == 0;
+        // Until the user moves, the cursor stays on the first row, so the worst CVE found
+        // so far is what someone watching the sweep sees; once moved, it follows its CVE.
         self.list
             .rebuild(&self.triage.groups, haystack, compare_groups);
-        if at_top {
-            self.list.selected = 0;
-            self.list.offset = 0;
-        }
     }
 
     /// The CVE under the cursor.
@@ -164,7 +173,7 @@ impl TriagePane {
 
     /// Handle a command; `height` is the pane's body height (`State::body_height()`).
     pub fn on_command(&mut self, command: Command, height: usize) -> Vec<FindingsEffect> {
-        let height = height.saturating_sub(TRIAGE_SUMMARY_LINES).max(1);
+        let height = table_rows(height);
         match command {
             _ if self.list.navigate(command, height) => {}
             Command::SortReverse => {
@@ -188,10 +197,9 @@ impl TriagePane {
     }
 }
 
-fn haystack(group: &CveGroup, out: &mut String) {
-    out.push_str(&group.name);
+fn haystack(group: &CveGroup, out: &mut crate::app::list::Fields) {
+    out.text(&group.name);
     for text in group.packages.iter().chain(&group.repositories) {
-        out.push(' ');
-        out.push_str(text);
+        out.text(text);
     }
 }

@@ -98,3 +98,24 @@ fn detail_lines_under_the_panes() {
     fed(&mut triage);
     assert!(triage_detail(&triage)[0].starts_with("CVE-2023-45853 · zlib1g"));
 }
+
+/// The triage list's viewport height is the table the view draws, at every terminal
+/// height berth runs in, so the cursor never leaves it.
+#[test]
+fn triage_table_rows_match_the_drawn_table() {
+    for terminal in 15u16..80 {
+        let area = Rect::new(0, 0, 80, terminal - 4);
+        let [_, table, _] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(crate::app::findings::affected_height(area.height)),
+        ])
+        .areas(area);
+        let body_height = usize::from(terminal - 5);
+        assert_eq!(
+            crate::app::findings::table_rows(body_height),
+            usize::from(table.height - 1),
+            "at {terminal} rows"
+        );
+    }
+}
