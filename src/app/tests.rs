@@ -1003,3 +1003,42 @@ fn other_registries_are_counted_and_their_rows_say_so() {
     );
     assert_eq!(state.status.error_text(), None);
 }
+
+/// A terminal taller than the default, sized before `start` as the runtime does: a jump
+/// to the last repository must not scroll rows off the top while blank rows fill the
+/// bottom (the list's viewport is the real one from the first row on).
+#[test]
+fn the_first_listing_uses_the_real_terminal_height() {
+    let names: Vec<String> = (0..45).map(|n| format!("team/service-{n:02}")).collect();
+    let mut state = State::new(targets(), now());
+    state.width = 200;
+    state.height = 53;
+    state.jump = Some(crate::app::state::Jump {
+        repository: "team/service-44".into(),
+        tag: None,
+        open: false,
+    });
+    let effects = start(&mut state);
+    let Some(Effect::FetchRepositories { generation, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::FetchRepositories { .. }))
+        .cloned()
+    else {
+        panic!("start should fetch repositories, got {effects:?}");
+    };
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: reg(0),
+            generation,
+            result: Ok(page(names.iter().map(|n| repo(n)).collect(), None)),
+        },
+    );
+    let list = &state.repositories.list;
+    assert_eq!(list.selected, 44, "the jump selected the last repository");
+    assert!(45 <= state.body_height(), "every row fits");
+    assert_eq!(
+        list.offset, 0,
+        "all 45 rows fit: none may be scrolled off the top"
+    );
+}

@@ -19,6 +19,9 @@ use tui_input::backend::crossterm::EventHandler;
 /// registry's repositories (the first row, or the one the saved location named) and count
 /// every other registry's repositories in the background.
 pub fn start(state: &mut State) -> Vec<Effect> {
+    // The runtime sets the terminal's size after `State::new`: every list's viewport
+    // must know it before the first rows arrive.
+    state.set_list_heights();
     let mut effects: Vec<Effect> = state
         .registries
         .rows
