@@ -100,7 +100,7 @@ impl Command {
             Command::Last => "go to the last row",
             Command::Open => "open the selection (drill in)",
             Command::Back => "go back / clear the filter",
-            Command::Filter => "filter the list (fuzzy)",
+            Command::Filter => "filter the list (best matches first)",
             Command::CommandLine => "command line (:repos, :region NAME, :payments/api, …)",
             Command::SortNext => "sort by the next column",
             Command::SortReverse => "reverse the sort order",
