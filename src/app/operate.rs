@@ -699,8 +699,14 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc | KeyCode::Char('n') => {}
             _ => state.dialog = Some(Dialog::ConfirmInUse { plan, usage }),
         },
-        // The registry call is in flight: it cannot be taken back, so wait for it.
-        busy @ Dialog::Busy { .. } => state.dialog = Some(busy),
+        // The registry call is in flight: it cannot be taken back, so wait for it. The
+        // key is held, not lost: it acts once the answer has arrived.
+        busy @ Dialog::Busy { .. } => {
+            if state.held_keys.len() < MAX_HELD_KEYS {
+                state.held_keys.push(key);
+            }
+            state.dialog = Some(busy);
+        }
         // A report closes with its own keys only: any other key would be taken by the
         // dialog and lost, so it does nothing (the report's last line says so).
         report @ Dialog::Report { .. } => {
@@ -803,6 +809,14 @@ pub fn on_tag_checked(
 fn immutable_message(tag: &str, current: Option<&str>) -> String {
     let holder = current.map(short_digest).unwrap_or("another image");
     format!("{tag} names {holder} and tags here are IMMUTABLE — pick a new tag")
+}
+
+/// How many keys pressed while a registry call is in flight are kept to act afterwards.
+const MAX_HELD_KEYS: usize = 16;
+
+/// Whether a registry call the user waits for is in flight (its dialog is up).
+pub fn is_busy(state: &State) -> bool {
+    matches!(state.dialog, Some(Dialog::Busy { .. }))
 }
 
 /// The context of the open repository's messages: they leave when it does.

@@ -149,6 +149,10 @@ pub struct RepositoriesPane {
     pub auditing: bool,
 }
 
+/// The smallest terminal berth draws its panes in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
 /// The images pane of one repository.
 #[derive(Debug, Default)]
 pub struct ImagesPane {
@@ -166,6 +170,10 @@ pub struct ImagesPane {
     /// Child digest → digest of the multi-arch index that names it, for the listing's
     /// indexes read so far. ECR refuses to delete such a child while its index exists.
     pub parents: std::collections::HashMap<String, String>,
+    /// A reload of the same repository in flight: its pages so far, and the index
+    /// children read for them. The rows on screen (and what keys act on) stay the
+    /// previous listing's until the reload is complete and replaces them at once.
+    pub incoming: Option<(Vec<Image>, std::collections::HashMap<String, String>)>,
 }
 
 /// The images marked for a bulk action, by digest, with the total size of those listed.
@@ -325,6 +333,9 @@ pub struct State {
     /// Set by `update` when the screen needs redrawing.
     pub dirty: bool,
     pub should_quit: bool,
+    /// Keys pressed while a registry call the user waits for was in flight, to act once
+    /// it has answered (never dropped silently).
+    pub held_keys: Vec<crossterm::event::KeyEvent>,
 }
 
 impl State {
@@ -395,6 +406,7 @@ impl State {
             next_generation: 1,
             dirty: true,
             should_quit: false,
+            held_keys: Vec::new(),
         };
         state.set_list_heights();
         state
@@ -415,6 +427,12 @@ impl State {
 
     /// Tell every list how many rows its viewport shows (at start and on every resize),
     /// so rebuilds keep the cursor visible and the viewport full.
+    /// Whether the terminal is below the smallest size berth draws in (the screen then
+    /// shows only a notice, and keys other than quit do nothing).
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
     pub fn set_list_heights(&mut self) {
         let height = self.body_height();
         self.registries.list.set_height(height);

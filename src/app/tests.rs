@@ -1042,3 +1042,155 @@ fn the_first_listing_uses_the_real_terminal_height() {
         "all 45 rows fit: none may be scrolled off the top"
     );
 }
+
+/// An images pane on `web/app` with three images and the account known (copies work).
+fn three_images() -> State {
+    let mut state = with_repositories(&["web/app"]);
+    state.registries.rows[0].account = Some("123456789012".into());
+    open_with_images(
+        &mut state,
+        vec![
+            image(1, &["v1"], 1),
+            image(2, &["v2"], 2),
+            image(3, &["v3"], 3),
+        ],
+    );
+    state
+}
+
+fn copied(effects: &[Effect]) -> Option<&str> {
+    effects.iter().find_map(|e| match e {
+        Effect::CopyToClipboard { text } => Some(text.as_str()),
+        _ => None,
+    })
+}
+
+fn selected_image_digest(state: &State) -> String {
+    let item = state.images.list.selected_item().expect("a selection");
+    state.images.images[item].digest.clone()
+}
+
+#[test]
+fn keys_do_nothing_but_quit_while_the_terminal_is_too_small() {
+    let mut state = three_images();
+    update(&mut state, key(KeyCode::Down));
+    let before = (state.images.list.selected, selected_image_digest(&state));
+    update(
+        &mut state,
+        Action::Resize {
+            width: 50,
+            height: 12,
+        },
+    );
+    for c in ['k', 'd', 'y', 't', ' '] {
+        let effects = update(&mut state, char_key(c));
+        assert!(effects.is_empty(), "{c}: {effects:?}");
+    }
+    assert!(
+        state.dialog.is_none(),
+        "nothing opened where it cannot be seen"
+    );
+    assert!(state.images.marked.is_empty());
+    assert_eq!(
+        (state.images.list.selected, selected_image_digest(&state)),
+        before
+    );
+    update(&mut state, char_key('q'));
+    assert!(state.should_quit, "quit still works");
+}
+
+#[test]
+fn a_key_pressed_while_the_registry_answers_acts_once_it_has() {
+    let mut state = three_images();
+    let digest = selected_image_digest(&state);
+    update(&mut state, char_key('t'));
+    for c in "v9".chars() {
+        update(&mut state, char_key(c));
+    }
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::CheckTag { .. })),
+        "{effects:?}"
+    );
+    // `y` straight after: held, not lost, not acted on under the busy dialog.
+    let effects = update(&mut state, char_key('y'));
+    assert!(copied(&effects).is_none());
+    let effects = update(
+        &mut state,
+        Action::TagChecked {
+            digest: digest.clone(),
+            tag: "v9".into(),
+            result: Ok(None),
+        },
+    );
+    assert!(copied(&effects).is_none(), "still waiting for PutImage");
+    let effects = update(
+        &mut state,
+        Action::TagPut {
+            tag: "v9".into(),
+            result: super::operate::TagResult::Tagged,
+        },
+    );
+    let text = copied(&effects).expect("the held y copies once the tag is put");
+    assert!(text.ends_with(&format!("web/app@{digest}")), "{text}");
+    assert!(state.held_keys.is_empty());
+}
+
+#[test]
+fn a_reload_keeps_the_rows_keys_act_on_until_it_is_complete() {
+    let mut state = three_images();
+    update(&mut state, key(KeyCode::Down));
+    let digest = selected_image_digest(&state);
+    let shown: Vec<usize> = state.images.list.rows.clone();
+    let effects = update(&mut state, char_key('r'));
+    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects).cloned() else {
+        panic!("r reloads the images: {effects:?}");
+    };
+    // A first page, in another order and without the selected image.
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(vec![image(4, &["v4"], 0)], Some("more"))),
+        },
+    );
+    assert_eq!(state.images.list.rows, shown, "the old rows stay on screen");
+    assert_eq!(selected_image_digest(&state), digest);
+    let effects = update(&mut state, char_key('y'));
+    let text = copied(&effects).expect("y copies the selected image");
+    assert!(text.ends_with(&digest), "{text}");
+    // The last page: the new listing replaces the rows, the user's image still selected.
+    update(
+        &mut state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(
+                vec![
+                    image(3, &["v3"], 3),
+                    image(2, &["v2"], 2),
+                    image(1, &["v1"], 1),
+                ],
+                None,
+            )),
+        },
+    );
+    assert_eq!(state.images.list.rows.len(), 4);
+    assert_eq!(selected_image_digest(&state), digest);
+}
+
+#[test]
+fn a_bare_repository_name_jumps_when_it_is_no_command() {
+    let mut state = with_repositories(&["nginx", "web/app"]);
+    let effects = type_line(&mut state, "nginx");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::FetchImages { repository, .. } if repository == "nginx"
+        )),
+        "{effects:?}"
+    );
+    assert_eq!(state.status.error_text(), None);
+    // A word that names no repository is still an unknown command.
+    type_line(&mut state, "zzzzzz");
+    assert_eq!(state.status.error_text(), Some("unknown command :zzzzzz"));
+}

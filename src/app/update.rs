@@ -50,7 +50,15 @@ fn count_repositories(state: &mut State, which: impl Fn(&RegistryRow) -> bool) -
 
 /// Apply one action to the state and return the work it asks for.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    let effects = apply(state, action);
+    let is_key = matches!(action, Action::Key(_));
+    let mut effects = apply(state, action);
+    if !is_key && !state.held_keys.is_empty() && !operate::is_busy(state) {
+        // The registry answered: the keys pressed while it was busy act now, in order,
+        // on what the screen shows after the answer.
+        for key in std::mem::take(&mut state.held_keys) {
+            effects.extend(apply(state, Action::Key(key)));
+        }
+    }
     // Status messages raised by this action belong where it left the user; those whose
     // context it left go.
     let here = place(state);
@@ -81,9 +89,18 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             state.dirty = true;
+            if state.too_small() {
+                // The screen shows only "terminal too small": a key must not act on rows
+                // the user cannot see. Quitting still works.
+                if state.keymap.lookup(&key) == Some(Command::Quit) {
+                    return quit(state);
+                }
+                return Vec::new();
+            }
             state.status.key();
             on_key(state, key)
         }
+        Action::Mouse(_) if state.too_small() => Vec::new(),
         Action::Mouse(mouse) => on_mouse(state, mouse),
         Action::Findings(event) => on_findings_event(state, event),
         Action::RepositoryDetail { generation, part } => {
@@ -318,7 +335,11 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         } => {
             let pane = &mut state.images;
             if pane.generation == generation {
-                pane.parents.extend(parents);
+                // During a reload they belong to the listing that will replace the rows.
+                match pane.incoming.as_mut() {
+                    Some((_, incoming)) => incoming.extend(parents),
+                    None => pane.parents.extend(parents),
+                }
                 state.dirty = true;
             }
             Vec::new()
@@ -333,15 +354,39 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             match result {
                 Ok(page) => {
                     let done = page.next_token.is_none();
-                    pane.marked.listed(&page.items);
-                    pane.images.extend(page.items);
+                    let received = match pane.incoming.as_mut() {
+                        Some((incoming, _)) => {
+                            incoming.extend(page.items);
+                            incoming.len()
+                        }
+                        None => {
+                            pane.marked.listed(&page.items);
+                            pane.images.extend(page.items);
+                            pane.images.len()
+                        }
+                    };
                     let loading = pane.loading.get_or_insert_with(Loading::default);
                     loading.pages += 1;
-                    loading.items = pane.images.len();
+                    loading.items = received;
                     if done {
                         pane.loading = None;
+                        if let Some((images, parents)) = pane.incoming.take() {
+                            // The reload is complete: its rows replace the old ones at
+                            // once, the user's image found again by digest.
+                            let old = &pane.images;
+                            pane.list.start_reload(|i| old[i].digest.clone());
+                            pane.images = images;
+                            pane.parents = parents;
+                            pane.marked.listing_cleared();
+                            pane.marked.listed(&pane.images);
+                        }
                         pane.marked.retain_listed(&pane.images);
                         record_listing_stats(state);
+                    } else if pane.incoming.is_some() {
+                        // The old rows stay as they are until the reload is complete.
+                        let scope = operate::images_scope(state);
+                        state.status.succeeded(Topic::Listing, &scope);
+                        return Vec::new();
                     }
                     state.rebuild_images();
                     let scope = operate::images_scope(state);
@@ -350,6 +395,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 Err(err) => {
                     pane.loading = None;
+                    // A failed reload leaves the rows it would have replaced.
+                    pane.incoming = None;
                     let message = explain(&pane.registry, &err);
                     pane.error = Some(message.clone());
                     // A jump waiting for this listing will not happen: the error says why.
@@ -807,19 +854,21 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
     let same_repository =
         pane.registry == registry && pane.repository.as_ref().map(|r| &r.name) == Some(&repo.name);
     if same_repository {
-        // A reload keeps the filter, the sort, the marks and the user's image.
-        let images = &pane.images;
-        pane.list.start_reload(|i| images[i].digest.clone());
+        // A reload: the rows on screen stay (and keys act on them) until the new listing
+        // is complete and replaces them, keeping the filter, the sort, the marks that
+        // still exist and the user's image.
+        pane.incoming = Some(Default::default());
     } else {
         pane.marked.clear();
         pane.list.filter.set("");
         pane.list.rows.clear();
         pane.list.follow_first();
+        pane.images.clear();
+        pane.parents.clear();
+        pane.marked.listing_cleared();
+        pane.incoming = None;
     }
     pane.registry = registry.clone();
-    pane.images.clear();
-    pane.parents.clear();
-    pane.marked.listing_cleared();
     pane.error = None;
     pane.generation = generation;
     pane.loading = Some(Loading::default());
@@ -980,6 +1029,18 @@ fn on_command_line_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     // A command line that parses answers the one that did not.
                     state.status.succeeded(Topic::Command, &Scope::Here);
                     effects.extend(run_line(state, parsed));
+                }
+                // A bare word that is no command but names a repository of this
+                // registry (`:nginx`) is a jump to it.
+                Err(_)
+                    if state
+                        .repositories
+                        .rows
+                        .iter()
+                        .any(|row| row.repo.name == line.trim()) =>
+                {
+                    state.status.succeeded(Topic::Command, &Scope::Here);
+                    effects.extend(run_line(state, command::jump(line.trim())));
                 }
                 Err(err) => state.status.error(Topic::Command, err.to_string()),
             }

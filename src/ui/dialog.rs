@@ -111,10 +111,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     ]));
                     lines.push(Line::styled("enter: delete · esc: cancel", theme.dim));
                 }
-                None => lines.push(Line::styled(
-                    "y / enter: delete · n / esc: cancel",
-                    theme.dim,
-                )),
+                None => {
+                    // Say what the key does: an untag keeps the image.
+                    let verb = match plan.kind {
+                        DeleteKind::Untag => "untag",
+                        DeleteKind::Images | DeleteKind::LastTag => "delete",
+                    };
+                    lines.push(Line::styled(
+                        format!("y / enter: {verb} · n / esc: cancel"),
+                        theme.dim,
+                    ))
+                }
             }
             if let Some(error) = error {
                 lines.push(Line::styled(error.clone(), theme.error));

@@ -22,8 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Smallest terminal berth draws into.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
+pub use crate::app::state::{MIN_HEIGHT, MIN_WIDTH};
 /// From this width on, a detail panel stands beside the list.
 pub const WIDE: u16 = 150;
 const PANEL_WIDTH: u16 = 52;

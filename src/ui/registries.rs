@@ -26,7 +26,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         &COLUMNS,
         None,
         &pane.list,
-        Line::styled("no registries configured", theme.dim),
+        if pane.list.filter.is_active() {
+            Line::styled("no registry matches the filter", theme.dim)
+        } else {
+            Line::styled("no registries configured", theme.dim)
+        },
         |index| {
             let row = &pane.rows[index];
             let marker = if &row.target == current { "● " } else { "  " };

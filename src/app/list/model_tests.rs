@@ -112,7 +112,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Tagged),
         1 => (0usize..64).prop_map(Step::ServerDelete),
         1 => image_strategy().prop_map(Step::ServerPush),
-        1 => (7u16..30).prop_map(Step::Resize),
+        // From the smallest size berth draws in (below it, keys do nothing).
+        1 => (crate::app::state::MIN_HEIGHT..30).prop_map(Step::Resize),
     ]
 }
 
@@ -125,8 +126,13 @@ struct Model {
     server: Vec<Image>,
     /// The listing in flight: generation, images still to send (in push order).
     pending: Option<(u64, Vec<Image>)>,
-    /// Images sent by the current listing.
+    /// The listing on screen: the first listing as its pages arrive, then each completed
+    /// reload.
     listed: Vec<Image>,
+    /// A reload's pages so far; they replace `listed` only once it is complete.
+    incoming: Option<Vec<Image>>,
+    /// Whether a listing of the repository has started (later ones are reloads).
+    opened: bool,
     filter: String,
     column: usize,
     descending: bool,
@@ -156,7 +162,12 @@ impl Model {
             turn += 1;
         }
         self.pending = Some((generation, shuffled));
-        self.listed.clear();
+        if self.opened {
+            self.incoming = Some(Vec::new());
+        } else {
+            self.opened = true;
+            self.listed.clear();
+        }
     }
 
     fn compare(&self, a: &Image, b: &Image) -> Ordering {
@@ -312,9 +323,15 @@ fn run(state: &mut State, model: &mut Model, step: &Step, order: &[usize]) {
             let generation = *generation;
             let items: Vec<Image> = rest.drain(..(*size).min(rest.len())).collect();
             let done = rest.is_empty();
-            model.listed.extend(items.iter().cloned());
+            match model.incoming.as_mut() {
+                Some(incoming) => incoming.extend(items.iter().cloned()),
+                None => model.listed.extend(items.iter().cloned()),
+            }
             if done {
                 model.pending = None;
+                if let Some(incoming) = model.incoming.take() {
+                    model.listed = incoming;
+                }
             }
             update(
                 state,
@@ -467,6 +484,8 @@ proptest! {
             server,
             pending: None,
             listed: Vec::new(),
+            incoming: None,
+            opened: false,
             filter: String::new(),
             column: 0,
             descending: true,
