@@ -325,3 +325,52 @@ fn a_scan_notice_stays_through_keys_and_ends_with_the_outcome() {
     });
     assert_eq!(status.as_deref(), Some("COMPLETE"), "the registry agrees");
 }
+
+/// `y` typed in the same burst as the tag's Enter (before the registry answered) is held,
+/// not lost: once the tag is put it copies the image the screen shows selected, which the
+/// registry says carries the new tag.
+#[test]
+fn a_key_typed_before_the_registry_answers_acts_once_it_has() {
+    let sandbox = Sandbox::empty();
+    seed(&sandbox, "demo/held", 3);
+    let mut tui = open_images(&sandbox, "demo/held");
+    tui.send("j");
+    tui.send("t");
+    tui.wait_for("new tag for");
+    tui.send("hotfix-8\ry");
+    let copied = wait_copied(&tui, "demo/held@sha256:");
+    let digest =
+        tagged_digest(&sandbox, "demo/held", "hotfix-8").expect("the registry has the new tag");
+    assert!(
+        copied.ends_with(&format!("demo/held@{digest}")),
+        "copied {copied}, the tag names {digest}"
+    );
+}
+
+/// Below the smallest size berth draws in, the screen shows only a notice: keys must not
+/// act on rows nobody can see. Nothing is deleted (the registry still lists every image)
+/// and nothing is copied; quit still works.
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small() {
+    let sandbox = Sandbox::empty();
+    seed(&sandbox, "demo/small", 3);
+    let mut tui = open_images(&sandbox, "demo/small");
+    tui.resize(50, 12);
+    tui.wait_for("terminal too small");
+    tui.send("kdy");
+    tui.send("y");
+    tui.resize(200, 40);
+    tui.wait_gone("terminal too small");
+    let screen = tui.wait_for("demo/small");
+    assert!(!screen.contains("confirm delete"), "{screen}");
+    assert!(clipboard(&tui).is_empty(), "nothing was copied");
+    assert_eq!(
+        images(&sandbox, "demo/small").len(),
+        3,
+        "nothing was deleted"
+    );
+    tui.resize(50, 12);
+    tui.wait_for("terminal too small");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
