@@ -138,7 +138,7 @@ impl RepositoryDetail {
         out.field("URI", &repo.uri);
         out.field("ARN", &repo.arn);
         if let Some(created) = repo.created_at {
-            out.field("created", &crate::ui::format::utc(created));
+            out.field("created", &crate::format::utc(created));
         }
         out.field("tag mutability", repo.tag_mutability.label());
         out.field("scan on push", if repo.scan_on_push { "yes" } else { "no" });

@@ -2,12 +2,13 @@
 //! triage view. Everything drawn from the registry was sanitized in `src/ecr/`.
 
 use super::Theme;
-use super::format;
-use super::table::{Column, draw_table, highlighted, highlighted_fields};
+use super::table::{draw_table, highlighted, highlighted_fields};
 use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, detail_lines};
 use crate::ecr::findings::{Finding, NOT_SCANNED, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts, short_digest};
 use crate::findings::triage::CveGroup;
+use crate::format;
+use crate::layout::Column;
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

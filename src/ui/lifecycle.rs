@@ -6,12 +6,12 @@
 //! of the image table (`tab` switches).
 
 use super::Theme;
-use super::format;
-use super::table::{Column, fit_columns};
 use crate::app::lifecycle::{
     Comparison, Dialog, EcrCheck, KEY_HELP, LifecycleView, PolicySource, Section, Stage,
 };
 use crate::ecr::model::short_digest;
+use crate::format;
+use crate::layout::{Column, SIZE_COLUMN, fit_columns};
 use crate::lifecycle::Disposition;
 use crate::sanitize::sanitize;
 use jiff::Timestamp;
@@ -29,7 +29,7 @@ const POLICY_COLUMN: u16 = 64;
 const IMAGE_COLUMNS: [Column; 5] = [
     Column::new("TAGS", 0, 0, None),
     Column::new("DIGEST", 12, 3, None),
-    Column::new("SIZE", super::table::SIZE_COLUMN, 2, None),
+    Column::new("SIZE", SIZE_COLUMN, 2, None),
     Column::new("PUSHED", 7, 2, None),
     Column::new("DRY RUN", 24, 1, None),
 ];
@@ -38,7 +38,7 @@ const RULE_COLUMNS: [Column; 5] = [
     Column::new("PRIORITY", 8, 0, None),
     Column::new("MATCHED", 7, 2, None),
     Column::new("EXPIRED", 7, 1, None),
-    Column::new("SIZE", super::table::SIZE_COLUMN, 2, None),
+    Column::new("SIZE", SIZE_COLUMN, 2, None),
     Column::new("RULE", 0, 0, None),
 ];
 

@@ -1,9 +1,10 @@
 //! The registries pane: one row per credentials × region.
 
 use super::Theme;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{draw_table, highlighted};
 use crate::app::State;
 use crate::app::state::RegistryRow;
+use crate::layout::Column;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!(
                 "{} marked · {}  ",
                 state.images.marked.len(),
-                super::format::size(bytes)
+                crate::format::size(bytes)
             ),
             theme.header_accent,
         ));
