@@ -516,9 +516,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
             let Some(uri) = state.detail.repository.as_ref().map(|r| r.uri.clone()) else {
                 return Some(Vec::new());
             };
-            state
-                .status
-                .info(crate::app::status::Topic::Copy, format!("copied {uri}"));
+            state.status.copied(format!("copied {uri}"));
             return Some(vec![Effect::CopyToClipboard { text: uri }]);
         }
         Command::Help | Command::CommandLine => return None,

@@ -1397,14 +1397,16 @@ fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> 
                 .row(&state.triage.registry)
                 .and_then(|r| r.account.as_deref());
             let effects = findings_effects(state.triage.copy(account));
-            state.status.info(
-                Topic::Copy,
-                match (state.triage.selected(), account) {
-                    (_, None) => "the registry's account is not known yet; try again".into(),
-                    (Some(group), Some(_)) => format!("copied {} image URIs", group.affected.len()),
-                    (None, Some(_)) => "no CVE selected".into(),
-                },
-            );
+            match (state.triage.selected(), account) {
+                (_, None) => state.status.info(
+                    Topic::Copy,
+                    "the registry's account is not known yet; try again",
+                ),
+                (Some(group), Some(_)) => state
+                    .status
+                    .copied(format!("copied {} image URIs", group.affected.len())),
+                (None, Some(_)) => state.status.info(Topic::Copy, "no CVE selected"),
+            }
             Some(effects)
         }
         (
