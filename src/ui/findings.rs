@@ -229,12 +229,16 @@ fn finding_cells(finding: &Finding, pane: &FindingsPane, theme: &Theme) -> Vec<L
             theme.text,
             theme.match_highlight,
         ),
-        highlighted(
-            finding.package_name.as_deref().unwrap_or("-"),
-            &pane.list.filter,
-            theme.text,
-            theme.match_highlight,
-        ),
+        match &finding.package_name {
+            Some(package) => highlighted(
+                package,
+                &pane.list.filter,
+                theme.text,
+                theme.match_highlight,
+            ),
+            // The placeholder is not matched, so never highlighted.
+            None => Line::styled("-", theme.text),
+        },
         text(&finding.package_version),
         text(&finding.fixed_in_version),
         score_cell(finding.score),

@@ -222,7 +222,12 @@ pub fn highlighted(
     base: Style,
     highlight: Style,
 ) -> Line<'static> {
-    let marks = filter.highlights(text);
+    marked(text, &filter.highlights(text), base, highlight)
+}
+
+/// `text` with the characters at `marks` (sorted character positions) drawn in
+/// `highlight`.
+pub fn marked(text: &str, marks: &[usize], base: Style, highlight: Style) -> Line<'static> {
     if marks.is_empty() {
         return Line::from(Span::styled(text.to_string(), base));
     }
