@@ -385,7 +385,7 @@ fn the_tuis_audit_columns_agree_with_the_report() {
     let report = json_of(&audit(&sandbox.endpoint, &["--output", "json"]));
     let rows = rows_of(&report, "us-east-1");
     let row = rows["web/frontend"];
-    let size = |key: &str| berth::ui::format::size(row[key].as_u64().unwrap());
+    let size = |key: &str| berth::format::size(row[key].as_u64().unwrap());
 
     let mut tui = support::pty::Tui::spawn(&["web/frontend"], &sandbox.env(), 200, 50);
     tui.wait_for("repositories › web/frontend");

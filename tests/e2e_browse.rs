@@ -2,7 +2,7 @@
 
 mod support;
 
-use berth::ui::format;
+use berth::format;
 use std::collections::BTreeMap;
 use support::Sandbox;
 use support::pty::{Tui, keys};

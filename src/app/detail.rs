@@ -138,7 +138,7 @@ impl RepositoryDetail {
         out.field("URI", &repo.uri);
         out.field("ARN", &repo.arn);
         if let Some(created) = repo.created_at {
-            out.field("created", &crate::ui::format::utc(created));
+            out.field("created", &crate::format::utc(created));
         }
         out.field("tag mutability", repo.tag_mutability.label());
         out.field("scan on push", if repo.scan_on_push { "yes" } else { "no" });
@@ -516,9 +516,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
             let Some(uri) = state.detail.repository.as_ref().map(|r| r.uri.clone()) else {
                 return Some(Vec::new());
             };
-            state
-                .status
-                .info(crate::app::status::Topic::Copy, format!("copied {uri}"));
+            state.status.copied(format!("copied {uri}"));
             return Some(vec![Effect::CopyToClipboard { text: uri }]);
         }
         Command::Help | Command::CommandLine => return None,

@@ -256,6 +256,34 @@ pub struct Summary {
     pub not_evaluated: Vec<SkippedRow>,
 }
 
+/// One rule of a dry run as the rule table lists it: evaluated or left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleLine<'a> {
+    Evaluated(&'a RuleRow),
+    NotEvaluated(&'a SkippedRow),
+}
+
+impl RuleLine<'_> {
+    /// The rule's `rulePriority`.
+    pub fn priority(self) -> u32 {
+        match self {
+            RuleLine::Evaluated(row) => row.outcome.rule_priority,
+            RuleLine::NotEvaluated(row) => row.rule_priority,
+        }
+    }
+}
+
+impl Summary {
+    /// Every rule, evaluated or not, by priority (the order ECR applies them); at equal
+    /// priority evaluated rules come first.
+    pub fn rules_by_priority(&self) -> Vec<RuleLine<'_>> {
+        let mut lines: Vec<RuleLine> = self.rules.iter().map(RuleLine::Evaluated).collect();
+        lines.extend(self.not_evaluated.iter().map(RuleLine::NotEvaluated));
+        lines.sort_by_key(|line| line.priority());
+        lines
+    }
+}
+
 /// berth's dry run of one policy text over the loaded images.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DryRun {

@@ -542,14 +542,11 @@ fn copy(state: &mut State, tag: Option<Option<String>>) -> Vec<Effect> {
         return Vec::new();
     }
     let text = uris.join("\n");
-    state.status.info(
-        Topic::Copy,
-        if uris.len() == 1 {
-            format!("copied {text}")
-        } else {
-            format!("copied {} URIs", uris.len())
-        },
-    );
+    state.status.copied(if uris.len() == 1 {
+        format!("copied {text}")
+    } else {
+        format!("copied {} URIs", uris.len())
+    });
     vec![Effect::CopyToClipboard { text }]
 }
 

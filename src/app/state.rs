@@ -319,7 +319,7 @@ pub struct State {
     /// The repository detail view (`i`, over the repositories or images pane when open).
     pub detail: crate::app::detail::RepositoryDetail,
     /// How times show in tables.
-    pub time_style: crate::ui::format::TimeStyle,
+    pub time_style: crate::format::TimeStyle,
     pub registries: RegistriesPane,
     pub repositories: RepositoriesPane,
     pub images: ImagesPane,

@@ -90,6 +90,9 @@ pub struct Message {
     pub kind: Kind,
     pub topic: Topic,
     pub scope: Scope,
+    /// Reports text just put on the clipboard, which the view shows alone and whole so it
+    /// can be selected with the mouse where the terminal blocks clipboard writes.
+    pub copied: bool,
 }
 
 /// The status line's messages.
@@ -119,7 +122,17 @@ impl Status {
             kind,
             topic,
             scope,
+            copied: false,
         });
+    }
+
+    /// `text` was just put on the clipboard; `report` says so (a [`Kind::Info`] about
+    /// [`Topic::Copy`] here).
+    pub fn copied(&mut self, report: impl Into<String>) {
+        self.info(Topic::Copy, report);
+        if let Some(message) = self.messages.last_mut() {
+            message.copied = true;
+        }
     }
 
     /// Something just happened here.
@@ -262,7 +275,13 @@ mod tests {
                         status.post(kind, topic, scope.clone(), format!("m{n}"));
                         let mut expected: Vec<Message> =
                             before.into_iter().filter(|m| m.topic != topic).collect();
-                        expected.push(Message { text: format!("m{n}"), kind, topic, scope });
+                        expected.push(Message {
+                            text: format!("m{n}"),
+                            kind,
+                            topic,
+                            scope,
+                            copied: false,
+                        });
                         prop_assert_eq!(status.messages(), &expected[..]);
                     }
                     Event::Key => {
@@ -317,6 +336,24 @@ mod tests {
             registry: registry_id(0),
             repository: repository.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn only_a_copy_report_is_marked_copied_whatever_its_text() {
+        let mut status = Status::default();
+        status.info(Topic::Copy, "copied nothing: no image selected");
+        assert!(!status.about(Topic::Copy).unwrap().copied);
+        status.copied("3 URIs on the clipboard");
+        let message = status.about(Topic::Copy).unwrap();
+        assert!(message.copied);
+        assert_eq!(message.kind, Kind::Info);
+        status.info(Topic::Copy, "nothing to copy yet");
+        assert!(
+            !status.about(Topic::Copy).unwrap().copied,
+            "a later notice replaces it"
+        );
+        status.key();
+        assert!(status.is_empty(), "a key clears it like any notice");
     }
 
     #[test]

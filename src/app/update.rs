@@ -1230,14 +1230,19 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
             user_moved(state);
         }
         MouseEventKind::Down(MouseButton::Left) => {
-            if mouse.column >= crate::ui::table_width(state.width) {
+            if mouse.column >= crate::layout::table_width(state.width) {
                 return Vec::new();
             }
             if mouse.row == FIRST_ROW - 1 {
                 let absolute = state.time_style.absolute;
                 let audit_view = state.repositories.audit_view;
-                let Some(name) =
-                    crate::ui::sort_at(state.pane, state.width, mouse.column, absolute, audit_view)
+                let table: &[crate::layout::Column] = match state.pane {
+                    Pane::Registries | Pane::Findings | Pane::Triage => return Vec::new(),
+                    Pane::Repositories if audit_view => &crate::layout::AUDIT_COLUMNS,
+                    Pane::Repositories => &crate::layout::REPOSITORY_COLUMNS,
+                    Pane::Images => &crate::layout::IMAGE_COLUMNS,
+                };
+                let Some(name) = crate::layout::sort_at(table, state.width, mouse.column, absolute)
                 else {
                     return Vec::new();
                 };
@@ -1411,7 +1416,7 @@ fn findings_effects(effects: Vec<FindingsEffect>) -> Vec<Effect> {
 /// Commands of the findings pane and the triage view, and the ones that open them.
 fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     let height = state.body_height();
-    let width = crate::ui::table_width(state.width);
+    let width = crate::layout::table_width(state.width);
     let slot = match command {
         Command::ToggleCritical => Some(0),
         Command::ToggleHigh => Some(1),
@@ -1456,14 +1461,16 @@ fn findings_command(state: &mut State, command: Command) -> Option<Vec<Effect>> 
                 .row(&state.triage.registry)
                 .and_then(|r| r.account.as_deref());
             let effects = findings_effects(state.triage.copy(account));
-            state.status.info(
-                Topic::Copy,
-                match (state.triage.selected(), account) {
-                    (_, None) => "the registry's account is not known yet; try again".into(),
-                    (Some(group), Some(_)) => format!("copied {} image URIs", group.affected.len()),
-                    (None, Some(_)) => "no CVE selected".into(),
-                },
-            );
+            match (state.triage.selected(), account) {
+                (_, None) => state.status.info(
+                    Topic::Copy,
+                    "the registry's account is not known yet; try again",
+                ),
+                (Some(group), Some(_)) => state
+                    .status
+                    .copied(format!("copied {} image URIs", group.affected.len())),
+                (None, Some(_)) => state.status.info(Topic::Copy, "no CVE selected"),
+            }
             Some(effects)
         }
         (

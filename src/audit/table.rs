@@ -2,7 +2,7 @@
 
 use super::progress::thousands;
 use super::report::{Report, RepositoryRow, Totals};
-use crate::ui::format;
+use crate::format;
 use jiff::Timestamp;
 use std::io::{self, Write};
 

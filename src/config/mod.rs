@@ -10,9 +10,11 @@
 mod document;
 mod keys;
 mod parse;
+mod styles;
 pub mod theme;
 
 pub use keys::KeyEntry;
+pub use styles::Theme;
 pub use theme::{ThemeError, no_color_requested, select_theme, theme_names};
 
 use crate::app::keymap::{Keymap, KeymapError};

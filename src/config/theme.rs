@@ -8,8 +8,8 @@
 //! `inherit = "NAME"` it starts from that theme and each style it sets replaces the
 //! inherited one whole.
 
+use super::Theme;
 use super::document::{Problem, Reader, closest, kind};
-use crate::ui::Theme;
 use ratatui::style::{Color, Modifier, Style};
 use std::borrow::Cow;
 use std::fmt;

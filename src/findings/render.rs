@@ -8,7 +8,7 @@ use super::triage::{CveGroup, ImageFindings, Triage};
 use crate::ecr::findings::{Finding, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts};
 use crate::ecr::names::pinned_uri;
-use crate::ui::format;
+use crate::format;
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -411,10 +411,10 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             ]
         })
         .collect();
-    let mut widths = TABLE_HEADERS.map(crate::ui::format::width);
+    let mut widths = TABLE_HEADERS.map(crate::format::width);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(crate::ui::format::width(cell));
+            *width = (*width).max(crate::format::width(cell));
         }
     }
     let right = [false, false, true, true, true, false, false, false];
@@ -424,7 +424,7 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
             if i > 0 {
                 text.push_str("  ");
             }
-            let pad = widths[i].saturating_sub(crate::ui::format::width(cell));
+            let pad = widths[i].saturating_sub(crate::format::width(cell));
             if i == cells.len() - 1 {
                 text.push_str(cell);
             } else if right[i] {

@@ -25,11 +25,11 @@ use crate::app::lifecycle::{LifecycleEffect, LifecycleEvent, LoadedRepository};
 use crate::cli::Cli;
 use crate::ecr::model::{RegistryTarget, short_digest};
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, policy};
+use crate::format;
 use crate::lifecycle::{
     Candidate, ImageRecord, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
 };
 use crate::runtime::client_options;
-use crate::ui::format;
 use crate::usage::{ImageUser, UsageMap};
 use jiff::Timestamp;
 use std::io::{self, Read, Write};

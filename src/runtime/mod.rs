@@ -704,7 +704,7 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     state.keymap = keymap;
     state.theme = theme_name;
     state.theme_names = crate::config::theme_names(themes_dir.as_deref());
-    state.time_style = crate::ui::format::TimeStyle {
+    state.time_style = crate::format::TimeStyle {
         absolute: config.date_format == crate::config::DateFormat::Absolute,
         local: config.timezone == crate::config::Timezone::Local,
     };

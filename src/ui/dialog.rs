@@ -1,10 +1,10 @@
 //! Modal dialogs: prompts, confirmations and results of mutations.
 
 use super::Theme;
-use super::format;
 use crate::app::State;
 use crate::app::operate::{DeleteKind, DeletePlan, Dialog, TagChoice};
 use crate::ecr::model::short_digest;
+use crate::format;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -2,12 +2,13 @@
 //! triage view. Everything drawn from the registry was sanitized in `src/ecr/`.
 
 use super::Theme;
-use super::format;
-use super::table::{Column, draw_table, highlighted, highlighted_fields};
+use super::table::{draw_table, highlighted, highlighted_fields};
 use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, detail_lines};
 use crate::ecr::findings::{Finding, NOT_SCANNED, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts, short_digest};
 use crate::findings::triage::CveGroup;
+use crate::format;
+use crate::layout::Column;
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -228,12 +229,16 @@ fn finding_cells(finding: &Finding, pane: &FindingsPane, theme: &Theme) -> Vec<L
             theme.text,
             theme.match_highlight,
         ),
-        highlighted(
-            finding.package_name.as_deref().unwrap_or("-"),
-            &pane.list.filter,
-            theme.text,
-            theme.match_highlight,
-        ),
+        match &finding.package_name {
+            Some(package) => highlighted(
+                package,
+                &pane.list.filter,
+                theme.text,
+                theme.match_highlight,
+            ),
+            // The placeholder is not matched, so never highlighted.
+            None => Line::styled("-", theme.text),
+        },
         text(&finding.package_version),
         text(&finding.fixed_in_version),
         score_cell(finding.score),

@@ -2,9 +2,9 @@
 //! not fit.
 
 use super::Theme;
-use super::format::{truncate_end, truncate_middle};
 use crate::app::State;
 use crate::app::help::{Row, layout};
+use crate::format::{truncate_end, truncate_middle};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

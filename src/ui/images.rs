@@ -1,25 +1,15 @@
 //! The images pane of one repository.
 
 use super::Theme;
-use super::format;
-use super::table::{Column, draw_table, highlighted, highlighted_fields, highlighted_id};
+use super::table::{draw_table, highlighted, highlighted_fields, highlighted_id};
 use crate::app::State;
 use crate::app::state::{IMAGE_SORTS, UNTAGGED};
 use crate::ecr::model::{Image, ManifestKind};
+use crate::format;
+use crate::layout::{IMAGE_COLUMNS, with_time_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-
-pub const COLUMNS: [Column; 8] = [
-    Column::new("TAGS", 0, 0, Some("tags")),
-    Column::new("DIGEST", 12, 2, None),
-    Column::new("SIZE", super::table::SIZE_COLUMN, 1, Some("size")),
-    Column::new("PUSHED", 7, 1, Some("pushed")),
-    Column::new("PULLED", 7, 5, Some("pulled")),
-    Column::new("SCAN", 12, 3, None),
-    Column::new("TYPE", 8, 4, None),
-    Column::new("IN USE", 10, 3, None),
-];
 
 /// What runs `image`, as far as the in-use lookup knows.
 fn usage_of(state: &State, image: &Image) -> crate::app::usage::ImageUsage {
@@ -44,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         Line::styled("no images in this repository", theme.dim)
     };
-    let columns = super::table::with_time_style(&COLUMNS, state.time_style.absolute);
+    let columns = with_time_style(&IMAGE_COLUMNS, state.time_style.absolute);
     draw_table(
         frame,
         area,

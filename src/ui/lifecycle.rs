@@ -6,12 +6,12 @@
 //! of the image table (`tab` switches).
 
 use super::Theme;
-use super::format;
-use super::table::{Column, fit_columns};
 use crate::app::lifecycle::{
-    Comparison, Dialog, EcrCheck, KEY_HELP, LifecycleView, PolicySource, Section, Stage,
+    Comparison, Dialog, EcrCheck, KEY_HELP, LifecycleView, PolicySource, RuleLine, Section, Stage,
 };
 use crate::ecr::model::short_digest;
+use crate::format;
+use crate::layout::{Column, SIZE_COLUMN, fit_columns};
 use crate::lifecycle::Disposition;
 use crate::sanitize::sanitize;
 use jiff::Timestamp;
@@ -29,7 +29,7 @@ const POLICY_COLUMN: u16 = 64;
 const IMAGE_COLUMNS: [Column; 5] = [
     Column::new("TAGS", 0, 0, None),
     Column::new("DIGEST", 12, 3, None),
-    Column::new("SIZE", super::table::SIZE_COLUMN, 2, None),
+    Column::new("SIZE", SIZE_COLUMN, 2, None),
     Column::new("PUSHED", 7, 2, None),
     Column::new("DRY RUN", 24, 1, None),
 ];
@@ -38,7 +38,7 @@ const RULE_COLUMNS: [Column; 5] = [
     Column::new("PRIORITY", 8, 0, None),
     Column::new("MATCHED", 7, 2, None),
     Column::new("EXPIRED", 7, 1, None),
-    Column::new("SIZE", super::table::SIZE_COLUMN, 2, None),
+    Column::new("SIZE", SIZE_COLUMN, 2, None),
     Column::new("RULE", 0, 0, None),
 ];
 
@@ -306,37 +306,38 @@ fn error_lines(view: &LifecycleView, theme: &Theme) -> Vec<Line<'static>> {
     }
 }
 
-/// One row per evaluated rule, then one per rule berth does not evaluate.
-fn rule_rows(view: &LifecycleView) -> Vec<[String; 5]> {
+/// One row per rule in priority order, and whether berth left that rule out.
+fn rule_rows(view: &LifecycleView) -> Vec<([String; 5], bool)> {
     let Some(run) = &view.dry_run else {
         return Vec::new();
     };
-    let mut rows: Vec<[String; 5]> = run
-        .summary
-        .rules
-        .iter()
-        .map(|rule| {
-            let o = rule.outcome;
-            [
-                o.rule_priority.to_string(),
-                o.matched.to_string(),
-                o.expired.to_string(),
-                format::size(o.bytes),
-                strip_priority(&rule.description),
-            ]
+    run.summary
+        .rules_by_priority()
+        .into_iter()
+        .map(|line| match line {
+            RuleLine::Evaluated(rule) => {
+                let o = rule.outcome;
+                let cells = [
+                    o.rule_priority.to_string(),
+                    o.matched.to_string(),
+                    o.expired.to_string(),
+                    format::size(o.bytes),
+                    strip_priority(&rule.description),
+                ];
+                (cells, false)
+            }
+            RuleLine::NotEvaluated(skipped) => {
+                let cells = [
+                    skipped.rule_priority.to_string(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    strip_priority(&skipped.description),
+                ];
+                (cells, true)
+            }
         })
-        .collect();
-    rows.extend(run.summary.not_evaluated.iter().map(|skipped| {
-        [
-            skipped.rule_priority.to_string(),
-            "-".into(),
-            "-".into(),
-            "-".into(),
-            strip_priority(&skipped.description),
-        ]
-    }));
-    rows.sort_by_key(|row| row[0].parse::<u32>().unwrap_or(u32::MAX));
-    rows
+        .collect()
 }
 
 /// `priority 3: images with …` without the priority, which has its own column.
@@ -347,7 +348,7 @@ fn strip_priority(description: &str) -> String {
         .to_string()
 }
 
-fn draw_rules(frame: &mut Frame, area: Rect, rows: Vec<[String; 5]>, theme: &Theme) {
+fn draw_rules(frame: &mut Frame, area: Rect, rows: Vec<([String; 5], bool)>, theme: &Theme) {
     if area.height == 0 {
         return;
     }
@@ -355,8 +356,7 @@ fn draw_rules(frame: &mut Frame, area: Rect, rows: Vec<[String; 5]>, theme: &The
     let header = Row::new(keep.iter().map(|&i| RULE_COLUMNS[i].title)).style(theme.column_header);
     let body: Vec<Row> = rows
         .into_iter()
-        .map(|row| {
-            let skipped = row[1] == "-";
+        .map(|(row, skipped)| {
             let cells: Vec<Line> = keep
                 .iter()
                 .map(|&i| {

@@ -3,7 +3,6 @@
 mod detail;
 mod dialog;
 pub mod findings;
-pub mod format;
 mod help;
 pub mod images;
 pub mod lifecycle;
@@ -11,11 +10,12 @@ mod registries;
 pub mod repositories;
 mod status;
 pub mod table;
-pub mod theme;
 
-pub use theme::Theme;
+pub use crate::config::Theme;
 
 use crate::app::{Mode, Pane, State};
+use crate::format;
+use crate::layout::{PANEL_WIDTH, WIDE};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -23,36 +23,6 @@ use ratatui::widgets::Paragraph;
 
 /// Smallest terminal berth draws into.
 pub use crate::app::state::{MIN_HEIGHT, MIN_WIDTH};
-/// From this width on, a detail panel stands beside the list.
-pub const WIDE: u16 = 150;
-const PANEL_WIDTH: u16 = 52;
-
-/// The sort name of the column header drawn at `x` in the current pane, if sortable.
-pub fn sort_at(
-    pane: Pane,
-    width: u16,
-    x: u16,
-    absolute_times: bool,
-    audit_view: bool,
-) -> Option<&'static str> {
-    let columns: &[table::Column] = match pane {
-        Pane::Registries | Pane::Findings | Pane::Triage => return None,
-        Pane::Repositories if audit_view => &repositories::AUDIT_COLUMNS,
-        Pane::Repositories => &repositories::COLUMNS,
-        Pane::Images => &images::COLUMNS,
-    };
-    let columns = table::with_time_style(columns, absolute_times);
-    table::column_at(&columns, table_width(width), x).and_then(|i| columns[i].sort)
-}
-
-/// The table area for a terminal of `width` (the list narrows when the panel shows).
-pub fn table_width(width: u16) -> u16 {
-    if width >= WIDE {
-        width - PANEL_WIDTH - 1
-    } else {
-        width
-    }
-}
 
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {

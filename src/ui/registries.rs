@@ -1,11 +1,15 @@
 //! The registries pane: one row per credentials × region.
 
 use super::Theme;
-use super::table::{Column, draw_table, highlighted};
+use super::table::{draw_table, highlighted, marked};
 use crate::app::State;
+use crate::app::list::FuzzyFilter;
 use crate::app::state::RegistryRow;
+use crate::ecr::model::RegistryTarget;
+use crate::layout::Column;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 const COLUMNS: [Column; 5] = [
@@ -34,12 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         |index| {
             let row = &pane.rows[index];
             let marker = if &row.target == current { "● " } else { "  " };
-            let mut name = highlighted(
-                row.target.source.label(),
-                &pane.list.filter,
-                theme.text,
-                theme.match_highlight,
-            );
+            let (mut name, region) = profile_and_region(&row.target, &pane.list.filter, theme);
             name.spans.insert(0, marker.into());
             let status = match (&row.error, row.repositories) {
                 (Some(error), _) => Line::styled(error.clone(), theme.error),
@@ -49,13 +48,48 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             };
             vec![
                 name,
-                Line::from(row.target.region.clone()),
-                Line::from(row.account.clone().unwrap_or_else(|| "…".into())),
+                region,
+                match &row.account {
+                    Some(account) => highlighted(
+                        account,
+                        &pane.list.filter,
+                        Style::default(),
+                        theme.match_highlight,
+                    ),
+                    None => Line::from("…"),
+                },
                 Line::from(repositories(row)).right_aligned(),
                 status,
             ]
         },
     );
+}
+
+/// The PROFILE and REGION cells with what the filter matched highlighted. The filter
+/// matches a registry by its label, `profile/region`, as one text, so the marks come from
+/// that label and are split at its slash.
+fn profile_and_region(
+    target: &RegistryTarget,
+    filter: &FuzzyFilter,
+    theme: &Theme,
+) -> (Line<'static>, Line<'static>) {
+    let marks = filter.highlights(&target.label());
+    let profile = target.source.label();
+    let split = profile.chars().count();
+    let region_marks: Vec<usize> = marks
+        .iter()
+        .filter(|&&mark| mark > split)
+        .map(|mark| mark - split - 1)
+        .collect();
+    (
+        marked(profile, &marks, theme.text, theme.match_highlight),
+        marked(
+            &target.region,
+            &region_marks,
+            Style::default(),
+            theme.match_highlight,
+        ),
+    )
 }
 
 /// The STATUS of a registry whose repositories are being listed or counted.
@@ -126,4 +160,34 @@ pub fn detail(state: &State) -> [String; 2] {
         None => row.target.label(),
     };
     [host, row.error.clone().unwrap_or_default()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecr::model::CredentialSource;
+
+    /// The text of each span of `line` drawn in `style`.
+    fn in_style(line: &Line, style: Style) -> Vec<String> {
+        line.spans
+            .iter()
+            .filter(|span| span.style == style)
+            .map(|span| span.content.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn profile_and_region_show_what_the_filter_matched_in_the_label() {
+        let theme = Theme::dark();
+        let target = RegistryTarget::new(CredentialSource::Profile("prod".into()), "us-east-1");
+        let mut filter = FuzzyFilter::default();
+        filter.set("prod/us");
+        let (profile, region) = profile_and_region(&target, &filter, &theme);
+        assert_eq!(in_style(&profile, theme.match_highlight), ["prod"]);
+        assert_eq!(in_style(&region, theme.match_highlight), ["us"]);
+        filter.set("east");
+        let (profile, region) = profile_and_region(&target, &filter, &theme);
+        assert!(in_style(&profile, theme.match_highlight).is_empty());
+        assert_eq!(in_style(&region, theme.match_highlight), ["east"]);
+    }
 }

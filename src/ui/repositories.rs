@@ -1,24 +1,15 @@
 //! The repositories pane of one registry.
 
 use super::Theme;
-use super::format;
-use super::table::{Column, SIZE_COLUMN, draw_table, highlighted};
+use super::table::{draw_table, highlighted};
 use crate::app::State;
 use crate::app::state::{ALL_REPOSITORY_SORTS, StatsState};
 use crate::ecr::model::{Encryption, TagMutability};
+use crate::format;
+use crate::layout::{AUDIT_COLUMNS, REPOSITORY_COLUMNS, with_time_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-
-pub const COLUMNS: [Column; 7] = [
-    Column::new("REPOSITORY", 0, 0, Some("name")),
-    Column::new("IMAGES", 7, 1, Some("images")),
-    Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
-    Column::new("TAGS", 9, 4, None),
-    Column::new("SCAN", 4, 5, None),
-    Column::new("CRYPT", 6, 6, None),
-    Column::new("CREATED", 8, 3, Some("created")),
-];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pane = &state.repositories;
@@ -37,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if pane.audit_view {
         return draw_audit(frame, area, state, theme, empty);
     }
-    let columns = super::table::with_time_style(&COLUMNS, state.time_style.absolute);
+    let columns = with_time_style(&REPOSITORY_COLUMNS, state.time_style.absolute);
     draw_table(
         frame,
         area,
@@ -82,19 +73,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         },
     );
 }
-
-/// The audit view's columns: the same figures as `berth audit`.
-pub const AUDIT_COLUMNS: [Column; 9] = [
-    Column::new("REPOSITORY", 0, 0, Some("name")),
-    Column::new("IMAGES", 7, 1, Some("images")),
-    Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
-    Column::new("UNTAGGED", 8, 3, Some("untagged")),
-    Column::new("UNTAG SIZE", SIZE_COLUMN, 2, None),
-    Column::new("STALE", 6, 4, Some("stale")),
-    Column::new("STALE SIZE", SIZE_COLUMN, 2, None),
-    Column::new("POLICY", 6, 5, None),
-    Column::new("RECLAIM", SIZE_COLUMN, 2, Some("reclaim")),
-];
 
 fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty: Line<'static>) {
     let pane = &state.repositories;
@@ -326,7 +304,10 @@ mod tests {
         assert_eq!(orders[2], ["a", "c", "b"], "by untagged images");
         assert_eq!(orders[3], ["b", "c", "a"], "by stale images");
         assert_eq!(orders[4], ["b", "a", "c"], "by reclaim, unknown last");
-        let sortable: Vec<&str> = super::AUDIT_COLUMNS.iter().filter_map(|c| c.sort).collect();
+        let sortable: Vec<&str> = crate::layout::AUDIT_COLUMNS
+            .iter()
+            .filter_map(|c| c.sort)
+            .collect();
         for name in &visited {
             assert!(
                 sortable.contains(name),

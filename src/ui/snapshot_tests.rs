@@ -227,7 +227,7 @@ fn pane_state(pane: &str, width: u16, height: u16) -> State {
 }
 
 /// Every pane and view under every shipped theme, at every size, with styles. `monochrome` is the
-/// theme `NO_COLOR` selects (`Theme::from_env`).
+/// theme `NO_COLOR` selects (`config::select_theme`).
 #[test]
 fn every_pane_under_every_theme_at_every_size() {
     for name in ["dark", "light", "high-contrast", "sixteen", "monochrome"] {

@@ -36,11 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
         return;
     }
-    if let Some(message) = state
-        .status
-        .about(Topic::Copy)
-        .filter(|m| m.kind == Kind::Info && m.text.starts_with("copied"))
-    {
+    if let Some(message) = state.status.about(Topic::Copy).filter(|m| m.copied) {
         // Shown alone and whole, so it can be selected with the mouse where OSC 52 is
         // blocked.
         frame.render_widget(
@@ -62,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!(
                 "{} marked · {}  ",
                 state.images.marked.len(),
-                super::format::size(bytes)
+                crate::format::size(bytes)
             ),
             theme.header_accent,
         ));

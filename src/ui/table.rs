@@ -1,123 +1,14 @@
 //! Drawing a list view as a table: only the visible rows are built.
 
-use super::format;
-use super::theme::Theme;
+use super::Theme;
 use crate::app::list::{FuzzyFilter, ListView};
+use crate::format;
+use crate::layout::{Column, FLEX_MIN, drawn_widths, fit_columns};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
-
-/// A table column. `width` 0 marks the one flexible column.
-#[derive(Clone, Copy, Debug)]
-pub struct Column {
-    pub title: &'static str,
-    pub width: u16,
-    /// Lower survives longer when the terminal is narrow.
-    pub priority: u8,
-    /// The sort name this column shows (`pushed`, `size`, …), if sortable.
-    pub sort: Option<&'static str>,
-}
-
-impl Column {
-    /// A column; a fixed-width sortable one is widened to hold its title and the sort
-    /// arrow (`CREATED▼`), which would otherwise be cut off exactly when it matters.
-    pub const fn new(
-        title: &'static str,
-        width: u16,
-        priority: u8,
-        sort: Option<&'static str>,
-    ) -> Self {
-        // Titles are ASCII, so bytes are columns.
-        let with_arrow = title.len() as u16 + 1;
-        let width = if sort.is_some() && width != 0 && width < with_arrow {
-            with_arrow
-        } else {
-            width
-        };
-        Column {
-            title,
-            width,
-            priority,
-            sort,
-        }
-    }
-}
-
-/// Width of a size column: the widest text `format::size` produces (`1023.99 MiB`).
-pub const SIZE_COLUMN: u16 = format::SIZE_WIDTH as u16;
-
-/// Width of a time column showing absolute dates (`2026-01-31 12:00`).
-const ABSOLUTE_TIME_WIDTH: u16 = 16;
-
-/// `columns` with the time columns widened when times show as absolute dates.
-pub fn with_time_style(columns: &[Column], absolute: bool) -> Vec<Column> {
-    columns
-        .iter()
-        .map(|c| match c.sort {
-            Some("pushed" | "pulled" | "created") if absolute => Column {
-                width: ABSOLUTE_TIME_WIDTH,
-                ..*c
-            },
-            _ => *c,
-        })
-        .collect()
-}
-
-const FLEX_MIN: u16 = 14;
-
-/// Which columns fit in `width`, dropping the least important first.
-pub fn fit_columns(columns: &[Column], width: u16) -> Vec<usize> {
-    let mut keep: Vec<usize> = (0..columns.len()).collect();
-    loop {
-        let fixed: u16 = keep.iter().map(|&i| columns[i].width).sum();
-        let gaps = keep.len().saturating_sub(1) as u16;
-        let flex = keep.iter().any(|&i| columns[i].width == 0);
-        let needed = fixed + gaps + if flex { FLEX_MIN } else { 0 };
-        if needed <= width || keep.len() <= 1 {
-            return keep;
-        }
-        let drop = keep
-            .iter()
-            .enumerate()
-            .filter(|&(_, &i)| columns[i].width != 0)
-            .max_by_key(|&(_, &i)| columns[i].priority)
-            .map(|(position, _)| position);
-        match drop {
-            Some(position) => {
-                keep.remove(position);
-            }
-            None => return keep,
-        }
-    }
-}
-
-/// The drawn width of each kept column: fixed ones as declared, the flexible one the rest.
-fn drawn_widths(columns: &[Column], keep: &[usize], width: u16) -> Vec<u16> {
-    let fixed: u16 = keep.iter().map(|&i| columns[i].width).sum();
-    let gaps = keep.len().saturating_sub(1) as u16;
-    let flex = width.saturating_sub(fixed + gaps);
-    keep.iter()
-        .map(|&i| match columns[i].width {
-            0 => flex,
-            w => w,
-        })
-        .collect()
-}
-
-/// The index (into `columns`) of the column drawn at `x` in a table `width` wide.
-pub fn column_at(columns: &[Column], width: u16, x: u16) -> Option<usize> {
-    let keep = fit_columns(columns, width);
-    let mut start = 0u16;
-    for (&i, w) in keep.iter().zip(drawn_widths(columns, &keep, width)) {
-        if x >= start && x < start + w {
-            return Some(i);
-        }
-        start += w + 1;
-    }
-    None
-}
 
 /// `line` cut to `width` terminal columns in the middle (`payments/…/worker`), each kept
 /// character in its own style, so long names keep both ends in a narrow column. Widths
@@ -331,7 +222,12 @@ pub fn highlighted(
     base: Style,
     highlight: Style,
 ) -> Line<'static> {
-    let marks = filter.highlights(text);
+    marked(text, &filter.highlights(text), base, highlight)
+}
+
+/// `text` with the characters at `marks` (sorted character positions) drawn in
+/// `highlight`.
+pub fn marked(text: &str, marks: &[usize], base: Style, highlight: Style) -> Line<'static> {
     if marks.is_empty() {
         return Line::from(Span::styled(text.to_string(), base));
     }
@@ -395,47 +291,6 @@ mod tests {
     }
 
     #[test]
-    fn every_sortable_header_has_room_for_its_arrow() {
-        let panes: [&[Column]; 3] = [
-            &crate::ui::repositories::COLUMNS,
-            &crate::ui::repositories::AUDIT_COLUMNS,
-            &crate::ui::images::COLUMNS,
-        ];
-        for column in panes.into_iter().flatten() {
-            if column.sort.is_some() && column.width != 0 {
-                assert!(
-                    usize::from(column.width) > column.title.len(),
-                    "{} is {} wide",
-                    column.title,
-                    column.width
-                );
-            }
-        }
-        assert_eq!(Column::new("CREATED", 7, 3, Some("created")).width, 8);
-        assert_eq!(Column::new("CREATED", 7, 3, None).width, 7);
-    }
-
-    #[test]
-    fn size_columns_hold_the_widest_size() {
-        let widest = format::size((1 << 30) - (1 << 20) / 10);
-        assert_eq!(widest, "1023.90 MiB");
-        assert!(format::width(&widest) <= usize::from(SIZE_COLUMN));
-        let size_columns = crate::ui::repositories::COLUMNS
-            .iter()
-            .chain(&crate::ui::repositories::AUDIT_COLUMNS)
-            .chain(&crate::ui::images::COLUMNS)
-            .filter(|c| c.title.contains("SIZE") || c.title == "RECLAIM");
-        for column in size_columns {
-            assert!(
-                column.width >= SIZE_COLUMN,
-                "{} is {} wide",
-                column.title,
-                column.width
-            );
-        }
-    }
-
-    #[test]
     fn wide_characters_are_cut_by_the_columns_they_take() {
         let line = Line::from(vec![Span::raw("倉庫"), Span::raw("/データ/パイプライン")]);
         let cut = fit_middle(line, 12);
@@ -449,39 +304,5 @@ mod tests {
         let one_short = fit_middle(exact, 11);
         let text: String = one_short.spans.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(text, "倉庫…倉庫");
-    }
-
-    const fn col(title: &'static str, width: u16, priority: u8) -> Column {
-        Column {
-            title,
-            width,
-            priority,
-            sort: None,
-        }
-    }
-
-    #[test]
-    fn clicks_map_to_the_column_under_them() {
-        let columns = [col("NAME", 0, 0), col("SIZE", 10, 1), col("TYPE", 8, 5)];
-        // 40 wide: NAME gets 40 - 18 - 2 = 20 columns, then SIZE, then TYPE.
-        assert_eq!(column_at(&columns, 40, 0), Some(0));
-        assert_eq!(column_at(&columns, 40, 19), Some(0));
-        assert_eq!(column_at(&columns, 40, 20), None, "the gap");
-        assert_eq!(column_at(&columns, 40, 21), Some(1));
-        assert_eq!(column_at(&columns, 40, 32), Some(2));
-    }
-
-    #[test]
-    fn narrow_terminals_drop_low_priority_columns_first() {
-        let columns = [
-            col("NAME", 0, 0),
-            col("SIZE", 10, 1),
-            col("TYPE", 8, 5),
-            col("SCAN", 10, 3),
-        ];
-        assert_eq!(fit_columns(&columns, 80), [0, 1, 2, 3]);
-        assert_eq!(fit_columns(&columns, 40), [0, 1, 3]);
-        assert_eq!(fit_columns(&columns, 30), [0, 1]);
-        assert_eq!(fit_columns(&columns, 5), [0]);
     }
 }

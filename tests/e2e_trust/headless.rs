@@ -232,7 +232,7 @@ fn the_images_footer_says_one_true_thing_about_shared_layers() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     let footer = text.lines().last().unwrap();
-    let expected_start = format!("{count} images, {} (", berth::ui::format::size(bytes));
+    let expected_start = format!("{count} images, {} (", berth::format::size(bytes));
     assert!(footer.starts_with(&expected_start), "{footer}");
     // The sum counts a shared layer once per image that has it: an upper bound. It must
     // not also claim the opposite (that shared layers count once).
@@ -426,12 +426,12 @@ fn the_audit_view_sorts_by_reclaim_biggest_first() {
             .iter()
             .any(|name| first.starts_with(&format!("{name} "))),
         "{biggest:?} reclaim the most ({}), but the first row is {first:?}\n{screen}",
-        berth::ui::format::size(bytes)
+        berth::format::size(bytes)
     );
     assert!(
-        first.contains(&berth::ui::format::size(bytes)),
+        first.contains(&berth::format::size(bytes)),
         "{first:?} lacks {}",
-        berth::ui::format::size(bytes)
+        berth::format::size(bytes)
     );
     // One more `s` comes back to the name: the cycle visits only the view's columns.
     tui.send("s");

@@ -5,7 +5,7 @@
 use crate::support::pty::{Tui, keys};
 use crate::support::{self, Sandbox};
 use aws_sdk_ecr::types::ImageDetail;
-use berth::ui::format;
+use berth::format;
 
 /// The first twelve hex digits of a digest, as the DIGEST column shows them.
 fn hex12(image: &ImageDetail) -> String {

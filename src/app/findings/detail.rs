@@ -2,7 +2,7 @@
 //! scrolling needs the line count that drawing will produce.
 
 use crate::ecr::findings::{Finding, severity_word};
-use ratatui::text::Span;
+use crate::format;
 
 /// How a detail line is meant to look; the UI picks the style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,11 +97,6 @@ pub fn detail_lines(finding: &Finding, width: usize) -> Vec<DetailLine> {
     out
 }
 
-/// Display width of `text` in terminal columns.
-fn columns(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
 /// Word-wrap `text` to `width` columns; words longer than a line are cut.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -109,7 +104,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut current = String::new();
     let mut used = 0;
     for word in text.split_whitespace() {
-        let mut word_width = columns(word);
+        let mut word_width = format::width(word);
         if used > 0 && used + 1 + word_width <= width {
             current.push(' ');
             current.push_str(word);
@@ -124,7 +119,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             let mut cut = 0;
             let mut taken = 0;
             for (index, c) in rest.char_indices() {
-                let w = columns(c.encode_utf8(&mut [0; 4]));
+                let w = format::width(c.encode_utf8(&mut [0; 4]));
                 if taken + w > width {
                     break;
                 }
@@ -137,7 +132,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             }
             lines.push(rest[..cut].to_string());
             rest = &rest[cut..];
-            word_width = columns(rest);
+            word_width = format::width(rest);
         }
         current.push_str(rest);
         used = word_width;

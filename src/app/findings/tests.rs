@@ -257,10 +257,7 @@ fn detail_shows_every_field_wrapped() {
     assert!(text.contains(&"Description"));
     assert!(text.contains(&"Attributes"));
     for line in &lines {
-        assert!(
-            ratatui::text::Span::raw(line.text.as_str()).width() <= 40,
-            "{line:?}"
-        );
+        assert!(crate::format::width(&line.text) <= 40, "{line:?}");
     }
     assert!(text.contains(&"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
 }

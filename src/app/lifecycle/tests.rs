@@ -633,3 +633,17 @@ fn archive_rules_are_listed_as_not_evaluated() {
     assert_eq!(run.summary.not_evaluated[0].rule_priority, 2);
     assert!(run.summary.not_evaluated[0].reason.contains("archive"));
 }
+
+#[test]
+fn the_rule_table_lists_every_rule_by_priority() {
+    let policy = r#"{"rules":[
+      {"rulePriority":1,"selection":{"tagStatus":"tagged","tagPatternList":["old-*"],"countType":"sinceImagePulled","countUnit":"days","countNumber":30},"action":{"type":"transition","targetStorageClass":"archive"}},
+      {"rulePriority":2,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}"#;
+    let view = loaded(Some(policy));
+    let run = view.dry_run.as_ref().unwrap();
+    let lines = run.summary.rules_by_priority();
+    let priorities: Vec<u32> = lines.iter().map(|line| line.priority()).collect();
+    assert_eq!(priorities, [1, 2]);
+    assert!(matches!(lines[0], RuleLine::NotEvaluated(_)));
+    assert!(matches!(lines[1], RuleLine::Evaluated(_)));
+}

@@ -30,7 +30,7 @@ fn render(view: &LifecycleView, width: u16, height: u16) -> String {
         let lines: Vec<Line> = detail(view)
             .iter()
             .map(|text| {
-                Line::from(crate::ui::format::truncate_middle(
+                Line::from(crate::format::truncate_middle(
                     text,
                     usize::from(details.width),
                 ))

@@ -1,12 +1,12 @@
-//! Colours. Every colour the UI uses comes from a `Theme`; the themes themselves are TOML
-//! files (`themes/*.toml`, embedded, plus the user's theme folder) read by
-//! `crate::config::theme`.
+//! The `Theme`: every style the UI draws with, and the built-in themes. Every colour the
+//! UI uses comes from a `Theme`; the themes themselves are TOML files (`themes/*.toml`,
+//! embedded, plus the user's theme folder) read by `config::theme`. The type lives with
+//! its reader so the view depends on config and never the other way round.
 
+use super::theme::ThemeError;
 use ratatui::style::Style;
 use std::path::Path;
 use std::sync::LazyLock;
-
-pub use crate::config::theme::ThemeError;
 
 // The field list is written once so the theme reader, the "every field is set" check and
 // the struct can never disagree about which styles exist. Adding a style means adding a
@@ -86,7 +86,7 @@ static MONOCHROME: LazyLock<Theme> = LazyLock::new(|| built_in("monochrome"));
 
 fn built_in(name: &str) -> Theme {
     // Every shipped theme is parsed by the test suite, so this only fails in development.
-    crate::config::theme::load(name, None)
+    super::theme::load(name, None)
         .unwrap_or_else(|err| panic!("built-in theme {name} is broken: {err}"))
 }
 
@@ -102,28 +102,9 @@ impl Theme {
         MONOCHROME.clone()
     }
 
-    /// The theme the environment asks for, before any config is read.
-    pub fn from_env() -> Self {
-        if crate::config::theme::no_color_requested() {
-            Theme::monochrome()
-        } else {
-            Theme::dark()
-        }
-    }
-
     /// A theme by name: a file `NAME.toml` in `user_dir` first, then the built-ins.
     pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, ThemeError> {
-        crate::config::theme::load(name, user_dir)
-    }
-
-    /// A theme by name from the built-ins and the user's theme folder, `None` when it is
-    /// missing or broken. Prefer `config::select_theme`, which also says why.
-    pub fn by_name(name: &str) -> Option<Theme> {
-        if name == "none" {
-            // Kept from the first `:theme` implementation: "none" meant no colours.
-            return Some(Theme::monochrome());
-        }
-        Theme::load(name, crate::config::themes_dir().as_deref()).ok()
+        super::theme::load(name, user_dir)
     }
 
     /// A theme from TOML text; `origin` names it in errors and `user_dir` resolves `inherit`.
@@ -132,7 +113,7 @@ impl Theme {
         origin: &str,
         user_dir: Option<&Path>,
     ) -> Result<Theme, ThemeError> {
-        crate::config::theme::from_toml(text, origin, user_dir)
+        super::theme::from_toml(text, origin, user_dir)
     }
 }
 
