@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-/// How each record ends: audit and findings follow RFC 4180, images predates them.
+/// How each record ends: audit and findings follow RFC 4180, images has always used `\n`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineEnding {
     /// `\r\n`, as RFC 4180 asks.
