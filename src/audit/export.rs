@@ -48,43 +48,40 @@ pub const CSV_COLUMNS: &[&str] = &[
 /// Write `report` as CSV: repository rows (`row` = `repository`), then one `registry` row
 /// per registry and one `total` row. Empty cells mean "not applicable" or "unknown".
 pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    crate::csv::write_crlf(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
+    let mut out = crate::csv::Writer::new(out, crate::csv::LineEnding::Crlf);
+    out.record(CSV_COLUMNS)?;
     let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     let time = |t: Option<Timestamp>| t.map(rfc3339_text).unwrap_or_default();
     for row in &report.repositories {
-        crate::csv::write_crlf(
-            out,
-            [
-                "repository".to_string(),
-                row.profile.clone(),
-                row.account.clone(),
-                row.region.clone(),
-                row.repository.clone(),
-                "1".to_string(),
-                row.images.to_string(),
-                row.bytes.to_string(),
-                row.untagged_images.to_string(),
-                row.untagged_bytes.to_string(),
-                row.stale_images.to_string(),
-                row.stale_bytes.to_string(),
-                time(row.oldest_push),
-                time(row.newest_push),
-                row.lifecycle_policy
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                String::new(),
-                opt(row.lifecycle_expired_images),
-                opt(row.lifecycle_reclaimable_bytes),
-                row.lifecycle_note.clone().unwrap_or_default(),
-                opt(row.in_use),
-            ],
-        )?;
+        out.record([
+            "repository".to_string(),
+            row.profile.clone(),
+            row.account.clone(),
+            row.region.clone(),
+            row.repository.clone(),
+            "1".to_string(),
+            row.images.to_string(),
+            row.bytes.to_string(),
+            row.untagged_images.to_string(),
+            row.untagged_bytes.to_string(),
+            row.stale_images.to_string(),
+            row.stale_bytes.to_string(),
+            time(row.oldest_push),
+            time(row.newest_push),
+            row.lifecycle_policy
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            String::new(),
+            opt(row.lifecycle_expired_images),
+            opt(row.lifecycle_reclaimable_bytes),
+            row.lifecycle_note.clone().unwrap_or_default(),
+            opt(row.in_use),
+        ])?;
     }
-    let totals_line = |out: &mut dyn Write, kind: &str, who: [String; 3], t: &Totals| {
-        let [profile, account, region] = who;
-        crate::csv::write_crlf(
-            out,
-            [
+    let totals_line =
+        |out: &mut crate::csv::Writer<_>, kind: &str, who: [String; 3], t: &Totals| {
+            let [profile, account, region] = who;
+            out.record([
                 kind.to_string(),
                 profile,
                 account,
@@ -105,18 +102,18 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 t.lifecycle_reclaimable_bytes.to_string(),
                 String::new(),
                 t.in_use_images.to_string(),
-            ],
-        )
-    };
+            ])
+        };
     for registry in &report.registries {
         let who = [
             registry.profile.clone(),
             registry.account.clone().unwrap_or_default(),
             registry.region.clone(),
         ];
-        totals_line(out, "registry", who, &registry.totals)?;
+        totals_line(&mut out, "registry", who, &registry.totals)?;
     }
-    totals_line(out, "total", Default::default(), &report.totals.totals)
+    totals_line(&mut out, "total", Default::default(), &report.totals.totals)?;
+    out.finish()
 }
 
 #[cfg(test)]

@@ -346,30 +346,28 @@ pub const CSV_COLUMNS: &[&str] = &[
 /// Write one line per CVE and affected image, in triage order. Tags are space-separated;
 /// empty cells mean unknown.
 pub fn csv(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
-    crate::csv::write_crlf(out, CSV_COLUMNS.iter().map(|c| c.to_string()))?;
+    let mut out = crate::csv::Writer::new(out, crate::csv::LineEnding::Crlf);
+    out.record(CSV_COLUMNS)?;
     for group in report.triage.sorted() {
         for affected in &group.affected {
             let image = &report.images[affected.image];
-            crate::csv::write_crlf(
-                out,
-                [
-                    group.name.clone(),
-                    severity_word(group.severity).to_string(),
-                    group.score.map(|s| s.to_string()).unwrap_or_default(),
-                    affected.fix.label().to_string(),
-                    group.exploit.to_string(),
-                    affected.package_name.clone().unwrap_or_default(),
-                    affected.package_version.clone().unwrap_or_default(),
-                    affected.fixed_in_version.clone().unwrap_or_default(),
-                    image.repository.clone(),
-                    image.digest.clone(),
-                    image.tags.join(" "),
-                    report.uri(image),
-                ],
-            )?;
+            out.record([
+                group.name.clone(),
+                severity_word(group.severity).to_string(),
+                group.score.map(|s| s.to_string()).unwrap_or_default(),
+                affected.fix.label().to_string(),
+                group.exploit.to_string(),
+                affected.package_name.clone().unwrap_or_default(),
+                affected.package_version.clone().unwrap_or_default(),
+                affected.fixed_in_version.clone().unwrap_or_default(),
+                image.repository.clone(),
+                image.digest.clone(),
+                image.tags.join(" "),
+                report.uri(image),
+            ])?;
         }
     }
-    Ok(())
+    out.finish()
 }
 
 // ---------------------------------------------------------------------------------------

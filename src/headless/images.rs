@@ -204,9 +204,10 @@ const CSV_COLUMNS: [&str; 7] = [
 ];
 
 fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
-    writeln!(out, "{}", CSV_COLUMNS.join(","))?;
+    let mut out = crate::csv::Writer::new(out, crate::csv::LineEnding::Lf);
+    out.record(CSV_COLUMNS)?;
     for record in records {
-        let fields = [
+        out.record([
             record.digest.clone(),
             record.tags.join(" "),
             record.pushed_at.to_string(),
@@ -217,10 +218,9 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
                 .unwrap_or_default(),
             record.media_type.clone().unwrap_or_default(),
             record.referenced_by_manifest_list.to_string(),
-        ];
-        writeln!(out, "{}", crate::csv::record(&fields))?;
+        ])?;
     }
-    Ok(())
+    out.finish()
 }
 
 /// What an image is, for the table: an index, a platform image an index refers to, or
@@ -342,6 +342,11 @@ mod tests {
                 "01".repeat(32)
             )
         );
-        assert_eq!(crate::csv::field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        let quoted =
+            records_from_images("r", vec![image(2, &[], 0, "a,\"b\"")], &BTreeSet::new()).unwrap();
+        let mut out = Vec::new();
+        write_records(&mut out, &quoted, ImagesFormat::Csv).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with(",,\"a,\"\"b\"\"\",false\n"), "{text}");
     }
 }
