@@ -247,8 +247,8 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use crate::app::action::Action;
+    use crate::app::fixtures::with_repositories;
     use crate::app::state::ALL_REPOSITORY_SORTS;
-    use crate::app::tests::with_repositories;
     use crate::app::update;
     use crate::audit::report::RepositoryRow;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
