@@ -121,12 +121,12 @@ pub fn fetch_images(effects: &[Effect]) -> Option<&Effect> {
 }
 
 /// The names of the repositories on screen, in display order.
-pub fn visible_repos(state: &State) -> Vec<&str> {
+pub fn visible_repos(state: &State) -> Vec<String> {
     let pane = &state.repositories;
     pane.list
         .rows
         .iter()
-        .map(|&i| pane.rows[i].repo.name.as_str())
+        .map(|&i| pane.rows[i].repo.name.clone())
         .collect()
 }
 
