@@ -182,7 +182,7 @@ fn bulk_delete_of_150_marked_images_needs_the_name_and_crosses_the_batch_limit()
     });
     assert_eq!(registry_tags(&sandbox, "demo/bulk").len(), 10);
     // One audit line for the one attempt, listing 150 deleted images.
-    let log = sandbox.home.path().join("state/berth/audit.jsonl");
+    let log = sandbox.test_home().join("state/berth/audit.jsonl");
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(log)
         .unwrap()
         .lines()
@@ -207,7 +207,7 @@ fn read_only_mode_blocks_tag_untag_and_delete() {
         tui.wait_gone("read-only mode: tag");
     }
     assert_eq!(registry_tags(&sandbox, "demo/readonly"), before);
-    let log = sandbox.home.path().join("state/berth/audit.jsonl");
+    let log = sandbox.test_home().join("state/berth/audit.jsonl");
     assert!(
         !log.exists(),
         "no mutation was attempted, so nothing was logged"

@@ -116,7 +116,9 @@ fn images_newest_first_filter_and_back() {
         assert!(row.contains(hex), "expected {hex} in row {row:?}\n{screen}");
     }
 
-    // `/` narrows the images to one tag.
+    // `/^PREFIX` keeps the images with a tag starting with PREFIX (lower-case text ignores
+    // case): the prefix of a tag up to its first `.` or `-`, which no digest or
+    // `<untagged>` starts with.
     let tag = images
         .iter()
         .flat_map(|i| i.image_tags())
@@ -124,26 +126,57 @@ fn images_newest_first_filter_and_back() {
         .or_else(|| images.iter().flat_map(|i| i.image_tags()).next())
         .expect("a tagged image")
         .clone();
+    let prefix = match tag.find(['.', '-']) {
+        Some(at) if at > 0 => tag[..=at].to_lowercase(),
+        _ => tag.to_lowercase(),
+    };
+    assert!(
+        prefix.chars().any(|c| !c.is_ascii_hexdigit()) && !prefix.starts_with('<'),
+        "{prefix} could match a digest or <untagged>"
+    );
+    let matching: std::collections::BTreeSet<String> = images
+        .iter()
+        .filter(|i| {
+            i.image_tags()
+                .iter()
+                .any(|t| t.to_lowercase().starts_with(&prefix))
+        })
+        .map(|i| i.image_digest().unwrap()["sha256:".len()..][..12].to_string())
+        .collect();
+    let short_digests: std::collections::BTreeSet<String> = images
+        .iter()
+        .map(|i| i.image_digest().unwrap()["sha256:".len()..][..12].to_string())
+        .collect();
     tui.send("/");
     tui.wait_until("the filter prompt", |s| Tui::status_line(s) == "/");
-    tui.send(&tag);
+    tui.send(&format!("^{prefix}"));
     tui.send(keys::ENTER);
-    let screen = tui.wait_for(&format!("filter: {tag}"));
+    let screen = tui.wait_for(&format!("filter: ^{prefix}"));
     let shown = screen
         .lines()
         .rfind(|l| l.contains(" of "))
         .and_then(|l| l.split(" of ").next())
         .and_then(|n| n.trim().parse::<usize>().ok())
         .unwrap_or_else(|| panic!("status line should say 'N of M images':\n{screen}"));
+    assert_eq!(shown, matching.len(), "{screen}");
     assert!(
-        shown >= 1 && shown < images.len(),
-        "{shown} of {}",
+        shown < images.len(),
+        "the filter narrows: {shown} of {}",
         images.len()
     );
+    // Exactly the matching images are on screen (all fit at 200x50).
+    let on_screen: std::collections::BTreeSet<String> = screen
+        .lines()
+        .skip(2)
+        .flat_map(|l| l.split_whitespace())
+        .filter(|cell| short_digests.contains(*cell))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(on_screen, matching, "{screen}");
 
     // Esc clears the filter, a second Esc goes back to the repositories.
     tui.send(keys::ESC);
-    tui.wait_gone(&format!("filter: {tag}"));
+    tui.wait_gone(&format!("filter: ^{prefix}"));
     tui.send(keys::ESC);
     tui.wait_until("the repositories pane", |s| {
         s.contents()
@@ -164,13 +197,33 @@ fn a_repository_larger_than_one_page_shows_every_image() {
     let mut tui = open(&sandbox);
     open_repository(&mut tui, name);
     tui.wait_for(&format!("{count} images"));
+    // Newest push first: the oldest image is the last row.
+    let client = runtime().block_on(sandbox.ecr("us-east-1"));
+    let images = runtime().block_on(support::all_images(&client, name));
+    assert_eq!(images.len(), *count);
+    let oldest = images
+        .iter()
+        .filter_map(|i| i.image_pushed_at().map(|t| (t.secs(), t.subsec_nanos())))
+        .min()
+        .unwrap();
+    let last: Vec<String> = images
+        .iter()
+        .filter(|i| i.image_pushed_at().map(|t| (t.secs(), t.subsec_nanos())) == Some(oldest))
+        .map(|i| i.image_digest().unwrap()["sha256:".len()..][..12].to_string())
+        .collect();
+    assert_eq!(last.len(), 1, "one oldest image: {last:?}");
+    let before = tui.screen();
+    assert!(!before.contains(&last[0]), "the last row starts off screen");
     tui.send(keys::END);
+    // The header's visible range (`rows A–B of N`) ends at the last image, and that image
+    // is on screen.
+    let range_end = format!("–{count} of {count}");
     tui.wait_until("the cursor on the last row", |s| {
-        s.contents()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .count()
-            > 40
+        let text = s.contents();
+        text.lines()
+            .nth(1)
+            .is_some_and(|header| header.contains(&range_end))
+            && text.contains(&last[0])
     });
 }
 

@@ -6,7 +6,7 @@ use support::Sandbox;
 use support::pty::{Tui, keys};
 
 fn with_config(sandbox: &Sandbox, config: &str) -> Vec<(String, String)> {
-    let path = sandbox.home.path().join("berth-config.toml");
+    let path = sandbox.test_home().join("berth-config.toml");
     std::fs::write(&path, config).unwrap();
     let mut env = sandbox.env();
     env.push(("BERTH_CONFIG".into(), path.display().to_string()));

@@ -643,31 +643,74 @@ fn the_findings_pane_lists_seeded_cves_in_severity_order_and_toggles_filter() {
 
 #[test]
 fn criticals_triage_groups_the_shared_cve() {
-    let report = berth_json(&[
-        "findings",
-        "--all",
-        "--severity",
-        "high",
-        "--output",
-        "json",
-    ]);
-    let top = &report["cves"][0];
+    // The truth: every high or critical finding of every us-east-1 image, read through the
+    // SDK. The top row is the CVE of the worst severity on the most images.
+    let rt = runtime();
+    let client = rt.block_on(sandbox().ecr("us-east-1"));
+    let all = rt.block_on(support::all_repositories(&client));
+    let names: Vec<&str> = all.iter().map(String::as_str).collect();
+    let truth = rt.block_on(truth(&client, &names, |c| {
+        c.contains_key("CRITICAL") || c.contains_key("HIGH")
+    }));
+    let mut affected: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for (digest, keys) in &truth.findings {
+        for (name, severity, _) in keys {
+            if severity == "CRITICAL" || severity == "HIGH" {
+                affected
+                    .entry((severity.clone(), name.clone()))
+                    .or_default()
+                    .insert(digest.clone());
+            }
+        }
+    }
+    let rank = |(severity, _): &(String, String), digests: &BTreeSet<String>| {
+        (severity == "CRITICAL", digests.len())
+    };
+    let best = affected.iter().map(|(k, d)| rank(k, d)).max().unwrap();
+    let top: Vec<_> = affected
+        .iter()
+        .filter(|(k, d)| rank(k, d) == best)
+        .collect();
+    assert_eq!(top.len(), 1, "one CVE leads the triage: {top:?}");
+    let ((_, name), top_digests) = top[0];
+    let name = name.as_str();
+    let images = top_digests.len() as u64;
+    let top_repositories: BTreeSet<&str> = top_digests
+        .iter()
+        .map(|d| truth.repositories[d].as_str())
+        .collect();
+
     let mut tui = Tui::spawn(&[], &sandbox().env(), 200, 50);
     tui.wait_for("REPOSITORY");
     tui.send(":criticals");
     tui.send(keys::ENTER);
-    let name = top["name"].as_str().unwrap();
-    let images = top["images"].as_u64().unwrap();
     let screen = tui.wait_until("the sweep to finish with the top CVE listed", |s| {
         let text = s.contents();
         !text.contains("sweeping") && text.contains(name)
     });
-    // The table row (the side panel names the selected CVE too).
-    let row = screen
+    // The table row (the side panel names the selected CVE too): SEVERITY CVE SCORE
+    // IMAGES REPOS …, and it is the first row, the one selected.
+    let rows: Vec<&str> = screen
         .lines()
-        .find(|l| l.split_whitespace().nth(1) == Some(name))
-        .unwrap();
-    assert!(row.contains(&format!(" {images} ")), "{row}");
+        .filter(|l| {
+            let mut cells = l.split_whitespace();
+            matches!(cells.next(), Some("CRITICAL" | "HIGH"))
+                && cells.next().is_some_and(|c| c.starts_with("CVE-"))
+        })
+        .collect();
+    assert_eq!(
+        rows.first().and_then(|r| r.split_whitespace().nth(1)),
+        Some(name),
+        "{screen}"
+    );
+    let cells: Vec<&str> = rows[0].split_whitespace().collect();
+    assert_eq!(cells[3], images.to_string(), "IMAGES of {:?}", rows[0]);
+    assert_eq!(
+        cells[4],
+        top_repositories.len().to_string(),
+        "REPOS of {:?}",
+        rows[0]
+    );
 
     // `y` copies the digest-pinned URIs of the CVE's images (OSC 52).
     let before = tui.raw_output().len();
@@ -683,13 +726,27 @@ fn criticals_triage_groups_the_shared_cve() {
         .unwrap();
     let copied = String::from_utf8(copied).unwrap();
     assert_eq!(copied.lines().count() as u64, images);
-    assert!(
-        copied.lines().all(
-            |l| l.starts_with("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
-                && l.contains("@sha256:")
-        ),
-        "{copied}"
-    );
+    let expected: BTreeSet<String> = top_digests
+        .iter()
+        .map(|d| {
+            format!(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/{}@{d}",
+                truth.repositories[d]
+            )
+        })
+        .collect();
+    // Each line pins the digest; a tagged image's line names one tag too (`repo:tag@…`),
+    // which the comparison leaves out.
+    let pinned: BTreeSet<String> = copied
+        .lines()
+        .map(|l| {
+            let (name, digest) = l.split_once('@').expect("a digest-pinned URI");
+            let (host, path) = name.split_once('/').expect("a host");
+            let repository = path.split_once(':').map_or(path, |(r, _)| r);
+            format!("{host}/{repository}@{digest}")
+        })
+        .collect();
+    assert_eq!(pinned, expected);
 }
 
 #[test]

@@ -726,7 +726,7 @@ fn a_puts_the_edited_policy_after_the_repository_name_is_typed() {
     });
     assert_eq!(text.as_deref(), Some(AGGRESSIVE));
     // The change went through the safety gate: one audit line with the policy text.
-    let log = sandbox.home.path().join("state/berth/audit.jsonl");
+    let log = sandbox.test_home().join("state/berth/audit.jsonl");
     let log = std::fs::read_to_string(&log).expect("the audit log was written");
     let entry: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
     assert_eq!(entry["action"], "put_lifecycle_policy");

@@ -1,8 +1,8 @@
 //! Jumps act at once or say why not, and status messages leave with their context.
 
 use super::action::{Action, Effect};
+use super::fixtures::{image, open_with_images, with_repositories};
 use super::state::{Mode, Pane, State};
-use super::tests::{image, open_with_images, with_repositories};
 use super::update;
 use crate::ecr::model::Page;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -19,8 +19,10 @@ pub use state::{Mode, Pane, State};
 pub use update::{start, update};
 
 #[cfg(test)]
+pub mod fixtures;
+#[cfg(test)]
 mod jump_tests;
 #[cfg(test)]
 mod operate_tests;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

@@ -1,9 +1,9 @@
 //! Marks, confirmations and the guarantee that only confirmed ids are deleted.
 
 use super::action::{Action, Effect};
+use super::fixtures::{digest, image, open_with_images, with_repositories};
 use super::operate::{DeleteKind, DeleteLine, Dialog, TYPED_CONFIRM_ABOVE, TagResult};
 use super::state::State;
-use super::tests::{image, open_with_images, with_repositories};
 use super::update;
 use crate::ecr::model::TagMutability;
 use crate::ecr::mutate::ImageRef;
@@ -535,9 +535,14 @@ fn a_platform_of_an_index_is_refused_before_any_call_naming_the_index() {
     assert!(effects.is_empty(), "{effects:?}");
     assert!(state.dialog.is_none(), "nothing to confirm");
     let message = state.status.info_text().unwrap_or_default().to_string();
+    // The selected platform is image 11, its index image 10: each named by its own digest.
+    let short = |n| digest(n)["sha256:".len()..][..12].to_string();
     assert!(
-        message.starts_with("cannot delete sha256:000000000000")
-            && message.contains("platform of the multi-arch index v1.5.0 (sha256:000000000000)"),
+        message.starts_with(&format!("cannot delete sha256:{}", short(11)))
+            && message.contains(&format!(
+                "platform of the multi-arch index v1.5.0 (sha256:{})",
+                short(10)
+            )),
         "{message}"
     );
     // The plain untagged image below is still deletable.

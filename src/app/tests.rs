@@ -1,134 +1,31 @@
 //! Key paths through `update`, asserted on state and effects.
 
 use super::action::{Action, Effect, RepoStats};
+use super::fixtures::*;
 use super::state::{Mode, Pane, State, StatsState};
 use super::{start, update};
 use crate::ecr::EcrError;
-use crate::ecr::model::{
-    CredentialSource, Encryption, Image, ManifestKind, Page, RegistryTarget, Repository,
-    TagMutability,
-};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use jiff::Timestamp;
+use crate::ecr::model::{CredentialSource, RegistryTarget};
+use crossterm::event::KeyCode;
 
-pub(crate) fn now() -> Timestamp {
-    "2026-11-25T12:00:00Z".parse().unwrap()
-}
-
-pub(crate) fn repo(name: &str) -> Repository {
-    Repository {
-        name: name.to_string(),
-        registry_id: "123456789012".into(),
-        uri: format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}"),
-        arn: format!("arn:aws:ecr:us-east-1:123456789012:repository/{name}"),
-        created_at: Some(now()),
-        tag_mutability: TagMutability::Mutable,
-        scan_on_push: false,
-        encryption: Encryption::Aes256,
+#[test]
+fn fixture_digests_are_valid_and_tell_images_apart_in_their_short_form() {
+    let mut shorts = std::collections::HashSet::new();
+    for n in 0..4096 {
+        let digest = digest(n);
+        let hex = digest.strip_prefix("sha256:").expect("sha256: prefix");
+        assert_eq!(hex.len(), 64, "{digest}");
+        assert!(
+            hex.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{digest}"
+        );
+        assert!(
+            shorts.insert(hex[..12].to_string()),
+            "{digest} repeats a short form"
+        );
+        assert_eq!(image(n, &[], 0).digest, digest);
     }
-}
-
-pub(crate) fn image(n: u64, tags: &[&str], days_ago: i64) -> Image {
-    Image {
-        digest: format!("sha256:{n:064x}"),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        pushed_at: Some(Timestamp::from_second(now().as_second() - days_ago * 86_400).unwrap()),
-        last_pulled_at: None,
-        size_bytes: 1_000_000 * (n + 1),
-        manifest_media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
-        kind: ManifestKind::Image,
-        scan: None,
-    }
-}
-
-pub(crate) fn targets() -> Vec<RegistryTarget> {
-    vec![
-        RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
-        RegistryTarget::new(CredentialSource::Profile("prod".into()), "eu-west-1"),
-    ]
-}
-
-/// The identity of registry `i` of [`targets`].
-pub(crate) fn reg(i: usize) -> RegistryTarget {
-    targets()[i].clone()
-}
-
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn char_key(c: char) -> Action {
-    key(KeyCode::Char(c))
-}
-
-fn page<T>(items: Vec<T>, next: Option<&str>) -> Page<T> {
-    Page {
-        items,
-        next_token: next.map(str::to_string),
-    }
-}
-
-/// A state showing the repositories of registry 0 with `names` loaded.
-pub(crate) fn with_repositories(names: &[&str]) -> State {
-    let mut state = State::new(targets(), now());
-    let effects = start(&mut state);
-    let generation = match effects
-        .iter()
-        .find(|e| matches!(e, Effect::FetchRepositories { .. }))
-    {
-        Some(Effect::FetchRepositories { generation, .. }) => *generation,
-        other => panic!("start should fetch repositories, got {other:?}"),
-    };
-    update(
-        &mut state,
-        Action::RepositoriesPage {
-            registry: reg(0),
-            generation,
-            result: Ok(page(names.iter().map(|n| repo(n)).collect(), None)),
-        },
-    );
-    state
-}
-
-/// Open the selected repository and deliver `images` as one page.
-pub(crate) fn open_with_images(state: &mut State, images: Vec<Image>) {
-    let effects = update(state, key(KeyCode::Enter));
-    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects) else {
-        panic!("Enter on a repository should fetch images, got {effects:?}");
-    };
-    let generation = *generation;
-    update(
-        state,
-        Action::ImagesPage {
-            generation,
-            result: Ok(page(images, None)),
-        },
-    );
-}
-
-/// The FetchImages effect among `effects`.
-fn fetch_images(effects: &[Effect]) -> Option<&Effect> {
-    effects
-        .iter()
-        .find(|e| matches!(e, Effect::FetchImages { .. }))
-}
-
-fn visible_repos(state: &State) -> Vec<&str> {
-    let pane = &state.repositories;
-    pane.list
-        .rows
-        .iter()
-        .map(|&i| pane.rows[i].repo.name.as_str())
-        .collect()
-}
-
-fn visible_tags(state: &State) -> Vec<String> {
-    let pane = &state.images;
-    pane.list
-        .rows
-        .iter()
-        .map(|&i| pane.images[i].tags.join(","))
-        .collect()
 }
 
 #[test]
@@ -478,15 +375,6 @@ fn help_opens_and_any_key_closes_it() {
     assert!(state.should_quit);
 }
 
-fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
-    update(state, char_key(':'));
-    assert_eq!(state.mode, Mode::Command);
-    for c in text.chars() {
-        update(state, char_key(c));
-    }
-    update(state, key(KeyCode::Enter))
-}
-
 #[test]
 fn command_line_switches_region_adding_a_registry() {
     let mut state = with_repositories(&["payments/api"]);
@@ -614,19 +502,6 @@ fn tab_completes_repository_names_in_the_command_line() {
     update(&mut state, key(KeyCode::Tab));
     assert_eq!(state.command_input.value(), "payments/");
     assert_eq!(state.completions, ["payments/api", "payments/worker"]);
-}
-
-fn click(state: &mut State, column: u16, row: u16) {
-    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    update(
-        state,
-        Action::Mouse(MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column,
-            row,
-            modifiers: KeyModifiers::NONE,
-        }),
-    );
 }
 
 #[test]

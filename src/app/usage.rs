@@ -439,8 +439,8 @@ mod tests {
 
     fn book(gaps: Vec<Gap>) -> UsageBook {
         let mut book = UsageBook::default();
-        book.requested(&crate::app::tests::reg(0), 7);
-        assert!(book.loaded(&crate::app::tests::reg(0), 7, map(gaps)));
+        book.requested(&crate::app::fixtures::reg(0), 7);
+        assert!(book.loaded(&crate::app::fixtures::reg(0), 7, map(gaps)));
         book
     }
 
@@ -456,27 +456,27 @@ mod tests {
     #[test]
     fn stale_answers_are_dropped() {
         let mut book = UsageBook::default();
-        assert!(book.wants_lookup(&crate::app::tests::reg(0)));
-        book.requested(&crate::app::tests::reg(0), 1);
-        book.requested(&crate::app::tests::reg(0), 2);
-        assert!(!book.loaded(&crate::app::tests::reg(0), 1, UsageMap::default()));
-        assert!(book.loaded(&crate::app::tests::reg(0), 2, UsageMap::default()));
-        assert!(!book.wants_lookup(&crate::app::tests::reg(0)));
-        assert!(!UsageBook::disabled().wants_lookup(&crate::app::tests::reg(0)));
+        assert!(book.wants_lookup(&crate::app::fixtures::reg(0)));
+        book.requested(&crate::app::fixtures::reg(0), 1);
+        book.requested(&crate::app::fixtures::reg(0), 2);
+        assert!(!book.loaded(&crate::app::fixtures::reg(0), 1, UsageMap::default()));
+        assert!(book.loaded(&crate::app::fixtures::reg(0), 2, UsageMap::default()));
+        assert!(!book.wants_lookup(&crate::app::fixtures::reg(0)));
+        assert!(!UsageBook::disabled().wants_lookup(&crate::app::fixtures::reg(0)));
     }
 
     #[test]
     fn column_detail_and_filters() {
         let book = book(Vec::new());
         let live = vec!["live".to_string()];
-        let both = book.image(&crate::app::tests::reg(0), "web", &digest(1), &live);
-        let m = book.map(&crate::app::tests::reg(0));
+        let both = book.image(&crate::app::fixtures::reg(0), "web", &digest(1), &live);
+        let m = book.map(&crate::app::fixtures::reg(0));
         assert_eq!(column_text(&both, m), "ecs:1 λ:1");
         assert_eq!(
             detail_line(&both, m),
             "in use by service web (prod) by tag live, λ thumbs (by tag: the image the tag names now)"
         );
-        let unused = book.image(&crate::app::tests::reg(0), "web", &digest(2), &[]);
+        let unused = book.image(&crate::app::fixtures::reg(0), "web", &digest(2), &[]);
         assert_eq!(column_text(&unused, m), "");
         assert_eq!(detail_line(&unused, m), "not in use by ECS or Lambda");
         assert!(UsageFilter::InUse.keeps(&both) && !UsageFilter::InUse.keeps(&unused));
@@ -492,24 +492,24 @@ mod tests {
         );
 
         let partial = super::tests::book(vec![denied_ecs()]);
-        let m = partial.map(&crate::app::tests::reg(0));
-        let lambda_only = partial.image(&crate::app::tests::reg(0), "web", &digest(1), &[]);
+        let m = partial.map(&crate::app::fixtures::reg(0));
+        let lambda_only = partial.image(&crate::app::fixtures::reg(0), "web", &digest(1), &[]);
         assert_eq!(column_text(&lambda_only, m), "ecs:? λ:1");
-        let nothing = partial.image(&crate::app::tests::reg(0), "web", &digest(2), &[]);
+        let nothing = partial.image(&crate::app::fixtures::reg(0), "web", &digest(2), &[]);
         assert_eq!(column_text(&nothing, m), "?");
         assert_eq!(
             detail_line(&nothing, m),
             "in-use unknown (missing ecs:ListClusters)"
         );
         assert_eq!(
-            partial.note(&crate::app::tests::reg(0)).as_deref(),
+            partial.note(&crate::app::fixtures::reg(0)).as_deref(),
             Some("in-use unknown (missing ecs:ListClusters)")
         );
     }
 
     fn plan_of(kind: DeleteKind, entries: Vec<(String, Vec<&str>, ImageRef)>) -> DeletePlan {
         DeletePlan {
-            registry: crate::app::tests::reg(0),
+            registry: crate::app::fixtures::reg(0),
             repository: "web".into(),
             kind,
             entries: entries

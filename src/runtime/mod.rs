@@ -886,7 +886,7 @@ fn spawn_input_reader(sender: mpsc::UnboundedSender<Action>, gate: crate::editor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::tests::{now, reg, targets};
+    use crate::app::fixtures::{now, reg, targets};
 
     #[test]
     fn the_saved_location_reopens_the_second_registry_by_identity() {

@@ -6,9 +6,9 @@ use super::snapshot_tests::render;
 use crate::app::action::{Action, Effect, RepoStats};
 use crate::app::detail::DetailPart;
 use crate::app::findings::{FindingsEvent, FindingsTarget};
+use crate::app::fixtures::{now, open_with_images, with_repositories};
 use crate::app::lifecycle::{LifecycleEvent, LifecycleView, LoadedRepository};
 use crate::app::operate::DeleteLine;
-use crate::app::tests::{now, open_with_images, with_repositories};
 use crate::app::{Pane, State, update};
 use crate::ecr::EcrError;
 use crate::ecr::findings::{

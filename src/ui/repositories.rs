@@ -225,8 +225,8 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use crate::app::action::Action;
+    use crate::app::fixtures::{visible_repos, with_repositories};
     use crate::app::state::ALL_REPOSITORY_SORTS;
-    use crate::app::tests::with_repositories;
     use crate::app::update;
     use crate::audit::report::RepositoryRow;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -260,15 +260,6 @@ mod tests {
         }
     }
 
-    fn shown(state: &crate::app::State) -> Vec<String> {
-        let pane = &state.repositories;
-        pane.list
-            .rows
-            .iter()
-            .map(|&i| pane.rows[i].repo.name.clone())
-            .collect()
-    }
-
     /// `s` in the audit view visits exactly the sortable columns that view shows, and
     /// each orders the rows by the figure its column shows, largest first.
     #[test]
@@ -295,7 +286,7 @@ mod tests {
         for _ in 0..6 {
             press(&mut state, 's');
             visited.push(ALL_REPOSITORY_SORTS[state.repositories.list.sort_column]);
-            orders.push(shown(&state));
+            orders.push(visible_repos(&state));
         }
         assert_eq!(
             visited,
@@ -327,6 +318,6 @@ mod tests {
         press(&mut state, 'A');
         assert!(!state.repositories.audit_view);
         assert_eq!(state.repositories.list.sort_column, 0);
-        assert_eq!(shown(&state), ["a", "b", "c"]);
+        assert_eq!(visible_repos(&state), ["a", "b", "c"]);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Theme, draw};
 use crate::app::action::{Action, RepoStats};
-use crate::app::tests::{image, now, open_with_images, with_repositories};
+use crate::app::fixtures::{image, now, open_with_images, with_repositories};
 use crate::app::{State, update};
 use crate::ecr::model::{ManifestKind, ScanSummary, Severity, SeverityCounts, TagMutability};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -65,7 +65,7 @@ fn repositories_state() -> State {
         update(
             &mut state,
             Action::RepositoryStatsLoaded {
-                registry: crate::app::tests::reg(0),
+                registry: crate::app::fixtures::reg(0),
                 generation,
                 repository: name.into(),
                 result: Ok(RepoStats { images, bytes }),

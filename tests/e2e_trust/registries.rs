@@ -16,34 +16,21 @@ const EU: &str = "eu-west-1";
 /// config files, not `AWS_REGION` (which would put every profile in one region).
 fn two_registries(sandbox: &Sandbox) -> (tempfile::TempDir, Vec<(String, String)>) {
     let home = tempfile::tempdir().expect("temp dir");
-    let config = home.path().join("aws-config");
-    let credentials = home.path().join("aws-credentials");
     std::fs::write(
-        &config,
+        home.path().join("aws-config"),
         "[default]\nregion = us-east-1\n\n[profile euro]\nregion = eu-west-1\n",
     )
     .unwrap();
     std::fs::write(
-        &credentials,
+        home.path().join("aws-credentials"),
         "[euro]\naws_access_key_id = sandbox\naws_secret_access_key = sandbox\n",
     )
     .unwrap();
-    let path = |p: std::path::PathBuf| p.display().to_string();
+    // The same `home` for every run of one test: a restart finds the state left behind.
     let env = sandbox
-        .env()
+        .env_in(home.path())
         .into_iter()
         .filter(|(key, _)| key != "AWS_REGION")
-        .map(|(key, value)| {
-            let value = match key.as_str() {
-                "AWS_CONFIG_FILE" => path(config.clone()),
-                "AWS_SHARED_CREDENTIALS_FILE" => path(credentials.clone()),
-                "HOME" => path(home.path().to_path_buf()),
-                "XDG_CONFIG_HOME" => path(home.path().join("config")),
-                "XDG_STATE_HOME" => path(home.path().join("state")),
-                _ => value,
-            };
-            (key, value)
-        })
         .collect();
     (home, env)
 }

@@ -91,7 +91,7 @@ fn has_scan(sandbox: &Sandbox, repository: &str, digest: &str) -> bool {
 }
 
 fn audit_log(sandbox: &Sandbox) -> PathBuf {
-    sandbox.home.path().join("state/berth/audit.jsonl")
+    sandbox.test_home().join("state/berth/audit.jsonl")
 }
 
 fn audit_lines(sandbox: &Sandbox) -> Vec<serde_json::Value> {

@@ -7,7 +7,7 @@ pub mod pty;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,8 @@ fn require_venv() {
 pub struct Sandbox {
     child: Child,
     pub endpoint: String,
-    /// A scratch directory for AWS config files and berth's state.
+    /// Scratch space of this sandbox; each test's home is a folder inside
+    /// ([`Sandbox::test_home`]).
     pub home: tempfile::TempDir,
 }
 
@@ -127,14 +128,38 @@ impl Sandbox {
         }
     }
 
+    /// This test's own scratch home, created on first use: its AWS config files and berth's
+    /// HOME and XDG folders. libtest runs each test on a thread named after it, so tests
+    /// sharing one sandbox never see each other's last location, history or audit log,
+    /// while the berth runs of one test (a restart) share them.
+    pub fn test_home(&self) -> PathBuf {
+        let thread = std::thread::current();
+        let name = thread
+            .name()
+            .map(|n| n.replace("::", "."))
+            .unwrap_or_else(|| format!("{:?}", thread.id()));
+        let dir = self.home.path().join("tests").join(name);
+        std::fs::create_dir_all(&dir).expect("create the test's home");
+        dir
+    }
+
     /// Environment that points berth (or any AWS SDK) at this sandbox, isolated from the
-    /// machine's own AWS configuration.
+    /// machine's own AWS configuration and from other tests: see [`Sandbox::test_home`].
     pub fn env(&self) -> Vec<(String, String)> {
-        let home = self.home.path();
+        self.env_in(&self.test_home())
+    }
+
+    /// [`Sandbox::env`] with `home` as the home folder, for a test that chooses its own:
+    /// runs given the same `home` share berth's state, as after a restart. Empty AWS config
+    /// files are written there unless the test wrote them first.
+    pub fn env_in(&self, home: &Path) -> Vec<(String, String)> {
         let config = home.join("aws-config");
         let credentials = home.join("aws-credentials");
-        let _ = std::fs::write(&config, "");
-        let _ = std::fs::write(&credentials, "");
+        for file in [&config, &credentials] {
+            if !file.exists() {
+                let _ = std::fs::write(file, "");
+            }
+        }
         [
             ("AWS_ENDPOINT_URL_ECR", self.endpoint.clone()),
             ("AWS_ENDPOINT_URL_ECS", self.endpoint.clone()),
@@ -152,6 +177,7 @@ impl Sandbox {
             ("HOME", home.display().to_string()),
             ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
             ("XDG_STATE_HOME", home.join("state").display().to_string()),
+            ("XDG_CACHE_HOME", home.join("cache").display().to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -2,8 +2,8 @@
 
 use super::{DetailPart, Fetch, SettingsKind};
 use crate::app::action::{Action, Effect};
+use crate::app::fixtures::{image, open_with_images, with_repositories};
 use crate::app::state::{Pane, State};
-use crate::app::tests::{image, open_with_images, with_repositories};
 use crate::app::update;
 use crate::ecr::EcrError;
 use crate::ecr::findings::{ScanningConfiguration, ScanningRule};
@@ -104,7 +104,7 @@ fn i_opens_the_selected_repository_with_what_describe_repositories_said() {
     assert_eq!(
         effects,
         [Effect::FetchRepositoryDetail {
-            registry: crate::app::tests::reg(0),
+            registry: crate::app::fixtures::reg(0),
             repository: "payments/api".into(),
             arn: "arn:aws:ecr:us-east-1:123456789012:repository/payments/api".into(),
             generation: state.detail.generation,

@@ -60,7 +60,7 @@ pub(crate) fn page(findings: Vec<Finding>, next: Option<&str>, reported: bool) -
 
 pub(crate) fn target() -> FindingsTarget {
     FindingsTarget {
-        registry: crate::app::tests::reg(0),
+        registry: crate::app::fixtures::reg(0),
         repository: "web/frontend".into(),
         digest: format!("sha256:{}", "ab".repeat(32)),
         tags: vec!["latest".into()],
@@ -95,7 +95,7 @@ fn opening_asks_for_the_images_findings() {
     assert_eq!(
         effects,
         [FindingsEffect::FetchFindings {
-            registry: crate::app::tests::reg(0),
+            registry: crate::app::fixtures::reg(0),
             repository: "web/frontend".into(),
             digest: target().digest,
             generation: 1,
@@ -277,7 +277,7 @@ fn a_finished_scan_of_the_open_image_refetches_it_and_updates_the_row() {
     let before = findings.generation;
     let routed = route(
         FindingsEvent::ScanStatus {
-            registry: crate::app::tests::reg(0),
+            registry: crate::app::fixtures::reg(0),
             repository: "web/frontend".into(),
             digest: target().digest,
             result: Ok(ScanSummary {
@@ -309,7 +309,7 @@ fn a_finished_scan_of_the_open_image_refetches_it_and_updates_the_row() {
 
     let limited = route(
         FindingsEvent::ScanStatus {
-            registry: crate::app::tests::reg(0),
+            registry: crate::app::fixtures::reg(0),
             repository: "web/frontend".into(),
             digest: target().digest,
             result: Err(EcrError::Service {
@@ -367,11 +367,11 @@ pub(crate) mod triage_view {
 
     pub(crate) fn opened() -> TriagePane {
         let mut pane = TriagePane::default();
-        let effects = pane.open(crate::app::tests::reg(0), "us-east-1", Severity::High);
+        let effects = pane.open(crate::app::fixtures::reg(0), "us-east-1", Severity::High);
         assert_eq!(
             effects,
             [FindingsEffect::Triage {
-                registry: crate::app::tests::reg(0),
+                registry: crate::app::fixtures::reg(0),
                 min_severity: Severity::High,
                 generation: 1
             }]

@@ -53,11 +53,11 @@ pub(crate) fn images() -> Vec<ImageRecord> {
 /// A view on `web/app` loaded with [`images`] and `policy`.
 pub(crate) fn loaded(policy: Option<&str>) -> LifecycleView {
     let mut view = LifecycleView::default();
-    let effect = view.open(crate::app::tests::reg(0), "web/app", 7);
+    let effect = view.open(crate::app::fixtures::reg(0), "web/app", 7);
     assert_eq!(
         effect,
         LifecycleEffect::Load {
-            registry: crate::app::tests::reg(0),
+            registry: crate::app::fixtures::reg(0),
             repository: "web/app".into(),
             generation: 7
         }
@@ -126,11 +126,11 @@ fn loading_runs_the_dry_run_with_a_summary_and_per_image_dispositions() {
         Disposition::KeptForManifestList { rule_priority: 1 }
     );
     assert_eq!(
-        view.disposition(&crate::app::tests::reg(0), "web/app", &digest(3)),
+        view.disposition(&crate::app::fixtures::reg(0), "web/app", &digest(3)),
         Some(Disposition::Expired { rule_priority: 2 })
     );
     assert_eq!(
-        view.disposition(&crate::app::tests::reg(0), "web/api", &digest(3)),
+        view.disposition(&crate::app::fixtures::reg(0), "web/api", &digest(3)),
         None
     );
     // Newest first.
@@ -147,7 +147,7 @@ fn loading_runs_the_dry_run_with_a_summary_and_per_image_dispositions() {
 #[test]
 fn results_for_an_earlier_opening_are_dropped() {
     let mut view = loaded(Some(POLICY));
-    view.open(crate::app::tests::reg(0), "web/api", 8);
+    view.open(crate::app::fixtures::reg(0), "web/api", 8);
     view.on_event(
         LifecycleEvent::Loaded {
             generation: 7,
@@ -165,7 +165,7 @@ fn results_for_an_earlier_opening_are_dropped() {
 #[test]
 fn a_load_failure_is_shown() {
     let mut view = LifecycleView::default();
-    view.open(crate::app::tests::reg(0), "web/app", 1);
+    view.open(crate::app::fixtures::reg(0), "web/app", 1);
     view.on_event(
         LifecycleEvent::Loaded {
             generation: 1,
@@ -346,7 +346,7 @@ fn applying_a_policy_that_expires_images_needs_the_repository_name() {
             apply.text(),
             apply.generation()
         ),
-        (&crate::app::tests::reg(0), "web/app", POLICY, 7)
+        (&crate::app::fixtures::reg(0), "web/app", POLICY, 7)
     );
     assert!(view.applying);
     assert!(matches!(view.dialog, Dialog::None));
@@ -601,7 +601,7 @@ fn reopening_the_same_repository_keeps_an_unapplied_edit() {
         },
         now(),
     );
-    view.open(crate::app::tests::reg(0), "web/app", 9);
+    view.open(crate::app::fixtures::reg(0), "web/app", 9);
     view.on_event(
         LifecycleEvent::Loaded {
             generation: 9,
@@ -616,7 +616,7 @@ fn reopening_the_same_repository_keeps_an_unapplied_edit() {
     assert_eq!(view.source, PolicySource::Edited);
     assert_eq!(view.current.as_deref(), Some(KEEP_ALL));
     // Another repository starts clean.
-    view.open(crate::app::tests::reg(0), "web/api", 10);
+    view.open(crate::app::fixtures::reg(0), "web/api", 10);
     assert!(view.text.is_none());
     assert_eq!(view.source, PolicySource::Repository);
 }

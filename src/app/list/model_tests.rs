@@ -5,9 +5,9 @@
 
 use super::tests::keyed::naive;
 use crate::app::action::{Action, Effect};
+use crate::app::fixtures::{now, with_repositories};
 use crate::app::operate::TagResult;
 use crate::app::state::State;
-use crate::app::tests::{now, with_repositories};
 use crate::app::update;
 use crate::ecr::model::{Image, ManifestKind, Page};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -548,7 +548,10 @@ fn a_repositories_refresh_keeps_the_users_repository() {
                 registry: registry.clone(),
                 generation,
                 result: Ok(Page {
-                    items: chunk.iter().map(|n| crate::app::tests::repo(n)).collect(),
+                    items: chunk
+                        .iter()
+                        .map(|n| crate::app::fixtures::repo(n))
+                        .collect(),
                     next_token: (!last).then(|| "more".to_string()),
                 }),
             },
