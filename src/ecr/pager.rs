@@ -1,0 +1,150 @@
+//! Following a paginated listing: call with a token, take the page, ask for the next.
+//!
+//! Every listing berth reads (repositories, images, findings, pull-through rules, ECS and
+//! Lambda) goes through here, so the rules live in one place: each page is asked for
+//! once, with the token the previous page gave; the listing ends at the first page
+//! without a token, or at a page that hands back the token it was asked with (a service
+//! doing that would otherwise be asked forever); and the first error ends it.
+//!
+//! Retries belong to `fetch`: callers wrap each call in [`crate::retry`], so a throttled
+//! page is asked for again with the same token and a sweep never loses or repeats rows.
+
+use super::model::Page;
+use std::future::Future;
+use std::ops::ControlFlow;
+
+/// Hand every page of a listing to `each` as it arrives, until the listing ends, `each`
+/// breaks (the caller has moved on), or a call fails (its error is returned).
+///
+/// The page `each` sees has no `next_token` when it is the last one, so a consumer that
+/// reads "no token" as "done" agrees with the pager.
+pub async fn for_each_page<T, E, Fut>(
+    mut fetch: impl FnMut(Option<String>) -> Fut,
+    mut each: impl FnMut(Page<T>) -> ControlFlow<()>,
+) -> Result<(), E>
+where
+    Fut: Future<Output = Result<Page<T>, E>>,
+{
+    let mut token: Option<String> = None;
+    loop {
+        let mut page = fetch(token.clone()).await?;
+        page.next_token = page
+            .next_token
+            .take()
+            .filter(|next| token.as_deref() != Some(next.as_str()));
+        let next = page.next_token.clone();
+        if each(page).is_break() {
+            return Ok(());
+        }
+        match next {
+            Some(next) => token = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Every item of a listing, in the order the pages gave them.
+pub async fn all_pages<T, E, Fut>(fetch: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, E>
+where
+    Fut: Future<Output = Result<Page<T>, E>>,
+{
+    let mut items = Vec::new();
+    for_each_page(fetch, |page| {
+        items.extend(page.items);
+        ControlFlow::Continue(())
+    })
+    .await?;
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// A listing of `items` served `per_page` at a time, recording the tokens asked with.
+    fn listing(
+        items: &[u32],
+        per_page: usize,
+        asked: &RefCell<Vec<Option<String>>>,
+        token: Option<String>,
+    ) -> std::future::Ready<Result<Page<u32>, String>> {
+        asked.borrow_mut().push(token.clone());
+        let start: usize = token.map_or(0, |t| t.parse().unwrap());
+        let end = (start + per_page).min(items.len());
+        std::future::ready(Ok(Page {
+            items: items[start..end].to_vec(),
+            next_token: (end < items.len()).then(|| end.to_string()),
+        }))
+    }
+
+    #[tokio::test]
+    async fn every_page_is_asked_for_once_with_the_previous_token() {
+        let items: Vec<u32> = (0..7).collect();
+        let asked = RefCell::new(Vec::new());
+        let all = all_pages(|t| listing(&items, 3, &asked, t)).await;
+        assert_eq!(all, Ok(items.clone()));
+        assert_eq!(
+            *asked.borrow(),
+            [None, Some("3".to_string()), Some("6".to_string())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_break_stops_before_the_next_call() {
+        let items: Vec<u32> = (0..7).collect();
+        let asked = RefCell::new(Vec::new());
+        let mut seen = Vec::new();
+        let result: Result<(), String> = for_each_page(
+            |t| listing(&items, 3, &asked, t),
+            |page| {
+                seen.push(page.items);
+                ControlFlow::Break(())
+            },
+        )
+        .await;
+        assert_eq!(result, Ok(()));
+        assert_eq!((seen.len(), asked.borrow().len()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_listing_and_is_returned() {
+        let calls = RefCell::new(0);
+        let result: Result<Vec<u32>, &str> = all_pages(|_| {
+            *calls.borrow_mut() += 1;
+            let n = *calls.borrow();
+            std::future::ready(if n == 1 {
+                Ok(Page {
+                    items: vec![1],
+                    next_token: Some("more".into()),
+                })
+            } else {
+                Err("denied")
+            })
+        })
+        .await;
+        assert_eq!((result, *calls.borrow()), (Err("denied"), 2));
+    }
+
+    #[tokio::test]
+    async fn a_token_handed_back_unchanged_ends_the_listing_and_reads_as_the_last_page() {
+        let calls = RefCell::new(0);
+        let mut last_token = Some(None);
+        let result: Result<(), ()> = for_each_page(
+            |token| {
+                *calls.borrow_mut() += 1;
+                std::future::ready(Ok(Page {
+                    items: vec![0u32],
+                    next_token: Some(token.unwrap_or_else(|| "again".into())),
+                }))
+            },
+            |page| {
+                last_token = Some(page.next_token);
+                ControlFlow::Continue(())
+            },
+        )
+        .await;
+        assert_eq!(result, Ok(()));
+        assert_eq!((*calls.borrow(), last_token), (2, Some(None)));
+    }
+}
