@@ -13,26 +13,38 @@ use super::model::Page;
 use std::future::Future;
 use std::ops::ControlFlow;
 
+/// A page of some listing: whatever else it holds, it says where the next one starts.
+pub trait Paged {
+    /// The token that asks for the next page; `None` on the last one.
+    fn next_token_mut(&mut self) -> &mut Option<String>;
+}
+
+impl<T> Paged for Page<T> {
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        &mut self.next_token
+    }
+}
+
 /// Hand every page of a listing to `each` as it arrives, until the listing ends, `each`
 /// breaks (the caller has moved on), or a call fails (its error is returned).
 ///
 /// The page `each` sees has no `next_token` when it is the last one, so a consumer that
 /// reads "no token" as "done" agrees with the pager.
-pub async fn for_each_page<T, E, Fut>(
+pub async fn for_each_page<P: Paged, E, Fut>(
     mut fetch: impl FnMut(Option<String>) -> Fut,
-    mut each: impl FnMut(Page<T>) -> ControlFlow<()>,
+    mut each: impl FnMut(P) -> ControlFlow<()>,
 ) -> Result<(), E>
 where
-    Fut: Future<Output = Result<Page<T>, E>>,
+    Fut: Future<Output = Result<P, E>>,
 {
     let mut token: Option<String> = None;
     loop {
         let mut page = fetch(token.clone()).await?;
-        page.next_token = page
-            .next_token
+        let given = page.next_token_mut();
+        *given = given
             .take()
             .filter(|next| token.as_deref() != Some(next.as_str()));
-        let next = page.next_token.clone();
+        let next = given.clone();
         if each(page).is_break() {
             return Ok(());
         }
@@ -49,7 +61,7 @@ where
     Fut: Future<Output = Result<Page<T>, E>>,
 {
     let mut items = Vec::new();
-    for_each_page(fetch, |page| {
+    for_each_page(fetch, |page: Page<T>| {
         items.extend(page.items);
         ControlFlow::Continue(())
     })

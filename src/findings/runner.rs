@@ -7,7 +7,9 @@ use crate::ecr::EcrError;
 use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
+use crate::ecr::pager::for_each_page;
 use crate::safety::Mutator;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinSet;
@@ -55,20 +57,30 @@ pub async fn run_with<F>(
         } => {
             LATEST_FINDINGS.fetch_max(generation, Ordering::SeqCst);
             let image = ImageRef::Digest(digest);
-            let mut token = None;
-            loop {
-                if LATEST_FINDINGS.load(Ordering::SeqCst) != generation {
-                    return;
-                }
-                let result = registry
-                    .findings_page(&repository, &image, token.take())
-                    .await;
-                let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
-                send(FindingsEvent::Page { generation, result });
-                match next {
-                    Some(next) => token = Some(next),
-                    None => return,
-                }
+            let moved_on = || LATEST_FINDINGS.load(Ordering::SeqCst) != generation;
+            if moved_on() {
+                return;
+            }
+            let listing = for_each_page(
+                |token| registry.findings_page(&repository, &image, token),
+                |page| {
+                    send(FindingsEvent::Page {
+                        generation,
+                        result: Ok(page),
+                    });
+                    if moved_on() {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            )
+            .await;
+            if let Err(err) = listing {
+                send(FindingsEvent::Page {
+                    generation,
+                    result: Err(err),
+                });
             }
         }
         FindingsEffect::StartScans {
