@@ -1,13 +1,15 @@
 //! Following a paginated listing: call with a token, take the page, ask for the next.
 //!
-//! Every listing berth reads (repositories, images, findings, pull-through rules, ECS and
-//! Lambda) goes through here, so the rules live in one place: each page is asked for
-//! once, with the token the previous page gave; the listing ends at the first page
-//! without a token, or at a page that hands back the token it was asked with (a service
-//! doing that would otherwise be asked forever); and the first error ends it.
+//! Every listing berth reads (repositories, images, findings, pull-through rules,
+//! lifecycle previews, ECS and Lambda) goes through here, so the rules live in one place:
+//! each page is asked for once, with the token the previous page gave; the listing ends
+//! at the first page without a token, or at a page that hands back the token it was asked
+//! with (a service doing that would otherwise be asked forever); and the first error ends
+//! it.
 //!
-//! Retries belong to `fetch`: callers wrap each call in [`crate::retry`], so a throttled
-//! page is asked for again with the same token and a sweep never loses or repeats rows.
+//! Retries belong to `fetch`: a caller that retries wraps each call in [`crate::retry`]
+//! with its [`retryable`](crate::retry::retryable) policy, so a throttled page is asked
+//! for again with the same token and a sweep never loses or repeats rows.
 
 use super::model::Page;
 use std::future::Future;
