@@ -57,6 +57,33 @@ where
     }
 }
 
+/// Stream a listing to `deliver` while `wanted()` holds (a view that was left does not
+/// want the rest): each page as it arrives, then the failed call's error if one ends it.
+/// Nothing is asked for once `wanted()` turns false.
+pub async fn stream_pages<P: Paged, E, Fut>(
+    fetch: impl FnMut(Option<String>) -> Fut,
+    wanted: impl Fn() -> bool,
+    mut deliver: impl FnMut(Result<P, E>),
+) where
+    Fut: Future<Output = Result<P, E>>,
+{
+    if !wanted() {
+        return;
+    }
+    let listing = for_each_page(fetch, |page| {
+        deliver(Ok(page));
+        if wanted() {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    })
+    .await;
+    if let Err(err) = listing {
+        deliver(Err(err));
+    }
+}
+
 /// Every item of a listing, in the order the pages gave them.
 pub async fn all_pages<T, E, Fut>(fetch: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, E>
 where
@@ -119,6 +146,40 @@ mod tests {
         .await;
         assert_eq!(result, Ok(()));
         assert_eq!((seen.len(), asked.borrow().len()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_stream_stops_asking_once_it_is_no_longer_wanted() {
+        let items: Vec<u32> = (0..7).collect();
+        let asked = RefCell::new(Vec::new());
+        let delivered = RefCell::new(Vec::new());
+        stream_pages(
+            |t| listing(&items, 3, &asked, t),
+            || delivered.borrow().len() < 2,
+            |page| delivered.borrow_mut().push(page.map(|p| p.items)),
+        )
+        .await;
+        assert_eq!(asked.borrow().len(), 2);
+        assert_eq!(*delivered.borrow(), [Ok(vec![0, 1, 2]), Ok(vec![3, 4, 5])]);
+
+        asked.borrow_mut().clear();
+        stream_pages(|t| listing(&items, 3, &asked, t), || false, |_| {}).await;
+        assert!(
+            asked.borrow().is_empty(),
+            "nothing asked for a view already left"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_delivers_the_error_that_ends_it() {
+        let mut delivered = Vec::new();
+        stream_pages(
+            |_| std::future::ready(Err::<Page<u32>, _>("denied")),
+            || true,
+            |result| delivered.push(result.map(|p| p.items)),
+        )
+        .await;
+        assert_eq!(delivered, [Err("denied")]);
     }
 
     #[tokio::test]

@@ -7,9 +7,8 @@ use crate::ecr::EcrError;
 use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
-use crate::ecr::pager::for_each_page;
+use crate::ecr::pager::stream_pages;
 use crate::safety::Mutator;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinSet;
@@ -57,31 +56,12 @@ pub async fn run_with<F>(
         } => {
             LATEST_FINDINGS.fetch_max(generation, Ordering::SeqCst);
             let image = ImageRef::Digest(digest);
-            let moved_on = || LATEST_FINDINGS.load(Ordering::SeqCst) != generation;
-            if moved_on() {
-                return;
-            }
-            let listing = for_each_page(
+            stream_pages(
                 |token| registry.findings_page(&repository, &image, token),
-                |page| {
-                    send(FindingsEvent::Page {
-                        generation,
-                        result: Ok(page),
-                    });
-                    if moved_on() {
-                        ControlFlow::Break(())
-                    } else {
-                        ControlFlow::Continue(())
-                    }
-                },
+                || LATEST_FINDINGS.load(Ordering::SeqCst) == generation,
+                |result| send(FindingsEvent::Page { generation, result }),
             )
             .await;
-            if let Err(err) = listing {
-                send(FindingsEvent::Page {
-                    generation,
-                    result: Err(err),
-                });
-            }
         }
         FindingsEffect::StartScans {
             registry: index,

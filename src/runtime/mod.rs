@@ -469,26 +469,13 @@ impl Executor {
     ) where
         Fut: std::future::Future<Output = Result<Page<T>, EcrError>>,
     {
-        let moved_on = || latest.load(Ordering::SeqCst) != generation;
-        if moved_on() {
-            return;
-        }
         let fetch = &fetch;
-        let listing = pager::for_each_page(
+        pager::stream_pages(
             |token| self.with_retries(move || fetch(token.clone())),
-            |page| {
-                self.send(deliver(Ok(page)));
-                if moved_on() {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            },
+            || latest.load(Ordering::SeqCst) == generation,
+            |result| self.send(deliver(result)),
         )
         .await;
-        if let Err(err) = listing {
-            self.send(deliver(Err(err)));
-        }
     }
 
     /// Run one registry call with berth's retry policy ([`retryable`]), telling the status
