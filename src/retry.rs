@@ -6,6 +6,7 @@
 //! back as the same burst. The layer is generic over the error type: the caller says
 //! which errors are worth another attempt.
 
+use crate::ecr::EcrError;
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -52,6 +53,49 @@ pub fn jitter() -> f64 {
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     // 53 random bits make an exactly representable fraction below 1.
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Error codes that mean "slow down", whatever the service calls it.
+const THROTTLE_CODES: &[&str] = &[
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "ThrottledException",
+];
+/// Error codes of a server-side hiccup that one more attempt may get past.
+const TRANSIENT_CODES: &[&str] = &[
+    "ServerException",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+];
+
+/// berth's one retry policy for registry, ECS and Lambda calls: whether `err` is worth
+/// another attempt within the caller's [`Backoff`].
+///
+/// Throttling, server hiccups (5xx) and dropped or refused connections get the whole
+/// budget. The sweeps turn the SDK's own retries off, so this is their only retry layer,
+/// and with one more attempt only, a path failing one call in five lost rows
+/// (tests/e2e_faults.rs). A refused connection fails fast (the SDK never retries it, see
+/// `RefusedConnectionIsFinal`), so its full budget costs seconds, with the retry on the
+/// status line, not minutes.
+///
+/// A timeout is never retried. The operation timeout (`--timeout`) is the user's bound on
+/// how long one call may take, the SDK's attempts included; a stalled endpoint stays
+/// stalled, so another attempt would only double the wait (and a sweep's many calls would
+/// multiply it) before the same "timed out" message. The TUI's stalled-endpoint test pins
+/// one call and a message within the timeout. A server that answers `RequestTimeout` did
+/// answer, quickly, and counts as a hiccup above.
+pub fn retryable(err: &EcrError) -> bool {
+    match err {
+        EcrError::Throttled { .. } | EcrError::Unreachable { .. } => true,
+        EcrError::Service { code, .. } => {
+            THROTTLE_CODES.contains(&code.as_str()) || TRANSIENT_CODES.contains(&code.as_str())
+        }
+        EcrError::Timeout { .. } => false,
+        _ => false,
+    }
 }
 
 /// Run `call` until it succeeds, fails with an error `retryable` rejects, or the attempts
@@ -171,6 +215,57 @@ mod tests {
         )
         .await;
         assert_eq!((result, calls.get()), (Err("denied"), 1));
+    }
+
+    fn service(code: &str) -> EcrError {
+        EcrError::Service {
+            action: "ecr:DescribeImages".into(),
+            subject: "web/app".into(),
+            code: code.into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn throttling_hiccups_and_lost_connections_are_retried() {
+        let (action, subject) = ("ecr:DescribeImages".to_string(), "web/app".to_string());
+        assert!(retryable(&EcrError::Throttled {
+            action: action.clone(),
+            subject: subject.clone()
+        }));
+        assert!(retryable(&EcrError::Unreachable {
+            action: action.clone(),
+            subject: subject.clone(),
+            detail: "Connection reset by peer (os error 104)".into(),
+        }));
+        for code in ["RequestLimitExceeded", "SlowDown", "ServerException"] {
+            assert!(retryable(&service(code)), "{code}");
+        }
+        assert!(
+            retryable(&service("RequestTimeout")),
+            "the server did answer"
+        );
+    }
+
+    #[test]
+    fn a_timeout_is_not_retried() {
+        // The operation timeout bounds a call; retrying a stalled endpoint only doubles
+        // the wait for the same message.
+        assert!(!retryable(&EcrError::Timeout {
+            action: "ecr:DescribeRepositories".into(),
+            subject: "env/us-east-1".into(),
+        }));
+    }
+
+    #[test]
+    fn refusals_and_unknown_failures_are_final() {
+        for code in ["AccessDeniedException", "RepositoryNotFoundException"] {
+            assert!(!retryable(&service(code)), "{code}");
+        }
+        assert!(!retryable(&EcrError::Unsupported {
+            action: "ecr:DescribeImages".into(),
+            subject: "web/admin".into(),
+        }));
     }
 
     #[tokio::test]

@@ -11,11 +11,13 @@ use super::report::{ErrorEntry, ImageStats, RegistryResult, RepositoryRow};
 use super::source::AuditSource;
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, RegistryTarget, Repository};
+use crate::ecr::pager::for_each_page;
 use crate::lifecycle::{self, Candidate};
-use crate::retry::{Backoff, retry_in_slots};
+use crate::retry::{Backoff, retry_in_slots, retryable};
 use crate::usage::UsageMap;
 use jiff::Timestamp;
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -46,37 +48,6 @@ pub struct Settings {
     pub backoff: Backoff,
 }
 
-/// Error codes that mean "slow down", whatever the service calls it.
-const THROTTLE_CODES: &[&str] = &[
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "SlowDown",
-    "ThrottledException",
-];
-/// Error codes of a server-side hiccup that one more attempt may get past.
-const TRANSIENT_CODES: &[&str] = &[
-    "ServerException",
-    "InternalFailure",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "RequestTimeout",
-];
-
-/// Throttling, server hiccups (5xx) and dropped connections get the whole backoff budget:
-/// the SDK's own retries are off for the sweep, so this is the only retry layer, and with
-/// one more attempt only, a path failing one call in five lost rows (tests/e2e_faults.rs).
-/// A timeout gets one more attempt: a stalled endpoint must not hold the report up for
-/// long. A refused connection fails fast, so its full budget costs seconds, not minutes.
-pub(crate) fn retryable(err: &EcrError, attempts: u32) -> bool {
-    match err {
-        EcrError::Throttled { .. } | EcrError::Unreachable { .. } => true,
-        EcrError::Service { code, .. } if THROTTLE_CODES.contains(&code.as_str()) => true,
-        EcrError::Service { code, .. } if TRANSIENT_CODES.contains(&code.as_str()) => true,
-        EcrError::Timeout { .. } => attempts < 2,
-        _ => false,
-    }
-}
-
 /// Shared by every task of one sweep.
 struct Sweep {
     settings: Settings,
@@ -85,8 +56,8 @@ struct Sweep {
 }
 
 impl Sweep {
-    /// One API call: waits for a slot, retries as [`retryable`] allows, and gives the slot
-    /// back while backing off so other calls can use it.
+    /// One API call: waits for a slot, retries as berth's [`retryable`] policy allows, and
+    /// gives the slot back while backing off so other calls can use it.
     async fn call<T, F, Fut>(&self, call: F) -> Result<T, EcrError>
     where
         F: FnMut() -> Fut,
@@ -95,7 +66,7 @@ impl Sweep {
         retry_in_slots(
             self.settings.backoff,
             &self.limit,
-            retryable,
+            |err, _| retryable(err),
             |_, _| self.progress.note_retry(),
             call,
         )
@@ -177,40 +148,38 @@ async fn audit_registry(
         }
     };
     let mut repositories = JoinSet::new();
-    let mut token = None;
-    loop {
-        let page = sweep.call(|| source.repositories_page(token.clone())).await;
-        let page = match page {
-            Ok(page) => page,
-            Err(err) => {
-                result.errors.push(ErrorEntry::new(&target, None, &err));
-                break;
+    let listing = for_each_page(
+        |token| {
+            let source = &source;
+            sweep.call(move || source.repositories_page(token.clone()))
+        },
+        |page| {
+            result.listed = true;
+            for repository in page.items {
+                if result.account.is_none() && !repository.registry_id.is_empty() {
+                    result.account = Some(repository.registry_id.clone());
+                }
+                let wanted = match &sweep.settings.repo_prefix {
+                    Some(prefix) => repository.name.starts_with(prefix.as_str()),
+                    None => true,
+                };
+                if wanted {
+                    sweep.progress.add_repositories(1);
+                    repositories.spawn(audit_repository(
+                        sweep.clone(),
+                        source.clone(),
+                        target.clone(),
+                        repository,
+                        keep_images,
+                    ));
+                }
             }
-        };
-        result.listed = true;
-        for repository in page.items {
-            if result.account.is_none() && !repository.registry_id.is_empty() {
-                result.account = Some(repository.registry_id.clone());
-            }
-            let wanted = match &sweep.settings.repo_prefix {
-                Some(prefix) => repository.name.starts_with(prefix.as_str()),
-                None => true,
-            };
-            if wanted {
-                sweep.progress.add_repositories(1);
-                repositories.spawn(audit_repository(
-                    sweep.clone(),
-                    source.clone(),
-                    target.clone(),
-                    repository,
-                    keep_images,
-                ));
-            }
-        }
-        match page.next_token {
-            Some(next) => token = Some(next),
-            None => break,
-        }
+            ControlFlow::Continue(())
+        },
+    )
+    .await;
+    if let Err(err) = listing {
+        result.errors.push(ErrorEntry::new(&target, None, &err));
     }
     // The account is known once the listing named it; ECS and Lambda are read while the
     // repositories' images still are.
@@ -266,19 +235,18 @@ async fn audit_repository(
 ) {
     let name = repository.name.as_str();
     let images = async {
+        let source = &source;
         let mut images: Vec<Image> = Vec::new();
-        let mut token = None;
-        loop {
-            let page = sweep
-                .call(|| source.images_page(name, token.clone()))
-                .await?;
-            sweep.progress.add_images(page.items.len() as u64);
-            images.extend(page.items);
-            match page.next_token {
-                Some(next) => token = Some(next),
-                None => return Ok::<_, EcrError>(images),
-            }
-        }
+        for_each_page(
+            |token| sweep.call(move || source.images_page(name, token.clone())),
+            |page| {
+                sweep.progress.add_images(page.items.len() as u64);
+                images.extend(page.items);
+                ControlFlow::Continue(())
+            },
+        )
+        .await
+        .map(|()| images)
     };
     let policy = sweep.call(|| source.lifecycle_policy(name));
     let (images, policy) = tokio::join!(images, policy);

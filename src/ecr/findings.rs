@@ -108,6 +108,12 @@ pub struct FindingsPage {
     pub next_token: Option<String>,
 }
 
+impl super::pager::Paged for FindingsPage {
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        &mut self.next_token
+    }
+}
+
 /// Every page of an image's findings, with severity counts one can rely on.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageScan {
@@ -243,16 +249,15 @@ pub trait ScanRegistry: Send + Sync {
         image: &ImageRef,
     ) -> Result<ImageScan, EcrError> {
         let mut scan = ImageScan::default();
-        let mut token = None;
-        loop {
-            let page = self.findings_page(repository, image, token.take()).await?;
-            let next = page.next_token.clone();
-            scan.push_page(page);
-            match next {
-                Some(next) => token = Some(next),
-                None => return Ok(scan),
-            }
-        }
+        super::pager::for_each_page(
+            |token| self.findings_page(repository, image, token),
+            |page| {
+                scan.push_page(page);
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .await?;
+        Ok(scan)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod manifests;
 pub mod model;
 pub mod mutate;
 pub mod names;
+pub mod pager;
 pub mod policy;
 pub mod profiles;
 pub mod settings;

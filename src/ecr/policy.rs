@@ -4,7 +4,10 @@
 
 use super::client::EcrRegistry;
 use super::error::{EcrError, classify};
+use super::pager::{self, Paged};
 use aws_sdk_ecr::error::ProvideErrorMetadata;
+use aws_sdk_ecr::operation::get_lifecycle_policy_preview::GetLifecyclePolicyPreviewOutput;
+use std::ops::ControlFlow;
 
 /// The lifecycle policy text of `repository`, or `None` when it has no policy.
 ///
@@ -139,57 +142,68 @@ async fn preview_pages(registry: &EcrRegistry, repository: &str) -> Result<EcrPr
         policy_text: None,
         started: true,
     };
-    let mut token = None;
-    loop {
-        let out = registry
-            .sdk()
-            .get_lifecycle_policy_preview()
-            .repository_name(repository)
-            .max_results(PREVIEW_PAGE_SIZE)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|err| classify(err, "ecr:GetLifecyclePolicyPreview", repository))?;
-        preview.status = match out.status() {
-            Some(LifecyclePolicyPreviewStatus::InProgress) | None => PreviewStatus::InProgress,
-            Some(LifecyclePolicyPreviewStatus::Complete) => PreviewStatus::Complete,
-            Some(LifecyclePolicyPreviewStatus::Expired) => PreviewStatus::Expired,
-            Some(LifecyclePolicyPreviewStatus::Failed) => PreviewStatus::Failed,
-            Some(other) => PreviewStatus::Other(sanitize(other.as_str()).into_owned()),
-        };
-        preview.policy_text = out.lifecycle_policy_text().map(str::to_string);
-        preview.expiring_total = out
-            .summary()
-            .and_then(|s| s.expiring_image_total_count())
-            .map(|n| n.max(0) as u32);
-        if preview.status != PreviewStatus::Complete {
-            preview.images.clear();
-            return Ok(preview);
-        }
-        preview
-            .images
-            .extend(out.preview_results().iter().filter_map(|result| {
-                Some(PreviewImage {
-                    digest: sanitize(result.image_digest()?).into_owned(),
-                    tags: result
-                        .image_tags()
-                        .iter()
-                        .map(|t| sanitize(t).into_owned())
-                        .collect(),
-                    pushed_at: timestamp(result.image_pushed_at()),
-                    rule_priority: result
-                        .applied_rule_priority()
-                        .and_then(|p| u32::try_from(p).ok()),
-                    action: match result.action().and_then(|a| a.r#type()) {
-                        Some(ImageActionType::Expire) | None => PreviewAction::Expire,
-                        Some(ImageActionType::Transition) => PreviewAction::Transition,
-                        Some(other) => PreviewAction::Other(sanitize(other.as_str()).into_owned()),
-                    },
-                })
-            }));
-        match out.next_token() {
-            Some(next) => token = Some(next.to_string()),
-            None => return Ok(preview),
-        }
+    pager::for_each_page(
+        |token| async move {
+            registry
+                .sdk()
+                .get_lifecycle_policy_preview()
+                .repository_name(repository)
+                .max_results(PREVIEW_PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|err| classify(err, "ecr:GetLifecyclePolicyPreview", repository))
+        },
+        |out: GetLifecyclePolicyPreviewOutput| {
+            preview.status = match out.status() {
+                Some(LifecyclePolicyPreviewStatus::InProgress) | None => PreviewStatus::InProgress,
+                Some(LifecyclePolicyPreviewStatus::Complete) => PreviewStatus::Complete,
+                Some(LifecyclePolicyPreviewStatus::Expired) => PreviewStatus::Expired,
+                Some(LifecyclePolicyPreviewStatus::Failed) => PreviewStatus::Failed,
+                Some(other) => PreviewStatus::Other(sanitize(other.as_str()).into_owned()),
+            };
+            preview.policy_text = out.lifecycle_policy_text().map(str::to_string);
+            preview.expiring_total = out
+                .summary()
+                .and_then(|s| s.expiring_image_total_count())
+                .map(|n| n.max(0) as u32);
+            if preview.status != PreviewStatus::Complete {
+                preview.images.clear();
+                return ControlFlow::Break(());
+            }
+            preview
+                .images
+                .extend(out.preview_results().iter().filter_map(|result| {
+                    Some(PreviewImage {
+                        digest: sanitize(result.image_digest()?).into_owned(),
+                        tags: result
+                            .image_tags()
+                            .iter()
+                            .map(|t| sanitize(t).into_owned())
+                            .collect(),
+                        pushed_at: timestamp(result.image_pushed_at()),
+                        rule_priority: result
+                            .applied_rule_priority()
+                            .and_then(|p| u32::try_from(p).ok()),
+                        action: match result.action().and_then(|a| a.r#type()) {
+                            Some(ImageActionType::Expire) | None => PreviewAction::Expire,
+                            Some(ImageActionType::Transition) => PreviewAction::Transition,
+                            Some(other) => {
+                                PreviewAction::Other(sanitize(other.as_str()).into_owned())
+                            }
+                        },
+                    })
+                }));
+            ControlFlow::Continue(())
+        },
+    )
+    .await?;
+    Ok(preview)
+}
+
+/// The preview's result pages are followed like every other listing.
+impl Paged for GetLifecyclePolicyPreviewOutput {
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        &mut self.next_token
     }
 }

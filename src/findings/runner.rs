@@ -7,6 +7,7 @@ use crate::ecr::EcrError;
 use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
+use crate::ecr::pager::stream_pages;
 use crate::safety::Mutator;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,21 +56,12 @@ pub async fn run_with<F>(
         } => {
             LATEST_FINDINGS.fetch_max(generation, Ordering::SeqCst);
             let image = ImageRef::Digest(digest);
-            let mut token = None;
-            loop {
-                if LATEST_FINDINGS.load(Ordering::SeqCst) != generation {
-                    return;
-                }
-                let result = registry
-                    .findings_page(&repository, &image, token.take())
-                    .await;
-                let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
-                send(FindingsEvent::Page { generation, result });
-                match next {
-                    Some(next) => token = Some(next),
-                    None => return,
-                }
-            }
+            stream_pages(
+                |token| registry.findings_page(&repository, &image, token),
+                || LATEST_FINDINGS.load(Ordering::SeqCst) == generation,
+                |result| send(FindingsEvent::Page { generation, result }),
+            )
+            .await;
         }
         FindingsEffect::StartScans {
             registry: index,

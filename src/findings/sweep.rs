@@ -10,6 +10,8 @@ use crate::ecr::EcrError;
 use crate::ecr::findings::{ImageScan, NOT_SCANNED, ScanBackend, has_results};
 use crate::ecr::model::{Image, Severity};
 use crate::ecr::mutate::ImageRef;
+use crate::ecr::pager::{all_pages, for_each_page};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -98,19 +100,12 @@ async fn all_repositories(
     registry: &dyn ScanBackend,
     limit: &Semaphore,
 ) -> Result<Vec<String>, EcrError> {
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
-        let page = {
-            let _permit = limit.acquire().await.expect("semaphore open");
-            registry.repositories_page(token.take()).await?
-        };
-        names.extend(page.items.into_iter().map(|r| r.name));
-        match page.next_token {
-            Some(next) => token = Some(next),
-            None => return Ok(names),
-        }
-    }
+    let repositories = all_pages(|token| async move {
+        let _permit = limit.acquire().await.expect("semaphore open");
+        registry.repositories_page(token).await
+    })
+    .await?;
+    Ok(repositories.into_iter().map(|r| r.name).collect())
 }
 
 async fn sweep_repository(
@@ -121,59 +116,58 @@ async fn sweep_repository(
     events: mpsc::UnboundedSender<SweepEvent>,
 ) {
     let mut fetches = JoinSet::new();
-    let mut token = None;
-    loop {
-        if events.is_closed() {
-            return;
-        }
-        let page = {
+    if events.is_closed() {
+        return;
+    }
+    let listing = for_each_page(
+        |token| async {
             let _permit = limit.acquire().await.expect("semaphore open");
-            registry.images_page(&repository, token.take()).await
-        };
-        let page = match page {
-            Ok(page) => page,
-            Err(error) => {
-                let _ = events.send(SweepEvent::Error(SweepError {
-                    repository: Some(repository.clone()),
-                    image: None,
-                    error,
-                }));
-                break;
+            registry.images_page(&repository, token).await
+        },
+        |page| {
+            for image in page.items {
+                if !needs_findings(&image, settings.min_severity) {
+                    let _ = events.send(SweepEvent::Image(without_findings(&repository, image)));
+                    continue;
+                }
+                let registry = registry.clone();
+                let limit = limit.clone();
+                let events = events.clone();
+                let repository = repository.clone();
+                fetches.spawn(async move {
+                    let result = {
+                        let _permit = limit.acquire().await.expect("semaphore open");
+                        if events.is_closed() {
+                            return;
+                        }
+                        let id = ImageRef::Digest(image.digest.clone());
+                        registry.image_findings(&repository, &id).await
+                    };
+                    let event = match result {
+                        Ok(scan) => SweepEvent::Image(with_scan(&repository, image, scan)),
+                        Err(error) => SweepEvent::Error(SweepError {
+                            repository: Some(repository.clone()),
+                            image: Some(image.digest.clone()),
+                            error,
+                        }),
+                    };
+                    let _ = events.send(event);
+                });
             }
-        };
-        for image in page.items {
-            if !needs_findings(&image, settings.min_severity) {
-                let _ = events.send(SweepEvent::Image(without_findings(&repository, image)));
-                continue;
+            if events.is_closed() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-            let registry = registry.clone();
-            let limit = limit.clone();
-            let events = events.clone();
-            let repository = repository.clone();
-            fetches.spawn(async move {
-                let result = {
-                    let _permit = limit.acquire().await.expect("semaphore open");
-                    if events.is_closed() {
-                        return;
-                    }
-                    let id = ImageRef::Digest(image.digest.clone());
-                    registry.image_findings(&repository, &id).await
-                };
-                let event = match result {
-                    Ok(scan) => SweepEvent::Image(with_scan(&repository, image, scan)),
-                    Err(error) => SweepEvent::Error(SweepError {
-                        repository: Some(repository.clone()),
-                        image: Some(image.digest.clone()),
-                        error,
-                    }),
-                };
-                let _ = events.send(event);
-            });
-        }
-        match page.next_token {
-            Some(next) => token = Some(next),
-            None => break,
-        }
+        },
+    )
+    .await;
+    if let Err(error) = listing {
+        let _ = events.send(SweepEvent::Error(SweepError {
+            repository: Some(repository.clone()),
+            image: None,
+            error,
+        }));
     }
     while fetches.join_next().await.is_some() {}
 }

@@ -118,25 +118,18 @@ pub async fn registry_image_records(
     repository: &str,
 ) -> Result<Vec<ImageRecord>, ImagesError> {
     let fail = |err| ImagesError::from_registry(err, repository, registry);
-    let mut images = Vec::new();
-    let mut token = None;
-    loop {
-        // Throttling and transient failures are retried with the same token, as the
-        // audit does, so a busy registry costs time, not rows.
-        let page = crate::retry::retry(
+    // Throttling and transient failures are retried with the same token, as the audit
+    // does, so a busy registry costs time, not rows.
+    let images = crate::ecr::pager::all_pages(|token| {
+        crate::retry::retry(
             crate::retry::Backoff::THROTTLING,
-            crate::audit::collect::retryable,
+            |err, _| crate::retry::retryable(err),
             |_, _| {},
-            || registry.images_page(repository, token.clone()),
+            move || registry.images_page(repository, token.clone()),
         )
-        .await
-        .map_err(fail)?;
-        images.extend(page.items);
-        match page.next_token {
-            Some(next) => token = Some(next),
-            None => break,
-        }
-    }
+    })
+    .await
+    .map_err(fail)?;
     let children = manifest_list_children(registry, repository, &index_digests(&images))
         .await
         .map_err(fail)?;

@@ -126,16 +126,12 @@ where
             .await?
             .ok_or_else(|| no_such(format!("with digest {digest}"))),
         (None, None) => {
-            let mut digests = Vec::new();
-            let mut token = None;
-            loop {
-                let page = registry.images_page(repository, token.take()).await?;
-                digests.extend(page.items.into_iter().map(|i| i.digest));
-                match page.next_token {
-                    Some(next) => token = Some(next),
-                    None => break,
-                }
-            }
+            let mut digests: Vec<String> =
+                crate::ecr::pager::all_pages(|token| registry.images_page(repository, token))
+                    .await?
+                    .into_iter()
+                    .map(|i| i.digest)
+                    .collect();
             match digests.len() {
                 0 => Err(UriError::Empty {
                     repository: repository.clone(),

@@ -68,18 +68,10 @@ impl Executor {
         &self,
         source: &dyn SettingsSource,
     ) -> Result<Vec<PullThroughRule>, EcrError> {
-        let mut rules = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .with_retries(|| source.pull_through_rules_page(token.clone()))
-                .await?;
-            rules.extend(page.items);
-            match page.next_token {
-                Some(next) => token = Some(next),
-                None => return Ok(rules),
-            }
-        }
+        crate::ecr::pager::all_pages(|token| {
+            self.with_retries(move || source.pull_through_rules_page(token.clone()))
+        })
+        .await
     }
 }
 

@@ -3,14 +3,17 @@
 use crate::app::{self, Action, Effect, RepoStats, State};
 use crate::cli::Cli;
 use crate::ecr::model::{Page, RegistryTarget};
+use crate::ecr::pager;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry, RegistryWrite};
+use crate::retry::retryable;
 use crate::terminal;
 use crate::ui::{self, Theme};
 use crossterm::event::Event;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -466,31 +469,24 @@ impl Executor {
     ) where
         Fut: std::future::Future<Output = Result<Page<T>, EcrError>>,
     {
-        let mut token: Option<String> = None;
-        loop {
-            if latest.load(Ordering::SeqCst) != generation {
-                return;
-            }
-            let result = self.with_retries(|| fetch(token.clone())).await;
-            let next = result.as_ref().ok().and_then(|p| p.next_token.clone());
-            let failed = result.is_err();
-            self.send(deliver(result));
-            match next {
-                Some(next) if !failed => token = Some(next),
-                _ => return,
-            }
-        }
+        let fetch = &fetch;
+        pager::stream_pages(
+            |token| self.with_retries(move || fetch(token.clone())),
+            || latest.load(Ordering::SeqCst) == generation,
+            |result| self.send(deliver(result)),
+        )
+        .await;
     }
 
-    /// Run one registry call with app-level retries for throttling and server failures,
-    /// telling the status line while it waits.
+    /// Run one registry call with berth's retry policy ([`retryable`]), telling the status
+    /// line while it waits.
     async fn with_retries<T, Fut>(&self, call: impl FnMut() -> Fut) -> Result<T, EcrError>
     where
         Fut: std::future::Future<Output = Result<T, EcrError>>,
     {
         crate::retry::retry(
             crate::retry::Backoff::THROTTLING,
-            is_retryable,
+            |err, _| retryable(err),
             |err, delay| {
                 self.send(Action::Retrying {
                     reason: format!("{} ({})", retry_subject(err), err.code()),
@@ -508,22 +504,24 @@ impl Executor {
     async fn count_repositories(&self, registry: &RegistryTarget) -> Result<usize, EcrError> {
         let client = self.client(registry).await?;
         let mut count = 0;
-        let mut token: Option<String> = None;
-        loop {
-            let page = crate::retry::retry_in_slots(
-                crate::retry::Backoff::THROTTLING,
-                &self.sweep_limit,
-                is_retryable,
-                |_, _| {},
-                || client.repositories_page(token.clone()),
-            )
-            .await?;
-            count += page.items.len();
-            match page.next_token {
-                Some(next) => token = Some(next),
-                None => return Ok(count),
-            }
-        }
+        pager::for_each_page(
+            |token| {
+                let client = &client;
+                crate::retry::retry_in_slots(
+                    crate::retry::Backoff::THROTTLING,
+                    &self.sweep_limit,
+                    |err, _| retryable(err),
+                    |_, _| {},
+                    move || client.repositories_page(token.clone()),
+                )
+            },
+            |page| {
+                count += page.items.len();
+                ControlFlow::Continue(())
+            },
+        )
+        .await?;
+        Ok(count)
     }
 
     async fn repository_stats(
@@ -536,40 +534,19 @@ impl Executor {
             images: 0,
             bytes: 0,
         };
-        let mut token = None;
-        loop {
-            let page = self
-                .with_retries(|| client.images_page(repository, token.clone()))
-                .await?;
-            stats.images += page.items.len();
-            stats.bytes += page.items.iter().map(|i| i.size_bytes).sum::<u64>();
-            match page.next_token {
-                Some(next) => token = Some(next),
-                None => return Ok(stats),
-            }
-        }
-    }
-}
-
-/// Errors worth another attempt at the app level, given the attempts made so far. Timeouts
-/// are not: the operation timeout already bounds how long a call may take, and a stalled
-/// endpoint must end in a message within it, not in a spinner that retries forever. A
-/// dropped connection (the SDK already tried 4 times) gets one more round: a flaky link
-/// must not cost rows, and a refused connection fails fast.
-fn is_retryable(err: &EcrError, attempts: u32) -> bool {
-    match err {
-        EcrError::Throttled { .. } => true,
-        EcrError::Unreachable { .. } => attempts < 2,
-        EcrError::Service { code, .. } => {
-            matches!(
-                code.as_str(),
-                "ServerException"
-                    | "InternalFailure"
-                    | "ServiceUnavailable"
-                    | "InternalServerError"
-            )
-        }
-        _ => false,
+        pager::for_each_page(
+            |token| {
+                let client = &client;
+                self.with_retries(move || client.images_page(repository, token.clone()))
+            },
+            |page| {
+                stats.images += page.items.len();
+                stats.bytes += page.items.iter().map(|i| i.size_bytes).sum::<u64>();
+                ControlFlow::Continue(())
+            },
+        )
+        .await?;
+        Ok(stats)
     }
 }
 

@@ -8,7 +8,8 @@ use super::{
 };
 use crate::ecr::EcrError;
 use crate::ecr::model::Page;
-use crate::retry::{Backoff, retry_in_slots};
+use crate::ecr::pager::all_pages;
+use crate::retry::{Backoff, retry_in_slots, retryable};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -40,8 +41,8 @@ struct Calls {
 }
 
 impl Calls {
-    /// One API call: waits for a slot and retries as the audit sweep does, giving the slot
-    /// back while it backs off.
+    /// One API call: waits for a slot and retries as berth's [`retryable`] policy allows,
+    /// giving the slot back while it backs off.
     async fn call<T, F, Fut>(&self, call: F) -> Result<T, EcrError>
     where
         F: FnMut() -> Fut,
@@ -50,7 +51,7 @@ impl Calls {
         retry_in_slots(
             self.backoff,
             &self.limit,
-            crate::audit::collect::retryable,
+            |err, _| retryable(err),
             |_, _| {},
             call,
         )
@@ -63,17 +64,8 @@ impl Calls {
         F: Fn(Option<String>) -> Fut,
         Fut: Future<Output = Result<Page<T>, EcrError>>,
     {
-        let mut items = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self.call(|| fetch(token.clone())).await?;
-            items.extend(page.items);
-            match page.next_token {
-                // A service that hands back the token it was given would loop forever.
-                Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-                _ => return Ok(items),
-            }
-        }
+        let fetch = &fetch;
+        all_pages(|token| self.call(move || fetch(token.clone()))).await
     }
 }
 
