@@ -22,18 +22,23 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     // The runtime sets the terminal's size after `State::new`: every list's viewport
     // must know it before the first rows arrive.
     state.set_list_heights();
-    let mut effects: Vec<Effect> = state
+    let mut effects = load_accounts(state);
+    let current = state.repositories.registry.clone();
+    effects.extend(open_registry(state, current.clone()));
+    effects.extend(count_repositories(state, |row| row.target != current));
+    effects
+}
+
+/// Look up the account of every registry.
+fn load_accounts(state: &State) -> Vec<Effect> {
+    state
         .registries
         .rows
         .iter()
         .map(|row| Effect::LoadAccount {
             registry: row.target.clone(),
         })
-        .collect();
-    let current = state.repositories.registry.clone();
-    effects.extend(open_registry(state, current.clone()));
-    effects.extend(count_repositories(state, |row| row.target != current));
-    effects
+        .collect()
 }
 
 /// Count the repositories of the registries `which` picks, marking their rows as reading.
@@ -978,14 +983,7 @@ fn back(state: &mut State) {
 fn refresh(state: &mut State) -> Vec<Effect> {
     match state.pane {
         Pane::Registries => {
-            let mut effects: Vec<Effect> = state
-                .registries
-                .rows
-                .iter()
-                .map(|row| Effect::LoadAccount {
-                    registry: row.target.clone(),
-                })
-                .collect();
+            let mut effects = load_accounts(state);
             effects.extend(count_repositories(state, |_| true));
             effects
         }
