@@ -83,7 +83,9 @@ pub async fn survey(
     let lambda = lambda.map(|source| tokio::spawn(survey_lambda(source, calls.clone())));
     let mut report = UsageReport::default();
     for task in [ecs, lambda].into_iter().flatten() {
-        let part = joined(task.await);
+        let Some(part) = joined(task.await) else {
+            continue;
+        };
         report.references.extend(part.references);
         report.gaps.extend(part.gaps);
     }
@@ -95,12 +97,15 @@ pub async fn survey(
     report
 }
 
-/// A task's value, or its panic carried on to the caller.
-fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+/// A task's value, or its panic carried on to the caller. None when the task was
+/// cancelled, which happens only while the runtime shuts down (berth is quitting, or
+/// ending on another panic): the survey then ends quietly instead of adding a panic of its
+/// own to the one the user must see.
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> Option<T> {
     match result {
-        Ok(value) => value,
+        Ok(value) => Some(value),
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(err) => panic!("usage survey task cancelled: {err}"),
+        Err(_) => None,
     }
 }
 
@@ -126,7 +131,9 @@ async fn survey_ecs(source: Arc<dyn EcsSource>, calls: Arc<Calls>) -> UsageRepor
     }
     let mut services = Vec::new();
     while let Some(part) = parts.join_next().await {
-        let part = joined(part);
+        let Some(part) = joined(part) else {
+            continue;
+        };
         services.extend(part.services);
         report.references.extend(part.report.references);
         report.gaps.extend(part.report.gaps);
@@ -150,7 +157,9 @@ async fn survey_ecs(source: Arc<dyn EcsSource>, calls: Arc<Calls>) -> UsageRepor
     }
     let mut images_of = std::collections::HashMap::new();
     while let Some(done) = described.join_next().await {
-        let (definition, images) = joined(done);
+        let Some((definition, images)) = joined(done) else {
+            continue;
+        };
         match images {
             Ok(images) => {
                 images_of.insert(definition, images);
@@ -268,7 +277,9 @@ async fn survey_lambda(source: Arc<dyn LambdaSource>, calls: Arc<Calls>) -> Usag
         });
     }
     while let Some(done) = read.join_next().await {
-        let (function, image): (FunctionVersion, _) = joined(done);
+        let Some((function, image)): Option<(FunctionVersion, _)> = joined(done) else {
+            continue;
+        };
         match image {
             Ok(image) => {
                 let Some(uri) = image.image_uri.or_else(|| image.resolved_image_uri.clone()) else {
@@ -296,4 +307,23 @@ async fn survey_lambda(source: Arc<dyn LambdaSource>, calls: Arc<Calls>) -> Usag
         }
     }
     report
+}
+
+#[cfg(test)]
+mod cancelled {
+    use super::joined;
+
+    /// A survey task cancelled by the runtime's shutdown ends the survey quietly: a panic
+    /// here would print over the message of the panic that ended berth.
+    #[tokio::test]
+    async fn a_cancelled_task_is_none_not_a_panic() {
+        let task = tokio::spawn(async {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            1
+        });
+        task.abort();
+        assert_eq!(joined(task.await), None);
+        let task = tokio::spawn(async { 2 });
+        assert_eq!(joined(task.await), Some(2));
+    }
 }
