@@ -248,6 +248,11 @@ impl Tui {
 
     /// Resize the terminal.
     pub fn resize(&self, cols: u16, rows: u16) {
+        // The emulator takes the new size first, and holds its lock until the terminal
+        // has it too: a frame berth draws for the new size once it gets SIGWINCH must not
+        // be read at the old size (it would wrap into a garbled screen nothing redraws).
+        let mut parser = self.parser.lock().unwrap();
+        parser.screen_mut().set_size(nonzero(rows), nonzero(cols));
         self.master
             .resize(PtySize {
                 rows,
@@ -256,11 +261,6 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("resize pty");
-        self.parser
-            .lock()
-            .unwrap()
-            .screen_mut()
-            .set_size(nonzero(rows), nonzero(cols));
     }
 
     /// The child's process id.
