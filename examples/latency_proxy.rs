@@ -10,7 +10,7 @@
 
 // Tests use the rest of the module (fault rules, canned replies); this program does not.
 #[allow(dead_code)]
-#[path = "../tests/support/proxy.rs"]
+#[path = "../tests/support/proxy/mod.rs"]
 mod proxy;
 
 use std::io::Read;

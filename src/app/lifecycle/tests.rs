@@ -2,7 +2,12 @@
 
 use super::*;
 use crate::app::keymap::Keymap;
+use crate::ecr::EcrError;
 use crate::ecr::policy::PreviewImage;
+use crate::ecr::policy::{EcrPreview, PreviewAction, PreviewStatus};
+use crate::lifecycle::{Disposition, ImageRecord};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
 
 pub(crate) fn now() -> Timestamp {
     "2026-11-25T12:00:00Z".parse().unwrap()

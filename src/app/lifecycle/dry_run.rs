@@ -1,0 +1,232 @@
+//! berth's dry run of a policy kept as owned data (totals, rule rows, dispositions), and its
+//! comparison with ECR's own preview.
+
+use crate::ecr::policy::{EcrPreview, PreviewAction};
+use crate::lifecycle::{Candidate, Disposition, Plan, Policy, RuleOutcome};
+use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
+
+/// One evaluated rule with its description.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleRow {
+    pub outcome: RuleOutcome,
+    /// `Rule::describe`, control characters escaped.
+    pub description: String,
+}
+
+/// A rule berth did not evaluate, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub rule_priority: u32,
+    pub reason: String,
+    pub description: String,
+}
+
+/// The totals of a dry run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub images: usize,
+    pub expired: usize,
+    /// Images a rule would take but a manifest list protects.
+    pub protected: usize,
+    pub bytes_reclaimed: u64,
+    pub total_bytes: u64,
+    pub rules: Vec<RuleRow>,
+    pub not_evaluated: Vec<SkippedRow>,
+}
+
+/// One rule of a dry run as the rule table lists it: evaluated or left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleLine<'a> {
+    Evaluated(&'a RuleRow),
+    NotEvaluated(&'a SkippedRow),
+}
+
+impl RuleLine<'_> {
+    /// The rule's `rulePriority`.
+    pub fn priority(self) -> u32 {
+        match self {
+            RuleLine::Evaluated(row) => row.outcome.rule_priority,
+            RuleLine::NotEvaluated(row) => row.rule_priority,
+        }
+    }
+}
+
+impl Summary {
+    /// Every rule, evaluated or not, by priority (the order ECR applies them); at equal
+    /// priority evaluated rules come first.
+    pub fn rules_by_priority(&self) -> Vec<RuleLine<'_>> {
+        let mut lines: Vec<RuleLine> = self.rules.iter().map(RuleLine::Evaluated).collect();
+        lines.extend(self.not_evaluated.iter().map(RuleLine::NotEvaluated));
+        lines.sort_by_key(|line| line.priority());
+        lines
+    }
+}
+
+/// berth's dry run of one policy text over the loaded images.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DryRun {
+    /// The policy text evaluated.
+    pub text: String,
+    /// The instant it was evaluated for.
+    pub at: Timestamp,
+    pub dispositions: HashMap<String, Disposition>,
+    pub summary: Summary,
+}
+
+impl DryRun {
+    /// Owned figures from a plan of `policy` over `images`.
+    pub fn from_plan(
+        text: &str,
+        policy: &Policy,
+        plan: &Plan<'_>,
+        images: &[Candidate],
+        at: Timestamp,
+    ) -> DryRun {
+        let describe = |priority: u32| {
+            policy
+                .rules()
+                .iter()
+                .find(|rule| rule.priority == priority)
+                .map(|rule| rule.describe())
+                .unwrap_or_default()
+        };
+        let dispositions: HashMap<String, Disposition> = plan
+            .images
+            .iter()
+            .map(|outcome| (outcome.candidate.digest.clone(), outcome.disposition))
+            .collect();
+        let protected = dispositions
+            .values()
+            .filter(|d| matches!(d, Disposition::KeptForManifestList { .. }))
+            .count();
+        DryRun {
+            text: text.to_string(),
+            at,
+            summary: Summary {
+                images: images.len(),
+                expired: plan.expired_count,
+                protected,
+                bytes_reclaimed: plan.bytes_reclaimed,
+                total_bytes: images
+                    .iter()
+                    .fold(0u64, |sum, i| sum.saturating_add(i.size_bytes)),
+                rules: plan
+                    .rules
+                    .iter()
+                    .map(|outcome| RuleRow {
+                        outcome: *outcome,
+                        description: describe(outcome.rule_priority),
+                    })
+                    .collect(),
+                not_evaluated: plan
+                    .not_evaluated
+                    .iter()
+                    .map(|skipped| SkippedRow {
+                        rule_priority: skipped.rule_priority,
+                        reason: skipped.reason.to_string(),
+                        description: describe(skipped.rule_priority),
+                    })
+                    .collect(),
+            },
+            dispositions,
+        }
+    }
+}
+
+/// An image whose fate berth and ECR's preview see differently.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    pub digest: String,
+    pub tags: Vec<String>,
+    /// The rule that expires it in berth's dry run, if any.
+    pub berth: Option<u32>,
+    /// The rule that expires it in ECR's preview, if any.
+    pub ecr: Option<u32>,
+}
+
+/// berth's dry run next to ECR's preview of the same text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// The policy text both evaluated.
+    pub text: String,
+    /// False when ECR already had a preview running and berth read that one.
+    pub started: bool,
+    /// Images both expire, by the same rule.
+    pub agree: usize,
+    pub ecr_expiring: usize,
+    pub berth_expiring: usize,
+    /// Images only one side expires, or both by different rules.
+    pub differences: Vec<Difference>,
+}
+
+/// ECR's own preview, as far as it got.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum EcrCheck {
+    #[default]
+    NotAsked,
+    Running,
+    /// ECR was still evaluating when berth stopped waiting.
+    StillRunning,
+    /// The endpoint lacks the preview operations (moto, some proxies).
+    Unsupported(String),
+    Failed(String),
+    Done(Comparison),
+}
+
+/// berth's plan next to ECR's preview: agreements, and every image where they differ.
+pub fn compare(text: &str, plan: &Plan<'_>, preview: &EcrPreview) -> Comparison {
+    let ecr: HashMap<&str, (Option<u32>, &[String])> = preview
+        .images
+        .iter()
+        .filter(|image| image.action == PreviewAction::Expire)
+        .map(|image| {
+            (
+                image.digest.as_str(),
+                (image.rule_priority, image.tags.as_slice()),
+            )
+        })
+        .collect();
+    let berth: HashMap<&str, u32> = plan
+        .expired
+        .iter()
+        .map(|image| (image.digest, image.rule_priority))
+        .collect();
+    let mut differences = Vec::new();
+    let mut agree = 0;
+    for image in &plan.expired {
+        match ecr.get(image.digest) {
+            Some((rule, _)) if *rule == Some(image.rule_priority) => agree += 1,
+            other => differences.push(Difference {
+                digest: image.digest.to_string(),
+                tags: image.tags.to_vec(),
+                berth: Some(image.rule_priority),
+                ecr: other.and_then(|(rule, _)| *rule),
+            }),
+        }
+    }
+    let mut seen = HashSet::new();
+    for image in preview
+        .images
+        .iter()
+        .filter(|i| i.action == PreviewAction::Expire)
+    {
+        if berth.contains_key(image.digest.as_str()) || !seen.insert(image.digest.as_str()) {
+            continue;
+        }
+        differences.push(Difference {
+            digest: image.digest.clone(),
+            tags: image.tags.clone(),
+            berth: None,
+            ecr: image.rule_priority,
+        });
+    }
+    Comparison {
+        text: text.to_string(),
+        started: preview.started,
+        agree,
+        ecr_expiring: ecr.len(),
+        berth_expiring: plan.expired_count,
+        differences,
+    }
+}
