@@ -267,3 +267,36 @@ fn no_color_keeps_the_selection_visible_without_colour() {
         "the selection is reverse video"
     );
 }
+
+/// The header row always says which rows show, even when the flexible column's header is
+/// too narrow to hold the position: then it is drawn at the right end of the header row.
+#[test]
+fn the_row_position_shows_at_every_size_and_scroll_position() {
+    for (count, width, height) in [
+        (180u64, 60, 15),
+        (180, 80, 24),
+        (1_500, 80, 24),
+        (1_500, 60, 15),
+    ] {
+        let mut state = repositories_state();
+        sized(&mut state, width, height);
+        let images = (1..=count)
+            .map(|n| image(n, &["release-candidate-build"], i64::try_from(n).unwrap()))
+            .collect();
+        open_with_images(&mut state, images);
+        for key in [KeyCode::Char('G'), KeyCode::Char('g')] {
+            press(&mut state, key);
+            let screen = render(&state, width, height);
+            let header = screen.lines().nth(1).unwrap();
+            let expected = if key == KeyCode::Char('G') {
+                format!("–{count}/{count}")
+            } else {
+                " 1–".to_string()
+            };
+            assert!(
+                header.contains(&expected),
+                "{count} rows at {width}x{height} after {key:?}: {header:?} lacks {expected}\n{screen}"
+            );
+        }
+    }
+}
