@@ -300,3 +300,20 @@ fn the_row_position_shows_at_every_size_and_scroll_position() {
         }
     }
 }
+
+/// The help says every key that closes it, and counts its matches in good English.
+#[test]
+fn the_help_names_its_closing_keys_and_counts_matches() {
+    let mut state = images_state();
+    sized(&mut state, 80, 24);
+    press(&mut state, KeyCode::Char('?'));
+    let screen = render(&state, 80, 24);
+    assert!(screen.contains("esc, q, enter or ? closes"), "{screen}");
+    for c in "/status".chars() {
+        press(&mut state, KeyCode::Char(c));
+    }
+    press(&mut state, KeyCode::Enter);
+    let screen = render(&state, 80, 24);
+    assert!(screen.contains("status line and dialogs"), "{screen}");
+    assert!(!screen.contains("no key matches"), "{screen}");
+}
