@@ -1,0 +1,49 @@
+//! Polish found on a first run: the table header always says which rows show, so hidden
+//! rows are never a surprise, at any size and scroll position.
+
+use crate::support::Sandbox;
+use crate::support::pty::Tui;
+
+/// How many images `repository` holds, from the SDK.
+fn image_count(sandbox: &Sandbox, repository: &str) -> usize {
+    Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        crate::support::all_images(&client, repository).await.len()
+    })
+}
+
+/// The table's header row (the line under the title).
+fn header_row(screen: &vt100::Screen) -> String {
+    screen
+        .contents()
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_row_position_shows_at_80_columns_at_the_end_of_a_long_list() {
+    let sandbox = Sandbox::shared();
+    let repository = "web/frontend";
+    let count = image_count(sandbox, repository);
+    assert!(
+        count > 40,
+        "the seed gives {repository} more rows than a screen"
+    );
+    let mut tui = Tui::spawn(&[repository], &sandbox.env(), 80, 24);
+    tui.wait_until("the images pane loaded", |s| {
+        Tui::status_line(s).starts_with(&format!("{count} images"))
+    });
+    let top = "1–";
+    tui.wait_until(&format!("the header counts rows of {count}"), |s| {
+        let header = header_row(s);
+        header.contains(top) && header.contains(&format!("/{count}"))
+    });
+    tui.send("G");
+    let end = format!("–{count}/{count}");
+    tui.wait_until(
+        &format!("the header says the last row shows ({end})"),
+        |s| header_row(s).contains(&end),
+    );
+}
