@@ -1,5 +1,6 @@
-//! Polish found on a first run: the table header always says which rows show, so hidden
-//! rows are never a surprise, at any size and scroll position.
+//! Polish found on a first run: the table header always says which rows show, a sort
+//! does not hide the new top rows, a copied URI keeps its digest visible on a narrow
+//! status line, and the help finds its groups by title.
 
 use crate::support::Sandbox;
 use crate::support::pty::Tui;
@@ -91,4 +92,54 @@ fn a_sort_does_not_keep_the_old_scroll_and_hide_the_new_top_rows() {
     tui.wait_until("the header says the view starts at row 1", |s| {
         first_shown(&header_row(s)) == Some(1)
     });
+}
+
+#[test]
+fn a_copied_uri_keeps_its_digest_visible_at_80_columns() {
+    let sandbox = Sandbox::shared();
+    let repository = "web/frontend";
+    let digests: Vec<String> = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        crate::support::all_images(&client, repository)
+            .await
+            .iter()
+            .filter_map(|i| i.image_digest().map(str::to_string))
+            .collect()
+    });
+    let mut tui = Tui::spawn(&[repository], &sandbox.env(), 80, 24);
+    tui.wait_until("the images pane loaded", |s| {
+        Tui::status_line(s).starts_with(&format!("{} images", digests.len()))
+    });
+    tui.send("y");
+    let screen = tui.wait_until("a copy report on the status line", |s| {
+        Tui::status_line(s).starts_with("copied ")
+    });
+    let line = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    assert!(
+        line.contains('…'),
+        "the URI is cut where it does not fit: {line}"
+    );
+    assert!(
+        digests.iter().any(|d| line.ends_with(&format!("@{d}"))),
+        "the status line ends with a whole digest of {repository}: {line}"
+    );
+}
+
+#[test]
+fn searching_the_help_for_a_group_title_lists_that_group() {
+    let sandbox = Sandbox::shared();
+    let mut tui = Tui::spawn(&[], &sandbox.env(), 80, 24);
+    tui.wait_for("repositories");
+    tui.send("?");
+    tui.wait_for("/ search");
+    tui.send("/status");
+    tui.send(crate::support::pty::keys::ENTER);
+    let screen = tui.wait_for("status line and dialogs");
+    assert!(!screen.contains("no key matches"), "{screen}");
+    assert!(screen.contains("esc, q, enter or ? closes"), "{screen}");
 }
