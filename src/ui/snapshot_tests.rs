@@ -317,3 +317,20 @@ fn the_help_names_its_closing_keys_and_counts_matches() {
     assert!(screen.contains("status line and dialogs"), "{screen}");
     assert!(!screen.contains("no key matches"), "{screen}");
 }
+
+/// The audit view's columns leave its first column narrow: the position still shows.
+#[test]
+fn the_audit_view_shows_the_row_position() {
+    for (width, height) in SIZES {
+        let mut state = repositories_state();
+        sized(&mut state, width, height);
+        press(&mut state, KeyCode::Char('A'));
+        assert!(state.repositories.audit_view, "A opens the audit view");
+        let screen = render(&state, width, height);
+        let header = screen.lines().nth(1).unwrap();
+        assert!(
+            header.contains("1–5/5") || header.contains("rows 1–5 of 5"),
+            "{width}x{height}: {header:?}\n{screen}"
+        );
+    }
+}
