@@ -199,12 +199,14 @@ fn read_only_mode_blocks_tag_untag_and_delete() {
     seed(&sandbox, "demo/readonly", 3, false);
     let before = registry_tags(&sandbox, "demo/readonly");
     let mut tui = open(&sandbox, "demo/readonly", &["--read-only"]);
-    for key in ["t", "T", "d"] {
+    for (key, action) in [("t", "tag"), ("T", "untag"), ("d", "delete")] {
         tui.send(key);
-        tui.wait_for("read-only mode: tag, untag and delete are disabled");
+        tui.wait_for(&format!(
+            "read-only mode: {action} on demo/readonly was not attempted"
+        ));
         assert!(!tui.screen().contains("confirm delete"));
         tui.send("j");
-        tui.wait_gone("read-only mode: tag");
+        tui.wait_gone("read-only mode:");
     }
     assert_eq!(registry_tags(&sandbox, "demo/readonly"), before);
     let log = sandbox.test_home().join("state/berth/audit.jsonl");

@@ -378,10 +378,12 @@ impl FindingsPane {
                 // Scores read best highest first; the rest in their natural order.
                 self.list.descending = FINDING_SORTS[self.list.sort_column] == "score";
                 self.rebuild();
+                self.list.show_from_top();
             }
             Command::SortReverse => {
                 self.list.descending = !self.list.descending;
                 self.rebuild();
+                self.list.show_from_top();
             }
             Command::Refresh => return self.refresh(),
             _ => {}

@@ -322,7 +322,10 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
     });
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     for group in &mut groups {
-        group.entries.retain(|e| matches(e, &words));
+        // A word may match the group's title: searching `status` lists the whole
+        // "status line and dialogs" group.
+        let title = group.title.to_lowercase();
+        group.entries.retain(|e| matches(&title, e, &words));
     }
     groups.retain(|g| !g.entries.is_empty());
     groups
@@ -431,9 +434,10 @@ fn keys_text(keymap: &Keymap, command: Command) -> String {
     }
 }
 
-fn matches(entry: &Entry, words: &[String]) -> bool {
+/// Every word is in the entry's keys, description or name, or in its group's `title`.
+fn matches(title: &str, entry: &Entry, words: &[String]) -> bool {
     let haystack = format!(
-        "{} {} {}",
+        "{title} {} {} {}",
         entry.keys.to_lowercase(),
         entry.description.to_lowercase(),
         entry.name.replace('_', " ")
@@ -492,6 +496,28 @@ mod tests {
             );
         }
         assert_eq!(groups[0].title, "lifecycle view");
+    }
+
+    #[test]
+    fn a_search_for_a_group_title_lists_the_whole_group() {
+        let all = groups_for("");
+        let status = all
+            .iter()
+            .find(|g| g.title == "status line and dialogs")
+            .unwrap();
+        let found = groups_for("status");
+        let group = found
+            .iter()
+            .find(|g| g.title == "status line and dialogs")
+            .expect("searching `status` finds the status line group");
+        assert_eq!(group.entries, status.entries);
+        // Title words and entry words combine: `dialogs` plus a word of one rule.
+        let narrowed = groups_for("dialogs modal");
+        assert!(
+            narrowed
+                .iter()
+                .all(|g| g.title == "status line and dialogs")
+        );
     }
 
     #[test]

@@ -80,6 +80,8 @@ struct SortedOrder {
 /// - The cursor is on a row (when there are rows) and inside the viewport of `height`
 ///   rows, and the viewport never leaves blank rows at the bottom while rows exist above
 ///   it (`offset <= rows.len() - height`).
+/// - After a sort the viewport starts as near the top as keeps the cursor visible
+///   (`offset = max(0, selected + 1 - height)`, `show_from_top`).
 /// - Until the user moves (`moved` is false), the cursor is on the first row, whatever
 ///   arrives or re-sorts; after that it stays on the user's item (or the nearest row when
 ///   the item is filtered out), including across a reload (`start_reload`).
@@ -168,6 +170,13 @@ impl ListView {
         self.moved = true;
         self.reload = None;
         self.selected = position.min(self.rows.len().saturating_sub(1));
+        self.clamp();
+    }
+
+    /// After a sort: the order on screen is new, so the old scroll position means
+    /// nothing; scroll no further from the top than keeps the cursor visible.
+    pub fn show_from_top(&mut self) {
+        self.offset = 0;
         self.clamp();
     }
 

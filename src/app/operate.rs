@@ -180,10 +180,20 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         return Some(Vec::new());
     }
     if state.read_only && mutates(command) {
-        state.status.info(
-            Topic::Command,
-            "read-only mode: tag, untag and delete are disabled",
-        );
+        // The gate's own refusal, so every refused write reads the same.
+        let action = match command {
+            Command::Tag => "tag",
+            Command::Untag => "untag",
+            _ => "delete",
+        };
+        let repository = state
+            .images
+            .repository
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let refused = crate::safety::Refused::ReadOnly { action, repository };
+        state.status.info(Topic::Command, refused.to_string());
         return Some(Vec::new());
     }
     let selected = selected_image(state).cloned();

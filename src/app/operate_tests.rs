@@ -174,19 +174,23 @@ fn untagging_the_last_tag_is_a_delete_and_says_so() {
 fn read_only_mode_blocks_every_mutating_key() {
     let mut state = images_state(3);
     state.read_only = true;
-    for key in ['t', 'T', 'd'] {
+    // Every refused write reads the same: the gate's refusal, naming action and repository.
+    for (key, action) in [('t', "tag"), ('T', "untag"), ('d', "delete")] {
         let effects = press(&mut state, KeyCode::Char(key));
         assert!(effects.is_empty());
         assert!(
             state.dialog.is_none(),
             "{key} opened a dialog in read-only mode"
         );
-        assert!(
-            state
-                .status
-                .info_text()
-                .unwrap()
-                .starts_with("read-only mode")
+        let expected = crate::safety::Refused::ReadOnly {
+            action,
+            repository: "web/app".into(),
+        }
+        .to_string();
+        assert_eq!(state.status.info_text(), Some(expected.as_str()));
+        assert_eq!(
+            expected,
+            format!("read-only mode: {action} on web/app was not attempted")
         );
     }
     // Starting a scan is a write too, refused with the gate's words.

@@ -779,6 +779,7 @@ fn sort(state: &mut State, command: Command) {
         list.descending = list.sort_column != 0 || images;
     }
     state.rebuild_current();
+    state.current_list().show_from_top();
 }
 
 fn open(state: &mut State) -> Vec<Effect> {
@@ -1260,6 +1261,7 @@ fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -> Vec<Effec
                     list.descending = column != 0 || images;
                 }
                 state.rebuild_current();
+                state.current_list().show_from_top();
             } else if mouse.row >= FIRST_ROW && usize::from(mouse.row - FIRST_ROW) < height {
                 let list = state.current_list();
                 let position = list.offset + usize::from(mouse.row - FIRST_ROW);

@@ -45,6 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::from(spans));
     }
     lines.push(footer(
+        &closers(state),
         groups.iter().map(|g| g.entries.len()).sum(),
         scroll,
         shown,
@@ -87,11 +88,24 @@ fn search_line(state: &State, theme: &Theme) -> Line<'static> {
             Span::styled("  (esc clears)", theme.dim),
         ])
     } else {
-        Line::styled("/ search · j/k scroll · esc closes", theme.dim)
+        Line::styled(
+            format!("/ search · j/k scroll · {}", closers(state)),
+            theme.dim,
+        )
+    }
+}
+
+/// The keys that close the help, as its lines name them: Esc, q, Enter and the help key.
+fn closers(state: &State) -> String {
+    let help = state.keymap.keys_for(crate::app::keymap::Command::Help);
+    match help.first() {
+        Some(key) => format!("esc, q, enter or {key} closes"),
+        None => "esc, q or enter closes".to_string(),
     }
 }
 
 fn footer(
+    closers: &str,
     entries: usize,
     scroll: usize,
     shown: usize,
@@ -111,5 +125,29 @@ fn footer(
             theme.dim,
         );
     }
-    Line::styled(format!("{entries} keys · esc closes"), theme.dim)
+    let noun = if entries == 1 { "key" } else { "keys" };
+    Line::styled(format!("{entries} {noun} · {closers}"), theme.dim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(line: &Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn the_count_of_matches_is_singular_for_one() {
+        let theme = Theme::dark();
+        let closers = "esc, q, enter or ? closes";
+        assert_eq!(
+            text(&footer(closers, 1, 0, 2, 2, &theme)),
+            "1 key · esc, q, enter or ? closes"
+        );
+        assert_eq!(
+            text(&footer(closers, 3, 0, 4, 4, &theme)),
+            "3 keys · esc, q, enter or ? closes"
+        );
+    }
 }

@@ -267,3 +267,70 @@ fn no_color_keeps_the_selection_visible_without_colour() {
         "the selection is reverse video"
     );
 }
+
+/// The header row always says which rows show, even when the flexible column's header is
+/// too narrow to hold the position: then it is drawn at the right end of the header row.
+#[test]
+fn the_row_position_shows_at_every_size_and_scroll_position() {
+    for (count, width, height) in [
+        (180u64, 60, 15),
+        (180, 80, 24),
+        (1_500, 80, 24),
+        (1_500, 60, 15),
+    ] {
+        let mut state = repositories_state();
+        sized(&mut state, width, height);
+        let images = (1..=count)
+            .map(|n| image(n, &["release-candidate-build"], i64::try_from(n).unwrap()))
+            .collect();
+        open_with_images(&mut state, images);
+        for key in [KeyCode::Char('G'), KeyCode::Char('g')] {
+            press(&mut state, key);
+            let screen = render(&state, width, height);
+            let header = screen.lines().nth(1).unwrap();
+            let expected = if key == KeyCode::Char('G') {
+                format!("–{count}/{count}")
+            } else {
+                " 1–".to_string()
+            };
+            assert!(
+                header.contains(&expected),
+                "{count} rows at {width}x{height} after {key:?}: {header:?} lacks {expected}\n{screen}"
+            );
+        }
+    }
+}
+
+/// The help says every key that closes it, and counts its matches in good English.
+#[test]
+fn the_help_names_its_closing_keys_and_counts_matches() {
+    let mut state = images_state();
+    sized(&mut state, 80, 24);
+    press(&mut state, KeyCode::Char('?'));
+    let screen = render(&state, 80, 24);
+    assert!(screen.contains("esc, q, enter or ? closes"), "{screen}");
+    for c in "/status".chars() {
+        press(&mut state, KeyCode::Char(c));
+    }
+    press(&mut state, KeyCode::Enter);
+    let screen = render(&state, 80, 24);
+    assert!(screen.contains("status line and dialogs"), "{screen}");
+    assert!(!screen.contains("no key matches"), "{screen}");
+}
+
+/// The audit view's columns leave its first column narrow: the position still shows.
+#[test]
+fn the_audit_view_shows_the_row_position() {
+    for (width, height) in SIZES {
+        let mut state = repositories_state();
+        sized(&mut state, width, height);
+        press(&mut state, KeyCode::Char('A'));
+        assert!(state.repositories.audit_view, "A opens the audit view");
+        let screen = render(&state, width, height);
+        let header = screen.lines().nth(1).unwrap();
+        assert!(
+            header.contains("1–5/5") || header.contains("rows 1–5 of 5"),
+            "{width}x{height}: {header:?}\n{screen}"
+        );
+    }
+}

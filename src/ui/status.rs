@@ -5,6 +5,7 @@ use crate::app::keymap::Command;
 use crate::app::state::StatsState;
 use crate::app::status::{Kind, Topic};
 use crate::app::{Mode, Pane, State};
+use crate::format;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -39,10 +40,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(message) = state.status.about(Topic::Copy).filter(|m| m.copied) {
         // Shown alone and whole, so it can be selected with the mouse where OSC 52 is
         // blocked.
-        frame.render_widget(
-            Paragraph::new(Line::styled(message.text.clone(), theme.ok)),
-            area,
-        );
+        let text = cut_keeping_end(&message.text, usize::from(area.width));
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.ok)), area);
         return;
     }
     let mut spans: Vec<Span> = vec![Span::styled(count_summary(state), theme.status)];
@@ -110,13 +109,74 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled(format!("{}  ", message.text), theme.error));
     }
     let hint = format!(" {} help ", state.keymap.hint(Command::Help));
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let used: usize = spans.iter().map(|s| format::width(&s.content)).sum();
+    let hint_width = format::width(&hint);
     let width = usize::from(area.width);
-    if used + hint.len() < width {
-        spans.push(Span::raw(" ".repeat(width - used - hint.len())));
+    if used + hint_width < width {
+        spans.push(Span::raw(" ".repeat(width - used - hint_width)));
         spans.push(Span::styled(hint, theme.dim));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(Line::from(fit_spans(spans, width))), area);
+}
+
+/// `spans` cut to `width` terminal columns, ending in `…` when something was cut (the
+/// blanks that separate messages do not count).
+fn fit_spans(mut spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+    while spans
+        .last()
+        .is_some_and(|s| s.content.trim_end().is_empty())
+    {
+        spans.pop();
+    }
+    let used: usize = spans.iter().map(|s| format::width(&s.content)).sum();
+    let trailing = spans.last().map_or(0, |s| {
+        format::width(&s.content) - format::width(s.content.trim_end())
+    });
+    if used - trailing <= width {
+        return spans;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut out = Vec::new();
+    for span in spans {
+        let span_width = format::width(&span.content);
+        if span_width <= room {
+            room -= span_width;
+            out.push(span);
+            continue;
+        }
+        let keep = format::chars_fitting(span.content.chars(), room);
+        let text: String = span.content.chars().take(keep).collect();
+        out.push(Span::styled(format!("{}…", text.trim_end()), span.style));
+        return out;
+    }
+    out
+}
+
+/// `text` cut to `width` terminal columns keeping its end: a copied URI's digest (or
+/// tag) stays whole while it fits, the middle of the rest gives way; when even that is
+/// too long, its last columns are kept.
+fn cut_keeping_end(text: &str, width: usize) -> String {
+    if format::width(text) <= width {
+        return text.to_string();
+    }
+    if width <= 1 {
+        return "…".chars().take(width).collect();
+    }
+    // '@' and ':' are ASCII, so the split falls on a character boundary.
+    let tail = text
+        .rfind('@')
+        .or_else(|| text.rfind(':'))
+        .map_or("", |at| &text[at..]);
+    let tail_width = format::width(tail);
+    if tail_width + 2 <= width {
+        let head = format::chars_fitting(text.chars(), width - 1 - tail_width);
+        let head: String = text.chars().take(head).collect();
+        return format!("{head}…{tail}");
+    }
+    let count = text.chars().count();
+    let keep = format::chars_fitting(text.chars().rev(), width - 1);
+    let end: String = text.chars().skip(count - keep).collect();
+    format!("…{end}")
 }
 
 /// What is loading, with page and item counts.
@@ -199,5 +259,69 @@ fn count_summary(state: &State) -> String {
         format!("{total} {noun}{partial}  ")
     } else {
         format!("{shown} of {total} {noun}{partial}  ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::{digest, with_repositories};
+    use crate::ui::snapshot_tests::screen_text;
+
+    fn status_line(state: &State, width: u16) -> String {
+        let theme = Theme::dark();
+        let screen = screen_text(width, 1, |frame| {
+            draw(frame, Rect::new(0, 0, width, 1), state, &theme)
+        });
+        screen.trim_end_matches('\n').to_string()
+    }
+
+    #[test]
+    fn a_long_message_ends_in_an_ellipsis_when_cut() {
+        let mut state = with_repositories(&["web/frontend"]);
+        let long = "could not list images of web/frontend: AccessDeniedException: \
+                    user is not authorized to perform ecr:DescribeImages on this resource";
+        state.status.error(Topic::Command, long);
+        for width in [60u16, 80] {
+            let line = status_line(&state, width);
+            assert!(line.ends_with('…'), "{width}: {line:?}");
+            assert!(format::width(&line) <= usize::from(width), "{line:?}");
+        }
+        // Wide characters are counted by the columns they take.
+        state.status.error(Topic::Command, "倉庫".repeat(60));
+        let line = status_line(&state, 80);
+        assert!(line.ends_with('…'), "{line:?}");
+        // One symbol per cell on screen (a wide character's second cell is blank).
+        assert!(line.chars().count() <= 80, "{line:?}");
+        // What fits is shown whole, with the help hint.
+        state.status.error(Topic::Command, "not found");
+        let line = status_line(&state, 80);
+        assert!(
+            line.contains("not found") && !line.contains('…'),
+            "{line:?}"
+        );
+        assert!(line.ends_with("help"), "{line:?}");
+    }
+
+    #[test]
+    fn a_copied_uri_shows_whole_or_keeps_its_digest() {
+        let mut state = with_repositories(&["web/frontend"]);
+        let digest = digest(7);
+        let uri = format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/web/frontend@{digest}");
+        state.status.copied(format!("copied {uri}"));
+        assert_eq!(status_line(&state, 200), format!("copied {uri}"));
+        let line = status_line(&state, 100);
+        assert!(line.contains('…'), "{line:?}");
+        assert!(line.ends_with(&format!("@{digest}")), "{line:?}");
+        assert!(line.starts_with("copied 1234"), "{line:?}");
+        assert!(format::width(&line) <= 100);
+        // 80 columns: the whole digest, the host and repository give way.
+        let line = status_line(&state, 80);
+        assert_eq!(line, format!("copied …@{digest}"));
+        // Narrower than the digest: its last columns stay.
+        let line = status_line(&state, 60);
+        assert!(line.starts_with('…'), "{line:?}");
+        assert!(line.ends_with(&digest[digest.len() - 40..]), "{line:?}");
+        assert_eq!(format::width(&line), 60, "{line:?}");
     }
 }

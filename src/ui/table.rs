@@ -72,6 +72,9 @@ pub fn draw_table<'a>(
     let drawn = drawn_widths(columns, &keep, area.width);
     let body_height = usize::from(area.height.saturating_sub(1));
     let position = rows_shown(list.offset, body_height, list.rows.len());
+    // Set when the flexible column's header is too narrow for the position: it is then
+    // drawn at the right end of the header row instead, so it never disappears.
+    let mut placed = false;
     let header = Row::new(keep.iter().zip(&drawn).map(|(&i, &width)| {
         let column = columns[i];
         let arrow = match (column.sort, sort) {
@@ -94,11 +97,18 @@ pub fn draw_table<'a>(
             .as_deref()
             .and_then(|p| with_position(&title, p, width));
         match fitted {
-            Some(position) => Line::from(vec![Span::raw(title), Span::styled(position, theme.dim)]),
+            Some(position) => {
+                placed = true;
+                Line::from(vec![Span::raw(title), Span::styled(position, theme.dim)])
+            }
             None => Line::from(title),
         }
     }))
     .style(theme.column_header);
+    let corner = position
+        .as_deref()
+        .filter(|_| !placed)
+        .map(|p| format!(" {}", short_position(p)));
     let widths: Vec<Constraint> = keep
         .iter()
         .zip(&drawn)
@@ -141,6 +151,26 @@ pub fn draw_table<'a>(
         .collect();
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, area);
+    if let Some(corner) = corner {
+        let width = u16::try_from(format::width(&corner))
+            .unwrap_or(u16::MAX)
+            .min(area.width);
+        let corner_area = Rect {
+            x: area.x + area.width - width,
+            width,
+            height: 1,
+            ..area
+        };
+        let style = theme.column_header.patch(theme.dim);
+        frame.render_widget(Paragraph::new(Line::styled(corner, style)), corner_area);
+    }
+}
+
+/// The short form of a position (`rows 21–40 of 95` → `21–40/95`).
+fn short_position(position: &str) -> String {
+    position
+        .trim_start_matches("rows ")
+        .replacen(" of ", "/", 1)
 }
 
 /// Which rows a table `body_height` rows high shows from `offset` on: `rows 21–40 of 95`
@@ -161,9 +191,7 @@ fn with_position(title: &str, position: &str, width: u16) -> Option<String> {
     if format::width(position) + 2 <= room {
         return Some(format!("  {position}"));
     }
-    let short = position
-        .trim_start_matches("rows ")
-        .replacen(" of ", "/", 1);
+    let short = short_position(position);
     (format::width(&short) < room).then(|| format!(" {short}"))
 }
 

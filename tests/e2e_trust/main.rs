@@ -10,3 +10,4 @@ mod support;
 
 mod headless;
 mod lists;
+mod polish;

@@ -179,6 +179,7 @@ impl TriagePane {
             Command::SortReverse => {
                 self.list.descending = !self.list.descending;
                 self.rebuild();
+                self.list.show_from_top();
             }
             Command::Refresh => return self.refresh(),
             _ => {}

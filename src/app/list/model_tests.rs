@@ -283,6 +283,13 @@ fn check(state: &State, model: &mut Model, step: &Step) -> Result<(), TestCaseEr
             step
         );
     }
+    if matches!(step, Step::SortNext | Step::SortReverse) {
+        prop_assert_eq!(
+            list.offset,
+            (list.selected + 1).saturating_sub(height),
+            "after a sort, scrolled no further than keeps the selection visible"
+        );
+    }
     if !model.moved {
         prop_assert_eq!(
             (list.selected, list.offset),
@@ -560,4 +567,39 @@ fn a_repositories_refresh_keeps_the_users_repository() {
     assert_eq!(name(&state).as_deref(), Some("team/service-25"));
     let list = &state.repositories.list;
     assert!(list.offset + state.body_height() <= list.rows.len());
+}
+
+/// After a sort the old scroll offset means nothing: the view scrolls no further from the
+/// top than keeps the selection visible, so the new top rows are not hidden.
+#[test]
+fn a_sort_scrolls_only_as_far_as_the_selection_needs() {
+    let names: Vec<String> = (0..30).map(|i| format!("team/service-{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut state = with_repositories(&refs);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 100,
+            height: 15,
+        },
+    );
+    let height = state.body_height();
+    // The selection on the top screen row of a viewport scrolled to the end.
+    update(&mut state, key(KeyCode::Char('G')));
+    for _ in 1..height {
+        update(&mut state, key(KeyCode::Up));
+    }
+    let list = &state.repositories.list;
+    assert_eq!((list.selected, list.offset), (30 - height, 30 - height));
+    for sort in ['S', 's', 'S'] {
+        update(&mut state, key(KeyCode::Char(sort)));
+        let list = &state.repositories.list;
+        assert_eq!(
+            list.offset,
+            (list.selected + 1).saturating_sub(height),
+            "after {sort}: selected {} offset {}",
+            list.selected,
+            list.offset
+        );
+    }
 }
