@@ -1069,3 +1069,36 @@ fn a_bare_repository_name_jumps_when_it_is_no_command() {
     type_line(&mut state, "zzzzzz");
     assert_eq!(state.status.error_text(), Some("unknown command :zzzzzz"));
 }
+
+/// A key typed while the registry checked the tag must never answer the question the
+/// answer raises (the tag names another image: move it?).
+#[test]
+fn a_held_key_never_answers_a_question_it_was_typed_before() {
+    let mut state = three_images();
+    let digest = selected_image_digest(&state);
+    let other = state.images.images[1].digest.clone();
+    update(&mut state, char_key('t'));
+    for c in "v9".chars() {
+        update(&mut state, char_key(c));
+    }
+    update(&mut state, key(KeyCode::Enter));
+    update(&mut state, char_key('y'));
+    let effects = update(
+        &mut state,
+        Action::TagChecked {
+            digest,
+            tag: "v9".into(),
+            result: Ok(Some(other)),
+        },
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::PutTag { .. })),
+        "the held y must not confirm the move: {effects:?}"
+    );
+    assert!(state.dialog.is_some(), "the move question is on screen");
+    assert!(state.held_keys.is_empty());
+    assert_eq!(
+        state.status.info_text(),
+        Some("1 key typed while berth waited not used: the dialog needs an answer")
+    );
+}

@@ -58,10 +58,24 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let is_key = matches!(action, Action::Key(_));
     let mut effects = apply(state, action);
     if !is_key && !state.held_keys.is_empty() && !operate::is_busy(state) {
-        // The registry answered: the keys pressed while it was busy act now, in order,
-        // on what the screen shows after the answer.
-        for key in std::mem::take(&mut state.held_keys) {
-            effects.extend(apply(state, Action::Key(key)));
+        let held = std::mem::take(&mut state.held_keys);
+        if state.dialog.is_some() {
+            // The answer asks a question (move the tag?) or reports a failure: keys typed
+            // before it was on screen must never answer it. Say they were not used.
+            let count = held.len();
+            state.status.info(
+                Topic::Command,
+                format!(
+                    "{count} key{} typed while berth waited not used: the dialog needs an answer",
+                    if count == 1 { "" } else { "s" }
+                ),
+            );
+        } else {
+            // The registry answered: the keys pressed while it was busy act now, in
+            // order, on what the screen shows after the answer.
+            for key in held {
+                effects.extend(apply(state, Action::Key(key)));
+            }
         }
     }
     // Status messages raised by this action belong where it left the user; those whose
