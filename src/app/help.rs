@@ -68,6 +68,22 @@ pub const STATUS_RULES: [(&str, &str); 4] = [
     ),
 ];
 
+/// A group of fixed (keys, description) lines that are not keymap commands (the
+/// lifecycle view's keys, the filter syntax, the status-line rules).
+fn text_group(title: &str, lines: &[(&str, &'static str)]) -> Group {
+    Group {
+        title: title.into(),
+        entries: lines
+            .iter()
+            .map(|&(keys, description)| Entry {
+                keys: keys.to_string(),
+                description,
+                name: String::new(),
+            })
+            .collect(),
+    }
+}
+
 /// The `:` commands, made from the command line's own table.
 fn command_line_group() -> Group {
     let (jump, jump_description) = crate::app::command::JUMP_HELP;
@@ -267,17 +283,7 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
         });
     }
     if view == View::Lifecycle {
-        groups.push(Group {
-            title: "lifecycle view".into(),
-            entries: LIFECYCLE_KEYS
-                .iter()
-                .map(|(keys, description)| Entry {
-                    keys: (*keys).to_string(),
-                    description,
-                    name: String::new(),
-                })
-                .collect(),
-        });
+        groups.push(text_group("lifecycle view", &LIFECYCLE_KEYS));
     }
     groups.push(Group {
         title: pane.title().to_string(),
@@ -291,17 +297,7 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
             .map(|&c| entry(c))
             .collect(),
     });
-    groups.push(Group {
-        title: "filter (/) syntax".into(),
-        entries: FILTER_SYNTAX
-            .iter()
-            .map(|(keys, description)| Entry {
-                keys: (*keys).to_string(),
-                description,
-                name: String::new(),
-            })
-            .collect(),
-    });
+    groups.push(text_group("filter (/) syntax", &FILTER_SYNTAX));
     for other in PANES.into_iter().filter(|&p| p != pane) {
         groups.push(Group {
             title: other.title().to_string(),
@@ -309,17 +305,7 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
         });
     }
     groups.push(command_line_group());
-    groups.push(Group {
-        title: "status line and dialogs".into(),
-        entries: STATUS_RULES
-            .iter()
-            .map(|(keys, description)| Entry {
-                keys: (*keys).to_string(),
-                description,
-                name: String::new(),
-            })
-            .collect(),
-    });
+    groups.push(text_group("status line and dialogs", &STATUS_RULES));
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     for group in &mut groups {
         // A word may match the group's title: searching `status` lists the whole
