@@ -2,6 +2,7 @@
 //! newest image is on top while pages stream in, a reload keeps the filter, and the `/`
 //! filter finds what the row shows, best match first.
 
+use crate::seed;
 use crate::support::pty::{Tui, keys};
 use crate::support::{self, Sandbox};
 use aws_sdk_ecr::types::ImageDetail;
@@ -159,25 +160,6 @@ fn the_newest_image_is_on_top_and_selected_after_every_page() {
 
 /// #8: tagging an image reloads the list with the filter still applied and the same
 /// rows (on main the reload dropped the filter).
-/// Seed `count` tagged images into a fresh repository through the sandbox's seed route.
-fn seed(sandbox: &Sandbox, name: &str, count: usize) {
-    let body = serde_json::json!({
-        "region": "us-east-1",
-        "repositories": [{"name": name, "images": count, "tagged_fraction": 1.0}]
-    });
-    let url = format!("{}/moto-api/berth/seed", sandbox.endpoint);
-    let status = std::process::Command::new(support::python())
-        .args([
-            "-c",
-            "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'})); sys.exit(0 if r.status == 200 else 1)",
-            &url,
-            &body.to_string(),
-        ])
-        .status()
-        .expect("run the seed request");
-    assert!(status.success(), "seeding {name} failed");
-}
-
 #[test]
 fn tagging_keeps_the_filter_and_its_rows() {
     let sandbox = Sandbox::empty();

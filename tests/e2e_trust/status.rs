@@ -2,6 +2,7 @@
 //! success goes to the status line without swallowing the next key, errors leave with
 //! their context, and `?` lists the `:` commands.
 
+use crate::seed;
 use crate::support::Sandbox;
 use crate::support::pty::{Tui, keys};
 use base64::Engine;
@@ -260,25 +261,6 @@ fn untagging_one_of_several_tags_is_titled_as_an_untag() {
     );
     tui.send("n");
     tui.wait_gone("the image stays");
-}
-
-/// Seed `count` tagged images into a fresh repository through the sandbox's seed route.
-fn seed(sandbox: &Sandbox, name: &str, count: usize) {
-    let body = serde_json::json!({
-        "region": "us-east-1",
-        "repositories": [{"name": name, "images": count, "tagged_fraction": 1.0, "immutable": false}]
-    });
-    let url = format!("{}/moto-api/berth/seed", sandbox.endpoint);
-    let status = std::process::Command::new(crate::support::python())
-        .args([
-            "-c",
-            "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'})); sys.exit(0 if r.status == 200 else 1)",
-            &url,
-            &body.to_string(),
-        ])
-        .status()
-        .expect("run the seed request");
-    assert!(status.success(), "seeding {name} failed");
 }
 
 #[test]
