@@ -13,25 +13,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Seed `count` images into a fresh repository through the sandbox's seed route.
-fn seed(sandbox: &Sandbox, name: &str, count: usize, immutable: bool) {
-    let body = serde_json::json!({
-        "region": "us-east-1",
-        "repositories": [{"name": name, "images": count, "tagged_fraction": 1.0, "immutable": immutable}]
-    });
-    let url = format!("{}/moto-api/berth/seed", sandbox.endpoint);
-    let status = std::process::Command::new(support::python())
-        .args([
-            "-c",
-            "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'})); sys.exit(0 if r.status == 200 else 1)",
-            &url,
-            &body.to_string(),
-        ])
-        .status()
-        .expect("run the seed request");
-    assert!(status.success(), "seeding {name} failed");
-}
-
 /// Tags of every image in a repository, by digest, straight from the registry.
 fn registry_tags(sandbox: &Sandbox, repository: &str) -> Vec<(String, Vec<String>)> {
     runtime().block_on(async {
@@ -67,7 +48,7 @@ fn first_row(screen: &str) -> String {
 #[test]
 fn tag_an_image_then_move_that_tag_to_another_image() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/tagging", 3, false);
+    sandbox.seed_repository("demo/tagging", 3, false);
     let mut tui = open(&sandbox, "demo/tagging", &[]);
     tui.send("t");
     tui.wait_for("new tag for");
@@ -106,7 +87,7 @@ fn tag_an_image_then_move_that_tag_to_another_image() {
 #[test]
 fn an_immutable_repository_refuses_to_move_a_tag_and_says_why() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/frozen", 2, true);
+    sandbox.seed_repository("demo/frozen", 2, true);
     let before = registry_tags(&sandbox, "demo/frozen");
     let taken = before
         .iter()
@@ -134,7 +115,7 @@ fn an_immutable_repository_refuses_to_move_a_tag_and_says_why() {
 #[test]
 fn untagging_the_last_tag_asks_for_the_delete_confirmation() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/untag", 2, false);
+    sandbox.seed_repository("demo/untag", 2, false);
     let before = registry_tags(&sandbox, "demo/untag");
     let mut tui = open(&sandbox, "demo/untag", &[]);
     tui.send("T");
@@ -160,7 +141,7 @@ fn untagging_the_last_tag_asks_for_the_delete_confirmation() {
 #[test]
 fn bulk_delete_of_150_marked_images_needs_the_name_and_crosses_the_batch_limit() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/bulk", 160, false);
+    sandbox.seed_repository("demo/bulk", 160, false);
     let mut tui = open(&sandbox, "demo/bulk", &[]);
     // Mark everything, then unmark the first ten: 150 marked.
     tui.send("V");
@@ -196,7 +177,7 @@ fn bulk_delete_of_150_marked_images_needs_the_name_and_crosses_the_batch_limit()
 #[test]
 fn read_only_mode_blocks_tag_untag_and_delete() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/readonly", 3, false);
+    sandbox.seed_repository("demo/readonly", 3, false);
     let before = registry_tags(&sandbox, "demo/readonly");
     let mut tui = open(&sandbox, "demo/readonly", &["--read-only"]);
     for (key, action) in [("t", "tag"), ("T", "untag"), ("d", "delete")] {

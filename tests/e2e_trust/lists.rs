@@ -2,7 +2,6 @@
 //! newest image is on top while pages stream in, a reload keeps the filter, and the `/`
 //! filter finds what the row shows, best match first.
 
-use crate::seed;
 use crate::support::pty::{Tui, keys};
 use crate::support::{self, Sandbox};
 use aws_sdk_ecr::types::ImageDetail;
@@ -164,7 +163,7 @@ fn the_newest_image_is_on_top_and_selected_after_every_page() {
 fn tagging_keeps_the_filter_and_its_rows() {
     let sandbox = Sandbox::empty();
     let repository = "demo/reload";
-    seed(&sandbox, repository, 12);
+    sandbox.seed_repository(repository, 12, false);
     let images = Sandbox::runtime().block_on(async {
         let client = sandbox.ecr("us-east-1").await;
         support::all_images(&client, repository).await

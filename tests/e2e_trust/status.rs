@@ -2,7 +2,6 @@
 //! success goes to the status line without swallowing the next key, errors leave with
 //! their context, and `?` lists the `:` commands.
 
-use crate::seed;
 use crate::support::Sandbox;
 use crate::support::pty::{Tui, keys};
 use base64::Engine;
@@ -147,7 +146,7 @@ fn a_repository_jump_finds_a_repository_the_filter_hides_and_clears_the_filter()
 #[test]
 fn a_tag_success_goes_to_the_status_line_and_the_next_key_acts() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/status", 3);
+    sandbox.seed_repository("demo/status", 3, false);
     let mut tui = open_images(&sandbox, "demo/status");
     tui.send("t");
     tui.wait_for("new tag for");
@@ -314,7 +313,7 @@ fn a_scan_notice_stays_through_keys_and_ends_with_the_outcome() {
 #[test]
 fn a_key_typed_before_the_registry_answers_acts_once_it_has() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/held", 3);
+    sandbox.seed_repository("demo/held", 3, false);
     let mut tui = open_images(&sandbox, "demo/held");
     tui.send("j");
     tui.send("t");
@@ -335,7 +334,7 @@ fn a_key_typed_before_the_registry_answers_acts_once_it_has() {
 #[test]
 fn keys_do_nothing_while_the_terminal_is_too_small() {
     let sandbox = Sandbox::empty();
-    seed(&sandbox, "demo/small", 3);
+    sandbox.seed_repository("demo/small", 3, false);
     let mut tui = open_images(&sandbox, "demo/small");
     tui.resize(50, 12);
     tui.wait_for("terminal too small");

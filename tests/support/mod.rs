@@ -40,6 +40,26 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// Seed `count` tagged images into a fresh repository through the sandbox's seed
+    /// route (`immutable` sets the repository's tag mutability).
+    pub fn seed_repository(&self, name: &str, count: usize, immutable: bool) {
+        let body = serde_json::json!({
+            "region": "us-east-1",
+            "repositories": [{"name": name, "images": count, "tagged_fraction": 1.0, "immutable": immutable}]
+        });
+        let url = format!("{}/moto-api/berth/seed", self.endpoint);
+        let status = Command::new(python())
+            .args([
+                "-c",
+                "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'})); sys.exit(0 if r.status == 200 else 1)",
+                &url,
+                &body.to_string(),
+            ])
+            .status()
+            .expect("run the seed request");
+        assert!(status.success(), "seeding {name} failed");
+    }
+
     /// One standard sandbox shared by every test of a test binary, started on first use;
     /// it exits with the process. For tests that only read.
     pub fn shared() -> &'static Sandbox {
