@@ -6,16 +6,9 @@ mod support;
 use support::Sandbox;
 use support::pty::Tui;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// Tags of every image in a repository, by digest, straight from the registry.
 fn registry_tags(sandbox: &Sandbox, repository: &str) -> Vec<(String, Vec<String>)> {
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         let client = sandbox.ecr("us-east-1").await;
         support::all_images(&client, repository)
             .await
@@ -29,17 +22,6 @@ fn registry_tags(sandbox: &Sandbox, repository: &str) -> Vec<(String, Vec<String
     })
 }
 
-fn open(sandbox: &Sandbox, repository: &str, extra: &[&str]) -> Tui {
-    let mut args: Vec<&str> = extra.to_vec();
-    args.push(repository);
-    let tui = Tui::spawn(&args, &sandbox.env(), 160, 40);
-    tui.wait_until("the images pane loaded", |s| {
-        let text = s.contents();
-        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
-    });
-    tui
-}
-
 /// The first table row (the selected image) as shown.
 fn first_row(screen: &str) -> String {
     screen.lines().nth(2).unwrap_or_default().to_string()
@@ -49,7 +31,7 @@ fn first_row(screen: &str) -> String {
 fn tag_an_image_then_move_that_tag_to_another_image() {
     let sandbox = Sandbox::empty();
     sandbox.seed_repository("demo/tagging", 3, false);
-    let mut tui = open(&sandbox, "demo/tagging", &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), "demo/tagging", &[]);
     tui.send("t");
     tui.wait_for("new tag for");
     tui.send("hotfix-1\r");
@@ -94,7 +76,7 @@ fn an_immutable_repository_refuses_to_move_a_tag_and_says_why() {
         .flat_map(|(_, tags)| tags.clone())
         .next()
         .expect("a tagged image");
-    let mut tui = open(&sandbox, "demo/frozen", &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), "demo/frozen", &[]);
     // Select the image that does NOT hold the tag, then ask for it.
     let screen = tui.screen();
     if first_row(&screen).contains(&taken) {
@@ -117,7 +99,7 @@ fn untagging_the_last_tag_asks_for_the_delete_confirmation() {
     let sandbox = Sandbox::empty();
     sandbox.seed_repository("demo/untag", 2, false);
     let before = registry_tags(&sandbox, "demo/untag");
-    let mut tui = open(&sandbox, "demo/untag", &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), "demo/untag", &[]);
     tui.send("T");
     let screen = tui.wait_for("confirm delete");
     assert!(screen.contains("LAST tag"), "{screen}");
@@ -142,7 +124,7 @@ fn untagging_the_last_tag_asks_for_the_delete_confirmation() {
 fn bulk_delete_of_150_marked_images_needs_the_name_and_crosses_the_batch_limit() {
     let sandbox = Sandbox::empty();
     sandbox.seed_repository("demo/bulk", 160, false);
-    let mut tui = open(&sandbox, "demo/bulk", &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), "demo/bulk", &[]);
     // Mark everything, then unmark the first ten: 150 marked.
     tui.send("V");
     tui.wait_for("160 marked");
@@ -163,12 +145,7 @@ fn bulk_delete_of_150_marked_images_needs_the_name_and_crosses_the_batch_limit()
     });
     assert_eq!(registry_tags(&sandbox, "demo/bulk").len(), 10);
     // One audit line for the one attempt, listing 150 deleted images.
-    let log = sandbox.test_home().join("state/berth/audit.jsonl");
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = support::audit_log_lines(&sandbox.test_home());
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["action"], "delete");
     assert_eq!(lines[0]["images"].as_array().unwrap().len(), 150);
@@ -179,7 +156,7 @@ fn read_only_mode_blocks_tag_untag_and_delete() {
     let sandbox = Sandbox::empty();
     sandbox.seed_repository("demo/readonly", 3, false);
     let before = registry_tags(&sandbox, "demo/readonly");
-    let mut tui = open(&sandbox, "demo/readonly", &["--read-only"]);
+    let mut tui = Tui::open_images(&sandbox.env(), "demo/readonly", &["--read-only"]);
     for (key, action) in [("t", "tag"), ("T", "untag"), ("d", "delete")] {
         tui.send(key);
         tui.wait_for(&format!(
@@ -190,9 +167,8 @@ fn read_only_mode_blocks_tag_untag_and_delete() {
         tui.wait_gone("read-only mode:");
     }
     assert_eq!(registry_tags(&sandbox, "demo/readonly"), before);
-    let log = sandbox.test_home().join("state/berth/audit.jsonl");
     assert!(
-        !log.exists(),
+        !support::audit_log_path(&sandbox.test_home()).exists(),
         "no mutation was attempted, so nothing was logged"
     );
 }

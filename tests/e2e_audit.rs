@@ -5,44 +5,23 @@ mod support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::process::Output;
 use std::time::Duration;
 use support::Sandbox;
 use support::proxy::{Proxy, ProxyConfig, Reply, Request, Verdict};
+use support::run::json_of;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 const STALE_DAYS: i64 = 90;
 
-/// One seeded sandbox for every test here: it is only read, and starting it is the slow
-/// part. It exits when this process does (its stdin closes).
-fn sandbox() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(Sandbox::standard)
-}
-
 /// Run `berth audit ARGS` against `endpoint` (the sandbox, or a proxy in front of it).
 fn audit(endpoint: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(sandbox().env())
-        .env("AWS_ENDPOINT_URL_ECR", endpoint)
-        .arg("audit")
-        .args(REGIONS.iter().flat_map(|r| ["--region", r]))
-        .args(args);
-    command.output().expect("run berth audit")
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        panic!(
-            "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+    let mut env = Sandbox::shared().env();
+    env.push(("AWS_ENDPOINT_URL_ECR".into(), endpoint.to_string()));
+    let mut all = vec!["audit"];
+    all.extend(REGIONS.iter().flat_map(|r| ["--region", *r]));
+    all.extend(args);
+    support::run::berth(&env, &all)
 }
 
 /// What the test computes itself for one repository.
@@ -67,7 +46,7 @@ fn millis(time: &aws_smithy_types::DateTime) -> i64 {
 
 /// Read every repository of `region` through the SDK and compute the audit's figures.
 async fn expected(region: &str, generated_at: jiff::Timestamp) -> BTreeMap<String, Expected> {
-    let client = sandbox().ecr(region).await;
+    let client = Sandbox::shared().ecr(region).await;
     let threshold = generated_at.as_second() as f64 - (STALE_DAYS * 86_400) as f64;
     let mut all = BTreeMap::new();
     for name in support::all_repositories(&client).await {
@@ -159,7 +138,7 @@ fn rows_of<'a>(report: &'a Value, region: &str) -> BTreeMap<String, &'a Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_figures_match_the_api_and_every_page_is_read_once() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
     let url = proxy.url();
     let output = tokio::task::spawn_blocking(move || audit(&url, &["--output", "json"]))
@@ -229,7 +208,7 @@ async fn json_figures_match_the_api_and_every_page_is_read_once() {
 
 #[test]
 fn csv_parses_with_a_header_and_totals_rows() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let output = audit(&sandbox.endpoint, &["--output", "csv", "--sort", "name"]);
     assert_eq!(
         output.status.code(),
@@ -295,7 +274,7 @@ fn deny_one_region_and_one_repository(request: &Request) -> Verdict {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_denied_region_and_repository_give_a_partial_report_with_exit_3() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let proxy = Proxy::start(
         ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)
             .with_fault(deny_one_region_and_one_repository),
@@ -381,7 +360,7 @@ async fn a_denied_region_and_repository_give_a_partial_report_with_exit_3() {
 /// The TUI's audit columns show web/frontend's figures as the API gives them, cell by cell.
 #[test]
 fn the_tuis_audit_columns_agree_with_the_api() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let truth = Sandbox::runtime().block_on(expected("us-east-1", jiff::Timestamp::now()));
     let e = &truth["web/frontend"];
     // Sizes as the `humansize` crate writes them in binary units (`3.81 MiB`).

@@ -22,13 +22,6 @@ async fn truth(sandbox: &Sandbox) -> BTreeMap<String, (usize, u64)> {
     out
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// Open berth on the sandbox at 200x50 and wait for the repository list.
 fn open(sandbox: &Sandbox) -> Tui {
     let tui = Tui::spawn(&[], &sandbox.env(), 200, 50);
@@ -61,7 +54,7 @@ fn open_repository(tui: &mut Tui, name: &str) {
 #[test]
 fn repositories_show_correct_image_counts_and_sizes() {
     let sandbox = Sandbox::standard();
-    let expected = runtime().block_on(truth(&sandbox));
+    let expected = Sandbox::runtime().block_on(truth(&sandbox));
     assert!(
         expected.len() >= 40,
         "the standard seed has at least 40 repositories"
@@ -96,7 +89,7 @@ fn repositories_show_correct_image_counts_and_sizes() {
 #[test]
 fn images_newest_first_filter_and_back() {
     let sandbox = Sandbox::standard();
-    let rt = runtime();
+    let rt = Sandbox::runtime();
     let expected = rt.block_on(truth(&sandbox));
     // A repository with a handful of tagged images: enough to order, small enough to see.
     let (name, _) = expected
@@ -189,7 +182,7 @@ fn images_newest_first_filter_and_back() {
 #[test]
 fn a_repository_larger_than_one_page_shows_every_image() {
     let sandbox = Sandbox::standard();
-    let expected = runtime().block_on(truth(&sandbox));
+    let expected = Sandbox::runtime().block_on(truth(&sandbox));
     let (name, (count, _)) = expected
         .iter()
         .find(|(_, (count, _))| *count > 1000)
@@ -198,8 +191,8 @@ fn a_repository_larger_than_one_page_shows_every_image() {
     open_repository(&mut tui, name);
     tui.wait_for(&format!("{count} images"));
     // Newest push first: the oldest image is the last row.
-    let client = runtime().block_on(sandbox.ecr("us-east-1"));
-    let images = runtime().block_on(support::all_images(&client, name));
+    let client = Sandbox::runtime().block_on(sandbox.ecr("us-east-1"));
+    let images = Sandbox::runtime().block_on(support::all_images(&client, name));
     assert_eq!(images.len(), *count);
     let oldest = images
         .iter()
@@ -275,7 +268,7 @@ fn an_unreachable_endpoint_shows_an_error_instead_of_hanging() {
 #[test]
 fn works_against_plain_moto_server() {
     let sandbox = Sandbox::plain_moto();
-    let rt = runtime();
+    let rt = Sandbox::runtime();
     rt.block_on(async {
         let client = sandbox.ecr("us-east-1").await;
         client

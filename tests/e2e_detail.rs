@@ -7,10 +7,6 @@ use serde_json::Value;
 use support::Sandbox;
 use support::pty::{Tui, keys};
 
-fn sandbox() -> &'static Sandbox {
-    Sandbox::shared()
-}
-
 /// What the API says about a repository, read with aws-sdk-ecr directly.
 struct Truth {
     kms_key: Option<String>,
@@ -23,7 +19,7 @@ struct Truth {
 
 fn truth(repository: &str) -> Truth {
     let rt = Sandbox::runtime();
-    let ecr = rt.block_on(sandbox().ecr("us-east-1"));
+    let ecr = rt.block_on(Sandbox::shared().ecr("us-east-1"));
     rt.block_on(async {
         let described = ecr
             .describe_repositories()
@@ -102,7 +98,12 @@ fn json_in(screen: &str, heading: &str) -> Value {
 
 /// berth at `repository`'s images, tall enough to show the whole detail view at once.
 fn open_at(repository: &str) -> Tui {
-    let tui = Tui::spawn(&["--no-usage", repository], &sandbox().env(), 200, 110);
+    let tui = Tui::spawn(
+        &["--no-usage", repository],
+        &Sandbox::shared().env(),
+        200,
+        110,
+    );
     tui.wait_for(&format!("repositories › {repository}"));
     tui
 }
@@ -209,7 +210,12 @@ fn i_in_the_images_pane_shows_the_open_repositorys_lifecycle_policy() {
 
 #[test]
 fn a_small_terminal_scrolls_through_every_section() {
-    let mut tui = Tui::spawn(&["--no-usage", "payments/api"], &sandbox().env(), 80, 24);
+    let mut tui = Tui::spawn(
+        &["--no-usage", "payments/api"],
+        &Sandbox::shared().env(),
+        80,
+        24,
+    );
     tui.wait_for("repositories › payments/api");
     tui.send("i");
     tui.wait_for("repository detail · payments/api");

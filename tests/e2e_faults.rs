@@ -11,12 +11,12 @@ mod support;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Output};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::Sandbox;
 use support::proxy::{Fault, FaultPlan, Proxy, ProxyConfig, Request, Verdict};
 use support::pty::{Tui, keys};
+use support::run::{berth, json_of};
 
 /// The fault seed; change it and the README's figures change with it.
 const SEED: u64 = 0x00be_57f4;
@@ -36,24 +36,11 @@ const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// The standard seed's repository with more than one 1,000-image page.
 const BIG: &str = "ci/build-cache";
 
-/// One standard sandbox for the tests that read it; none of them writes.
-fn sandbox() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(Sandbox::standard)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// Image count, byte sum and digests per repository of `region`, read straight from the
 /// sandbox through the SDK (no proxy, no berth).
 fn truth(region: &str) -> BTreeMap<String, (usize, u64, BTreeSet<String>)> {
-    runtime().block_on(async {
-        let client = sandbox().ecr(region).await;
+    Sandbox::runtime().block_on(async {
+        let client = Sandbox::shared().ecr(region).await;
         let mut out = BTreeMap::new();
         for name in support::all_repositories(&client).await {
             let images = support::all_images(&client, &name).await;
@@ -74,35 +61,16 @@ fn truth(region: &str) -> BTreeMap<String, (usize, u64, BTreeSet<String>)> {
 /// A proxy in front of the sandbox that fails a seeded 20% of ECR calls.
 fn faulty_proxy() -> (Proxy, Arc<FaultPlan>) {
     let plan = Arc::new(FaultPlan::seeded(SEED, PERCENT, &MIX));
-    let config = ProxyConfig::new(&sandbox().endpoint, Duration::ZERO).with_fault(plan.rule());
+    let config =
+        ProxyConfig::new(&Sandbox::shared().endpoint, Duration::ZERO).with_fault(plan.rule());
     (Proxy::start(config).expect("start the proxy"), plan)
 }
 
 /// The sandbox's environment, with ECR reached through `endpoint`.
 fn env_via(endpoint: &str) -> Vec<(String, String)> {
-    let mut env = sandbox().env();
+    let mut env = Sandbox::shared().env();
     env.push(("AWS_ENDPOINT_URL_ECR".into(), endpoint.to_string()));
     env
-}
-
-fn berth(env: &[(String, String)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_berth"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .args(args)
-        .output()
-        .expect("run berth")
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        panic!(
-            "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
 }
 
 fn describe(plan: &FaultPlan) -> String {
@@ -348,7 +316,7 @@ fn a_stalled_endpoint_ends_in_a_timeout_message_within_the_timeout() {
     const TIMEOUT: Duration = Duration::from_secs(3);
     let (proxy, calls) = stalled_endpoint();
     let home = tempfile::tempdir().unwrap();
-    let env = stall_env(&proxy, home.path());
+    let env = support::endpoint_env(&proxy.url(), home.path());
     let mut tui = Tui::spawn(
         &["--timeout", &TIMEOUT.as_secs().to_string()],
         &env,
@@ -385,7 +353,7 @@ fn a_stalled_endpoint_ends_in_a_timeout_message_within_the_timeout() {
 fn keys_work_while_every_request_is_stalled_and_q_quits_at_once() {
     let (proxy, _) = stalled_endpoint();
     let home = tempfile::tempdir().unwrap();
-    let env = stall_env(&proxy, home.path());
+    let env = support::endpoint_env(&proxy.url(), home.path());
     // A long timeout: everything below happens while the requests are still stalled.
     let mut tui = Tui::spawn(&["--timeout", "60"], &env, 120, 50);
     wait_for_stall(&proxy);
@@ -419,27 +387,6 @@ fn keys_work_while_every_request_is_stalled_and_q_quits_at_once() {
     assert!(tui.terminal_restored());
 }
 
-/// Environment for a berth that talks only to `proxy` (no sandbox needed).
-fn stall_env(proxy: &Proxy, home: &std::path::Path) -> Vec<(String, String)> {
-    let config = home.join("aws-config");
-    std::fs::write(&config, "").unwrap();
-    [
-        ("AWS_ENDPOINT_URL_ECR", proxy.url()),
-        ("AWS_ACCESS_KEY_ID", "stall".into()),
-        ("AWS_SECRET_ACCESS_KEY", "stall".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_CONFIG_FILE", config.display().to_string()),
-        ("AWS_SHARED_CREDENTIALS_FILE", config.display().to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("HOME", home.display().to_string()),
-        ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
-        ("XDG_STATE_HOME", home.join("state").display().to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
 /// DescribeImages of one repository, and nothing else.
 fn images_of(repository: &'static str) -> impl Fn(&Request) -> bool {
     move |request| {
@@ -459,18 +406,19 @@ fn a_retry_shows_in_the_status_line_and_the_page_then_arrives() {
     let expected = truth("us-east-1")[REPO].0;
     let first_call: Mutex<Option<String>> = Mutex::default();
     let hits = images_of(REPO);
-    let config = ProxyConfig::new(&sandbox().endpoint, Duration::ZERO).with_fault(move |r| {
-        if !hits(r) {
-            return Verdict::Forward;
-        }
-        let id = r.invocation_id().unwrap_or("-").to_string();
-        let mut first = first_call.lock().unwrap();
-        if first.get_or_insert_with(|| id.clone()) == &id {
-            Fault::Throttling.verdict()
-        } else {
-            Verdict::ForwardAfter(Duration::from_millis(1500))
-        }
-    });
+    let config =
+        ProxyConfig::new(&Sandbox::shared().endpoint, Duration::ZERO).with_fault(move |r| {
+            if !hits(r) {
+                return Verdict::Forward;
+            }
+            let id = r.invocation_id().unwrap_or("-").to_string();
+            let mut first = first_call.lock().unwrap();
+            if first.get_or_insert_with(|| id.clone()) == &id {
+                Fault::Throttling.verdict()
+            } else {
+                Verdict::ForwardAfter(Duration::from_millis(1500))
+            }
+        });
     let proxy = Proxy::start(config).unwrap();
     let mut tui = Tui::spawn(&[REPO], &env_via(&proxy.url()), 200, 30);
     tui.wait_until("the retry in the status line", |s| {
@@ -499,14 +447,15 @@ fn an_html_500_is_not_supported_and_is_not_retried_forever() {
     let hits = images_of(REPO);
     let calls = Calls::default();
     let seen = calls.clone();
-    let config = ProxyConfig::new(&sandbox().endpoint, Duration::ZERO).with_fault(move |r| {
-        if hits(r) {
-            seen.record(r);
-            Fault::ServerErrorHtml.verdict()
-        } else {
-            Verdict::Forward
-        }
-    });
+    let config =
+        ProxyConfig::new(&Sandbox::shared().endpoint, Duration::ZERO).with_fault(move |r| {
+            if hits(r) {
+                seen.record(r);
+                Fault::ServerErrorHtml.verdict()
+            } else {
+                Verdict::Forward
+            }
+        });
     let proxy = Proxy::start(config).unwrap();
     let mut tui = Tui::spawn(&[REPO], &env_via(&proxy.url()), 200, 30);
     // The size sweep's call may give up first and say so in the status line; the pane's

@@ -13,15 +13,6 @@ fn with_config(sandbox: &Sandbox, config: &str) -> Vec<(String, String)> {
     env
 }
 
-fn header(screen: &vt100::Screen) -> String {
-    screen
-        .contents()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[test]
 fn region_switch_and_tab_completion_in_the_command_line() {
     let sandbox = Sandbox::standard();
@@ -32,7 +23,7 @@ fn region_switch_and_tab_completion_in_the_command_line() {
     tui.send("region eu-west-1");
     tui.send(keys::ENTER);
     tui.wait_until("the eu-west-1 registry", |s| {
-        header(s).contains("env/eu-west-1")
+        Tui::header(s).contains("env/eu-west-1")
     });
     // eu-west-1 holds three repositories in the standard seed.
     tui.wait_for("data/gdpr-exporter");
@@ -50,7 +41,7 @@ fn region_switch_and_tab_completion_in_the_command_line() {
     });
     tui.send(keys::ENTER);
     tui.wait_until("the images of data/gdpr-exporter", |s| {
-        header(s).contains("repositories › data/gdpr-exporter")
+        Tui::header(s).contains("repositories › data/gdpr-exporter")
     });
 }
 
@@ -60,7 +51,8 @@ fn a_remapped_delete_key_opens_the_confirmation_and_d_does_not() {
     let env = with_config(&sandbox, "[keys]\ndelete = \"D\"\n");
     let mut tui = Tui::spawn(&["web/admin"], &env, 120, 30);
     tui.wait_until("the images of web/admin", |s| {
-        header(s).contains("repositories › web/admin") && !s.contents().contains("loading images")
+        Tui::header(s).contains("repositories › web/admin")
+            && !s.contents().contains("loading images")
     });
     tui.send("d");
     tui.send("?");

@@ -13,18 +13,10 @@ use berth::ecr::model::{CredentialSource, RegistryTarget};
 use berth::ecr::mutate::ImageRef;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use support::Sandbox;
 use support::pty::{Tui, keys};
-
-/// One standard sandbox for the tests that only read (their truths stay true while they
-/// run in parallel).
-fn sandbox() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(Sandbox::standard)
-}
 
 /// Another for the tests that start scans, each on images no other test touches.
 fn scan_sandbox() -> &'static Sandbox {
@@ -42,17 +34,11 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Run `berth ARGS` against the sandbox: (exit code, stdout bytes, stderr).
 fn berth(args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(sandbox().env())
-        .output()
-        .expect("run berth");
+    let out = support::run::berth(&Sandbox::shared().env(), args);
     (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        support::run::code(&out),
+        out.stdout.clone(),
+        support::run::stderr(&out),
     )
 }
 
@@ -177,7 +163,7 @@ fn keys_of(image: &Value) -> BTreeSet<Key> {
 fn headless_json_matches_an_independent_sdk_read() {
     let repositories = ["web/frontend", "security/scanner"];
     let rt = runtime();
-    let client = rt.block_on(sandbox().ecr("us-east-1"));
+    let client = rt.block_on(Sandbox::shared().ecr("us-east-1"));
     let truth = rt.block_on(truth(&client, &repositories, |_| true));
     let report = berth_json(&[
         "findings",
@@ -232,7 +218,7 @@ fn headless_json_matches_an_independent_sdk_read() {
 #[test]
 fn triage_groups_a_shared_cve_across_repositories() {
     let rt = runtime();
-    let client = rt.block_on(sandbox().ecr("us-east-1"));
+    let client = rt.block_on(Sandbox::shared().ecr("us-east-1"));
     let all = rt.block_on(support::all_repositories(&client));
     let names: Vec<&str> = all.iter().map(String::as_str).collect();
     let truth = rt.block_on(truth(&client, &names, |c| c.contains_key("CRITICAL")));
@@ -541,7 +527,7 @@ fn unscannable_images_get_ecrs_refusal_and_the_configuration_reads() {
 // The terminal UI: `f` opens an image's findings, `:criticals` the triage view, `x` scans.
 
 fn open_web_frontend_latest() -> Tui {
-    let mut tui = Tui::spawn(&["web/frontend:latest"], &sandbox().env(), 200, 50);
+    let mut tui = Tui::spawn(&["web/frontend:latest"], &Sandbox::shared().env(), 200, 50);
     tui.wait_for("repositories › web/frontend");
     tui.wait_until("the images to load", |s| {
         !s.contents().contains("loading images")
@@ -597,7 +583,7 @@ fn the_findings_pane_shows_hostile_text_harmlessly() {
 #[test]
 fn the_findings_pane_lists_seeded_cves_in_severity_order_and_toggles_filter() {
     let rt = runtime();
-    let client = rt.block_on(sandbox().ecr("us-east-1"));
+    let client = rt.block_on(Sandbox::shared().ecr("us-east-1"));
     let truth = rt.block_on(truth(&client, &["web/frontend"], |_| true));
     let described = rt
         .block_on(
@@ -646,7 +632,7 @@ fn criticals_triage_groups_the_shared_cve() {
     // The truth: every high or critical finding of every us-east-1 image, read through the
     // SDK. The top row is the CVE of the worst severity on the most images.
     let rt = runtime();
-    let client = rt.block_on(sandbox().ecr("us-east-1"));
+    let client = rt.block_on(Sandbox::shared().ecr("us-east-1"));
     let all = rt.block_on(support::all_repositories(&client));
     let names: Vec<&str> = all.iter().map(String::as_str).collect();
     let truth = rt.block_on(truth(&client, &names, |c| {
@@ -680,7 +666,7 @@ fn criticals_triage_groups_the_shared_cve() {
         .map(|d| truth.repositories[d].as_str())
         .collect();
 
-    let mut tui = Tui::spawn(&[], &sandbox().env(), 200, 50);
+    let mut tui = Tui::spawn(&[], &Sandbox::shared().env(), 200, 50);
     tui.wait_for("REPOSITORY");
     tui.send(":criticals");
     tui.send(keys::ENTER);
@@ -713,18 +699,10 @@ fn criticals_triage_groups_the_shared_cve() {
     );
 
     // `y` copies the digest-pinned URIs of the CVE's images (OSC 52).
-    let before = tui.raw_output().len();
+    let before = tui.clipboard().len();
     tui.send("y");
     tui.wait_for("copied");
-    let raw = tui.raw_output()[before..].to_vec();
-    let text = String::from_utf8_lossy(&raw);
-    let start = text.find("]52;c;").expect("an OSC 52 sequence") + "]52;c;".len();
-    let end = start + text[start..].find(['\u{7}', '\u{1b}']).unwrap();
-    use base64::Engine;
-    let copied = base64::engine::general_purpose::STANDARD
-        .decode(&text[start..end])
-        .unwrap();
-    let copied = String::from_utf8(copied).unwrap();
+    let copied = tui.clipboard()[before].clone();
     assert_eq!(copied.lines().count() as u64, images);
     let expected: BTreeSet<String> = top_digests
         .iter()

@@ -122,13 +122,6 @@ fn env_as(user: &str) -> Vec<(String, String)> {
     env
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// An SDK client with `user`'s keys.
 async fn client_as(user: &str) -> aws_sdk_ecr::Client {
     let world = world();
@@ -146,7 +139,7 @@ async fn client_as(user: &str) -> aws_sdk_ecr::Client {
 
 /// Digest → tags of every image of `repository`, read by the admin.
 fn images_as_admin(repository: &str) -> BTreeMap<String, Vec<String>> {
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         let client = client_as("admin").await;
         support::all_images(&client, repository)
             .await
@@ -190,7 +183,7 @@ fn dialog_text(screen: &vt100::Screen, title: &str) -> Option<String> {
 #[test]
 fn enforcement_is_really_on() {
     let world = world();
-    let denied = runtime().block_on(async {
+    let denied = Sandbox::runtime().block_on(async {
         let stranger = world.sandbox.ecr("us-east-1").await;
         stranger.describe_repositories().send().await
     });

@@ -10,9 +10,9 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use support::Sandbox;
 use support::pty::{Tui, keys};
+use support::run::{json_of, stderr};
 
 /// The seeded repositories that carry a lifecycle policy.
 const WITH_POLICY: [&str; 4] = [
@@ -28,19 +28,6 @@ const WITH_POLICY: [&str; 4] = [
 const AGGRESSIVE: &str = r#"{"rules":[
   {"rulePriority":1,"description":"untagged after a day","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}},
   {"rulePriority":5,"description":"three images at most","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":3},"action":{"type":"expire"}}]}"#;
-
-/// One seeded sandbox for the read-only tests here. It exits when this process does.
-fn sandbox() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(Sandbox::standard)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Run `berth ARGS` against `sandbox`, with `stdin` piped in when given.
 fn berth_in(sandbox: &Sandbox, args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -68,27 +55,7 @@ fn berth_in(sandbox: &Sandbox, args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 fn berth(args: &[&str]) -> Output {
-    berth_in(sandbox(), args, None)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "berth failed ({:?}): {}",
-        output.status.code(),
-        stderr(output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        panic!(
-            "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(output)
-        )
-    })
+    berth_in(Sandbox::shared(), args, None)
 }
 
 /// A fixed evaluation instant, to the second, so both sides evaluate the same moment.
@@ -166,7 +133,7 @@ async fn independent_candidates(client: &aws_sdk_ecr::Client, repository: &str) 
 
 /// The engine's JSON for `policy` over the repository's images, computed in-process.
 async fn independent_plan(repository: &str, policy: Option<&str>, now: Timestamp) -> Value {
-    let client = sandbox().ecr("us-east-1").await;
+    let client = Sandbox::shared().ecr("us-east-1").await;
     let text = match policy {
         Some(text) => text.to_string(),
         None => client
@@ -199,7 +166,7 @@ fn preview_of_each_seeded_policy_matches_the_engine_run_on_the_api_answers() {
             "--output",
             "json",
         ]));
-        let theirs = runtime().block_on(independent_plan(repository, None, now));
+        let theirs = Sandbox::runtime().block_on(independent_plan(repository, None, now));
         assert_eq!(ours, theirs, "{repository}");
         let expired = ours["expired"].as_array().unwrap();
         expired_somewhere += expired.len();
@@ -208,8 +175,8 @@ fn preview_of_each_seeded_policy_matches_the_engine_run_on_the_api_answers() {
         assert_eq!(expired.len(), count);
         assert_eq!(
             ours["kept_count"].as_u64().unwrap() as usize + count,
-            runtime().block_on(async {
-                support::all_images(&sandbox().ecr("us-east-1").await, repository)
+            Sandbox::runtime().block_on(async {
+                support::all_images(&Sandbox::shared().ecr("us-east-1").await, repository)
                     .await
                     .len()
             })
@@ -239,10 +206,11 @@ fn platform_images_of_a_manifest_list_are_never_previewed_as_expiring() {
             "--output",
             "json",
         ]));
-        let theirs = runtime().block_on(independent_plan(repository, Some(AGGRESSIVE), now));
+        let theirs =
+            Sandbox::runtime().block_on(independent_plan(repository, Some(AGGRESSIVE), now));
         assert_eq!(ours, theirs, "{repository}");
-        let client = runtime().block_on(sandbox().ecr("us-east-1"));
-        let children: BTreeSet<String> = runtime()
+        let client = Sandbox::runtime().block_on(Sandbox::shared().ecr("us-east-1"));
+        let children: BTreeSet<String> = Sandbox::runtime()
             .block_on(independent_candidates(&client, repository))
             .into_iter()
             .filter(|c| c.referenced_by_manifest_list)
@@ -266,8 +234,8 @@ fn images_json_feeds_the_offline_preview_through_a_file_and_through_stdin() {
     let repository = "web/frontend";
     let listed = berth(&["images", "--repo", repository, "--output", "json"]);
     let records = json_of(&listed);
-    let client = runtime().block_on(sandbox().ecr("us-east-1"));
-    let truth = runtime().block_on(independent_candidates(&client, repository));
+    let client = Sandbox::runtime().block_on(Sandbox::shared().ecr("us-east-1"));
+    let truth = Sandbox::runtime().block_on(independent_candidates(&client, repository));
     let records_array = records.as_array().unwrap();
     assert_eq!(records_array.len(), truth.len());
     // Each record is the engine's ImageRecord shape, with the API's figures.
@@ -331,7 +299,7 @@ fn images_json_feeds_the_offline_preview_through_a_file_and_through_stdin() {
         "json",
     ]));
     let from_stdin = json_of(&berth_in(
-        sandbox(),
+        Sandbox::shared(),
         &[
             "lifecycle",
             "preview",
@@ -354,8 +322,8 @@ fn images_json_feeds_the_offline_preview_through_a_file_and_through_stdin() {
 #[test]
 fn images_csv_and_table_list_every_image() {
     let repository = "payments/worker";
-    let count = runtime().block_on(async {
-        support::all_images(&sandbox().ecr("us-east-1").await, repository)
+    let count = Sandbox::runtime().block_on(async {
+        support::all_images(&Sandbox::shared().ecr("us-east-1").await, repository)
             .await
             .len()
     });
@@ -567,7 +535,7 @@ fn usage_errors_exit_2() {
 fn put_lifecycle_policy_is_read_back_by_the_api() {
     // Its own sandbox: this test changes a repository.
     let sandbox = Sandbox::standard();
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         let client = sandbox.ecr("us-east-1").await;
         let target = berth::ecr::model::RegistryTarget::new(
             berth::ecr::model::CredentialSource::Environment,
@@ -606,8 +574,8 @@ fn put_lifecycle_policy_is_read_back_by_the_api() {
 
 #[test]
 fn the_sandbox_lacks_ecrs_lifecycle_preview_and_berth_says_unsupported() {
-    runtime().block_on(async {
-        let client = sandbox().ecr("us-east-1").await;
+    Sandbox::runtime().block_on(async {
+        let client = Sandbox::shared().ecr("us-east-1").await;
         let target = berth::ecr::model::RegistryTarget::new(
             berth::ecr::model::CredentialSource::Environment,
             "us-east-1",
@@ -616,7 +584,7 @@ fn the_sandbox_lacks_ecrs_lifecycle_preview_and_berth_says_unsupported() {
         let state = tempfile::tempdir().unwrap();
         let gate = berth::safety::Mutator::new(
             std::sync::Arc::new(berth::ecr::EcrRegistry::from_sdk_client(
-                sandbox().ecr("us-east-1").await,
+                Sandbox::shared().ecr("us-east-1").await,
                 target,
             )),
             berth::safety::AuditContext::new(
@@ -646,7 +614,7 @@ fn the_sandbox_lacks_ecrs_lifecycle_preview_and_berth_says_unsupported() {
 
 /// The summary line the lifecycle view shows for `repository`'s current policy.
 fn expected_summary(sandbox: &Sandbox, repository: &str) -> String {
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         let client = sandbox.ecr("us-east-1").await;
         let text = client
             .get_lifecycle_policy()
@@ -669,7 +637,7 @@ fn expected_summary(sandbox: &Sandbox, repository: &str) -> String {
 
 #[test]
 fn l_opens_the_dry_run_of_the_repositorys_policy() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let expected = expected_summary(sandbox, "web/frontend");
     let mut tui = Tui::spawn(&["web/frontend"], &sandbox.env(), 200, 50);
     tui.wait_for("repositories › web/frontend");
@@ -712,7 +680,7 @@ fn a_puts_the_edited_policy_after_the_repository_name_is_typed() {
     tui.send("web/admin");
     tui.send(keys::ENTER);
     tui.wait_for("lifecycle policy applied to web/admin");
-    let text = runtime().block_on(async {
+    let text = Sandbox::runtime().block_on(async {
         sandbox
             .ecr("us-east-1")
             .await
@@ -736,7 +704,7 @@ fn a_puts_the_edited_policy_after_the_repository_name_is_typed() {
 
 #[test]
 fn read_only_mode_refuses_to_apply() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let dir = tempfile::tempdir().unwrap();
     let policy = write_temp(&dir, "policy.json", AGGRESSIVE);
     let mut tui = Tui::spawn(&["--read-only", "web/frontend"], &sandbox.env(), 200, 50);
@@ -754,7 +722,7 @@ fn read_only_mode_refuses_to_apply() {
 
 #[test]
 fn p_reports_that_the_sandbox_has_no_ecr_preview() {
-    let sandbox = sandbox();
+    let sandbox = Sandbox::shared();
     let mut tui = Tui::spawn(&["web/frontend"], &sandbox.env(), 200, 50);
     tui.wait_for("repositories › web/frontend");
     tui.send("L");

@@ -10,24 +10,19 @@ use berth::usage::{EcsSource, LambdaSource, Limits, UsageMap, survey};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use support::Sandbox;
 use support::proxy::{Proxy, ProxyConfig, Reply, Verdict};
 use support::pty::{Tui, keys};
+use support::run::json_of;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
-/// One standard sandbox; every test here only reads.
-fn sandbox() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(Sandbox::standard)
-}
-
 /// The seed's truth: repository → digest → users (as berth serializes them).
 fn truth() -> BTreeMap<String, BTreeMap<String, Vec<Value>>> {
-    truth_of(sandbox())
+    truth_of(Sandbox::shared())
 }
 
 /// [`truth`] of a given sandbox.
@@ -63,6 +58,13 @@ fn truth_of(sandbox: &Sandbox) -> BTreeMap<String, BTreeMap<String, Vec<Value>>>
         .collect()
 }
 
+/// `berth ARGS` against the sandbox, with `extra` added to its environment.
+fn berth(args: &[&str], extra: &[(&str, String)]) -> Output {
+    let mut env = Sandbox::shared().env();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    support::run::berth(&env, args)
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -71,32 +73,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Run the real binary with the sandbox's environment plus `extra`.
-fn berth(args: &[&str], extra: &[(&str, String)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_berth"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(sandbox().env())
-        .envs(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
-        .args(args)
-        .output()
-        .expect("run berth")
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
-        panic!(
-            "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
 /// Every image of a repository with its current tags, read independently through
 /// aws-sdk-ecr.
 async fn images_of(repository: &str) -> Vec<(String, Vec<String>)> {
-    let ecr = sandbox().ecr(REGION).await;
+    let ecr = Sandbox::shared().ecr(REGION).await;
     support::all_images(&ecr, repository)
         .await
         .iter()
@@ -112,7 +92,7 @@ async fn images_of(repository: &str) -> Vec<(String, Vec<String>)> {
 async fn library_map() -> UsageMap {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(REGION))
-        .endpoint_url(&sandbox().endpoint)
+        .endpoint_url(&Sandbox::shared().endpoint)
         .credentials_provider(aws_sdk_ecr::config::Credentials::new(
             "sandbox", "sandbox", None, None, "tests",
         ))
@@ -309,7 +289,7 @@ fn lifecycle_preview_flags_expiring_images_that_are_in_use() {
         &[],
     );
     let text = String::from_utf8_lossy(&table.stdout);
-    let (expiring, running) = keep_newest_figures(sandbox(), &truth, "web/frontend");
+    let (expiring, running) = keep_newest_figures(Sandbox::shared(), &truth, "web/frontend");
     assert_eq!(
         running, 1,
         "the seed runs one image of web/frontend that is not the newest"
@@ -347,7 +327,7 @@ fn lifecycle_preview_flags_expiring_images_that_are_in_use() {
 /// A proxy in front of the sandbox that denies every ECS call with HTTP 403.
 fn ecs_denied() -> Proxy {
     Proxy::start(
-        ProxyConfig::new(&sandbox().endpoint, Duration::ZERO).with_fault(|request| {
+        ProxyConfig::new(&Sandbox::shared().endpoint, Duration::ZERO).with_fault(|request| {
             let ecs = request
                 .header("x-amz-target")
                 .is_some_and(|t| t.starts_with("AmazonEC2ContainerService"));
@@ -432,7 +412,7 @@ fn a_missing_ecs_permission_degrades_to_unknown_and_names_the_action() {
 
 #[test]
 fn images_pane_shows_the_in_use_column_and_filters_with_u() {
-    let tui = Tui::spawn(&["web/frontend"], &sandbox().env(), 200, 50);
+    let tui = Tui::spawn(&["web/frontend"], &Sandbox::shared().env(), 200, 50);
     tui.wait_for("ecs:1");
     let mut tui = tui;
     tui.send("u");
@@ -448,7 +428,7 @@ fn images_pane_shows_the_in_use_column_and_filters_with_u() {
 
 #[test]
 fn deleting_an_in_use_image_warns_and_needs_a_second_yes() {
-    let mut tui = Tui::spawn(&["web/frontend"], &sandbox().env(), 200, 50);
+    let mut tui = Tui::spawn(&["web/frontend"], &Sandbox::shared().env(), 200, 50);
     tui.wait_for("ecs:1");
     tui.send("u");
     tui.wait_until("the in-use filter on", |s| {
@@ -471,7 +451,7 @@ fn deleting_an_in_use_image_warns_and_needs_a_second_yes() {
 #[test]
 fn a_missing_ecs_permission_shows_in_use_unknown_in_the_tui() {
     let proxy = ecs_denied();
-    let mut env = sandbox().env();
+    let mut env = Sandbox::shared().env();
     env.retain(|(k, _)| k != "AWS_ENDPOINT_URL_ECS");
     env.push(("AWS_ENDPOINT_URL_ECS".into(), proxy.url()));
     let mut tui = Tui::spawn(&["web/frontend"], &env, 200, 50);

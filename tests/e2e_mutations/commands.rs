@@ -2,22 +2,16 @@
 
 use super::*;
 use std::path::Path;
-use std::process::Command;
 
 /// Run the real binary against the sandbox with `state` as XDG_STATE_HOME.
 fn berth(args: &[&str], state: &Path) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(sandbox().env())
-        .env("XDG_STATE_HOME", state)
-        .output()
-        .expect("run berth");
+    let mut env = sandbox().env();
+    env.push(("XDG_STATE_HOME".into(), state.display().to_string()));
+    let output = crate::support::run::berth(&env, args);
     (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+        crate::support::run::code(&output),
+        crate::support::run::stdout(&output),
+        crate::support::run::stderr(&output),
     )
 }
 

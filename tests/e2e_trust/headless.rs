@@ -3,64 +3,10 @@
 //! checked against the seed or an SDK read — never against berth's own output.
 
 use crate::support::pty::{Tui, keys};
+use crate::support::run::{berth, json_of, stderr, stdout};
 use crate::support::{self, Sandbox};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
-
-/// Run the real `berth ARGS` with `env` (nothing else from this process's environment).
-fn berth(env: &[(String, String)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_berth"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().cloned())
-        .args(args)
-        .output()
-        .expect("run berth")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "berth failed ({:?}): {}",
-        output.status.code(),
-        stderr(output)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", stdout(output)))
-}
-
-/// Credentials, a region and an ECR endpoint on a loopback port nothing listens on.
-fn closed_port_env(home: &std::path::Path) -> Vec<(String, String)> {
-    let endpoint = format!("http://127.0.0.1:{}", support::free_port());
-    let empty = home.join("empty");
-    std::fs::write(&empty, "").unwrap();
-    [
-        ("AWS_ENDPOINT_URL_ECR", endpoint.clone()),
-        ("AWS_ENDPOINT_URL_ECS", endpoint.clone()),
-        ("AWS_ENDPOINT_URL_LAMBDA", endpoint),
-        ("AWS_ACCESS_KEY_ID", "sandbox".into()),
-        ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_CONFIG_FILE", empty.display().to_string()),
-        ("AWS_SHARED_CREDENTIALS_FILE", empty.display().to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("HOME", home.display().to_string()),
-        ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
-        ("XDG_STATE_HOME", home.join("state").display().to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
 
 /// A refused connection is named as such; "timed out" would send the user waiting for an
 /// endpoint that is not there.
@@ -79,7 +25,7 @@ fn assert_says_refused(what: &str, message: &str) {
 #[test]
 fn headless_commands_call_a_refused_connection_refused_without_tui_hints() {
     let home = tempfile::tempdir().unwrap();
-    let env = closed_port_env(home.path());
+    let env = support::endpoint_env(&support::closed_endpoint(), home.path());
     // A short --timeout is where the SDK's own retries used to run into the deadline.
     for args in [
         &["--timeout", "2", "images", "--repo", "web/frontend"][..],
@@ -100,7 +46,7 @@ fn headless_commands_call_a_refused_connection_refused_without_tui_hints() {
 #[test]
 fn the_tui_calls_a_refused_connection_refused() {
     let home = tempfile::tempdir().unwrap();
-    let env = closed_port_env(home.path());
+    let env = support::endpoint_env(&support::closed_endpoint(), home.path());
     let tui = Tui::spawn(&["--timeout", "2"], &env, 120, 30);
     let screen = tui.wait_until("an error about the endpoint", |s| {
         let text = s.contents().to_lowercase();
@@ -281,7 +227,7 @@ fn broken_policies_and_records_name_positions_counting_from_one() {
     .unwrap();
     let images = dir.path().join("images.json");
     std::fs::write(&images, "[]").unwrap();
-    let env = closed_port_env(dir.path());
+    let env = support::endpoint_env(&support::closed_endpoint(), dir.path());
     let run = |policy: &std::path::Path, images: &std::path::Path| {
         berth(
             &env,

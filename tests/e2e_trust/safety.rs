@@ -8,24 +8,9 @@
 use crate::support::Sandbox;
 use crate::support::pty::Tui;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const REGION: &str = "us-east-1";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn digest_of(manifest: &str) -> String {
-    format!(
-        "sha256:{}",
-        hex::encode(Sha256::digest(manifest.as_bytes()))
-    )
-}
 
 /// A distinct single-platform manifest per label.
 fn manifest(label: &str) -> String {
@@ -43,7 +28,7 @@ fn manifest(label: &str) -> String {
 
 /// Create `repository` and push one image per `(label, tag)`; the digests, in order.
 fn seed(sandbox: &Sandbox, repository: &str, images: &[(&str, &str)]) -> Vec<String> {
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         let client = sandbox.ecr(REGION).await;
         client
             .create_repository()
@@ -54,7 +39,7 @@ fn seed(sandbox: &Sandbox, repository: &str, images: &[(&str, &str)]) -> Vec<Str
         let mut digests = Vec::new();
         for (label, tag) in images {
             let body = manifest(label);
-            let digest = digest_of(&body);
+            let digest = crate::support::digest_of(body.as_bytes());
             client
                 .put_image()
                 .repository_name(repository)
@@ -73,7 +58,7 @@ fn seed(sandbox: &Sandbox, repository: &str, images: &[(&str, &str)]) -> Vec<Str
 /// Whether the sandbox holds a scan of `digest` (it answers ScanNotFoundException for an
 /// image never scanned).
 fn has_scan(sandbox: &Sandbox, repository: &str, digest: &str) -> bool {
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         sandbox
             .ecr(REGION)
             .await
@@ -90,20 +75,6 @@ fn has_scan(sandbox: &Sandbox, repository: &str, digest: &str) -> bool {
     })
 }
 
-fn audit_log(sandbox: &Sandbox) -> PathBuf {
-    sandbox.test_home().join("state/berth/audit.jsonl")
-}
-
-fn audit_lines(sandbox: &Sandbox) -> Vec<serde_json::Value> {
-    match std::fs::read_to_string(audit_log(sandbox)) {
-        Ok(text) => text
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("each audit line is JSON"))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 /// Poll `check` until it holds or the deadline passes; whether it held.
 fn eventually(check: impl Fn() -> bool) -> bool {
     let deadline = Instant::now() + crate::support::pty::DEADLINE;
@@ -116,24 +87,12 @@ fn eventually(check: impl Fn() -> bool) -> bool {
     check()
 }
 
-/// berth on `repository`'s images, loaded.
-fn open(sandbox: &Sandbox, repository: &str, extra: &[&str]) -> Tui {
-    let mut args: Vec<&str> = extra.to_vec();
-    args.push(repository);
-    let tui = Tui::spawn(&args, &sandbox.env(), 160, 40);
-    tui.wait_until("the images pane loaded", |s| {
-        let text = s.contents();
-        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
-    });
-    tui
-}
-
 #[test]
 fn read_only_refuses_a_scan_before_any_call_and_logs_nothing() {
     let sandbox = Sandbox::empty();
     let repository = "trust/scan-read-only";
     let digests = seed(&sandbox, repository, &[("ro", "v1")]);
-    let mut tui = open(&sandbox, repository, &["--read-only"]);
+    let mut tui = Tui::open_images(&sandbox.env(), repository, &["--read-only"]);
     tui.send("x");
     tui.wait_for(&format!(
         "read-only mode: start a scan on {repository} was not attempted"
@@ -146,9 +105,9 @@ fn read_only_refuses_a_scan_before_any_call_and_logs_nothing() {
         "the sandbox shows no scan started"
     );
     assert!(
-        !audit_log(&sandbox).exists(),
+        !crate::support::audit_log_path(&sandbox.test_home()).exists(),
         "a refusal is not an attempt: {:?}",
-        audit_lines(&sandbox)
+        crate::support::audit_log_lines(&sandbox.test_home())
     );
 }
 
@@ -157,19 +116,19 @@ fn a_scan_started_with_x_writes_one_audit_line() {
     let sandbox = Sandbox::empty();
     let repository = "trust/scan-audited";
     let digests = seed(&sandbox, repository, &[("audited", "v1")]);
-    let mut tui = open(&sandbox, repository, &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), repository, &[]);
     tui.send("x");
     assert!(
         eventually(|| has_scan(&sandbox, repository, &digests[0])),
         "the sandbox shows the scan started"
     );
     assert!(
-        eventually(|| !audit_lines(&sandbox).is_empty()),
+        eventually(|| !crate::support::audit_log_lines(&sandbox.test_home()).is_empty()),
         "the scan was attempted but the audit log has no line"
     );
     tui.send("q");
     tui.wait_exit();
-    let lines = audit_lines(&sandbox);
+    let lines = crate::support::audit_log_lines(&sandbox.test_home());
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["action"], "start_scan");
     assert_eq!(lines[0]["repository"], repository);
@@ -208,7 +167,7 @@ fn a_digest_with_non_ascii_characters_is_shown_and_copy_refuses() {
                            "digest": digests[0], "new_digest": hostile_digest()}),
     );
     // The oracle: the registry really sends that digest.
-    let sent = runtime().block_on(async {
+    let sent = Sandbox::runtime().block_on(async {
         crate::support::all_images(&sandbox.ecr(REGION).await, repository)
             .await
             .iter()
@@ -217,25 +176,20 @@ fn a_digest_with_non_ascii_characters_is_shown_and_copy_refuses() {
     });
     assert_eq!(sent, [hostile_digest()]);
 
-    let mut tui = open(&sandbox, repository, &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), repository, &[]);
     // Shown, cut on a character boundary: the 12 characters after `sha256:`.
     let screen = tui.wait_for("aaaaaaaaaaaé");
     assert!(screen.contains("v1"), "{screen}");
-    let copied_before = osc52_count(&tui.raw_output());
+    let copied_before = tui.clipboard().len();
     tui.send("y");
     tui.wait_for("cannot copy a pinned URI");
     assert_eq!(
-        osc52_count(&tui.raw_output()),
+        tui.clipboard().len(),
         copied_before,
         "nothing was put on the clipboard"
     );
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0, "berth exits normally, no panic");
-}
-
-/// How many OSC 52 clipboard writes `output` holds.
-fn osc52_count(output: &[u8]) -> usize {
-    output.windows(5).filter(|w| w == b"\x1b]52;").count()
 }
 
 /// An OCI index over two platform manifests, pushed to `repository`: the index tagged
@@ -250,13 +204,13 @@ fn push_index(sandbox: &Sandbox, repository: &str, tag: &str) -> (String, Vec<St
         "mediaType": "application/vnd.oci.image.index.v1+json",
         "manifests": platforms.iter().zip(["amd64", "arm64"]).map(|(body, arch)| serde_json::json!({
             "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "digest": digest_of(body),
+            "digest": crate::support::digest_of(body.as_bytes()),
             "size": body.len(),
             "platform": {"architecture": arch, "os": "linux"}
         })).collect::<Vec<_>>()
     })
     .to_string();
-    runtime().block_on(async {
+    Sandbox::runtime().block_on(async {
         let client = sandbox.ecr(REGION).await;
         for body in &platforms {
             client
@@ -264,7 +218,7 @@ fn push_index(sandbox: &Sandbox, repository: &str, tag: &str) -> (String, Vec<St
                 .repository_name(repository)
                 .image_manifest(body)
                 .image_manifest_media_type("application/vnd.docker.distribution.manifest.v2+json")
-                .image_digest(digest_of(body))
+                .image_digest(crate::support::digest_of(body.as_bytes()))
                 .send()
                 .await
                 .unwrap();
@@ -274,15 +228,18 @@ fn push_index(sandbox: &Sandbox, repository: &str, tag: &str) -> (String, Vec<St
             .repository_name(repository)
             .image_manifest(&index)
             .image_manifest_media_type("application/vnd.oci.image.index.v1+json")
-            .image_digest(digest_of(&index))
+            .image_digest(crate::support::digest_of(index.as_bytes()))
             .image_tag(tag)
             .send()
             .await
             .unwrap();
     });
     (
-        digest_of(&index),
-        platforms.iter().map(|b| digest_of(b)).collect(),
+        crate::support::digest_of(index.as_bytes()),
+        platforms
+            .iter()
+            .map(|b| crate::support::digest_of(b.as_bytes()))
+            .collect(),
     )
 }
 
@@ -297,7 +254,7 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     let repository = "trust/multi-arch";
     seed(&sandbox, repository, &[("plain", "plain")]);
     let (index, platforms) = push_index(&sandbox, repository, "v1");
-    let mut tui = open(&sandbox, repository, &[]);
+    let mut tui = Tui::open_images(&sandbox.env(), repository, &[]);
     // The platforms are marked as such, naming their index.
     let screen = tui.wait_for("<untagged> platform of v1");
     // Select the first platform's row (rows start on the third screen line).
@@ -329,7 +286,7 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     tui.send("q");
     tui.wait_exit();
 
-    let listed: Vec<String> = runtime().block_on(async {
+    let listed: Vec<String> = Sandbox::runtime().block_on(async {
         crate::support::all_images(&sandbox.ecr(REGION).await, repository)
             .await
             .iter()
@@ -340,8 +297,8 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
         assert!(listed.contains(platform), "{platform} still exists");
     }
     assert!(
-        !audit_log(&sandbox).exists(),
+        !crate::support::audit_log_path(&sandbox.test_home()).exists(),
         "no delete was attempted: {:?}",
-        audit_lines(&sandbox)
+        crate::support::audit_log_lines(&sandbox.test_home())
     );
 }

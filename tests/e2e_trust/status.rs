@@ -4,7 +4,6 @@
 
 use crate::support::Sandbox;
 use crate::support::pty::{Tui, keys};
-use base64::Engine;
 
 /// The digest of the image carrying `tag` in `repository`, from the SDK.
 fn tagged_digest(sandbox: &Sandbox, repository: &str, tag: &str) -> Option<String> {
@@ -32,24 +31,9 @@ fn images(sandbox: &Sandbox, repository: &str) -> Vec<(String, Vec<String>, i64)
     })
 }
 
-/// The texts berth put on the clipboard (OSC 52) so far, decoded.
-fn clipboard(tui: &Tui) -> Vec<String> {
-    let raw = String::from_utf8_lossy(&tui.raw_output()).into_owned();
-    raw.split("\u{1b}]52;c;")
-        .skip(1)
-        .filter_map(|rest| {
-            let end = rest.find(['\u{7}', '\u{1b}'])?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(&rest[..end])
-                .ok()?;
-            String::from_utf8(bytes).ok()
-        })
-        .collect()
-}
-
 /// Wait until the clipboard received a text containing `needle`.
 fn wait_copied(tui: &Tui, needle: &str) -> String {
-    let copied = |tui: &Tui| clipboard(tui).into_iter().find(|t| t.contains(needle));
+    let copied = |tui: &Tui| tui.clipboard().into_iter().find(|t| t.contains(needle));
     tui.wait_until(&format!("a clipboard copy containing {needle}"), |_| {
         copied(tui).is_some()
     });
@@ -72,16 +56,6 @@ fn command(tui: &mut Tui, line: &str) {
     tui.wait_until("the command prompt", |s| Tui::status_line(s) == ":");
     tui.send(line);
     tui.send(keys::ENTER);
-}
-
-/// The title line (breadcrumbs) of the screen.
-fn header(screen: &vt100::Screen) -> String {
-    screen
-        .contents()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[test]
@@ -126,11 +100,11 @@ fn a_repository_jump_finds_a_repository_the_filter_hides_and_clears_the_filter()
 
     command(&mut tui, "base/jvm");
     tui.wait_until("base/jvm's images", |s| {
-        header(s).contains("repositories › base/jvm")
+        Tui::header(s).contains("repositories › base/jvm")
     });
     tui.send(keys::ESC);
     let screen = tui.wait_until("the repositories pane", |s| {
-        header(s).trim_end().ends_with("│ repositories")
+        Tui::header(s).trim_end().ends_with("│ repositories")
     });
     let status = tui.current_status_line();
     assert!(
@@ -182,7 +156,7 @@ fn an_error_leaves_the_status_line_when_the_user_moves_on() {
     // Another pane: the repositories.
     tui.send(keys::ESC);
     tui.wait_until("the repositories pane without the error", |s| {
-        header(s).trim_end().ends_with("│ repositories")
+        Tui::header(s).trim_end().ends_with("│ repositories")
             && !Tui::status_line(s).contains("nosuchrepo")
     });
 
@@ -193,7 +167,7 @@ fn an_error_leaves_the_status_line_when_the_user_moves_on() {
     // Another repository.
     command(&mut tui, "base/jvm");
     tui.wait_until("base/jvm's images without the error", |s| {
-        header(s).contains("repositories › base/jvm")
+        Tui::header(s).contains("repositories › base/jvm")
             && !Tui::status_line(s).contains("no/such-repository")
     });
 }
@@ -228,11 +202,11 @@ fn esc_from_criticals_returns_where_the_user_came_from() {
     let mut tui = open_images(sandbox, "base/distroless");
     command(&mut tui, "criticals");
     tui.wait_until("the triage pane", |s| {
-        header(s).trim_end().ends_with("│ triage")
+        Tui::header(s).trim_end().ends_with("│ triage")
     });
     tui.send(keys::ESC);
     tui.wait_until("back on base/distroless's images", |s| {
-        header(s).contains("repositories › base/distroless")
+        Tui::header(s).contains("repositories › base/distroless")
     });
 }
 
@@ -344,7 +318,7 @@ fn keys_do_nothing_while_the_terminal_is_too_small() {
     tui.wait_gone("terminal too small");
     let screen = tui.wait_for("demo/small");
     assert!(!screen.contains("confirm delete"), "{screen}");
-    assert!(clipboard(&tui).is_empty(), "nothing was copied");
+    assert!(tui.clipboard().is_empty(), "nothing was copied");
     assert_eq!(
         images(&sandbox, "demo/small").len(),
         3,

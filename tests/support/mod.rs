@@ -4,6 +4,7 @@
 
 pub mod proxy;
 pub mod pty;
+pub mod run;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -173,35 +174,7 @@ impl Sandbox {
     /// runs given the same `home` share berth's state, as after a restart. Empty AWS config
     /// files are written there unless the test wrote them first.
     pub fn env_in(&self, home: &Path) -> Vec<(String, String)> {
-        let config = home.join("aws-config");
-        let credentials = home.join("aws-credentials");
-        for file in [&config, &credentials] {
-            if !file.exists() {
-                let _ = std::fs::write(file, "");
-            }
-        }
-        [
-            ("AWS_ENDPOINT_URL_ECR", self.endpoint.clone()),
-            ("AWS_ENDPOINT_URL_ECS", self.endpoint.clone()),
-            ("AWS_ENDPOINT_URL_LAMBDA", self.endpoint.clone()),
-            ("AWS_ACCESS_KEY_ID", "sandbox".into()),
-            ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_CONFIG_FILE", config.display().to_string()),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE",
-                credentials.display().to_string(),
-            ),
-            // Never reach for instance metadata from a test.
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("HOME", home.display().to_string()),
-            ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
-            ("XDG_STATE_HOME", home.join("state").display().to_string()),
-            ("XDG_CACHE_HOME", home.join("cache").display().to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        endpoint_env(&self.endpoint, home)
     }
 
     /// An aws-sdk-ecr client for this sandbox, to read the truth independently of berth.
@@ -223,6 +196,70 @@ impl Drop for Sandbox {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Environment that points berth (or any AWS SDK) at the ECR, ECS and Lambda endpoint
+/// `endpoint`, with dummy credentials, isolated from the machine's own AWS configuration:
+/// `home` is HOME and holds the XDG folders, so runs given the same `home` share berth's
+/// state. Empty AWS config files are written there unless the test wrote them first.
+pub fn endpoint_env(endpoint: &str, home: &Path) -> Vec<(String, String)> {
+    let config = home.join("aws-config");
+    let credentials = home.join("aws-credentials");
+    for file in [&config, &credentials] {
+        if !file.exists() {
+            let _ = std::fs::write(file, "");
+        }
+    }
+    [
+        ("AWS_ENDPOINT_URL_ECR", endpoint.to_string()),
+        ("AWS_ENDPOINT_URL_ECS", endpoint.to_string()),
+        ("AWS_ENDPOINT_URL_LAMBDA", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "sandbox".into()),
+        ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            credentials.display().to_string(),
+        ),
+        // Never reach for instance metadata from a test.
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("HOME", home.display().to_string()),
+        ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
+        ("XDG_STATE_HOME", home.join("state").display().to_string()),
+        ("XDG_CACHE_HOME", home.join("cache").display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// An endpoint on a loopback port nothing listens on: every call is refused.
+pub fn closed_endpoint() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+/// The audit log berth writes for a run whose HOME (and XDG folders) is `home`.
+pub fn audit_log_path(home: &Path) -> PathBuf {
+    home.join("state/berth/audit.jsonl")
+}
+
+/// The audit log's lines under `home`, parsed; none when berth never wrote it.
+pub fn audit_log_lines(home: &Path) -> Vec<serde_json::Value> {
+    match std::fs::read_to_string(audit_log_path(home)) {
+        Ok(text) => text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("an audit-log line is JSON"))
+            .collect(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(err) => panic!("cannot read the audit log: {err}"),
+    }
+}
+
+/// The digest of `bytes` as a registry names it (`sha256:` + 64 hex).
+pub fn digest_of(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }
 
 /// A loopback port nothing listens on right now.

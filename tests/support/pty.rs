@@ -230,6 +230,46 @@ impl Tui {
         )
     }
 
+    /// The top row of the screen (the title line with the breadcrumbs).
+    pub fn header(screen: &vt100::Screen) -> String {
+        screen
+            .contents()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Start `berth EXTRA… REPOSITORY` (which opens straight into the repository's images)
+    /// in a 160x40 terminal and wait until its images have loaded.
+    pub fn open_images(env: &[(String, String)], repository: &str, extra: &[&str]) -> Tui {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.push(repository);
+        let tui = Tui::spawn(&args, env, 160, 40);
+        tui.wait_until("the images pane loaded", |s| {
+            let text = s.contents();
+            text.contains(&format!("repositories › {repository}"))
+                && !text.contains("loading images")
+        });
+        tui
+    }
+
+    /// Every text berth put on the clipboard with OSC 52 so far, decoded, oldest first.
+    pub fn clipboard(&self) -> Vec<String> {
+        use base64::Engine;
+        let raw = String::from_utf8_lossy(&self.raw_output()).into_owned();
+        raw.split("\u{1b}]52;c;")
+            .skip(1)
+            .filter_map(|rest| {
+                let end = rest.find(['\u{7}', '\u{1b}'])?;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(&rest[..end])
+                    .ok()?;
+                String::from_utf8(bytes).ok()
+            })
+            .collect()
+    }
+
     /// Wait until `text` is on screen.
     pub fn wait_for(&self, text: &str) -> String {
         let text = on_screen(text);
