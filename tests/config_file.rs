@@ -64,6 +64,32 @@ images = "+tags"
 }
 
 #[test]
+fn the_storage_price_has_a_default_and_per_region_overrides() {
+    let (config, _) = parse("").unwrap();
+    assert_eq!(config.cost.price("us-east-1"), 0.10);
+    let text = r#"
+[cost]
+storage_usd_per_gib_month = 0.12
+
+[cost.regions]
+eu-central-1 = 0.11
+us-gov-west-1 = 1
+"#;
+    let (config, warnings) = parse(text).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.cost.price("us-east-1"), 0.12);
+    assert_eq!(config.cost.price("eu-central-1"), 0.11);
+    assert_eq!(config.cost.price("us-gov-west-1"), 1.0);
+    let (_, warnings) = parse("[cost]\nstorage_usd_per_gib = 0.1\n").unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].message.contains("storage_usd_per_gib_month"),
+        "{}",
+        warnings[0].message
+    );
+}
+
+#[test]
 fn an_empty_file_and_a_missing_file_are_the_defaults() {
     let (config, warnings) = parse("").unwrap();
     assert_eq!(config, Config::default());

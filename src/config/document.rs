@@ -130,6 +130,42 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// A number (whole or decimal) in `range`, or an error naming the key and the range.
+    pub fn number_in(
+        &mut self,
+        key: &str,
+        value: &Spanned<DeValue>,
+        range: std::ops::RangeInclusive<f64>,
+    ) -> Option<f64> {
+        let (low, high) = (*range.start(), *range.end());
+        let parsed = match value.get_ref() {
+            DeValue::Integer(number) => i64::from_str_radix(number.as_str(), number.radix())
+                .ok()
+                .map(|n| n as f64),
+            DeValue::Float(number) => number.as_str().replace('_', "").parse::<f64>().ok(),
+            other => {
+                let found = kind(other);
+                self.error(
+                    value.span(),
+                    key,
+                    format!("{key} must be a number between {low} and {high}, not {found}"),
+                );
+                return None;
+            }
+        };
+        match parsed.filter(|n| range.contains(n)) {
+            Some(n) => Some(n),
+            None => {
+                self.error(
+                    value.span(),
+                    key,
+                    format!("{key} must be between {low} and {high}"),
+                );
+                None
+            }
+        }
+    }
+
     /// A string, or an error saying what was expected instead.
     pub fn string<'v>(
         &mut self,

@@ -18,7 +18,12 @@ const TOP_LEVEL: &[&str] = &[
     "timeout_seconds",
     "mouse",
     "keys",
+    "cost",
 ];
+
+/// The highest storage price accepted, per GiB-month: far above any real price, low
+/// enough that a typo (a price per TiB, say) is caught.
+const MAX_PRICE: f64 = 100.0;
 
 /// The config the text describes (defaults where it is silent), errors, warnings.
 pub(super) fn parse(text: &str) -> (Config, Vec<Problem>, Vec<Problem>) {
@@ -96,6 +101,7 @@ pub(super) fn parse(text: &str) -> (Config, Vec<Problem>, Vec<Problem>) {
             }
             "sort" => read_sort(&mut reader, value, &mut config),
             "keys" => keys::read(&mut reader, value, &mut config.keys),
+            "cost" => read_cost(&mut reader, value, &mut config),
             _ => reader.unknown_key(key.span(), name, TOP_LEVEL),
         }
     }
@@ -122,6 +128,47 @@ fn read_sort(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut Config)
         let path = format!("sort.{name}");
         if let Some(order) = sort_order(reader, &path, value, columns) {
             *target = order;
+        }
+    }
+}
+
+/// `[cost]`: `storage_usd_per_gib_month = 0.10` and `[cost.regions]` overrides.
+fn read_cost(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut Config) {
+    let example = "{ storage_usd_per_gib_month = 0.10 }";
+    let Some(table) = reader.table("cost", value, example) else {
+        return;
+    };
+    for (key, value) in table {
+        match key.get_ref().as_ref() {
+            "storage_usd_per_gib_month" => {
+                let path = "cost.storage_usd_per_gib_month";
+                if let Some(price) = reader.number_in(path, value, 0.0..=MAX_PRICE) {
+                    config.cost.storage_usd_per_gib_month = price;
+                }
+            }
+            "regions" => {
+                let example = "{ \"eu-central-1\" = 0.11 }";
+                let Some(regions) = reader.table("cost.regions", value, example) else {
+                    continue;
+                };
+                for (region, price) in regions {
+                    let name: &str = region.get_ref();
+                    let path = format!("cost.regions.{name}");
+                    if !is_region(name) {
+                        let message = format!(
+                            "{path}: \"{}\" is not a region name like \"eu-west-1\"",
+                            name.escape_debug()
+                        );
+                        reader.error(region.span(), &path, message);
+                    } else if let Some(price) = reader.number_in(&path, price, 0.0..=MAX_PRICE) {
+                        config.cost.regions.insert(name.to_string(), price);
+                    }
+                }
+            }
+            other => {
+                let path = format!("cost.{other}");
+                reader.unknown_key(key.span(), &path, &["storage_usd_per_gib_month", "regions"]);
+            }
         }
     }
 }
