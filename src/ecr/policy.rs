@@ -33,7 +33,7 @@ pub async fn lifecycle_policy(
 // ECR's own preview. Added below the reader so the reader, which `berth audit` depends
 // on, stays exactly as it is.
 
-use super::fetch::timestamp;
+use super::convert::timestamp;
 use crate::safety::Mutator;
 use crate::sanitize::sanitize;
 use aws_sdk_ecr::types::{ImageActionType, LifecyclePolicyPreviewStatus};
