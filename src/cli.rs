@@ -1,6 +1,8 @@
 //! The command-line surface.
 
+use crate::ecr::ClientOptions;
 use clap::{Parser, Subcommand};
+use std::time::Duration;
 
 /// berth — a terminal console for Amazon ECR.
 #[derive(Debug, Parser)]
@@ -49,6 +51,19 @@ impl Cli {
     /// The operation timeout in seconds.
     pub fn timeout_seconds(&self) -> u64 {
         self.timeout.unwrap_or(30).max(1)
+    }
+
+    /// Client options from the command line: the endpoint, and the timeout as the bound
+    /// of one operation and of each attempt within it.
+    pub fn client_options(&self) -> ClientOptions {
+        let defaults = ClientOptions::default();
+        let operation_timeout = Duration::from_secs(self.timeout_seconds());
+        ClientOptions {
+            endpoint_url: self.endpoint_url.clone(),
+            operation_timeout,
+            attempt_timeout: defaults.attempt_timeout.min(operation_timeout),
+            ..defaults
+        }
     }
 
     /// Fill in what the command line left open from the config file. Flags win; read-only

@@ -16,7 +16,6 @@ use crate::ecr::findings::ScanBackend;
 use crate::ecr::model::Severity;
 use crate::ecr::{EcrError, EcrRegistry, Registry};
 use crate::headless::single_target;
-use crate::runtime::client_options;
 use render::{OutputFormat, Report};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -100,7 +99,7 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
         .round(jiff::Unit::Second)
         .unwrap_or_else(|_| jiff::Timestamp::now());
     let target = single_target(cli, "berth findings").map_err(FindingsError::Usage)?;
-    let registry = Arc::new(EcrRegistry::connect(&target, &client_options(cli)).await?);
+    let registry = Arc::new(EcrRegistry::connect(&target, &cli.client_options()).await?);
     let account = registry.account_id().await?;
     let scope = if args.all {
         Scope::All

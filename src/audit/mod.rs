@@ -96,7 +96,7 @@ pub fn audit_targets(
 pub fn sweep_client_options(cli: &Cli) -> ClientOptions {
     ClientOptions {
         max_attempts: 1,
-        ..crate::runtime::client_options(cli)
+        ..cli.client_options()
     }
 }
 

@@ -15,7 +15,6 @@ use crate::ecr::model::{Image, ManifestKind, short_digest};
 use crate::ecr::{EcrError, EcrRegistry, Registry};
 use crate::format;
 use crate::lifecycle::ImageRecord;
-use crate::runtime::client_options;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -88,7 +87,7 @@ impl ImagesError {
 pub async fn run(cli: &Cli, args: &ImagesArgs) -> ExitCode {
     let result = async {
         let target = single_target(cli, "berth images").map_err(ImagesError::Usage)?;
-        let registry = EcrRegistry::connect(&target, &client_options(cli))
+        let registry = EcrRegistry::connect(&target, &cli.client_options())
             .await
             .map_err(ImagesError::Registry)?;
         let records = registry_image_records(&registry, &args.repo).await?;

@@ -29,7 +29,6 @@ use crate::format;
 use crate::lifecycle::{
     Candidate, ImageRecord, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
 };
-use crate::runtime::client_options;
 use crate::usage::{ImageUser, UsageMap};
 use jiff::Timestamp;
 use std::io::{self, Read, Write};
@@ -179,11 +178,11 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
         (Some(repository), None) => {
             let target =
                 single_target(cli, "berth lifecycle preview").map_err(PreviewError::Usage)?;
-            let registry = EcrRegistry::connect(&target, &client_options(cli)).await?;
+            let registry = EcrRegistry::connect(&target, &cli.client_options()).await?;
             if !cli.no_usage {
                 usage_of_repository = Some((
                     repository.clone(),
-                    usage_map(&registry, &target, &client_options(cli)).await,
+                    usage_map(&registry, &target, &cli.client_options()).await,
                 ));
             }
             // Images first: a missing repository is then reported as such, not as a

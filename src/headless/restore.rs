@@ -16,7 +16,6 @@ use crate::audit_log::{AuditAction, AuditEntry, AuditLog, ImageResult};
 use crate::cli::{Cli, RestoreArgs};
 use crate::ecr::model::{CredentialSource, ManifestKind, RegistryTarget, short_digest};
 use crate::ecr::{EcrError, EcrRegistry, Registry};
-use crate::runtime::client_options;
 use crate::safety::{AuditContext, Mutator, PutResult, Refused, RestoreImage};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -273,7 +272,7 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
         false
     };
     let target = RegistryTarget::new(source_of(&operation.profile), operation.region.clone());
-    let registry = match EcrRegistry::connect(&target, &client_options(cli)).await {
+    let registry = match EcrRegistry::connect(&target, &cli.client_options()).await {
         Ok(registry) => registry,
         Err(err) => return fail_all(err.without_key_hint()),
     };
