@@ -627,7 +627,7 @@ fn the_sandbox_lacks_ecrs_lifecycle_preview_and_berth_says_unsupported() {
             berth::audit_log::AuditLog::at(state.path().join("audit.jsonl")),
             false,
         );
-        let err = berth::ecr::policy::lifecycle_policy_preview(
+        let err = berth::runtime::lifecycle::lifecycle_policy_preview(
             &registry,
             &gate,
             "web/frontend",

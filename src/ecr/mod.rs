@@ -11,6 +11,7 @@ pub mod names;
 pub mod pager;
 pub mod policy;
 pub mod profiles;
+pub mod records;
 pub mod settings;
 
 pub use client::{ClientOptions, EcrRegistry};

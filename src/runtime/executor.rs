@@ -267,8 +267,7 @@ impl Executor {
                         E::Apply(apply) => apply.registry().clone(),
                         E::Edit { .. } | E::ReadFile { .. } => RegistryTarget::default(),
                     };
-                    let event =
-                        crate::headless::lifecycle::perform(&target, &this.options, effect).await;
+                    let event = super::lifecycle::perform(&target, &this.options, effect).await;
                     this.send(Action::Lifecycle(event));
                 });
             }

@@ -6,7 +6,7 @@ use crate::app::findings::FindingsEffect;
 use crate::app::operate::{ConfirmedDelete, DeleteLine, TagResult};
 use crate::audit_log::AuditLog;
 use crate::ecr::mutate::TagOutcome;
-use crate::ecr::policy::{self, EcrPreview};
+use crate::ecr::policy::EcrPreview;
 use crate::ecr::{EcrError, EcrRegistry};
 use crate::safety::{AuditContext, Mutator};
 
@@ -124,13 +124,13 @@ impl Executor {
         };
         let gate = self.mutator(registry).await.map_err(as_error)?;
         let reader = EcrRegistry::connect(registry, &self.options).await?;
-        policy::lifecycle_policy_preview(
+        super::lifecycle::lifecycle_policy_preview(
             &reader,
             &gate,
             repository,
             Some(text),
-            crate::headless::lifecycle::ECR_PREVIEW_WAIT,
-            crate::headless::lifecycle::ECR_PREVIEW_POLL,
+            super::lifecycle::ECR_PREVIEW_WAIT,
+            super::lifecycle::ECR_PREVIEW_POLL,
         )
         .await
     }
