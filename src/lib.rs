@@ -2,7 +2,6 @@
 
 pub mod app;
 pub mod audit;
-pub mod audit_log;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
@@ -12,6 +11,7 @@ pub mod editor;
 pub mod findings;
 pub mod format;
 pub mod headless;
+pub mod journal;
 pub mod layout;
 pub mod lifecycle;
 pub mod paths;

@@ -464,12 +464,12 @@ fn the_runner_starts_scans_and_reports_every_status() {
     let state = tempfile::tempdir().unwrap();
     let gate = berth::safety::Mutator::new(
         Arc::new(registry(&rt)),
-        berth::safety::AuditContext::new(
+        berth::safety::JournalContext::new(
             &CredentialSource::Environment,
             "123456789012",
             "us-east-1",
         ),
-        berth::audit_log::AuditLog::at(state.path().join("audit.jsonl")),
+        berth::journal::Journal::at(state.path().join("audit.jsonl")),
         false,
     );
     let events = Arc::new(Mutex::new(Vec::new()));
