@@ -112,7 +112,7 @@ pub enum Command {
     ///
     /// Exit status: 0 complete, 3 partial (see stderr and the report's errors), 1 nothing
     /// could be read, 2 usage error.
-    Findings(crate::findings::FindingsArgs),
+    Findings(crate::headless::findings::FindingsArgs),
 }
 
 /// Arguments of `berth uri`.

@@ -8,7 +8,6 @@ pub mod config;
 pub mod csv;
 pub mod ecr;
 pub mod editor;
-pub mod findings;
 pub mod format;
 pub mod headless;
 pub mod journal;

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Tui) => runtime.block_on(berth::runtime::run_tui(&cli, settings)),
         Some(Command::Findings(ref args)) => {
-            return runtime.block_on(berth::findings::run(&cli, args));
+            return runtime.block_on(berth::headless::findings::run(&cli, args));
         }
         Some(Command::Uri(ref args)) => {
             return runtime.block_on(berth::headless::uri::run(&cli, args));

@@ -474,7 +474,7 @@ fn the_runner_starts_scans_and_reports_every_status() {
     );
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    rt.block_on(berth::findings::runner::run_with(
+    rt.block_on(berth::runtime::findings::run_with(
         FindingsEffect::StartScans {
             registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
             repository: "data/dbt".into(),

@@ -120,12 +120,12 @@ impl Executor {
                             let gate = match this.findings_gate(&registry, &effect).await {
                                 Ok(gate) => gate,
                                 Err(err) => {
-                                    return crate::findings::runner::failed(effect, err, send);
+                                    return super::findings::failed(effect, err, send);
                                 }
                             };
-                            crate::findings::runner::run(effect, client.scan, gate, send).await
+                            super::findings::run(effect, client.scan, gate, send).await
                         }
-                        Err(err) => crate::findings::runner::failed(effect, err, send),
+                        Err(err) => super::findings::failed(effect, err, send),
                     }
                 });
             }

@@ -18,6 +18,7 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 mod detail;
 mod executor;
 mod fetch;
+pub mod findings;
 pub mod lifecycle;
 mod mutations;
 mod saved;
