@@ -96,7 +96,7 @@ pub enum Command {
     /// Without --profile, only the current credentials are audited, not every profile in
     /// the AWS config files. Exit status: 0 complete, 3 partial (see the report's errors),
     /// 1 nothing could be read, 2 usage error.
-    Audit(crate::audit::AuditArgs),
+    Audit(crate::headless::audit::AuditArgs),
     /// Print the digest-pinned URI of an image (REPO:TAG, REPO@sha256:…, or REPO when it
     /// holds exactly one image).
     Uri(UriArgs),

@@ -1,13 +1,13 @@
 //! berth: a terminal console for Amazon ECR.
 
 pub mod app;
-pub mod audit;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod csv;
 pub mod ecr;
 pub mod editor;
+pub mod figures;
 pub mod format;
 pub mod headless;
 pub mod journal;

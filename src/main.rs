@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             return runtime.block_on(berth::headless::images::run(&cli, args));
         }
         Some(Command::Audit(ref args)) => {
-            return match runtime.block_on(berth::audit::run(&cli, args)) {
+            return match runtime.block_on(berth::headless::audit::run(&cli, args)) {
                 Ok(outcome) => ExitCode::from(outcome.exit_code()),
                 Err(err) => {
                     eprintln!("berth: {err}");

@@ -198,7 +198,7 @@ impl Executor {
             Effect::RunAudit { registry } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let result = crate::audit::sweep_one(
+                    let result = crate::figures::sweep_one(
                         registry.clone(),
                         this.options.clone(),
                         this.concurrency,
