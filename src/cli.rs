@@ -1,6 +1,8 @@
 //! The command-line surface.
 
+use crate::ecr::ClientOptions;
 use clap::{Parser, Subcommand};
+use std::time::Duration;
 
 /// berth — a terminal console for Amazon ECR.
 #[derive(Debug, Parser)]
@@ -51,6 +53,19 @@ impl Cli {
         self.timeout.unwrap_or(30).max(1)
     }
 
+    /// Client options from the command line: the endpoint, and the timeout as the bound
+    /// of one operation and of each attempt within it.
+    pub fn client_options(&self) -> ClientOptions {
+        let defaults = ClientOptions::default();
+        let operation_timeout = Duration::from_secs(self.timeout_seconds());
+        ClientOptions {
+            endpoint_url: self.endpoint_url.clone(),
+            operation_timeout,
+            attempt_timeout: defaults.attempt_timeout.min(operation_timeout),
+            ..defaults
+        }
+    }
+
     /// Fill in what the command line left open from the config file. Flags win; read-only
     /// can be added by either, never removed.
     pub fn apply_config(&mut self, config: &crate::config::Config) {
@@ -81,7 +96,7 @@ pub enum Command {
     /// Without --profile, only the current credentials are audited, not every profile in
     /// the AWS config files. Exit status: 0 complete, 3 partial (see the report's errors),
     /// 1 nothing could be read, 2 usage error.
-    Audit(crate::audit::AuditArgs),
+    Audit(crate::headless::audit::AuditArgs),
     /// Print the digest-pinned URI of an image (REPO:TAG, REPO@sha256:…, or REPO when it
     /// holds exactly one image).
     Uri(UriArgs),
@@ -97,7 +112,7 @@ pub enum Command {
     ///
     /// Exit status: 0 complete, 3 partial (see stderr and the report's errors), 1 nothing
     /// could be read, 2 usage error.
-    Findings(crate::findings::FindingsArgs),
+    Findings(crate::headless::findings::FindingsArgs),
 }
 
 /// Arguments of `berth uri`.

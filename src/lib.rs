@@ -1,17 +1,16 @@
 //! berth: a terminal console for Amazon ECR.
 
 pub mod app;
-pub mod audit;
-pub mod audit_log;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod csv;
 pub mod ecr;
 pub mod editor;
-pub mod findings;
+pub mod figures;
 pub mod format;
 pub mod headless;
+pub mod journal;
 pub mod layout;
 pub mod lifecycle;
 pub mod paths;

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Tui) => runtime.block_on(berth::runtime::run_tui(&cli, settings)),
         Some(Command::Findings(ref args)) => {
-            return runtime.block_on(berth::findings::run(&cli, args));
+            return runtime.block_on(berth::headless::findings::run(&cli, args));
         }
         Some(Command::Uri(ref args)) => {
             return runtime.block_on(berth::headless::uri::run(&cli, args));
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             return runtime.block_on(berth::headless::images::run(&cli, args));
         }
         Some(Command::Audit(ref args)) => {
-            return match runtime.block_on(berth::audit::run(&cli, args)) {
+            return match runtime.block_on(berth::headless::audit::run(&cli, args)) {
                 Ok(outcome) => ExitCode::from(outcome.exit_code()),
                 Err(err) => {
                     eprintln!("berth: {err}");

@@ -4,9 +4,9 @@
 //! Full jitter (a delay drawn uniformly from zero up to the exponential bound) spreads
 //! retries of many concurrent callers apart, so a burst that was throttled does not come
 //! back as the same burst. The layer is generic over the error type: the caller says
-//! which errors are worth another attempt.
+//! which errors are worth another attempt, and [`retryable`] is berth's one answer for
+//! every error that says what kind of failure it is ([`Transient`]).
 
-use crate::ecr::EcrError;
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -71,6 +71,28 @@ const TRANSIENT_CODES: &[&str] = &[
     "RequestTimeout",
 ];
 
+/// What kind of failure an error is, as far as retrying goes: all [`retryable`] needs to
+/// know, so the policy is written once for every service's error type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryClass<'a> {
+    /// The service asked us to slow down.
+    Throttled,
+    /// The connection was dropped or refused before an answer came.
+    Unreachable,
+    /// The call ran out of the time the user allows for it.
+    Timeout,
+    /// The service answered with this error code.
+    Service(&'a str),
+    /// Anything else: a refusal, a missing resource, an unknown failure.
+    Final,
+}
+
+/// An error that can say which [`RetryClass`] it belongs to.
+pub trait Transient {
+    /// The class [`retryable`] decides on.
+    fn retry_class(&self) -> RetryClass<'_>;
+}
+
 /// berth's one retry policy for registry, ECS and Lambda calls: whether `err` is worth
 /// another attempt within the caller's [`Backoff`].
 ///
@@ -87,14 +109,14 @@ const TRANSIENT_CODES: &[&str] = &[
 /// multiply it) before the same "timed out" message. The TUI's stalled-endpoint test pins
 /// one call and a message within the timeout. A server that answers `RequestTimeout` did
 /// answer, quickly, and counts as a hiccup above.
-pub fn retryable(err: &EcrError) -> bool {
-    match err {
-        EcrError::Throttled { .. } | EcrError::Unreachable { .. } => true,
-        EcrError::Service { code, .. } => {
-            THROTTLE_CODES.contains(&code.as_str()) || TRANSIENT_CODES.contains(&code.as_str())
+pub fn retryable<E: Transient + ?Sized>(err: &E) -> bool {
+    match err.retry_class() {
+        RetryClass::Throttled | RetryClass::Unreachable => true,
+        RetryClass::Service(code) => {
+            THROTTLE_CODES.contains(&code) || TRANSIENT_CODES.contains(&code)
         }
-        EcrError::Timeout { .. } => false,
-        _ => false,
+        RetryClass::Timeout => false,
+        RetryClass::Final => false,
     }
 }
 
@@ -217,55 +239,28 @@ mod tests {
         assert_eq!((result, calls.get()), (Err("denied"), 1));
     }
 
-    fn service(code: &str) -> EcrError {
-        EcrError::Service {
-            action: "ecr:DescribeImages".into(),
-            subject: "web/app".into(),
-            code: code.into(),
-            message: String::new(),
-        }
-    }
-
     #[test]
-    fn throttling_hiccups_and_lost_connections_are_retried() {
-        let (action, subject) = ("ecr:DescribeImages".to_string(), "web/app".to_string());
-        assert!(retryable(&EcrError::Throttled {
-            action: action.clone(),
-            subject: subject.clone()
-        }));
-        assert!(retryable(&EcrError::Unreachable {
-            action: action.clone(),
-            subject: subject.clone(),
-            detail: "Connection reset by peer (os error 104)".into(),
-        }));
-        for code in ["RequestLimitExceeded", "SlowDown", "ServerException"] {
-            assert!(retryable(&service(code)), "{code}");
+    fn the_policy_retries_throttling_hiccups_and_lost_connections_only() {
+        struct Failure(RetryClass<'static>);
+        impl Transient for Failure {
+            fn retry_class(&self) -> RetryClass<'_> {
+                self.0
+            }
         }
-        assert!(
-            retryable(&service("RequestTimeout")),
-            "the server did answer"
-        );
-    }
-
-    #[test]
-    fn a_timeout_is_not_retried() {
-        // The operation timeout bounds a call; retrying a stalled endpoint only doubles
-        // the wait for the same message.
-        assert!(!retryable(&EcrError::Timeout {
-            action: "ecr:DescribeRepositories".into(),
-            subject: "env/us-east-1".into(),
-        }));
-    }
-
-    #[test]
-    fn refusals_and_unknown_failures_are_final() {
-        for code in ["AccessDeniedException", "RepositoryNotFoundException"] {
-            assert!(!retryable(&service(code)), "{code}");
+        let retried = |class| retryable(&Failure(class));
+        assert!(retried(RetryClass::Throttled));
+        assert!(retried(RetryClass::Unreachable));
+        for code in [
+            "RequestLimitExceeded",
+            "SlowDown",
+            "ServerException",
+            "RequestTimeout",
+        ] {
+            assert!(retried(RetryClass::Service(code)), "{code}");
         }
-        assert!(!retryable(&EcrError::Unsupported {
-            action: "ecr:DescribeImages".into(),
-            subject: "web/admin".into(),
-        }));
+        assert!(!retried(RetryClass::Timeout));
+        assert!(!retried(RetryClass::Service("AccessDeniedException")));
+        assert!(!retried(RetryClass::Final));
     }
 
     #[tokio::test]

@@ -4,11 +4,11 @@
 //! `Err(Refused)` always means no API call was made. `Ok(Recorded)` means an attempt was
 //! made and recorded (or, rarely, the record failed: `audit_error` says so).
 
-use crate::audit_log::{AuditAction, AuditEntry, AuditImage, AuditLog, ImageResult};
 use crate::ecr::EcrError;
 use crate::ecr::model::{CredentialSource, ScanSummary};
 use crate::ecr::mutate::{DeleteReport, ImageRef, ManifestBatch, RegistryWrite, TagOutcome};
 use crate::ecr::names::{self, NameError};
+use crate::journal::{ImageResult, Journal, JournalAction, JournalEntry, JournalImage};
 use jiff::Timestamp;
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub enum Refused {
     #[error("nothing to {action}: no images were given")]
     NothingToDo { action: &'static str },
     #[error("{detail} — nothing was changed (fix the audit log location or permissions)")]
-    AuditLogUnavailable { detail: String },
+    JournalUnavailable { detail: String },
 }
 
 /// The result of an attempt, and whether its audit line was written.
@@ -43,16 +43,16 @@ pub struct Recorded<T> {
 
 /// Who is acting where: the fields every audit line starts with.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditContext {
+pub struct JournalContext {
     pub profile: String,
     pub account: String,
     pub region: String,
 }
 
-impl AuditContext {
+impl JournalContext {
     /// The context for a credential source, account and region.
     pub fn new(source: &CredentialSource, account: &str, region: &str) -> Self {
-        AuditContext {
+        JournalContext {
             profile: source.label().to_string(),
             account: account.to_string(),
             region: region.to_string(),
@@ -101,8 +101,8 @@ impl RestoreReport {
 #[derive(Clone)]
 pub struct Mutator {
     writer: Arc<dyn RegistryWrite>,
-    context: AuditContext,
-    log: AuditLog,
+    context: JournalContext,
+    log: Journal,
     read_only: bool,
 }
 
@@ -110,8 +110,8 @@ impl Mutator {
     /// A gate for `writer`, recording to `log` with `context`.
     pub fn new(
         writer: Arc<dyn RegistryWrite>,
-        context: AuditContext,
-        log: AuditLog,
+        context: JournalContext,
+        log: Journal,
         read_only: bool,
     ) -> Self {
         Mutator {
@@ -128,7 +128,7 @@ impl Mutator {
     }
 
     /// The audit log this gate writes to.
-    pub fn audit_log(&self) -> &AuditLog {
+    pub fn journal(&self) -> &Journal {
         &self.log
     }
 
@@ -159,15 +159,15 @@ impl Mutator {
         let outcome = self.writer.put_tag(repository, digest, tag).await;
         let image = match &outcome {
             Ok(done) => tag_image(digest, tag, done),
-            Err(err) => AuditImage {
+            Err(err) => JournalImage {
                 digest: Some(digest.to_string()),
                 tags: vec![tag.to_string()],
                 error_code: Some(err.code().to_string()),
                 error: Some(err.to_string()),
-                ..AuditImage::new(ImageResult::Failed)
+                ..JournalImage::new(ImageResult::Failed)
             },
         };
-        let mut entry = self.entry(repository, AuditAction::Tag, vec![image]);
+        let mut entry = self.entry(repository, JournalAction::Tag, vec![image]);
         if let Err(err) = &outcome {
             entry.error_code = Some(err.code().to_string());
             entry.error = Some(err.to_string());
@@ -194,7 +194,7 @@ impl Mutator {
         let manifests = self.writer.get_manifests(repository, ids).await;
         let report = self.writer.delete_images(repository, ids).await;
         let images = delete_images(&report, &manifests);
-        let mut entry = self.entry(repository, AuditAction::Delete, images);
+        let mut entry = self.entry(repository, JournalAction::Delete, images);
         if let Some(err) = report.errors.first() {
             entry.error_code = Some(err.code().to_string());
             entry.error = Some(err.to_string());
@@ -247,23 +247,23 @@ impl Mutator {
             .puts
             .iter()
             .map(|(tag, result)| {
-                let base = AuditImage {
+                let base = JournalImage {
                     digest: Some(image.digest.clone()),
                     tags: tag.iter().cloned().collect(),
-                    ..AuditImage::new(ImageResult::Restored)
+                    ..JournalImage::new(ImageResult::Restored)
                 };
                 match result {
                     PutResult::Restored => base,
-                    PutResult::AlreadyPresent => AuditImage {
+                    PutResult::AlreadyPresent => JournalImage {
                         result: ImageResult::AlreadyPresent,
                         ..base
                     },
-                    PutResult::TagTaken { current } => AuditImage {
+                    PutResult::TagTaken { current } => JournalImage {
                         result: ImageResult::TagTaken,
                         previous_digest: Some(current.clone()),
                         ..base
                     },
-                    PutResult::Failed(err) => AuditImage {
+                    PutResult::Failed(err) => JournalImage {
                         result: ImageResult::Failed,
                         error_code: Some(err.code().to_string()),
                         error: Some(err.to_string()),
@@ -272,7 +272,7 @@ impl Mutator {
                 }
             })
             .collect();
-        let entry = self.entry(repository, AuditAction::Restore, images);
+        let entry = self.entry(repository, JournalAction::Restore, images);
         Ok(self.record(entry, report))
     }
 
@@ -315,7 +315,7 @@ impl Mutator {
         names::validate_repository_name(repository)?;
         self.ensure_log()?;
         let outcome = self.writer.put_lifecycle_policy(repository, text).await;
-        let mut entry = self.entry(repository, AuditAction::PutLifecyclePolicy, Vec::new());
+        let mut entry = self.entry(repository, JournalAction::PutLifecyclePolicy, Vec::new());
         entry.policy = Some(text.to_string());
         if let Err(err) = &outcome {
             entry.error_code = Some(err.code().to_string());
@@ -337,18 +337,18 @@ impl Mutator {
         self.ensure_log()?;
         let outcome = self.writer.start_scan(repository, digest).await;
         let image = match &outcome {
-            Ok(_) => AuditImage {
+            Ok(_) => JournalImage {
                 digest: Some(digest.to_string()),
-                ..AuditImage::new(ImageResult::ScanStarted)
+                ..JournalImage::new(ImageResult::ScanStarted)
             },
-            Err(err) => AuditImage {
+            Err(err) => JournalImage {
                 digest: Some(digest.to_string()),
                 error_code: Some(err.code().to_string()),
                 error: Some(err.to_string()),
-                ..AuditImage::new(ImageResult::Failed)
+                ..JournalImage::new(ImageResult::Failed)
             },
         };
-        let mut entry = self.entry(repository, AuditAction::StartScan, vec![image]);
+        let mut entry = self.entry(repository, JournalAction::StartScan, vec![image]);
         if let Err(err) = &outcome {
             entry.error_code = Some(err.code().to_string());
             entry.error = Some(err.to_string());
@@ -368,7 +368,7 @@ impl Mutator {
         names::validate_repository_name(repository)?;
         self.ensure_log()?;
         let outcome = self.writer.start_lifecycle_preview(repository, text).await;
-        let mut entry = self.entry(repository, AuditAction::StartLifecyclePreview, Vec::new());
+        let mut entry = self.entry(repository, JournalAction::StartLifecyclePreview, Vec::new());
         entry.policy = text.map(str::to_string);
         if let Err(err) = &outcome {
             entry.error_code = Some(err.code().to_string());
@@ -390,13 +390,18 @@ impl Mutator {
     fn ensure_log(&self) -> Result<(), Refused> {
         self.log
             .check_writable()
-            .map_err(|e| Refused::AuditLogUnavailable {
+            .map_err(|e| Refused::JournalUnavailable {
                 detail: e.to_string(),
             })
     }
 
-    fn entry(&self, repository: &str, action: AuditAction, images: Vec<AuditImage>) -> AuditEntry {
-        AuditEntry {
+    fn entry(
+        &self,
+        repository: &str,
+        action: JournalAction,
+        images: Vec<JournalImage>,
+    ) -> JournalEntry {
+        JournalEntry {
             time: Timestamp::now().to_string(),
             profile: self.context.profile.clone(),
             account: self.context.account.clone(),
@@ -410,7 +415,7 @@ impl Mutator {
         }
     }
 
-    fn record<T>(&self, entry: AuditEntry, outcome: T) -> Recorded<T> {
+    fn record<T>(&self, entry: JournalEntry, outcome: T) -> Recorded<T> {
         Recorded {
             outcome,
             audit_error: self.log.append(&entry).err().map(|e| e.to_string()),
@@ -418,30 +423,30 @@ impl Mutator {
     }
 }
 
-fn tag_image(digest: &str, tag: &str, outcome: &TagOutcome) -> AuditImage {
-    let base = AuditImage {
+fn tag_image(digest: &str, tag: &str, outcome: &TagOutcome) -> JournalImage {
+    let base = JournalImage {
         digest: Some(digest.to_string()),
         tags: vec![tag.to_string()],
-        ..AuditImage::new(ImageResult::Tagged)
+        ..JournalImage::new(ImageResult::Tagged)
     };
     match outcome {
         TagOutcome::Tagged { .. } => base,
-        TagOutcome::Moved { from, .. } => AuditImage {
+        TagOutcome::Moved { from, .. } => JournalImage {
             result: ImageResult::Moved,
             previous_digest: Some(from.clone()),
             ..base
         },
-        TagOutcome::AlreadyTagged { .. } => AuditImage {
+        TagOutcome::AlreadyTagged { .. } => JournalImage {
             result: ImageResult::AlreadyTagged,
             ..base
         },
-        TagOutcome::ImmutableTag { current, .. } => AuditImage {
+        TagOutcome::ImmutableTag { current, .. } => JournalImage {
             result: ImageResult::RefusedImmutable,
             previous_digest: current.clone(),
             error_code: Some("ImageTagAlreadyExistsException".into()),
             ..base
         },
-        TagOutcome::DigestChanged { actual, .. } => AuditImage {
+        TagOutcome::DigestChanged { actual, .. } => JournalImage {
             result: ImageResult::DigestChanged,
             error: Some(format!("the registry stored the manifest as {actual}")),
             ..base
@@ -450,7 +455,7 @@ fn tag_image(digest: &str, tag: &str, outcome: &TagOutcome) -> AuditImage {
 }
 
 /// One audit image per id asked, with the manifest fetched for it before the delete.
-fn delete_images(report: &DeleteReport, manifests: &ManifestBatch) -> Vec<AuditImage> {
+fn delete_images(report: &DeleteReport, manifests: &ManifestBatch) -> Vec<JournalImage> {
     let manifest_of = |id: &ImageRef| manifests.found.iter().find(|m| &m.id == id);
     let manifest_error = |id: &ImageRef| {
         manifests
@@ -459,14 +464,14 @@ fn delete_images(report: &DeleteReport, manifests: &ManifestBatch) -> Vec<AuditI
             .find(|f| &f.id == id)
             .map(|f| format!("{}: {}", f.code, f.reason))
     };
-    let with_manifest = |id: &ImageRef, image: AuditImage| match manifest_of(id) {
-        Some(record) => AuditImage {
+    let with_manifest = |id: &ImageRef, image: JournalImage| match manifest_of(id) {
+        Some(record) => JournalImage {
             digest: image.digest.or_else(|| Some(record.digest.clone())),
             manifest: Some(record.manifest.clone()),
             media_type: record.media_type.clone(),
             ..image
         },
-        None => AuditImage {
+        None => JournalImage {
             manifest_error: manifest_error(id)
                 .or_else(|| Some("the registry returned no manifest".into())),
             ..image
@@ -474,16 +479,16 @@ fn delete_images(report: &DeleteReport, manifests: &ManifestBatch) -> Vec<AuditI
     };
     let mut images = Vec::new();
     for deleted in &report.deleted {
-        let image = AuditImage {
+        let image = JournalImage {
             id: Some(deleted.id.clone()),
             digest: deleted.digest.clone(),
             tags: deleted.tags.clone(),
-            ..AuditImage::new(ImageResult::Deleted)
+            ..JournalImage::new(ImageResult::Deleted)
         };
         images.push(with_manifest(&deleted.id, image));
     }
     for failed in &report.failed {
-        images.push(AuditImage {
+        images.push(JournalImage {
             id: Some(failed.id.clone()),
             digest: match &failed.id {
                 ImageRef::Digest(d) => Some(d.clone()),
@@ -495,7 +500,7 @@ fn delete_images(report: &DeleteReport, manifests: &ManifestBatch) -> Vec<AuditI
             },
             error_code: Some(failed.code.clone()),
             error: Some(failed.reason.clone()),
-            ..AuditImage::new(ImageResult::Failed)
+            ..JournalImage::new(ImageResult::Failed)
         });
     }
     images

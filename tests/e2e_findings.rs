@@ -450,17 +450,17 @@ fn the_runner_starts_scans_and_reports_every_status() {
     let state = tempfile::tempdir().unwrap();
     let gate = berth::safety::Mutator::new(
         Arc::new(registry(&rt)),
-        berth::safety::AuditContext::new(
+        berth::safety::JournalContext::new(
             &CredentialSource::Environment,
             "123456789012",
             "us-east-1",
         ),
-        berth::audit_log::AuditLog::at(state.path().join("audit.jsonl")),
+        berth::journal::Journal::at(state.path().join("audit.jsonl")),
         false,
     );
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
-    rt.block_on(berth::findings::runner::run_with(
+    rt.block_on(berth::runtime::findings::run_with(
         FindingsEffect::StartScans {
             registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
             repository: "data/dbt".into(),

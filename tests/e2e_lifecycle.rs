@@ -587,15 +587,15 @@ fn the_sandbox_lacks_ecrs_lifecycle_preview_and_berth_says_unsupported() {
                 Sandbox::shared().ecr("us-east-1").await,
                 target,
             )),
-            berth::safety::AuditContext::new(
+            berth::safety::JournalContext::new(
                 &berth::ecr::model::CredentialSource::Environment,
                 "123456789012",
                 "us-east-1",
             ),
-            berth::audit_log::AuditLog::at(state.path().join("audit.jsonl")),
+            berth::journal::Journal::at(state.path().join("audit.jsonl")),
             false,
         );
-        let err = berth::ecr::policy::lifecycle_policy_preview(
+        let err = berth::runtime::lifecycle::lifecycle_policy_preview(
             &registry,
             &gate,
             "web/frontend",

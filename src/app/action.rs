@@ -78,7 +78,7 @@ pub enum Action {
     /// The audit sweep of a registry finished (rows by repository name).
     AuditLoaded {
         registry: RegistryId,
-        result: Result<Vec<crate::audit::report::RepositoryRow>, String>,
+        result: Result<Vec<crate::figures::RepositoryRow>, String>,
         errors: Vec<String>,
     },
     /// Something the lifecycle view asked for finished.

@@ -7,19 +7,21 @@
 //! and the runtime only pass those through.
 
 mod detail;
+pub mod grouping;
 #[cfg(test)]
 pub(crate) mod tests;
-mod triage;
+mod triage_view;
 
 pub use detail::{DetailLine, LineKind, detail_lines, wrap};
-pub use triage::{TriagePane, affected_height, table_rows};
+pub use triage_view::{TriagePane, affected_height, table_rows};
 
 use super::keymap::Command;
 use super::list::ListView;
 use crate::ecr::EcrError;
+use crate::ecr::findings::sweep::ImageFindings;
 use crate::ecr::findings::{Finding, FindingsPage, ImageScan, has_results, is_settled};
 use crate::ecr::model::{Image, ScanSummary, Severity};
-use crate::findings::triage::{ImageFindings, compare_scores};
+use grouping::compare_scores;
 use std::cmp::Ordering;
 
 /// Rows the findings pane draws above its table (the scan summary line).
@@ -53,7 +55,7 @@ pub struct FindingsTarget {
 }
 
 /// Work the findings pane and the triage view ask the runtime for
-/// (`crate::findings::runner` performs all but the clipboard).
+/// (`crate::runtime::findings` performs all but the clipboard).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FindingsEffect {
     /// Page through DescribeImageScanFindings, sending one `FindingsEvent::Page` per page.

@@ -144,7 +144,7 @@ pub struct RepositoriesPane {
     /// the column the rows are ordered by is on screen with its arrow.
     pub audit_view: bool,
     /// The audit sweep's rows by repository name, once it has run for `registry`.
-    pub audit: Option<std::collections::HashMap<String, crate::audit::report::RepositoryRow>>,
+    pub audit: Option<std::collections::HashMap<String, crate::figures::RepositoryRow>>,
     /// An audit sweep is running.
     pub auditing: bool,
 }
@@ -579,7 +579,7 @@ fn stats_key(row: &RepoRow) -> Option<RepoStats> {
 }
 
 /// The audit sweep's rows by repository name.
-type AuditRows = std::collections::HashMap<String, crate::audit::report::RepositoryRow>;
+type AuditRows = std::collections::HashMap<String, crate::figures::RepositoryRow>;
 
 fn compare_repositories(
     a: &RepoRow,

@@ -2,7 +2,7 @@
 
 use super::error::{EcrError, classify};
 use super::model::{Image, Page, RegistryTarget, Repository};
-use super::{MAX_PAGE_SIZE, Registry, fetch};
+use super::{MAX_PAGE_SIZE, Registry, convert};
 use crate::sanitize::sanitize;
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
@@ -156,7 +156,7 @@ impl Registry for EcrRegistry {
             .await
             .map_err(|e| classify(e, "ecr:DescribeRepositories", &self.target.label()))?;
         Ok(Page {
-            items: out.repositories().iter().map(fetch::repository).collect(),
+            items: out.repositories().iter().map(convert::repository).collect(),
             next_token: out.next_token().map(str::to_string),
         })
     }
@@ -187,7 +187,7 @@ impl Registry for EcrRegistry {
             items: out
                 .image_details()
                 .iter()
-                .filter_map(fetch::image)
+                .filter_map(convert::image)
                 .collect(),
             next_token: out.next_token().map(str::to_string),
         })

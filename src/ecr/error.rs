@@ -1,5 +1,6 @@
 //! Turn SDK errors into errors a person can act on.
 
+use crate::retry::{RetryClass, Transient};
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -100,6 +101,19 @@ impl EcrError {
             EcrError::Unsupported { .. } => "Unsupported",
             EcrError::Service { code, .. } => code,
             EcrError::Other { .. } => "Error",
+        }
+    }
+}
+
+/// How berth's one retry policy ([`crate::retry::retryable`]) sees a registry error.
+impl Transient for EcrError {
+    fn retry_class(&self) -> RetryClass<'_> {
+        match self {
+            EcrError::Throttled { .. } => RetryClass::Throttled,
+            EcrError::Unreachable { .. } => RetryClass::Unreachable,
+            EcrError::Timeout { .. } => RetryClass::Timeout,
+            EcrError::Service { code, .. } => RetryClass::Service(code),
+            _ => RetryClass::Final,
         }
     }
 }
@@ -312,6 +326,58 @@ fn short_detail(detail: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retry::retryable;
+
+    fn service(code: &str) -> EcrError {
+        EcrError::Service {
+            action: "ecr:DescribeImages".into(),
+            subject: "web/app".into(),
+            code: code.into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn throttling_hiccups_and_lost_connections_are_retried() {
+        let (action, subject) = ("ecr:DescribeImages".to_string(), "web/app".to_string());
+        assert!(retryable(&EcrError::Throttled {
+            action: action.clone(),
+            subject: subject.clone()
+        }));
+        assert!(retryable(&EcrError::Unreachable {
+            action: action.clone(),
+            subject: subject.clone(),
+            detail: "Connection reset by peer (os error 104)".into(),
+        }));
+        for code in ["RequestLimitExceeded", "SlowDown", "ServerException"] {
+            assert!(retryable(&service(code)), "{code}");
+        }
+        assert!(
+            retryable(&service("RequestTimeout")),
+            "the server did answer"
+        );
+    }
+
+    #[test]
+    fn a_timeout_is_not_retried() {
+        // The operation timeout bounds a call; retrying a stalled endpoint only doubles
+        // the wait for the same message.
+        assert!(!retryable(&EcrError::Timeout {
+            action: "ecr:DescribeRepositories".into(),
+            subject: "env/us-east-1".into(),
+        }));
+    }
+
+    #[test]
+    fn refusals_and_unknown_failures_are_final() {
+        for code in ["AccessDeniedException", "RepositoryNotFoundException"] {
+            assert!(!retryable(&service(code)), "{code}");
+        }
+        assert!(!retryable(&EcrError::Unsupported {
+            action: "ecr:DescribeImages".into(),
+            subject: "web/admin".into(),
+        }));
+    }
 
     #[test]
     fn messages_say_what_failed_on_what_and_what_to_do() {

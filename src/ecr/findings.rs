@@ -1,6 +1,6 @@
 //! Scan findings: DescribeImageScanFindings (basic and enhanced shapes) read into berth's
-//! own [`Finding`], polling a started scan, and the registry's scanning configuration.
-//! Starting a scan is a write: it lives in `crate::ecr::mutate` and runs through
+//! own [`Finding`], polling a started scan, the registry's scanning configuration, and
+//! the sweep that reads findings across a registry ([`sweep`]). Starting a scan is a write: it lives in `crate::ecr::mutate` and runs through
 //! `crate::safety::Mutator`.
 //!
 //! ECR answers in two shapes. Basic scanning lists `findings[]` with loose key/value
@@ -10,6 +10,7 @@
 //! the registry did not.
 
 mod convert;
+pub mod sweep;
 pub(crate) use convert::scan_summary;
 pub(crate) use convert::status_word as scan_status_word;
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The only code that knows aws-sdk-ecr. Everything above works on [`model`] types.
 
 pub mod client;
+mod convert;
 pub mod error;
-mod fetch;
 pub mod findings;
 pub mod manifests;
 pub mod model;
@@ -11,6 +11,7 @@ pub mod names;
 pub mod pager;
 pub mod policy;
 pub mod profiles;
+pub mod records;
 pub mod settings;
 
 pub use client::{ClientOptions, EcrRegistry};

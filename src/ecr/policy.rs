@@ -1,6 +1,7 @@
-//! Reading a repository's lifecycle policy, and ECR's own preview of one. Writing a
-//! policy and starting a preview are mutations: their calls live in `crate::ecr::mutate`
-//! and run through `crate::safety::Mutator`.
+//! Reading a repository's lifecycle policy, and the results of ECR's own preview of one.
+//! Writing a policy and starting a preview are mutations: their calls live in
+//! `crate::ecr::mutate` and run through `crate::safety::Mutator`; the runtime starts a
+//! preview through the gate and polls it here (`crate::runtime::lifecycle`).
 
 use super::client::EcrRegistry;
 use super::error::{EcrError, classify};
@@ -33,12 +34,10 @@ pub async fn lifecycle_policy(
 // ECR's own preview. Added below the reader so the reader, which `berth audit` depends
 // on, stays exactly as it is.
 
-use super::fetch::timestamp;
-use crate::safety::Mutator;
+use super::convert::timestamp;
 use crate::sanitize::sanitize;
 use aws_sdk_ecr::types::{ImageActionType, LifecyclePolicyPreviewStatus};
 use jiff::Timestamp;
-use std::time::Duration;
 
 /// Where ECR's preview of a policy stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,47 +93,11 @@ pub struct EcrPreview {
 /// The most results GetLifecyclePolicyPreview returns per page.
 const PREVIEW_PAGE_SIZE: i32 = 100;
 
-/// Ask ECR to preview `text` (or, with `None`, the repository's current policy) on
-/// `repository`, then poll every `poll` until it finishes or `wait` has passed.
-///
-/// ECR evaluates previews asynchronously; a preview still running after `wait` comes
-/// back with [`PreviewStatus::InProgress`] and no images, and a later call (which finds
-/// it running and does not start another) picks up its results. An endpoint without
-/// the operation (moto answers an HTML 500) gives [`EcrError::Unsupported`].
-///
-/// The start is a mutation: `gate` refuses it in read-only mode (as
-/// [`EcrError::Other`] carrying the refusal, with no API call) and records the attempt.
-pub async fn lifecycle_policy_preview(
-    registry: &EcrRegistry,
-    gate: &Mutator,
-    repository: &str,
-    text: Option<&str>,
-    wait: Duration,
-    poll: Duration,
-) -> Result<EcrPreview, EcrError> {
-    let started = match gate.start_lifecycle_preview(repository, text).await {
-        Ok(recorded) => recorded.outcome?,
-        Err(refused) => {
-            return Err(EcrError::Other {
-                action: "ecr:StartLifecyclePolicyPreview".into(),
-                subject: repository.to_string(),
-                detail: refused.to_string(),
-            });
-        }
-    };
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let mut preview = preview_pages(registry, repository).await?;
-        preview.started = started;
-        if preview.status != PreviewStatus::InProgress || tokio::time::Instant::now() >= deadline {
-            return Ok(preview);
-        }
-        tokio::time::sleep(poll).await;
-    }
-}
-
 /// Read the preview's status and, once complete, every page of its results.
-async fn preview_pages(registry: &EcrRegistry, repository: &str) -> Result<EcrPreview, EcrError> {
+pub async fn preview_pages(
+    registry: &EcrRegistry,
+    repository: &str,
+) -> Result<EcrPreview, EcrError> {
     let mut preview = EcrPreview {
         status: PreviewStatus::InProgress,
         images: Vec::new(),

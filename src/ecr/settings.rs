@@ -4,8 +4,8 @@
 //! configuration is read by [`super::findings::ScanRegistry`].
 
 use super::client::EcrRegistry;
+use super::convert::timestamp;
 use super::error::{EcrError, classify};
-use super::fetch::timestamp;
 use super::model::Page;
 use crate::sanitize::sanitize;
 use async_trait::async_trait;

@@ -10,13 +10,11 @@
 
 use super::single_target;
 use crate::cli::Cli;
-use crate::ecr::manifests::{index_digests, manifest_list_children};
-use crate::ecr::model::{Image, ManifestKind, short_digest};
-use crate::ecr::{EcrError, EcrRegistry, Registry};
+use crate::ecr::EcrRegistry;
+use crate::ecr::model::{ManifestKind, short_digest};
+use crate::ecr::records::{RecordsError, registry_image_records};
 use crate::format;
 use crate::lifecycle::ImageRecord;
-use crate::runtime::client_options;
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -39,24 +37,13 @@ pub enum ImagesFormat {
     Csv,
 }
 
-/// Why `berth images` (or a registry dry run) could not list a repository's images.
+/// Why `berth images` could not list a repository's images.
 #[derive(Debug, thiserror::Error)]
 pub enum ImagesError {
     #[error("{0}")]
     Usage(String),
-    #[error("repository {repository} not found in {registry}")]
-    RepositoryNotFound {
-        repository: String,
-        registry: String,
-    },
-    #[error(
-        "image {digest} in {repository} has no push time; ECR always reports one, so the \
-         endpoint's answer is incomplete and no image list is safer than a wrong one"
-    )]
-    NoPushTime { repository: String, digest: String },
-    /// Said without the TUI's key hints: this is printed on the command line.
-    #[error("{}", .0.without_key_hint())]
-    Registry(EcrError),
+    #[error(transparent)]
+    Records(#[from] RecordsError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -69,28 +56,15 @@ impl ImagesError {
             _ => 1,
         }
     }
-
-    /// Say "not found" as a command-line user needs it, not the TUI's "press r".
-    fn from_registry(err: EcrError, repository: &str, registry: &EcrRegistry) -> ImagesError {
-        match err {
-            EcrError::NotFound { action, .. } if action == "ecr:DescribeImages" => {
-                ImagesError::RepositoryNotFound {
-                    repository: repository.to_string(),
-                    registry: registry.target().label(),
-                }
-            }
-            other => ImagesError::Registry(other),
-        }
-    }
 }
 
 /// Run `berth images`.
 pub async fn run(cli: &Cli, args: &ImagesArgs) -> ExitCode {
     let result = async {
         let target = single_target(cli, "berth images").map_err(ImagesError::Usage)?;
-        let registry = EcrRegistry::connect(&target, &client_options(cli))
+        let registry = EcrRegistry::connect(&target, &cli.client_options())
             .await
-            .map_err(ImagesError::Registry)?;
+            .map_err(RecordsError::Registry)?;
         let records = registry_image_records(&registry, &args.repo).await?;
         let mut out = io::stdout().lock();
         write_records(&mut out, &records, args.output)?;
@@ -109,64 +83,6 @@ pub async fn run(cli: &Cli, args: &ImagesArgs) -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
-}
-
-/// Every image of `repository` as an image record, newest push first, with
-/// `referenced_by_manifest_list` set from the repository's manifest lists.
-pub async fn registry_image_records(
-    registry: &EcrRegistry,
-    repository: &str,
-) -> Result<Vec<ImageRecord>, ImagesError> {
-    let fail = |err| ImagesError::from_registry(err, repository, registry);
-    // Throttling and transient failures are retried with the same token, as the audit
-    // does, so a busy registry costs time, not rows.
-    let images = crate::ecr::pager::all_pages(|token| {
-        crate::retry::retry(
-            crate::retry::Backoff::THROTTLING,
-            |err, _| crate::retry::retryable(err),
-            |_, _| {},
-            move || registry.images_page(repository, token.clone()),
-        )
-    })
-    .await
-    .map_err(fail)?;
-    let children = manifest_list_children(registry, repository, &index_digests(&images))
-        .await
-        .map_err(fail)?;
-    records_from_images(repository, images, &children)
-}
-
-/// Image records from DescribeImages results, newest push first (ties: larger digest
-/// first), marking the digests in `children` as referenced by a manifest list.
-pub fn records_from_images(
-    repository: &str,
-    images: Vec<Image>,
-    children: &BTreeSet<String>,
-) -> Result<Vec<ImageRecord>, ImagesError> {
-    let mut records = images
-        .into_iter()
-        .map(|image| {
-            let pushed_at = image.pushed_at.ok_or_else(|| ImagesError::NoPushTime {
-                repository: repository.to_string(),
-                digest: image.digest.clone(),
-            })?;
-            Ok(ImageRecord {
-                referenced_by_manifest_list: children.contains(&image.digest),
-                digest: image.digest,
-                tags: image.tags,
-                pushed_at,
-                size_bytes: image.size_bytes,
-                last_pulled_at: image.last_pulled_at,
-                media_type: image.manifest_media_type,
-            })
-        })
-        .collect::<Result<Vec<ImageRecord>, ImagesError>>()?;
-    records.sort_by(|a, b| {
-        b.pushed_at
-            .cmp(&a.pushed_at)
-            .then_with(|| b.digest.cmp(&a.digest))
-    });
-    Ok(records)
 }
 
 /// Write `records` in `format`.
@@ -262,7 +178,10 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecr::model::Image;
+    use crate::ecr::records::records_from_images;
     use jiff::Timestamp;
+    use std::collections::BTreeSet;
 
     fn image(n: u8, tags: &[&str], second: i64, media: &str) -> Image {
         Image {
@@ -296,14 +215,6 @@ mod tests {
         assert_eq!(kind(&records[0]), "index");
         assert_eq!(kind(&records[1]), "in index");
         assert_eq!(kind(&records[2]), "image");
-    }
-
-    #[test]
-    fn an_image_without_push_time_is_refused_not_guessed() {
-        let mut broken = image(1, &[], 0, OCI);
-        broken.pushed_at = None;
-        let err = records_from_images("web/app", vec![broken], &BTreeSet::new()).unwrap_err();
-        assert!(err.to_string().contains("has no push time"), "{err}");
     }
 
     #[test]

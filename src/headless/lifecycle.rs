@@ -1,5 +1,5 @@
-//! `berth lifecycle preview`: berth's offline dry run of a lifecycle policy, for scripts;
-//! and [`perform`], the registry work behind the TUI's lifecycle view.
+//! `berth lifecycle preview`: berth's offline dry run of a lifecycle policy, for scripts.
+//! (The registry work behind the TUI's lifecycle view is `crate::runtime::lifecycle`.)
 //!
 //! ```text
 //! berth lifecycle preview [--policy FILE] (--repo NAME | --images FILE)
@@ -19,23 +19,20 @@
 //! Exit codes: 0 success; 1 an invalid policy (the message names the rule and the
 //! field), unreadable input, or a registry failure; 2 usage errors.
 
-use super::images::{ImagesError, registry_image_records};
 use super::single_target;
-use crate::app::lifecycle::{LifecycleEffect, LifecycleEvent, LoadedRepository};
 use crate::cli::Cli;
 use crate::ecr::model::{RegistryTarget, short_digest};
+use crate::ecr::records::{RecordsError, registry_image_records};
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, policy};
 use crate::format;
 use crate::lifecycle::{
-    Candidate, ImageRecord, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
+    Candidate, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
 };
-use crate::runtime::client_options;
 use crate::usage::{ImageUser, UsageMap};
 use jiff::Timestamp;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Arguments of `berth lifecycle`.
 #[derive(Debug, clap::Args)]
@@ -113,7 +110,7 @@ pub enum PreviewError {
     #[error("repository {repository} has no lifecycle policy; pass --policy FILE to preview one")]
     NoPolicy { repository: String },
     #[error(transparent)]
-    Images(#[from] ImagesError),
+    Images(#[from] RecordsError),
     /// Said without the TUI's key hints: this is printed on the command line.
     #[error("{}", .0.without_key_hint())]
     Registry(#[from] EcrError),
@@ -126,7 +123,6 @@ impl PreviewError {
     pub fn exit_code(&self) -> u8 {
         match self {
             PreviewError::Usage(_) => 2,
-            PreviewError::Images(err) => err.exit_code(),
             _ => 1,
         }
     }
@@ -179,11 +175,11 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
         (Some(repository), None) => {
             let target =
                 single_target(cli, "berth lifecycle preview").map_err(PreviewError::Usage)?;
-            let registry = EcrRegistry::connect(&target, &client_options(cli)).await?;
+            let registry = EcrRegistry::connect(&target, &cli.client_options()).await?;
             if !cli.no_usage {
                 usage_of_repository = Some((
                     repository.clone(),
-                    usage_map(&registry, &target, &client_options(cli)).await,
+                    usage_map(&registry, &target, &cli.client_options()).await,
                 ));
             }
             // Images first: a missing repository is then reported as such, not as a
@@ -436,103 +432,6 @@ fn write_table(
     Ok(())
 }
 
-/// How long the TUI waits for ECR's asynchronous preview before reporting it still
-/// running; pressing `p` again picks up the same preview.
-pub const ECR_PREVIEW_WAIT: Duration = Duration::from_secs(20);
-/// How often the TUI reads a running ECR preview's status.
-pub const ECR_PREVIEW_POLL: Duration = Duration::from_secs(2);
-
-/// Do the registry work a lifecycle view asked for and say how it went.
-///
-/// The reads run here, off the UI loop; the editor needs the terminal, so the UI loop
-/// runs [`LifecycleEffect::Edit`] with [`crate::editor::edit_in_terminal`]. Writes (apply,
-/// ECR's preview) need the safety gate, which the runtime's executor owns: they are
-/// refused here without any API call.
-pub async fn perform(
-    target: &RegistryTarget,
-    options: &ClientOptions,
-    effect: LifecycleEffect,
-) -> LifecycleEvent {
-    match effect {
-        LifecycleEffect::Load {
-            repository,
-            generation,
-            ..
-        } => {
-            let result = async {
-                let registry = EcrRegistry::connect(target, options).await?;
-                load(&registry, &repository).await
-            }
-            .await;
-            LifecycleEvent::Loaded { generation, result }
-        }
-        LifecycleEffect::Edit { generation, .. } => LifecycleEvent::Edited {
-            generation,
-            result: Err("the editor needs the terminal; the UI loop runs it".into()),
-        },
-        LifecycleEffect::ReadFile { path, generation } => {
-            let path = expand_home(&path);
-            let result = tokio::fs::read_to_string(&path)
-                .await
-                .map_err(|err| err.to_string());
-            LifecycleEvent::FileRead {
-                generation,
-                path,
-                result,
-            }
-        }
-        LifecycleEffect::Apply(apply) => LifecycleEvent::Applied {
-            generation: apply.generation(),
-            text: apply.text().to_string(),
-            result: Err(needs_gate("ecr:PutLifecyclePolicy", apply.repository())),
-        },
-        LifecycleEffect::EcrPreview {
-            repository,
-            text,
-            generation,
-            ..
-        } => LifecycleEvent::EcrPreviewed {
-            generation,
-            text,
-            result: Err(needs_gate("ecr:StartLifecyclePolicyPreview", &repository)),
-        },
-    }
-}
-
-/// The refusal of a write asked of [`perform`], which has no safety gate.
-fn needs_gate(action: &str, repository: &str) -> EcrError {
-    EcrError::Other {
-        action: action.into(),
-        subject: repository.to_string(),
-        detail: "writes go through the safety gate; nothing was sent".into(),
-    }
-}
-
-/// The repository's policy and image records, for the lifecycle view.
-async fn load(registry: &EcrRegistry, repository: &str) -> Result<LoadedRepository, EcrError> {
-    let images: Vec<ImageRecord> =
-        registry_image_records(registry, repository)
-            .await
-            .map_err(|err| match err {
-                ImagesError::Registry(err) => err,
-                other => EcrError::Other {
-                    action: "ecr:DescribeImages".into(),
-                    subject: repository.to_string(),
-                    detail: other.to_string(),
-                },
-            })?;
-    let policy = policy::lifecycle_policy(registry, repository).await?;
-    Ok(LoadedRepository { policy, images })
-}
-
-/// `~/x` as `$HOME/x`: people type paths the way their shell accepts them.
-fn expand_home(path: &Path) -> PathBuf {
-    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
-        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => path.to_path_buf(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,19 +519,5 @@ PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
         .unwrap();
         let ours: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(ours, serde_json::to_value(&plan).unwrap());
-    }
-
-    #[test]
-    fn home_is_expanded_only_at_the_start() {
-        if let Some(home) = std::env::var_os("HOME") {
-            assert_eq!(
-                expand_home(Path::new("~/p.json")),
-                PathBuf::from(home).join("p.json")
-            );
-        }
-        assert_eq!(
-            expand_home(Path::new("a/~/p.json")),
-            PathBuf::from("a/~/p.json")
-        );
     }
 }

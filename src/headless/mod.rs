@@ -1,5 +1,7 @@
 //! Commands that answer without the terminal UI, for scripts.
 
+pub mod audit;
+pub mod findings;
 pub mod images;
 pub mod lifecycle;
 pub mod restore;

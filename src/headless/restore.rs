@@ -12,12 +12,11 @@
 //! the credentials and region it was made with, after checking they still reach the same
 //! account.
 
-use crate::audit_log::{AuditAction, AuditEntry, AuditLog, ImageResult};
 use crate::cli::{Cli, RestoreArgs};
 use crate::ecr::model::{CredentialSource, ManifestKind, RegistryTarget, short_digest};
 use crate::ecr::{EcrError, EcrRegistry, Registry};
-use crate::runtime::client_options;
-use crate::safety::{AuditContext, Mutator, PutResult, Refused, RestoreImage};
+use crate::journal::{ImageResult, Journal, JournalAction, JournalEntry};
+use crate::safety::{JournalContext, Mutator, PutResult, Refused, RestoreImage};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -47,7 +46,7 @@ pub enum PlannedImage {
 /// Which deletions to restore: the `last` most recent delete operations that deleted
 /// anything, newest first, limited to the given profiles and regions when any are given.
 pub fn plan(
-    entries: &[AuditEntry],
+    entries: &[JournalEntry],
     last: usize,
     profiles: &[String],
     regions: &[String],
@@ -55,7 +54,7 @@ pub fn plan(
     entries
         .iter()
         .rev()
-        .filter(|e| e.action == AuditAction::Delete)
+        .filter(|e| e.action == JournalAction::Delete)
         .filter(|e| profiles.is_empty() || profiles.contains(&e.profile))
         .filter(|e| regions.is_empty() || regions.contains(&e.region))
         .filter(|e| e.images.iter().any(|i| i.result == ImageResult::Deleted))
@@ -64,7 +63,7 @@ pub fn plan(
         .collect()
 }
 
-fn plan_operation(entry: &AuditEntry) -> PlannedOperation {
+fn plan_operation(entry: &JournalEntry) -> PlannedOperation {
     // One image can appear several times (deleted by two of its tags): merge by digest.
     let mut images: Vec<PlannedImage> = Vec::new();
     for deleted in entry
@@ -171,8 +170,8 @@ fn failure_line(repository: &str, what: &str, err: &EcrError) -> String {
 /// Run `berth restore`.
 pub async fn run(cli: &Cli, args: &RestoreArgs) -> ExitCode {
     let log = match args.from_audit_log.as_ref().and_then(Option::as_deref) {
-        Some(path) => AuditLog::at(path),
-        None => match AuditLog::standard() {
+        Some(path) => Journal::at(path),
+        None => match Journal::standard() {
             Ok(log) => log,
             Err(err) => {
                 eprintln!("berth restore: {err}");
@@ -266,14 +265,14 @@ fn source_of(profile: &str) -> CredentialSource {
     }
 }
 
-async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperation) -> bool {
+async fn restore_operation(cli: &Cli, log: &Journal, operation: &PlannedOperation) -> bool {
     let repository = &operation.repository;
     let fail_all = |why: String| {
         println!("cannot restore {repository}: {why}");
         false
     };
     let target = RegistryTarget::new(source_of(&operation.profile), operation.region.clone());
-    let registry = match EcrRegistry::connect(&target, &client_options(cli)).await {
+    let registry = match EcrRegistry::connect(&target, &cli.client_options()).await {
         Ok(registry) => registry,
         Err(err) => return fail_all(err.without_key_hint()),
     };
@@ -288,7 +287,7 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
         }
         Err(err) => return fail_all(err.without_key_hint()),
     }
-    let context = AuditContext::new(&target.source, &operation.account, &operation.region);
+    let context = JournalContext::new(&target.source, &operation.account, &operation.region);
     let mutator = Mutator::new(Arc::new(registry), context, log.clone(), cli.read_only);
     let mut complete = true;
     for image in &operation.images {
@@ -347,15 +346,15 @@ async fn restore_operation(cli: &Cli, log: &AuditLog, operation: &PlannedOperati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit_log::AuditImage;
     use crate::ecr::ImageRef;
+    use crate::journal::JournalImage;
 
     fn digest(n: u8) -> String {
         format!("sha256:{}", format!("{n:02x}").repeat(32))
     }
 
-    fn deleted(n: u8, tags: &[&str], manifest: Option<&str>, media: Option<&str>) -> AuditImage {
-        AuditImage {
+    fn deleted(n: u8, tags: &[&str], manifest: Option<&str>, media: Option<&str>) -> JournalImage {
+        JournalImage {
             id: Some(ImageRef::Digest(digest(n))),
             digest: Some(digest(n)),
             tags: tags.iter().map(|t| t.to_string()).collect(),
@@ -364,12 +363,12 @@ mod tests {
             manifest_error: manifest
                 .is_none()
                 .then(|| "AccessDenied: no ecr:BatchGetImage".to_string()),
-            ..AuditImage::new(ImageResult::Deleted)
+            ..JournalImage::new(ImageResult::Deleted)
         }
     }
 
-    fn entry(action: AuditAction, region: &str, images: Vec<AuditImage>) -> AuditEntry {
-        AuditEntry {
+    fn entry(action: JournalAction, region: &str, images: Vec<JournalImage>) -> JournalEntry {
+        JournalEntry {
             time: "2026-11-25T10:00:00Z".into(),
             profile: "env".into(),
             account: "123456789012".into(),
@@ -387,20 +386,20 @@ mod tests {
     fn the_newest_deletions_come_first_and_other_actions_are_skipped() {
         let entries = vec![
             entry(
-                AuditAction::Delete,
+                JournalAction::Delete,
                 "us-east-1",
                 vec![deleted(1, &["a"], Some("{}"), None)],
             ),
             entry(
-                AuditAction::Delete,
+                JournalAction::Delete,
                 "eu-west-1",
                 vec![deleted(2, &[], Some("{}"), None)],
             ),
-            entry(AuditAction::Tag, "us-east-1", vec![]),
+            entry(JournalAction::Tag, "us-east-1", vec![]),
             entry(
-                AuditAction::Delete,
+                JournalAction::Delete,
                 "us-east-1",
-                vec![AuditImage::new(ImageResult::Failed)],
+                vec![JournalImage::new(ImageResult::Failed)],
             ),
         ];
         let one = plan(&entries, 1, &[], &[]);
@@ -429,7 +428,7 @@ mod tests {
     fn images_merge_by_digest_indexes_go_last_and_gaps_are_kept() {
         let index = r#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
         let entries = vec![entry(
-            AuditAction::Delete,
+            JournalAction::Delete,
             "us-east-1",
             vec![
                 deleted(9, &["multi"], Some(index), None),

@@ -13,7 +13,6 @@ use crate::cli::{Cli, UriArgs};
 use crate::ecr::mutate::{ImageRef, RegistryWrite};
 use crate::ecr::names::{ImageReference, NameError, pinned_uri};
 use crate::ecr::{EcrError, EcrRegistry, Registry};
-use crate::runtime::client_options;
 use std::process::ExitCode;
 
 /// Why no URI could be printed.
@@ -75,7 +74,7 @@ pub async fn run(cli: &Cli, args: &UriArgs) -> ExitCode {
 async fn uri(cli: &Cli, text: &str) -> Result<String, UriError> {
     let reference = ImageReference::parse(text)?;
     let target = single_target(cli, "berth uri").map_err(UriError::Usage)?;
-    let registry = EcrRegistry::connect(&target, &client_options(cli)).await?;
+    let registry = EcrRegistry::connect(&target, &cli.client_options()).await?;
     let account = registry.account_id().await?;
     let digest = resolve_digest(&registry, &reference)
         .await

@@ -120,12 +120,12 @@ impl Executor {
                             let gate = match this.findings_gate(&registry, &effect).await {
                                 Ok(gate) => gate,
                                 Err(err) => {
-                                    return crate::findings::runner::failed(effect, err, send);
+                                    return super::findings::failed(effect, err, send);
                                 }
                             };
-                            crate::findings::runner::run(effect, client.scan, gate, send).await
+                            super::findings::run(effect, client.scan, gate, send).await
                         }
-                        Err(err) => crate::findings::runner::failed(effect, err, send),
+                        Err(err) => super::findings::failed(effect, err, send),
                     }
                 });
             }
@@ -198,7 +198,7 @@ impl Executor {
             Effect::RunAudit { registry } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    let result = crate::audit::sweep_one(
+                    let result = crate::figures::sweep_one(
                         registry.clone(),
                         this.options.clone(),
                         this.concurrency,
@@ -267,8 +267,7 @@ impl Executor {
                         E::Apply(apply) => apply.registry().clone(),
                         E::Edit { .. } | E::ReadFile { .. } => RegistryTarget::default(),
                     };
-                    let event =
-                        crate::headless::lifecycle::perform(&target, &this.options, effect).await;
+                    let event = super::lifecycle::perform(&target, &this.options, effect).await;
                     this.send(Action::Lifecycle(event));
                 });
             }

@@ -3,7 +3,6 @@
 
 use crate::app::{self, Action, Effect, State};
 use crate::cli::Cli;
-use crate::ecr::ClientOptions;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::terminal;
 use crate::ui::{self, Theme};
@@ -19,22 +18,12 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 mod detail;
 mod executor;
 mod fetch;
+pub mod findings;
+pub mod lifecycle;
 mod mutations;
 mod saved;
 
 pub use executor::Executor;
-
-/// Client options from the command line.
-pub fn client_options(cli: &Cli) -> ClientOptions {
-    let defaults = ClientOptions::default();
-    let operation_timeout = Duration::from_secs(cli.timeout_seconds());
-    ClientOptions {
-        endpoint_url: cli.endpoint_url.clone(),
-        operation_timeout,
-        attempt_timeout: defaults.attempt_timeout.min(operation_timeout),
-        ..defaults
-    }
-}
 
 /// What the config file decided for the TUI, loaded before the terminal is taken over.
 pub struct Settings {
@@ -61,7 +50,7 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     let (keymap, keymap_problem) = config.keymap(&settings.path);
     startup_messages.extend(keymap_problem);
     let (sender, mut actions) = mpsc::unbounded_channel();
-    let executor = Executor::new(client_options(cli), sender.clone(), config.concurrency)
+    let executor = Executor::new(cli.client_options(), sender.clone(), config.concurrency)
         .with_read_only(cli.read_only);
 
     let mut guard = terminal::enter(config.mouse)?;

@@ -4,11 +4,11 @@
 use super::Executor;
 use crate::app::findings::FindingsEffect;
 use crate::app::operate::{ConfirmedDelete, DeleteLine, TagResult};
-use crate::audit_log::AuditLog;
 use crate::ecr::mutate::TagOutcome;
-use crate::ecr::policy::{self, EcrPreview};
+use crate::ecr::policy::EcrPreview;
 use crate::ecr::{EcrError, EcrRegistry};
-use crate::safety::{AuditContext, Mutator};
+use crate::journal::Journal;
+use crate::safety::{JournalContext, Mutator};
 
 impl Executor {
     /// The gate for one registry: its writer, who is acting, the audit log.
@@ -23,10 +23,10 @@ impl Executor {
             .await
             .map_err(|e| e.to_string())?;
         let target = registry;
-        let log = AuditLog::standard().map_err(|e| e.to_string())?;
+        let log = Journal::standard().map_err(|e| e.to_string())?;
         Ok(Mutator::new(
             connected.write,
-            AuditContext::new(&target.source, &account, &target.region),
+            JournalContext::new(&target.source, &account, &target.region),
             log,
             self.read_only,
         ))
@@ -124,13 +124,13 @@ impl Executor {
         };
         let gate = self.mutator(registry).await.map_err(as_error)?;
         let reader = EcrRegistry::connect(registry, &self.options).await?;
-        policy::lifecycle_policy_preview(
+        super::lifecycle::lifecycle_policy_preview(
             &reader,
             &gate,
             repository,
             Some(text),
-            crate::headless::lifecycle::ECR_PREVIEW_WAIT,
-            crate::headless::lifecycle::ECR_PREVIEW_POLL,
+            super::lifecycle::ECR_PREVIEW_WAIT,
+            super::lifecycle::ECR_PREVIEW_POLL,
         )
         .await
     }

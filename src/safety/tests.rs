@@ -3,13 +3,13 @@ use crate::ecr::mutate::tests::{FakeRegistry, digest_of};
 
 fn gate(fake: Arc<FakeRegistry>, read_only: bool) -> (Mutator, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let log = AuditLog::at(dir.path().join("state/berth/audit.jsonl"));
-    let context = AuditContext::new(&CredentialSource::Environment, "123456789012", "us-east-1");
+    let log = Journal::at(dir.path().join("state/berth/audit.jsonl"));
+    let context = JournalContext::new(&CredentialSource::Environment, "123456789012", "us-east-1");
     (Mutator::new(fake, context, log, read_only), dir)
 }
 
 fn lines(mutator: &Mutator) -> Vec<serde_json::Value> {
-    match std::fs::read_to_string(mutator.audit_log().path()) {
+    match std::fs::read_to_string(mutator.journal().path()) {
         Ok(text) => text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -102,14 +102,14 @@ async fn an_unwritable_audit_log_stops_the_mutation() {
     let fake = Arc::new(FakeRegistry::with_images(1));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("blocker"), "").unwrap();
-    let log = AuditLog::at(dir.path().join("blocker/audit.jsonl"));
-    let context = AuditContext::new(&CredentialSource::Profile("prod".into()), "1", "eu-west-1");
+    let log = Journal::at(dir.path().join("blocker/audit.jsonl"));
+    let context = JournalContext::new(&CredentialSource::Profile("prod".into()), "1", "eu-west-1");
     let mutator = Mutator::new(fake.clone(), context, log, false);
     let err = mutator
         .delete("repo", &[ImageRef::Digest(digest_of(0))])
         .await
         .unwrap_err();
-    assert!(matches!(err, Refused::AuditLogUnavailable { .. }), "{err}");
+    assert!(matches!(err, Refused::JournalUnavailable { .. }), "{err}");
     assert!(fake.calls().is_empty());
 }
 

@@ -3,10 +3,10 @@
 
 use super::Theme;
 use super::table::{draw_table, highlighted, highlighted_fields};
+use crate::app::findings::grouping::CveGroup;
 use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, detail_lines};
 use crate::ecr::findings::{Finding, NOT_SCANNED, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts, short_digest};
-use crate::findings::triage::CveGroup;
 use crate::format;
 use crate::layout::Column;
 use jiff::Timestamp;
@@ -459,7 +459,7 @@ fn group_cells(group: &CveGroup, pane: &TriagePane, theme: &Theme) -> Vec<Line<'
         Line::from(group.repositories.len().to_string()).right_aligned(),
         Line::styled(
             group.fix.label().to_lowercase(),
-            if group.fix == crate::findings::triage::FixState::Yes {
+            if group.fix == crate::app::findings::grouping::FixState::Yes {
                 theme.ok
             } else {
                 theme.dim

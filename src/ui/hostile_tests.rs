@@ -11,6 +11,7 @@ use crate::app::lifecycle::{LifecycleEvent, LifecycleView, LoadedRepository};
 use crate::app::operate::DeleteLine;
 use crate::app::{Pane, State, update};
 use crate::ecr::EcrError;
+use crate::ecr::findings::sweep::ImageFindings;
 use crate::ecr::findings::{
     Finding, FindingsPage, FindingsShape, FixAvailable, ImageScan, ScanningConfiguration,
     ScanningRule,
@@ -21,7 +22,6 @@ use crate::ecr::policy::{EcrPreview, PreviewAction, PreviewImage, PreviewStatus}
 use crate::ecr::settings::{
     PullThroughRule, ReplicationDestination, ReplicationRule, RepositoryFilter,
 };
-use crate::findings::triage::ImageFindings;
 use crate::lifecycle::ImageRecord;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;

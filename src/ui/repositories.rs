@@ -228,7 +228,7 @@ mod tests {
     use crate::app::fixtures::{visible_repos, with_repositories};
     use crate::app::state::ALL_REPOSITORY_SORTS;
     use crate::app::update;
-    use crate::audit::report::RepositoryRow;
+    use crate::figures::RepositoryRow;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn press(state: &mut crate::app::State, c: char) {

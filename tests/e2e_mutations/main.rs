@@ -10,12 +10,12 @@ mod commands;
 mod property;
 
 use async_trait::async_trait;
-use berth::audit_log::AuditLog;
 use berth::ecr::model::{CredentialSource, RegistryTarget};
 use berth::ecr::mutate::{DeleteResponse, ImageRef, ManifestBatch, RegistryWrite};
 use berth::ecr::{EcrError, EcrRegistry, Registry, TagOutcome};
 use berth::headless::restore::PlannedImage;
-use berth::safety::{AuditContext, Mutator, PutResult, Refused, RestoreImage};
+use berth::journal::Journal;
+use berth::safety::{JournalContext, Mutator, PutResult, Refused, RestoreImage};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -227,11 +227,11 @@ impl Setup {
     }
 
     fn mutator(&self, read_only: bool) -> Mutator {
-        let context = AuditContext::new(&CredentialSource::Environment, ACCOUNT, REGION);
+        let context = JournalContext::new(&CredentialSource::Environment, ACCOUNT, REGION);
         Mutator::new(
             self.writer.clone(),
             context,
-            AuditLog::at(self.log_path()),
+            Journal::at(self.log_path()),
             read_only,
         )
     }
@@ -701,7 +701,7 @@ async fn restore_from_the_log_never_takes_back_a_reused_tag() {
     )
     .await;
 
-    let read = AuditLog::at(setup.log_path()).read().unwrap();
+    let read = Journal::at(setup.log_path()).read().unwrap();
     let plan = berth::headless::restore::plan(&read.entries, 1, &[], &[]);
     let [PlannedImage::Restore(image)] = plan[0].images.as_slice() else {
         panic!("one restorable image expected: {plan:?}");

@@ -3,14 +3,14 @@
 
 use super::{ACCOUNT, REGION, digest_of};
 use async_trait::async_trait;
-use berth::audit_log::AuditLog;
 use berth::ecr::EcrError;
 use berth::ecr::model::CredentialSource;
 use berth::ecr::mutate::{
     DeleteResponse, ImageRef, ManifestBatch, NOT_ATTEMPTED, NOT_CONFIRMED, RegistryWrite,
     ReturnedFailure, ReturnedId,
 };
-use berth::safety::{AuditContext, Mutator};
+use berth::journal::Journal;
+use berth::safety::{JournalContext, Mutator};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -124,11 +124,11 @@ proptest! {
             sent: Mutex::new(Vec::new()),
         });
         let state = tempfile::tempdir().unwrap();
-        let context = AuditContext::new(&CredentialSource::Environment, ACCOUNT, REGION);
+        let context = JournalContext::new(&CredentialSource::Environment, ACCOUNT, REGION);
         let mutator = Mutator::new(
             recorder.clone(),
             context,
-            AuditLog::at(state.path().join("audit.jsonl")),
+            Journal::at(state.path().join("audit.jsonl")),
             false,
         );
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();

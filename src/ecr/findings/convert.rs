@@ -5,7 +5,7 @@ use super::{
     Finding, FindingsPage, FindingsShape, FixAvailable, ScanningConfiguration, ScanningRule,
     parse_severity,
 };
-use crate::ecr::fetch::timestamp;
+use crate::ecr::convert::timestamp;
 use crate::ecr::model::{ScanSummary, Severity, SeverityCounts};
 use crate::sanitize::sanitize;
 use aws_sdk_ecr::operation::describe_image_scan_findings::DescribeImageScanFindingsOutput;

@@ -1,35 +1,32 @@
 //! `berth audit`: a size and hygiene report of repositories across profiles and regions,
 //! as a table, JSON or CSV.
 //!
-//! The sweep ([`collect`]) reads each registry's repositories, then each repository's
-//! images and lifecycle policy, with at most `--concurrency` calls in flight overall. The
-//! figures ([`report`]) are computed per repository as its pages arrive, and the report is
-//! printed once everything has been read ([`table`], [`export`]). A registry or repository that fails
+//! The sweep (`crate::figures::sweep`, shared with the TUI's audit columns) reads each
+//! registry's repositories, then each repository's images and lifecycle policy, with at
+//! most `--concurrency` calls in flight overall. The figures are computed per repository
+//! as its pages arrive; the report ([`report`]) sums and orders them and is printed once
+//! everything has been read ([`table`], [`export`]). A registry or repository that fails
 //! is listed in the report's errors while the rest completes.
 
-pub mod collect;
 pub mod export;
 pub mod progress;
 pub mod regions;
 pub mod report;
-pub mod source;
 pub mod table;
 
 use crate::cli::Cli;
+use crate::ecr::ClientOptions;
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
-use crate::ecr::{ClientOptions, EcrRegistry};
+use crate::figures::progress::Progress;
+use crate::figures::sweep::{self, Settings};
+use crate::figures::{DEFAULT_STALE_DAYS, connect_ecr};
 use crate::retry::Backoff;
-use collect::{Connect, Settings};
 use export::OutputFormat;
-use progress::{Progress, ProgressLine};
+use progress::ProgressLine;
 use report::{Outcome, Report, SortKey};
-use source::AuditSource;
 use std::io::{self, Write};
 use std::sync::Arc;
-
-/// Images not pulled for this many days count as stale unless `--stale-days` says otherwise.
-pub const DEFAULT_STALE_DAYS: u32 = 90;
 
 /// Options of `berth audit` (`--profile`, `--region` and `--endpoint-url` are global).
 #[derive(Clone, Debug, clap::Args)]
@@ -96,55 +93,16 @@ pub fn audit_targets(
 pub fn sweep_client_options(cli: &Cli) -> ClientOptions {
     ClientOptions {
         max_attempts: 1,
-        ..crate::runtime::client_options(cli)
+        ..cli.client_options()
     }
 }
 
-/// The real connector: an aws-sdk-ecr client per registry.
-fn connect_ecr(options: ClientOptions) -> Connect {
-    Arc::new(move |target: RegistryTarget| {
-        let options = options.clone();
-        Box::pin(async move {
-            let registry = EcrRegistry::connect(&target, &options).await?;
-            Ok(Arc::new(registry) as Arc<dyn AuditSource>)
-        })
-    })
-}
-
 /// The real in-use lookup: ECS and Lambda of the registry's account and region.
-pub fn usage_lookup(options: ClientOptions, limits: crate::usage::Limits) -> collect::UsageLookup {
+pub fn usage_lookup(options: ClientOptions, limits: crate::usage::Limits) -> sweep::UsageLookup {
     Arc::new(move |target: RegistryTarget, account: String| {
         let options = options.clone();
         Box::pin(async move { crate::usage::lookup(&target, &options, &account, limits).await })
     })
-}
-
-/// Sweep one registry exactly as `berth audit` does (default stale threshold), for the
-/// TUI's audit columns, so the console and the report agree.
-pub async fn sweep_one(
-    target: RegistryTarget,
-    options: ClientOptions,
-    concurrency: usize,
-) -> report::RegistryResult {
-    let settings = Settings {
-        now: jiff::Timestamp::now(),
-        stale_days: DEFAULT_STALE_DAYS,
-        repo_prefix: None,
-        concurrency,
-        backoff: Backoff::THROTTLING,
-    };
-    let options = ClientOptions {
-        max_attempts: 1,
-        ..options
-    };
-    let mut results = collect::collect(
-        vec![target],
-        connect_ecr(options),
-        settings,
-        Arc::new(Progress::default()),
-    )
-    .await;
-    results.remove(0)
 }
 
 /// Run `berth audit`: sweep, print the report on stdout, and say how it went.
@@ -177,7 +135,7 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
             },
         )
     });
-    let results = collect::collect_with_usage(
+    let results = sweep::collect_with_usage(
         targets,
         connect_ecr(sweep_client_options(cli)),
         settings,

@@ -5,30 +5,11 @@
 //! runs: images are added one at a time and groups keep their first-seen order (a list
 //! view sorts them), which keeps a cursor on its row as more images arrive.
 
-use crate::ecr::findings::{Finding, FixAvailable, ImageScan};
+use crate::ecr::findings::sweep::ImageFindings;
+use crate::ecr::findings::{Finding, FixAvailable};
 use crate::ecr::model::Severity;
-use jiff::Timestamp;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-
-/// One image and its scan, as a sweep read it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImageFindings {
-    pub repository: String,
-    pub digest: String,
-    pub tags: Vec<String>,
-    pub pushed_at: Option<Timestamp>,
-    pub last_pulled_at: Option<Timestamp>,
-    /// Status and counts always; findings only when they were fetched.
-    pub scan: ImageScan,
-}
-
-impl ImageFindings {
-    /// The findings at `min` and above (`Severity` orders most severe first).
-    pub fn at_or_above(&self, min: Severity) -> impl Iterator<Item = &Finding> {
-        self.scan.findings.iter().filter(move |f| f.severity <= min)
-    }
-}
 
 /// Whether a fix exists for a CVE anywhere among the images it affects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -218,7 +199,7 @@ pub fn compare_scores(a: Option<f64>, b: Option<f64>) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecr::findings::count_severities;
+    use crate::ecr::findings::{ImageScan, count_severities};
 
     fn finding(name: &str, severity: Severity, package: &str) -> Finding {
         Finding {

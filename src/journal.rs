@@ -1,5 +1,9 @@
-//! The local audit log: one JSON line per mutation attempt, in
+//! The journal of mutations: one JSON line per mutation attempt, in
 //! `$XDG_STATE_HOME/berth/audit.jsonl` (`~/.local/state/berth/audit.jsonl` by default).
+//!
+//! Users know it as the audit log: its file name, `berth restore --from-audit-log` and
+//! every message call it that, and they stay so. In code it is the journal, so that
+//! "audit" means only the `berth audit` report.
 //!
 //! Deletes also record each image's manifest and media type, fetched before the delete, so
 //! `berth restore --from-audit-log` can put a deleted image back while its layers remain.
@@ -12,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// Why the audit log could not be used.
 #[derive(Debug, thiserror::Error)]
-pub enum AuditLogError {
+pub enum JournalError {
     #[error("cannot write the audit log {path}: {source}")]
     Write {
         path: PathBuf,
@@ -30,7 +34,7 @@ pub enum AuditLogError {
 /// Which mutation an entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AuditAction {
+pub enum JournalAction {
     Tag,
     Delete,
     Restore,
@@ -62,7 +66,7 @@ pub enum ImageResult {
 
 /// One image of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditImage {
+pub struct JournalImage {
     /// The id as berth asked for it (a delete by tag or by digest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ImageRef>,
@@ -89,10 +93,10 @@ pub struct AuditImage {
     pub manifest_error: Option<String>,
 }
 
-impl AuditImage {
+impl JournalImage {
     /// An image entry with just a result; fill in the rest with struct update syntax.
     pub fn new(result: ImageResult) -> Self {
-        AuditImage {
+        JournalImage {
             id: None,
             digest: None,
             tags: Vec::new(),
@@ -109,7 +113,7 @@ impl AuditImage {
 
 /// One line of the audit log: one mutation attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
+pub struct JournalEntry {
     /// RFC 3339, UTC.
     pub time: String,
     /// The credential source: a profile name, or `env` for the default chain.
@@ -117,8 +121,8 @@ pub struct AuditEntry {
     pub account: String,
     pub region: String,
     pub repository: String,
-    pub action: AuditAction,
-    pub images: Vec<AuditImage>,
+    pub action: JournalAction,
+    pub images: Vec<JournalImage>,
     /// The policy text put, for PutLifecyclePolicy (so an earlier policy can be found).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
@@ -131,8 +135,8 @@ pub struct AuditEntry {
 
 /// The entries of a log, and how many lines could not be read as entries.
 #[derive(Clone, Debug, Default)]
-pub struct AuditRead {
-    pub entries: Vec<AuditEntry>,
+pub struct JournalRead {
+    pub entries: Vec<JournalEntry>,
     pub unreadable_lines: usize,
 }
 
@@ -141,23 +145,23 @@ pub const FILE_NAME: &str = "audit.jsonl";
 
 /// An append-only JSON-lines file.
 #[derive(Clone, Debug)]
-pub struct AuditLog {
+pub struct Journal {
     path: PathBuf,
 }
 
-impl AuditLog {
+impl Journal {
     /// A log at an explicit path.
     pub fn at(path: impl Into<PathBuf>) -> Self {
-        AuditLog { path: path.into() }
+        Journal { path: path.into() }
     }
 
     /// The log at its standard place for this process's environment.
-    pub fn standard() -> Result<Self, AuditLogError> {
+    pub fn standard() -> Result<Self, JournalError> {
         let state = std::env::var_os("XDG_STATE_HOME");
         let home = std::env::var_os("HOME");
         standard_path(state.as_deref(), home.as_deref())
-            .map(AuditLog::at)
-            .ok_or(AuditLogError::NoLocation)
+            .map(Journal::at)
+            .ok_or(JournalError::NoLocation)
     }
 
     /// Where the log lives.
@@ -167,34 +171,33 @@ impl AuditLog {
 
     /// Create the folder and open the file for appending, writing nothing: a mutation is
     /// only attempted when its record can be kept.
-    pub fn check_writable(&self) -> Result<(), AuditLogError> {
+    pub fn check_writable(&self) -> Result<(), JournalError> {
         self.open().map(drop)
     }
 
     /// Append one entry as one line, in a single write so concurrent berths do not
     /// interleave their lines.
-    pub fn append(&self, entry: &AuditEntry) -> Result<(), AuditLogError> {
-        let mut line = serde_json::to_vec(entry).map_err(|e| AuditLogError::Write {
+    pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Write {
             path: self.path.clone(),
             source: e.into(),
         })?;
         line.push(b'\n');
         let mut file = self.open()?;
-        file.write_all(&line)
-            .map_err(|source| AuditLogError::Write {
-                path: self.path.clone(),
-                source,
-            })
+        file.write_all(&line).map_err(|source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// Every entry, oldest first. Lines that are not entries (a torn write, a newer
     /// format) are counted, not fatal.
-    pub fn read(&self) -> Result<AuditRead, AuditLogError> {
-        let text = std::fs::read_to_string(&self.path).map_err(|source| AuditLogError::Read {
+    pub fn read(&self) -> Result<JournalRead, JournalError> {
+        let text = std::fs::read_to_string(&self.path).map_err(|source| JournalError::Read {
             path: self.path.clone(),
             source,
         })?;
-        let mut read = AuditRead::default();
+        let mut read = JournalRead::default();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str(line) {
                 Ok(entry) => read.entries.push(entry),
@@ -204,8 +207,8 @@ impl AuditLog {
         Ok(read)
     }
 
-    fn open(&self) -> Result<std::fs::File, AuditLogError> {
-        let fail = |source| AuditLogError::Write {
+    fn open(&self) -> Result<std::fs::File, JournalError> {
+        let fail = |source| JournalError::Write {
             path: self.path.clone(),
             source,
         };
@@ -230,20 +233,20 @@ pub fn standard_path(xdg_state_home: Option<&OsStr>, home: Option<&OsStr>) -> Op
 mod tests {
     use super::*;
 
-    fn entry(action: AuditAction) -> AuditEntry {
-        AuditEntry {
+    fn entry(action: JournalAction) -> JournalEntry {
+        JournalEntry {
             time: "2026-11-25T10:00:00Z".into(),
             profile: "env".into(),
             account: "123456789012".into(),
             region: "us-east-1".into(),
             repository: "web/api".into(),
             action,
-            images: vec![AuditImage {
+            images: vec![JournalImage {
                 id: Some(ImageRef::Tag("v1".into())),
                 digest: Some(format!("sha256:{}", "a".repeat(64))),
                 tags: vec!["v1".into()],
                 manifest: Some("{\"schemaVersion\":2}".into()),
-                ..AuditImage::new(ImageResult::Deleted)
+                ..JournalImage::new(ImageResult::Deleted)
             }],
             policy: None,
             error_code: None,
@@ -274,10 +277,10 @@ mod tests {
     #[test]
     fn entries_append_as_single_lines_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::at(dir.path().join("nested/berth/audit.jsonl"));
+        let log = Journal::at(dir.path().join("nested/berth/audit.jsonl"));
         log.check_writable().unwrap();
-        log.append(&entry(AuditAction::Delete)).unwrap();
-        log.append(&entry(AuditAction::Tag)).unwrap();
+        log.append(&entry(JournalAction::Delete)).unwrap();
+        log.append(&entry(JournalAction::Tag)).unwrap();
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert_eq!(text.lines().count(), 2);
         assert!(text.lines().all(|l| l.starts_with('{') && l.ends_with('}')));
@@ -291,7 +294,7 @@ mod tests {
         let read = log.read().unwrap();
         assert_eq!(read.entries.len(), 2);
         assert_eq!(read.unreadable_lines, 2);
-        assert_eq!(read.entries[0], entry(AuditAction::Delete));
+        assert_eq!(read.entries[0], entry(JournalAction::Delete));
     }
 
     #[test]
@@ -299,7 +302,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, "").unwrap();
-        let log = AuditLog::at(blocker.join("audit.jsonl"));
+        let log = Journal::at(blocker.join("audit.jsonl"));
         let err = log.check_writable().unwrap_err();
         assert!(
             err.to_string().contains("cannot write the audit log"),

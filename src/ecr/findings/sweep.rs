@@ -5,16 +5,35 @@
 //! runs and the headless command can print once it ends. At most `concurrency` calls are
 //! in flight; dropping the receiver stops the sweep.
 
-use super::triage::ImageFindings;
+use super::{Finding, ImageScan, NOT_SCANNED, ScanBackend, has_results};
 use crate::ecr::EcrError;
-use crate::ecr::findings::{ImageScan, NOT_SCANNED, ScanBackend, has_results};
 use crate::ecr::model::{Image, Severity};
 use crate::ecr::mutate::ImageRef;
 use crate::ecr::pager::{all_pages, for_each_page};
+use jiff::Timestamp;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
+
+/// One image and its scan, as a sweep read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageFindings {
+    pub repository: String,
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub pushed_at: Option<Timestamp>,
+    pub last_pulled_at: Option<Timestamp>,
+    /// Status and counts always; findings only when they were fetched.
+    pub scan: ImageScan,
+}
+
+impl ImageFindings {
+    /// The findings at `min` and above (`Severity` orders most severe first).
+    pub fn at_or_above(&self, min: Severity) -> impl Iterator<Item = &Finding> {
+        self.scan.findings.iter().filter(move |f| f.severity <= min)
+    }
+}
 
 /// Which repositories a sweep reads.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,12 +1,12 @@
-//! What the audit reads from a registry, as a trait so the sweep is testable offline.
+//! What the sweep reads from a registry, as a trait so it is testable offline.
 
 use crate::ecr::model::{Image, Page, Repository};
 use crate::ecr::{EcrError, EcrRegistry, Registry, policy};
 use async_trait::async_trait;
 
-/// The four reads an audit makes. Implemented by [`EcrRegistry`]; tests use a fake.
+/// The four reads a sweep makes. Implemented by [`EcrRegistry`]; tests use a fake.
 #[async_trait]
-pub trait AuditSource: Send + Sync {
+pub trait SweepSource: Send + Sync {
     /// The registry's account id; only asked when no repository names it.
     async fn account_id(&self) -> Result<String, EcrError>;
     /// One DescribeRepositories page.
@@ -22,7 +22,7 @@ pub trait AuditSource: Send + Sync {
 }
 
 #[async_trait]
-impl AuditSource for EcrRegistry {
+impl SweepSource for EcrRegistry {
     async fn account_id(&self) -> Result<String, EcrError> {
         Registry::account_id(self).await
     }

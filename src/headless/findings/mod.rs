@@ -1,28 +1,23 @@
-//! Scan findings across a registry: `berth findings` (headless), the triage grouping the
-//! terminal's triage view shares, and the runner that performs the findings pane's work.
+//! `berth findings`: scan findings across a registry, grouped by CVE, for scripts.
 //!
-//! - [`triage`]: pure grouping of (repository, image, findings) by CVE.
-//! - [`sweep`]: reading repositories, images and findings with bounded concurrency.
-//! - [`render`]: the table, JSON and CSV reports.
-//! - [`runner`]: executes `crate::app::findings::FindingsEffect`s for the terminal UI.
+//! It shares its parts with the terminal's triage view: the registry sweep
+//! (`crate::ecr::findings::sweep`) and the pure grouping by CVE
+//! (`crate::app::findings::grouping`). What is its own is the command line and the
+//! output ([`render`]: the table, JSON and CSV reports).
 
 pub mod render;
-pub mod runner;
-pub mod sweep;
-pub mod triage;
 
+use super::single_target;
+use crate::app::findings::grouping::Triage;
 use crate::cli::Cli;
 use crate::ecr::findings::ScanBackend;
+use crate::ecr::findings::sweep::{self, Scope, SweepSettings};
 use crate::ecr::model::Severity;
 use crate::ecr::{EcrError, EcrRegistry, Registry};
-use crate::headless::single_target;
-use crate::runtime::client_options;
 use render::{OutputFormat, Report};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use sweep::{Scope, SweepSettings};
-use triage::Triage;
 
 /// Options of `berth findings` (`--profile`, `--region` and `--endpoint-url` are global).
 #[derive(Clone, Debug, clap::Args)]
@@ -100,7 +95,7 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
         .round(jiff::Unit::Second)
         .unwrap_or_else(|_| jiff::Timestamp::now());
     let target = single_target(cli, "berth findings").map_err(FindingsError::Usage)?;
-    let registry = Arc::new(EcrRegistry::connect(&target, &client_options(cli)).await?);
+    let registry = Arc::new(EcrRegistry::connect(&target, &cli.client_options()).await?);
     let account = registry.account_id().await?;
     let scope = if args.all {
         Scope::All

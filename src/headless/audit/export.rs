@@ -1,6 +1,7 @@
 //! The report for scripts: JSON and CSV.
 
-use super::report::{Report, Totals, rfc3339_text};
+use super::report::{Report, Totals};
+use crate::figures::rows::rfc3339_text;
 use jiff::Timestamp;
 use std::io::{self, Write};
 
@@ -119,7 +120,7 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::tests::sample_report as report;
+    use crate::headless::audit::tests::sample_report as report;
 
     #[test]
     fn csv_quotes_what_needs_quoting_and_has_totals_rows() {

@@ -1,7 +1,8 @@
 //! The report for people: aligned columns that fit the terminal's 80 columns.
 
 use super::progress::thousands;
-use super::report::{Report, RepositoryRow, Totals};
+use super::report::{Report, Totals};
+use crate::figures::RepositoryRow;
 use crate::format;
 use jiff::Timestamp;
 use std::io::{self, Write};
@@ -382,7 +383,7 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::tests::sample_report as report;
+    use crate::headless::audit::tests::sample_report as report;
 
     fn table_text(report: &Report) -> String {
         let mut out = Vec::new();

@@ -3,8 +3,8 @@
 //! Every string in a report is registry text that `src/ecr/` already sanitized, so no
 //! terminal control sequence can reach stdout through it.
 
-use super::sweep::SweepError;
-use super::triage::{CveGroup, ImageFindings, Triage};
+use crate::app::findings::grouping::{CveGroup, Triage};
+use crate::ecr::findings::sweep::{ImageFindings, SweepError};
 use crate::ecr::findings::{Finding, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts};
 use crate::ecr::names::pinned_uri;

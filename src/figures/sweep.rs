@@ -7,8 +7,8 @@
 //! alongside its first images page, which keeps the server busy from the first reply.
 
 use super::progress::Progress;
-use super::report::{ErrorEntry, ImageStats, RegistryResult, RepositoryRow};
-use super::source::AuditSource;
+use super::rows::{ErrorEntry, ImageStats, RegistryResult, RepositoryRow};
+use super::source::SweepSource;
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, RegistryTarget, Repository};
 use crate::ecr::pager::for_each_page;
@@ -28,7 +28,7 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Builds the source for a registry (the real one connects aws-sdk-ecr).
 pub type Connect =
-    Arc<dyn Fn(RegistryTarget) -> BoxFuture<Result<Arc<dyn AuditSource>, EcrError>> + Send + Sync>;
+    Arc<dyn Fn(RegistryTarget) -> BoxFuture<Result<Arc<dyn SweepSource>, EcrError>> + Send + Sync>;
 
 /// Looks up which images of a registry (target, account) ECS and Lambda use.
 pub type UsageLookup = Arc<dyn Fn(RegistryTarget, String) -> BoxFuture<UsageMap> + Send + Sync>;
@@ -101,7 +101,7 @@ pub async fn collect_with_usage(
     let tasks: Vec<_> = targets
         .into_iter()
         .map(|target| {
-            tokio::spawn(audit_registry(
+            tokio::spawn(sweep_registry(
                 sweep.clone(),
                 connect.clone(),
                 usage.clone(),
@@ -125,7 +125,7 @@ fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
     }
 }
 
-async fn audit_registry(
+async fn sweep_registry(
     sweep: Arc<Sweep>,
     connect: Connect,
     usage: Option<UsageLookup>,
@@ -165,7 +165,7 @@ async fn audit_registry(
                 };
                 if wanted {
                     sweep.progress.add_repositories(1);
-                    repositories.spawn(audit_repository(
+                    repositories.spawn(sweep_repository(
                         sweep.clone(),
                         source.clone(),
                         target.clone(),
@@ -215,16 +215,16 @@ async fn audit_registry(
         .errors
         .sort_by(|a, b| a.repository.cmp(&b.repository));
     if result.listed && result.account.is_none() {
-        // An empty registry names no account in its listing; this is the only call an
-        // audit makes beyond the listings and the lifecycle policies.
+        // An empty registry names no account in its listing; this is the only call a
+        // sweep makes beyond the listings and the lifecycle policies.
         result.account = sweep.call(|| source.account_id()).await.ok();
     }
     result
 }
 
-async fn audit_repository(
+async fn sweep_repository(
     sweep: Arc<Sweep>,
-    source: Arc<dyn AuditSource>,
+    source: Arc<dyn SweepSource>,
     target: RegistryTarget,
     repository: Repository,
     keep_images: bool,

@@ -1,8 +1,11 @@
 //! The audit report: rows, totals and errors, in the shape the JSON output documents.
+//! The rows and errors are the sweep's (`crate::figures`); totals, order and outcome are
+//! the report's.
 
-use crate::ecr::EcrError;
-use crate::ecr::model::{Image, RegistryTarget};
-use jiff::{SignedDuration, Timestamp};
+use crate::figures::rows::{
+    ErrorEntry, RegistryResult, RepositoryRow, earliest, latest, rfc3339, rfc3339_text,
+};
+use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
 /// Which column orders the repository rows.
@@ -18,106 +21,6 @@ pub enum SortKey {
     Stale,
     /// Repository name, A to Z.
     Name,
-}
-
-/// One repository's figures.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RepositoryRow {
-    /// The credentials' label: the profile name, or `env` for the default chain.
-    pub profile: String,
-    /// The account that owns the registry.
-    pub account: String,
-    pub region: String,
-    pub repository: String,
-    /// Images (manifests, manifest lists included) in the repository.
-    pub images: u64,
-    /// Sum of `imageSizeInBytes`; layers shared between images count once per image.
-    pub bytes: u64,
-    pub untagged_images: u64,
-    pub untagged_bytes: u64,
-    /// Images not pulled for the stale threshold (push time where never pulled).
-    pub stale_images: u64,
-    pub stale_bytes: u64,
-    #[serde(serialize_with = "rfc3339")]
-    pub oldest_push: Option<Timestamp>,
-    #[serde(serialize_with = "rfc3339")]
-    pub newest_push: Option<Timestamp>,
-    /// Whether the repository has a lifecycle policy; `None` when it could not be read.
-    pub lifecycle_policy: Option<bool>,
-    /// Images the policy would expire now; 0 without a policy, `None` when unknown.
-    pub lifecycle_expired_images: Option<u64>,
-    /// Bytes those images hold (an upper bound, as for `bytes`).
-    pub lifecycle_reclaimable_bytes: Option<u64>,
-    /// Why the lifecycle figures are missing or partial, when they are.
-    pub lifecycle_note: Option<String>,
-    /// Images an ECS service or running task or a Lambda function uses; `None` when the
-    /// lookup was skipped (`--no-usage`) or part of it failed (see the registry's
-    /// `in_use_unknown`).
-    pub in_use: Option<u64>,
-}
-
-impl RepositoryRow {
-    /// `profile/region`, as registries are named everywhere else.
-    pub fn registry(&self) -> String {
-        format!("{}/{}", self.profile, self.region)
-    }
-}
-
-/// The image figures of one repository, before lifecycle evaluation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImageStats {
-    pub images: u64,
-    pub bytes: u64,
-    pub untagged_images: u64,
-    pub untagged_bytes: u64,
-    pub stale_images: u64,
-    pub stale_bytes: u64,
-    pub oldest_push: Option<Timestamp>,
-    pub newest_push: Option<Timestamp>,
-}
-
-impl ImageStats {
-    /// Count `images`; an image is stale when its last pull (or, never pulled, its push)
-    /// is more than `stale_days` days before `now`.
-    pub fn of(images: &[Image], now: Timestamp, stale_days: u32) -> ImageStats {
-        let threshold = now
-            .checked_sub(SignedDuration::from_hours(24 * i64::from(stale_days)))
-            .unwrap_or(Timestamp::MIN);
-        let mut stats = ImageStats::default();
-        for image in images {
-            stats.images += 1;
-            stats.bytes += image.size_bytes;
-            if image.tags.is_empty() {
-                stats.untagged_images += 1;
-                stats.untagged_bytes += image.size_bytes;
-            }
-            if image
-                .last_pulled_at
-                .or(image.pushed_at)
-                .is_some_and(|last| last < threshold)
-            {
-                stats.stale_images += 1;
-                stats.stale_bytes += image.size_bytes;
-            }
-            stats.oldest_push = earliest(stats.oldest_push, image.pushed_at);
-            stats.newest_push = latest(stats.newest_push, image.pushed_at);
-        }
-        stats
-    }
-}
-
-fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn latest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Sums over a set of repositories.
@@ -192,44 +95,6 @@ pub struct OverallTotals {
     pub registries: u64,
     #[serde(flatten)]
     pub totals: Totals,
-}
-
-/// A call that failed; the report is partial.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ErrorEntry {
-    /// `profile/region`.
-    pub registry: String,
-    /// The repository, when the failure concerned one.
-    pub repository: Option<String>,
-    /// A short machine-readable class: `AccessDenied`, `Unreachable`, `Timeout`, …
-    pub code: String,
-    /// What failed, on what, and what to do.
-    pub error: String,
-}
-
-impl ErrorEntry {
-    /// An entry for `err`, raised while auditing `target` (and `repository`, if any).
-    pub fn new(target: &RegistryTarget, repository: Option<&str>, err: &EcrError) -> Self {
-        ErrorEntry {
-            registry: target.label(),
-            repository: repository.map(str::to_string),
-            code: err.code().to_string(),
-            error: err.without_key_hint(),
-        }
-    }
-}
-
-/// What one registry's sweep produced.
-#[derive(Clone, Debug)]
-pub struct RegistryResult {
-    pub target: RegistryTarget,
-    pub account: Option<String>,
-    pub rows: Vec<RepositoryRow>,
-    pub errors: Vec<ErrorEntry>,
-    /// Whether the repository listing itself succeeded (at least its first page).
-    pub listed: bool,
-    /// What the in-use lookup could not read, as short notes.
-    pub usage_gaps: Vec<String>,
 }
 
 /// The whole report.
@@ -355,20 +220,6 @@ pub fn sort_rows(rows: &mut [RepositoryRow], key: SortKey) {
     });
 }
 
-/// RFC 3339 in UTC to the millisecond, as ECR keeps times: the SDK's floating-point
-/// epoch seconds would otherwise print as `…02.783999919Z`.
-pub fn rfc3339_text(at: Timestamp) -> String {
-    at.round(jiff::Unit::Millisecond).unwrap_or(at).to_string()
-}
-
-/// Timestamps as RFC 3339 strings, `null` when absent (jiff here has no serde feature).
-fn rfc3339<S: Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => serializer.serialize_str(&rfc3339_text(*at)),
-        None => serializer.serialize_none(),
-    }
-}
-
 fn rfc3339_required<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&rfc3339_text(*at))
 }
@@ -376,55 +227,7 @@ fn rfc3339_required<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecr::model::{CredentialSource, ManifestKind};
-
-    fn at(text: &str) -> Timestamp {
-        text.parse().unwrap()
-    }
-
-    fn image(tags: &[&str], size: u64, pushed: &str, pulled: Option<&str>) -> Image {
-        Image {
-            digest: format!("sha256:{size:064}"),
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            pushed_at: Some(at(pushed)),
-            last_pulled_at: pulled.map(at),
-            size_bytes: size,
-            manifest_media_type: None,
-            kind: ManifestKind::Image,
-            scan: None,
-        }
-    }
-
-    #[test]
-    fn stale_means_not_pulled_for_n_days_falling_back_to_push_time() {
-        let now = at("2026-06-01T00:00:00Z");
-        let images = [
-            // pushed long ago, pulled yesterday: fresh
-            image(
-                &["a"],
-                1,
-                "2025-01-01T00:00:00Z",
-                Some("2026-05-31T00:00:00Z"),
-            ),
-            // pushed long ago, never pulled: stale
-            image(&[], 10, "2025-01-01T00:00:00Z", None),
-            // pulled 100 days ago: stale
-            image(
-                &["b"],
-                100,
-                "2026-05-01T00:00:00Z",
-                Some("2026-02-21T00:00:00Z"),
-            ),
-            // pushed 10 days ago, never pulled: fresh
-            image(&[], 1000, "2026-05-22T00:00:00Z", None),
-        ];
-        let stats = ImageStats::of(&images, now, 90);
-        assert_eq!((stats.images, stats.bytes), (4, 1111));
-        assert_eq!((stats.untagged_images, stats.untagged_bytes), (2, 1010));
-        assert_eq!((stats.stale_images, stats.stale_bytes), (2, 110));
-        assert_eq!(stats.oldest_push, Some(at("2025-01-01T00:00:00Z")));
-        assert_eq!(stats.newest_push, Some(at("2026-05-22T00:00:00Z")));
-    }
+    use crate::ecr::model::{CredentialSource, RegistryTarget};
 
     fn row(name: &str, region: &str, bytes: u64, policy: Option<bool>) -> RepositoryRow {
         RepositoryRow {

@@ -1,14 +1,16 @@
-//! The sweep against an in-memory registry: pagination, concurrency, retries, failures.
+//! The audit against an in-memory registry: the sweep's pagination, concurrency,
+//! retries and failures (`crate::figures`), seen through the report they make.
 
-use super::collect::{Connect, LifecycleFigures, Settings, collect};
-use super::progress::Progress;
-use super::report::{RegistryResult, Report, RepositoryRow, SortKey};
-use super::source::AuditSource;
+use super::report::{Report, SortKey};
 use super::*;
 use crate::ecr::EcrError;
 use crate::ecr::model::{
     CredentialSource, Encryption, Image, ManifestKind, Page, Repository, TagMutability,
 };
+use crate::figures::progress::Progress;
+use crate::figures::source::SweepSource;
+use crate::figures::sweep::{Connect, LifecycleFigures, UsageLookup, collect};
+use crate::figures::{RegistryResult, RepositoryRow};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
@@ -94,7 +96,7 @@ fn page<T: Clone>(items: &[T], next: Option<String>, size: usize) -> Page<T> {
 }
 
 #[async_trait]
-impl AuditSource for Fake {
+impl SweepSource for Fake {
     async fn account_id(&self) -> Result<String, EcrError> {
         self.enter("account".into()).await?;
         Ok("210987654321".into())
@@ -178,7 +180,7 @@ fn connect_to(fakes: Vec<Arc<Fake>>) -> Connect {
     Arc::new(move |target: RegistryTarget| {
         let index = if target.region == "us-east-1" { 0 } else { 1 };
         let fake = fakes[index].clone();
-        Box::pin(async move { Ok(fake as Arc<dyn AuditSource>) })
+        Box::pin(async move { Ok(fake as Arc<dyn SweepSource>) })
     })
 }
 
@@ -434,10 +436,7 @@ pub(super) fn sample_report(regions: &[&str]) -> Report {
 }
 
 /// A usage lookup answering `references` (and `gaps`) for every registry.
-fn usage_of(
-    references: Vec<crate::usage::Reference>,
-    gaps: Vec<crate::usage::Gap>,
-) -> super::collect::UsageLookup {
+fn usage_of(references: Vec<crate::usage::Reference>, gaps: Vec<crate::usage::Gap>) -> UsageLookup {
     Arc::new(move |target: RegistryTarget, account: String| {
         let report = crate::usage::UsageReport {
             references: references.clone(),
@@ -470,7 +469,7 @@ async fn in_use_counts_images_per_repository_and_is_unknown_while_the_lookup_has
     let run = |gaps| {
         let references = references.clone();
         async move {
-            let results = super::collect::collect_with_usage(
+            let results = crate::figures::sweep::collect_with_usage(
                 vec![target("us-east-1")],
                 connect_to(vec![Arc::new(fake())]),
                 settings(4),

@@ -1,12 +1,13 @@
 //! The triage view (`:criticals`): every image of a registry with findings at a minimum
 //! severity, grouped by CVE, filling in while the sweep runs.
 
+use super::grouping::{CveGroup, Triage, compare_groups};
 use super::{FindingsEffect, FindingsEvent};
 use crate::app::keymap::Command;
 use crate::app::list::ListView;
+use crate::ecr::findings::sweep::ImageFindings;
 use crate::ecr::model::Severity;
 use crate::ecr::names::pinned_uri;
-use crate::findings::triage::{CveGroup, ImageFindings, Triage, compare_groups};
 
 /// Rows the triage view draws above its table (the progress line).
 pub const TRIAGE_SUMMARY_LINES: usize = 1;

@@ -1,9 +1,9 @@
 //! Performs the findings pane's and triage view's effects against a registry and reports
 //! the results as [`FindingsEvent`]s. The runtime spawns [`run`] for each effect.
 
-use super::sweep::{Scope, SweepEvent, SweepSettings, sweep};
 use crate::app::findings::{FindingsEffect, FindingsEvent};
 use crate::ecr::EcrError;
+use crate::ecr::findings::sweep::{Scope, SweepEvent, SweepSettings, sweep};
 use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
