@@ -5,6 +5,7 @@
 pub mod proxy;
 pub mod pty;
 pub mod run;
+pub mod storage;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
