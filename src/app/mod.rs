@@ -21,8 +21,4 @@ pub use update::{start, update};
 #[cfg(test)]
 pub mod fixtures;
 #[cfg(test)]
-mod jump_tests;
-#[cfg(test)]
 mod operate_tests;
-#[cfg(test)]
-mod tests;

@@ -709,9 +709,7 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // The registry call is in flight: it cannot be taken back, so wait for it. The
         // key is held, not lost: it acts once the answer has arrived.
         busy @ Dialog::Busy { .. } => {
-            if state.held_keys.len() < MAX_HELD_KEYS {
-                state.held_keys.push(key);
-            }
+            super::update::hold(state, key);
             state.dialog = Some(busy);
         }
         // A report closes with its own keys only: any other key would be taken by the
@@ -817,9 +815,6 @@ fn immutable_message(tag: &str, current: Option<&str>) -> String {
     let holder = current.map(short_digest).unwrap_or("another image");
     format!("{tag} names {holder} and tags here are IMMUTABLE — pick a new tag")
 }
-
-/// How many keys pressed while a registry call is in flight are kept to act afterwards.
-const MAX_HELD_KEYS: usize = 16;
 
 /// Whether a registry call the user waits for is in flight (its dialog is up).
 pub fn is_busy(state: &State) -> bool {
