@@ -20,5 +20,3 @@ pub use update::{start, update};
 
 #[cfg(test)]
 pub mod fixtures;
-#[cfg(test)]
-mod operate_tests;
