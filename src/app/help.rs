@@ -149,11 +149,12 @@ pub struct Group {
 pub enum View {
     None,
     Lifecycle,
-    Detail,
+    Info,
 }
 
-/// What the keymap's commands do in the repository detail view.
-const DETAIL_KEYS: [(Command, &str); 9] = [
+/// What the keymap's commands do in the repository info view (its title on screen says
+/// "repository detail", as the README and `[keys]` name it).
+const INFO_KEYS: [(Command, &str); 9] = [
     (Command::MoveDown, "scroll down"),
     (Command::MoveUp, "scroll up"),
     (Command::PageDown, "scroll a page down"),
@@ -181,10 +182,10 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
             .collect()
     };
     let mut groups = Vec::new();
-    if view == View::Detail {
+    if view == View::Info {
         groups.push(Group {
             title: "repository detail view".into(),
-            entries: DETAIL_KEYS
+            entries: INFO_KEYS
                 .iter()
                 .map(|&(command, description)| Entry {
                     description,

@@ -2,9 +2,9 @@
 
 pub mod action;
 pub mod command;
-pub mod detail;
 pub mod findings;
 pub mod help;
+pub mod info;
 pub mod keymap;
 pub mod lifecycle;
 pub mod list;

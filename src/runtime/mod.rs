@@ -16,9 +16,9 @@ use tokio::sync::mpsc;
 /// How many repositories are swept for image counts at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
-mod detail;
 mod executor;
 mod fetch;
+mod info;
 mod mutations;
 mod saved;
 

@@ -1,10 +1,10 @@
 //! Pure rendering: `draw` reads the state and never changes it.
 
-mod detail;
 mod dialog;
 pub mod findings;
 mod help;
 pub mod images;
+mod info;
 pub mod lifecycle;
 mod registries;
 pub mod repositories;
@@ -54,8 +54,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     } else {
         (body, None)
     };
-    if state.detail.visible {
-        detail::draw(frame, body, &state.detail, theme);
+    if state.info.visible {
+        info::draw(frame, body, &state.info, theme);
     } else if state.lifecycle.is_visible() {
         lifecycle::draw(frame, body, &state.lifecycle, theme, state.now);
     } else {
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             Pane::Triage => findings::draw_triage(frame, list, &state.triage, theme, state.now),
         }
     }
-    let covered = state.lifecycle.is_visible() || state.detail.visible;
+    let covered = state.lifecycle.is_visible() || state.info.visible;
     if let Some(panel) = panel.filter(|_| !covered) {
         let lines = match state.pane {
             Pane::Registries => registries::panel(state, theme),
@@ -88,7 +88,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         );
     }
     let detail_text = match state.pane {
-        _ if state.detail.visible => detail::detail(&state.detail, &state.keymap),
+        _ if state.info.visible => info::detail(&state.info, &state.keymap),
         _ if state.lifecycle.is_visible() => lifecycle::detail(&state.lifecycle),
         Pane::Registries => registries::detail(state),
         Pane::Repositories => repositories::detail(state),
@@ -135,8 +135,8 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 #[cfg(test)]
-mod detail_snapshot_tests;
-#[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod info_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;

@@ -178,10 +178,10 @@ fn layout_uses_columns_when_wide_and_scrolls_when_small() {
 
 #[test]
 fn an_open_view_lists_its_own_keys_first() {
-    let detail = groups(&Keymap::default(), Pane::Repositories, View::Detail, "");
-    assert_eq!(detail[0].title, "repository detail view");
+    let info = groups(&Keymap::default(), Pane::Repositories, View::Info, "");
+    assert_eq!(info[0].title, "repository detail view");
     assert!(
-        detail[0]
+        info[0]
             .entries
             .iter()
             .any(|e| e.keys == "y" && e.description == "copy the repository URI")

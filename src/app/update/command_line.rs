@@ -128,7 +128,7 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
         LineCommand::Quit | LineCommand::Help(_) | LineCommand::Theme(_) | LineCommand::Refresh
     );
     if moves {
-        state.detail.visible = false;
+        state.info.visible = false;
         state.lifecycle.visible = false;
     }
     match line {

@@ -96,8 +96,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Mouse(_) if state.too_small() => Vec::new(),
         Action::Mouse(mouse) => mouse::on_mouse(state, mouse),
         Action::Findings(event) => findings::on_findings_event(state, event),
-        Action::RepositoryDetail { generation, part } => {
-            results::on_detail_part(state, generation, part)
+        Action::RepositoryInfo { generation, part } => {
+            results::on_info_part(state, generation, part)
         }
         Action::UsageLoaded {
             registry,
@@ -155,9 +155,9 @@ fn on_resize(state: &mut State, width: u16, height: u16) -> Vec<Effect> {
     state.width = width;
     state.height = height;
     state.set_list_heights();
-    if state.detail.visible {
+    if state.info.visible {
         // Wider lines wrap less: keep the view within its new last screenful.
-        super::detail::scroll_by(state, 0);
+        super::info::scroll_by(state, 0);
     }
     if state.mode == Mode::Help {
         clamp_help_scroll(state);
@@ -198,8 +198,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Normal => {
             let command = state.keymap.lookup(&key);
-            if state.detail.visible
-                && let Some(effects) = super::detail::on_key(state, key, command)
+            if state.info.visible
+                && let Some(effects) = super::info::on_key(state, key, command)
             {
                 return effects;
             }
@@ -283,7 +283,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Back => navigate::back(state),
         Command::Refresh => return navigate::refresh(state),
         Command::Lifecycle => return navigate::open_lifecycle(state),
-        Command::RepositoryDetail => return super::detail::open(state),
+        Command::RepositoryDetail => return super::info::open(state),
         Command::Audit => return navigate::toggle_audit(state),
         Command::FilterInUse | Command::FilterNotInUse => {
             return navigate::toggle_usage_filter(state, command);

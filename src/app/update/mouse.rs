@@ -13,10 +13,10 @@ pub(super) fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -
     if state.mode != Mode::Normal {
         return Vec::new();
     }
-    if state.detail.visible {
+    if state.info.visible {
         match mouse.kind {
-            MouseEventKind::ScrollDown => crate::app::detail::scroll_by(state, 3),
-            MouseEventKind::ScrollUp => crate::app::detail::scroll_by(state, -3),
+            MouseEventKind::ScrollDown => crate::app::info::scroll_by(state, 3),
+            MouseEventKind::ScrollUp => crate::app::info::scroll_by(state, -3),
             _ => return Vec::new(),
         }
         state.dirty = true;

@@ -6,7 +6,7 @@
 use super::jump::{apply_image_jump, apply_repository_jump};
 use super::navigate::{reload_images, request_usage};
 use crate::app::action::{Effect, RegistryId, RepoStats};
-use crate::app::detail::DetailPart;
+use crate::app::info::InfoPart;
 use crate::app::lifecycle::LifecycleEvent;
 use crate::app::operate::{self, ConfirmedDelete, DeleteLine, TagResult};
 use crate::app::state::{Loading, REPOSITORY_SORTS, RepoRow, State, StatsState};
@@ -295,9 +295,9 @@ fn record_listing_stats(state: &mut State) {
     }
 }
 
-/// One section of the repository detail view.
-pub(super) fn on_detail_part(state: &mut State, generation: u64, part: DetailPart) -> Vec<Effect> {
-    if state.detail.on_part(generation, part) {
+/// One section of the repository info view.
+pub(super) fn on_info_part(state: &mut State, generation: u64, part: InfoPart) -> Vec<Effect> {
+    if state.info.on_part(generation, part) {
         // A section's answer ends the retry the status line may show for it.
         state.retrying = None;
         state.dirty = true;
