@@ -419,7 +419,7 @@ impl State {
         generation
     }
 
-    /// Rows available to the table body (screen minus header, table header, detail and
+    /// Rows available to the table body (screen minus header, table header, footer and
     /// status lines).
     pub fn body_height(&self) -> usize {
         usize::from(self.height.saturating_sub(5)).max(1)

@@ -338,8 +338,8 @@ fn styled_card(finding: &Finding, width: usize, theme: &Theme) -> Vec<Line<'stat
         .collect()
 }
 
-/// The two detail lines under the findings pane.
-pub fn detail(pane: &FindingsPane) -> [String; 2] {
+/// The two footer lines under the findings pane.
+pub fn footer(pane: &FindingsPane) -> [String; 2] {
     if pane.card.is_some() {
         return ["j/k scroll · esc closes the finding".into(), String::new()];
     }
@@ -546,8 +546,8 @@ fn draw_affected(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The two detail lines under the triage view.
-pub fn triage_detail(pane: &TriagePane) -> [String; 2] {
+/// The two footer lines under the triage view.
+pub fn triage_footer(pane: &TriagePane) -> [String; 2] {
     let Some(group) = pane.selected() else {
         return Default::default();
     };

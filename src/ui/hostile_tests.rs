@@ -441,7 +441,7 @@ proptest! {
         let mut state = images_state(&r);
         draw_all_sizes(&mut state);
         for _ in 0..r.digests.len() {
-            // Each row selected once: the side panel and detail lines follow it.
+            // Each row selected once: the side panel and the footer follow it.
             press(&mut state, KeyCode::Char('j'));
             render(&state, 200, 50);
         }

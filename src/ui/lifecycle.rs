@@ -31,7 +31,7 @@ pub const WIDE: u16 = 140;
 /// Width of the policy column in the wide layout.
 const POLICY_COLUMN: u16 = 64;
 
-/// Draw the view into `area` (the body between the header and the detail lines).
+/// Draw the view into `area` (the body between the header and the footer).
 pub fn draw(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, now: Timestamp) {
     let (policy_area, main) = if area.width >= WIDE {
         let [left, right] =
@@ -84,8 +84,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, 
     dialog::draw_dialog(frame, area, view, theme);
 }
 
-/// The two detail lines under the view: the keys, then the selected image.
-pub fn detail(view: &LifecycleView) -> [String; 2] {
+/// The two footer lines under the view: the keys, then the selected image.
+pub fn footer(view: &LifecycleView) -> [String; 2] {
     let mut keys: Vec<String> = KEY_HELP
         .iter()
         .map(|(key, label, _)| format!("{key} {label}"))

@@ -89,14 +89,14 @@ fn triage_view() {
 }
 
 #[test]
-fn detail_lines_under_the_panes() {
+fn footer_lines_under_the_panes() {
     let pane = loaded();
-    let [first, second] = detail(&pane);
+    let [first, second] = footer(&pane);
     assert_eq!(first, "CVE-2023-45853 · zlib1g 1.2.3");
     assert!(second.starts_with("zlib1g: a problem"));
     let mut triage = opened();
     fed(&mut triage);
-    assert!(triage_detail(&triage)[0].starts_with("CVE-2023-45853 · zlib1g"));
+    assert!(triage_footer(&triage)[0].starts_with("CVE-2023-45853 · zlib1g"));
 }
 
 /// The triage list's viewport height is the table the view draws, at every terminal
