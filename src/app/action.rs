@@ -90,10 +90,10 @@ pub enum Action {
     },
     /// Results of findings work (pages, scan statuses, triage sweep progress).
     Findings(crate::app::findings::FindingsEvent),
-    /// One section of the repository detail view arrived.
-    RepositoryDetail {
+    /// One section of the repository info view arrived.
+    RepositoryInfo {
         generation: u64,
-        part: crate::app::detail::DetailPart,
+        part: crate::app::info::InfoPart,
     },
     /// The runtime tried to switch themes.
     ThemeLoaded {
@@ -184,9 +184,9 @@ pub enum Effect {
     },
     /// Work for the lifecycle view (load, edit, read a file, apply, ECR preview).
     Lifecycle(crate::app::lifecycle::LifecycleEffect),
-    /// Fetch every section of the repository detail view at once, sending one
-    /// `RepositoryDetail` per section as it arrives.
-    FetchRepositoryDetail {
+    /// Fetch every section of the repository info view at once, sending one
+    /// `RepositoryInfo` per section as it arrives.
+    FetchRepositoryInfo {
         registry: RegistryId,
         repository: String,
         /// The repository's ARN, which ListTagsForResource names.

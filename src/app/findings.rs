@@ -6,13 +6,13 @@
 //! [`FindingsEffect`]s and take results as [`FindingsEvent`]s (see [`route`]), so `update`
 //! and the runtime only pass those through.
 
-mod detail;
+mod card;
 pub mod grouping;
 #[cfg(test)]
 pub(crate) mod tests;
 mod triage_view;
 
-pub use detail::{DetailLine, LineKind, detail_lines, wrap};
+pub use card::{CardLine, LineKind, card_lines, wrap};
 pub use triage_view::{TriagePane, affected_height, table_rows};
 
 use super::keymap::Command;
@@ -216,9 +216,9 @@ pub fn start_scans(
     }
 }
 
-/// The open finding's detail view.
+/// The finding whose card is open (Enter), and how far it is scrolled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Detail {
+pub struct Card {
     /// Index into the scan's findings.
     pub finding: usize,
     /// First line shown.
@@ -238,7 +238,7 @@ pub struct FindingsPane {
     pub list: ListView,
     /// Severity slots switched off with `1`–`5`.
     pub hidden: [bool; 5],
-    pub detail: Option<Detail>,
+    pub card: Option<Card>,
 }
 
 impl FindingsPane {
@@ -268,7 +268,7 @@ impl FindingsPane {
         self.pages = 0;
         self.loading = true;
         self.error = None;
-        self.detail = None;
+        self.card = None;
         let effect = FindingsEffect::FetchFindings {
             registry: target.registry.clone(),
             repository: target.repository.clone(),
@@ -317,9 +317,9 @@ impl FindingsPane {
             .and_then(|i| self.scan.findings.get(i))
     }
 
-    /// The finding the detail view shows.
-    pub fn detail_finding(&self) -> Option<&Finding> {
-        self.detail.and_then(|d| self.scan.findings.get(d.finding))
+    /// The finding whose card is open.
+    pub fn card_finding(&self) -> Option<&Finding> {
+        self.card.and_then(|c| self.scan.findings.get(c.finding))
     }
 
     /// Switch severity slot `slot` (0 = critical … 4 = informational and undefined).
@@ -347,10 +347,10 @@ impl FindingsPane {
         self.list.restore(anchor);
     }
 
-    /// Close the detail view if it is open; false when there was nothing to close (the
+    /// Close the finding's card if it is open; false when there was nothing to close (the
     /// caller then clears the filter or goes back to the images).
     pub fn on_back(&mut self) -> bool {
-        self.detail.take().is_some()
+        self.card.take().is_some()
     }
 
     /// Handle a command. `width` and `height` are the pane's body size (the caller's
@@ -361,15 +361,15 @@ impl FindingsPane {
         width: u16,
         height: usize,
     ) -> Vec<FindingsEffect> {
-        if let Some(detail) = self.detail {
-            return self.on_detail_command(detail, command, width, height);
+        if let Some(card) = self.card {
+            return self.on_card_command(card, command, width, height);
         }
         let height = height.saturating_sub(SUMMARY_LINES).max(1);
         match command {
             _ if self.list.navigate(command, height) => {}
             Command::Open => {
                 if let Some(finding) = self.list.selected_item() {
-                    self.detail = Some(Detail { finding, scroll: 0 });
+                    self.card = Some(Card { finding, scroll: 0 });
                 }
             }
             Command::Back => {
@@ -393,36 +393,36 @@ impl FindingsPane {
         Vec::new()
     }
 
-    fn on_detail_command(
+    fn on_card_command(
         &mut self,
-        mut detail: Detail,
+        mut card: Card,
         command: Command,
         width: u16,
         height: usize,
     ) -> Vec<FindingsEffect> {
-        let Some(finding) = self.scan.findings.get(detail.finding) else {
-            self.detail = None;
+        let Some(finding) = self.scan.findings.get(card.finding) else {
+            self.card = None;
             return Vec::new();
         };
-        let lines = detail_lines(finding, usize::from(width)).len();
+        let lines = card_lines(finding, usize::from(width)).len();
         let last = lines.saturating_sub(height.max(1));
         let page = height.max(1);
-        detail.scroll = match command {
-            Command::MoveDown => detail.scroll + 1,
-            Command::MoveUp => detail.scroll.saturating_sub(1),
-            Command::PageDown => detail.scroll + page,
-            Command::PageUp => detail.scroll.saturating_sub(page),
+        card.scroll = match command {
+            Command::MoveDown => card.scroll + 1,
+            Command::MoveUp => card.scroll.saturating_sub(1),
+            Command::PageDown => card.scroll + page,
+            Command::PageUp => card.scroll.saturating_sub(page),
             Command::First => 0,
             Command::Last => last,
             Command::Back => {
-                self.detail = None;
+                self.card = None;
                 return Vec::new();
             }
             Command::Refresh => return self.refresh(),
-            _ => detail.scroll,
+            _ => card.scroll,
         }
         .min(last);
-        self.detail = Some(detail);
+        self.card = Some(card);
         Vec::new()
     }
 }

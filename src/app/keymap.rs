@@ -30,7 +30,8 @@ pub enum Command {
     CopyUri,
     CopyTaggedUri,
     Lifecycle,
-    /// Settings and policies of the selected repository, read-only.
+    /// Settings and policies of the selected repository, read-only: the info view. Its
+    /// name stays `repository_detail`, the name users' `[keys]` tables use.
     RepositoryDetail,
     Audit,
     FilterInUse,

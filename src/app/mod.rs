@@ -2,9 +2,9 @@
 
 pub mod action;
 pub mod command;
-pub mod detail;
 pub mod findings;
 pub mod help;
+pub mod info;
 pub mod keymap;
 pub mod lifecycle;
 pub mod list;
@@ -20,9 +20,3 @@ pub use update::{start, update};
 
 #[cfg(test)]
 pub mod fixtures;
-#[cfg(test)]
-mod jump_tests;
-#[cfg(test)]
-mod operate_tests;
-#[cfg(test)]
-mod tests;

@@ -316,8 +316,8 @@ pub struct State {
     pub lifecycle: crate::app::lifecycle::LifecycleView,
     /// The `?` overlay's search and scroll.
     pub help: crate::app::help::HelpView,
-    /// The repository detail view (`i`, over the repositories or images pane when open).
-    pub detail: crate::app::detail::RepositoryDetail,
+    /// The repository info view (`i`, over the repositories or images pane when open).
+    pub info: crate::app::info::RepositoryInfo,
     /// How times show in tables.
     pub time_style: crate::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -344,8 +344,8 @@ impl State {
         crate::app::help::groups(
             &self.keymap,
             self.pane,
-            if self.detail.visible {
-                crate::app::help::View::Detail
+            if self.info.visible {
+                crate::app::help::View::Info
             } else if self.lifecycle.is_visible() {
                 crate::app::help::View::Lifecycle
             } else {
@@ -392,7 +392,7 @@ impl State {
             retrying: None,
             lifecycle: Default::default(),
             help: Default::default(),
-            detail: Default::default(),
+            info: Default::default(),
             usage: Default::default(),
             lifecycle_running: None,
             registries,
@@ -419,7 +419,7 @@ impl State {
         generation
     }
 
-    /// Rows available to the table body (screen minus header, table header, detail and
+    /// Rows available to the table body (screen minus header, table header, footer and
     /// status lines).
     pub fn body_height(&self) -> usize {
         usize::from(self.height.saturating_sub(5)).max(1)
@@ -540,7 +540,7 @@ impl State {
             || self.images.loading.is_some()
             || self.findings.is_loading()
             || self.triage.is_loading()
-            || self.detail.is_loading()
+            || self.info.is_loading()
             || self
                 .repositories
                 .rows

@@ -1,6 +1,7 @@
 //! The pure side of "in use": per-registry usage maps as the UI holds them, the `u` / `U`
-//! filter, and the words the images pane, the detail panel, the delete confirmation and
-//! the lifecycle summary use. No I/O: maps arrive in Actions from the runtime.
+//! filter, and the words the images pane (its footer and side panel), the delete
+//! confirmation and the lifecycle summary use. No I/O: maps arrive in Actions from the
+//! runtime.
 
 use super::operate::{DeleteKind, DeletePlan};
 use crate::ecr::ImageRef;
@@ -237,7 +238,7 @@ pub fn column_text(usage: &ImageUsage, map: Option<&UsageMap>) -> String {
     parts.join(" ")
 }
 
-/// One user as the detail line and the delete warning name it:
+/// One user as the usage line and the delete warning name it:
 /// `service web (prod) by tag v1.2`, `task 3f2a9c1d (prod, web)`, `λ thumbnailer`.
 pub fn describe_user(user: &ImageUser) -> String {
     let workload = &user.workload;
@@ -262,9 +263,9 @@ pub fn describe_user(user: &ImageUser) -> String {
     text
 }
 
-/// The detail-panel line for an image: `in use by service web (prod) by tag v1, λ thumbs`,
-/// `not in use`, or why it is unknown.
-pub fn detail_line(usage: &ImageUsage, map: Option<&UsageMap>) -> String {
+/// The usage line for an image, in its footer and side panel: `not in use`, why it is
+/// unknown, or `in use by service web (prod) by tag v1, λ thumbs`.
+pub fn usage_line(usage: &ImageUsage, map: Option<&UsageMap>) -> String {
     match usage {
         ImageUsage::Unknown => "in use: unknown".into(),
         ImageUsage::Known { users, complete } if users.is_empty() => {
@@ -466,19 +467,19 @@ mod tests {
     }
 
     #[test]
-    fn column_detail_and_filters() {
+    fn column_usage_line_and_filters() {
         let book = book(Vec::new());
         let live = vec!["live".to_string()];
         let both = book.image(&crate::app::fixtures::reg(0), "web", &digest(1), &live);
         let m = book.map(&crate::app::fixtures::reg(0));
         assert_eq!(column_text(&both, m), "ecs:1 λ:1");
         assert_eq!(
-            detail_line(&both, m),
+            usage_line(&both, m),
             "in use by service web (prod) by tag live, λ thumbs (by tag: the image the tag names now)"
         );
         let unused = book.image(&crate::app::fixtures::reg(0), "web", &digest(2), &[]);
         assert_eq!(column_text(&unused, m), "");
-        assert_eq!(detail_line(&unused, m), "not in use by ECS or Lambda");
+        assert_eq!(usage_line(&unused, m), "not in use by ECS or Lambda");
         assert!(UsageFilter::InUse.keeps(&both) && !UsageFilter::InUse.keeps(&unused));
         assert!(UsageFilter::NotInUse.keeps(&unused) && !UsageFilter::NotInUse.keeps(&both));
         assert!(!UsageFilter::NotInUse.keeps(&ImageUsage::Unknown));
@@ -498,7 +499,7 @@ mod tests {
         let nothing = partial.image(&crate::app::fixtures::reg(0), "web", &digest(2), &[]);
         assert_eq!(column_text(&nothing, m), "?");
         assert_eq!(
-            detail_line(&nothing, m),
+            usage_line(&nothing, m),
             "in-use unknown (missing ecs:ListClusters)"
         );
         assert_eq!(

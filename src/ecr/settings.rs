@@ -1,4 +1,4 @@
-//! Repository and registry settings for the repository detail view: read-only calls that
+//! Repository and registry settings for the repository info view: read-only calls that
 //! each answer on their own, so one missing permission or one operation an endpoint
 //! lacks costs one section of the view, not the view. The registry's scanning
 //! configuration is read by [`super::findings::ScanRegistry`].
@@ -49,7 +49,7 @@ pub struct PullThroughRule {
     pub created_at: Option<Timestamp>,
 }
 
-/// The reads behind the repository detail view. One real implementation on aws-sdk-ecr;
+/// The reads behind the repository info view. One real implementation on aws-sdk-ecr;
 /// the view's loader is tested against small fakes.
 #[async_trait]
 pub trait SettingsSource: Send + Sync {

@@ -129,7 +129,7 @@ impl Executor {
                     }
                 });
             }
-            Effect::FetchRepositoryDetail {
+            Effect::FetchRepositoryInfo {
                 registry,
                 repository,
                 arn,
@@ -137,7 +137,7 @@ impl Executor {
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
-                    this.fetch_detail(&registry, &repository, &arn, generation)
+                    this.fetch_info(&registry, &repository, &arn, generation)
                         .await
                 });
             }

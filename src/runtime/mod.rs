@@ -15,10 +15,10 @@ use tokio::sync::mpsc;
 /// How many repositories are swept for image counts at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
-mod detail;
 mod executor;
 mod fetch;
 pub mod findings;
+mod info;
 pub mod lifecycle;
 mod mutations;
 mod saved;

@@ -1,10 +1,10 @@
-//! Drawing the findings pane (one image's findings), the finding detail view and the
+//! Drawing the findings pane (one image's findings), a finding's card and the
 //! triage view. Everything drawn from the registry was sanitized in `src/ecr/`.
 
 use super::Theme;
 use super::table::{draw_table, highlighted, highlighted_fields};
 use crate::app::findings::grouping::CveGroup;
-use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, detail_lines};
+use crate::app::findings::{FINDING_SORTS, FindingsPane, LineKind, TriagePane, card_lines};
 use crate::ecr::findings::{Finding, NOT_SCANNED, severity_word};
 use crate::ecr::model::{Severity, SeverityCounts, short_digest};
 use crate::format;
@@ -88,11 +88,12 @@ fn counts_spans(counts: &SeverityCounts, theme: &Theme) -> Vec<Span<'static>> {
     spans
 }
 
-/// Draw the findings pane of one image (or, with Enter, the open finding) in `area`.
+/// Draw the findings pane of one image in `area` (or, after Enter, the open finding's
+/// card).
 pub fn draw(frame: &mut Frame, area: Rect, pane: &FindingsPane, theme: &Theme, _now: Timestamp) {
-    if let Some(finding) = pane.detail_finding() {
-        let scroll = pane.detail.map_or(0, |d| d.scroll);
-        draw_detail(frame, area, finding, scroll, theme);
+    if let Some(finding) = pane.card_finding() {
+        let scroll = pane.card.map_or(0, |c| c.scroll);
+        draw_card(frame, area, finding, scroll, theme);
         return;
     }
     let [summary, table] =
@@ -247,8 +248,8 @@ fn finding_cells(finding: &Finding, pane: &FindingsPane, theme: &Theme) -> Vec<L
     ]
 }
 
-fn draw_detail(frame: &mut Frame, area: Rect, finding: &Finding, scroll: usize, theme: &Theme) {
-    let lines: Vec<Line> = styled_detail(finding, usize::from(area.width), theme)
+fn draw_card(frame: &mut Frame, area: Rect, finding: &Finding, scroll: usize, theme: &Theme) {
+    let lines: Vec<Line> = styled_card(finding, usize::from(area.width), theme)
         .into_iter()
         .skip(scroll)
         .take(usize::from(area.height))
@@ -259,7 +260,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, finding: &Finding, scroll: usize, 
 /// The side panel of a wide terminal: the selected finding in full.
 pub fn panel(pane: &FindingsPane, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     match pane.selected() {
-        Some(finding) => styled_detail(finding, usize::from(width), theme),
+        Some(finding) => styled_card(finding, usize::from(width), theme),
         None => Vec::new(),
     }
 }
@@ -311,9 +312,9 @@ pub fn triage_panel(pane: &TriagePane, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// A finding's full detail, styled: the title in its severity's colour, labels dimmed.
-fn styled_detail(finding: &Finding, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    detail_lines(finding, width)
+/// A finding's card, styled: the title in its severity's colour, labels dimmed.
+fn styled_card(finding: &Finding, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    card_lines(finding, width)
         .into_iter()
         .map(|line| {
             let style = match line.kind {
@@ -337,9 +338,9 @@ fn styled_detail(finding: &Finding, width: usize, theme: &Theme) -> Vec<Line<'st
         .collect()
 }
 
-/// The two detail lines under the findings pane.
-pub fn detail(pane: &FindingsPane) -> [String; 2] {
-    if pane.detail.is_some() {
+/// The two footer lines under the findings pane.
+pub fn footer(pane: &FindingsPane) -> [String; 2] {
+    if pane.card.is_some() {
         return ["j/k scroll · esc closes the finding".into(), String::new()];
     }
     let Some(finding) = pane.selected() else {
@@ -545,8 +546,8 @@ fn draw_affected(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The two detail lines under the triage view.
-pub fn triage_detail(pane: &TriagePane) -> [String; 2] {
+/// The two footer lines under the triage view.
+pub fn triage_footer(pane: &TriagePane) -> [String; 2] {
     let Some(group) = pane.selected() else {
         return Default::default();
     };

@@ -4,9 +4,9 @@
 
 use super::snapshot_tests::render;
 use crate::app::action::{Action, Effect, RepoStats};
-use crate::app::detail::DetailPart;
 use crate::app::findings::{FindingsEvent, FindingsTarget};
 use crate::app::fixtures::{now, open_with_images, with_repositories};
+use crate::app::info::InfoPart;
 use crate::app::lifecycle::{LifecycleEvent, LifecycleView, LoadedRepository};
 use crate::app::operate::DeleteLine;
 use crate::app::{Pane, State, update};
@@ -336,11 +336,11 @@ fn lifecycle_state(r: &Registry) -> State {
     state
 }
 
-fn detail_state(r: &Registry) -> State {
+fn info_state(r: &Registry) -> State {
     let mut state = repositories(r);
     let effects = press(&mut state, KeyCode::Char('i'));
-    let Some(Effect::FetchRepositoryDetail { generation, .. }) = effects.first() else {
-        panic!("i fetches the detail, got {effects:?}");
+    let Some(Effect::FetchRepositoryInfo { generation, .. }) = effects.first() else {
+        panic!("i fetches the info view, got {effects:?}");
     };
     let generation = *generation;
     let service = EcrError::Service {
@@ -350,17 +350,17 @@ fn detail_state(r: &Registry) -> State {
         message: r.error.clone(),
     };
     for part in [
-        DetailPart::RepositoryPolicy(Ok(Some(r.word(0)))),
-        DetailPart::LifecyclePolicy(Err(service)),
-        DetailPart::Tags(Ok(vec![(r.word(1), r.word(2)), (r.word(3), r.word(4))])),
-        DetailPart::Scanning(Ok(ScanningConfiguration {
+        InfoPart::RepositoryPolicy(Ok(Some(r.word(0)))),
+        InfoPart::LifecyclePolicy(Err(service)),
+        InfoPart::Tags(Ok(vec![(r.word(1), r.word(2)), (r.word(3), r.word(4))])),
+        InfoPart::Scanning(Ok(ScanningConfiguration {
             scan_type: r.word(5),
             rules: vec![ScanningRule {
                 frequency: r.word(6),
                 filters: vec![r.word(7)],
             }],
         })),
-        DetailPart::Replication(Ok(vec![ReplicationRule {
+        InfoPart::Replication(Ok(vec![ReplicationRule {
             destinations: vec![ReplicationDestination {
                 region: r.word(0),
                 registry_id: r.account.clone(),
@@ -370,7 +370,7 @@ fn detail_state(r: &Registry) -> State {
                 kind: r.word(2),
             }],
         }])),
-        DetailPart::PullThrough(Ok(vec![PullThroughRule {
+        InfoPart::PullThrough(Ok(vec![PullThroughRule {
             prefix: r.word(3),
             upstream_url: r.word(4),
             upstream_registry: Some(r.word(5)),
@@ -379,7 +379,7 @@ fn detail_state(r: &Registry) -> State {
             created_at: Some(now()),
         }])),
     ] {
-        update(&mut state, Action::RepositoryDetail { generation, part });
+        update(&mut state, Action::RepositoryInfo { generation, part });
     }
     state
 }
@@ -441,7 +441,7 @@ proptest! {
         let mut state = images_state(&r);
         draw_all_sizes(&mut state);
         for _ in 0..r.digests.len() {
-            // Each row selected once: the side panel and detail lines follow it.
+            // Each row selected once: the side panel and the footer follow it.
             press(&mut state, KeyCode::Char('j'));
             render(&state, 200, 50);
         }
@@ -451,7 +451,7 @@ proptest! {
         draw_all_sizes(&mut state);
         draw_all_sizes(&mut triage_state(&r));
         draw_all_sizes(&mut lifecycle_state(&r));
-        draw_all_sizes(&mut detail_state(&r));
+        draw_all_sizes(&mut info_state(&r));
         draw_dialogs(&r);
     }
 }

@@ -140,8 +140,8 @@ fn scan_cell(image: &Image, theme: &Theme) -> Line<'static> {
     }
 }
 
-/// The detail lines for the selected image: full digest and kind, then absolute times.
-pub fn detail(state: &State) -> [String; 2] {
+/// The footer lines for the selected image: full digest and kind, then absolute times.
+pub fn footer(state: &State) -> [String; 2] {
     let pane = &state.images;
     let Some(image) = pane.list.selected_item().map(|i| &pane.images[i]) else {
         return Default::default();
@@ -169,7 +169,7 @@ pub fn detail(state: &State) -> [String; 2] {
     times.push(format!("{} bytes", image.size_bytes));
     let usage = usage_of(state, image);
     if usage.in_use() {
-        times.push(crate::app::usage::detail_line(
+        times.push(crate::app::usage::usage_line(
             &usage,
             state.usage.map(&pane.registry),
         ));
@@ -239,7 +239,7 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     }
     let usage = usage_of(state, image);
     lines.push(Line::styled(
-        crate::app::usage::detail_line(&usage, state.usage.map(&pane.registry)),
+        crate::app::usage::usage_line(&usage, state.usage.map(&pane.registry)),
         if usage.in_use() {
             theme.warning
         } else {

@@ -4,45 +4,34 @@
 //!
 //! Wide terminals show the policy text in a left column; narrow ones show it in place
 //! of the image table (`tab` switches).
+//!
+//! This file: the layout, the lines above the tables, the policy text and the footer.
+//! Beside it: `tables` (the rule table and the image table) and `dialog` (loading a
+//! policy file, confirming an apply).
+
+mod dialog;
+mod tables;
 
 use super::Theme;
 use crate::app::lifecycle::{
-    Comparison, Dialog, EcrCheck, KEY_HELP, LifecycleView, PolicySource, RuleLine, Section, Stage,
+    Comparison, EcrCheck, KEY_HELP, LifecycleView, PolicySource, Section, Stage,
 };
 use crate::ecr::model::short_digest;
 use crate::format;
-use crate::layout::{Column, SIZE_COLUMN, fit_columns};
-use crate::lifecycle::Disposition;
 use crate::sanitize::sanitize;
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 /// From this width the policy text gets its own column.
 pub const WIDE: u16 = 140;
+
 /// Width of the policy column in the wide layout.
 const POLICY_COLUMN: u16 = 64;
 
-const IMAGE_COLUMNS: [Column; 5] = [
-    Column::new("TAGS", 0, 0, None),
-    Column::new("DIGEST", 12, 3, None),
-    Column::new("SIZE", SIZE_COLUMN, 2, None),
-    Column::new("PUSHED", 7, 2, None),
-    Column::new("DRY RUN", 24, 1, None),
-];
-
-const RULE_COLUMNS: [Column; 5] = [
-    Column::new("PRIORITY", 8, 0, None),
-    Column::new("MATCHED", 7, 2, None),
-    Column::new("EXPIRED", 7, 1, None),
-    Column::new("SIZE", SIZE_COLUMN, 2, None),
-    Column::new("RULE", 0, 0, None),
-];
-
-/// Draw the view into `area` (the body between the header and the detail lines).
+/// Draw the view into `area` (the body between the header and the footer).
 pub fn draw(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, now: Timestamp) {
     let (policy_area, main) = if area.width >= WIDE {
         let [left, right] =
@@ -58,7 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, 
     }
     let notes = notes(view, theme);
     let error = error_lines(view, theme);
-    let rules = rule_rows(view);
+    let rules = tables::rule_rows(view);
     let rule_height = if rules.is_empty() {
         0
     } else {
@@ -86,17 +75,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, 
     );
     frame.render_widget(Paragraph::new(notes), notes_area);
     frame.render_widget(Paragraph::new(error).wrap(Wrap { trim: false }), error_area);
-    draw_rules(frame, rules_area, rules, theme);
+    tables::draw_rules(frame, rules_area, rules, theme);
     if policy_area.is_none() && view.section == Section::Policy {
         draw_policy(frame, rest, view, theme, false);
     } else {
-        draw_images(frame, rest, view, theme, now);
+        tables::draw_images(frame, rest, view, theme, now);
     }
-    draw_dialog(frame, area, view, theme);
+    dialog::draw_dialog(frame, area, view, theme);
 }
 
-/// The two detail lines under the view: the keys, then the selected image.
-pub fn detail(view: &LifecycleView) -> [String; 2] {
+/// The two footer lines under the view: the keys, then the selected image.
+pub fn footer(view: &LifecycleView) -> [String; 2] {
     let mut keys: Vec<String> = KEY_HELP
         .iter()
         .map(|(key, label, _)| format!("{key} {label}"))
@@ -306,189 +295,6 @@ fn error_lines(view: &LifecycleView, theme: &Theme) -> Vec<Line<'static>> {
     }
 }
 
-/// One row per rule in priority order, and whether berth left that rule out.
-fn rule_rows(view: &LifecycleView) -> Vec<([String; 5], bool)> {
-    let Some(run) = &view.dry_run else {
-        return Vec::new();
-    };
-    run.summary
-        .rules_by_priority()
-        .into_iter()
-        .map(|line| match line {
-            RuleLine::Evaluated(rule) => {
-                let o = rule.outcome;
-                let cells = [
-                    o.rule_priority.to_string(),
-                    o.matched.to_string(),
-                    o.expired.to_string(),
-                    format::size(o.bytes),
-                    strip_priority(&rule.description),
-                ];
-                (cells, false)
-            }
-            RuleLine::NotEvaluated(skipped) => {
-                let cells = [
-                    skipped.rule_priority.to_string(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    strip_priority(&skipped.description),
-                ];
-                (cells, true)
-            }
-        })
-        .collect()
-}
-
-/// `priority 3: images with …` without the priority, which has its own column.
-fn strip_priority(description: &str) -> String {
-    description
-        .split_once(": ")
-        .map_or(description, |(_, rest)| rest)
-        .to_string()
-}
-
-fn draw_rules(frame: &mut Frame, area: Rect, rows: Vec<([String; 5], bool)>, theme: &Theme) {
-    if area.height == 0 {
-        return;
-    }
-    let keep = fit_columns(&RULE_COLUMNS, area.width);
-    let header = Row::new(keep.iter().map(|&i| RULE_COLUMNS[i].title)).style(theme.column_header);
-    let body: Vec<Row> = rows
-        .into_iter()
-        .map(|(row, skipped)| {
-            let cells: Vec<Line> = keep
-                .iter()
-                .map(|&i| {
-                    let text = row[i].clone();
-                    match i {
-                        4 if skipped => Line::styled(text, theme.warning),
-                        4 => Line::styled(text, theme.text),
-                        _ => Line::from(text).right_aligned(),
-                    }
-                })
-                .collect();
-            Row::new(cells)
-        })
-        .collect();
-    frame.render_widget(
-        Table::new(body, widths(&RULE_COLUMNS, &keep))
-            .header(header)
-            .column_spacing(1),
-        area,
-    );
-}
-
-fn widths(columns: &[Column], keep: &[usize]) -> Vec<Constraint> {
-    keep.iter()
-        .map(|&i| match columns[i].width {
-            0 => Constraint::Min(14),
-            w => Constraint::Length(w),
-        })
-        .collect()
-}
-
-fn outcome_cell(disposition: Option<Disposition>, theme: &Theme) -> (Line<'static>, Style) {
-    match disposition {
-        Some(Disposition::Expired { rule_priority }) => (
-            Line::styled(format!("expires · rule {rule_priority}"), theme.critical),
-            theme.warning,
-        ),
-        Some(Disposition::KeptForManifestList { rule_priority }) => (
-            Line::styled(format!("kept: in an index ({rule_priority})"), theme.ok),
-            theme.text,
-        ),
-        Some(Disposition::Kept {
-            selected_by: Some(rule_priority),
-        }) => (
-            Line::styled(format!("kept · rule {rule_priority}"), theme.dim),
-            theme.text,
-        ),
-        Some(Disposition::Kept { selected_by: None }) => {
-            (Line::styled("kept · no rule", theme.dim), theme.text)
-        }
-        None => (Line::styled("-", theme.dim), theme.text),
-    }
-}
-
-fn draw_images(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, now: Timestamp) {
-    if area.height == 0 {
-        return;
-    }
-    let keep = fit_columns(&IMAGE_COLUMNS, area.width);
-    let header = Row::new(keep.iter().map(|&i| {
-        if i == 0 && view.expiring_only {
-            "TAGS (expiring only)"
-        } else {
-            IMAGE_COLUMNS[i].title
-        }
-    }))
-    .style(theme.column_header);
-    let visible = usize::from(area.height.saturating_sub(1));
-    let list = &view.list;
-    // The key handler pages with the app's body height; make sure the cursor row is
-    // drawn whatever this area's height is.
-    let offset = list
-        .offset
-        .min(list.selected)
-        .max((list.selected + 1).saturating_sub(visible));
-    let end = (offset + visible).min(list.rows.len());
-    let rows: Vec<Row> = (offset..end)
-        .map(|position| {
-            let image = &view.images[list.rows[position]];
-            let disposition = view
-                .dry_run
-                .as_ref()
-                .and_then(|run| run.dispositions.get(&image.digest).copied());
-            let (outcome, tag_style) = outcome_cell(disposition, theme);
-            let tags = if image.tags.is_empty() {
-                Line::styled("<untagged>", theme.dim)
-            } else {
-                Line::styled(image.tags.join(", "), tag_style)
-            };
-            let mut all = [
-                Some(tags),
-                Some(Line::styled(
-                    short_digest(&image.digest)
-                        .trim_start_matches("sha256:")
-                        .to_string(),
-                    theme.dim,
-                )),
-                Some(Line::from(format::size(image.size_bytes)).right_aligned()),
-                Some(Line::from(format::age(image.pushed_at, now))),
-                Some(outcome),
-            ];
-            let row = Row::new(keep.iter().map(|&i| all[i].take().unwrap_or_default()));
-            if position == list.selected {
-                row.style(theme.selected)
-            } else {
-                row
-            }
-        })
-        .collect();
-    frame.render_widget(
-        Table::new(rows, widths(&IMAGE_COLUMNS, &keep))
-            .header(header)
-            .column_spacing(1),
-        area,
-    );
-    if list.rows.is_empty() && area.height > 2 {
-        let message = match view.stage {
-            Stage::Ready if view.expiring_only => "no image expires (x shows every image)",
-            Stage::Ready => "no images in this repository",
-            _ => "",
-        };
-        frame.render_widget(
-            Paragraph::new(Line::styled(message, theme.dim)),
-            Rect {
-                y: area.y + 2,
-                height: 1,
-                ..area
-            },
-        );
-    }
-}
-
 /// The policy text with line numbers (errors give a line and column), or a hint when
 /// there is none.
 fn draw_policy(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme, column: bool) {
@@ -524,93 +330,6 @@ fn draw_policy(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Them
             .collect()
     };
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-fn draw_dialog(frame: &mut Frame, area: Rect, view: &LifecycleView, theme: &Theme) {
-    let (title, lines) = match &view.dialog {
-        Dialog::None => return,
-        Dialog::LoadPath(input) => (
-            " load a policy ",
-            vec![
-                Line::from("policy file (JSON):"),
-                Line::styled(format!("> {}█", sanitize(input.value())), theme.text),
-                Line::from(""),
-                Line::styled("Enter loads · Esc cancels", theme.dim),
-            ],
-        ),
-        Dialog::ConfirmApply { typed, needs_name } => {
-            let mut lines = vec![Line::from(format!(
-                "Put this lifecycle policy on {}?",
-                view.repository
-            ))];
-            if let Some(run) = &view.dry_run {
-                let s = &run.summary;
-                lines.push(Line::styled(
-                    format!(
-                        "ECR would expire {} of {} images ({}) within about 24 hours.",
-                        s.expired,
-                        s.images,
-                        format::size(s.bytes_reclaimed)
-                    ),
-                    if s.expired > 0 {
-                        theme.warning
-                    } else {
-                        theme.text
-                    },
-                ));
-                let by_rule: Vec<String> = s
-                    .rules
-                    .iter()
-                    .map(|r| format!("{}: {}", r.outcome.rule_priority, r.outcome.expired))
-                    .collect();
-                lines.push(Line::from(format!(
-                    "Expired by rule: {}.",
-                    by_rule.join(", ")
-                )));
-                if !s.not_evaluated.is_empty() {
-                    let skipped: Vec<String> = s
-                        .not_evaluated
-                        .iter()
-                        .map(|r| r.rule_priority.to_string())
-                        .collect();
-                    lines.push(Line::styled(
-                        format!("Rules {} are not in this dry run.", skipped.join(", ")),
-                        theme.warning,
-                    ));
-                }
-            }
-            lines.push(Line::from(""));
-            if *needs_name {
-                lines.push(Line::from("Type the repository name to apply:"));
-                lines.push(Line::styled(
-                    format!("> {}█", sanitize(typed.value())),
-                    theme.text,
-                ));
-                lines.push(Line::styled("Enter applies · Esc cancels", theme.dim));
-            } else {
-                lines.push(Line::styled("y applies · n or Esc cancels", theme.dim));
-            }
-            (" apply lifecycle policy ", lines)
-        }
-    };
-    let width = 72.min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.help_border)
-                .title(title),
-        ),
-        popup,
-    );
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Pure rendering: `draw` reads the state and never changes it.
 
-mod detail;
 mod dialog;
 pub mod findings;
 mod help;
 pub mod images;
+mod info;
 pub mod lifecycle;
 mod registries;
 pub mod repositories;
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(message).wrap(Default::default()), area);
         return;
     }
-    let [header, body, detail, status_line] = Layout::vertical([
+    let [header, body, footer, status_line] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(2),
@@ -54,8 +54,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     } else {
         (body, None)
     };
-    if state.detail.visible {
-        detail::draw(frame, body, &state.detail, theme);
+    if state.info.visible {
+        info::draw(frame, body, &state.info, theme);
     } else if state.lifecycle.is_visible() {
         lifecycle::draw(frame, body, &state.lifecycle, theme, state.now);
     } else {
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             Pane::Triage => findings::draw_triage(frame, list, &state.triage, theme, state.now),
         }
     }
-    let covered = state.lifecycle.is_visible() || state.detail.visible;
+    let covered = state.lifecycle.is_visible() || state.info.visible;
     if let Some(panel) = panel.filter(|_| !covered) {
         let lines = match state.pane {
             Pane::Registries => registries::panel(state, theme),
@@ -87,21 +87,21 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             panel,
         );
     }
-    let detail_text = match state.pane {
-        _ if state.detail.visible => detail::detail(&state.detail, &state.keymap),
-        _ if state.lifecycle.is_visible() => lifecycle::detail(&state.lifecycle),
-        Pane::Registries => registries::detail(state),
-        Pane::Repositories => repositories::detail(state),
-        Pane::Images => images::detail(state),
-        Pane::Findings => findings::detail(&state.findings),
-        Pane::Triage => findings::triage_detail(&state.triage),
+    let footer_text = match state.pane {
+        _ if state.info.visible => info::footer(&state.info, &state.keymap),
+        _ if state.lifecycle.is_visible() => lifecycle::footer(&state.lifecycle),
+        Pane::Registries => registries::footer(state),
+        Pane::Repositories => repositories::footer(state),
+        Pane::Images => images::footer(state),
+        Pane::Findings => findings::footer(&state.findings),
+        Pane::Triage => findings::triage_footer(&state.triage),
     };
-    let width = usize::from(detail.width);
-    let lines: Vec<Line> = detail_text
+    let width = usize::from(footer.width);
+    let lines: Vec<Line> = footer_text
         .iter()
         .map(|text| Line::styled(format::truncate_middle(text, width), theme.dim))
         .collect();
-    frame.render_widget(Paragraph::new(lines), detail);
+    frame.render_widget(Paragraph::new(lines), footer);
     status::draw(frame, status_line, state, theme);
     if state.mode == Mode::Help {
         help::draw(frame, area, state, theme);
@@ -135,8 +135,8 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 #[cfg(test)]
-mod detail_snapshot_tests;
-#[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod info_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;

@@ -149,8 +149,8 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// The detail lines for the selected registry.
-pub fn detail(state: &State) -> [String; 2] {
+/// The footer lines for the selected registry.
+pub fn footer(state: &State) -> [String; 2] {
     let pane = &state.registries;
     let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
         return Default::default();

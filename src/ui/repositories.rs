@@ -140,8 +140,8 @@ fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty
     );
 }
 
-/// The detail lines for the selected repository.
-pub fn detail(state: &State) -> [String; 2] {
+/// The footer lines for the selected repository.
+pub fn footer(state: &State) -> [String; 2] {
     let pane = &state.repositories;
     let Some(row) = pane.list.selected_item().map(|i| &pane.rows[i]) else {
         return Default::default();

@@ -220,7 +220,7 @@ fn pane_state(pane: &str, width: u16, height: u16) -> State {
             use crate::app::lifecycle::tests::{POLICY, loaded};
             state.lifecycle = loaded(Some(POLICY));
         }
-        "detail" => return crate::app::detail::tests::loaded_detail_sized(width, height),
+        "info" => return crate::app::info::tests::loaded_info_sized(width, height),
         _ => {}
     }
     state
@@ -240,7 +240,7 @@ fn every_pane_under_every_theme_at_every_size() {
             "triage",
             "help",
             "lifecycle",
-            "detail",
+            "info",
         ] {
             let mut screens = String::new();
             for (width, height) in SIZES {

@@ -43,7 +43,7 @@ pub enum UserKind {
 }
 
 impl UserKind {
-    /// The word used in detail lines and warnings.
+    /// The word used in footer lines and warnings.
     pub fn label(self) -> &'static str {
         match self {
             UserKind::EcsService => "service",

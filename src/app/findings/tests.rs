@@ -214,29 +214,25 @@ fn sorting_cycles_columns_and_reverses() {
 }
 
 #[test]
-fn enter_opens_the_detail_which_scrolls_and_esc_closes() {
+fn enter_opens_the_card_which_scrolls_and_esc_closes() {
     let mut pane = loaded();
     pane.scan.findings[2].description = "word ".repeat(400);
     pane.on_command(Command::Open, 40, 10);
-    let detail = pane.detail.unwrap();
-    assert_eq!(pane.detail_finding().unwrap().name, "CVE-2023-45853");
-    assert_eq!(detail.scroll, 0);
+    let card = pane.card.unwrap();
+    assert_eq!(pane.card_finding().unwrap().name, "CVE-2023-45853");
+    assert_eq!(card.scroll, 0);
     pane.on_command(Command::MoveDown, 40, 10);
     pane.on_command(Command::PageDown, 40, 10);
-    assert_eq!(pane.detail.unwrap().scroll, 11);
+    assert_eq!(pane.card.unwrap().scroll, 11);
     pane.on_command(Command::Last, 40, 10);
-    let lines = detail_lines(pane.detail_finding().unwrap(), 40).len();
-    assert_eq!(pane.detail.unwrap().scroll, lines - 10);
+    let lines = card_lines(pane.card_finding().unwrap(), 40).len();
+    assert_eq!(pane.card.unwrap().scroll, lines - 10);
     pane.on_command(Command::PageDown, 40, 10);
-    assert_eq!(
-        pane.detail.unwrap().scroll,
-        lines - 10,
-        "never past the end"
-    );
+    assert_eq!(pane.card.unwrap().scroll, lines - 10, "never past the end");
     pane.on_command(Command::First, 40, 10);
-    assert_eq!(pane.detail.unwrap().scroll, 0);
+    assert_eq!(pane.card.unwrap().scroll, 0);
     assert!(pane.on_back());
-    assert!(pane.detail.is_none());
+    assert!(pane.card.is_none());
     assert!(
         !pane.on_back(),
         "nothing left to close: the caller goes back"
@@ -244,11 +240,11 @@ fn enter_opens_the_detail_which_scrolls_and_esc_closes() {
 }
 
 #[test]
-fn detail_shows_every_field_wrapped() {
+fn card_shows_every_field_wrapped() {
     let mut item = sample_findings().remove(3);
     item.remediation = Some("Upgrade libnghttp2-14 to 1.52.0-1+deb12u1 or later.".into());
     item.description = format!("short words then {}", "x".repeat(95));
-    let lines = detail_lines(&item, 40);
+    let lines = card_lines(&item, 40);
     let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(text[0], "CVE-2023-44487 · HIGH · score 7.5");
     assert!(text.contains(&"fix available: yes"));

@@ -1,4 +1,4 @@
-//! The findings pane, the detail view and the triage view at 80x24 and 200x50.
+//! The findings pane, a finding's card and the triage view at 80x24 and 200x50.
 
 use super::*;
 use crate::app::findings::tests::loaded;
@@ -58,12 +58,12 @@ fn findings_pane_with_toggles_and_empty_states() {
 }
 
 #[test]
-fn finding_detail() {
+fn finding_card() {
     for (width, height) in SIZES {
         let mut pane = pane_with_hostile_text();
         pane.on_command(Command::MoveDown, width, usize::from(height));
         pane.on_command(Command::Open, width, usize::from(height));
-        assert_eq!(pane.detail_finding().unwrap().name, "CVE-2024-0002");
+        assert_eq!(pane.card_finding().unwrap().name, "CVE-2024-0002");
         let screen = render(width, height, |f| {
             draw(f, f.area(), &pane, &Theme::dark(), now())
         });
@@ -71,7 +71,7 @@ fn finding_detail() {
             !screen.contains('\u{1b}') && !screen.contains("cHduZWQ"),
             "{screen}"
         );
-        insta::assert_snapshot!(format!("finding_detail_{width}x{height}"), screen);
+        insta::assert_snapshot!(format!("finding_card_{width}x{height}"), screen);
     }
 }
 
@@ -89,14 +89,14 @@ fn triage_view() {
 }
 
 #[test]
-fn detail_lines_under_the_panes() {
+fn footer_lines_under_the_panes() {
     let pane = loaded();
-    let [first, second] = detail(&pane);
+    let [first, second] = footer(&pane);
     assert_eq!(first, "CVE-2023-45853 · zlib1g 1.2.3");
     assert!(second.starts_with("zlib1g: a problem"));
     let mut triage = opened();
     fed(&mut triage);
-    assert!(triage_detail(&triage)[0].starts_with("CVE-2023-45853 · zlib1g"));
+    assert!(triage_footer(&triage)[0].starts_with("CVE-2023-45853 · zlib1g"));
 }
 
 /// The triage list's viewport height is the table the view draws, at every terminal

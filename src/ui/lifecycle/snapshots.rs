@@ -1,8 +1,8 @@
 //! The lifecycle view drawn at 80x24 and 200x50 (and tiny), compared with reviewed
 //! snapshots. The frame is laid out as `ui::draw` lays out every pane: a header row,
-//! the body, two detail lines and the status line.
+//! the body, the two footer lines and the status line.
 
-use super::{detail, draw};
+use super::{draw, footer};
 use crate::app::keymap::Keymap;
 use crate::app::lifecycle::tests::{POLICY, digest, loaded, now};
 use crate::app::lifecycle::{LifecycleEvent, LifecycleView};
@@ -18,7 +18,7 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 fn render(view: &LifecycleView, width: u16, height: u16) -> String {
     let theme = Theme::dark();
     crate::ui::snapshot_tests::screen_text(width, height, |frame| {
-        let [header, body, details, _status] = Layout::vertical([
+        let [header, body, footer_area, _status] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
             Constraint::Length(2),
@@ -27,16 +27,16 @@ fn render(view: &LifecycleView, width: u16, height: u16) -> String {
         .areas(frame.area());
         frame.render_widget(Paragraph::new(" berth │ lifecycle"), header);
         draw(frame, body, view, &theme, now());
-        let lines: Vec<Line> = detail(view)
+        let lines: Vec<Line> = footer(view)
             .iter()
             .map(|text| {
                 Line::from(crate::format::truncate_middle(
                     text,
-                    usize::from(details.width),
+                    usize::from(footer_area.width),
                 ))
             })
             .collect();
-        frame.render_widget(Paragraph::new(lines), details);
+        frame.render_widget(Paragraph::new(lines), footer_area);
     })
 }
 

@@ -1,4 +1,4 @@
-//! The repository detail view (`i`): a repository's settings and the registry-level rules
+//! The repository info view (`i`): a repository's settings and the registry-level rules
 //! that apply to it, read-only.
 //!
 //! What DescribeRepositories already said shows at once; everything else is fetched when
@@ -49,7 +49,7 @@ impl<T> Fetch<T> {
 
 /// The result of one section's call.
 #[derive(Debug)]
-pub enum DetailPart {
+pub enum InfoPart {
     /// GetRepositoryPolicy; `None`: the repository has no policy.
     RepositoryPolicy(Result<Option<String>, EcrError>),
     /// GetLifecyclePolicy; `None`: the repository has no lifecycle policy.
@@ -64,9 +64,9 @@ pub enum DetailPart {
     PullThrough(Result<Vec<PullThroughRule>, EcrError>),
 }
 
-/// The detail view's state.
+/// The info view's state.
 #[derive(Debug, Default)]
-pub struct RepositoryDetail {
+pub struct RepositoryInfo {
     /// On screen and taking the keys.
     pub visible: bool,
     pub registry: crate::app::action::RegistryId,
@@ -83,7 +83,7 @@ pub struct RepositoryDetail {
     pub scroll: usize,
 }
 
-impl RepositoryDetail {
+impl RepositoryInfo {
     /// Whether any section is still being fetched.
     pub fn is_loading(&self) -> bool {
         self.visible
@@ -110,17 +110,17 @@ impl RepositoryDetail {
 
     /// Apply one section's result; results for an earlier opening are dropped. True when
     /// something changed.
-    pub fn on_part(&mut self, generation: u64, part: DetailPart) -> bool {
+    pub fn on_part(&mut self, generation: u64, part: InfoPart) -> bool {
         if generation != self.generation || self.repository.is_none() {
             return false;
         }
         match part {
-            DetailPart::RepositoryPolicy(r) => self.repository_policy = Fetch::from_result(r),
-            DetailPart::LifecyclePolicy(r) => self.lifecycle_policy = Fetch::from_result(r),
-            DetailPart::Tags(r) => self.tags = Fetch::from_result(r),
-            DetailPart::Scanning(r) => self.scanning = Fetch::from_result(r),
-            DetailPart::Replication(r) => self.replication = Fetch::from_result(r),
-            DetailPart::PullThrough(r) => self.pull_through = Fetch::from_result(r),
+            InfoPart::RepositoryPolicy(r) => self.repository_policy = Fetch::from_result(r),
+            InfoPart::LifecyclePolicy(r) => self.lifecycle_policy = Fetch::from_result(r),
+            InfoPart::Tags(r) => self.tags = Fetch::from_result(r),
+            InfoPart::Scanning(r) => self.scanning = Fetch::from_result(r),
+            InfoPart::Replication(r) => self.replication = Fetch::from_result(r),
+            InfoPart::PullThrough(r) => self.pull_through = Fetch::from_result(r),
         }
         true
     }
@@ -300,7 +300,7 @@ pub enum SettingsKind {
     Blank,
 }
 
-/// One screen line of the detail view. Every text is sanitised: registry strings never
+/// One screen line of the info view. Every text is sanitised: registry strings never
 /// reach the terminal raw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingsLine {
@@ -456,7 +456,7 @@ fn target(state: &State) -> Option<(crate::app::action::RegistryId, Repository)>
     }
 }
 
-/// `i`: open the detail view of the selected (or open) repository and fetch its sections.
+/// `i`: open the info view of the selected (or open) repository and fetch its sections.
 pub fn open(state: &mut State) -> Vec<Effect> {
     let Some((registry, repository)) = target(state) else {
         state.status.info(
@@ -468,7 +468,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     load(state, registry, repository, 0)
 }
 
-/// Show `repository`'s detail from line `scroll` and fetch every section afresh.
+/// Show `repository`'s info from line `scroll` and fetch every section afresh.
 fn load(
     state: &mut State,
     registry: crate::app::action::RegistryId,
@@ -476,19 +476,19 @@ fn load(
     scroll: usize,
 ) -> Vec<Effect> {
     let generation = state.new_generation();
-    let effect = Effect::FetchRepositoryDetail {
+    let effect = Effect::FetchRepositoryInfo {
         registry: registry.clone(),
         repository: repository.name.clone(),
         arn: repository.arn.clone(),
         generation,
     };
-    state.detail = RepositoryDetail {
+    state.info = RepositoryInfo {
         visible: true,
         registry,
         repository: Some(repository),
         generation,
         scroll,
-        ..RepositoryDetail::default()
+        ..RepositoryInfo::default()
     };
     vec![effect]
 }
@@ -510,10 +510,10 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
         Command::Last => scroll_by(state, isize::MAX),
         // `q` leaves the view, as it leaves help; ctrl-c still quits.
         Command::Quit if key.code != KeyCode::Char('q') => return None,
-        Command::Back | Command::Quit | Command::RepositoryDetail => state.detail.visible = false,
+        Command::Back | Command::Quit | Command::RepositoryDetail => state.info.visible = false,
         Command::Refresh => return Some(reload(state)),
         Command::CopyUri => {
-            let Some(uri) = state.detail.repository.as_ref().map(|r| r.uri.clone()) else {
+            let Some(uri) = state.info.repository.as_ref().map(|r| r.uri.clone()) else {
                 return Some(Vec::new());
             };
             state.status.copied(format!("copied {uri}"));
@@ -528,7 +528,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
 /// Move the view `delta` lines, staying between the first line and the last screenful.
 pub fn scroll_by(state: &mut State, delta: isize) {
     let height = state.body_height();
-    let view = &mut state.detail;
+    let view = &mut state.info;
     let last = view
         .lines(usize::from(state.width))
         .len()
@@ -538,7 +538,7 @@ pub fn scroll_by(state: &mut State, delta: isize) {
 
 /// `r`: fetch every section again, keeping the scroll position.
 fn reload(state: &mut State) -> Vec<Effect> {
-    let view = &state.detail;
+    let view = &state.info;
     let (registry, scroll) = (view.registry.clone(), view.scroll);
     let Some(repository) = view.repository.clone() else {
         return Vec::new();

@@ -1,16 +1,16 @@
-//! Fetching the repository detail view's sections: all at once, each reported as soon as
+//! Fetching the repository info view's sections: all at once, each reported as soon as
 //! it arrives, each with the same app-level retries as the listings.
 
 use super::Executor;
 use crate::app::Action;
-use crate::app::detail::DetailPart;
+use crate::app::info::InfoPart;
 use crate::ecr::EcrError;
 use crate::ecr::settings::{PullThroughRule, SettingsSource};
 
 impl Executor {
-    /// Run the six reads behind the detail view of `repository` concurrently, sending a
-    /// `RepositoryDetail` action for each.
-    pub(super) async fn fetch_detail(
+    /// Run the six reads behind the info view of `repository` concurrently, sending a
+    /// `RepositoryInfo` action for each.
+    pub(super) async fn fetch_info(
         &self,
         registry: &crate::ecr::model::RegistryTarget,
         repository: &str,
@@ -21,44 +21,44 @@ impl Executor {
             Ok(connected) => connected,
             Err(err) => {
                 for part in every_part_failed(&err) {
-                    self.send(Action::RepositoryDetail { generation, part });
+                    self.send(Action::RepositoryInfo { generation, part });
                 }
                 return;
             }
         };
         let source = connected.settings.as_ref();
         let scan = connected.scan.as_ref();
-        let send = |part| self.send(Action::RepositoryDetail { generation, part });
+        let send = |part| self.send(Action::RepositoryInfo { generation, part });
         tokio::join!(
             async {
                 let r = self
                     .with_retries(|| source.repository_policy(repository))
                     .await;
-                send(DetailPart::RepositoryPolicy(r));
+                send(InfoPart::RepositoryPolicy(r));
             },
             async {
                 let r = self
                     .with_retries(|| source.lifecycle_policy(repository))
                     .await;
-                send(DetailPart::LifecyclePolicy(r));
+                send(InfoPart::LifecyclePolicy(r));
             },
             async {
                 let r = self
                     .with_retries(|| source.repository_tags(repository, arn))
                     .await;
-                send(DetailPart::Tags(r));
+                send(InfoPart::Tags(r));
             },
             async {
                 let r = self.with_retries(|| scan.scanning_configuration()).await;
-                send(DetailPart::Scanning(r));
+                send(InfoPart::Scanning(r));
             },
             async {
                 let r = self.with_retries(|| source.replication_rules()).await;
-                send(DetailPart::Replication(r));
+                send(InfoPart::Replication(r));
             },
             async {
                 let r = self.pull_through_rules(source).await;
-                send(DetailPart::PullThrough(r));
+                send(InfoPart::PullThrough(r));
             },
         );
     }
@@ -76,13 +76,13 @@ impl Executor {
 }
 
 /// Every section failing with the error that kept berth from reaching the registry.
-fn every_part_failed(err: &EcrError) -> [DetailPart; 6] {
+fn every_part_failed(err: &EcrError) -> [InfoPart; 6] {
     [
-        DetailPart::RepositoryPolicy(Err(err.clone())),
-        DetailPart::LifecyclePolicy(Err(err.clone())),
-        DetailPart::Tags(Err(err.clone())),
-        DetailPart::Scanning(Err(err.clone())),
-        DetailPart::Replication(Err(err.clone())),
-        DetailPart::PullThrough(Err(err.clone())),
+        InfoPart::RepositoryPolicy(Err(err.clone())),
+        InfoPart::LifecyclePolicy(Err(err.clone())),
+        InfoPart::Tags(Err(err.clone())),
+        InfoPart::Scanning(Err(err.clone())),
+        InfoPart::Replication(Err(err.clone())),
+        InfoPart::PullThrough(Err(err.clone())),
     ]
 }

@@ -1,6 +1,6 @@
-//! The detail view through `update`: opening, results, stale results, errors, scrolling.
+//! The info view through `update`: opening, results, stale results, errors, scrolling.
 
-use super::{DetailPart, Fetch, SettingsKind};
+use super::{Fetch, InfoPart, SettingsKind};
 use crate::app::action::{Action, Effect};
 use crate::app::fixtures::{image, open_with_images, with_repositories};
 use crate::app::state::{Pane, State};
@@ -19,13 +19,13 @@ pub(crate) fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
 fn open(state: &mut State) -> u64 {
     let effects = press(state, KeyCode::Char('i'));
     match effects.as_slice() {
-        [Effect::FetchRepositoryDetail { generation, .. }] => *generation,
-        other => panic!("i should fetch the detail, got {other:?}"),
+        [Effect::FetchRepositoryInfo { generation, .. }] => *generation,
+        other => panic!("i should fetch the info view, got {other:?}"),
     }
 }
 
-fn deliver(state: &mut State, generation: u64, part: DetailPart) {
-    update(state, Action::RepositoryDetail { generation, part });
+fn deliver(state: &mut State, generation: u64, part: InfoPart) {
+    update(state, Action::RepositoryInfo { generation, part });
 }
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OrgAccountsPull","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::210987654321:root"]},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#;
@@ -39,9 +39,9 @@ fn denied(action: &str, subject: &str) -> EcrError {
 }
 
 /// The repositories pane with `payments/api` (KMS, immutable, scan on push) selected and
-/// its detail open, every section answered: the lifecycle policy denied and the
+/// its info view open, every section answered: the lifecycle policy denied and the
 /// pull-through cache rules unsupported, as moto answers them.
-pub(crate) fn loaded_detail() -> State {
+pub(crate) fn loaded_info() -> State {
     let mut state = with_repositories(&["base/python", "payments/api"]);
     let row = &mut state.repositories.rows[1].repo;
     row.encryption = Encryption::Kms {
@@ -54,20 +54,20 @@ pub(crate) fn loaded_detail() -> State {
     press(&mut state, KeyCode::Char('j'));
     let generation = open(&mut state);
     for part in [
-        DetailPart::RepositoryPolicy(Ok(Some(POLICY.into()))),
-        DetailPart::LifecyclePolicy(Err(denied("ecr:GetLifecyclePolicy", "payments/api"))),
-        DetailPart::Tags(Ok(vec![
+        InfoPart::RepositoryPolicy(Ok(Some(POLICY.into()))),
+        InfoPart::LifecyclePolicy(Err(denied("ecr:GetLifecyclePolicy", "payments/api"))),
+        InfoPart::Tags(Ok(vec![
             ("team".into(), "payments".into()),
             ("managed-by".into(), "terraform".into()),
         ])),
-        DetailPart::Scanning(Ok(ScanningConfiguration {
+        InfoPart::Scanning(Ok(ScanningConfiguration {
             scan_type: "BASIC".into(),
             rules: vec![ScanningRule {
                 frequency: "SCAN_ON_PUSH".into(),
                 filters: vec!["payments/*".into()],
             }],
         })),
-        DetailPart::Replication(Ok(vec![ReplicationRule {
+        InfoPart::Replication(Ok(vec![ReplicationRule {
             destinations: vec![ReplicationDestination {
                 region: "eu-west-1".into(),
                 registry_id: "123456789012".into(),
@@ -77,7 +77,7 @@ pub(crate) fn loaded_detail() -> State {
                 kind: "PREFIX_MATCH".into(),
             }],
         }])),
-        DetailPart::PullThrough(Err(EcrError::Unsupported {
+        InfoPart::PullThrough(Err(EcrError::Unsupported {
             action: "ecr:DescribePullThroughCacheRules".into(),
             subject: "env/us-east-1".into(),
         })),
@@ -89,7 +89,7 @@ pub(crate) fn loaded_detail() -> State {
 
 fn text(state: &State) -> Vec<String> {
     state
-        .detail
+        .info
         .lines(usize::from(state.width))
         .into_iter()
         .map(|line| format!("{}{}", line.label, line.text))
@@ -103,14 +103,14 @@ fn i_opens_the_selected_repository_with_what_describe_repositories_said() {
     let effects = press(&mut state, KeyCode::Char('i'));
     assert_eq!(
         effects,
-        [Effect::FetchRepositoryDetail {
+        [Effect::FetchRepositoryInfo {
             registry: crate::app::fixtures::reg(0),
             repository: "payments/api".into(),
             arn: "arn:aws:ecr:us-east-1:123456789012:repository/payments/api".into(),
-            generation: state.detail.generation,
+            generation: state.info.generation,
         }]
     );
-    assert!(state.detail.visible);
+    assert!(state.info.visible);
     assert!(state.is_loading(), "the spinner runs while sections load");
     let lines = text(&state);
     assert!(
@@ -131,7 +131,7 @@ fn i_in_the_images_pane_is_about_the_open_repository() {
     let effects = press(&mut state, KeyCode::Char('i'));
     assert!(matches!(
         effects.as_slice(),
-        [Effect::FetchRepositoryDetail { repository, .. }] if repository == "payments/api"
+        [Effect::FetchRepositoryInfo { repository, .. }] if repository == "payments/api"
     ));
 }
 
@@ -141,15 +141,15 @@ fn i_elsewhere_says_what_it_needs() {
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.pane, Pane::Registries);
     assert!(press(&mut state, KeyCode::Char('i')).is_empty());
-    assert!(!state.detail.visible);
+    assert!(!state.info.visible);
     assert!(state.status.info_text().unwrap().contains("select one"));
 }
 
 #[test]
 fn each_section_shows_its_own_value_error_or_gap() {
-    let state = loaded_detail();
-    assert!(!state.detail.is_loading());
-    let lines = state.detail.lines(80);
+    let state = loaded_info();
+    assert!(!state.info.is_loading());
+    let lines = state.info.lines(80);
     let find = |wanted: &str| {
         lines
             .iter()
@@ -181,26 +181,18 @@ fn each_section_shows_its_own_value_error_or_gap() {
 fn missing_policies_and_empty_lists_say_none() {
     let mut state = with_repositories(&["base/python"]);
     let generation = open(&mut state);
+    deliver(&mut state, generation, InfoPart::RepositoryPolicy(Ok(None)));
+    deliver(&mut state, generation, InfoPart::LifecyclePolicy(Ok(None)));
+    deliver(&mut state, generation, InfoPart::Tags(Ok(Vec::new())));
     deliver(
         &mut state,
         generation,
-        DetailPart::RepositoryPolicy(Ok(None)),
+        InfoPart::Replication(Ok(Vec::new())),
     );
     deliver(
         &mut state,
         generation,
-        DetailPart::LifecyclePolicy(Ok(None)),
-    );
-    deliver(&mut state, generation, DetailPart::Tags(Ok(Vec::new())));
-    deliver(
-        &mut state,
-        generation,
-        DetailPart::Replication(Ok(Vec::new())),
-    );
-    deliver(
-        &mut state,
-        generation,
-        DetailPart::PullThrough(Ok(Vec::new())),
+        InfoPart::PullThrough(Ok(Vec::new())),
     );
     let lines = text(&state);
     for none in [
@@ -215,7 +207,7 @@ fn missing_policies_and_empty_lists_say_none() {
             "{none} missing: {lines:#?}"
         );
     }
-    assert_eq!(state.detail.progress(), (1, 6), "scanning is still loading");
+    assert_eq!(state.info.progress(), (1, 6), "scanning is still loading");
 }
 
 #[test]
@@ -230,11 +222,7 @@ fn a_section_answer_ends_the_retry_notice() {
         },
     );
     assert!(state.retrying.is_some());
-    deliver(
-        &mut state,
-        generation,
-        DetailPart::RepositoryPolicy(Ok(None)),
-    );
+    deliver(&mut state, generation, InfoPart::RepositoryPolicy(Ok(None)));
     assert_eq!(state.retrying, None);
 }
 
@@ -249,22 +237,19 @@ fn results_of_an_earlier_opening_are_dropped() {
     deliver(
         &mut state,
         first,
-        DetailPart::Tags(Ok(vec![("team".into(), "platform".into())])),
+        InfoPart::Tags(Ok(vec![("team".into(), "platform".into())])),
     );
-    assert_eq!(state.detail.tags, Fetch::Loading);
+    assert_eq!(state.info.tags, Fetch::Loading);
     deliver(
         &mut state,
         second,
-        DetailPart::Tags(Ok(vec![("team".into(), "payments".into())])),
+        InfoPart::Tags(Ok(vec![("team".into(), "payments".into())])),
     );
     assert_eq!(
-        state.detail.tags,
+        state.info.tags,
         Fetch::Ready(vec![("team".into(), "payments".into())])
     );
-    assert_eq!(
-        state.detail.repository.as_ref().unwrap().name,
-        "payments/api"
-    );
+    assert_eq!(state.info.repository.as_ref().unwrap().name, "payments/api");
 }
 
 #[test]
@@ -274,7 +259,7 @@ fn registry_text_is_sanitised_before_it_is_laid_out() {
     deliver(
         &mut state,
         generation,
-        DetailPart::Tags(Ok(vec![(
+        InfoPart::Tags(Ok(vec![(
             "\u{1b}]52;c;aGk=\u{7}team".into(),
             "x\u{1b}[2Jy\u{9b}".into(),
         )])),
@@ -283,26 +268,26 @@ fn registry_text_is_sanitised_before_it_is_laid_out() {
     deliver(
         &mut state,
         generation,
-        DetailPart::RepositoryPolicy(Ok(Some(policy.into()))),
+        InfoPart::RepositoryPolicy(Ok(Some(policy.into()))),
     );
-    for line in state.detail.lines(60) {
+    for line in state.info.lines(60) {
         for text in [&line.label, &line.text] {
             assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
         }
     }
 }
 
-/// [`loaded_detail`] on a `width` × `height` terminal.
-pub(crate) fn loaded_detail_sized(width: u16, height: u16) -> State {
-    let mut state = loaded_detail();
+/// [`loaded_info`] on a `width` × `height` terminal.
+pub(crate) fn loaded_info_sized(width: u16, height: u16) -> State {
+    let mut state = loaded_info();
     update(&mut state, Action::Resize { width, height });
     state
 }
 
 #[test]
 fn scrolling_stays_between_the_first_line_and_the_last_screenful() {
-    let mut state = loaded_detail_sized(60, 15);
-    let total = state.detail.lines(60).len();
+    let mut state = loaded_info_sized(60, 15);
+    let total = state.info.lines(60).len();
     let height = state.body_height();
     assert!(
         total > height + 5,
@@ -310,21 +295,21 @@ fn scrolling_stays_between_the_first_line_and_the_last_screenful() {
     );
     let last = total - height;
     press(&mut state, KeyCode::Char('k'));
-    assert_eq!(state.detail.scroll, 0);
+    assert_eq!(state.info.scroll, 0);
     press(&mut state, KeyCode::Char('j'));
     press(&mut state, KeyCode::Char('j'));
-    assert_eq!(state.detail.scroll, 2);
+    assert_eq!(state.info.scroll, 2);
     press(&mut state, KeyCode::PageDown);
-    assert_eq!(state.detail.scroll, (2 + height).min(last));
+    assert_eq!(state.info.scroll, (2 + height).min(last));
     press(&mut state, KeyCode::Char('G'));
-    assert_eq!(state.detail.scroll, last);
+    assert_eq!(state.info.scroll, last);
     press(&mut state, KeyCode::Char('j'));
     press(&mut state, KeyCode::PageDown);
-    assert_eq!(state.detail.scroll, last, "never past the last screenful");
+    assert_eq!(state.info.scroll, last, "never past the last screenful");
     press(&mut state, KeyCode::PageUp);
-    assert_eq!(state.detail.scroll, last - height);
+    assert_eq!(state.info.scroll, last - height);
     press(&mut state, KeyCode::Char('g'));
-    assert_eq!(state.detail.scroll, 0);
+    assert_eq!(state.info.scroll, 0);
     // A larger terminal shows more at once: the scroll follows its new last screenful.
     press(&mut state, KeyCode::Char('G'));
     update(
@@ -335,32 +320,32 @@ fn scrolling_stays_between_the_first_line_and_the_last_screenful() {
         },
     );
     let last = state
-        .detail
+        .info
         .lines(200)
         .len()
         .saturating_sub(state.body_height());
-    assert_eq!(state.detail.scroll, last);
+    assert_eq!(state.info.scroll, last);
     // The list underneath did not move.
     assert_eq!(state.repositories.list.selected, 1);
 }
 
 #[test]
 fn esc_and_q_close_back_to_the_pane_and_ctrl_c_still_quits() {
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     press(&mut state, KeyCode::Esc);
-    assert!(!state.detail.visible);
+    assert!(!state.info.visible);
     assert_eq!(state.pane, Pane::Repositories);
     assert_eq!(state.repositories.list.selected, 1);
 
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     press(&mut state, KeyCode::Char('q'));
-    assert!(!state.detail.visible);
+    assert!(!state.info.visible);
     assert!(
         !state.should_quit,
         "q closes the view, it does not quit berth"
     );
 
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     let effects = update(
         &mut state,
         Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
@@ -370,7 +355,7 @@ fn esc_and_q_close_back_to_the_pane_and_ctrl_c_still_quits() {
 
 #[test]
 fn keys_of_the_pane_underneath_do_nothing_while_the_view_is_open() {
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     for c in ['d', 't', 's', '/', 'L', ' '] {
         assert!(press(&mut state, KeyCode::Char(c)).is_empty(), "{c}");
     }
@@ -382,7 +367,7 @@ fn keys_of_the_pane_underneath_do_nothing_while_the_view_is_open() {
 
 #[test]
 fn y_copies_the_uri_and_r_fetches_again() {
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     let effects = press(&mut state, KeyCode::Char('y'));
     assert_eq!(
         effects,
@@ -390,14 +375,14 @@ fn y_copies_the_uri_and_r_fetches_again() {
             text: "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments/api".into()
         }]
     );
-    let before = state.detail.generation;
+    let before = state.info.generation;
     let effects = press(&mut state, KeyCode::Char('r'));
     assert!(matches!(
         effects.as_slice(),
-        [Effect::FetchRepositoryDetail { generation, .. }] if *generation > before
+        [Effect::FetchRepositoryInfo { generation, .. }] if *generation > before
     ));
-    assert_eq!(state.detail.tags, Fetch::Loading);
-    assert!(state.detail.visible);
+    assert_eq!(state.info.tags, Fetch::Loading);
+    assert!(state.info.visible);
 }
 
 #[test]
@@ -420,10 +405,10 @@ fn wildcard_filters_match_as_ecr_describes() {
 
 #[test]
 fn registry_rules_say_whether_they_cover_the_repository() {
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     let text = |state: &State| -> Vec<String> {
         state
-            .detail
+            .info
             .lines(200)
             .into_iter()
             .filter(|l| l.label.starts_with("rule 1"))
@@ -442,7 +427,7 @@ fn registry_rules_say_whether_they_cover_the_repository() {
             .all(|t| t.ends_with("applies to this repository")),
         "{lines:?}"
     );
-    if let Some(repo) = state.detail.repository.as_mut() {
+    if let Some(repo) = state.info.repository.as_mut() {
         repo.name = "web/frontend".into();
     }
     let lines = text(&state);
@@ -470,12 +455,12 @@ fn policy_lines_wrap_without_changing_a_character() {
 
 #[test]
 fn a_label_too_long_for_its_column_stands_on_its_own_line() {
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     let long = "k".repeat(40);
-    if let Fetch::Ready(tags) = &mut state.detail.tags {
+    if let Fetch::Ready(tags) = &mut state.info.tags {
         tags.push((long.clone(), "v".into()));
     }
-    let lines = state.detail.lines(60);
+    let lines = state.info.lines(60);
     let at = lines
         .iter()
         .position(|l| l.text == long)
@@ -488,19 +473,19 @@ fn a_label_too_long_for_its_column_stands_on_its_own_line() {
 #[test]
 fn a_command_line_that_goes_elsewhere_closes_the_view() {
     for line in [":registries", ":criticals", ":region eu-west-1", ":web/app"] {
-        let mut state = loaded_detail();
-        assert!(state.detail.visible);
+        let mut state = loaded_info();
+        assert!(state.info.visible);
         for c in line.chars() {
             press(&mut state, KeyCode::Char(c));
         }
         press(&mut state, KeyCode::Enter);
-        assert!(!state.detail.visible, "{line} left the detail view open");
+        assert!(!state.info.visible, "{line} left the info view open");
     }
     // Help and themes stay over it.
-    let mut state = loaded_detail();
+    let mut state = loaded_info();
     for c in ":help".chars() {
         press(&mut state, KeyCode::Char(c));
     }
     press(&mut state, KeyCode::Enter);
-    assert!(state.detail.visible);
+    assert!(state.info.visible);
 }

@@ -1,10 +1,12 @@
-//! The finding detail view as lines of text, wrapped to a width. Kept in `app` because
-//! scrolling needs the line count that drawing will produce.
+//! A finding's card: everything about one finding (name, severity, score, package, fix,
+//! description, attributes) as lines of text wrapped to a width. Enter in the findings
+//! pane opens it full screen; the wide side panel shows the selected finding's card. Kept
+//! in `app` because scrolling needs the line count that drawing will produce.
 
 use crate::ecr::findings::{Finding, severity_word};
 use crate::format;
 
-/// How a detail line is meant to look; the UI picks the style.
+/// How a card line is meant to look; the UI picks the style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
     /// The finding's name, severity and score.
@@ -18,25 +20,25 @@ pub enum LineKind {
     Blank,
 }
 
-/// One line of the detail view.
+/// One line of a finding's card.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DetailLine {
+pub struct CardLine {
     pub kind: LineKind,
     pub text: String,
 }
 
-fn line(kind: LineKind, text: impl Into<String>) -> DetailLine {
-    DetailLine {
+fn line(kind: LineKind, text: impl Into<String>) -> CardLine {
+    CardLine {
         kind,
         text: text.into(),
     }
 }
 
-/// The detail view of `finding` wrapped to `width` columns.
-pub fn detail_lines(finding: &Finding, width: usize) -> Vec<DetailLine> {
+/// The card of `finding` wrapped to `width` columns.
+pub fn card_lines(finding: &Finding, width: usize) -> Vec<CardLine> {
     let width = width.max(10);
     let mut out = Vec::new();
-    let push_wrapped = |out: &mut Vec<DetailLine>, kind: LineKind, text: &str| {
+    let push_wrapped = |out: &mut Vec<CardLine>, kind: LineKind, text: &str| {
         for part in wrap(text, width) {
             out.push(line(kind, part));
         }

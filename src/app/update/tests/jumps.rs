@@ -1,9 +1,9 @@
 //! Jumps act at once or say why not, and status messages leave with their context.
 
-use super::action::{Action, Effect};
-use super::fixtures::{image, open_with_images, with_repositories};
-use super::state::{Mode, Pane, State};
-use super::update;
+use crate::app::action::{Action, Effect};
+use crate::app::fixtures::{image, open_with_images, with_repositories};
+use crate::app::state::{Mode, Pane, State};
+use crate::app::update;
 use crate::ecr::model::Page;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -202,7 +202,7 @@ fn a_scan_notice_stays_through_keys_and_ends_with_the_outcome() {
     let registry = state.registries.rows[0].target.clone();
     update(
         &mut state,
-        Action::Findings(super::findings::FindingsEvent::ScanStatus {
+        Action::Findings(crate::app::findings::FindingsEvent::ScanStatus {
             registry,
             repository: "a/x".into(),
             digest: image(1, &[], 0).digest,
@@ -288,7 +288,7 @@ proptest::proptest! {
                     },
                 );
             }
-            let place = super::status::Place {
+            let place = crate::app::status::Place {
                 pane: state.pane,
                 registry: if matches!(state.pane, Pane::Images | Pane::Findings) {
                     state.images.registry.clone()

@@ -1,16 +1,16 @@
-//! The repository detail view: the repository's settings, tags and policies, and the
+//! The repository info view: the repository's settings, tags and policies, and the
 //! registry-level rules, one section under another, scrolled with the movement keys.
 
 use super::Theme;
-use crate::app::detail::{LABEL_WIDTH, RepositoryDetail, SettingsKind, SettingsLine};
+use crate::app::info::{LABEL_WIDTH, RepositoryInfo, SettingsKind, SettingsLine};
 use crate::app::keymap::{Command, Keymap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// Draw the view into `area` (the body between the header and the detail lines).
-pub fn draw(frame: &mut Frame, area: Rect, view: &RepositoryDetail, theme: &Theme) {
+/// Draw the view into `area` (the body between the header and the footer).
+pub fn draw(frame: &mut Frame, area: Rect, view: &RepositoryInfo, theme: &Theme) {
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     let lines = view.lines(usize::from(area.width));
     let height = usize::from(body.height);
@@ -68,9 +68,9 @@ fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
     }
 }
 
-/// The two detail lines under the view: the keys (as the live keymap has them), then the
+/// The two footer lines under the view: the keys (as the live keymap has them), then the
 /// repository URI.
-pub fn detail(view: &RepositoryDetail, keymap: &Keymap) -> [String; 2] {
+pub fn footer(view: &RepositoryInfo, keymap: &Keymap) -> [String; 2] {
     let key = |command| keymap.hint(command);
     [
         format!(
