@@ -18,6 +18,7 @@ pub mod retry;
 pub mod runtime;
 pub mod safety;
 pub mod sanitize;
+pub mod storage;
 pub mod terminal;
 pub mod ui;
 pub mod usage;

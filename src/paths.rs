@@ -21,6 +21,15 @@ pub fn config_dir() -> Option<PathBuf> {
     )
 }
 
+/// `$XDG_CACHE_HOME/berth` or `~/.cache/berth`: what berth can fetch again (manifests).
+pub fn cache_dir() -> Option<PathBuf> {
+    base_dir(
+        std::env::var_os("XDG_CACHE_HOME").as_deref(),
+        std::env::var_os("HOME").as_deref(),
+        ".cache",
+    )
+}
+
 /// `xdg/berth`, or `home/fallback/berth`. The XDG spec says a relative XDG path is invalid
 /// and must be ignored.
 pub fn base_dir(xdg: Option<&OsStr>, home: Option<&OsStr>, fallback: &str) -> Option<PathBuf> {

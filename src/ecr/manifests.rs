@@ -8,7 +8,7 @@
 use super::client::EcrRegistry;
 use super::error::{EcrError, classify};
 use super::model::{Image, ManifestKind, is_valid_digest};
-use super::mutate::{ACCEPTED_MANIFEST_TYPES, MAX_IDS_PER_CALL};
+use super::mutate::{ACCEPTED_MANIFEST_TYPES, MAX_IDS_PER_CALL, NOT_CONFIRMED};
 use aws_sdk_ecr::types::ImageIdentifier;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -138,6 +138,126 @@ pub async fn index_children(
     Ok(found)
 }
 
+/// What BatchGetImage answered for one digest asked of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ManifestAnswer {
+    /// The manifest exactly as the registry stores it (its sha256 should be the digest;
+    /// the caller checks), with the media type ECR reports when it gives one.
+    Found {
+        manifest: String,
+        media_type: Option<String>,
+    },
+    /// `ImageNotFound`: the image is gone, deleted since it was listed.
+    Gone,
+    /// Any other answer for this digest: ECR's failure code and reason (sanitised), or
+    /// [`NOT_CONFIRMED`] when the answer did not mention the digest.
+    Failed { code: String, reason: String },
+}
+
+/// The manifests of the images `digests` of `repository`, read with BatchGetImage in
+/// calls of at most [`MAX_IDS_PER_CALL`] ids (one call for a batch that size): every
+/// digest asked, once, in the order asked, with its answer. A call that fails as a
+/// whole is the error.
+pub async fn manifests_by_digest(
+    registry: &EcrRegistry,
+    repository: &str,
+    digests: &[String],
+) -> Result<Vec<(String, ManifestAnswer)>, EcrError> {
+    let mut answers = Vec::with_capacity(digests.len());
+    for batch in digests.chunks(MAX_IDS_PER_CALL) {
+        let out = registry
+            .sdk()
+            .batch_get_image()
+            .repository_name(repository)
+            .set_image_ids(Some(
+                batch
+                    .iter()
+                    .map(|digest| ImageIdentifier::builder().image_digest(digest).build())
+                    .collect(),
+            ))
+            // Naming every type keeps ECR from converting a manifest to another schema,
+            // which would change its bytes and so its digest.
+            .set_accepted_media_types(Some(
+                ACCEPTED_MANIFEST_TYPES
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|e| classify(e, "ecr:BatchGetImage", repository))?;
+        let found = out.images().iter().filter_map(|image| {
+            Some((
+                image.image_id()?.image_digest()?,
+                image.image_manifest()?,
+                image.image_manifest_media_type(),
+            ))
+        });
+        let failures = out.failures().iter().filter_map(|failure| {
+            Some((
+                failure.image_id()?.image_digest()?,
+                failure.failure_code().map_or("?", |code| code.as_str()),
+                failure.failure_reason().unwrap_or_default(),
+            ))
+        });
+        answers.extend(match_manifest_answers(batch, found, failures));
+    }
+    Ok(answers)
+}
+
+/// Pair each digest of `asked` with what one BatchGetImage answer says of it: `found`
+/// (digest, manifest, media type) wins over `failures` (digest, code, reason); a digest
+/// the answer does not mention failed with [`NOT_CONFIRMED`]; anything not asked for is
+/// ignored.
+pub fn match_manifest_answers<'a>(
+    asked: &[String],
+    found: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+    failures: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Vec<(String, ManifestAnswer)> {
+    let mut answers: Vec<(String, Option<ManifestAnswer>)> =
+        asked.iter().map(|digest| (digest.clone(), None)).collect();
+    let mut answer = |digest: &str, given: ManifestAnswer| {
+        if let Some((_, slot)) = answers.iter_mut().find(|(asked, _)| asked == digest) {
+            let found_already = matches!(slot, Some(ManifestAnswer::Found { .. }));
+            if !found_already {
+                *slot = Some(given);
+            }
+        }
+    };
+    for (digest, manifest, media_type) in found {
+        answer(
+            digest,
+            ManifestAnswer::Found {
+                manifest: manifest.to_string(),
+                media_type: media_type.map(str::to_string),
+            },
+        );
+    }
+    for (digest, code, reason) in failures {
+        answer(
+            digest,
+            if code == IMAGE_NOT_FOUND {
+                ManifestAnswer::Gone
+            } else {
+                ManifestAnswer::Failed {
+                    code: crate::sanitize::sanitize(code).into_owned(),
+                    reason: crate::sanitize::sanitize(reason).into_owned(),
+                }
+            },
+        );
+    }
+    answers
+        .into_iter()
+        .map(|(digest, answer)| {
+            let answer = answer.unwrap_or_else(|| ManifestAnswer::Failed {
+                code: NOT_CONFIRMED.to_string(),
+                reason: "the registry's answer did not mention this image".to_string(),
+            });
+            (digest, answer)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +271,54 @@ mod tests {
         let list =
             r#"{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:cc","size":1}]}"#;
         assert_eq!(child_digests(list), ["sha256:cc"]);
+    }
+
+    #[test]
+    fn every_digest_asked_gets_exactly_one_answer() {
+        let asked = ["sha256:aa", "sha256:bb", "sha256:cc", "sha256:dd"].map(String::from);
+        let answers = match_manifest_answers(
+            &asked,
+            [
+                (
+                    "sha256:aa",
+                    "{}",
+                    Some("application/vnd.oci.image.manifest.v1+json"),
+                ),
+                ("sha256:zz", "{}", None),
+            ],
+            [
+                ("sha256:aa", "ImageNotFound", "late failure"),
+                ("sha256:bb", "ImageNotFound", "Requested image not found"),
+                ("sha256:cc", "KmsError", "key \u{1b}[31mdisabled"),
+            ],
+        );
+        assert_eq!(
+            answers,
+            [
+                (
+                    asked[0].clone(),
+                    ManifestAnswer::Found {
+                        manifest: "{}".into(),
+                        media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+                    }
+                ),
+                (asked[1].clone(), ManifestAnswer::Gone),
+                (
+                    asked[2].clone(),
+                    ManifestAnswer::Failed {
+                        code: "KmsError".into(),
+                        reason: "key \u{fffd}disabled".into(),
+                    }
+                ),
+                (
+                    asked[3].clone(),
+                    ManifestAnswer::Failed {
+                        code: NOT_CONFIRMED.into(),
+                        reason: "the registry's answer did not mention this image".into(),
+                    }
+                ),
+            ]
+        );
     }
 
     #[test]
