@@ -43,6 +43,9 @@ pub struct Cli {
     /// messages that say where to look).
     #[arg(skip)]
     pub registries_from_config: bool,
+    /// The storage price per region for cost estimates (config.toml's `[cost]`).
+    #[arg(skip)]
+    pub prices: crate::storage::StoragePrices,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -84,6 +87,7 @@ impl Cli {
         if self.theme.is_none() {
             self.theme = Some(config.theme.clone());
         }
+        self.prices = config.cost.clone();
     }
 }
 

@@ -5,6 +5,7 @@ use super::saved;
 use crate::app::{Action, Effect};
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry, RegistryWrite};
+use crate::figures::sweep::StorageSettings;
 use crate::retry::retryable;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct Executor {
     pub(super) read_only: bool,
     /// Calls in flight at once for sweeps (audit).
     pub(super) concurrency: usize,
+    /// Where manifests are cached and what storage costs, for the storage figures.
+    pub(super) storage: StorageSettings,
 }
 
 impl Executor {
@@ -54,6 +57,7 @@ impl Executor {
             latest_repositories: Arc::default(),
             latest_images: Arc::default(),
             read_only: false,
+            storage: StorageSettings::default(),
             concurrency: concurrency.max(1),
         }
     }
@@ -61,6 +65,12 @@ impl Executor {
     /// Refuse every mutation.
     pub fn with_read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
+        self
+    }
+
+    /// Read manifests through `storage.cache` and price storage with `storage.prices`.
+    pub fn with_storage(mut self, storage: StorageSettings) -> Self {
+        self.storage = storage;
         self
     }
 
@@ -202,6 +212,7 @@ impl Executor {
                         registry.clone(),
                         this.options.clone(),
                         this.concurrency,
+                        this.storage.clone(),
                     )
                     .await;
                     let errors = result.errors.iter().map(|e| e.error.clone()).collect();
