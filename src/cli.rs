@@ -117,6 +117,8 @@ pub enum Command {
     /// Exit status: 0 complete, 3 partial (see stderr and the report's errors), 1 nothing
     /// could be read, 2 usage error.
     Findings(crate::headless::findings::FindingsArgs),
+    /// berth's manifest cache: `berth cache clear` empties it.
+    Cache(crate::headless::cache::CacheArgs),
 }
 
 /// Arguments of `berth uri`.

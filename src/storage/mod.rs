@@ -12,7 +12,8 @@
 //!   missing;
 //! - [`cache`] keeps manifests on disk by digest, verified on every read;
 //! - [`fetch`] reads manifests through the cache and BatchGetImage;
-//! - [`cost`] prices stored bytes per region.
+//! - [`cost`] prices stored bytes per region;
+//! - [`records`] carries the figures in image records and back.
 //!
 //! Pure apart from [`cache`] (files) and [`fetch`] (the registry); nothing here knows
 //! the SDK, which stays behind `crate::ecr::manifests`.
@@ -23,6 +24,7 @@ pub mod cost;
 pub mod fetch;
 pub mod figures;
 pub mod manifest;
+pub mod records;
 
 pub use blob::{BlobId, BlobTable, Digest};
 pub use cache::{CacheError, Cleared, Lookup, ManifestCache};
@@ -33,3 +35,4 @@ pub use figures::{
     cross_repository_bytes, monthly_cost_usd, registry_figures,
 };
 pub use manifest::{Manifest, ManifestError};
+pub use records::{annotate_records, storage_of_records};
