@@ -177,10 +177,20 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     Ok(outcome)
 }
 
+/// The terminal's width when stdout is one (at least 80), else 80: a report piped to a
+/// file or a mail reads the same everywhere.
+fn table_width() -> usize {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return 80;
+    }
+    crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns).max(80))
+}
+
 fn write_report(report: &Report, format: OutputFormat) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     match format {
-        OutputFormat::Table => table::table(report, 80, &mut out)?,
+        OutputFormat::Table => table::table(report, table_width(), &mut out)?,
         OutputFormat::Json => export::json(report, &mut out)?,
         OutputFormat::Csv => export::csv(report, &mut out)?,
     }

@@ -82,10 +82,10 @@ const FIT_STEPS: &[Step] = &[
     Step::Drop(Column::Oldest),
     Step::ShrinkRepository(20),
     Step::Drop(Column::InUse),
+    Step::Drop(Column::Untagged),
+    Step::Drop(Column::Stale),
     Step::Drop(Column::Images),
     Step::ShrinkRepository(16),
-    Step::Drop(Column::Stale),
-    Step::Drop(Column::Untagged),
     Step::Drop(Column::Reclaim),
     Step::Drop(Column::Size),
     Step::Drop(Column::Frees),
@@ -417,9 +417,6 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
         out,
         "SIZE adds up imageSizeInBytes per image: shared layers count more than once."
     )?;
-    if storage_read {
-        storage_notes(report, &shown, out)?;
-    }
     if shown(Column::Stale) {
         writeln!(
             out,
@@ -439,6 +436,9 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
             out,
             "IN USE: images an ECS service or task or a Lambda function uses (? unknown)."
         )?;
+    }
+    if storage_read {
+        storage_notes(report, &shown, out)?;
     }
     for registry in &report.registries {
         for note in &registry.in_use_unknown {
