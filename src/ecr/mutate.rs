@@ -508,20 +508,8 @@ impl RegistryWrite for EcrRegistry {
         repository: &str,
         ids: &[ImageRef],
     ) -> Result<ManifestBatch, EcrError> {
-        let out = self
-            .sdk()
-            .batch_get_image()
-            .repository_name(repository)
-            .set_image_ids(Some(ids.iter().map(ImageRef::to_sdk).collect()))
-            .set_accepted_media_types(Some(
-                ACCEPTED_MANIFEST_TYPES
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| classify(e, "ecr:BatchGetImage", repository))?;
+        let sdk_ids = ids.iter().map(ImageRef::to_sdk).collect();
+        let out = super::manifests::batch_get_image(self, repository, sdk_ids).await?;
         let mut batch = ManifestBatch::default();
         for image in out.images() {
             let returned = ReturnedId::from_sdk(image.image_id());
