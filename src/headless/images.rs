@@ -106,17 +106,7 @@ pub fn write_records(
 
 /// CSV columns: the record's fields, tags separated by spaces (a tag cannot hold one),
 /// `layers` as their count (the JSON output lists them).
-const CSV_COLUMNS: [&str; 9] = [
-    "digest",
-    "tags",
-    "pushed_at",
-    "size_bytes",
-    "last_pulled_at",
-    "media_type",
-    "referenced_by_manifest_list",
-    "layers",
-    "unique_bytes",
-];
+const CSV_COLUMNS: &[&str] = crate::lifecycle::RECORD_FIELDS;
 
 fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
     let mut out = crate::csv::Writer::new(out, crate::csv::LineEnding::Lf);

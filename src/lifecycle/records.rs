@@ -142,7 +142,8 @@ fn did_you_mean(suggestion: &Option<&'static str>) -> String {
     }
 }
 
-const RECORD_FIELDS: &[&str] = &[
+/// The fields of an image record, in the order `berth images` writes them.
+pub const RECORD_FIELDS: &[&str] = &[
     "digest",
     "tags",
     "pushed_at",
