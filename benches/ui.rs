@@ -86,6 +86,9 @@ fn images(count: usize) -> Vec<Image> {
                 ),
                 kind: ManifestKind::Image,
                 scan,
+                status: Default::default(),
+                last_archived_at: None,
+                last_activated_at: None,
             }
         })
         .collect()

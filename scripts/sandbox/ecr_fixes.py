@@ -688,7 +688,8 @@ def _matches(image: Image, tag_status: str, image_status: Optional[str]) -> bool
         return False
     if tag_status == "UNTAGGED" and image.image_tags:
         return False
-    if image_status and image_status != getattr(image, "image_status", "ACTIVE"):
+    # ANY asks for every status (ACTIVE, ARCHIVED, ACTIVATING).
+    if image_status and image_status != "ANY" and image_status != getattr(image, "image_status", "ACTIVE"):
         return False
     return True
 

@@ -41,6 +41,9 @@ pub fn image(n: u64, tags: &[&str], days_ago: i64) -> Image {
         manifest_media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
         kind: ManifestKind::Image,
         scan: None,
+        status: Default::default(),
+        last_archived_at: None,
+        last_activated_at: None,
     }
 }
 

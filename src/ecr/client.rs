@@ -178,6 +178,13 @@ impl Registry for EcrRegistry {
             .client
             .describe_images()
             .repository_name(repository)
+            // Archived images are stored and billed: without this filter DescribeImages
+            // answers only the active ones.
+            .filter(
+                aws_sdk_ecr::types::DescribeImagesFilter::builder()
+                    .image_status(aws_sdk_ecr::types::ImageStatusFilter::Any)
+                    .build(),
+            )
             .max_results(MAX_PAGE_SIZE)
             .set_next_token(next)
             .send()

@@ -1,6 +1,6 @@
 //! Conversions from SDK shapes to berth's model.
 
-use super::model::{Encryption, Image, ManifestKind, Repository, TagMutability};
+use super::model::{Encryption, Image, ImageStatus, ManifestKind, Repository, TagMutability};
 use crate::sanitize::sanitize;
 use aws_sdk_ecr::types::{self as sdk, EncryptionType, ImageTagMutability};
 use jiff::Timestamp;
@@ -69,6 +69,11 @@ pub(crate) fn image(detail: &sdk::ImageDetail) -> Option<Image> {
         manifest_media_type: media.map(str::to_string),
         kind: ManifestKind::classify(media, detail.artifact_media_type()),
         scan,
+        status: detail.image_status().map_or(ImageStatus::Active, |status| {
+            ImageStatus::parse(status.as_str())
+        }),
+        last_archived_at: timestamp(detail.last_archived_at()),
+        last_activated_at: timestamp(detail.last_activated_at()),
     })
 }
 

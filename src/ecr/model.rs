@@ -292,6 +292,12 @@ pub struct Image {
     pub manifest_media_type: Option<String>,
     pub kind: ManifestKind,
     pub scan: Option<ScanSummary>,
+    /// ACTIVE, ARCHIVED or ACTIVATING (archive storage); ACTIVE when not reported.
+    pub status: ImageStatus,
+    /// When the image was last moved to archive, if ever.
+    pub last_archived_at: Option<Timestamp>,
+    /// When the image was last restored from archive, if ever.
+    pub last_activated_at: Option<Timestamp>,
 }
 
 impl Image {

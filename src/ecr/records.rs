@@ -117,6 +117,9 @@ mod tests {
             manifest_media_type: None,
             kind: ManifestKind::Image,
             scan: None,
+            status: Default::default(),
+            last_archived_at: None,
+            last_activated_at: None,
         };
         let err = records_from_images("web/app", vec![broken], &BTreeSet::new()).unwrap_err();
         assert!(err.to_string().contains("has no push time"), "{err}");

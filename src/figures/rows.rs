@@ -2,7 +2,7 @@
 //! one result per registry, in the shape `berth audit`'s JSON output documents.
 
 use crate::ecr::EcrError;
-use crate::ecr::model::{Image, RegistryTarget};
+use crate::ecr::model::{Image, ImageStatus, RegistryTarget};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Serialize, Serializer};
 
@@ -27,6 +27,12 @@ pub struct RepositoryRow {
     pub stored_bytes: Option<u64>,
     /// Whether `stored_bytes` is exact: every manifest was read.
     pub stored_bytes_exact: Option<bool>,
+    /// Images in archive storage (ARCHIVED, or ACTIVATING on their way back): counted in
+    /// `images` and `bytes`, but not in `stored_bytes`, since an archived image's
+    /// manifest cannot be read.
+    pub archived_images: u64,
+    /// Sum of their `imageSizeInBytes`.
+    pub archived_bytes: u64,
     /// `stored_bytes` × the region's price per GiB-month (`[cost]`): an estimate.
     pub monthly_cost_usd: Option<f64>,
     pub untagged_images: u64,
@@ -69,6 +75,8 @@ impl RepositoryRow {
 pub struct ImageStats {
     pub images: u64,
     pub bytes: u64,
+    pub archived_images: u64,
+    pub archived_bytes: u64,
     pub untagged_images: u64,
     pub untagged_bytes: u64,
     pub stale_images: u64,
@@ -88,6 +96,10 @@ impl ImageStats {
         for image in images {
             stats.images += 1;
             stats.bytes += image.size_bytes;
+            if image.status != ImageStatus::Active {
+                stats.archived_images += 1;
+                stats.archived_bytes += image.size_bytes;
+            }
             if image.tags.is_empty() {
                 stats.untagged_images += 1;
                 stats.untagged_bytes += image.size_bytes;
@@ -198,6 +210,9 @@ mod tests {
             manifest_media_type: None,
             kind: ManifestKind::Image,
             scan: None,
+            status: Default::default(),
+            last_archived_at: None,
+            last_activated_at: None,
         }
     }
 

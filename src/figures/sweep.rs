@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::rows::{ErrorEntry, ImageStats, RegistryResult, RepositoryRow};
 use super::source::SweepSource;
 use crate::ecr::EcrError;
-use crate::ecr::model::{Image, RegistryTarget, Repository};
+use crate::ecr::model::{Image, ImageStatus, RegistryTarget, Repository};
 use crate::ecr::pager::for_each_page;
 use crate::lifecycle::{self, Candidate};
 use crate::retry::{Backoff, retry_in_slots, retryable};
@@ -334,6 +334,8 @@ async fn sweep_repository(
         bytes: stats.bytes,
         stored_bytes: stored.map(|figure| figure.bytes),
         stored_bytes_exact: stored.map(|figure| figure.is_exact()),
+        archived_images: stats.archived_images,
+        archived_bytes: stats.archived_bytes,
         monthly_cost_usd: stored
             .zip(price)
             // To the millionth of a dollar, the precision the totals add up in.
@@ -369,8 +371,10 @@ async fn sweep_repository(
     }
 }
 
-/// Read the manifests of `images` of `repository` (cache first) and compute its storage
-/// figures, with a note on what could not be read when something could not.
+/// Read the manifests of the active `images` of `repository` (cache first) and compute
+/// its storage figures, with a note on what could not be read when something could not.
+/// An archived image cannot be pulled, its manifest included: it is left out (its
+/// listed size is the row's `archived_bytes`).
 async fn read_storage(
     sweep: &Sweep,
     source: &dyn SweepSource,
@@ -378,7 +382,11 @@ async fn read_storage(
     images: &[Image],
     settings: &StorageSettings,
 ) -> (RepositoryStorage, Option<String>) {
-    let digests: Vec<String> = images.iter().map(|image| image.digest.clone()).collect();
+    let digests: Vec<String> = images
+        .iter()
+        .filter(|image| image.status == ImageStatus::Active)
+        .map(|image| image.digest.clone())
+        .collect();
     let read = ReadSettings {
         backoff: sweep.settings.backoff,
         limit: Some(&sweep.limit),

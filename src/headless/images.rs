@@ -212,6 +212,9 @@ mod tests {
             manifest_media_type: Some(media.to_string()),
             kind: ManifestKind::classify(Some(media), None),
             scan: None,
+            status: Default::default(),
+            last_archived_at: None,
+            last_activated_at: None,
         }
     }
 

@@ -161,6 +161,10 @@ fn images(r: &Registry) -> Vec<Image> {
                 status: r.word(n + 1),
                 counts: (n % 2 == 1).then(|| SeverityCounts(vec![(Severity::Critical, 1)])),
             }),
+            // As the registry's answer becomes one: through the parser that sanitises.
+            status: crate::ecr::model::ImageStatus::parse(&r.word(n + 2)),
+            last_archived_at: None,
+            last_activated_at: None,
         })
         .collect()
 }

@@ -258,6 +258,8 @@ mod tests {
             lifecycle_note: None,
             stored_bytes: None,
             stored_bytes_exact: None,
+            archived_images: 0,
+            archived_bytes: 0,
             monthly_cost_usd: None,
             lifecycle_freed_bytes: None,
             storage_note: None,

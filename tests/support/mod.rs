@@ -271,7 +271,8 @@ pub fn free_port() -> u16 {
         .expect("bind a free port")
 }
 
-/// Every image of a repository, read through the SDK with full pagination.
+/// Every image of a repository, whatever its storage class (archived images are
+/// listed only when asked for), read through the SDK with full pagination.
 pub async fn all_images(
     client: &aws_sdk_ecr::Client,
     repository: &str,
@@ -282,6 +283,11 @@ pub async fn all_images(
         let page = client
             .describe_images()
             .repository_name(repository)
+            .filter(
+                aws_sdk_ecr::types::DescribeImagesFilter::builder()
+                    .image_status(aws_sdk_ecr::types::ImageStatusFilter::Any)
+                    .build(),
+            )
             .max_results(1000)
             .set_next_token(token)
             .send()

@@ -39,6 +39,15 @@ def test_filter_and_paging_combine(ecr):
     assert all(d["imageTags"] for d in tagged)
 
 
+def test_image_status_any_lists_every_image(ecr):
+    every, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName=BIG, maxResults=1000, filter={"imageStatus": "ANY"})
+    active, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName=BIG, maxResults=1000)
+    assert len(every) == 1500
+    assert {d["imageDigest"] for d in every} >= {d["imageDigest"] for d in active}
+    listed, _ = all_pages(ecr.list_images, "imageIds", repositoryName=BIG, maxResults=1000, filter={"imageStatus": "ANY"})
+    assert {i["imageDigest"] for i in listed} == {d["imageDigest"] for d in every}
+
+
 def test_list_images_pages_count_one_entry_per_tag(ecr):
     details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName="web/frontend", maxResults=1000)
     expected = sum(max(1, len(d.get("imageTags", []))) for d in details)

@@ -299,6 +299,9 @@ fn a_finished_scan_of_the_open_image_refetches_it_and_updates_the_row() {
         manifest_media_type: None,
         kind: ManifestKind::Image,
         scan: None,
+        status: Default::default(),
+        last_archived_at: None,
+        last_activated_at: None,
     }];
     assert!(update.apply(&mut images));
     assert_eq!(images[0].scan.as_ref().unwrap().status, "COMPLETE");

@@ -54,6 +54,9 @@ fn image(n: usize, tags: Vec<usize>, prefix: usize, pushed: i64, size: u64) -> I
         manifest_media_type: None,
         kind: ManifestKind::Image,
         scan: None,
+        status: Default::default(),
+        last_archived_at: None,
+        last_activated_at: None,
     }
 }
 

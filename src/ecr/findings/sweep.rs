@@ -284,6 +284,9 @@ mod tests {
                 status: status.into(),
                 counts: counts.map(SeverityCounts),
             }),
+            status: Default::default(),
+            last_archived_at: None,
+            last_activated_at: None,
         }
     }
 

@@ -38,6 +38,8 @@ pub struct Totals {
     pub stored_bytes_exact: Option<bool>,
     /// Sum of the repositories' `monthly_cost_usd`.
     pub monthly_cost_usd: Option<f64>,
+    pub archived_images: u64,
+    pub archived_bytes: u64,
     /// That sum in millionths of a dollar: whole numbers add up the same in any order.
     #[serde(skip)]
     cost_micros: Option<u64>,
@@ -67,6 +69,8 @@ impl Totals {
         self.repositories += 1;
         self.images += row.images;
         self.bytes += row.bytes;
+        self.archived_images += row.archived_images;
+        self.archived_bytes += row.archived_bytes;
         if let Some(stored) = row.stored_bytes {
             *self.stored_bytes.get_or_insert(0) += stored;
         }
@@ -303,6 +307,8 @@ mod tests {
             lifecycle_note: None,
             stored_bytes: None,
             stored_bytes_exact: None,
+            archived_images: 0,
+            archived_bytes: 0,
             monthly_cost_usd: None,
             lifecycle_freed_bytes: None,
             storage_note: None,

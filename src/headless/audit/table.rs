@@ -17,6 +17,8 @@ enum Column {
     Stored,
     /// The estimated monthly cost of what it stores.
     Cost,
+    /// Images in archive storage; only when some are.
+    Archived,
     Untagged,
     UntaggedCount,
     Stale,
@@ -42,6 +44,7 @@ impl Column {
             Column::Size => "SIZE",
             Column::Stored => "STORED",
             Column::Cost => "$/MONTH",
+            Column::Archived => "ARCHIVED",
             Column::Untagged => "UNTAGGED",
             Column::UntaggedCount => "UNT#",
             Column::Stale => "STALE",
@@ -78,6 +81,7 @@ const FIT_STEPS: &[Step] = &[
     Step::Drop(Column::StaleCount),
     Step::Drop(Column::Newest),
     Step::Drop(Column::Cost),
+    Step::Drop(Column::Archived),
     Step::ShrinkRepository(28),
     Step::Drop(Column::Oldest),
     Step::ShrinkRepository(20),
@@ -148,6 +152,7 @@ fn row_line(row: &RepositoryRow, now: Timestamp) -> Line {
                 Column::Cost,
                 cost_cell(row.monthly_cost_usd, row.stored_bytes_exact),
             ),
+            (Column::Archived, format::size(row.archived_bytes)),
             (Column::Untagged, format::size(row.untagged_bytes)),
             (Column::UntaggedCount, thousands(row.untagged_images)),
             (Column::Stale, format::size(row.stale_bytes)),
@@ -204,6 +209,7 @@ fn totals_line(
                 Column::Cost,
                 cost_cell(t.monthly_cost_usd, t.stored_bytes_exact),
             ),
+            (Column::Archived, format::size(t.archived_bytes)),
             (Column::Untagged, format::size(t.untagged_bytes)),
             (Column::UntaggedCount, thousands(t.untagged_images)),
             (Column::Stale, format::size(t.stale_bytes)),
@@ -337,6 +343,14 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
             .any(|r| !r.in_use_unknown.is_empty());
     if usage_ran {
         columns.insert(8, Column::InUse);
+    }
+    // Archived images only where there are some.
+    if report.totals.totals.archived_images > 0 {
+        let at = columns
+            .iter()
+            .position(|c| *c == Column::Size)
+            .map_or(0, |i| i + 1);
+        columns.insert(at, Column::Archived);
     }
     // The storage columns only when manifests were read (not with --no-storage).
     let storage_read = report.totals.totals.stored_bytes.is_some();

@@ -54,6 +54,9 @@ fn image(i: u64, tagged: bool) -> Image {
         manifest_media_type: None,
         kind: ManifestKind::Image,
         scan: None,
+        status: Default::default(),
+        last_archived_at: None,
+        last_activated_at: None,
     }
 }
 
@@ -64,6 +67,8 @@ struct Fake {
     policies: HashMap<String, String>,
     denied_images: HashSet<String>,
     denied_manifests: HashSet<String>,
+    /// Every digest BatchGetImage was asked for.
+    asked_manifests: Mutex<Vec<String>>,
     deny_listing: bool,
     /// Calls that answer ThrottlingException the first time they are made.
     throttle_once: Mutex<HashSet<String>>,
@@ -177,6 +182,10 @@ impl crate::storage::ManifestSource for Fake {
         if self.denied_manifests.contains(repository) {
             return Err(Fake::denied("ecr:BatchGetImage", repository));
         }
+        self.asked_manifests
+            .lock()
+            .unwrap()
+            .extend(digests.iter().cloned());
         Ok(digests
             .iter()
             .map(|digest| {
@@ -450,6 +459,8 @@ fn sample_row(region: &str, name: &str, bytes: u64) -> RepositoryRow {
         lifecycle_reclaimable_bytes: Some(bytes / 4),
         stored_bytes: Some(bytes / 5),
         stored_bytes_exact: Some(true),
+        archived_images: 0,
+        archived_bytes: 0,
         monthly_cost_usd: Some((bytes / 5) as f64 / (1u64 << 30) as f64 * 0.10),
         lifecycle_freed_bytes: Some(bytes / 8),
         lifecycle_note: Some("a note, with \"quotes\"".into()),
@@ -682,4 +693,44 @@ async fn unreadable_manifests_make_stored_bytes_a_labelled_lower_bound() {
         .find(|r| r.repository == "web/api")
         .unwrap();
     assert_eq!(api.stored_bytes_exact, Some(true));
+}
+
+#[tokio::test]
+async fn archived_images_are_counted_apart_and_their_manifests_never_asked_for() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut fake = fake();
+    // web/api's newest image (6) is archived: it cannot be pulled, manifest included.
+    let archived = image(6, true).digest;
+    for (name, images) in &mut fake.repositories {
+        if name == "web/api" {
+            images[6].status = crate::ecr::model::ImageStatus::Archived;
+        }
+    }
+    let fake = Arc::new(fake);
+    let report = sweep(
+        vec![fake.clone()],
+        &["us-east-1"],
+        with_storage(settings(3), cache.path()),
+    )
+    .await;
+    let api = report
+        .repositories
+        .iter()
+        .find(|r| r.repository == "web/api")
+        .unwrap();
+    assert_eq!(
+        api.images, 7,
+        "archived images are images of the repository"
+    );
+    assert_eq!((api.archived_images, api.archived_bytes), (1, 106));
+    // Images 0..=5 only: six configs, the base, own layers 100..=105.
+    assert_eq!(
+        api.stored_bytes,
+        Some(6 * 10 + 1_000 + (100..=105).sum::<u64>())
+    );
+    assert_eq!(api.stored_bytes_exact, Some(true));
+    assert_eq!(report.totals.totals.archived_images, 1);
+    let asked = fake.asked_manifests.lock().unwrap().clone();
+    assert!(!asked.is_empty());
+    assert!(!asked.contains(&archived), "{asked:?}");
 }
