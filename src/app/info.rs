@@ -62,6 +62,8 @@ pub enum InfoPart {
     Replication(Result<Vec<ReplicationRule>, EcrError>),
     /// DescribePullThroughCacheRules, every page.
     PullThrough(Result<Vec<PullThroughRule>, EcrError>),
+    /// ListPullTimeUpdateExclusions, every page: principal ARNs.
+    PullTimeExclusions(Result<Vec<String>, EcrError>),
 }
 
 /// The info view's state.
@@ -79,6 +81,7 @@ pub struct RepositoryInfo {
     pub scanning: Fetch<ScanningConfiguration>,
     pub replication: Fetch<Vec<ReplicationRule>>,
     pub pull_through: Fetch<Vec<PullThroughRule>>,
+    pub pull_time_exclusions: Fetch<Vec<String>>,
     /// First line shown.
     pub scroll: usize,
 }
@@ -92,7 +95,8 @@ impl RepositoryInfo {
                 || self.tags.is_loading()
                 || self.scanning.is_loading()
                 || self.replication.is_loading()
-                || self.pull_through.is_loading())
+                || self.pull_through.is_loading()
+                || self.pull_time_exclusions.is_loading())
     }
 
     /// Sections still loading, of all of them.
@@ -104,6 +108,7 @@ impl RepositoryInfo {
             self.scanning.is_loading(),
             self.replication.is_loading(),
             self.pull_through.is_loading(),
+            self.pull_time_exclusions.is_loading(),
         ];
         (loading.iter().filter(|l| **l).count(), loading.len())
     }
@@ -121,6 +126,7 @@ impl RepositoryInfo {
             InfoPart::Scanning(r) => self.scanning = Fetch::from_result(r),
             InfoPart::Replication(r) => self.replication = Fetch::from_result(r),
             InfoPart::PullThrough(r) => self.pull_through = Fetch::from_result(r),
+            InfoPart::PullTimeExclusions(r) => self.pull_time_exclusions = Fetch::from_result(r),
         }
         true
     }
@@ -230,6 +236,21 @@ impl RepositoryInfo {
                         text.push_str(&format!(" · credentials {arn}"));
                     }
                     out.field(&rule.prefix, &text);
+                }
+            },
+        );
+
+        out.heading("Pull-time update exclusions (registry)");
+        out.section(
+            &self.pull_time_exclusions,
+            "none: every pull updates the last recorded pull time",
+            |out, principals| {
+                out.note(
+                    "pulls by these principals leave the last recorded pull time unchanged, \
+                     which sinceImagePulled lifecycle rules read",
+                );
+                for principal in principals {
+                    out.field("principal", principal);
                 }
             },
         );

@@ -75,6 +75,19 @@ pub trait SettingsSource: Send + Sync {
         &self,
         next: Option<String>,
     ) -> Result<Page<PullThroughRule>, EcrError>;
+
+    /// One page of the registry's pull-time update exclusions: the IAM principals whose
+    /// pulls leave an image's last recorded pull time unchanged. Sources that cannot
+    /// list them keep this default.
+    async fn pull_time_exclusions_page(
+        &self,
+        _next: Option<String>,
+    ) -> Result<Page<String>, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:ListPullTimeUpdateExclusions".into(),
+            subject: "registry".into(),
+        })
+    }
 }
 
 fn clean(text: &str) -> String {
@@ -85,7 +98,8 @@ fn clean_opt(text: Option<&str>) -> Option<String> {
     text.map(clean)
 }
 
-/// The most pull-through cache rules DescribePullThroughCacheRules returns per page.
+/// The most entries DescribePullThroughCacheRules and ListPullTimeUpdateExclusions
+/// return per page.
 const PULL_THROUGH_PAGE_SIZE: i32 = 1000;
 
 #[async_trait]
@@ -187,6 +201,29 @@ impl SettingsSource for EcrRegistry {
                     credential_arn: clean_opt(rule.credential_arn()),
                     created_at: timestamp(rule.created_at()),
                 })
+                .collect(),
+            next_token: out.next_token().map(str::to_string),
+        })
+    }
+
+    async fn pull_time_exclusions_page(
+        &self,
+        next: Option<String>,
+    ) -> Result<Page<String>, EcrError> {
+        let subject = self.target().label();
+        let out = self
+            .sdk()
+            .list_pull_time_update_exclusions()
+            .max_results(PULL_THROUGH_PAGE_SIZE)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|err| classify(err, "ecr:ListPullTimeUpdateExclusions", &subject))?;
+        Ok(Page {
+            items: out
+                .pull_time_update_exclusions()
+                .iter()
+                .map(|arn| clean(arn))
                 .collect(),
             next_token: out.next_token().map(str::to_string),
         })

@@ -8,7 +8,7 @@ use crate::ecr::EcrError;
 use crate::ecr::settings::{PullThroughRule, SettingsSource};
 
 impl Executor {
-    /// Run the six reads behind the info view of `repository` concurrently, sending a
+    /// Run the seven reads behind the info view of `repository` concurrently, sending a
     /// `RepositoryInfo` action for each.
     pub(super) async fn fetch_info(
         &self,
@@ -60,6 +60,13 @@ impl Executor {
                 let r = self.pull_through_rules(source).await;
                 send(InfoPart::PullThrough(r));
             },
+            async {
+                let r = crate::ecr::pager::all_pages(|token| {
+                    self.with_retries(move || source.pull_time_exclusions_page(token.clone()))
+                })
+                .await;
+                send(InfoPart::PullTimeExclusions(r));
+            },
         );
     }
 
@@ -76,7 +83,7 @@ impl Executor {
 }
 
 /// Every section failing with the error that kept berth from reaching the registry.
-fn every_part_failed(err: &EcrError) -> [InfoPart; 6] {
+fn every_part_failed(err: &EcrError) -> [InfoPart; 7] {
     [
         InfoPart::RepositoryPolicy(Err(err.clone())),
         InfoPart::LifecyclePolicy(Err(err.clone())),
@@ -84,5 +91,6 @@ fn every_part_failed(err: &EcrError) -> [InfoPart; 6] {
         InfoPart::Scanning(Err(err.clone())),
         InfoPart::Replication(Err(err.clone())),
         InfoPart::PullThrough(Err(err.clone())),
+        InfoPart::PullTimeExclusions(Err(err.clone())),
     ]
 }

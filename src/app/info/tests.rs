@@ -81,6 +81,9 @@ pub(crate) fn loaded_info() -> State {
             action: "ecr:DescribePullThroughCacheRules".into(),
             subject: "env/us-east-1".into(),
         })),
+        InfoPart::PullTimeExclusions(Ok(vec![
+            "arn:aws:iam::123456789012:role/trivy-scanner".into(),
+        ])),
     ] {
         deliver(&mut state, generation, part);
     }
@@ -119,7 +122,7 @@ fn i_opens_the_selected_repository_with_what_describe_repositories_said() {
     assert!(lines.contains(&"tag mutabilityMUTABLE".to_string()));
     assert!(lines.contains(&"scan on pushno".to_string()));
     // Nothing fetched yet: every section says so.
-    assert_eq!(lines.iter().filter(|l| *l == "loading…").count(), 6);
+    assert_eq!(lines.iter().filter(|l| *l == "loading…").count(), 7);
 }
 
 #[test]
@@ -175,6 +178,9 @@ fn each_section_shows_its_own_value_error_or_gap() {
     assert!(find("353d9de5-19c2-4872").label == "KMS key");
     find("SCAN_ON_PUSH · payments/*");
     find("→ eu-west-1 (123456789012) · payments/ (PREFIX_MATCH)");
+    let excluded = find("arn:aws:iam::123456789012:role/trivy-scanner");
+    assert_eq!(excluded.label, "principal");
+    find("pulls by these principals leave the last recorded pull time unchanged");
 }
 
 #[test]
@@ -194,6 +200,11 @@ fn missing_policies_and_empty_lists_say_none() {
         generation,
         InfoPart::PullThrough(Ok(Vec::new())),
     );
+    deliver(
+        &mut state,
+        generation,
+        InfoPart::PullTimeExclusions(Ok(Vec::new())),
+    );
     let lines = text(&state);
     for none in [
         "no repository policy",
@@ -201,13 +212,14 @@ fn missing_policies_and_empty_lists_say_none() {
         "no tags",
         "no replication rules",
         "no pull-through cache rules",
+        "none: every pull updates the last recorded pull time",
     ] {
         assert!(
             lines.iter().any(|l| l == none),
             "{none} missing: {lines:#?}"
         );
     }
-    assert_eq!(state.info.progress(), (1, 6), "scanning is still loading");
+    assert_eq!(state.info.progress(), (1, 7), "scanning is still loading");
 }
 
 #[test]
