@@ -177,13 +177,29 @@ fn the_images_footer_says_one_true_thing_about_shared_layers() {
     let output = berth(&sandbox.env(), &["images", "--repo", repository]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    let footer = text.lines().last().unwrap();
+    let mut footer = text.lines().skip_while(|l| !l.ends_with("once per image)"));
+    let sum = footer
+        .next()
+        .unwrap_or_else(|| panic!("no sum line:\n{text}"));
     let expected_start = format!("{count} images, {} (", berth::format::size(bytes));
-    assert!(footer.starts_with(&expected_start), "{footer}");
+    assert!(sum.starts_with(&expected_start), "{sum}");
     // The sum counts a shared layer once per image that has it: an upper bound. It must
     // not also claim the opposite (that shared layers count once).
-    assert!(footer.contains("upper bound"), "{footer}");
-    assert!(!footer.contains("are stored once)"), "{footer}");
+    assert!(sum.contains("upper bound"), "{sum}");
+    assert!(!sum.contains("are stored once)"), "{sum}");
+    // The line after it gives what is stored, each layer once, as the manifests say.
+    let truth = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        support::storage::RepositoryTruth::read(&client, repository).await
+    });
+    let stored = footer
+        .next()
+        .unwrap_or_else(|| panic!("no stored line:\n{text}"));
+    let expected = format!(
+        "stored: {} (each layer once)",
+        berth::format::size(truth.stored_bytes())
+    );
+    assert!(stored.starts_with(&expected), "{stored} vs {expected}");
 }
 
 #[test]
