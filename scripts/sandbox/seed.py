@@ -716,8 +716,30 @@ def set_image_times(backend: ECRBackend, repository_name: str, entries: list[dic
                 image.last_recorded_pull_time = parse_time(entry["last_pulled_at"])  # type: ignore[attr-defined]
             if "scanned_at" in entry and not findings.set_scanned_at(image, parse_time(entry["scanned_at"])):  # type: ignore[arg-type]
                 raise ValueError(f"{entry['digest']} was never scanned; scanned_at cannot be set")
+            _set_storage_times(image, entry)
             updated.append(entry["digest"])
     return {"updated": updated, "not_found": missing}
+
+
+def _set_storage_times(image: Image, entry: dict[str, Any]) -> None:
+    """`archived_at`: the image is ARCHIVED since then (null: never archived);
+    `activated_at`: an archived image was restored then and is ACTIVE again."""
+    if not hasattr(image, "archive"):
+        if "archived_at" in entry or "activated_at" in entry:
+            raise ValueError("storage classes need the corrected server (not --plain)")
+        return
+    if "archived_at" in entry:
+        archived = parse_time(entry["archived_at"])
+        if archived is None:
+            image.never_archived()  # type: ignore[attr-defined]
+        else:
+            image.archive(archived)  # type: ignore[attr-defined]
+    if "activated_at" in entry:
+        activated = parse_time(entry["activated_at"])
+        archived = image.last_archived_at  # type: ignore[attr-defined]
+        if activated is None or archived is None or activated < archived:
+            raise ValueError(f"{entry['digest']}: activated_at needs an earlier archived_at")
+        image.restored(activated)  # type: ignore[attr-defined]
 
 
 def parse_time(value: Optional[str]) -> Optional[datetime]:
