@@ -130,6 +130,10 @@ class BerthImage(Image):
     # moto files every model class under the service named in its module path.
     __module__ = "moto.ecr.models"
 
+    # How long a restore from the archive keeps an image ACTIVATING. ECR takes minutes and
+    # documents no figure; tests want seconds (archive.set_restore_delay).
+    restore_delay = timedelta(seconds=2)
+
     def __init__(
         self,
         account_id: str,
@@ -158,9 +162,52 @@ class BerthImage(Image):
         self.last_recorded_pull_time: Optional[datetime] = None
         self.image_scan_status: Optional[dict[str, Any]] = None
         self.image_scan_findings_summary: Optional[dict[str, Any]] = None
-        self.image_status = "ACTIVE"
+        # Storage class (archive.py): ACTIVE, ARCHIVED, or ACTIVATING until `_activates_at`.
+        self._status = "ACTIVE"
+        self._activates_at: Optional[datetime] = None
+        self._last_activated_at: Optional[datetime] = None
+        self.last_archived_at: Optional[datetime] = None
         self.seq = next(_SEQUENCE)
         self._size = size
+
+    @property
+    def image_status(self) -> str:
+        self._settle()
+        return self._status
+
+    @property
+    def last_activated_at(self) -> Optional[datetime]:
+        self._settle()
+        return self._last_activated_at
+
+    def _settle(self) -> None:
+        # A restore finishes on its own once its moment has passed, whoever looks first.
+        if self._activates_at is not None and utc_now() >= self._activates_at:
+            self._status = "ACTIVE"
+            self._last_activated_at = self._activates_at
+            self._activates_at = None
+
+    def archive(self, at: datetime) -> None:
+        self._status = "ARCHIVED"
+        self._activates_at = None
+        self.last_archived_at = at
+
+    def restore(self, at: datetime) -> None:
+        """Back to standard storage: ACTIVATING until `at + restore_delay`, then ACTIVE."""
+        self._status = "ACTIVATING"
+        self._activates_at = at + self.restore_delay
+        self._settle()
+
+    def restored(self, at: datetime) -> None:
+        """A restore that finished at `at` (for seeded histories)."""
+        self._status = "ACTIVE"
+        self._activates_at = None
+        self._last_activated_at = at
+
+    def never_archived(self) -> None:
+        self._status = "ACTIVE"
+        self._activates_at = None
+        self._last_activated_at = self.last_archived_at = None
 
     @property
     def image_size_in_bytes(self) -> int:  # type: ignore[override]
@@ -252,6 +299,14 @@ def _image_not_found(repository: Repository, tag: Optional[str], digest: Optiona
     )
 
 
+def answered_id(image: Image, tag: Optional[str]) -> dict[str, str]:
+    """The imageId an answer carries: the digest, and the tag if the request named one."""
+    answered = {"imageDigest": image.get_image_digest()}
+    if tag:
+        answered["imageTag"] = tag
+    return answered
+
+
 def find_image(repository: Repository, tag: Optional[str], digest: Optional[str]) -> Optional[Image]:
     index = index_of(repository)
     if digest:
@@ -316,7 +371,14 @@ def put_image_ecr(
     holder = index.by_tag.get(image_tag) if image_tag is not None else None
 
     if existing is not None:
-        if image_tag is None or image_tag in existing.image_tags:
+        if getattr(existing, "image_status", "ACTIVE") == "ARCHIVED":
+            # ECR: "The image can be restored as an active image by manually selecting it
+            # to be restored or by re-pushing the image to the repository." Whether a push
+            # goes through ACTIVATING is not documented; the sandbox says it does.
+            existing.restore(utc_now())  # type: ignore[attr-defined]
+            if image_tag is None or image_tag in existing.image_tags:
+                return existing  # type: ignore[return-value]
+        elif image_tag is None or image_tag in existing.image_tags:
             raise ImageAlreadyExistsException(
                 repository_name=repository.name,
                 registry_id=repository.registry_id,
@@ -381,7 +443,8 @@ def _tag(index: RepoIndex, image: Image, tag: str) -> None:
 
 def fix_put_image() -> None:
     """Digest = sha256(manifest); size = layers (max of children for lists);
-    tags move instead of deleting images; ImageTagAlreadyExistsException."""
+    tags move instead of deleting images; ImageTagAlreadyExistsException; pushing an
+    archived image again restores it."""
 
     def put_image(
         self: ECRBackend,
@@ -460,7 +523,8 @@ def fix_describe_images_by_id() -> None:
 class _PulledImage:
     """One entry of BatchGetImage, carrying the id in the form it was asked for."""
 
-    def __init__(self, image: Image, image_id: dict[str, str]):
+    def __init__(self, image: Image, image_id: dict[str, str], asked: dict[str, str]):
+        self.asked = asked  # the id as the request gave it, for a failure to echo
         self.registry_id = image.registry_id
         self.repository_name = image.repository_name
         self.image_id = image_id
@@ -495,10 +559,7 @@ def fix_batch_get_image() -> None:
                 if image is None:
                     failures.append(_failure(image_id, "ImageNotFound", "Requested image not found"))
                     continue
-                answered = {"imageDigest": image.get_image_digest()}
-                if tag:
-                    answered["imageTag"] = tag
-                images.append(_PulledImage(image, answered))
+                images.append(_PulledImage(image, answered_id(image, tag), dict(image_id)))
             return {"images": images, "failures": failures}
 
     ECRBackend.batch_get_image = batch_get_image  # type: ignore[method-assign]
@@ -683,13 +744,27 @@ def _check_tag_status(value: Optional[str]) -> str:
     return value
 
 
-def _matches(image: Image, tag_status: str, image_status: Optional[str]) -> bool:
+IMAGE_STATUS_FILTERS = ("ACTIVE", "ARCHIVED", "ACTIVATING", "ANY")
+
+
+def _check_image_status(value: Optional[str]) -> str:
+    # ECR: "If not specified, only images with ACTIVE status are returned."
+    if value is None:
+        return "ACTIVE"
+    if value not in IMAGE_STATUS_FILTERS:
+        raise invalid_parameter(
+            "filter.imageStatus", "Member must satisfy enum value set: [ACTIVE, ARCHIVED, ACTIVATING, ANY]"
+        )
+    return value
+
+
+def _matches(image: Image, tag_status: str, image_status: str) -> bool:
     if tag_status == "TAGGED" and not image.image_tags:
         return False
     if tag_status == "UNTAGGED" and image.image_tags:
         return False
     # ANY asks for every status (ACTIVE, ARCHIVED, ACTIVATING).
-    if image_status and image_status != "ANY" and image_status != getattr(image, "image_status", "ACTIVE"):
+    if image_status != "ANY" and image_status != getattr(image, "image_status", "ACTIVE"):
         return False
     return True
 
@@ -725,7 +800,8 @@ def fix_describe_repositories_paging() -> None:
 
 
 def fix_describe_images_paging_and_filter() -> None:
-    """maxResults/nextToken and filter.tagStatus / filter.imageStatus on DescribeImages."""
+    """maxResults/nextToken and filter.tagStatus / filter.imageStatus on DescribeImages
+    (only ACTIVE images unless imageStatus asks for ARCHIVED, ACTIVATING or ANY)."""
 
     def describe_images(self: ECRResponse) -> ActionResult:
         repository_name = self._get_param("repositoryName")
@@ -733,15 +809,16 @@ def fix_describe_images_paging_and_filter() -> None:
         image_ids = self._get_param("imageIds")
         image_filter = self._get_param("filter") or {}
         tag_status = _check_tag_status(image_filter.get("tagStatus"))
-        image_status = image_filter.get("imageStatus")
+        image_status = _check_image_status(image_filter.get("imageStatus"))
         with LOCK:
             images = self.ecr_backend.describe_images(repository_name, registry_id, image_ids)
             next_token = None
             if image_ids:
+                # Images asked for by id are described whatever their status: ECR says an
+                # archived image "can still be described using the describe-images command".
                 _reject_with_ids(self, "imageIds")
             else:
-                # Only ACTIVE images are returned unless another status is asked for.
-                images = [i for i in images if _matches(i, tag_status, image_status or "ACTIVE")]
+                images = [i for i in images if _matches(i, tag_status, image_status)]
                 scope = f"{self.current_account}/{self.region}/{registry_id or ''}/{repository_name}"
                 images, next_token = _paginate(
                     images, lambda i: [_seq(i)], self, "DescribeImages", scope
@@ -768,14 +845,14 @@ def _image_detail(image: Image) -> Image:
 
 
 def fix_list_images_paging() -> None:
-    """maxResults/nextToken on ListImages; one entry per tag, as ECR lists them."""
+    """maxResults/nextToken and filter.imageStatus on ListImages; one entry per tag."""
 
     def list_images(self: ECRResponse) -> ActionResult:
         repository_name = self._get_param("repositoryName")
         registry_id = self._get_param("registryId")
         image_filter = self._get_param("filter") or {}
         tag_status = _check_tag_status(image_filter.get("tagStatus"))
-        image_status = image_filter.get("imageStatus") or "ACTIVE"
+        image_status = _check_image_status(image_filter.get("imageStatus"))
         with LOCK:
             repository = _find_repository(self.ecr_backend, repository_name, registry_id)
             entries: list[tuple[int, int, dict[str, str]]] = []
@@ -835,10 +912,12 @@ def apply() -> None:
     global _applied
     if _applied:
         return
-    # Scanning lives in its own module, which builds on the helpers here.
+    # Scanning and the archive storage class live in their own modules, which build
+    # on the helpers here.
+    import archive
     import findings
 
-    for fix in FIXES + findings.FIXES:
+    for fix in FIXES + findings.FIXES + archive.FIXES:
         fix()
     _applied = True
 

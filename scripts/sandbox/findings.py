@@ -390,13 +390,10 @@ def fix_describe_image_scan_findings() -> None:
                     registry_id=repository.registry_id,
                 )
             observe(image)
-            answered_id = {"imageDigest": image.get_image_digest()}
-            if tag:
-                answered_id["imageTag"] = tag
             result: dict[str, Any] = {
                 "registryId": repository.registry_id,
                 "repositoryName": repository.name,
-                "imageId": answered_id,
+                "imageId": ecr_fixes.answered_id(image, tag),
                 "imageScanStatus": dict(image.image_scan_status),
             }
             summary = getattr(image, "image_scan_findings_summary", None)
@@ -443,13 +440,10 @@ def fix_start_image_scan() -> None:
             repository = ecr_fixes._find_repository(self.ecr_backend, repository_name, registry_id)
             image = repository._get_image(tag, digest)
             status = start_scan(image, repository.name)
-            answered_id = {"imageDigest": image.get_image_digest()}
-            if tag:
-                answered_id["imageTag"] = tag
         return ActionResult({
             "registryId": repository.registry_id,
             "repositoryName": repository.name,
-            "imageId": answered_id,
+            "imageId": ecr_fixes.answered_id(image, tag),
             "imageScanStatus": dict(status),
         })
 

@@ -137,6 +137,30 @@ class RepoSpec:
     never_pulled: float = 0.08
     policy: Optional[dict[str, Any]] = None
     extra_tags: dict[str, str] = field(default_factory=dict)
+    archive: Optional["ArchivePlan"] = None
+
+
+@dataclass(frozen=True)
+class ArchivePlan:
+    """Which images of a repository the seed has in the archive storage class.
+
+    `idle_days`: images archived by a lifecycle policy that was put `policy_days` ago
+    and last ran `ran_days` ago; a selector ("untagged" or a tag wildcard pattern) with
+    its sinceImagePulled threshold. Each image went to the archive when it had been idle
+    (not pulled, or not pushed if never pulled) for the threshold, or when the policy
+    arrived if it was idle for longer already; those that crossed the threshold since
+    the last run are still ACTIVE.
+
+    `by_hand`: that many of the most idle images (no moving tag) were archived by hand
+    20–160 days ago; the first `restored` of them were restored a few days ago and not
+    pulled since.
+    """
+
+    idle_days: tuple[tuple[str, float], ...] = ()
+    policy_days: float = 0
+    ran_days: float = 0
+    by_hand: int = 0
+    restored: int = 0
 
 
 def _policy(*rules: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +193,23 @@ LIFECYCLE_DATA_ETL = _policy(
     _rule(9, "Never keep more than 200 images",
           {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 200}),
 )
+LIFECYCLE_LEGACY_MONOLITH = _policy(
+    {"rulePriority": 1, "description": "Archive main builds not pulled for 180 days",
+     "selection": {"tagStatus": "tagged", "tagPatternList": ["main-*"], "countType": "sinceImagePulled",
+                   "countUnit": "days", "countNumber": 180},
+     "action": {"type": "transition", "targetStorageClass": "archive"}},
+    {"rulePriority": 2, "description": "Archive untagged images not pulled for 90 days",
+     "selection": {"tagStatus": "untagged", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 90},
+     "action": {"type": "transition", "targetStorageClass": "archive"}},
+    {"rulePriority": 3, "description": "Expire archived images 180 days after archiving",
+     "selection": {"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned",
+                   "countUnit": "days", "countNumber": 180},
+     "action": {"type": "expire"}},
+)
+# The policy arrived 181 days ago and last ran 2 days ago: one main build crossed its
+# threshold since and waits for its transition, seven archived on the first day wait
+# for their expiry.
+ARCHIVE_LEGACY_MONOLITH = ArchivePlan(idle_days=(("main-*", 180), ("untagged", 90)), policy_days=181, ran_days=2)
 LIFECYCLE_BUILD_CACHE = _policy(
     _rule(1, "Keep the newest 500 cache manifests",
           {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 500}),
@@ -244,7 +285,7 @@ STANDARD_US: list[RepoSpec] = [
     RepoSpec("data/dbt", "service", 30, team="data", stack="python:3.12", deps=(40_000_000, 120_000_000)),
     RepoSpec("data/kafka-connect", "service", 28, team="data", stack="jvm:17", deps=(60_000_000, 180_000_000)),
     RepoSpec("ml/trainer", "service", 48, team="ml", stack="cuda:12.4", deps=ML_DEPS, deps_layers=4, app_layers=2,
-             kms=True, release_every=6),
+             kms=True, release_every=6, archive=ArchivePlan(by_hand=6, restored=1)),
     RepoSpec("ml/inference", "service", 65, team="ml", stack="cuda:12.4", deps=(250_000_000, 900_000_000),
              deps_layers=3, scan_on_push=True),
     RepoSpec("ml/notebooks", "service", 18, team="ml", stack="cuda:12.2", deps=ML_DEPS, deps_layers=3, moving_only=True),
@@ -271,11 +312,13 @@ STANDARD_US: list[RepoSpec] = [
     RepoSpec("tools/migrations", "service", 25, team="platform", stack="python:3.12"),
     RepoSpec("tools/debug-shell", "service", 8, team="infra", stack="alpine", deps_layers=1, moving_only=True),
     RepoSpec("legacy/monolith", "service", 52, team="platform", stack="jvm:17", deps=(80_000_000, 260_000_000),
-             days=(250, HISTORY_DAYS), never_pulled=0.45, first_version=(7, 4, 0)),
+             days=(250, HISTORY_DAYS), never_pulled=0.45, first_version=(7, 4, 0),
+             lifecycle=LIFECYCLE_LEGACY_MONOLITH, archive=ARCHIVE_LEGACY_MONOLITH),
     RepoSpec("legacy/reports-cron", "service", 12, team="data", stack="python:3.11", days=(300, HISTORY_DAYS),
              never_pulled=0.5, moving_only=True),
     RepoSpec("security/scanner", "service", 14, team="security", stack="go:1.22", deps_layers=1, scan_on_push=True),
-    RepoSpec("analytics/metabase", "service", 12, team="data", stack="jvm:21", deps=(180_000_000, 260_000_000), moving_only=True),
+    RepoSpec("analytics/metabase", "service", 12, team="data", stack="jvm:21", deps=(180_000_000, 260_000_000), moving_only=True,
+             archive=ArchivePlan(by_hand=2)),
     RepoSpec("analytics/events-collector", "service", 40, team="data", stack="scratch", deps_layers=0,
              app=(4_000_000, 11_000_000)),
     RepoSpec("internal/docs-site", "service", 20, team="platform", stack="nginx:1.27", deps_layers=0, moving_only=True),
@@ -306,6 +349,8 @@ class Planned:
     scan: Optional[dict[str, Any]] = None
     findings: Optional[dict[str, int]] = None
     scan_age: Optional[float] = None
+    archived_age: Optional[float] = None  # in the archive since then
+    activated_age: Optional[float] = None  # restored from the archive then
 
 
 Group = list[Planned]  # pushed in order: children before their index
@@ -531,6 +576,41 @@ def _scan(rng: Rng, image: Planned) -> None:
     image.findings = {k: v for k, v in counts.items() if v}
 
 
+MOVING_TAGS = {"latest", "production", "staging", "main", "rollback"}
+
+
+def _idle(image: Planned) -> float:
+    """Seconds since the image was last pulled, or pushed if it never was."""
+    return image.pulled_age if image.pulled_age is not None else image.age
+
+
+def _plan_archive(plan: ArchivePlan, rng: Rng, images: list[Planned]) -> None:
+    # Manifest lists and their children are never archived here: what ECR does with a
+    # list's children is not documented.
+    singles = [p for p in images if p.media_type not in ecr_fixes.INDEX_MEDIA_TYPES]
+    for image in singles:
+        for selector, days in plan.idle_days:
+            if selector == "untagged":
+                selected = not image.tags
+            else:
+                selected = any(ecr_fixes._wildcard(selector).fullmatch(t) for t in image.tags)
+            over = _idle(image) / DAY - days
+            if selected and over >= plan.ran_days:
+                image.archived_age = min(over, plan.policy_days) * DAY
+                break
+    idle = sorted(
+        (p for p in singles if not MOVING_TAGS & set(p.tags) and _idle(p) > 60 * DAY and p.archived_age is None),
+        key=lambda p: (-_idle(p), p.digest),
+    )
+    for n, image in enumerate(idle[: plan.by_hand]):
+        newest = min(160.0, _idle(image) / DAY - 5)
+        if n < plan.restored:
+            image.archived_age = rng.uniform(min(100.0, newest), newest) * DAY
+            image.activated_age = rng.uniform(3, 20) * DAY
+        else:
+            image.archived_age = rng.uniform(20, newest) * DAY
+
+
 PLANNERS: dict[str, Callable[[RepoSpec, Rng], list[Group]]] = {
     "service": plan_service,
     "base": plan_base,
@@ -542,6 +622,8 @@ PLANNERS: dict[str, Callable[[RepoSpec, Rng], list[Group]]] = {
 def plan(spec: RepoSpec, region: str) -> list[Group]:
     rng = Rng(f"berth-standard/{region}/{spec.name}")
     groups = PLANNERS[spec.kind](spec, rng)
+    if spec.archive is not None:
+        _plan_archive(spec.archive, Rng(f"berth-archive/{region}/{spec.name}"), [p for g in groups for p in g])
     # ECR lists images in no particular order; pushing them shuffled keeps
     # anyone from relying on the API returning them by age.
     rng.shuffle(groups)
@@ -566,6 +648,10 @@ def push(backend: ECRBackend, repository: str, planned: Planned, anchor: datetim
         image = backend.put_image(repository, planned.manifest, tag, planned.media_type, planned.digest)
     image.image_pushed_at = _at(anchor, planned.age)  # type: ignore[assignment]
     image.last_recorded_pull_time = _at(anchor, planned.pulled_age)  # type: ignore[attr-defined]
+    if planned.archived_age is not None and hasattr(image, "archive"):
+        image.archive(_at(anchor, planned.archived_age))  # type: ignore[attr-defined]
+        if planned.activated_age is not None:
+            image.restored(_at(anchor, planned.activated_age))  # type: ignore[attr-defined]
     if planned.scan is not None:
         image.image_scan_status = dict(planned.scan)  # type: ignore[attr-defined]
         if planned.scan["status"] == "COMPLETE":
@@ -595,7 +681,12 @@ def create_repository(backend: ECRBackend, spec: RepoSpec, region: str, account:
     )
     repository.created_at = _at(anchor, created_age_days * DAY)  # type: ignore[assignment]
     if spec.lifecycle:
-        backend.put_lifecycle_policy(None, spec.name, json.dumps(spec.lifecycle, indent=2))  # type: ignore[arg-type]
+        text = json.dumps(spec.lifecycle, indent=2)
+        if ecr_fixes.is_applied():
+            backend.put_lifecycle_policy(None, spec.name, text)  # type: ignore[arg-type]
+        else:
+            # moto's own schema refuses the archive-era fields ECR accepts.
+            repository.lifecycle_policy = text
     if spec.policy:
         backend.set_repository_policy(None, spec.name, json.dumps(spec.policy, indent=2))  # type: ignore[arg-type]
 
@@ -652,6 +743,7 @@ def _replicate(backend: ECRBackend, spec: RepoSpec, groups: list[Group], newest:
             else:
                 replica.pulled_age = min(replica.age, original.pulled_age)
             replica.scan = replica.findings = replica.scan_age = None
+            replica.archived_age = replica.activated_age = None
             push(backend, spec.name, replica, anchor)
 
 
@@ -716,8 +808,30 @@ def set_image_times(backend: ECRBackend, repository_name: str, entries: list[dic
                 image.last_recorded_pull_time = parse_time(entry["last_pulled_at"])  # type: ignore[attr-defined]
             if "scanned_at" in entry and not findings.set_scanned_at(image, parse_time(entry["scanned_at"])):  # type: ignore[arg-type]
                 raise ValueError(f"{entry['digest']} was never scanned; scanned_at cannot be set")
+            _set_storage_times(image, entry)
             updated.append(entry["digest"])
     return {"updated": updated, "not_found": missing}
+
+
+def _set_storage_times(image: Image, entry: dict[str, Any]) -> None:
+    """`archived_at`: the image is ARCHIVED since then (null: never archived);
+    `activated_at`: an archived image was restored then and is ACTIVE again."""
+    if not hasattr(image, "archive"):
+        if "archived_at" in entry or "activated_at" in entry:
+            raise ValueError("storage classes need the corrected server (not --plain)")
+        return
+    if "archived_at" in entry:
+        archived = parse_time(entry["archived_at"])
+        if archived is None:
+            image.never_archived()  # type: ignore[attr-defined]
+        else:
+            image.archive(archived)  # type: ignore[attr-defined]
+    if "activated_at" in entry:
+        activated = parse_time(entry["activated_at"])
+        archived = image.last_archived_at  # type: ignore[attr-defined]
+        if activated is None or archived is None or activated < archived:
+            raise ValueError(f"{entry['digest']}: activated_at needs an earlier archived_at")
+        image.restored(activated)  # type: ignore[attr-defined]
 
 
 def parse_time(value: Optional[str]) -> Optional[datetime]:

@@ -34,7 +34,8 @@ def summarize(account: str) -> dict[str, Any]:
             }
             totals = {
                 key: sum(r[key] for r in repositories.values())
-                for key in ("images", "tagged", "untagged", "tags", "manifest_lists", "size_in_bytes_sum")
+                for key in ("images", "tagged", "untagged", "tags", "manifest_lists", "size_in_bytes_sum",
+                            "archived", "activating", "archived_size_in_bytes_sum")
             }
             totals["repositories"] = len(repositories)
             regions[region] = {"totals": totals, "repositories": repositories}
@@ -43,6 +44,8 @@ def summarize(account: str) -> dict[str, Any]:
                     fingerprint.update(repr((
                         region, name, image.get_image_digest(), sorted(image.image_tags),
                         _time(image.image_pushed_at), _time(getattr(image, "last_recorded_pull_time", None)),
+                        getattr(image, "image_status", "ACTIVE"), _time(getattr(image, "last_archived_at", None)),
+                        _time(getattr(image, "last_activated_at", None)),
                     )).encode())
     return {"account": account, "fingerprint": fingerprint.hexdigest(), "regions": regions}
 
@@ -54,8 +57,14 @@ def _time(value: Any) -> str:
 def _repository(repository: Any) -> dict[str, Any]:
     images = repository.images
     tagged = sum(1 for i in images if i.image_tags)
+    archived = [i for i in images if getattr(i, "image_status", "ACTIVE") == "ARCHIVED"]
     return {
+        # Every stored image, whatever its storage class; DescribeImages without a
+        # filter only returns the ACTIVE ones (images - archived - activating).
         "images": len(images),
+        "archived": len(archived),
+        "activating": sum(1 for i in images if getattr(i, "image_status", "ACTIVE") == "ACTIVATING"),
+        "archived_size_in_bytes_sum": sum(i.get_image_size_in_bytes() or 0 for i in archived),
         "tagged": tagged,
         "untagged": len(images) - tagged,
         "tags": sum(len(i.image_tags) for i in images),

@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/sandbox/server.py [--host 127.0.0.1] [--port 0]
         [--seed standard|empty] [--plain] [--account 123456789012]
-        [--exit-on-stdin-eof] [--verbose] [--anchor RFC3339] [--summary]
+        [--exit-on-stdin-eof] [--verbose] [--anchor RFC3339] [--restore-seconds 2] [--summary]
 
 Once the port is bound, the corrections applied and the seed written, exactly
 one line goes to stdout: `BERTH_SANDBOX_READY http://HOST:PORT`. Everything else
@@ -39,11 +39,15 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="exit when stdin closes, so a dead parent never leaves the server behind")
     parser.add_argument("--verbose", action="store_true", help="log every request and the seed's timing")
     parser.add_argument("--anchor", help="RFC 3339 time that seeded ages count back from (default: now)")
+    parser.add_argument("--restore-seconds", type=float, default=2.0,
+                        help="how long an image restored from the archive stays ACTIVATING (default 2)")
     parser.add_argument("--summary", action="store_true",
                         help="seed in-process, print what the registry holds as JSON, and exit without serving")
     args = parser.parse_args(argv)
     if not (args.account.isdigit() and len(args.account) == 12):
         parser.error("--account must be 12 digits")
+    if not args.restore_seconds >= 0:
+        parser.error("--restore-seconds cannot be negative")
     return args
 
 
@@ -59,6 +63,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     started = time.monotonic()
     # moto's modules are heavy; import them only once the arguments are known good.
+    import archive
     import ecr_fixes
     import seed
     import seed_summary
@@ -67,6 +72,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not args.plain:
         ecr_fixes.apply()
         usage.apply()
+        archive.set_restore_delay(args.restore_seconds)
     use_account(args.account)
     anchor = seed.parse_time(args.anchor) if args.anchor else None
 

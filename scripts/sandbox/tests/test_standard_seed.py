@@ -62,7 +62,7 @@ def test_lifecycle_policies_are_valid_ecr_policies(ecr, summary):
         priorities = [r["rulePriority"] for r in rules]
         assert len(set(priorities)) == len(priorities)
         for rule in rules:
-            assert rule["action"]["type"] == "expire"
+            assert rule["action"]["type"] in ("expire", "transition")
             selection = rule["selection"]
             if selection["tagStatus"] == "tagged":
                 assert ("tagPrefixList" in selection) != ("tagPatternList" in selection)
@@ -71,6 +71,78 @@ def test_lifecycle_policies_are_valid_ecr_policies(ecr, summary):
     with pytest.raises(ClientError) as excinfo:
         ecr.get_lifecycle_policy(repositoryName="sandbox/scratch")
     assert error_code(excinfo) == "LifecyclePolicyNotFoundException"
+
+
+ARCHIVING = {"legacy/monolith", "ml/trainer", "analytics/metabase"}
+
+
+@pytest.fixture(scope="module")
+def archived(ecr):
+    """Every ARCHIVED or ACTIVATING image of us-east-1, per repository."""
+    names = [r["repositoryName"] for r in all_pages(ecr.describe_repositories, "repositories", maxResults=1000)[0]]
+    found = {}
+    for name in names:
+        details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName=name, maxResults=1000,
+                               filter={"imageStatus": "ANY"})
+        stored = [d for d in details if d["imageStatus"] != "ACTIVE"]
+        if stored:
+            found[name] = stored
+    return found
+
+
+def test_some_repositories_hold_archived_images(ecr, summary, archived):
+    assert set(archived) == ARCHIVING
+    now = datetime.now(timezone.utc)
+    ages = []
+    for name, details in archived.items():
+        repository = summary["regions"]["us-east-1"]["repositories"][name]
+        assert repository["archived"] == len(details) and repository["activating"] == 0
+        # Without a filter, DescribeImages answers the ACTIVE images only.
+        active, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName=name, maxResults=1000)
+        assert len(active) + len(details) == repository["images"]
+        assert {d["imageDigest"] for d in active}.isdisjoint(d["imageDigest"] for d in details)
+        for detail in details:
+            assert detail["imageStatus"] == "ARCHIVED" and "lastActivatedAt" not in detail
+            assert detail["imagePushedAt"] < detail["lastArchivedAt"] < now
+            assert detail.get("lastRecordedPullTime", detail["imagePushedAt"]) < detail["lastArchivedAt"]
+            ages.append((now - detail["lastArchivedAt"]).days)
+    assert min(ages) < 90 < max(ages)
+
+
+def test_a_restored_image_not_pulled_since(ecr):
+    details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName="ml/trainer", maxResults=1000)
+    [restored] = [d for d in details if "lastActivatedAt" in d]
+    assert restored["imageStatus"] == "ACTIVE"
+    assert restored["lastArchivedAt"] < restored["lastActivatedAt"] < datetime.now(timezone.utc)
+    assert restored.get("lastRecordedPullTime", restored["imagePushedAt"]) < restored["lastArchivedAt"]
+
+
+def test_a_policy_with_transition_rules_matches_what_is_archived(ecr, archived):
+    rules = json.loads(ecr.get_lifecycle_policy(repositoryName="legacy/monolith")["lifecyclePolicyText"])["rules"]
+    transitions = [r for r in rules if r["action"]["type"] == "transition"]
+    [expiry] = [r for r in rules if r["selection"].get("countType") == "sinceImageTransitioned"]
+    assert all(r["selection"]["countType"] == "sinceImagePulled" for r in transitions) and len(transitions) == 2
+    assert expiry["selection"]["storageClass"] == "archive" and expiry["action"] == {"type": "expire"}
+    now = datetime.now(timezone.utc)
+    active, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName="legacy/monolith", maxResults=1000)
+
+    def idle_days(detail, at):
+        return (at - detail.get("lastRecordedPullTime", detail["imagePushedAt"])).total_seconds() / 86400
+
+    def threshold(detail):
+        tags = detail.get("imageTags", [])
+        if not tags:
+            return 90
+        return 180 if any(t.startswith("main-") for t in tags) else None
+
+    for detail in archived["legacy/monolith"]:
+        # Each went to the archive once idle for its rule's number of days.
+        assert threshold(detail) is not None
+        assert idle_days(detail, detail["lastArchivedAt"]) >= threshold(detail) - 0.01
+    # The dry run has work of both kinds: an ACTIVE image past its threshold, and
+    # archived images past the 180 days of the expiry rule.
+    assert any(threshold(d) is not None and idle_days(d, now) > threshold(d) for d in active)
+    assert any(now - d["lastArchivedAt"] > timedelta(days=180) for d in archived["legacy/monolith"])
 
 
 def test_manifests_digests_and_sizes(ecr):
