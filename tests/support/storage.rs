@@ -30,15 +30,24 @@ pub struct RepositoryTruth {
 }
 
 impl RepositoryTruth {
-    /// Read every image and every manifest of `repository`.
+    /// Read every image of `repository`, and the manifests of its active images (an
+    /// archived image cannot be pulled, its manifest included).
     pub async fn read(client: &aws_sdk_ecr::Client, repository: &str) -> RepositoryTruth {
         let mut truth = RepositoryTruth::default();
+        let mut digests = Vec::new();
         for image in super::all_images(client, repository).await {
             let digest = image.image_digest().expect("a digest").to_string();
             let size = image.image_size_in_bytes().unwrap_or_default();
-            truth.listed_sizes.insert(digest, size.max(0) as u64);
+            truth
+                .listed_sizes
+                .insert(digest.clone(), size.max(0) as u64);
+            let active = image
+                .image_status()
+                .is_none_or(|status| *status == aws_sdk_ecr::types::ImageStatus::Active);
+            if active {
+                digests.push(digest);
+            }
         }
-        let digests: Vec<String> = truth.listed_sizes.keys().cloned().collect();
         for batch in digests.chunks(100) {
             let ids = batch
                 .iter()
