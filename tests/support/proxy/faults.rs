@@ -82,7 +82,8 @@ impl Fault {
 #[derive(Clone, Copy, Debug)]
 enum Pick {
     /// `per_mille` of requests, chosen by a hash of the seed, the request and how many
-    /// times that same request was seen before.
+    /// times that same request was seen before; the faults are dealt in turn, so every
+    /// kind is injected once as many requests fail as there are kinds.
     Seeded { seed: u64, per_mille: u64 },
     /// Every `n`th request in arrival order.
     EveryNth { n: u64 },
@@ -90,11 +91,12 @@ enum Pick {
 
 /// A reproducible fault schedule, usable as a proxy rule (`config.with_fault(plan.rule())`).
 ///
-/// The seeded schedule decides from the request itself (operation, signing region, body)
-/// and the number of times that exact request arrived before, never from arrival order:
-/// concurrent callers that interleave differently from run to run still meet the same
-/// faults, and a retried request gets a fresh draw. So a given sweep injects the same
-/// faults on every run and machine.
+/// The seeded schedule decides *which* requests fail from the request itself (operation,
+/// signing region, body) and the number of times that exact request arrived before, never
+/// from arrival order: concurrent callers that interleave differently from run to run
+/// still meet the same failures, and a retried request gets a fresh draw. The fault each
+/// failing request gets is dealt in turn, so every kind of the mix is injected however
+/// the requests' contents change.
 pub struct FaultPlan {
     pick: Pick,
     faults: Vec<Fault>,
@@ -105,7 +107,7 @@ pub struct FaultPlan {
 }
 
 impl FaultPlan {
-    /// Fail `percent`% of requests, each with one of `faults` (picked by the same hash).
+    /// Fail `percent`% of requests, dealing `faults` to them in turn.
     pub fn seeded(seed: u64, percent: u64, faults: &[Fault]) -> FaultPlan {
         FaultPlan::new(
             Pick::Seeded {
@@ -159,7 +161,13 @@ impl FaultPlan {
                     *count
                 };
                 let draw = splitmix64(seed ^ splitmix64(key ^ nth.rotate_left(32)));
-                (draw % 1000 < per_mille).then(|| (draw >> 32) as usize % self.faults.len())
+                (draw % 1000 < per_mille).then(|| {
+                    // Which requests fail depends only on what they ask; which fault each
+                    // gets is dealt in turn, so no kind is missed by the luck of a hash.
+                    let mut dealt = self.arrivals.lock().unwrap();
+                    *dealt += 1;
+                    (*dealt - 1) as usize % self.faults.len()
+                })
             }
             Pick::EveryNth { n } => {
                 let mut arrivals = self.arrivals.lock().unwrap();
