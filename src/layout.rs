@@ -55,10 +55,12 @@ pub const AUDIT_COLUMNS: [Column; 9] = [
 ];
 
 /// The images pane.
-pub const IMAGE_COLUMNS: [Column; 8] = [
+pub const IMAGE_COLUMNS: [Column; 9] = [
     Column::new("TAGS", 0, 0, Some("tags")),
     Column::new("DIGEST", 12, 2, None),
     Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
+    // What deleting only this image frees; one more column for a bound's `≤`.
+    Column::new("UNIQUE", SIZE_COLUMN + 1, 3, Some("unique")),
     Column::new("PUSHED", 7, 1, Some("pushed")),
     Column::new("PULLED", 7, 5, Some("pulled")),
     Column::new("SCAN", 12, 3, None),

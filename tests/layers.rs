@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lifecycle", 2),
     ("ecr", 3),
     ("usage", 4),
+    ("storage", 4),
     // The write gate and its journal; the per-repository figures.
     ("journal", 4),
     ("safety", 5),

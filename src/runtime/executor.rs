@@ -18,6 +18,8 @@ pub(super) struct Connected {
     pub(super) scan: Arc<dyn crate::ecr::findings::ScanBackend>,
     pub(super) settings: Arc<dyn crate::ecr::settings::SettingsSource>,
     pub(super) write: Arc<dyn RegistryWrite>,
+    /// Manifests by digest, for the storage figures and the layers view.
+    pub(super) manifests: Arc<dyn crate::storage::ManifestSource>,
 }
 
 type ClientCell = OnceCell<Connected>;
@@ -38,6 +40,8 @@ pub struct Executor {
     pub(super) read_only: bool,
     /// Calls in flight at once for sweeps (audit).
     pub(super) concurrency: usize,
+    /// The manifest cache, when the user has a cache folder.
+    pub(super) manifest_cache: Option<crate::storage::ManifestCache>,
 }
 
 impl Executor {
@@ -55,6 +59,9 @@ impl Executor {
             latest_images: Arc::default(),
             read_only: false,
             concurrency: concurrency.max(1),
+            manifest_cache: crate::storage::ManifestCache::in_user_cache(
+                crate::storage::ManifestCache::DEFAULT_MAX_BYTES,
+            ),
         }
     }
 
@@ -89,6 +96,7 @@ impl Executor {
                 read: client.clone(),
                 scan: client.clone(),
                 settings: client.clone(),
+                manifests: client.clone(),
                 write: client,
             })
         })
@@ -269,6 +277,35 @@ impl Executor {
                     };
                     let event = super::lifecycle::perform(&target, &this.options, effect).await;
                     this.send(Action::Lifecycle(event));
+                });
+            }
+            Effect::ReadStorage {
+                registry,
+                repository,
+                digests,
+                generation,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.read_storage(&registry, &repository, &digests).await;
+                    this.send(Action::StorageRead {
+                        registry,
+                        repository,
+                        generation,
+                        result,
+                    });
+                });
+            }
+            Effect::ReadLayers {
+                registry,
+                repository,
+                digest,
+                generation,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.read_layers(&registry, &repository, &digest).await;
+                    this.send(Action::LayersRead { generation, result });
                 });
             }
             Effect::DeleteImages { delete } => {
