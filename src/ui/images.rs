@@ -198,12 +198,15 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         Line::from(vec![label("kind"), Span::raw(image.kind.label())]),
     ];
     if let Some(index) = pane.list.selected_item() {
+        // What deleting only this image frees, exact to the byte like the size above.
+        let bytes = pane
+            .storage
+            .unique_of(index)
+            .map(|figure| format!(" ({} bytes)", figure.bytes))
+            .unwrap_or_default();
         lines.push(Line::from(vec![
             label("unique"),
-            Span::raw(format!(
-                "{} (freed by deleting only it)",
-                pane.storage.unique_text(index)
-            )),
+            Span::raw(format!("{}{bytes}", pane.storage.unique_text(index))),
         ]));
     }
     if let Some(index) = crate::app::operate::index_description(pane, &image.digest) {
