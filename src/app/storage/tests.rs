@@ -403,6 +403,28 @@ fn the_lifecycle_view_reads_storage_and_shows_what_expiring_frees() {
     // The expired images' own layers; the base stays with the images kept.
     assert_eq!(state.lifecycle.bytes_freed, Some(Figure::exact(expired)));
     assert_eq!(expired, run.summary.bytes_reclaimed);
+
+    // `r` reloads the images, and their figures are read again.
+    let effects = press(&mut state, KeyCode::Char('r'));
+    let Some(Effect::Lifecycle(LifecycleEffect::Load {
+        generation: load, ..
+    })) = effects.first()
+    else {
+        panic!("r reloads: {effects:?}");
+    };
+    assert_eq!(state.lifecycle.bytes_freed, None);
+    let effects = update(
+        &mut state,
+        Action::Lifecycle(LifecycleEvent::Loaded {
+            generation: *load,
+            result: Ok(LoadedRepository {
+                policy: Some(crate::app::lifecycle::tests::POLICY.into()),
+                images: crate::app::lifecycle::tests::images(),
+            }),
+        }),
+    );
+    let (_, _, again) = read_storage(&effects).expect("a reload reads the figures again");
+    assert_ne!(again, generation);
 }
 
 #[test]
