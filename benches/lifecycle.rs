@@ -68,6 +68,8 @@ fn repository(count: usize) -> Vec<ImageRecord> {
                 last_pulled_at: None,
                 media_type: None,
                 referenced_by_manifest_list: random % 10 == 8 && random % 3 == 0,
+                layers: None,
+                unique_bytes: None,
             }
         })
         .collect()

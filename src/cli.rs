@@ -43,6 +43,9 @@ pub struct Cli {
     /// messages that say where to look).
     #[arg(skip)]
     pub registries_from_config: bool,
+    /// The storage price per region for cost estimates (config.toml's `[cost]`).
+    #[arg(skip)]
+    pub prices: crate::storage::StoragePrices,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -84,6 +87,7 @@ impl Cli {
         if self.theme.is_none() {
             self.theme = Some(config.theme.clone());
         }
+        self.prices = config.cost.clone();
     }
 }
 
@@ -113,6 +117,8 @@ pub enum Command {
     /// Exit status: 0 complete, 3 partial (see stderr and the report's errors), 1 nothing
     /// could be read, 2 usage error.
     Findings(crate::headless::findings::FindingsArgs),
+    /// berth's manifest cache: `berth cache clear` empties it.
+    Cache(crate::headless::cache::CacheArgs),
 }
 
 /// Arguments of `berth uri`.

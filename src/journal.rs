@@ -43,6 +43,10 @@ pub enum JournalAction {
     StartScan,
     /// StartLifecyclePolicyPreview: replaces the repository's stored preview.
     StartLifecyclePreview,
+    /// UpdateImageStorageClass to archive: the image can no longer be pulled.
+    Archive,
+    /// UpdateImageStorageClass to standard: an archived image is restored.
+    RestoreFromArchive,
 }
 
 /// What happened to one image (or one id) in an attempt.
@@ -61,6 +65,10 @@ pub enum ImageResult {
     TagTaken,
     /// A scan was started (or ECR said it is already running).
     ScanStarted,
+    /// The image moved to archive storage.
+    Archived,
+    /// The image is being restored from archive (ACTIVATING).
+    Activating,
     Failed,
 }
 

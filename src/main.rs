@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::Lifecycle(ref args)) => {
             return runtime.block_on(berth::headless::lifecycle::run(&cli, args));
         }
+        Some(Command::Cache(ref args)) => return berth::headless::cache::run(args),
         Some(Command::Images(ref args)) => {
             return runtime.block_on(berth::headless::images::run(&cli, args));
         }

@@ -5,7 +5,7 @@
 //! made and recorded (or, rarely, the record failed: `audit_error` says so).
 
 use crate::ecr::EcrError;
-use crate::ecr::model::{CredentialSource, ScanSummary};
+use crate::ecr::model::{CredentialSource, ImageStatus, ScanSummary, StorageClass};
 use crate::ecr::mutate::{DeleteReport, ImageRef, ManifestBatch, RegistryWrite, TagOutcome};
 use crate::ecr::names::{self, NameError};
 use crate::journal::{ImageResult, Journal, JournalAction, JournalEntry, JournalImage};
@@ -16,6 +16,10 @@ use std::sync::Arc;
 pub const START_SCAN: &str = "start a scan";
 /// How [`Refused::ReadOnly`] names starting ECR's lifecycle preview.
 pub const START_LIFECYCLE_PREVIEW: &str = "start a lifecycle preview";
+/// The refused action's words for archiving an image.
+pub const ARCHIVE: &str = "archive an image";
+/// The refused action's words for restoring an archived image.
+pub const RESTORE_FROM_ARCHIVE: &str = "restore an image from archive";
 
 /// Why the gate refused a mutation before any API call.
 #[derive(Debug, thiserror::Error)]
@@ -336,23 +340,13 @@ impl Mutator {
         names::validate_digest(digest)?;
         self.ensure_log()?;
         let outcome = self.writer.start_scan(repository, digest).await;
-        let image = match &outcome {
-            Ok(_) => JournalImage {
-                digest: Some(digest.to_string()),
-                ..JournalImage::new(ImageResult::ScanStarted)
-            },
-            Err(err) => JournalImage {
-                digest: Some(digest.to_string()),
-                error_code: Some(err.code().to_string()),
-                error: Some(err.to_string()),
-                ..JournalImage::new(ImageResult::Failed)
-            },
-        };
-        let mut entry = self.entry(repository, JournalAction::StartScan, vec![image]);
-        if let Err(err) = &outcome {
-            entry.error_code = Some(err.code().to_string());
-            entry.error = Some(err.to_string());
-        }
+        let entry = self.one_image_entry(
+            repository,
+            JournalAction::StartScan,
+            digest,
+            ImageResult::ScanStarted,
+            &outcome,
+        );
         Ok(self.record(entry, outcome))
     }
 
@@ -374,6 +368,34 @@ impl Mutator {
             entry.error_code = Some(err.code().to_string());
             entry.error = Some(err.to_string());
         }
+        Ok(self.record(entry, outcome))
+    }
+
+    /// Move the image `digest` to `target` storage (UpdateImageStorageClass): archive it
+    /// (it can no longer be pulled) or restore it from archive. The status ECR answers.
+    pub async fn update_storage_class(
+        &self,
+        repository: &str,
+        digest: &str,
+        target: StorageClass,
+    ) -> Result<Recorded<Result<ImageStatus, EcrError>>, Refused> {
+        let (verb, action, done) = match target {
+            StorageClass::Archive => (ARCHIVE, JournalAction::Archive, ImageResult::Archived),
+            StorageClass::Standard => (
+                RESTORE_FROM_ARCHIVE,
+                JournalAction::RestoreFromArchive,
+                ImageResult::Activating,
+            ),
+        };
+        self.admit(verb, repository)?;
+        names::validate_repository_name(repository)?;
+        names::validate_digest(digest)?;
+        self.ensure_log()?;
+        let outcome = self
+            .writer
+            .update_storage_class(repository, digest, target)
+            .await;
+        let entry = self.one_image_entry(repository, action, digest, done, &outcome);
         Ok(self.record(entry, outcome))
     }
 
@@ -413,6 +435,37 @@ impl Mutator {
             error_code: None,
             error: None,
         }
+    }
+
+    /// The entry of a call on one image `digest`: `done` when it succeeded, the error
+    /// (on the image and the entry) when it failed.
+    fn one_image_entry<T>(
+        &self,
+        repository: &str,
+        action: JournalAction,
+        digest: &str,
+        done: ImageResult,
+        outcome: &Result<T, EcrError>,
+    ) -> JournalEntry {
+        let image = JournalImage {
+            digest: Some(digest.to_string()),
+            ..JournalImage::new(done)
+        };
+        let image = match outcome {
+            Ok(_) => image,
+            Err(err) => JournalImage {
+                error_code: Some(err.code().to_string()),
+                error: Some(err.to_string()),
+                result: ImageResult::Failed,
+                ..image
+            },
+        };
+        let mut entry = self.entry(repository, action, vec![image]);
+        if let Err(err) = outcome {
+            entry.error_code = Some(err.code().to_string());
+            entry.error = Some(err.to_string());
+        }
+        entry
     }
 
     fn record<T>(&self, entry: JournalEntry, outcome: T) -> Recorded<T> {

@@ -10,13 +10,18 @@ use std::time::Duration;
 use support::Sandbox;
 use support::proxy::{Proxy, ProxyConfig, Reply, Request, Verdict};
 use support::run::json_of;
+use support::storage::RepositoryTruth;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 const STALE_DAYS: i64 = 90;
 
 /// Run `berth audit ARGS` against `endpoint` (the sandbox, or a proxy in front of it).
 fn audit(endpoint: &str, args: &[&str]) -> Output {
-    let mut env = Sandbox::shared().env();
+    audit_with(Sandbox::shared().env(), endpoint, args)
+}
+
+/// [`audit`] in the environment `env` (for runs that share a HOME, and so a cache).
+fn audit_with(mut env: Vec<(String, String)>, endpoint: &str, args: &[&str]) -> Output {
     env.push(("AWS_ENDPOINT_URL_ECR".into(), endpoint.to_string()));
     let mut all = vec!["audit"];
     all.extend(REGIONS.iter().flat_map(|r| ["--region", *r]));
@@ -37,6 +42,9 @@ struct Expected {
     newest_push_ms: Option<i64>,
     lifecycle_policy: bool,
     lifecycle_reclaimable_bytes: u64,
+    /// From the manifests, read by the test (tests/support/storage.rs).
+    stored_bytes: u64,
+    lifecycle_freed_bytes: u64,
     pages: u64,
 }
 
@@ -44,15 +52,21 @@ fn millis(time: &aws_smithy_types::DateTime) -> i64 {
     (time.as_secs_f64() * 1000.0).round() as i64
 }
 
-/// Read every repository of `region` through the SDK and compute the audit's figures.
-async fn expected(region: &str, generated_at: jiff::Timestamp) -> BTreeMap<String, Expected> {
+/// Read every repository of `region` through the SDK and compute the audit's figures,
+/// with each repository's manifests.
+async fn expected(
+    region: &str,
+    generated_at: jiff::Timestamp,
+) -> BTreeMap<String, (Expected, RepositoryTruth)> {
     let client = Sandbox::shared().ecr(region).await;
     let threshold = generated_at.as_second() as f64 - (STALE_DAYS * 86_400) as f64;
     let mut all = BTreeMap::new();
     for name in support::all_repositories(&client).await {
         let images = support::all_images(&client, &name).await;
+        let truth = RepositoryTruth::read(&client, &name).await;
         let mut e = Expected {
             pages: (images.len() as u64).div_ceil(1000).max(1),
+            stored_bytes: truth.stored_bytes(),
             ..Expected::default()
         };
         let mut candidates = Vec::new();
@@ -92,10 +106,12 @@ async fn expected(region: &str, generated_at: jiff::Timestamp) -> BTreeMap<Strin
             e.lifecycle_policy = true;
             let policy = berth::lifecycle::parse_policy(out.lifecycle_policy_text().unwrap())
                 .expect("seeded policies parse");
-            e.lifecycle_reclaimable_bytes =
-                berth::lifecycle::evaluate(&policy, &candidates, generated_at).bytes_reclaimed;
+            let plan = berth::lifecycle::evaluate(&policy, &candidates, generated_at);
+            e.lifecycle_reclaimable_bytes = plan.bytes_reclaimed;
+            let expired = plan.expired.iter().map(|e| e.digest.to_string()).collect();
+            e.lifecycle_freed_bytes = truth.bytes_freed(&expired);
         }
-        all.insert(name, e);
+        all.insert(name, (e, truth));
     }
     all
 }
@@ -122,6 +138,8 @@ fn row_figures(row: &Value) -> Expected {
         newest_push_ms: ms("newest_push"),
         lifecycle_policy: row["lifecycle_policy"].as_bool().unwrap(),
         lifecycle_reclaimable_bytes: n("lifecycle_reclaimable_bytes"),
+        stored_bytes: n("stored_bytes"),
+        lifecycle_freed_bytes: n("lifecycle_freed_bytes"),
         pages: 0,
     }
 }
@@ -141,7 +159,10 @@ async fn json_figures_match_the_api_and_every_page_is_read_once() {
     let sandbox = Sandbox::shared();
     let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
     let url = proxy.url();
-    let output = tokio::task::spawn_blocking(move || audit(&url, &["--output", "json"]))
+    // The environment is made on the test's thread: a blocking-pool thread would give
+    // another test's home, and its manifest cache.
+    let env = sandbox.env();
+    let output = tokio::task::spawn_blocking(move || audit_with(env, &url, &["--output", "json"]))
         .await
         .unwrap();
     assert_eq!(
@@ -162,6 +183,7 @@ async fn json_figures_match_the_api_and_every_page_is_read_once() {
     let generated_at: jiff::Timestamp = report["generated_at"].as_str().unwrap().parse().unwrap();
     let mut pages = 0;
     let mut repositories = 0;
+    let mut manifest_calls = 0;
     for (index, region) in REGIONS.iter().enumerate() {
         let truth = expected(region, generated_at).await;
         let rows = rows_of(&report, region);
@@ -170,19 +192,34 @@ async fn json_figures_match_the_api_and_every_page_is_read_once() {
             truth.keys().collect::<Vec<_>>(),
             "repositories of {region}"
         );
-        for (name, e) in &truth {
+        for (name, (e, manifests)) in &truth {
             let mut got = row_figures(rows[name]);
             got.pages = e.pages;
             assert_eq!(&got, e, "{region} {name}");
+            assert_eq!(rows[name]["stored_bytes_exact"], true, "{region} {name}");
             pages += e.pages;
+            // At most 100 image ids a call; index children are listed images too.
+            manifest_calls += (manifests.listed_sizes.len() as u64).div_ceil(100);
         }
         repositories += truth.len() as u64;
+        let manifests: Vec<RepositoryTruth> = truth.into_values().map(|(_, t)| t).collect();
+        assert_eq!(
+            report["registries"][index]["cross_repository_bytes"].as_u64(),
+            Some(support::storage::cross_repository_bytes(&manifests)),
+            "{region}"
+        );
 
         let totals = &report["registries"][index];
         assert_eq!(totals["registry"], format!("env/{region}"));
         assert_eq!(totals["account"], "123456789012");
         assert_eq!(totals["complete"], true);
-        for key in ["images", "bytes", "untagged_bytes", "stale_bytes"] {
+        for key in [
+            "images",
+            "bytes",
+            "untagged_bytes",
+            "stale_bytes",
+            "stored_bytes",
+        ] {
             let sum: u64 = rows.values().map(|row| row[key].as_u64().unwrap()).sum();
             assert_eq!(totals[key].as_u64(), Some(sum), "{region} total {key}");
         }
@@ -199,11 +236,16 @@ async fn json_figures_match_the_api_and_every_page_is_read_once() {
     assert_eq!(report["totals"]["images"].as_u64(), Some(sum("images")));
     assert_eq!(report["totals"]["registries"], 2);
 
-    // One listing page per registry, each images page once, one policy read per repository.
+    // One listing page per registry, each images page once, one policy read per
+    // repository, and each manifest asked for once (HOME, and so the cache, is new).
     assert_eq!(stats.count("DescribeRepositories"), REGIONS.len() as u64);
     assert_eq!(stats.count("DescribeImages"), pages);
     assert_eq!(stats.count("GetLifecyclePolicy"), repositories);
-    assert_eq!(stats.requests, REGIONS.len() as u64 + pages + repositories);
+    assert_eq!(stats.count("BatchGetImage"), manifest_calls);
+    assert_eq!(
+        stats.requests,
+        REGIONS.len() as u64 + pages + repositories + manifest_calls
+    );
 }
 
 #[test]
@@ -281,11 +323,12 @@ async fn a_denied_region_and_repository_give_a_partial_report_with_exit_3() {
     )
     .unwrap();
     let (url, direct) = (proxy.url(), sandbox.endpoint.clone());
+    let env = sandbox.env();
     let (partial, complete, table) = tokio::task::spawn_blocking(move || {
         (
-            audit(&url, &["--output", "json"]),
-            audit(&direct, &["--output", "json"]),
-            audit(&url, &["--output", "table"]),
+            audit_with(env.clone(), &url, &["--output", "json"]),
+            audit_with(env.clone(), &direct, &["--output", "json"]),
+            audit_with(env, &url, &["--output", "table"]),
         )
     })
     .await
@@ -362,7 +405,7 @@ async fn a_denied_region_and_repository_give_a_partial_report_with_exit_3() {
 fn the_tuis_audit_columns_agree_with_the_api() {
     let sandbox = Sandbox::shared();
     let truth = Sandbox::runtime().block_on(expected("us-east-1", jiff::Timestamp::now()));
-    let e = &truth["web/frontend"];
+    let e = &truth["web/frontend"].0;
     // Sizes as the `humansize` crate writes them in binary units (`3.81 MiB`).
     let size = |bytes: u64| humansize::format_size(bytes, humansize::BINARY);
     let cells = [
@@ -406,4 +449,35 @@ fn the_tuis_audit_columns_agree_with_the_api() {
         .filter(|cell| !scroll_bar(cell))
         .collect();
     assert_eq!(shown, wanted, "{line:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_audit_of_an_unchanged_registry_reads_no_manifest_from_it() {
+    let sandbox = Sandbox::shared();
+    let home = tempfile::tempdir().unwrap();
+    let env = sandbox.env_in(home.path());
+    let first_proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let second_proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let (first_url, second_url) = (first_proxy.url(), second_proxy.url());
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        let args = ["--output", "json", "--no-usage"];
+        (
+            audit_with(env.clone(), &first_url, &args),
+            audit_with(env, &second_url, &args),
+        )
+    })
+    .await
+    .unwrap();
+    let (first, second) = (json_of(&first), json_of(&second));
+    assert!(first_proxy.stats().count("BatchGetImage") > 0);
+    assert_eq!(
+        second_proxy.stats().count("BatchGetImage"),
+        0,
+        "every manifest came from the cache"
+    );
+    assert!(second_proxy.stats().count("DescribeImages") > 0);
+    for key in ["stored_bytes", "cross_repository_bytes", "monthly_cost_usd"] {
+        assert_eq!(first["totals"][key], second["totals"][key], "{key}");
+    }
+    assert!(first["totals"]["stored_bytes"].as_u64().unwrap() > 0);
 }

@@ -1,250 +1,298 @@
-//! True storage in the TUI end to end: the real binary in a terminal against the
-//! sandbox's `base/python` (multi-arch indexes whose platforms share base layers), each
-//! figure on screen compared with the oracle worked out from the manifests read with
-//! aws-sdk-ecr in the test (`support::storage`): every visible UNIQUE cell and the
-//! selected image's exact unique bytes, what the marks free, the delete confirmation's
-//! "frees X (of Y listed)", and each layer's count of images holding it.
+//! True storage, headless, end to end: `berth images` and `berth lifecycle preview`
+//! against the sandbox and plain moto, every figure checked against manifests the test
+//! reads itself with aws-sdk-ecr (tests/support/storage.rs), and the manifest cache seen
+//! from the wire.
 
 mod support;
 
-use berth::format;
+use serde_json::Value;
 use std::collections::BTreeSet;
+use std::time::Duration;
 use support::Sandbox;
-use support::pty::Tui;
+use support::proxy::{Proxy, ProxyConfig};
+use support::run::{berth, code, json_of, stderr, stdout};
 use support::storage::RepositoryTruth;
 
-/// Multi-arch: every image is an index or one of its platforms, which share layers.
-const MULTI_ARCH: &str = "base/python";
-/// Single-platform service images on one base: each holds layers of its own.
-const SERVICE: &str = "web/storybook";
-
-fn truth(repository: &str) -> RepositoryTruth {
-    let rt = Sandbox::runtime();
-    let ecr = rt.block_on(Sandbox::shared().ecr("us-east-1"));
-    rt.block_on(RepositoryTruth::read(&ecr, repository))
+/// The truth of `repository` in us-east-1 of `sandbox`.
+fn truth(sandbox: &Sandbox, repository: &str) -> RepositoryTruth {
+    Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        RepositoryTruth::read(&client, repository).await
+    })
 }
 
-/// The full digest of the image whose short digest (12 hex, as the DIGEST column shows
-/// it) is `short`.
-fn full(truth: &RepositoryTruth, short: &str) -> String {
-    let found: Vec<&String> = truth
-        .listed_sizes
-        .keys()
-        .filter(|d| d["sha256:".len()..].starts_with(short))
-        .collect();
-    assert_eq!(found.len(), 1, "{short} names one image: {found:?}");
-    found[0].clone()
+/// `berth images --repo REPO --output json` through `endpoint` in `env`.
+fn images_json(env: &[(String, String)], endpoint: &str, repository: &str) -> Value {
+    let mut env = env.to_vec();
+    env.push(("AWS_ENDPOINT_URL_ECR".into(), endpoint.to_string()));
+    let output = berth(&env, &["images", "--repo", repository, "--output", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    json_of(&output)
 }
 
-/// Whether `token` is 12 lowercase hex: a short digest.
-fn is_short_digest(token: &str) -> bool {
-    token.len() == 12
-        && token
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+/// Each record's `layers` are the blobs its manifests name and its `unique_bytes` what
+/// deleting it alone frees, as the test computes them.
+fn assert_records_match(records: &Value, truth: &RepositoryTruth, repository: &str) {
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), truth.listed_sizes.len(), "{repository}");
+    for record in records {
+        let digest = record["digest"].as_str().unwrap();
+        let layers: BTreeSet<(String, u64)> = record["layers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{repository} {digest}: no layers in {record}"))
+            .iter()
+            .map(|l| {
+                (
+                    l["digest"].as_str().unwrap().to_string(),
+                    l["size"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            layers,
+            truth.closure(digest),
+            "{repository} {digest} layers"
+        );
+        assert_eq!(
+            record["unique_bytes"].as_u64(),
+            Some(truth.unique_bytes(digest)),
+            "{repository} {digest} unique_bytes"
+        );
+    }
 }
 
-/// The image rows on screen: (short digest, the UNIQUE cell), read from the table left
-/// of the side panel. The cells after the digest are SIZE then UNIQUE, each a number
-/// and a unit.
-fn unique_cells(screen: &str) -> Vec<(String, String)> {
-    screen
-        .lines()
-        .filter_map(|line| {
-            let table = line.split('│').next()?;
-            let tokens: Vec<&str> = table.split_whitespace().collect();
-            let at = tokens.iter().position(|t| is_short_digest(t))?;
-            let cells = tokens.get(at + 1..at + 5)?;
-            Some((tokens[at].to_string(), format!("{} {}", cells[2], cells[3])))
-        })
+#[test]
+fn images_carry_their_layers_and_unique_bytes_as_the_manifests_give_them() {
+    let sandbox = Sandbox::shared();
+    let env = sandbox.env();
+    // web/frontend: images on one base; base/python: multi-arch indexes over children.
+    for repository in ["web/frontend", "base/python"] {
+        let truth = truth(sandbox, repository);
+        let listed: u64 = truth.listed_sizes.values().sum();
+        assert!(
+            truth.stored_bytes() < listed,
+            "{repository}: the seed shares layers, so summed sizes overstate"
+        );
+        let records = images_json(&env, &sandbox.endpoint, repository);
+        assert_records_match(&records, &truth, repository);
+    }
+}
+
+#[test]
+fn the_manifest_cache_spares_the_registry_until_cleared() {
+    let sandbox = Sandbox::shared();
+    let env = sandbox.env();
+    let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let calls = || proxy.stats().count("BatchGetImage");
+
+    let first = images_json(&env, &proxy.url(), "web/admin");
+    let after_first = calls();
+    assert!(after_first > 0);
+    let second = images_json(&env, &proxy.url(), "web/admin");
+    assert_eq!(calls(), after_first, "the second run read only the cache");
+    assert_eq!(first, second);
+
+    let cleared = berth(&env, &["cache", "clear"]);
+    assert_eq!(code(&cleared), 0, "{}", stderr(&cleared));
+    let manifests = first.as_array().unwrap().len();
+    assert!(
+        stdout(&cleared).starts_with(&format!("removed {manifests} cached manifests")),
+        "{}",
+        stdout(&cleared)
+    );
+    let third = images_json(&env, &proxy.url(), "web/admin");
+    assert!(
+        calls() > after_first,
+        "after clearing, manifests are read again"
+    );
+    assert_eq!(third, first);
+}
+
+/// The current lifecycle policy of `repository`, written to a file in `dir`.
+fn policy_file(sandbox: &Sandbox, repository: &str, dir: &std::path::Path) -> String {
+    let text = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        let out = client
+            .get_lifecycle_policy()
+            .repository_name(repository)
+            .send()
+            .await
+            .expect("the seed gives it a policy");
+        out.lifecycle_policy_text().unwrap().to_string()
+    });
+    let path = dir.join("policy.json");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn expired_digests(plan: &Value) -> BTreeSet<String> {
+    plan["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["digest"].as_str().unwrap().to_string())
         .collect()
 }
 
-/// The status line's bottom row.
-fn status(screen: &str) -> String {
-    screen.lines().last().unwrap_or_default().to_string()
-}
-
-/// The number in the panel's `unique  2.39 MiB (2503000 bytes)` line.
-fn panel_unique_bytes(screen: &str) -> u64 {
-    let line = screen
-        .lines()
-        .filter_map(|l| l.split('│').nth(1))
-        .find(|l| l.starts_with("unique"))
-        .unwrap_or_else(|| panic!("no unique line in the panel:\n{screen}"));
-    let inside = line.split('(').nth(1).unwrap().split(' ').next().unwrap();
-    inside.parse().unwrap()
-}
-
-/// The full digest on the footer's first line: the selected image.
-fn selected_digest(screen: &str) -> String {
-    let at = screen
-        .rfind("sha256:")
-        .expect("the footer names the selected image");
-    screen[at..at + 71].to_string()
-}
-
-fn open(repository: &str) -> Tui {
-    let env = Sandbox::shared().env();
-    let tui = Tui::open_images(&env, repository, &[]);
-    tui.wait_until("the storage figures arrived", |s| {
-        let text = s.contents();
-        !text.contains("reading manifests") && text.contains("UNIQUE") && !text.contains(" … ")
-    });
-    tui
-}
-
-/// Every visible UNIQUE cell equals the oracle's unique bytes of its image; the number
-/// of cells that are not zero.
-fn check_unique_cells(truth: &RepositoryTruth, screen: &str) -> usize {
-    let cells = unique_cells(screen);
-    assert!(cells.len() >= 5, "rows on screen:\n{screen}");
-    let mut nonzero = 0;
-    for (short, cell) in &cells {
-        let unique = truth.unique_bytes(&full(truth, short));
-        assert_eq!(cell, &format::size(unique), "UNIQUE of {short}");
-        nonzero += usize::from(unique > 0);
-    }
-    nonzero
-}
-
 #[test]
-fn unique_marks_and_delete_figures_equal_the_oracles() {
-    let truth = truth(SERVICE);
-    assert!(
-        truth.stored_bytes() < truth.listed_sizes.values().sum::<u64>(),
-        "the sandbox's images share layers, so the listed sizes overstate"
-    );
-    let mut tui = open(SERVICE);
-    let screen = tui.screen();
+fn a_lifecycle_preview_says_what_the_expiring_images_really_free() {
+    let sandbox = Sandbox::shared();
+    let env = sandbox.env();
+    let repository = "web/frontend";
+    let truth = truth(sandbox, repository);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy_file(sandbox, repository, dir.path());
 
-    // Every visible UNIQUE cell, and the selected image's unique bytes exactly.
-    assert!(
-        check_unique_cells(&truth, &screen) > 0,
-        "service images hold layers of their own:\n{screen}"
+    let online = berth(
+        &env,
+        &[
+            "lifecycle",
+            "preview",
+            "--repo",
+            repository,
+            "--output",
+            "json",
+            "--no-usage",
+        ],
     );
-    let selected = selected_digest(&screen);
-    assert_eq!(panel_unique_bytes(&screen), truth.unique_bytes(&selected));
-
-    // Mark the first three rows: the status line says what deleting them frees.
-    let marked: BTreeSet<String> = unique_cells(&screen)[..3]
-        .iter()
-        .map(|(short, _)| full(&truth, short))
-        .collect();
-    tui.send("   ");
-    let screen = tui.wait_for("3 marked");
-    let line = status(&screen);
-    let freed = truth.bytes_freed(&marked);
-    let listed = truth.listed_bytes(&marked);
-    assert!(freed < listed, "shared layers stay: {freed} of {listed}");
-    let wanted = format!(
-        "3 marked · {} listed · frees {}",
-        format::size(listed),
-        format::size(freed)
-    );
-    assert!(line.contains(&wanted), "{line:?} should contain {wanted:?}");
-
-    // The delete confirmation of the marked images: what they free, next to their
-    // listed sizes.
-    tui.send("d");
-    let screen = tui.wait_for("confirm delete");
-    let entries: BTreeSet<String> = screen
-        .lines()
-        .filter_map(|line| {
-            let inner = line.split('│').nth(1)?;
-            let token = inner.split_whitespace().next()?;
-            let short = token.strip_prefix("sha256:")?;
-            is_short_digest(short).then(|| full(&truth, short))
-        })
-        .collect();
+    assert_eq!(code(&online), 0, "{}", stderr(&online));
+    let online = json_of(&online);
+    let expired = expired_digests(&online);
+    assert!(!expired.is_empty(), "the seeded policy expires images");
+    let freed = truth.bytes_freed(&expired);
+    assert_eq!(online["bytes_freed"].as_u64(), Some(freed));
     assert_eq!(
-        entries, marked,
-        "the dialog lists the marked images:\n{screen}"
+        online["bytes_reclaimed"].as_u64(),
+        Some(truth.listed_bytes(&expired))
     );
-    let wanted = format!(
-        "frees {} (of {} listed)",
-        format::size(freed),
-        format::size(listed)
-    );
-    let flat: String = screen
-        .lines()
-        .filter_map(|l| l.split('│').nth(1))
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        flat.contains(&wanted),
-        "the dialog should say {wanted:?}:\n{screen}"
-    );
-    // Nothing is deleted: the sandbox is shared.
-    tui.send("\x1b");
-    tui.wait_gone("confirm delete");
-}
+    assert!(freed < truth.listed_bytes(&expired), "shared layers stay");
 
-#[test]
-fn layer_counts_of_a_multi_arch_index_equal_the_oracles() {
-    let truth = truth(MULTI_ARCH);
-    let mut tui = open(MULTI_ARCH);
-    let screen = tui.screen();
-    // An index and its platforms hold the same blobs: alone, each frees nothing.
-    check_unique_cells(&truth, &screen);
-    let selected = selected_digest(&screen);
-    let children = truth
-        .children
-        .get(&selected)
-        .unwrap_or_else(|| panic!("the newest image is an index:\n{screen}"));
-
-    // Its layers, platform by platform: each blob with the number of images holding it.
-    tui.send("l");
-    let screen = tui.wait_until("the layers are listed", |s| {
-        s.contents().contains("HELD BY") && !s.contents().contains("reading the manifest")
-    });
-    let closures: Vec<BTreeSet<String>> = truth
-        .blobs
-        .keys()
-        .map(|d| {
-            truth
-                .closure(d)
-                .into_iter()
-                .map(|(digest, _)| digest)
-                .collect()
-        })
-        .collect();
-    let mut rows = 0;
-    let mut shared = 0;
-    for line in screen.lines() {
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        let (Some(&kind), Some(short)) = (tokens.first(), tokens.get(1)) else {
-            continue;
-        };
-        if kind != "layer" && kind != "config" {
-            continue;
-        }
-        let short = short.trim_start_matches("sha256:");
-        let holding = closures
-            .iter()
-            .filter(|c| c.iter().any(|d| d["sha256:".len()..].starts_with(short)))
-            .count();
-        let wanted = match holding {
-            1 => "only this image".to_string(),
-            n => format!("{n} images"),
-        };
-        assert!(
-            line.trim_end().ends_with(&wanted),
-            "{line:?} should end with {wanted:?}"
+    // Offline, from the records berth images writes: the same figure.
+    let records = images_json(&env, &sandbox.endpoint, repository);
+    let images = dir.path().join("images.json");
+    std::fs::write(&images, records.to_string()).unwrap();
+    let offline = |images: &std::path::Path| {
+        let output = berth(
+            &env,
+            &[
+                "lifecycle",
+                "preview",
+                "--policy",
+                &policy,
+                "--images",
+                images.to_str().unwrap(),
+                "--output",
+                "json",
+            ],
         );
-        rows += 1;
-        // More than the platform and its index: a base layer other versions share.
-        shared += usize::from(holding > 2);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        json_of(&output)
+    };
+    let from_records = offline(&images);
+    assert_eq!(expired_digests(&from_records), expired);
+    assert_eq!(from_records["bytes_freed"].as_u64(), Some(freed));
+
+    // Records without layers: the figure is unknown, never guessed.
+    let mut bare = records.clone();
+    for record in bare.as_array_mut().unwrap() {
+        record.as_object_mut().unwrap().remove("layers");
     }
-    let platforms = children.len();
-    let blobs: usize = children.iter().map(|c| truth.blobs[c].len()).sum();
-    assert_eq!(
-        rows, blobs,
-        "every platform's blobs, {platforms} platforms:\n{screen}"
-    );
+    let bare_path = dir.path().join("bare.json");
+    std::fs::write(&bare_path, bare.to_string()).unwrap();
+    let unknown = offline(&bare_path);
+    assert_eq!(unknown["bytes_freed"], Value::Null);
     assert!(
-        shared > 0,
-        "a base layer is shared across versions:\n{screen}"
+        unknown["bytes_freed_unknown"]
+            .as_str()
+            .is_some_and(|why| why.contains("layers")),
+        "{unknown}"
     );
+}
+
+/// A Docker v2 manifest of image `n`: a shared 5 MB base layer, its own config and app
+/// layer.
+fn manifest(n: u64) -> String {
+    serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                           "size": 1000 + n, "digest": format!("sha256:{:064x}", n + 1)},
+                "layers": [
+                {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                 "size": 5_000_000, "digest": format!("sha256:{:064x}", 0xba5e)},
+                    {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                     "size": 20_000 * (n + 1), "digest": format!("sha256:{:064x}", n + 100)}
+                ]
+    })
+    .to_string()
+}
+
+/// Put image `n` into `repository`, with the digest ECR would give it, or (`None`)
+/// letting plain moto make up one that is not the manifest's sha256.
+async fn put(client: &aws_sdk_ecr::Client, repository: &str, n: u64, digest: Option<String>) {
+    client
+        .put_image()
+        .repository_name(repository)
+        .image_manifest(manifest(n))
+        .set_image_digest(digest)
+        .image_tag(format!("v{n}"))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn plain_moto_gives_the_same_figures_and_an_unverifiable_manifest_a_bound() {
+    let sandbox = Sandbox::plain_moto();
+    let repository = "plain/shared";
+    let runtime = Sandbox::runtime();
+    let client = runtime.block_on(sandbox.ecr("us-east-1"));
+    runtime.block_on(async {
+        client
+            .create_repository()
+            .repository_name(repository)
+            .send()
+            .await
+            .unwrap();
+        // moto names an image by the sha256 of its layer digests unless told its digest
+        // (MOTO-NOTES): seed as ECR would name them.
+        for n in 0..3u64 {
+            put(
+                &client,
+                repository,
+                n,
+                Some(support::digest_of(manifest(n).as_bytes())),
+            )
+            .await;
+        }
+    });
+    let truth = truth(&sandbox, repository);
+    assert_eq!(
+        truth.stored_bytes(),
+        5_000_000 + 1000 + 1001 + 1002 + 20_000 + 40_000 + 60_000
+    );
+    let env = sandbox.env();
+    let records = images_json(&env, &sandbox.endpoint, repository);
+    assert_records_match(&records, &truth, repository);
+
+    let mut env = env;
+    env.push(("AWS_ENDPOINT_URL_ECR".into(), sandbox.endpoint.clone()));
+    let audit = || {
+        let output = berth(&env, &["audit", "--output", "json", "--no-usage"]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        json_of(&output)["repositories"][0].clone()
+    };
+    let row = audit();
+    assert_eq!(row["repository"], repository);
+    assert_eq!(row["stored_bytes"].as_u64(), Some(truth.stored_bytes()));
+    assert_eq!(row["stored_bytes_exact"], true);
+
+    // An image whose digest is not its manifest's sha256 cannot be trusted: the figure
+    // becomes a labelled lower bound, never a wrong total.
+    runtime.block_on(put(&client, repository, 3, None));
+    let row = audit();
+    assert_eq!(row["stored_bytes"].as_u64(), Some(truth.stored_bytes()));
+    assert_eq!(row["stored_bytes_exact"], false);
+    let note = row["storage_note"].as_str().unwrap();
+    assert!(note.contains("sha256 is not its digest"), "{note}");
 }

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lifecycle", 2),
     ("ecr", 3),
     ("usage", 4),
+    // True storage: manifests read through the registry, figures from their blobs.
     ("storage", 4),
     // The write gate and its journal; the per-repository figures.
     ("journal", 4),

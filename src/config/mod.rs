@@ -18,6 +18,7 @@ pub use styles::Theme;
 pub use theme::{ThemeError, no_color_requested, select_theme, theme_names};
 
 use crate::app::keymap::{Keymap, KeymapError};
+use crate::storage::StoragePrices;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -45,42 +46,7 @@ pub struct Config {
     /// Changes to the default key bindings, in file order.
     pub keys: Vec<KeyEntry>,
     /// The storage price the cost estimates use.
-    pub cost: CostConfig,
-}
-
-/// `[cost]`: what a GiB stored for a month costs, for the monthly-cost estimates.
-///
-/// An estimate, not a bill: ECR charges for what each repository stores, at the price
-/// of its region, and the price list changes. The default is ECR's published storage
-/// price for private repositories, USD 0.10 per GB-month, the figure most regions use.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CostConfig {
-    /// `storage_usd_per_gib_month`: the price where no region overrides it.
-    pub storage_usd_per_gib_month: f64,
-    /// `[cost.regions]`: region → price, for regions priced differently.
-    pub regions: std::collections::BTreeMap<String, f64>,
-}
-
-/// ECR's published storage price for private repositories, per GB-month.
-pub const DEFAULT_STORAGE_USD_PER_GIB_MONTH: f64 = 0.10;
-
-impl Default for CostConfig {
-    fn default() -> Self {
-        CostConfig {
-            storage_usd_per_gib_month: DEFAULT_STORAGE_USD_PER_GIB_MONTH,
-            regions: Default::default(),
-        }
-    }
-}
-
-impl CostConfig {
-    /// The price per GiB-month in `region`.
-    pub fn price(&self, region: &str) -> f64 {
-        self.regions
-            .get(region)
-            .copied()
-            .unwrap_or(self.storage_usd_per_gib_month)
-    }
+    pub cost: StoragePrices,
 }
 
 /// How times are shown in tables.
@@ -146,7 +112,7 @@ impl Default for Config {
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
             mouse: true,
             keys: Vec::new(),
-            cost: CostConfig::default(),
+            cost: StoragePrices::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ use super::client::EcrRegistry;
 use super::error::{EcrError, classify};
 use super::model::{Image, ManifestKind, is_valid_digest};
 use super::mutate::{ACCEPTED_MANIFEST_TYPES, MAX_IDS_PER_CALL, NOT_CONFIRMED};
+use aws_sdk_ecr::operation::batch_get_image::BatchGetImageOutput;
 use aws_sdk_ecr::types::ImageIdentifier;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -84,25 +85,7 @@ pub async fn index_children(
 ) -> Result<Vec<(String, Vec<String>)>, EcrError> {
     let mut found = Vec::new();
     for batch in indexes.chunks(MAX_IDS_PER_CALL) {
-        let ids: Vec<ImageIdentifier> = batch
-            .iter()
-            .map(|digest| ImageIdentifier::builder().image_digest(digest).build())
-            .collect();
-        let out = registry
-            .sdk()
-            .batch_get_image()
-            .repository_name(repository)
-            .set_image_ids(Some(ids))
-            // Naming every type keeps ECR from converting a list to another schema.
-            .set_accepted_media_types(Some(
-                ACCEPTED_MANIFEST_TYPES
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| classify(e, "ecr:BatchGetImage", repository))?;
+        let out = batch_get_image(registry, repository, by_digest(batch)).await?;
         if let Some(failure) = out.failures().iter().find(|failure| {
             failure.failure_code().map(|code| code.as_str()) != Some(IMAGE_NOT_FOUND)
         }) {
@@ -138,6 +121,39 @@ pub async fn index_children(
     Ok(found)
 }
 
+/// Image ids for `digests`.
+fn by_digest(digests: &[String]) -> Vec<ImageIdentifier> {
+    digests
+        .iter()
+        .map(|digest| ImageIdentifier::builder().image_digest(digest).build())
+        .collect()
+}
+
+/// One BatchGetImage call for `ids` (at most [`MAX_IDS_PER_CALL`]) of `repository`.
+///
+/// Every manifest type is named as accepted: ECR would otherwise convert a manifest to
+/// another schema, which changes its bytes and so its digest.
+pub(super) async fn batch_get_image(
+    registry: &EcrRegistry,
+    repository: &str,
+    ids: Vec<ImageIdentifier>,
+) -> Result<BatchGetImageOutput, EcrError> {
+    registry
+        .sdk()
+        .batch_get_image()
+        .repository_name(repository)
+        .set_image_ids(Some(ids))
+        .set_accepted_media_types(Some(
+            ACCEPTED_MANIFEST_TYPES
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(|e| classify(e, "ecr:BatchGetImage", repository))
+}
+
 /// What BatchGetImage answered for one digest asked of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ManifestAnswer {
@@ -165,27 +181,7 @@ pub async fn manifests_by_digest(
 ) -> Result<Vec<(String, ManifestAnswer)>, EcrError> {
     let mut answers = Vec::with_capacity(digests.len());
     for batch in digests.chunks(MAX_IDS_PER_CALL) {
-        let out = registry
-            .sdk()
-            .batch_get_image()
-            .repository_name(repository)
-            .set_image_ids(Some(
-                batch
-                    .iter()
-                    .map(|digest| ImageIdentifier::builder().image_digest(digest).build())
-                    .collect(),
-            ))
-            // Naming every type keeps ECR from converting a manifest to another schema,
-            // which would change its bytes and so its digest.
-            .set_accepted_media_types(Some(
-                ACCEPTED_MANIFEST_TYPES
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| classify(e, "ecr:BatchGetImage", repository))?;
+        let out = batch_get_image(registry, repository, by_digest(batch)).await?;
         let found = out.images().iter().filter_map(|image| {
             Some((
                 image.image_id()?.image_digest()?,

@@ -9,7 +9,7 @@
 
 use super::EcrRegistry;
 use super::error::{EcrError, classify};
-use super::model::{ScanSummary, short_digest};
+use super::model::{ImageStatus, ScanSummary, StorageClass, short_digest};
 use crate::sanitize::sanitize;
 use async_trait::async_trait;
 use aws_sdk_ecr::error::ProvideErrorMetadata;
@@ -224,6 +224,21 @@ pub trait RegistryWrite: Send + Sync {
     ) -> Result<bool, EcrError> {
         Err(EcrError::Unsupported {
             action: "ecr:StartLifecyclePolicyPreview".into(),
+            subject: repository.to_string(),
+        })
+    }
+
+    /// One UpdateImageStorageClass call moving the image `digest` to `target`; the status
+    /// ECR answers (ARCHIVED, or ACTIVATING for a restore). Writers that cannot keep this
+    /// default.
+    async fn update_storage_class(
+        &self,
+        repository: &str,
+        _digest: &str,
+        _target: StorageClass,
+    ) -> Result<ImageStatus, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:UpdateImageStorageClass".into(),
             subject: repository.to_string(),
         })
     }
@@ -482,6 +497,38 @@ impl RegistryWrite for EcrRegistry {
         })
     }
 
+    async fn update_storage_class(
+        &self,
+        repository: &str,
+        digest: &str,
+        target: StorageClass,
+    ) -> Result<ImageStatus, EcrError> {
+        let class = match target {
+            StorageClass::Archive => aws_sdk_ecr::types::TargetStorageClass::Archive,
+            StorageClass::Standard => aws_sdk_ecr::types::TargetStorageClass::Standard,
+        };
+        let out = self
+            .sdk()
+            .update_image_storage_class()
+            .repository_name(repository)
+            .image_id(ImageRef::Digest(digest.to_string()).to_sdk())
+            .target_storage_class(class)
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    e,
+                    "ecr:UpdateImageStorageClass",
+                    &format!("{repository}@{}", short_digest(digest)),
+                )
+            })?;
+        // An answer without a status says nothing about the image: assume nothing.
+        Ok(out.image_status().map_or_else(
+            || ImageStatus::Other("unknown".into()),
+            |status| ImageStatus::parse(status.as_str()),
+        ))
+    }
+
     async fn start_lifecycle_preview(
         &self,
         repository: &str,
@@ -508,20 +555,8 @@ impl RegistryWrite for EcrRegistry {
         repository: &str,
         ids: &[ImageRef],
     ) -> Result<ManifestBatch, EcrError> {
-        let out = self
-            .sdk()
-            .batch_get_image()
-            .repository_name(repository)
-            .set_image_ids(Some(ids.iter().map(ImageRef::to_sdk).collect()))
-            .set_accepted_media_types(Some(
-                ACCEPTED_MANIFEST_TYPES
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| classify(e, "ecr:BatchGetImage", repository))?;
+        let sdk_ids = ids.iter().map(ImageRef::to_sdk).collect();
+        let out = super::manifests::batch_get_image(self, repository, sdk_ids).await?;
         let mut batch = ManifestBatch::default();
         for image in out.images() {
             let returned = ReturnedId::from_sdk(image.image_id());

@@ -82,6 +82,8 @@ pub fn records_from_images(
             })?;
             Ok(ImageRecord {
                 referenced_by_manifest_list: children.contains(&image.digest),
+                layers: None,
+                unique_bytes: None,
                 digest: image.digest,
                 tags: image.tags,
                 pushed_at,

@@ -23,7 +23,7 @@ use crate::retry::Backoff;
 use progress::Progress;
 use source::SweepSource;
 use std::sync::Arc;
-use sweep::{Connect, Settings};
+use sweep::{Connect, Settings, StorageSettings};
 
 /// Images not pulled for this many days count as stale unless `--stale-days` says otherwise.
 pub const DEFAULT_STALE_DAYS: u32 = 90;
@@ -39,12 +39,14 @@ pub fn connect_ecr(options: ClientOptions) -> Connect {
     })
 }
 
-/// Sweep one registry exactly as `berth audit` does (default stale threshold), for the
-/// TUI's audit columns, so the console and the report agree.
+/// Sweep one registry exactly as `berth audit` does (default stale threshold, storage
+/// figures read through `storage`), for the TUI's audit columns, so the console and the
+/// report agree.
 pub async fn sweep_one(
     target: RegistryTarget,
     options: ClientOptions,
     concurrency: usize,
+    storage: StorageSettings,
 ) -> RegistryResult {
     let settings = Settings {
         now: jiff::Timestamp::now(),
@@ -52,6 +54,7 @@ pub async fn sweep_one(
         repo_prefix: None,
         concurrency,
         backoff: Backoff::THROTTLING,
+        storage: Some(storage),
     };
     let options = ClientOptions {
         max_attempts: 1,

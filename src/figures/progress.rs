@@ -9,6 +9,7 @@ pub struct Progress {
     repositories: AtomicU64,
     done: AtomicU64,
     images: AtomicU64,
+    manifests: AtomicU64,
     retries: AtomicU64,
 }
 
@@ -21,6 +22,8 @@ pub struct Snapshot {
     pub done: u64,
     /// Images seen.
     pub images: u64,
+    /// Manifests read for the storage figures (from the cache or the registry).
+    pub manifests: u64,
     /// Calls retried after throttling or a transient failure.
     pub retries: u64,
 }
@@ -41,6 +44,11 @@ impl Progress {
         self.images.fetch_add(count, Ordering::Relaxed);
     }
 
+    /// Manifests were read.
+    pub fn add_manifests(&self, count: u64) {
+        self.manifests.fetch_add(count, Ordering::Relaxed);
+    }
+
     /// A call is being retried.
     pub fn note_retry(&self) {
         self.retries.fetch_add(1, Ordering::Relaxed);
@@ -52,6 +60,7 @@ impl Progress {
             repositories: self.repositories.load(Ordering::Relaxed),
             done: self.done.load(Ordering::Relaxed),
             images: self.images.load(Ordering::Relaxed),
+            manifests: self.manifests.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
         }
     }

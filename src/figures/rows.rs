@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Serialize, Serializer};
 
 /// One repository's figures.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryRow {
     /// The credentials' label: the profile name, or `env` for the default chain.
     pub profile: String,
@@ -17,8 +17,18 @@ pub struct RepositoryRow {
     pub repository: String,
     /// Images (manifests, manifest lists included) in the repository.
     pub images: u64,
-    /// Sum of `imageSizeInBytes`; layers shared between images count once per image.
+    /// Sum of `imageSizeInBytes`; layers shared between images count once per image, so
+    /// this is an upper bound of what the repository stores (see `stored_bytes`).
     pub bytes: u64,
+    /// What the repository stores: the sizes of the distinct blobs (configs and layers,
+    /// the children of indexes included) that its images' manifests name, each once, as
+    /// ECR stores and bills them. `None` when manifests were not read; a lower bound
+    /// when some could not be (`stored_bytes_exact` false, `storage_note` says why).
+    pub stored_bytes: Option<u64>,
+    /// Whether `stored_bytes` is exact: every manifest was read.
+    pub stored_bytes_exact: Option<bool>,
+    /// `stored_bytes` × the region's price per GiB-month (`[cost]`): an estimate.
+    pub monthly_cost_usd: Option<f64>,
     pub untagged_images: u64,
     pub untagged_bytes: u64,
     /// Images not pulled for the stale threshold (push time where never pulled).
@@ -34,8 +44,13 @@ pub struct RepositoryRow {
     pub lifecycle_expired_images: Option<u64>,
     /// Bytes those images hold (an upper bound, as for `bytes`).
     pub lifecycle_reclaimable_bytes: Option<u64>,
+    /// Bytes only the expiring images reference: what the policy would really free.
+    /// `None` when unknown (no policy figures, manifests not read or not all readable).
+    pub lifecycle_freed_bytes: Option<u64>,
     /// Why the lifecycle figures are missing or partial, when they are.
     pub lifecycle_note: Option<String>,
+    /// Why the storage figures are partial, when they are.
+    pub storage_note: Option<String>,
     /// Images an ECS service or running task or a Lambda function uses; `None` when the
     /// lookup was skipped (`--no-usage`) or part of it failed (see the registry's
     /// `in_use_unknown`).
@@ -142,6 +157,9 @@ pub struct RegistryResult {
     pub listed: bool,
     /// What the in-use lookup could not read, as short notes.
     pub usage_gaps: Vec<String>,
+    /// Blobs stored in more than one repository of this registry, when manifests were
+    /// read.
+    pub cross_repository_bytes: Option<crate::storage::Figure>,
 }
 
 /// RFC 3339 in UTC to the millisecond, as ECR keeps times: the SDK's floating-point

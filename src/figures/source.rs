@@ -2,11 +2,13 @@
 
 use crate::ecr::model::{Image, Page, Repository};
 use crate::ecr::{EcrError, EcrRegistry, Registry, policy};
+use crate::storage::ManifestSource;
 use async_trait::async_trait;
 
-/// The four reads a sweep makes. Implemented by [`EcrRegistry`]; tests use a fake.
+/// The reads a sweep makes: these four, and the manifests of the storage figures
+/// ([`ManifestSource`]). Implemented by [`EcrRegistry`]; tests use a fake.
 #[async_trait]
-pub trait SweepSource: Send + Sync {
+pub trait SweepSource: ManifestSource {
     /// The registry's account id; only asked when no repository names it.
     async fn account_id(&self) -> Result<String, EcrError>;
     /// One DescribeRepositories page.

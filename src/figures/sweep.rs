@@ -14,6 +14,10 @@ use crate::ecr::model::{Image, RegistryTarget, Repository};
 use crate::ecr::pager::for_each_page;
 use crate::lifecycle::{self, Candidate};
 use crate::retry::{Backoff, retry_in_slots, retryable};
+use crate::storage::{
+    Digest, ManifestCache, ReadSettings, RepositoryStorage, StoragePrices, Unreadable,
+    monthly_cost_usd, read_manifests,
+};
 use crate::usage::UsageMap;
 use jiff::Timestamp;
 use std::future::Future;
@@ -46,6 +50,19 @@ pub struct Settings {
     pub concurrency: usize,
     /// Retry budget for throttled and transiently failed calls.
     pub backoff: Backoff,
+    /// Read every image's manifest for the true-storage figures; `None` leaves them
+    /// unknown and makes no BatchGetImage call.
+    pub storage: Option<StorageSettings>,
+}
+
+/// How the sweep reads manifests and prices what they store.
+#[derive(Clone, Debug, Default)]
+pub struct StorageSettings {
+    /// Manifests kept by digest between runs, so an unchanged registry is read without
+    /// BatchGetImage; `None` asks the registry for every manifest.
+    pub cache: Option<ManifestCache>,
+    /// The storage price per region, for `monthly_cost_usd`.
+    pub prices: StoragePrices,
 }
 
 /// Shared by every task of one sweep.
@@ -138,6 +155,7 @@ async fn sweep_registry(
         errors: Vec::new(),
         listed: false,
         usage_gaps: Vec::new(),
+        cross_repository_bytes: None,
     };
     let keep_images = usage.is_some();
     let source = match connect(target.clone()).await {
@@ -188,14 +206,20 @@ async fn sweep_registry(
         _ => None,
     };
     let mut images_of = Vec::new();
+    let mut stored = Vec::new();
     while let Some(done) = repositories.join_next().await {
-        let (row, errors, images) = joined(done);
-        if row.is_some() {
-            images_of.push(images);
+        let swept = joined(done);
+        if swept.row.is_some() {
+            images_of.push(swept.images);
         }
-        result.rows.extend(row);
-        result.errors.extend(errors);
+        result.rows.extend(swept.row);
+        result.errors.extend(swept.errors);
+        stored.extend(swept.storage);
     }
+    if sweep.settings.storage.is_some() {
+        result.cross_repository_bytes = Some(crate::storage::cross_repository_bytes(&stored));
+    }
+    drop(stored);
     if let Some(lookup) = lookup {
         let map = joined(lookup.await);
         // While part of the lookup failed, "0 in use" would be a claim berth cannot make.
@@ -222,17 +246,25 @@ async fn sweep_registry(
     result
 }
 
+/// What the sweep of one repository gives its registry.
+struct Swept {
+    /// `None` when its images could not be listed.
+    row: Option<RepositoryRow>,
+    errors: Vec<ErrorEntry>,
+    /// Digests and tags, when the in-use count needs them.
+    images: Vec<(String, Vec<String>)>,
+    /// Its storage figures, when manifests were read: the registry's cross-repository
+    /// figure needs every repository's blobs.
+    storage: Option<RepositoryStorage>,
+}
+
 async fn sweep_repository(
     sweep: Arc<Sweep>,
     source: Arc<dyn SweepSource>,
     target: RegistryTarget,
     repository: Repository,
     keep_images: bool,
-) -> (
-    Option<RepositoryRow>,
-    Vec<ErrorEntry>,
-    Vec<(String, Vec<String>)>,
-) {
+) -> Swept {
     let name = repository.name.as_str();
     let images = async {
         let source = &source;
@@ -250,7 +282,6 @@ async fn sweep_repository(
     };
     let policy = sweep.call(|| source.lifecycle_policy(name));
     let (images, policy) = tokio::join!(images, policy);
-    sweep.progress.repository_done();
 
     let mut errors = Vec::new();
     if let Err(err) = &policy {
@@ -259,13 +290,41 @@ async fn sweep_repository(
     let images = match images {
         Ok(images) => images,
         Err(err) => {
+            sweep.progress.repository_done();
             // Without its images a row would be wrong, not just incomplete: leave it out.
             errors.insert(0, ErrorEntry::new(&target, Some(name), &err));
-            return (None, errors, Vec::new());
+            return Swept {
+                row: None,
+                errors,
+                images: Vec::new(),
+                storage: None,
+            };
         }
     };
+    let storage = match &sweep.settings.storage {
+        Some(settings) => Some(read_storage(&sweep, &*source, name, &images, settings).await),
+        None => None,
+    };
+    sweep.progress.repository_done();
     let stats = ImageStats::of(&images, sweep.settings.now, sweep.settings.stale_days);
     let lifecycle = LifecycleFigures::of(policy.ok(), &images, sweep.settings.now);
+    let stored = storage.as_ref().map(|(storage, _)| storage.stored_bytes());
+    let price = sweep
+        .settings
+        .storage
+        .as_ref()
+        .map(|settings| settings.prices.price(&target.region));
+    let freed = match (&storage, &lifecycle.expired) {
+        (Some((storage, _)), Some(expired)) => {
+            let digests: Vec<Digest> = expired.iter().filter_map(|d| Digest::parse(d)).collect();
+            let figure = storage.bytes_freed(&digests);
+            // An id that is not a digest cannot be counted: the figure is then unknown.
+            (digests.len() == expired.len())
+                .then(|| figure.exact_bytes())
+                .flatten()
+        }
+        _ => None,
+    };
     let row = RepositoryRow {
         profile: target.source.label().to_string(),
         account: repository.registry_id.clone(),
@@ -273,6 +332,12 @@ async fn sweep_repository(
         repository: repository.name.clone(),
         images: stats.images,
         bytes: stats.bytes,
+        stored_bytes: stored.map(|figure| figure.bytes),
+        stored_bytes_exact: stored.map(|figure| figure.is_exact()),
+        monthly_cost_usd: stored
+            .zip(price)
+            // To the millionth of a dollar, the precision the totals add up in.
+            .map(|(figure, price)| (monthly_cost_usd(figure.bytes, price) * 1e6).round() / 1e6),
         untagged_images: stats.untagged_images,
         untagged_bytes: stats.untagged_bytes,
         stale_images: stats.stale_images,
@@ -282,7 +347,9 @@ async fn sweep_repository(
         lifecycle_policy: lifecycle.policy,
         lifecycle_expired_images: lifecycle.expired_images,
         lifecycle_reclaimable_bytes: lifecycle.reclaimable_bytes,
+        lifecycle_freed_bytes: freed,
         lifecycle_note: lifecycle.note,
+        storage_note: storage.as_ref().and_then(|(_, note)| note.clone()),
         in_use: None,
     };
     // Only digests and tags: what the in-use count needs, and little memory.
@@ -294,7 +361,60 @@ async fn sweep_repository(
     } else {
         Vec::new()
     };
-    (Some(row), errors, kept)
+    Swept {
+        row: Some(row),
+        errors,
+        images: kept,
+        storage: storage.map(|(storage, _)| storage),
+    }
+}
+
+/// Read the manifests of `images` of `repository` (cache first) and compute its storage
+/// figures, with a note on what could not be read when something could not.
+async fn read_storage(
+    sweep: &Sweep,
+    source: &dyn SweepSource,
+    repository: &str,
+    images: &[Image],
+    settings: &StorageSettings,
+) -> (RepositoryStorage, Option<String>) {
+    let digests: Vec<String> = images.iter().map(|image| image.digest.clone()).collect();
+    let read = ReadSettings {
+        backoff: sweep.settings.backoff,
+        limit: Some(&sweep.limit),
+    };
+    let set = read_manifests(source, settings.cache.as_ref(), repository, &digests, &read).await;
+    sweep
+        .progress
+        .add_manifests((set.stats.cache_hits + set.stats.fetched) as u64);
+    for _ in 0..set.stats.retries {
+        sweep.progress.note_retry();
+    }
+    let storage = set.storage();
+    let note = (!storage.is_complete()).then(|| unreadable_note(&set.unreadable));
+    (storage, note)
+}
+
+/// One line on why manifests could not be read: how many, and the first reason.
+pub fn unreadable_note(unreadable: &[(String, Unreadable)]) -> String {
+    let counted: Vec<&Unreadable> = unreadable
+        .iter()
+        .map(|(_, why)| why)
+        .filter(|why| !matches!(why, Unreadable::Gone))
+        .collect();
+    let reason = match counted.first() {
+        Some(Unreadable::InvalidDigest) => "an image id is not a sha256 digest".to_string(),
+        Some(Unreadable::Failed { code, reason }) => format!("{code}: {reason}"),
+        Some(Unreadable::Call(err)) => err.without_key_hint(),
+        Some(Unreadable::Corrupt) => {
+            "the registry sent a manifest whose sha256 is not its digest".to_string()
+        }
+        Some(Unreadable::Unparsable(err)) => format!("a manifest berth cannot read: {err}"),
+        Some(Unreadable::Gone) | None => "an index names a child that is not here".to_string(),
+    };
+    let count = counted.len().max(1);
+    let manifests = if count == 1 { "manifest" } else { "manifests" };
+    format!("{count} {manifests} could not be read ({reason}); storage figures are bounds")
 }
 
 /// The lifecycle columns of one row.
@@ -304,6 +424,8 @@ pub struct LifecycleFigures {
     pub expired_images: Option<u64>,
     pub reclaimable_bytes: Option<u64>,
     pub note: Option<String>,
+    /// The digests the policy would expire, when known (for the bytes it frees).
+    pub expired: Option<Vec<String>>,
 }
 
 impl LifecycleFigures {
@@ -318,6 +440,7 @@ impl LifecycleFigures {
                     expired_images: Some(0),
                     reclaimable_bytes: Some(0),
                     note: None,
+                    expired: Some(Vec::new()),
                 };
             }
             Some(Some(text)) => text,
@@ -364,6 +487,7 @@ impl LifecycleFigures {
             expired_images: Some(plan.expired_count as u64),
             reclaimable_bytes: Some(plan.bytes_reclaimed),
             note,
+            expired: Some(plan.expired.iter().map(|e| e.digest.to_string()).collect()),
         }
     }
 }

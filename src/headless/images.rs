@@ -65,7 +65,10 @@ pub async fn run(cli: &Cli, args: &ImagesArgs) -> ExitCode {
         let registry = EcrRegistry::connect(&target, &cli.client_options())
             .await
             .map_err(RecordsError::Registry)?;
-        let records = registry_image_records(&registry, &args.repo).await?;
+        let mut records = registry_image_records(&registry, &args.repo).await?;
+        if let Some(note) = super::add_storage(&registry, &args.repo, &mut records).await {
+            eprintln!("berth images: note: {note}");
+        }
         let mut out = io::stdout().lock();
         write_records(&mut out, &records, args.output)?;
         out.flush()?;
@@ -101,16 +104,9 @@ pub fn write_records(
     }
 }
 
-/// CSV columns: the record's fields, tags separated by spaces (a tag cannot hold one).
-const CSV_COLUMNS: [&str; 7] = [
-    "digest",
-    "tags",
-    "pushed_at",
-    "size_bytes",
-    "last_pulled_at",
-    "media_type",
-    "referenced_by_manifest_list",
-];
+/// CSV columns: the record's fields, tags separated by spaces (a tag cannot hold one),
+/// `layers` as their count (the JSON output lists them).
+const CSV_COLUMNS: &[&str] = crate::lifecycle::RECORD_FIELDS;
 
 fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
     let mut out = crate::csv::Writer::new(out, crate::csv::LineEnding::Lf);
@@ -127,6 +123,15 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
                 .unwrap_or_default(),
             record.media_type.clone().unwrap_or_default(),
             record.referenced_by_manifest_list.to_string(),
+            record
+                .layers
+                .as_ref()
+                .map(|layers| layers.len().to_string())
+                .unwrap_or_default(),
+            record
+                .unique_bytes
+                .map(|bytes| bytes.to_string())
+                .unwrap_or_default(),
         ])?;
     }
     out.finish()
@@ -147,8 +152,8 @@ fn kind(record: &ImageRecord) -> &'static str {
 fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
     writeln!(
         out,
-        "{:<23}  {:<12}  {:>11}  {:<8}  TAGS",
-        "PUSHED (UTC)", "DIGEST", "SIZE", "KIND"
+        "{:<23}  {:<12}  {:>11}  {:>11}  {:<8}  TAGS",
+        "PUSHED (UTC)", "DIGEST", "SIZE", "UNIQUE", "KIND"
     )?;
     let mut total = 0u64;
     for record in records {
@@ -160,10 +165,13 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
         };
         writeln!(
             out,
-            "{:<23}  {:<12}  {:>11}  {:<8}  {tags}",
+            "{:<23}  {:<12}  {:>11}  {:>11}  {:<8}  {tags}",
             format::utc(record.pushed_at),
             short_digest(&record.digest).trim_start_matches("sha256:"),
             format::size(record.size_bytes),
+            record
+                .unique_bytes
+                .map_or_else(|| "?".to_string(), format::size),
             kind(record),
         )?;
     }
@@ -172,7 +180,18 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
         "{} images, {} (sum of image sizes: an upper bound, as layers shared between images count once per image)",
         records.len(),
         format::size(total)
-    )
+    )?;
+    match crate::storage::storage_of_records(records) {
+        Ok(storage) => writeln!(
+            out,
+            "stored: {} (each layer once); UNIQUE: what deleting only that image frees",
+            format::size(storage.stored_bytes().bytes)
+        ),
+        Err(_) => writeln!(
+            out,
+            "UNIQUE: what deleting only that image frees (? where its manifest could not be read)"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -242,7 +261,7 @@ mod tests {
         assert_eq!(
             lines[1],
             format!(
-                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false",
+                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,",
                 "01".repeat(32)
             )
         );
@@ -251,6 +270,6 @@ mod tests {
         let mut out = Vec::new();
         write_records(&mut out, &quoted, ImagesFormat::Csv).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.ends_with(",,\"a,\"\"b\"\"\",false\n"), "{text}");
+        assert!(text.ends_with(",,\"a,\"\"b\"\"\",false,,\n"), "{text}");
     }
 }

@@ -11,7 +11,10 @@
 //!   `--policy`, the repository's current policy is previewed.
 //! - `--images FILE` reads image records (`berth images --output json`); `-` is stdin.
 //!   It needs `--policy`.
-//! - The JSON output is the engine's `Plan`, `expired` oldest push first. With `--repo`
+//! - The JSON output is the engine's `Plan`, `expired` oldest push first, with
+//!   `bytes_freed`: the bytes of the blobs only expiring images hold (from the manifests
+//!   with `--repo`, from the records' `layers` with `--images`), or `null` with
+//!   `bytes_freed_unknown` saying why. With `--repo`
 //!   (unless `--no-usage`) each expired image also has `in_use` (the ECS services, tasks
 //!   and Lambda functions using it), and the plan `in_use_expired_count` and
 //!   `in_use_unknown` (what the lookup could not read).
@@ -28,6 +31,7 @@ use crate::format;
 use crate::lifecycle::{
     Candidate, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
 };
+use crate::storage::{Digest, RepositoryStorage, storage_of_records};
 use crate::usage::{ImageUser, UsageMap};
 use jiff::Timestamp;
 use std::io::{self, Read, Write};
@@ -184,7 +188,10 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
             }
             // Images first: a missing repository is then reported as such, not as a
             // missing policy.
-            let records = registry_image_records(&registry, repository).await?;
+            let mut records = registry_image_records(&registry, repository).await?;
+            if let Some(note) = super::add_storage(&registry, repository, &mut records).await {
+                eprintln!("berth lifecycle preview: note: {note}");
+            }
             let (policy, origin) = match file_policy {
                 Some(found) => found,
                 None => {
@@ -222,8 +229,10 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
             ));
         }
     };
-    let candidates: Vec<Candidate> = records.into_iter().map(Candidate::from).collect();
+    let storage = storage_of_records(&records).map_err(|index| records[index].digest.clone());
+    let candidates: Vec<Candidate> = records.iter().cloned().map(Candidate::from).collect();
     let plan = evaluate(&policy, &candidates, now);
+    let freed = Freed::of(&plan, storage.as_ref().map_err(Clone::clone));
     let usage = usage_of_repository
         .as_ref()
         .map(|(repository, map)| ExpiredUsage::of(&plan, repository, map));
@@ -237,6 +246,7 @@ async fn preview(cli: &Cli, args: &PreviewArgs) -> Result<(), PreviewError> {
         now,
         args.output,
         usage.as_ref(),
+        &freed,
     )
     .and_then(|()| out.flush())
     .map_err(PreviewError::Output)
@@ -255,6 +265,40 @@ fn read_input(path: &Path, what: &'static str) -> Result<String, PreviewError> {
         Ok(text)
     } else {
         std::fs::read_to_string(path).map_err(fail)
+    }
+}
+
+/// What the expiring images really free: the blobs no kept image holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Freed {
+    Bytes(u64),
+    /// Unknown, and why.
+    Unknown(String),
+}
+
+impl Freed {
+    /// From the repository's figures, or the digest of the first image whose blobs are
+    /// not known.
+    fn of(plan: &Plan<'_>, storage: Result<&RepositoryStorage, String>) -> Freed {
+        let storage = match storage {
+            Ok(storage) => storage,
+            Err(digest) => {
+                return Freed::Unknown(format!(
+                    "the blobs of image {} are not known (image records carry them as \
+                     `layers`, as berth images --output json writes them)",
+                    short_digest(&digest)
+                ));
+            }
+        };
+        let expired: Vec<Digest> = plan
+            .expired
+            .iter()
+            .filter_map(|image| Digest::parse(image.digest))
+            .collect();
+        match storage.bytes_freed(&expired).exact_bytes() {
+            Some(bytes) if expired.len() == plan.expired.len() => Freed::Bytes(bytes),
+            _ => Freed::Unknown("some expiring images' blobs are not known".into()),
+        }
     }
 }
 
@@ -318,29 +362,34 @@ fn write_plan(
     now: Timestamp,
     format: PreviewFormat,
     usage: Option<&ExpiredUsage>,
+    freed: &Freed,
 ) -> io::Result<()> {
-    match (format, usage) {
-        (PreviewFormat::Json, None) => {
-            serde_json::to_writer_pretty(&mut *out, plan)?;
-            writeln!(out)
-        }
-        (PreviewFormat::Json, Some(usage)) => {
-            // The engine's plan, with what uses each expiring image added alongside.
-            let mut value = serde_json::to_value(plan)?;
-            if let Some(expired) = value["expired"].as_array_mut() {
-                for (entry, users) in expired.iter_mut().zip(&usage.users) {
-                    entry["in_use"] = serde_json::to_value(users)?;
-                }
-            }
-            value["in_use_expired_count"] = usage.in_use().into();
-            value["in_use_unknown"] = serde_json::to_value(&usage.unknown)?;
-            serde_json::to_writer_pretty(&mut *out, &value)?;
-            writeln!(out)
-        }
-        (PreviewFormat::Table, _) => write_table(out, plan, policy, origin, total, now, usage),
+    if format == PreviewFormat::Table {
+        return write_table(out, plan, policy, origin, total, now, usage, freed);
     }
+    // The engine's plan, with what it really frees and what uses each expiring image
+    // added alongside.
+    let mut value = serde_json::to_value(plan)?;
+    let (bytes, unknown) = match freed {
+        Freed::Bytes(bytes) => (Some(*bytes), None),
+        Freed::Unknown(why) => (None, Some(why.as_str())),
+    };
+    value["bytes_freed"] = serde_json::to_value(bytes)?;
+    value["bytes_freed_unknown"] = serde_json::to_value(unknown)?;
+    if let Some(usage) = usage {
+        if let Some(expired) = value["expired"].as_array_mut() {
+            for (entry, users) in expired.iter_mut().zip(&usage.users) {
+                entry["in_use"] = serde_json::to_value(users)?;
+            }
+        }
+        value["in_use_expired_count"] = usage.in_use().into();
+        value["in_use_unknown"] = serde_json::to_value(&usage.unknown)?;
+    }
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_table(
     out: &mut impl Write,
     plan: &Plan<'_>,
@@ -349,6 +398,7 @@ fn write_table(
     total: usize,
     now: Timestamp,
     usage: Option<&ExpiredUsage>,
+    freed: &Freed,
 ) -> io::Result<()> {
     match origin {
         PolicyOrigin::File(path) => writeln!(out, "policy from {}:", path.display())?,
@@ -365,6 +415,14 @@ fn write_table(
         plan.expired_count,
         format::size(plan.bytes_reclaimed)
     )?;
+    match freed {
+        Freed::Bytes(bytes) => writeln!(
+            out,
+            "frees {} (layers no kept image holds; the size above counts shared layers)",
+            format::size(*bytes)
+        )?,
+        Freed::Unknown(why) => writeln!(out, "bytes freed unknown: {why}")?,
+    }
     if let Some(usage) = usage {
         writeln!(
             out,
@@ -433,91 +491,4 @@ fn write_table(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn candidates() -> Vec<Candidate> {
-        let text = format!(
-            r#"[{{"digest":"sha256:{}","tags":["pr-1"],"pushed_at":"2026-01-01T00:00:00Z","size_bytes":2048}},
-                {{"digest":"sha256:{}","tags":[],"pushed_at":"2026-01-02T00:00:00Z","size_bytes":1024}},
-                {{"digest":"sha256:{}","tags":["v1"],"pushed_at":"2026-01-30T00:00:00Z","size_bytes":10}}]"#,
-            "a".repeat(64),
-            "b".repeat(64),
-            "c".repeat(64)
-        );
-        read_image_records(&text)
-            .unwrap()
-            .into_iter()
-            .map(Candidate::from)
-            .collect()
-    }
-
-    const POLICY: &str = r#"{"rules":[
-        {"rulePriority":1,"description":"untagged","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},
-        {"rulePriority":2,"selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}"#;
-
-    #[test]
-    fn table_shows_policy_totals_rules_and_expired_images() {
-        let policy = parse_policy(POLICY).unwrap();
-        let images = candidates();
-        let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
-        let plan = evaluate(&policy, &images, now);
-        let mut out = Vec::new();
-        let origin = PolicyOrigin::Repository("web/app".into());
-        write_plan(
-            &mut out,
-            &plan,
-            &policy,
-            &origin,
-            3,
-            now,
-            PreviewFormat::Table,
-            None,
-        )
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(
-            text,
-            format!(
-                "current policy of web/app:
-  priority 1: untagged images: expire when pushed more than 7 days ago (\"untagged\")
-  priority 2: images with a tag starting with \"pr-\": keep the newest 5 images by push time, expire the rest
-
-as of 2026-02-01 00:00:00 UTC: 1 of 3 images expire, 1 KiB reclaimed
-
-PRIORITY   MATCHED   EXPIRED         SIZE
-       1         1         1        1 KiB
-       2         1         0          0 B
-
-EXPIRED, oldest first
-PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
-2026-01-02 00:00:00 UTC  {}        1 KiB         1  <untagged>
-",
-                "b".repeat(12)
-            )
-        );
-    }
-
-    #[test]
-    fn json_is_the_engines_plan() {
-        let policy = parse_policy(POLICY).unwrap();
-        let images = candidates();
-        let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
-        let plan = evaluate(&policy, &images, now);
-        let mut out = Vec::new();
-        let origin = PolicyOrigin::File("p.json".into());
-        write_plan(
-            &mut out,
-            &plan,
-            &policy,
-            &origin,
-            3,
-            now,
-            PreviewFormat::Json,
-            None,
-        )
-        .unwrap();
-        let ours: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(ours, serde_json::to_value(&plan).unwrap());
-    }
-}
+mod tests;

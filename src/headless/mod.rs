@@ -1,6 +1,7 @@
 //! Commands that answer without the terminal UI, for scripts.
 
 pub mod audit;
+pub mod cache;
 pub mod findings;
 pub mod images;
 pub mod lifecycle;
@@ -8,8 +9,11 @@ pub mod restore;
 pub mod uri;
 
 use crate::cli::Cli;
+use crate::ecr::EcrRegistry;
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
+use crate::lifecycle::ImageRecord;
+use crate::storage::{ManifestCache, ReadSettings, annotate_records, read_manifests};
 
 /// The one registry a headless command acts on: the current credentials, or the single
 /// `--profile`, in the single `--region` or the profile's own. Several of either is a usage
@@ -33,4 +37,27 @@ pub fn single_target(cli: &Cli, command: &str) -> Result<RegistryTarget, String>
         .into_iter()
         .next()
         .ok_or_else(|| "no registry to work on".to_string())
+}
+
+/// Read the manifests of the images `records` of `repository` (through the user's
+/// cache) and fill in each record's `layers` and `unique_bytes`. A note says what could
+/// not be read, when something could not; those records keep `None`.
+pub async fn add_storage(
+    registry: &EcrRegistry,
+    repository: &str,
+    records: &mut [ImageRecord],
+) -> Option<String> {
+    let cache = ManifestCache::in_user_cache(ManifestCache::DEFAULT_MAX_BYTES);
+    let digests: Vec<String> = records.iter().map(|r| r.digest.clone()).collect();
+    let set = read_manifests(
+        registry,
+        cache.as_ref(),
+        repository,
+        &digests,
+        &ReadSettings::default(),
+    )
+    .await;
+    let storage = set.storage();
+    annotate_records(records, &storage);
+    (!storage.is_complete()).then(|| crate::figures::sweep::unreadable_note(&set.unreadable))
 }

@@ -57,4 +57,6 @@ pub use parse::parse_policy;
 pub use pattern::TagPattern;
 pub use plan::{Disposition, ExpiredImage, ImageOutcome, Plan, RuleOutcome, SkippedRule};
 pub use policy::{Action, Count, NotEvaluated, Policy, Rule, StorageClass, TagFilter};
-pub use records::{ImageRecord, ImageRecordError, RecordProblem, read_image_records};
+pub use records::{
+    ImageRecord, ImageRecordError, LayerRecord, RECORD_FIELDS, RecordProblem, read_image_records,
+};

@@ -15,10 +15,11 @@ use super::json::{shown, suggest, syntax_error, type_name};
 /// {"digest":"sha256:…","tags":["v1","latest"],"pushed_at":"2026-01-31T12:00:00Z",
 ///  "size_bytes":123,"last_pulled_at":null,
 ///  "media_type":"application/vnd.docker.distribution.manifest.v2+json",
-///  "referenced_by_manifest_list":false}
+///  "referenced_by_manifest_list":false,
+///  "layers":[{"digest":"sha256:…","size":1234}],"unique_bytes":1234}
 /// ```
 ///
-/// The last three fields are optional. Prefer [`read_image_records`] to plain serde: it
+/// The fields after `size_bytes` are optional. Prefer [`read_image_records`] to plain serde: it
 /// also checks digests, tags and duplicates, and names the record and field at fault.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +42,22 @@ pub struct ImageRecord {
     /// Whether a manifest list refers to this image.
     #[serde(default)]
     pub referenced_by_manifest_list: bool,
+    /// The blobs the image holds, from its manifest: config and layers, and for an
+    /// index those of its children. `None` when its manifest was not read.
+    #[serde(default)]
+    pub layers: Option<Vec<LayerRecord>>,
+    /// Bytes of those blobs no other image of the repository holds: what deleting only
+    /// this image frees. `None` when not known exactly.
+    #[serde(default)]
+    pub unique_bytes: Option<u64>,
+}
+
+/// A blob an image holds: its digest and its size as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerRecord {
+    pub digest: String,
+    pub size: u64,
 }
 
 impl From<ImageRecord> for Candidate {
@@ -125,7 +142,8 @@ fn did_you_mean(suggestion: &Option<&'static str>) -> String {
     }
 }
 
-const RECORD_FIELDS: &[&str] = &[
+/// The fields of an image record, in the order `berth images` writes them.
+pub const RECORD_FIELDS: &[&str] = &[
     "digest",
     "tags",
     "pushed_at",
@@ -133,6 +151,8 @@ const RECORD_FIELDS: &[&str] = &[
     "last_pulled_at",
     "media_type",
     "referenced_by_manifest_list",
+    "layers",
+    "unique_bytes",
 ];
 
 /// Read an `--images` JSON array, rejecting a bad record with its index and field.
@@ -296,6 +316,37 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
             return Err(wrong("referenced_by_manifest_list", "a boolean", &other));
         }
     };
+    let layers = match fields.remove("layers") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(at, item)| {
+                    read_layer(&format!("layers[{at}]"), item)
+                        .map_err(|(field, problem)| fault(&field, problem))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(other) => {
+            return Err(wrong(
+                "layers",
+                "an array of {digest, size} or null",
+                &other,
+            ));
+        }
+    };
+    let unique_bytes = match fields.remove("unique_bytes") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(number)) if number.as_u64().is_some() => number.as_u64(),
+        Some(other) => {
+            return Err(wrong(
+                "unique_bytes",
+                "a non-negative integer or null",
+                &other,
+            ));
+        }
+    };
     Ok(ImageRecord {
         digest,
         tags,
@@ -304,7 +355,56 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
         last_pulled_at,
         media_type,
         referenced_by_manifest_list,
+        layers,
+        unique_bytes,
     })
+}
+
+/// One entry of `layers`: `{"digest": "sha256:…", "size": N}`; a fault names the field.
+fn read_layer(at: &str, item: Value) -> Result<LayerRecord, (String, RecordProblem)> {
+    let wrong = |field: String, expected, value: &Value| {
+        (
+            field,
+            RecordProblem::WrongType {
+                expected,
+                found: type_name(value),
+            },
+        )
+    };
+    let Value::Object(mut fields) = item else {
+        return Err(wrong(at.to_string(), "an object {digest, size}", &item));
+    };
+    if let Some(key) = fields
+        .keys()
+        .find(|key| !["digest", "size"].contains(&key.as_str()))
+    {
+        return Err((
+            format!("{at}.{}", shown(key)),
+            RecordProblem::UnknownField {
+                suggestion: suggest(key, &["digest", "size"]),
+            },
+        ));
+    }
+    let digest = match fields.remove("digest") {
+        Some(Value::String(digest)) if is_digest(&digest) => digest,
+        Some(Value::String(text)) => {
+            return Err((format!("{at}.digest"), RecordProblem::BadDigest { text }));
+        }
+        Some(other) => return Err(wrong(format!("{at}.digest"), "a string", &other)),
+        None => return Err((format!("{at}.digest"), RecordProblem::Missing)),
+    };
+    let size = match fields.remove("size") {
+        Some(Value::Number(number)) if number.as_u64().is_some() => number.as_u64().unwrap_or(0),
+        Some(other) => {
+            return Err(wrong(
+                format!("{at}.size"),
+                "a non-negative integer",
+                &other,
+            ));
+        }
+        None => return Err((format!("{at}.size"), RecordProblem::Missing)),
+    };
+    Ok(LayerRecord { digest, size })
 }
 
 fn timestamp(value: &Value) -> Result<Timestamp, RecordProblem> {

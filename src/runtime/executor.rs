@@ -5,6 +5,7 @@ use super::saved;
 use crate::app::{Action, Effect};
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, Registry, RegistryWrite};
+use crate::figures::sweep::StorageSettings;
 use crate::retry::retryable;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,8 +41,8 @@ pub struct Executor {
     pub(super) read_only: bool,
     /// Calls in flight at once for sweeps (audit).
     pub(super) concurrency: usize,
-    /// The manifest cache, when the user has a cache folder.
-    pub(super) manifest_cache: Option<crate::storage::ManifestCache>,
+    /// Where manifests are cached and what storage costs, for the storage figures.
+    pub(super) storage: StorageSettings,
 }
 
 impl Executor {
@@ -58,16 +59,20 @@ impl Executor {
             latest_repositories: Arc::default(),
             latest_images: Arc::default(),
             read_only: false,
+            storage: StorageSettings::default(),
             concurrency: concurrency.max(1),
-            manifest_cache: crate::storage::ManifestCache::in_user_cache(
-                crate::storage::ManifestCache::DEFAULT_MAX_BYTES,
-            ),
         }
     }
 
     /// Refuse every mutation.
     pub fn with_read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
+        self
+    }
+
+    /// Read manifests through `storage.cache` and price storage with `storage.prices`.
+    pub fn with_storage(mut self, storage: StorageSettings) -> Self {
+        self.storage = storage;
         self
     }
 
@@ -210,6 +215,7 @@ impl Executor {
                         registry.clone(),
                         this.options.clone(),
                         this.concurrency,
+                        this.storage.clone(),
                     )
                     .await;
                     let errors = result.errors.iter().map(|e| e.error.clone()).collect();

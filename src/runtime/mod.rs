@@ -52,7 +52,13 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     startup_messages.extend(keymap_problem);
     let (sender, mut actions) = mpsc::unbounded_channel();
     let executor = Executor::new(cli.client_options(), sender.clone(), config.concurrency)
-        .with_read_only(cli.read_only);
+        .with_read_only(cli.read_only)
+        .with_storage(crate::figures::sweep::StorageSettings {
+            cache: crate::storage::ManifestCache::in_user_cache(
+                crate::storage::ManifestCache::DEFAULT_MAX_BYTES,
+            ),
+            prices: config.cost.clone(),
+        });
 
     let mut guard = terminal::enter(config.mouse)?;
     let size = guard.terminal.size()?;

@@ -95,7 +95,7 @@ impl Executor {
         };
         Ok(read_manifests(
             connected.manifests.as_ref(),
-            self.manifest_cache.as_ref(),
+            self.storage.cache.as_ref(),
             repository,
             digests,
             &settings,

@@ -324,3 +324,61 @@ async fn a_started_preview_writes_one_audit_line_with_the_policy() {
     assert_eq!(entries[0]["action"], "start_lifecycle_preview");
     assert_eq!(entries[0]["policy"], "{\"rules\":[]}");
 }
+
+#[tokio::test]
+async fn archiving_and_restoring_go_through_the_gate_with_one_line_each() {
+    let fake = Arc::new(FakeRegistry::with_images(2));
+    let (read_only, _ro) = gate(fake.clone(), true);
+    for target in [StorageClass::Archive, StorageClass::Standard] {
+        let refused = read_only
+            .update_storage_class("repo", &digest_of(0), target)
+            .await;
+        assert!(matches!(refused, Err(Refused::ReadOnly { .. })));
+    }
+    assert!(fake.calls().is_empty(), "read-only makes no call");
+    assert!(lines(&read_only).is_empty());
+
+    let (mutator, _dir) = gate(fake.clone(), false);
+    let archived = mutator
+        .update_storage_class("repo", &digest_of(0), StorageClass::Archive)
+        .await
+        .unwrap();
+    assert_eq!(archived.outcome.unwrap(), ImageStatus::Archived);
+    let restored = mutator
+        .update_storage_class("repo", &digest_of(1), StorageClass::Standard)
+        .await
+        .unwrap();
+    assert_eq!(restored.outcome.unwrap(), ImageStatus::Activating);
+    let missing = mutator
+        .update_storage_class("repo", &digest_of(7), StorageClass::Archive)
+        .await
+        .unwrap();
+    assert!(missing.outcome.is_err());
+    assert_eq!(fake.calls(), ["UpdateImageStorageClass"; 3]);
+    let entries = lines(&mutator);
+    let summary: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["images"][0]["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("archive", "archived"),
+            ("restore_from_archive", "activating"),
+            ("archive", "failed")
+        ]
+    );
+    assert_eq!(entries[2]["error_code"], "NotFound");
+    assert_eq!(entries[0]["images"][0]["digest"], digest_of(0));
+
+    let invalid = mutator
+        .update_storage_class("repo", "sha256:nope", StorageClass::Archive)
+        .await;
+    assert!(matches!(invalid, Err(Refused::InvalidName(_))));
+    assert_eq!(fake.calls().len(), 3, "refused before any call");
+}

@@ -539,6 +539,21 @@ impl RepositoryStorage {
         }
     }
 
+    /// The blobs of image `digest`'s closure (its own, and its children's for an index)
+    /// with their sizes, each once; None when its closure is unknown or it is not an
+    /// image of this repository.
+    pub fn closure(&self, digest: &Digest) -> Option<impl Iterator<Item = (&Digest, u64)> + '_> {
+        let image = self.images.get(digest)? as usize;
+        if !self.known[image] {
+            return None;
+        }
+        Some(
+            self.closure_of(image)
+                .iter()
+                .map(|&blob| (self.blobs.digest(blob), self.blobs.size(blob))),
+        )
+    }
+
     fn closure_of(&self, image: usize) -> &[BlobId] {
         &self.closure[self.closure_start[image]..self.closure_start[image + 1]]
     }

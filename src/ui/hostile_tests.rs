@@ -294,6 +294,8 @@ fn lifecycle_state(r: &Registry) -> State {
             last_pulled_at: None,
             media_type: Some(r.word(n)),
             referenced_by_manifest_list: n == 1,
+            layers: None,
+            unique_bytes: None,
         })
         .collect();
     let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}"#;

@@ -256,6 +256,11 @@ mod tests {
             lifecycle_expired_images: reclaim.map(|_| 1),
             lifecycle_reclaimable_bytes: reclaim,
             lifecycle_note: None,
+            stored_bytes: None,
+            stored_bytes_exact: None,
+            monthly_cost_usd: None,
+            lifecycle_freed_bytes: None,
+            storage_note: None,
             in_use: None,
         }
     }

@@ -445,6 +445,8 @@ fn the_lifecycle_view_shares_the_images_panes_figures() {
             last_pulled_at: None,
             media_type: None,
             referenced_by_manifest_list: false,
+            layers: None,
+            unique_bytes: None,
         })
         .collect();
     let effects = update(

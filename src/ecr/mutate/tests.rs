@@ -76,6 +76,27 @@ fn find<'a>(images: &'a [FakeImage], id: &ImageRef) -> Option<&'a FakeImage> {
 
 #[async_trait]
 impl RegistryWrite for FakeRegistry {
+    async fn update_storage_class(
+        &self,
+        _repository: &str,
+        digest: &str,
+        target: StorageClass,
+    ) -> Result<ImageStatus, EcrError> {
+        let mut state = self.state.lock().unwrap();
+        state.calls.push("UpdateImageStorageClass");
+        if !state.images.iter().any(|i| i.digest == digest) {
+            return Err(EcrError::NotFound {
+                action: "ecr:UpdateImageStorageClass".into(),
+                subject: "repo".into(),
+                message: "Requested image not found".into(),
+            });
+        }
+        Ok(match target {
+            StorageClass::Archive => ImageStatus::Archived,
+            StorageClass::Standard => ImageStatus::Activating,
+        })
+    }
+
     async fn start_scan(&self, _repository: &str, digest: &str) -> Result<ScanSummary, EcrError> {
         let mut state = self.state.lock().unwrap();
         state.calls.push("StartImageScan");

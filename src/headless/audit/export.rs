@@ -32,6 +32,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "repositories",
     "images",
     "bytes",
+    "stored_bytes",
+    "stored_bytes_exact",
+    "monthly_cost_usd",
+    "cross_repository_bytes",
     "untagged_images",
     "untagged_bytes",
     "stale_images",
@@ -42,8 +46,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "repositories_with_policy",
     "lifecycle_expired_images",
     "lifecycle_reclaimable_bytes",
+    "lifecycle_freed_bytes",
     "lifecycle_note",
     "in_use",
+    "storage_note",
 ];
 
 /// Write `report` as CSV: repository rows (`row` = `repository`), then one `registry` row
@@ -53,6 +59,8 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
     out.record(CSV_COLUMNS)?;
     let opt = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     let time = |t: Option<Timestamp>| t.map(rfc3339_text).unwrap_or_default();
+    let flag = |b: Option<bool>| b.map(|b| b.to_string()).unwrap_or_default();
+    let usd = |n: Option<f64>| n.map(|n| format!("{n:.6}")).unwrap_or_default();
     for row in &report.repositories {
         out.record([
             "repository".to_string(),
@@ -63,6 +71,10 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
             "1".to_string(),
             row.images.to_string(),
             row.bytes.to_string(),
+            opt(row.stored_bytes),
+            flag(row.stored_bytes_exact),
+            usd(row.monthly_cost_usd),
+            String::new(),
             row.untagged_images.to_string(),
             row.untagged_bytes.to_string(),
             row.stale_images.to_string(),
@@ -75,12 +87,14 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
             String::new(),
             opt(row.lifecycle_expired_images),
             opt(row.lifecycle_reclaimable_bytes),
+            opt(row.lifecycle_freed_bytes),
             row.lifecycle_note.clone().unwrap_or_default(),
             opt(row.in_use),
+            row.storage_note.clone().unwrap_or_default(),
         ])?;
     }
     let totals_line =
-        |out: &mut crate::csv::Writer<_>, kind: &str, who: [String; 3], t: &Totals| {
+        |out: &mut crate::csv::Writer<_>, kind: &str, who: [String; 3], t: &Totals, cross| {
             let [profile, account, region] = who;
             out.record([
                 kind.to_string(),
@@ -91,6 +105,10 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 t.repositories.to_string(),
                 t.images.to_string(),
                 t.bytes.to_string(),
+                opt(t.stored_bytes),
+                flag(t.stored_bytes_exact),
+                usd(t.monthly_cost_usd),
+                opt(cross),
                 t.untagged_images.to_string(),
                 t.untagged_bytes.to_string(),
                 t.stale_images.to_string(),
@@ -101,8 +119,10 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 t.repositories_with_policy.to_string(),
                 t.lifecycle_expired_images.to_string(),
                 t.lifecycle_reclaimable_bytes.to_string(),
+                t.lifecycle_freed_bytes.to_string(),
                 String::new(),
                 t.in_use_images.to_string(),
+                String::new(),
             ])
         };
     for registry in &report.registries {
@@ -111,9 +131,17 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
             registry.account.clone().unwrap_or_default(),
             registry.region.clone(),
         ];
-        totals_line(&mut out, "registry", who, &registry.totals)?;
+        let cross = registry.cross_repository_bytes;
+        totals_line(&mut out, "registry", who, &registry.totals, cross)?;
     }
-    totals_line(&mut out, "total", Default::default(), &report.totals.totals)?;
+    let cross = report.totals.cross_repository_bytes;
+    totals_line(
+        &mut out,
+        "total",
+        Default::default(),
+        &report.totals.totals,
+        cross,
+    )?;
     out.finish()
 }
 
@@ -130,7 +158,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], CSV_COLUMNS.join(","));
         assert_eq!(lines.len(), 1 + 2 + 1 + 1);
-        assert!(lines[1].ends_with(",\"a note, with \"\"quotes\"\"\",3"));
+        assert!(lines[1].ends_with(",\"a note, with \"\"quotes\"\"\",3,"));
         assert!(lines[3].starts_with("registry,production-readonly,12345678909,us-east-1,,2,"));
         assert!(lines[4].starts_with("total,,,,,2,"));
     }

@@ -19,9 +19,10 @@ use crate::ecr::ClientOptions;
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::figures::progress::Progress;
-use crate::figures::sweep::{self, Settings};
+use crate::figures::sweep::{self, Settings, StorageSettings};
 use crate::figures::{DEFAULT_STALE_DAYS, connect_ecr};
 use crate::retry::Backoff;
+use crate::storage::ManifestCache;
 use export::OutputFormat;
 use progress::ProgressLine;
 use report::{Outcome, Report, SortKey};
@@ -49,6 +50,10 @@ pub struct AuditArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// Skip reading manifests: no BatchGetImage calls, and the true-storage figures
+    /// (stored bytes, cost, bytes freed, cross-repository bytes) stay unknown.
+    #[arg(long)]
+    pub no_storage: bool,
     /// API calls in flight at once, across all registries.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub concurrency: u64,
@@ -123,6 +128,10 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
         repo_prefix: args.repo_prefix.clone().filter(|p| !p.is_empty()),
         concurrency: args.concurrency as usize,
         backoff: Backoff::THROTTLING,
+        storage: (!args.no_storage).then(|| StorageSettings {
+            cache: ManifestCache::in_user_cache(ManifestCache::DEFAULT_MAX_BYTES),
+            prices: cli.prices.clone(),
+        }),
     };
     let progress = Arc::new(Progress::default());
     let line = ProgressLine::start(progress.clone());
@@ -168,10 +177,20 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     Ok(outcome)
 }
 
+/// The terminal's width when stdout is one (at least 80), else 80: a report piped to a
+/// file or a mail reads the same everywhere.
+fn table_width() -> usize {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return 80;
+    }
+    crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns).max(80))
+}
+
 fn write_report(report: &Report, format: OutputFormat) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     match format {
-        OutputFormat::Table => table::table(report, 80, &mut out)?,
+        OutputFormat::Table => table::table(report, table_width(), &mut out)?,
         OutputFormat::Json => export::json(report, &mut out)?,
         OutputFormat::Csv => export::csv(report, &mut out)?,
     }

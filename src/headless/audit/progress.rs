@@ -28,6 +28,9 @@ pub fn render(snapshot: Snapshot) -> String {
         snapshot.repositories,
         thousands(snapshot.images)
     );
+    if snapshot.manifests > 0 {
+        line.push_str(&format!(" · {} manifests", thousands(snapshot.manifests)));
+    }
     if snapshot.retries > 0 {
         line.push_str(&format!(" · {} retried", snapshot.retries));
     }
@@ -101,6 +104,7 @@ mod tests {
     #[test]
     fn line_shows_repositories_done_and_images_seen() {
         let line = render(Snapshot {
+            manifests: 0,
             repositories: 50,
             done: 25,
             images: 5000,
@@ -111,6 +115,7 @@ mod tests {
             "[============>           ] 25/50 repositories · 5,000 images"
         );
         let full = render(Snapshot {
+            manifests: 0,
             repositories: 2,
             done: 2,
             images: 3,

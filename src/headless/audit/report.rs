@@ -11,8 +11,10 @@ use serde::{Serialize, Serializer};
 /// Which column orders the repository rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SortKey {
-    /// Total bytes, largest first.
+    /// Total bytes (summed image sizes), largest first.
     Size,
+    /// Stored bytes (each blob once), largest first; unknown last.
+    Stored,
     /// Image count, most first.
     Images,
     /// Untagged bytes, largest first.
@@ -24,11 +26,21 @@ pub enum SortKey {
 }
 
 /// Sums over a set of repositories.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Totals {
     pub repositories: u64,
     pub images: u64,
     pub bytes: u64,
+    /// Sum of the repositories' `stored_bytes` (each repository stores its own copy of a
+    /// blob); `None` when no repository's manifests were read.
+    pub stored_bytes: Option<u64>,
+    /// Whether every repository's `stored_bytes` is known and exact.
+    pub stored_bytes_exact: Option<bool>,
+    /// Sum of the repositories' `monthly_cost_usd`.
+    pub monthly_cost_usd: Option<f64>,
+    /// That sum in millionths of a dollar: whole numbers add up the same in any order.
+    #[serde(skip)]
+    cost_micros: Option<u64>,
     pub untagged_images: u64,
     pub untagged_bytes: u64,
     pub stale_images: u64,
@@ -41,6 +53,11 @@ pub struct Totals {
     /// Sums over the repositories whose lifecycle figures are known.
     pub lifecycle_expired_images: u64,
     pub lifecycle_reclaimable_bytes: u64,
+    /// Sum over the repositories whose freed bytes are known (see
+    /// `lifecycle_freed_unknown` for how many are not).
+    pub lifecycle_freed_bytes: u64,
+    /// Repositories with a lifecycle policy whose freed bytes are unknown.
+    pub lifecycle_freed_unknown: u64,
     /// Sum over the repositories whose in-use count is known.
     pub in_use_images: u64,
 }
@@ -50,6 +67,14 @@ impl Totals {
         self.repositories += 1;
         self.images += row.images;
         self.bytes += row.bytes;
+        if let Some(stored) = row.stored_bytes {
+            *self.stored_bytes.get_or_insert(0) += stored;
+        }
+        let exact = row.stored_bytes_exact == Some(true);
+        self.stored_bytes_exact = Some(self.stored_bytes_exact.unwrap_or(true) && exact);
+        if let Some(cost) = row.monthly_cost_usd {
+            *self.cost_micros.get_or_insert(0) += (cost * 1e6).round() as u64;
+        }
         self.untagged_images += row.untagged_images;
         self.untagged_bytes += row.untagged_bytes;
         self.stale_images += row.stale_images;
@@ -59,6 +84,10 @@ impl Totals {
         self.repositories_with_policy += u64::from(row.lifecycle_policy == Some(true));
         self.lifecycle_expired_images += row.lifecycle_expired_images.unwrap_or(0);
         self.lifecycle_reclaimable_bytes += row.lifecycle_reclaimable_bytes.unwrap_or(0);
+        match row.lifecycle_freed_bytes {
+            Some(freed) => self.lifecycle_freed_bytes += freed,
+            None => self.lifecycle_freed_unknown += u64::from(row.lifecycle_policy == Some(true)),
+        }
         self.in_use_images += row.in_use.unwrap_or(0);
     }
 
@@ -67,12 +96,17 @@ impl Totals {
         for row in rows {
             totals.add(row);
         }
+        totals.monthly_cost_usd = totals.cost_micros.map(|micros| micros as f64 / 1e6);
+        if totals.stored_bytes.is_none() {
+            // Nothing was read: "exact" would claim something about nothing.
+            totals.stored_bytes_exact = None;
+        }
         totals
     }
 }
 
 /// One registry's totals.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryTotals {
     /// `profile/region`.
     pub registry: String,
@@ -87,14 +121,23 @@ pub struct RegistryTotals {
     pub in_use_unknown: Vec<String>,
     #[serde(flatten)]
     pub totals: Totals,
+    /// Bytes of the blobs stored in more than one of its repositories, each blob once:
+    /// ECR bills every repository's copy, so this is what sharing could save. `None`
+    /// when manifests were not read.
+    pub cross_repository_bytes: Option<u64>,
+    /// False when some manifests could not be read (the figure is then a lower bound).
+    pub cross_repository_bytes_exact: Option<bool>,
 }
 
 /// Totals over every registry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OverallTotals {
     pub registries: u64,
     #[serde(flatten)]
     pub totals: Totals,
+    /// The sum of the registries' `cross_repository_bytes` (registries never share).
+    pub cross_repository_bytes: Option<u64>,
+    pub cross_repository_bytes_exact: Option<bool>,
 }
 
 /// The whole report.
@@ -163,13 +206,23 @@ impl Report {
                 complete: result.errors.is_empty(),
                 in_use_unknown: result.usage_gaps,
                 totals: Totals::sum(&result.rows),
+                cross_repository_bytes: result.cross_repository_bytes.map(|f| f.bytes),
+                cross_repository_bytes_exact: result.cross_repository_bytes.map(|f| f.is_exact()),
             });
             repositories.extend(result.rows);
             errors.extend(result.errors);
         }
+        let cross: Vec<(u64, bool)> = registries
+            .iter()
+            .filter_map(|r| Some((r.cross_repository_bytes?, r.cross_repository_bytes_exact?)))
+            .collect();
         let totals = OverallTotals {
             registries: registries.len() as u64,
             totals: Totals::sum(&repositories),
+            cross_repository_bytes: (!cross.is_empty())
+                .then(|| cross.iter().map(|(bytes, _)| bytes).sum()),
+            cross_repository_bytes_exact: (!cross.is_empty())
+                .then(|| cross.iter().all(|(_, exact)| *exact) && cross.len() == registries.len()),
         };
         sort_rows(&mut repositories, sort);
         let repositories_audited = repositories.len();
@@ -206,6 +259,7 @@ pub fn sort_rows(rows: &mut [RepositoryRow], key: SortKey) {
     rows.sort_by(|a, b| {
         let primary = match key {
             SortKey::Size => b.bytes.cmp(&a.bytes),
+            SortKey::Stored => b.stored_bytes.cmp(&a.stored_bytes),
             SortKey::Images => b.images.cmp(&a.images),
             SortKey::Untagged => {
                 (b.untagged_bytes, b.untagged_images).cmp(&(a.untagged_bytes, a.untagged_images))
@@ -247,6 +301,11 @@ mod tests {
             lifecycle_expired_images: policy.map(u64::from),
             lifecycle_reclaimable_bytes: policy.map(|p| if p { 5 } else { 0 }),
             lifecycle_note: None,
+            stored_bytes: None,
+            stored_bytes_exact: None,
+            monthly_cost_usd: None,
+            lifecycle_freed_bytes: None,
+            storage_note: None,
             in_use: None,
         }
     }
@@ -254,6 +313,7 @@ mod tests {
     fn result(region: &str, rows: Vec<RepositoryRow>, errors: usize) -> RegistryResult {
         let target = RegistryTarget::new(CredentialSource::Environment, region);
         RegistryResult {
+            cross_repository_bytes: None,
             errors: (0..errors)
                 .map(|_| ErrorEntry {
                     registry: target.label(),

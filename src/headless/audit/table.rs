@@ -13,11 +13,17 @@ enum Column {
     Repository,
     Images,
     Size,
+    /// What the repository stores, each blob once; only when manifests were read.
+    Stored,
+    /// The estimated monthly cost of what it stores.
+    Cost,
     Untagged,
     UntaggedCount,
     Stale,
     StaleCount,
     Reclaim,
+    /// What the policy would really free: blobs only expiring images reference.
+    Frees,
     /// Images in use by ECS or Lambda; only when the lookup ran.
     InUse,
     Oldest,
@@ -34,11 +40,14 @@ impl Column {
             Column::Repository => "REPOSITORY",
             Column::Images => "IMAGES",
             Column::Size => "SIZE",
+            Column::Stored => "STORED",
+            Column::Cost => "$/MONTH",
             Column::Untagged => "UNTAGGED",
             Column::UntaggedCount => "UNT#",
             Column::Stale => "STALE",
             Column::StaleCount => "STALE#",
             Column::Reclaim => "RECLAIM",
+            Column::Frees => "FREES",
             Column::InUse => "IN USE",
             Column::Oldest => "OLDEST",
             Column::Newest => "NEWEST",
@@ -68,15 +77,18 @@ const FIT_STEPS: &[Step] = &[
     Step::Drop(Column::UntaggedCount),
     Step::Drop(Column::StaleCount),
     Step::Drop(Column::Newest),
+    Step::Drop(Column::Cost),
     Step::ShrinkRepository(28),
     Step::Drop(Column::Oldest),
     Step::ShrinkRepository(20),
     Step::Drop(Column::InUse),
+    Step::Drop(Column::Untagged),
+    Step::Drop(Column::Stale),
     Step::Drop(Column::Images),
     Step::ShrinkRepository(16),
-    Step::Drop(Column::Stale),
-    Step::Drop(Column::Untagged),
     Step::Drop(Column::Reclaim),
+    Step::Drop(Column::Size),
+    Step::Drop(Column::Frees),
     Step::ShrinkRepository(8),
 ];
 
@@ -104,12 +116,38 @@ fn reclaim_cell(policy: Option<bool>, bytes: Option<u64>) -> String {
     }
 }
 
+/// A stored figure: `≥` marks a lower bound (some manifests could not be read).
+fn stored_cell(bytes: Option<u64>, exact: Option<bool>) -> String {
+    match (bytes, exact) {
+        (Some(bytes), Some(true)) => format::size(bytes),
+        (Some(bytes), _) => format!("≥{}", format::size(bytes)),
+        (None, _) => "?".to_string(),
+    }
+}
+
+/// A monthly cost estimate in dollars, `≥` when the stored figure is a lower bound.
+fn cost_cell(usd: Option<f64>, exact: Option<bool>) -> String {
+    match (usd, exact) {
+        (Some(usd), Some(true)) => format!("{usd:.2}"),
+        (Some(usd), _) => format!("≥{usd:.2}"),
+        (None, _) => "?".to_string(),
+    }
+}
+
 fn row_line(row: &RepositoryRow, now: Timestamp) -> Line {
     Line {
         cells: vec![
             (Column::Repository, row.repository.clone()),
             (Column::Images, thousands(row.images)),
             (Column::Size, format::size(row.bytes)),
+            (
+                Column::Stored,
+                stored_cell(row.stored_bytes, row.stored_bytes_exact),
+            ),
+            (
+                Column::Cost,
+                cost_cell(row.monthly_cost_usd, row.stored_bytes_exact),
+            ),
             (Column::Untagged, format::size(row.untagged_bytes)),
             (Column::UntaggedCount, thousands(row.untagged_images)),
             (Column::Stale, format::size(row.stale_bytes)),
@@ -117,6 +155,10 @@ fn row_line(row: &RepositoryRow, now: Timestamp) -> Line {
             (
                 Column::Reclaim,
                 reclaim_cell(row.lifecycle_policy, row.lifecycle_reclaimable_bytes),
+            ),
+            (
+                Column::Frees,
+                reclaim_cell(row.lifecycle_policy, row.lifecycle_freed_bytes),
             ),
             (
                 Column::InUse,
@@ -143,16 +185,31 @@ fn totals_line(
     } else {
         format::size(t.lifecycle_reclaimable_bytes)
     };
+    let frees = match (t.repositories_with_policy, t.lifecycle_freed_unknown) {
+        (0, _) => "-".to_string(),
+        (_, 0) => format::size(t.lifecycle_freed_bytes),
+        // Some repositories' figures are unknown: the sum is only what is known.
+        _ => format!("≥{}", format::size(t.lifecycle_freed_bytes)),
+    };
     Line {
         cells: vec![
             (Column::Repository, label.to_string()),
             (Column::Images, thousands(t.images)),
             (Column::Size, format::size(t.bytes)),
+            (
+                Column::Stored,
+                stored_cell(t.stored_bytes, t.stored_bytes_exact),
+            ),
+            (
+                Column::Cost,
+                cost_cell(t.monthly_cost_usd, t.stored_bytes_exact),
+            ),
             (Column::Untagged, format::size(t.untagged_bytes)),
             (Column::UntaggedCount, thousands(t.untagged_images)),
             (Column::Stale, format::size(t.stale_bytes)),
             (Column::StaleCount, thousands(t.stale_images)),
             (Column::Reclaim, reclaim),
+            (Column::Frees, frees),
             (Column::InUse, thousands(t.in_use_images)),
             (Column::Oldest, format::age_or_dash(t.oldest_push, now)),
             (Column::Newest, format::age_or_dash(t.newest_push, now)),
@@ -281,6 +338,21 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
     if usage_ran {
         columns.insert(8, Column::InUse);
     }
+    // The storage columns only when manifests were read (not with --no-storage).
+    let storage_read = report.totals.totals.stored_bytes.is_some();
+    if storage_read {
+        for (after, column) in [
+            (Column::Reclaim, Column::Frees),
+            (Column::Size, Column::Stored),
+            (Column::Stored, Column::Cost),
+        ] {
+            let at = columns
+                .iter()
+                .position(|c| *c == after)
+                .map_or(0, |i| i + 1);
+            columns.insert(at, column);
+        }
+    }
     let one_profile = report
         .registries
         .windows(2)
@@ -316,6 +388,8 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
     ));
 
     let widths = layout(&lines, columns, width);
+    // A note explains a column only when the table kept it (narrow tables drop some).
+    let shown = |column: Column| widths.iter().any(|(c, _)| *c == column);
     let header = Line {
         cells: widths
             .iter()
@@ -341,10 +415,8 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
     }
     writeln!(
         out,
-        "Sizes add up imageSizeInBytes per image: shared layers count more than once."
+        "SIZE adds up imageSizeInBytes per image: shared layers count more than once."
     )?;
-    // A note explains a column only when the table kept it (narrow tables drop some).
-    let shown = |column: Column| widths.iter().any(|(c, _)| *c == column);
     if shown(Column::Stale) {
         writeln!(
             out,
@@ -365,6 +437,9 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
             "IN USE: images an ECS service or task or a Lambda function uses (? unknown)."
         )?;
     }
+    if storage_read {
+        storage_notes(report, &shown, out)?;
+    }
     for registry in &report.registries {
         for note in &registry.in_use_unknown {
             writeln!(out, "note: {}: {note}", registry.registry)?;
@@ -376,6 +451,53 @@ pub fn table(report: &Report, width: usize, out: &mut impl Write) -> io::Result<
             None => error.registry.clone(),
         };
         writeln!(out, "warning: {subject}: {}", error.error)?;
+    }
+    Ok(())
+}
+
+/// What the storage columns mean, and how much of what is stored is stored twice.
+fn storage_notes(
+    report: &Report,
+    shown: &impl Fn(Column) -> bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let totals = &report.totals;
+    if shown(Column::Stored) {
+        writeln!(
+            out,
+            "STORED: distinct layers and configs from the manifests, each once per repository"
+        )?;
+        writeln!(out, "(≥ where some manifests could not be read).")?;
+    }
+    if shown(Column::Cost) {
+        writeln!(
+            out,
+            "$/MONTH: STORED at the [cost] price per GiB-month (default 0.10): an estimate."
+        )?;
+    }
+    if shown(Column::Frees) {
+        writeln!(
+            out,
+            "FREES: what the expiring images alone hold, the bytes the policy really frees."
+        )?;
+    }
+    if let Some(cross) = totals.cross_repository_bytes.filter(|bytes| *bytes > 0) {
+        let bound = if totals.cross_repository_bytes_exact == Some(true) {
+            ""
+        } else {
+            "at least "
+        };
+        writeln!(
+            out,
+            "{bound}{} of layers are stored in more than one repository; ECR stores and",
+            format::size(cross)
+        )?;
+        writeln!(out, "bills each repository's copy.")?;
+    }
+    for row in &report.repositories {
+        if let Some(note) = &row.storage_note {
+            writeln!(out, "note: {}: {}: {note}", row.registry(), row.repository)?;
+        }
     }
     Ok(())
 }

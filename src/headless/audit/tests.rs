@@ -4,6 +4,7 @@
 use super::report::{Report, SortKey};
 use super::*;
 use crate::ecr::EcrError;
+use crate::ecr::manifests::ManifestAnswer;
 use crate::ecr::model::{
     CredentialSource, Encryption, Image, ManifestKind, Page, Repository, TagMutability,
 };
@@ -23,9 +24,25 @@ const KEEP_TWO: &str = r#"{"rules":[{"rulePriority":1,"description":"keep two",
   "selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":2},
   "action":{"type":"expire"}}]}"#;
 
+/// The manifest of image `i`: its own config and layer, and one base layer every image
+/// shares. Sizes: config 10, base 1,000, own layer 100 + i.
+fn manifest_of(i: u64) -> String {
+    let blob = |kind: &str, n: u64, size: u64| {
+        format!(
+            r#"{{"mediaType":"application/vnd.oci.image.{kind}","digest":"sha256:{n:064x}","size":{size}}}"#
+        )
+    };
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[{},{}]}}"#,
+        blob("config.v1+json", 0xc000 + i, 10),
+        blob("layer.v1.tar+gzip", 0xba5e, 1_000),
+        blob("layer.v1.tar+gzip", 0x1000 + i, 100 + i),
+    )
+}
+
 fn image(i: u64, tagged: bool) -> Image {
     Image {
-        digest: format!("sha256:{i:064x}"),
+        digest: crate::storage::Digest::of(manifest_of(i).as_bytes()).to_string(),
         tags: if tagged {
             vec![format!("v{i}")]
         } else {
@@ -46,6 +63,7 @@ struct Fake {
     repositories: Vec<(String, Vec<Image>)>,
     policies: HashMap<String, String>,
     denied_images: HashSet<String>,
+    denied_manifests: HashSet<String>,
     deny_listing: bool,
     /// Calls that answer ThrottlingException the first time they are made.
     throttle_once: Mutex<HashSet<String>>,
@@ -147,6 +165,37 @@ impl SweepSource for Fake {
     }
 }
 
+#[async_trait]
+impl crate::storage::ManifestSource for Fake {
+    async fn manifests(
+        &self,
+        repository: &str,
+        digests: &[String],
+    ) -> Result<Vec<(String, ManifestAnswer)>, EcrError> {
+        self.enter(format!("manifests {repository} {}", digests.len()))
+            .await?;
+        if self.denied_manifests.contains(repository) {
+            return Err(Fake::denied("ecr:BatchGetImage", repository));
+        }
+        Ok(digests
+            .iter()
+            .map(|digest| {
+                let found = (0..100).map(manifest_of).find(|manifest| {
+                    crate::storage::Digest::of(manifest.as_bytes()).to_string() == *digest
+                });
+                let answer = match found {
+                    Some(manifest) => ManifestAnswer::Found {
+                        manifest,
+                        media_type: None,
+                    },
+                    None => ManifestAnswer::Gone,
+                };
+                (digest.clone(), answer)
+            })
+            .collect())
+    }
+}
+
 fn fake() -> Fake {
     let mut fake = Fake::default();
     for (r, count) in [
@@ -173,6 +222,7 @@ fn settings(concurrency: usize) -> Settings {
             base: Duration::from_millis(1),
             cap: Duration::from_millis(2),
         },
+        storage: None,
     }
 }
 
@@ -398,7 +448,12 @@ fn sample_row(region: &str, name: &str, bytes: u64) -> RepositoryRow {
         lifecycle_policy: Some(true),
         lifecycle_expired_images: Some(10),
         lifecycle_reclaimable_bytes: Some(bytes / 4),
+        stored_bytes: Some(bytes / 5),
+        stored_bytes_exact: Some(true),
+        monthly_cost_usd: Some((bytes / 5) as f64 / (1u64 << 30) as f64 * 0.10),
+        lifecycle_freed_bytes: Some(bytes / 8),
         lifecycle_note: Some("a note, with \"quotes\"".into()),
+        storage_note: None,
         in_use: Some(3),
     }
 }
@@ -408,6 +463,7 @@ pub(super) fn sample_report(regions: &[&str]) -> Report {
     let results = regions
         .iter()
         .map(|region| RegistryResult {
+            cross_repository_bytes: Some(crate::storage::Figure::exact(1 << 30)),
             target: RegistryTarget::new(
                 CredentialSource::Profile("production-readonly".into()),
                 *region,
@@ -462,7 +518,7 @@ async fn in_use_counts_images_per_repository_and_is_unknown_while_the_lookup_has
     // web/api: v0 by tag and image 1 by digest; web/admin: v2 by tag.
     let references = vec![
         reference("a", format!("{host}/web/api:v0")),
-        reference("b", format!("{host}/web/api@sha256:{:064x}", 1)),
+        reference("b", format!("{host}/web/api@{}", image(1, false).digest)),
         reference("c", format!("{host}/web/admin:v2")),
         reference("d", format!("{host}/web/admin:no-such-tag")),
     ];
@@ -509,4 +565,121 @@ async fn in_use_counts_images_per_repository_and_is_unknown_while_the_lookup_has
     );
     // The in-use lookup never makes the ECR report partial.
     assert!(report.complete);
+}
+
+/// Storage figures: on, with the manifest cache in `dir`.
+fn with_storage(mut settings: Settings, dir: &std::path::Path) -> Settings {
+    settings.storage = Some(StorageSettings {
+        cache: Some(ManifestCache::new(dir, ManifestCache::DEFAULT_MAX_BYTES)),
+        prices: crate::storage::StoragePrices::default(),
+    });
+    settings
+}
+
+#[tokio::test]
+async fn stored_bytes_count_each_blob_once_and_a_second_sweep_reads_only_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let fake = Arc::new(fake());
+    let report = sweep(
+        vec![fake.clone()],
+        &["us-east-1"],
+        with_storage(settings(3), cache.path()),
+    )
+    .await;
+    assert!(report.complete, "{:?}", report.errors);
+    let row = |name: &str| {
+        report
+            .repositories
+            .iter()
+            .find(|r| r.repository == name)
+            .unwrap()
+            .clone()
+    };
+    // web/api: seven configs of 10, the base once, own layers 100..=106.
+    let api = row("web/api");
+    assert_eq!(
+        api.stored_bytes,
+        Some(7 * 10 + 1_000 + (100..=106).sum::<u64>())
+    );
+    assert_eq!(api.stored_bytes_exact, Some(true));
+    // keep-two expires images 0..=4: their configs and own layers, never the base.
+    assert_eq!(
+        api.lifecycle_freed_bytes,
+        Some(5 * 10 + (100..=104).sum::<u64>())
+    );
+    assert_eq!(row("empty").stored_bytes, Some(0));
+    let cost = api.monthly_cost_usd.unwrap();
+    // To the millionth of a dollar.
+    let expected =
+        (api.stored_bytes.unwrap() as f64 / (1u64 << 30) as f64 * 0.10 * 1e6).round() / 1e6;
+    assert!((cost - expected).abs() < 1e-12, "{cost} vs {expected}");
+    // Images 0..=2 are in web/api and web/admin, image 0 in data/etl too: the base, three
+    // configs and three own layers are stored more than once.
+    assert_eq!(
+        report.registries[0].cross_repository_bytes,
+        Some(1_000 + 3 * 10 + 100 + 101 + 102)
+    );
+    assert_eq!(
+        report.registries[0].cross_repository_bytes_exact,
+        Some(true)
+    );
+    let manifest_calls = |fake: &Fake| {
+        fake.calls()
+            .iter()
+            .filter(|c| c.starts_with("manifests "))
+            .count()
+    };
+    assert_eq!(
+        manifest_calls(&fake),
+        3,
+        "one call per repository with images"
+    );
+
+    let again = Arc::new(self::fake());
+    let second = sweep(
+        vec![again.clone()],
+        &["us-east-1"],
+        with_storage(settings(3), cache.path()),
+    )
+    .await;
+    assert_eq!(manifest_calls(&again), 0, "{:?}", again.calls());
+    assert_eq!(
+        second.totals.totals.stored_bytes,
+        report.totals.totals.stored_bytes
+    );
+}
+
+#[tokio::test]
+async fn unreadable_manifests_make_stored_bytes_a_labelled_lower_bound() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut fake = fake();
+    fake.denied_manifests.insert("web/admin".into());
+    let report = sweep(
+        vec![Arc::new(fake)],
+        &["us-east-1"],
+        with_storage(settings(3), cache.path()),
+    )
+    .await;
+    let admin = report
+        .repositories
+        .iter()
+        .find(|r| r.repository == "web/admin")
+        .unwrap();
+    assert_eq!(admin.stored_bytes, Some(0));
+    assert_eq!(admin.stored_bytes_exact, Some(false));
+    let note = admin.storage_note.as_deref().unwrap();
+    assert!(note.contains("3 manifests could not be read"), "{note}");
+    assert!(note.contains("ecr:BatchGetImage"), "{note}");
+    assert_eq!(report.totals.totals.stored_bytes_exact, Some(false));
+    assert_eq!(
+        report.registries[0].cross_repository_bytes_exact,
+        Some(false)
+    );
+    // The other repositories are whole.
+    let api = report
+        .repositories
+        .iter()
+        .find(|r| r.repository == "web/api")
+        .unwrap();
+    assert_eq!(api.stored_bytes_exact, Some(true));
 }

@@ -35,6 +35,8 @@ pub(crate) fn record(n: u64, tags: &[&str], days_ago: i64) -> ImageRecord {
         last_pulled_at: None,
         media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
         referenced_by_manifest_list: false,
+        layers: None,
+        unique_bytes: None,
     }
 }
 

@@ -1,0 +1,127 @@
+use super::*;
+
+fn candidates() -> Vec<Candidate> {
+    let text = format!(
+        r#"[{{"digest":"sha256:{}","tags":["pr-1"],"pushed_at":"2026-01-01T00:00:00Z","size_bytes":2048}},
+            {{"digest":"sha256:{}","tags":[],"pushed_at":"2026-01-02T00:00:00Z","size_bytes":1024}},
+            {{"digest":"sha256:{}","tags":["v1"],"pushed_at":"2026-01-30T00:00:00Z","size_bytes":10}}]"#,
+        "a".repeat(64),
+        "b".repeat(64),
+        "c".repeat(64)
+    );
+    read_image_records(&text)
+        .unwrap()
+        .into_iter()
+        .map(Candidate::from)
+        .collect()
+}
+
+const POLICY: &str = r#"{"rules":[
+    {"rulePriority":1,"description":"untagged","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},
+    {"rulePriority":2,"selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}"#;
+
+#[test]
+fn table_shows_policy_totals_rules_and_expired_images() {
+    let policy = parse_policy(POLICY).unwrap();
+    let images = candidates();
+    let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+    let plan = evaluate(&policy, &images, now);
+    let mut out = Vec::new();
+    let origin = PolicyOrigin::Repository("web/app".into());
+    write_plan(
+        &mut out,
+        &plan,
+        &policy,
+        &origin,
+        3,
+        now,
+        PreviewFormat::Table,
+        None,
+        &Freed::Bytes(1000),
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "current policy of web/app:
+  priority 1: untagged images: expire when pushed more than 7 days ago (\"untagged\")
+  priority 2: images with a tag starting with \"pr-\": keep the newest 5 images by push time, expire the rest
+
+as of 2026-02-01 00:00:00 UTC: 1 of 3 images expire, 1 KiB reclaimed
+frees 1000 B (layers no kept image holds; the size above counts shared layers)
+
+PRIORITY   MATCHED   EXPIRED         SIZE
+       1         1         1        1 KiB
+       2         1         0          0 B
+
+EXPIRED, oldest first
+PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
+2026-01-02 00:00:00 UTC  {}        1 KiB         1  <untagged>
+",
+            "b".repeat(12)
+        )
+    );
+}
+
+#[test]
+fn json_is_the_engines_plan() {
+    let policy = parse_policy(POLICY).unwrap();
+    let images = candidates();
+    let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+    let plan = evaluate(&policy, &images, now);
+    let mut out = Vec::new();
+    let origin = PolicyOrigin::File("p.json".into());
+    write_plan(
+        &mut out,
+        &plan,
+        &policy,
+        &origin,
+        3,
+        now,
+        PreviewFormat::Json,
+        None,
+        &Freed::Unknown("no layers".into()),
+    )
+    .unwrap();
+    let mut ours: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ours["bytes_freed"], serde_json::Value::Null);
+    assert_eq!(ours["bytes_freed_unknown"], "no layers");
+    let fields = ours.as_object_mut().unwrap();
+    fields.remove("bytes_freed");
+    fields.remove("bytes_freed_unknown");
+    assert_eq!(ours, serde_json::to_value(&plan).unwrap());
+}
+
+#[test]
+fn bytes_freed_come_from_the_records_layers_or_are_unknown() {
+    let policy = parse_policy(POLICY).unwrap();
+    let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+    let layer = |c: char, size| crate::lifecycle::LayerRecord {
+        digest: format!("sha256:{}", c.to_string().repeat(64)),
+        size,
+    };
+    let mut records = read_image_records(&format!(
+        r#"[{{"digest":"sha256:{}","tags":["pr-1"],"pushed_at":"2026-01-01T00:00:00Z","size_bytes":2048}},
+            {{"digest":"sha256:{}","tags":[],"pushed_at":"2026-01-02T00:00:00Z","size_bytes":1024}}]"#,
+        "a".repeat(64),
+        "b".repeat(64),
+    ))
+    .unwrap();
+    let candidates: Vec<Candidate> = records.iter().cloned().map(Candidate::from).collect();
+    let plan = evaluate(&policy, &candidates, now);
+    assert_eq!(plan.expired.len(), 1, "the untagged image expires");
+    let without = storage_of_records(&records).map_err(|i| records[i].digest.clone());
+    assert!(matches!(
+        Freed::of(&plan, without.as_ref().map_err(Clone::clone)),
+        Freed::Unknown(_)
+    ));
+    // Both share layer e; the expiring image alone holds f.
+    records[0].layers = Some(vec![layer('e', 500), layer('d', 7)]);
+    records[1].layers = Some(vec![layer('e', 500), layer('f', 300)]);
+    let with = storage_of_records(&records).map_err(|i| records[i].digest.clone());
+    assert_eq!(
+        Freed::of(&plan, with.as_ref().map_err(Clone::clone)),
+        Freed::Bytes(300)
+    );
+}
