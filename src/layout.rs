@@ -42,14 +42,17 @@ pub const REPOSITORY_COLUMNS: [Column; 7] = [
 ];
 
 /// The repositories pane in its audit view: the same figures as `berth audit`.
-pub const AUDIT_COLUMNS: [Column; 9] = [
+pub const AUDIT_COLUMNS: [Column; 10] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
     Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
+    // Each blob once, from the manifests; one more column for a partial figure's `≥`.
+    Column::new("STORED", SIZE_COLUMN + 1, 1, Some("stored")),
     Column::new("UNTAGGED", 8, 3, Some("untagged")),
     Column::new("UNTAG SIZE", SIZE_COLUMN, 2, None),
     Column::new("STALE", 6, 4, Some("stale")),
-    Column::new("STALE SIZE", SIZE_COLUMN, 2, None),
+    // Goes before RECLAIM when narrow: without the STALE count beside it, it says less.
+    Column::new("STALE SIZE", SIZE_COLUMN, 3, None),
     Column::new("POLICY", 6, 5, None),
     Column::new("RECLAIM", SIZE_COLUMN, 2, Some("reclaim")),
 ];
@@ -209,7 +212,9 @@ mod tests {
             .iter()
             .chain(&AUDIT_COLUMNS)
             .chain(&IMAGE_COLUMNS)
-            .filter(|c| c.title.contains("SIZE") || c.title == "RECLAIM");
+            .filter(|c| {
+                c.title.contains("SIZE") || ["RECLAIM", "STORED", "UNIQUE"].contains(&c.title)
+            });
         for column in size_columns {
             assert!(
                 column.width >= SIZE_COLUMN,

@@ -284,15 +284,15 @@ impl Marks {
 pub const REPOSITORY_SORTS: [&str; 4] = ["name", "images", "size", "created"];
 /// Every sort of the repositories pane by `sort_column`: REPOSITORY_SORTS, then the
 /// columns only the audit view (`A`) shows.
-pub const ALL_REPOSITORY_SORTS: [&str; 7] = [
-    "name", "images", "size", "created", "untagged", "stale", "reclaim",
+pub const ALL_REPOSITORY_SORTS: [&str; 8] = [
+    "name", "images", "size", "created", "untagged", "stale", "reclaim", "stored",
 ];
 
 /// The `sort_column`s `s` cycles through in the repositories pane: the columns the
-/// current view shows, so the sort arrow is always on screen.
+/// current view shows, in their order on screen, so the sort arrow is always on screen.
 pub fn repository_sort_cycle(audit_view: bool) -> &'static [usize] {
     if audit_view {
-        &[0, 1, 2, 4, 5, 6]
+        &[0, 1, 2, 7, 4, 5, 6]
     } else {
         &[0, 1, 2, 3]
     }
@@ -636,6 +636,10 @@ fn compare_repositories(
         "reclaim" => audited(a)
             .and_then(|r| r.lifecycle_reclaimable_bytes)
             .cmp(&audited(b).and_then(|r| r.lifecycle_reclaimable_bytes)),
+        // A partial figure (at least this much) sorts by what is known.
+        "stored" => audited(a)
+            .and_then(|r| r.stored_bytes)
+            .cmp(&audited(b).and_then(|r| r.stored_bytes)),
         "images" => stats_key(a)
             .map(|s| s.images)
             .cmp(&stats_key(b).map(|s| s.images)),

@@ -43,3 +43,56 @@ fn delete_confirmation_before_the_manifests_are_read() {
     press(&mut state, KeyCode::Char('d'));
     insta::assert_snapshot!("delete_frees_unknown_80x24", render(&state, 80, 24));
 }
+
+/// An audit row of `repository` storing `stored` bytes (exactly or at least).
+fn audit_row(repository: &str, stored: Option<(u64, bool)>) -> crate::figures::RepositoryRow {
+    crate::figures::RepositoryRow {
+        profile: "env".into(),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        repository: repository.into(),
+        images: 40,
+        bytes: 4_000_000_000,
+        stored_bytes: stored.map(|(bytes, _)| bytes),
+        stored_bytes_exact: stored.map(|(_, exact)| exact),
+        monthly_cost_usd: None,
+        untagged_images: 3,
+        untagged_bytes: 300_000_000,
+        stale_images: 5,
+        stale_bytes: 500_000_000,
+        oldest_push: None,
+        newest_push: None,
+        lifecycle_policy: Some(true),
+        lifecycle_expired_images: Some(2),
+        lifecycle_reclaimable_bytes: Some(200_000_000),
+        lifecycle_freed_bytes: None,
+        lifecycle_note: None,
+        storage_note: None,
+        in_use: None,
+    }
+}
+
+#[test]
+fn audit_view_shows_what_each_repository_stores() {
+    for (width, height) in [(80, 24), (200, 50)] {
+        let mut state = with_repositories(&["web/app", "web/api", "web/docs"]);
+        update(&mut state, Action::Resize { width, height });
+        press(&mut state, KeyCode::Char('A'));
+        update(
+            &mut state,
+            Action::AuditLoaded {
+                registry: crate::app::fixtures::reg(0),
+                result: Ok(vec![
+                    audit_row("web/app", Some((1_300_000_000, true))),
+                    audit_row("web/api", Some((900_000_000, false))),
+                    audit_row("web/docs", None),
+                ]),
+                errors: Vec::new(),
+            },
+        );
+        insta::assert_snapshot!(
+            format!("audit_stored_{width}x{height}"),
+            render(&state, width, height)
+        );
+    }
+}
