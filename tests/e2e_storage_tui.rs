@@ -248,3 +248,35 @@ fn layer_counts_of_a_multi_arch_index_equal_the_oracles() {
         "a base layer is shared across versions:\n{screen}"
     );
 }
+
+#[test]
+fn the_audit_views_stored_column_equals_the_oracle() {
+    let truths: Vec<(&str, RepositoryTruth)> = [SERVICE, MULTI_ARCH]
+        .into_iter()
+        .map(|repository| (repository, truth(repository)))
+        .collect();
+    let mut tui = Tui::spawn(&[], &Sandbox::shared().env(), 200, 50);
+    tui.wait_for("payments/api");
+    tui.send("A");
+    let screen = tui.wait_until("the audit sweep finished", |s| {
+        let text = s.contents();
+        text.contains("STORED") && !text.contains("auditing")
+    });
+    for (repository, truth) in &truths {
+        let line = screen
+            .lines()
+            .map(|l| l.split('│').next().unwrap_or_default())
+            .find(|l| l.split_whitespace().next() == Some(repository))
+            .unwrap_or_else(|| panic!("{repository} is listed:\n{screen}"));
+        // REPOSITORY, IMAGES, SIZE (a number and a unit), then STORED.
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let stored = format!("{} {}", tokens[4], tokens[5]);
+        assert_eq!(
+            stored,
+            format::size(truth.stored_bytes()),
+            "STORED of {repository}: {line:?}"
+        );
+    }
+    tui.send("q");
+    tui.wait_exit();
+}
