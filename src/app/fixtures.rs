@@ -294,3 +294,26 @@ pub fn fixture_section(image: &Image, platform: Option<&str>) -> super::layers::
         problem: None,
     }
 }
+
+/// The lifecycle view fixture's images as storage figures: one base layer of 1 MiB
+/// shared by all, and each image's own layer of `own(listed size)` bytes.
+pub fn lifecycle_storage(own: impl Fn(u64) -> u64) -> super::storage::StorageRead {
+    use crate::storage::{Digest, StorageBuilder, manifest::Blob};
+    let mut builder = StorageBuilder::new();
+    for record in crate::app::lifecycle::tests::images() {
+        builder.add_image(
+            Digest::parse(&record.digest).expect("fixture digests are valid"),
+            [
+                Blob {
+                    digest: Digest::of(b"base"),
+                    size: 1 << 20,
+                },
+                Blob {
+                    digest: Digest::of(record.digest.as_bytes()),
+                    size: own(record.size_bytes),
+                },
+            ],
+        );
+    }
+    super::storage::StorageRead::complete(builder.build())
+}

@@ -159,7 +159,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// What the dry run's expired images really free: `…` while the manifests are read,
 /// `?` when they could not be.
-fn freed_text(view: &LifecycleView) -> String {
+pub(super) fn freed_text(view: &LifecycleView) -> String {
     match (&view.bytes_freed, &view.storage) {
         (Some(figure), _) => crate::app::storage::figure_text(*figure),
         (None, Some(Err(_))) => "?".into(),

@@ -4,15 +4,15 @@
 
 use crate::app::action::{Action, Effect};
 use crate::app::fixtures::{
-    digest, fetch_images, fixture_storage, image, open_with_images, open_with_storage, page, press,
-    read_storage, reg, with_repositories,
+    digest, fetch_images, fixture_storage, image, lifecycle_storage, open_with_images,
+    open_with_storage, page, press, read_storage, reg, with_repositories,
 };
 use crate::app::operate::Dialog;
 use crate::app::state::{IMAGE_SORTS, State};
 use crate::app::status::Topic;
 use crate::app::update;
 use crate::ecr::model::Image;
-use crate::storage::{Bound, Digest, Figure};
+use crate::storage::{Bound, Figure};
 use crossterm::event::KeyCode;
 
 /// The generation of the listing `effects` start.
@@ -333,29 +333,6 @@ fn another_repository_forgets_the_figures() {
     assert!(state.images.storage.unique.is_empty());
 }
 
-/// The lifecycle fixture's images as storage figures: each its own layer of its listed
-/// size, and one base layer of 1 MiB shared by all.
-fn lifecycle_storage() -> crate::app::storage::StorageRead {
-    use crate::storage::{StorageBuilder, manifest::Blob};
-    let mut builder = StorageBuilder::new();
-    for record in crate::app::lifecycle::tests::images() {
-        builder.add_image(
-            Digest::parse(&record.digest).unwrap(),
-            [
-                Blob {
-                    digest: Digest::of(b"base"),
-                    size: 1 << 20,
-                },
-                Blob {
-                    digest: Digest::of(record.digest.as_bytes()),
-                    size: record.size_bytes,
-                },
-            ],
-        );
-    }
-    crate::app::storage::StorageRead::complete(builder.build())
-}
-
 #[test]
 fn the_lifecycle_view_reads_storage_and_shows_what_expiring_frees() {
     use crate::app::lifecycle::{LifecycleEffect, LifecycleEvent, LoadedRepository};
@@ -385,7 +362,7 @@ fn the_lifecycle_view_reads_storage_and_shows_what_expiring_frees() {
             registry: reg(0),
             repository,
             generation,
-            result: Ok(lifecycle_storage()),
+            result: Ok(lifecycle_storage(|listed| listed)),
         },
     );
     let run = state.lifecycle.dry_run.as_ref().unwrap();
