@@ -213,6 +213,8 @@ pub enum Effect {
         repository: String,
         digests: Vec<String>,
         generation: u64,
+        /// Who asks: a newer read for the same one stops this one.
+        asker: crate::app::storage::StorageFor,
     },
     /// Read the manifest of image `digest` (and its children's, for an index) and send
     /// its blobs as `LayersRead`.

@@ -8,6 +8,14 @@ use crate::format;
 use crate::storage::{Bound, Digest, Figure, RepositoryStorage};
 use std::sync::Arc;
 
+/// Who a storage read is for. A newer read for the same one makes an older read that is
+/// still running pointless: the runtime stops it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageFor {
+    ImagesPane,
+    Lifecycle,
+}
+
 /// One repository's storage figures as the runtime read them. Cheap to clone: the
 /// images pane and the lifecycle view of the same repository can share one read.
 #[derive(Clone)]

@@ -11,7 +11,7 @@ use crate::app::lifecycle::LifecycleEvent;
 use crate::app::operate::{self, ConfirmedDelete, DeleteLine, TagResult};
 use crate::app::state::{IMAGE_SORTS, Loading, REPOSITORY_SORTS, RepoRow, State, StatsState};
 use crate::app::status::{Kind, Scope, Topic};
-use crate::app::storage::StorageRead;
+use crate::app::storage::{StorageFor, StorageRead};
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, Page, RegistryTarget, Repository};
 use crate::figures::RepositoryRow;
@@ -287,6 +287,7 @@ fn request_storage(state: &mut State) -> Vec<Effect> {
         repository,
         digests: pane.images.iter().map(|i| i.digest.clone()).collect(),
         generation,
+        asker: StorageFor::ImagesPane,
     }]
 }
 
@@ -365,6 +366,7 @@ fn lifecycle_storage(state: &mut State) -> Vec<Effect> {
                 repository: view.repository.clone(),
                 digests: view.images.iter().map(|i| i.digest.clone()).collect(),
                 generation,
+                asker: StorageFor::Lifecycle,
             }]
         }
     }
