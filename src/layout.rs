@@ -42,23 +42,28 @@ pub const REPOSITORY_COLUMNS: [Column; 7] = [
 ];
 
 /// The repositories pane in its audit view: the same figures as `berth audit`.
-pub const AUDIT_COLUMNS: [Column; 9] = [
+pub const AUDIT_COLUMNS: [Column; 10] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
     Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
+    // Each blob once, from the manifests; one more column for a partial figure's `≥`.
+    Column::new("STORED", SIZE_COLUMN + 1, 1, Some("stored")),
     Column::new("UNTAGGED", 8, 3, Some("untagged")),
     Column::new("UNTAG SIZE", SIZE_COLUMN, 2, None),
     Column::new("STALE", 6, 4, Some("stale")),
-    Column::new("STALE SIZE", SIZE_COLUMN, 2, None),
+    // Goes before RECLAIM when narrow: without the STALE count beside it, it says less.
+    Column::new("STALE SIZE", SIZE_COLUMN, 3, None),
     Column::new("POLICY", 6, 5, None),
     Column::new("RECLAIM", SIZE_COLUMN, 2, Some("reclaim")),
 ];
 
 /// The images pane.
-pub const IMAGE_COLUMNS: [Column; 8] = [
+pub const IMAGE_COLUMNS: [Column; 9] = [
     Column::new("TAGS", 0, 0, Some("tags")),
     Column::new("DIGEST", 12, 2, None),
     Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
+    // What deleting only this image frees; one more column for a bound's `≤`.
+    Column::new("UNIQUE", SIZE_COLUMN + 1, 3, Some("unique")),
     Column::new("PUSHED", 7, 1, Some("pushed")),
     Column::new("PULLED", 7, 5, Some("pulled")),
     Column::new("SCAN", 12, 3, None),
@@ -207,7 +212,9 @@ mod tests {
             .iter()
             .chain(&AUDIT_COLUMNS)
             .chain(&IMAGE_COLUMNS)
-            .filter(|c| c.title.contains("SIZE") || c.title == "RECLAIM");
+            .filter(|c| {
+                c.title.contains("SIZE") || ["RECLAIM", "STORED", "UNIQUE"].contains(&c.title)
+            });
         for column in size_columns {
             assert!(
                 column.width >= SIZE_COLUMN,

@@ -406,12 +406,20 @@ fn the_tuis_audit_columns_agree_with_the_api() {
     let sandbox = Sandbox::shared();
     let truth = Sandbox::runtime().block_on(expected("us-east-1", jiff::Timestamp::now()));
     let e = &truth["web/frontend"].0;
+    // What the repository stores, each blob once, from manifests read with the SDK.
+    let stored = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        RepositoryTruth::read(&client, "web/frontend")
+            .await
+            .stored_bytes()
+    });
     // Sizes as the `humansize` crate writes them in binary units (`3.81 MiB`).
     let size = |bytes: u64| humansize::format_size(bytes, humansize::BINARY);
     let cells = [
         "web/frontend".to_string(),
         e.images.to_string(),
         size(e.bytes),
+        size(stored),
         e.untagged_images.to_string(),
         size(e.untagged_bytes),
         e.stale_images.to_string(),

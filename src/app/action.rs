@@ -95,6 +95,19 @@ pub enum Action {
         generation: u64,
         part: crate::app::info::InfoPart,
     },
+    /// A repository's manifests were read and its storage figures computed (or the read
+    /// failed as a whole), for the images pane or the lifecycle view that asked.
+    StorageRead {
+        registry: RegistryId,
+        repository: String,
+        generation: u64,
+        result: Result<crate::app::storage::StorageRead, String>,
+    },
+    /// The layers of one image, read from its manifests, for the layers view.
+    LayersRead {
+        generation: u64,
+        result: Result<Vec<crate::app::layers::LayerSection>, String>,
+    },
     /// The runtime tried to switch themes.
     ThemeLoaded {
         name: String,
@@ -191,6 +204,24 @@ pub enum Effect {
         repository: String,
         /// The repository's ARN, which ListTagsForResource names.
         arn: String,
+        generation: u64,
+    },
+    /// Read the manifests of the images `digests` of `repository` (through the manifest
+    /// cache) and compute its storage figures, sending `StorageRead`.
+    ReadStorage {
+        registry: RegistryId,
+        repository: String,
+        digests: Vec<String>,
+        generation: u64,
+        /// Who asks: a newer read for the same one stops this one.
+        asker: crate::app::storage::StorageFor,
+    },
+    /// Read the manifest of image `digest` (and its children's, for an index) and send
+    /// its blobs as `LayersRead`.
+    ReadLayers {
+        registry: RegistryId,
+        repository: String,
+        digest: String,
         generation: u64,
     },
     /// Switch the colour theme.

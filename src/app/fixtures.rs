@@ -183,3 +183,140 @@ pub fn digest(n: u64) -> String {
         .collect();
     format!("sha256:{words}")
 }
+
+/// The layers of fixture image `image`: a base layer every fixture image shares
+/// (700,000 bytes), its own config (1,000 bytes) and its own layer (half its listed
+/// size).
+pub fn fixture_blobs(image: &Image) -> Vec<crate::storage::manifest::Blob> {
+    use crate::storage::{Digest, manifest::Blob};
+    vec![
+        Blob {
+            digest: Digest::of(b"base layer"),
+            size: 700_000,
+        },
+        Blob {
+            digest: Digest::of(format!("config of {}", image.digest).as_bytes()),
+            size: 1_000,
+        },
+        Blob {
+            digest: Digest::of(format!("layer of {}", image.digest).as_bytes()),
+            size: image.size_bytes / 2,
+        },
+    ]
+}
+
+/// Storage figures of `images` built from [`fixture_blobs`], the images whose digest
+/// is in `unreadable` left unknown.
+pub fn fixture_storage(images: &[Image], unreadable: &[&str]) -> super::storage::StorageRead {
+    use crate::storage::{Digest, StorageBuilder};
+    let mut builder = StorageBuilder::new();
+    for image in images {
+        let Some(digest) = Digest::parse(&image.digest) else {
+            builder.add_opaque();
+            continue;
+        };
+        if unreadable.contains(&image.digest.as_str()) {
+            builder.add_unreadable(digest);
+        } else {
+            builder.add_image(digest, fixture_blobs(image));
+        }
+    }
+    super::storage::StorageRead {
+        storage: std::sync::Arc::new(builder.build()),
+        problem: (!unreadable.is_empty()).then(|| "AccessDenied: not allowed".to_string()),
+    }
+}
+
+/// The ReadStorage effect among `effects`: (repository, digests, generation).
+pub fn read_storage(effects: &[Effect]) -> Option<(String, Vec<String>, u64)> {
+    effects.iter().find_map(|e| match e {
+        Effect::ReadStorage {
+            repository,
+            digests,
+            generation,
+            ..
+        } => Some((repository.clone(), digests.clone(), *generation)),
+        _ => None,
+    })
+}
+
+/// Open the selected repository, deliver `images` as one page, then answer the storage
+/// read it asks for with [`fixture_storage`] (`unreadable` left unknown).
+pub fn open_with_storage(state: &mut State, images: Vec<Image>, unreadable: &[&str]) {
+    let effects = update(state, key(KeyCode::Enter));
+    let Some(Effect::FetchImages { generation, .. }) = fetch_images(&effects) else {
+        panic!("Enter on a repository should fetch images, got {effects:?}");
+    };
+    let generation = *generation;
+    let storage = fixture_storage(&images, unreadable);
+    let effects = update(
+        state,
+        Action::ImagesPage {
+            generation,
+            result: Ok(page(images, None)),
+        },
+    );
+    let (repository, _, generation) =
+        read_storage(&effects).expect("a complete listing asks for its storage");
+    update(
+        state,
+        Action::StorageRead {
+            registry: state.images.registry.clone(),
+            repository,
+            generation,
+            result: Ok(storage),
+        },
+    );
+}
+
+/// Press `code` without modifiers; the effects.
+pub fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(state, key(code))
+}
+
+/// The layers view's section for fixture image `image` ([`fixture_blobs`], the config
+/// second), as the runtime would send it.
+pub fn fixture_section(image: &Image, platform: Option<&str>) -> super::layers::LayerSection {
+    use super::layers::{BlobKind, LayerBlob, LayerSection};
+    LayerSection {
+        digest: image.digest.clone(),
+        platform: platform.map(str::to_string),
+        blobs: fixture_blobs(image)
+            .into_iter()
+            .enumerate()
+            .map(|(i, blob)| LayerBlob {
+                kind: if i == 1 {
+                    BlobKind::Config
+                } else {
+                    BlobKind::Layer
+                },
+                digest: blob.digest,
+                size: blob.size,
+            })
+            .collect(),
+        problem: None,
+    }
+}
+
+/// The lifecycle view fixture's images as storage figures: one base layer of 1 MiB
+/// shared by all, and each image's own layer of `own(listed size)` bytes.
+pub fn lifecycle_storage(own: impl Fn(u64) -> u64) -> super::storage::StorageRead {
+    use crate::storage::{Digest, StorageBuilder, manifest::Blob};
+    let mut builder = StorageBuilder::new();
+    for record in crate::app::lifecycle::tests::images() {
+        builder.add_image(
+            Digest::parse(&record.digest).expect("fixture digests are valid"),
+            [
+                Blob {
+                    digest: Digest::of(b"base"),
+                    size: 1 << 20,
+                },
+                Blob {
+                    digest: Digest::of(record.digest.as_bytes()),
+                    size: own(record.size_bytes),
+                },
+            ],
+        );
+    }
+    super::storage::StorageRead::complete(builder.build())
+}

@@ -29,6 +29,7 @@ fn panes(command: Command) -> &'static [Pane] {
         | Command::FilterInUse
         | Command::FilterNotInUse
         | Command::Findings
+        | Command::Layers
         | Command::Scan => &[Images],
         Command::CopyUri | Command::CopyTaggedUri => &[Images, Triage],
         Command::ToggleCritical

@@ -522,13 +522,11 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
         // Keys of the pane underneath must not act on rows the user cannot see.
         return Some(Vec::new());
     };
+    if let Some(delta) = command.scroll_delta(height) {
+        scroll_by(state, delta);
+        return Some(Vec::new());
+    }
     match command {
-        Command::MoveDown => scroll_by(state, 1),
-        Command::MoveUp => scroll_by(state, -1),
-        Command::PageDown => scroll_by(state, height),
-        Command::PageUp => scroll_by(state, -height),
-        Command::First => scroll_by(state, isize::MIN),
-        Command::Last => scroll_by(state, isize::MAX),
         // `q` leaves the view, as it leaves help; ctrl-c still quits.
         Command::Quit if key.code != KeyCode::Char('q') => return None,
         Command::Back | Command::Quit | Command::RepositoryDetail => state.info.visible = false,

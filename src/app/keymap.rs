@@ -38,6 +38,8 @@ pub enum Command {
     FilterNotInUse,
     /// Open the scan findings of the selected image.
     Findings,
+    /// The selected image's config and layers, read from its manifest.
+    Layers,
     /// Start a scan of the selected (or marked) images.
     Scan,
     /// Show or hide CRITICAL findings (`1`), HIGH (`2`), MEDIUM (`3`), LOW (`4`), the
@@ -53,7 +55,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 34] = [
+    pub const ALL: [Command; 35] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -80,6 +82,7 @@ impl Command {
         Command::FilterInUse,
         Command::FilterNotInUse,
         Command::Findings,
+        Command::Layers,
         Command::Scan,
         Command::ToggleCritical,
         Command::ToggleHigh,
@@ -119,6 +122,7 @@ impl Command {
             Command::FilterInUse => "only images in use by ECS or Lambda (toggle)",
             Command::FilterNotInUse => "only images not in use (toggle)",
             Command::Findings => "scan findings of the selected image",
+            Command::Layers => "the image's layers and how many images share each",
             Command::Scan => "start a scan of the selected or marked images",
             Command::ToggleCritical => "findings: show or hide critical",
             Command::ToggleHigh => "findings: show or hide high",
@@ -127,6 +131,22 @@ impl Command {
             Command::ToggleOther => "findings: show or hide informational and undefined",
             Command::Help => "show or hide this help",
             Command::Quit => "quit",
+        }
+    }
+}
+
+impl Command {
+    /// How far a movement command scrolls a view of `page` lines: None for a command
+    /// that does not move.
+    pub fn scroll_delta(self, page: isize) -> Option<isize> {
+        match self {
+            Command::MoveDown => Some(1),
+            Command::MoveUp => Some(-1),
+            Command::PageDown => Some(page),
+            Command::PageUp => Some(-page),
+            Command::First => Some(isize::MIN),
+            Command::Last => Some(isize::MAX),
+            _ => None,
         }
     }
 }
@@ -263,6 +283,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("u", Command::FilterInUse),
     ("U", Command::FilterNotInUse),
     ("f", Command::Findings),
+    ("l", Command::Layers),
     ("x", Command::Scan),
     ("1", Command::ToggleCritical),
     ("2", Command::ToggleHigh),

@@ -6,11 +6,13 @@ pub mod findings;
 pub mod help;
 pub mod info;
 pub mod keymap;
+pub mod layers;
 pub mod lifecycle;
 pub mod list;
 pub mod operate;
 pub mod state;
 pub mod status;
+pub mod storage;
 pub mod update;
 pub mod usage;
 

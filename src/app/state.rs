@@ -174,6 +174,8 @@ pub struct ImagesPane {
     /// children read for them. The rows on screen (and what keys act on) stay the
     /// previous listing's until the reload is complete and replaces them at once.
     pub incoming: Option<(Vec<Image>, std::collections::HashMap<String, String>)>,
+    /// True storage of the listing on screen, read from its manifests once it is complete.
+    pub storage: crate::app::storage::ImagesStorage,
 }
 
 /// The images marked for a bulk action, by digest, with the total size of those listed.
@@ -185,6 +187,9 @@ pub struct Marks {
     digests: HashSet<String>,
     /// Sum of `size_bytes` over the listed images whose digest is marked.
     bytes: u64,
+    /// Counts changes to the marked set, so figures derived from it (what deleting the
+    /// marked images frees) are recomputed only when it changed.
+    revision: u64,
 }
 
 impl Marks {
@@ -205,8 +210,19 @@ impl Marks {
         self.bytes
     }
 
+    /// The marked digests, in no particular order.
+    pub fn digests(&self) -> impl Iterator<Item = &str> + '_ {
+        self.digests.iter().map(String::as_str)
+    }
+
+    /// Changes with every change to the marked set.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// Mark `image`, or unmark it when it already is.
     pub fn toggle(&mut self, image: &Image) {
+        self.revision += 1;
         if self.digests.remove(&image.digest) {
             self.bytes = self.bytes.saturating_sub(image.size_bytes);
         } else {
@@ -219,6 +235,7 @@ impl Marks {
     pub fn mark(&mut self, image: &Image) {
         if self.digests.insert(image.digest.clone()) {
             self.bytes += image.size_bytes;
+            self.revision += 1;
         }
     }
 
@@ -226,10 +243,12 @@ impl Marks {
     pub fn unmark(&mut self, image: &Image) {
         if self.digests.remove(&image.digest) {
             self.bytes = self.bytes.saturating_sub(image.size_bytes);
+            self.revision += 1;
         }
     }
 
     pub fn clear(&mut self) {
+        self.revision += 1;
         self.digests.clear();
         self.bytes = 0;
     }
@@ -248,6 +267,7 @@ impl Marks {
         }
         let listed: HashSet<&str> = images.iter().map(|i| i.digest.as_str()).collect();
         self.digests.retain(|d| listed.contains(d.as_str()));
+        self.revision += 1;
     }
 
     /// `images` were appended to the listing: count the marked ones.
@@ -264,21 +284,21 @@ impl Marks {
 pub const REPOSITORY_SORTS: [&str; 4] = ["name", "images", "size", "created"];
 /// Every sort of the repositories pane by `sort_column`: REPOSITORY_SORTS, then the
 /// columns only the audit view (`A`) shows.
-pub const ALL_REPOSITORY_SORTS: [&str; 7] = [
-    "name", "images", "size", "created", "untagged", "stale", "reclaim",
+pub const ALL_REPOSITORY_SORTS: [&str; 8] = [
+    "name", "images", "size", "created", "untagged", "stale", "reclaim", "stored",
 ];
 
 /// The `sort_column`s `s` cycles through in the repositories pane: the columns the
-/// current view shows, so the sort arrow is always on screen.
+/// current view shows, in their order on screen, so the sort arrow is always on screen.
 pub fn repository_sort_cycle(audit_view: bool) -> &'static [usize] {
     if audit_view {
-        &[0, 1, 2, 4, 5, 6]
+        &[0, 1, 2, 7, 4, 5, 6]
     } else {
         &[0, 1, 2, 3]
     }
 }
 /// Sortable columns of the images pane, in `s` cycling order.
-pub const IMAGE_SORTS: [&str; 4] = ["pushed", "tags", "size", "pulled"];
+pub const IMAGE_SORTS: [&str; 5] = ["pushed", "tags", "size", "pulled", "unique"];
 
 /// The whole application state.
 #[derive(Debug)]
@@ -318,6 +338,8 @@ pub struct State {
     pub help: crate::app::help::HelpView,
     /// The repository info view (`i`, over the repositories or images pane when open).
     pub info: crate::app::info::RepositoryInfo,
+    /// The layers of an image (`l`, over the images pane when open).
+    pub layers: crate::app::layers::LayersView,
     /// How times show in tables.
     pub time_style: crate::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -393,6 +415,7 @@ impl State {
             lifecycle: Default::default(),
             help: Default::default(),
             info: Default::default(),
+            layers: Default::default(),
             usage: Default::default(),
             lifecycle_running: None,
             registries,
@@ -494,12 +517,24 @@ impl State {
         let pane = &mut self.images;
         let column = pane.list.sort_column;
         // Keyed: at 100,000 images a comparator alone misses the cache on every call.
-        pane.list.rebuild_keyed(
-            &pane.images,
-            image_haystack,
-            |image| image_sort_key(image, column),
-            |a, b| compare_images(a, b, column),
-        );
+        if IMAGE_SORTS.get(column) == Some(&"unique") {
+            // The figures are by listing index: the key needs each image's index.
+            let storage = &pane.storage;
+            let indexed: Vec<(usize, &Image)> = pane.images.iter().enumerate().collect();
+            pane.list.rebuild_keyed(
+                &indexed,
+                |(_, image), out| image_haystack(image, out),
+                |(index, image)| unique_sort_key(image, storage.unique_of(*index)),
+                |(_, a), (_, b)| compare_images(a, b, column),
+            );
+        } else {
+            pane.list.rebuild_keyed(
+                &pane.images,
+                image_haystack,
+                |image| image_sort_key(image, column),
+                |a, b| compare_images(a, b, column),
+            );
+        }
         self.apply_usage_filter();
         // A reload finds the user's image again as the pages bring it back.
         let pane = &mut self.images;
@@ -538,6 +573,7 @@ impl State {
         self.repositories.loading.is_some()
             || self.repositories.auditing
             || self.images.loading.is_some()
+            || self.images.storage.reading
             || self.findings.is_loading()
             || self.triage.is_loading()
             || self.info.is_loading()
@@ -600,6 +636,10 @@ fn compare_repositories(
         "reclaim" => audited(a)
             .and_then(|r| r.lifecycle_reclaimable_bytes)
             .cmp(&audited(b).and_then(|r| r.lifecycle_reclaimable_bytes)),
+        // A partial figure (at least this much) sorts by what is known.
+        "stored" => audited(a)
+            .and_then(|r| r.stored_bytes)
+            .cmp(&audited(b).and_then(|r| r.stored_bytes)),
         "images" => stats_key(a)
             .map(|s| s.images)
             .cmp(&stats_key(b).map(|s| s.images)),
@@ -626,6 +666,16 @@ fn image_sort_key(image: &Image, column: usize) -> SortKey {
     }
 }
 
+/// The UNIQUE column's key: unknown figures first (last when the largest come first),
+/// then by bytes, then by push time like the other columns.
+fn unique_sort_key(image: &Image, unique: Option<crate::storage::Figure>) -> SortKey {
+    let pushed = sort_key::time(image.pushed_at);
+    let bytes = unique.map_or(0, |figure| figure.bytes.saturating_add(1));
+    [sort_key::number(bytes), pushed[0], pushed[1], 0]
+}
+
+/// Orders images with equal keys. The UNIQUE column's keys are exact, so its ties are
+/// ties in bytes, which push time then orders (the default arm).
 fn compare_images(a: &Image, b: &Image, column: usize) -> Ordering {
     match IMAGE_SORTS.get(column).copied().unwrap_or("pushed") {
         "tags" => a.tags.first().cmp(&b.tags.first()),

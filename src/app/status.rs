@@ -27,6 +27,8 @@ pub enum Topic {
     Stats,
     /// The audit sweep.
     Audit,
+    /// Reading manifests for the storage figures.
+    Storage,
     /// Putting a tag.
     Tag,
     /// Deleting or untagging.

@@ -523,6 +523,7 @@ mod tests {
                 })
                 .collect(),
             skipped: Vec::new(),
+            freed: None,
         }
     }
 

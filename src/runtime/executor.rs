@@ -19,6 +19,8 @@ pub(super) struct Connected {
     pub(super) scan: Arc<dyn crate::ecr::findings::ScanBackend>,
     pub(super) settings: Arc<dyn crate::ecr::settings::SettingsSource>,
     pub(super) write: Arc<dyn RegistryWrite>,
+    /// Manifests by digest, for the storage figures and the layers view.
+    pub(super) manifests: Arc<dyn crate::storage::ManifestSource>,
 }
 
 type ClientCell = OnceCell<Connected>;
@@ -41,6 +43,9 @@ pub struct Executor {
     pub(super) concurrency: usize,
     /// Where manifests are cached and what storage costs, for the storage figures.
     pub(super) storage: StorageSettings,
+    /// The newest storage read asked for by the images pane and by the lifecycle view:
+    /// an older read still running for the same one stops.
+    pub(super) latest_storage: Arc<[tokio::sync::watch::Sender<u64>; 2]>,
 }
 
 impl Executor {
@@ -58,6 +63,10 @@ impl Executor {
             latest_images: Arc::default(),
             read_only: false,
             storage: StorageSettings::default(),
+            latest_storage: Arc::new([
+                tokio::sync::watch::Sender::new(0),
+                tokio::sync::watch::Sender::new(0),
+            ]),
             concurrency: concurrency.max(1),
         }
     }
@@ -99,6 +108,7 @@ impl Executor {
                 read: client.clone(),
                 scan: client.clone(),
                 settings: client.clone(),
+                manifests: client.clone(),
                 write: client,
             })
         })
@@ -280,6 +290,45 @@ impl Executor {
                     };
                     let event = super::lifecycle::perform(&target, &this.options, effect).await;
                     this.send(Action::Lifecycle(event));
+                });
+            }
+            Effect::ReadStorage {
+                registry,
+                repository,
+                digests,
+                generation,
+                asker,
+            } => {
+                let latest = &self.latest_storage[asker as usize];
+                latest.send_replace(generation);
+                let mut newer = latest.subscribe();
+                let this = self.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        result = this.read_storage(&registry, &repository, &digests) => {
+                            this.send(Action::StorageRead {
+                                registry,
+                                repository,
+                                generation,
+                                result,
+                            });
+                        }
+                        // A newer read for the same asker: this one's answer would be
+                        // dropped anyway, so its calls stop.
+                        _ = newer.wait_for(|latest| *latest != generation) => {}
+                    }
+                });
+            }
+            Effect::ReadLayers {
+                registry,
+                repository,
+                digest,
+                generation,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.read_layers(&registry, &repository, &digest).await;
+                    this.send(Action::LayersRead { generation, result });
                 });
             }
             Effect::DeleteImages { delete } => {

@@ -22,6 +22,7 @@ mod info;
 pub mod lifecycle;
 mod mutations;
 mod saved;
+mod storage;
 
 pub use executor::Executor;
 

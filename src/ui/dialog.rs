@@ -178,6 +178,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
+/// What the delete frees next to the listed sizes' sum (an upper bound): `frees 40 MiB
+/// (of 120 MiB listed)`, with `?` while the manifests are not read.
+fn frees(plan: &DeletePlan) -> String {
+    let listed = format::size(plan.total_bytes());
+    match plan.freed {
+        Some(freed) => format!(
+            "frees {} (of {listed} listed)",
+            crate::app::storage::figure_text(freed)
+        ),
+        None => format!("frees ? (of {listed} listed; manifests not read yet)"),
+    }
+}
+
 /// What a delete will remove, as the confirmation lists it.
 fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
@@ -187,13 +200,16 @@ fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
             plan.entries.len(),
             if plan.entries.len() == 1 { "" } else { "s" },
             plan.repository,
-            format::size(plan.total_bytes())
+            frees(plan)
         ),
-        DeleteKind::Untag => format!("remove one tag in {}; the image stays", plan.repository),
+        DeleteKind::Untag => format!(
+            "remove one tag in {}; the image stays — frees nothing",
+            plan.repository
+        ),
         DeleteKind::LastTag => format!(
             "remove the LAST tag of an image in {}: ECR deletes the image itself — {}",
             plan.repository,
-            format::size(plan.total_bytes())
+            frees(plan)
         ),
     };
     let style = if plan.kind == DeleteKind::Untag {

@@ -91,6 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.match_highlight,
                 ),
                 Line::from(format::size(image.size_bytes)).right_aligned(),
+                Line::from(pane.storage.unique_text(index)).right_aligned(),
                 Line::from(format::time_cell(
                     image.pushed_at,
                     state.now,
@@ -196,6 +197,18 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![label("kind"), Span::raw(image.kind.label())]),
     ];
+    if let Some(index) = pane.list.selected_item() {
+        // What deleting only this image frees, exact to the byte like the size above.
+        let bytes = pane
+            .storage
+            .unique_of(index)
+            .map(|figure| format!(" ({} bytes)", figure.bytes))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            label("unique"),
+            Span::raw(format!("{}{bytes}", pane.storage.unique_text(index))),
+        ]));
+    }
     if let Some(index) = crate::app::operate::index_description(pane, &image.digest) {
         lines.push(Line::from(vec![
             label("index"),

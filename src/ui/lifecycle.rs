@@ -157,6 +157,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// What the dry run's expired images really free: `…` while the manifests are read,
+/// `?` when they could not be.
+pub(super) fn freed_text(view: &LifecycleView) -> String {
+    match (&view.bytes_freed, &view.storage) {
+        (Some(figure), _) => crate::app::storage::figure_text(*figure),
+        (None, Some(Err(_))) => "?".into(),
+        (None, _) => "…".into(),
+    }
+}
+
 fn summary_line(view: &LifecycleView, theme: &Theme) -> Line<'static> {
     match &view.stage {
         Stage::Closed => Line::default(),
@@ -186,6 +196,8 @@ fn summary_line(view: &LifecycleView, theme: &Theme) -> Line<'static> {
                         ),
                         theme.text,
                     ),
+                    // The listed sizes overstate: what the expired images really free.
+                    Span::styled(format!(" · frees {}", freed_text(view)), theme.text),
                 ];
                 if s.protected > 0 {
                     spans.push(Span::styled(

@@ -5,6 +5,7 @@ pub mod findings;
 mod help;
 pub mod images;
 mod info;
+mod layers;
 pub mod lifecycle;
 mod registries;
 pub mod repositories;
@@ -54,7 +55,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     } else {
         (body, None)
     };
-    if state.info.visible {
+    let layers_open = state.layers.visible && state.pane == Pane::Images;
+    if layers_open {
+        layers::draw(frame, body, state, theme);
+    } else if state.info.visible {
         info::draw(frame, body, &state.info, theme);
     } else if state.lifecycle.is_visible() {
         lifecycle::draw(frame, body, &state.lifecycle, theme, state.now);
@@ -67,7 +71,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             Pane::Triage => findings::draw_triage(frame, list, &state.triage, theme, state.now),
         }
     }
-    let covered = state.lifecycle.is_visible() || state.info.visible;
+    let covered = state.lifecycle.is_visible() || state.info.visible || layers_open;
     if let Some(panel) = panel.filter(|_| !covered) {
         let lines = match state.pane {
             Pane::Registries => registries::panel(state, theme),
@@ -88,6 +92,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         );
     }
     let footer_text = match state.pane {
+        _ if layers_open => layers::footer(state),
         _ if state.info.visible => info::footer(&state.info, &state.keymap),
         _ if state.lifecycle.is_visible() => lifecycle::footer(&state.lifecycle),
         Pane::Registries => registries::footer(state),
@@ -140,3 +145,5 @@ mod hostile_tests;
 mod info_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod storage_snapshots;

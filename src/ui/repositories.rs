@@ -111,6 +111,7 @@ fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty
                     missing.clone(),
                     missing.clone(),
                     missing.clone(),
+                    missing.clone(),
                     missing,
                 ];
             };
@@ -125,10 +126,19 @@ fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty
                 Some(bytes) => size(bytes),
                 None => Line::styled("?", theme.warning).right_aligned(),
             };
+            // The manifests' figure: `≥` when some could not be read, `?` when not read.
+            let stored = match (row.stored_bytes, row.stored_bytes_exact) {
+                (Some(bytes), Some(true)) => size(bytes),
+                (Some(bytes), _) => {
+                    Line::styled(format!("≥{}", format::size(bytes)), theme.warning).right_aligned()
+                }
+                (None, _) => Line::styled("?", theme.warning).right_aligned(),
+            };
             vec![
                 name,
                 count(row.images),
                 size(row.bytes),
+                stored,
                 count(row.untagged_images),
                 size(row.untagged_bytes),
                 count(row.stale_images),
@@ -238,7 +248,13 @@ mod tests {
         );
     }
 
-    fn row(name: &str, untagged: u64, stale: u64, reclaim: Option<u64>) -> RepositoryRow {
+    fn row(
+        name: &str,
+        untagged: u64,
+        stale: u64,
+        reclaim: Option<u64>,
+        stored: Option<u64>,
+    ) -> RepositoryRow {
         RepositoryRow {
             profile: "env".into(),
             account: "123456789012".into(),
@@ -256,8 +272,8 @@ mod tests {
             lifecycle_expired_images: reclaim.map(|_| 1),
             lifecycle_reclaimable_bytes: reclaim,
             lifecycle_note: None,
-            stored_bytes: None,
-            stored_bytes_exact: None,
+            stored_bytes: stored,
+            stored_bytes_exact: stored.map(|_| true),
             archived_images: 0,
             archived_bytes: 0,
             monthly_cost_usd: None,
@@ -275,9 +291,9 @@ mod tests {
         press(&mut state, 'A');
         assert!(state.repositories.audit_view);
         let rows = [
-            row("a", 5, 1, Some(10)),
-            row("b", 1, 9, Some(300)),
-            row("c", 3, 4, None),
+            row("a", 5, 1, Some(10), Some(700)),
+            row("b", 1, 9, Some(300), None),
+            row("c", 3, 4, None, Some(900)),
         ];
         let registry = state.registries.rows[0].target.clone();
         update(
@@ -290,18 +306,21 @@ mod tests {
         );
         let mut visited = Vec::new();
         let mut orders = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..7 {
             press(&mut state, 's');
             visited.push(ALL_REPOSITORY_SORTS[state.repositories.list.sort_column]);
             orders.push(visible_repos(&state));
         }
         assert_eq!(
             visited,
-            ["images", "size", "untagged", "stale", "reclaim", "name"]
+            [
+                "images", "size", "stored", "untagged", "stale", "reclaim", "name"
+            ]
         );
-        assert_eq!(orders[2], ["a", "c", "b"], "by untagged images");
-        assert_eq!(orders[3], ["b", "c", "a"], "by stale images");
-        assert_eq!(orders[4], ["b", "a", "c"], "by reclaim, unknown last");
+        assert_eq!(orders[2], ["c", "a", "b"], "by stored bytes, unknown last");
+        assert_eq!(orders[3], ["a", "c", "b"], "by untagged images");
+        assert_eq!(orders[4], ["b", "c", "a"], "by stale images");
+        assert_eq!(orders[5], ["b", "a", "c"], "by reclaim, unknown last");
         let sortable: Vec<&str> = crate::layout::AUDIT_COLUMNS
             .iter()
             .filter_map(|c| c.sort)
@@ -315,7 +334,7 @@ mod tests {
 
         // Leaving the audit view while sorted by one of its columns falls back to the
         // name, which the settings view shows.
-        for _ in 0..5 {
+        for _ in 0..6 {
             press(&mut state, 's');
         }
         assert_eq!(

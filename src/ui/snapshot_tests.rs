@@ -2,7 +2,7 @@
 
 use super::{Theme, draw};
 use crate::app::action::{Action, RepoStats};
-use crate::app::fixtures::{image, now, open_with_images, with_repositories};
+use crate::app::fixtures::{image, now, open_with_images, open_with_storage, with_repositories};
 use crate::app::{State, update};
 use crate::ecr::model::{ManifestKind, ScanSummary, Severity, SeverityCounts, TagMutability};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -76,7 +76,7 @@ fn repositories_state() -> State {
     state
 }
 
-fn images_state() -> State {
+pub(super) fn images_state() -> State {
     let mut state = repositories_state();
     let mut scanned = image(3, &["v1.4.2", "latest"], 2);
     scanned.scan = Some(ScanSummary {
@@ -91,7 +91,11 @@ fn images_state() -> State {
     index.kind = ManifestKind::ManifestList;
     let mut pulled = image(2, &["main-3f2a9c1"], 40);
     pulled.last_pulled_at = Some(now());
-    open_with_images(&mut state, vec![image(1, &[], 200), pulled, scanned, index]);
+    open_with_storage(
+        &mut state,
+        vec![image(1, &[], 200), pulled, scanned, index],
+        &[],
+    );
     state
 }
 

@@ -53,9 +53,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     if state.pane == Pane::Images && !state.images.marked.is_empty() {
         let bytes = state.images.marked.bytes();
+        // The listed sizes are an upper bound; what deleting them frees, once the
+        // manifests are read, is the figure that counts.
+        let freed = state
+            .images
+            .storage
+            .marked_freed()
+            .map_or_else(|| "?".to_string(), crate::app::storage::figure_text);
         spans.push(Span::styled(
             format!(
-                "{} marked · {}  ",
+                "{} marked · {} listed · frees {freed}  ",
                 state.images.marked.len(),
                 crate::format::size(bytes)
             ),
@@ -200,7 +207,13 @@ fn progress(state: &State) -> Option<String> {
         ));
     }
     if state.pane == Pane::Images {
-        return None;
+        let storage = &state.images.storage;
+        return storage.reading.then(|| {
+            format!(
+                "reading manifests: {} images (storage figures)…",
+                state.images.images.len()
+            )
+        });
     }
     if state.repositories.auditing {
         return Some("auditing: untagged, stale and lifecycle figures…".into());

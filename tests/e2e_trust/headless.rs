@@ -363,8 +363,8 @@ fn the_audit_view_sorts_by_reclaim_biggest_first() {
         .map(|(name, _)| name)
         .collect();
     let mut tui = audit_view(sandbox, 140, 40);
-    // name → images → size → untagged → stale → reclaim: five presses of `s`.
-    for _ in 0..5 {
+    // name → images → size → stored → untagged → stale → reclaim: six presses of `s`.
+    for _ in 0..6 {
         tui.send("s");
     }
     tui.wait_until("RECLAIM sorted, arrow shown", |s| {

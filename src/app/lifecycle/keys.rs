@@ -148,6 +148,8 @@ impl LifecycleView {
             Command::Refresh => {
                 self.stage = Stage::Loading;
                 self.ecr = EcrCheck::NotAsked;
+                // The images may have changed: their storage figures are read again.
+                self.storage_requested(0);
                 return KeyOutcome::Effect(self.load_effect());
             }
             Command::Quit | Command::Help | Command::CommandLine => return KeyOutcome::Ignored,

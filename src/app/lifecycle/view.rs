@@ -86,6 +86,13 @@ pub struct LifecycleView {
     /// Whether the view is on screen. Closing it keeps its state, so reopening the same
     /// repository finds an unapplied edit where it was left.
     pub visible: bool,
+    /// The generation of the storage read asked for this opening (0: none yet).
+    pub storage_generation: u64,
+    /// The repository's storage figures once read (or why they could not be).
+    pub storage: Option<Result<crate::app::storage::StorageRead, String>>,
+    /// What expiring the dry run's expired images really frees, from `storage`: None
+    /// while either is unknown. Kept up to date with both.
+    pub bytes_freed: Option<crate::storage::Figure>,
 }
 
 impl LifecycleView {
@@ -139,6 +146,55 @@ impl LifecycleView {
             return None;
         }
         self.dry_run.as_ref()?.dispositions.get(digest).copied()
+    }
+
+    /// Whether the view has its images and has not asked for their storage figures yet.
+    pub fn wants_storage(&self) -> bool {
+        self.is_open() && self.stage == Stage::Ready && self.storage_generation == 0
+    }
+
+    /// A storage read was asked for with `generation`.
+    pub fn storage_requested(&mut self, generation: u64) {
+        self.storage_generation = generation;
+        self.storage = None;
+        self.bytes_freed = None;
+    }
+
+    /// The storage read `generation` of `repository` answered; false when this view does
+    /// not wait for it.
+    pub fn storage_arrived(
+        &mut self,
+        registry: &crate::app::action::RegistryId,
+        repository: &str,
+        generation: u64,
+        result: Result<crate::app::storage::StorageRead, String>,
+    ) -> bool {
+        if !self.is_open()
+            || &self.registry != registry
+            || self.repository != repository
+            || self.storage_generation != generation
+            || self.storage.is_some()
+        {
+            return false;
+        }
+        self.storage = Some(result);
+        self.follow_storage();
+        true
+    }
+
+    /// Recompute `bytes_freed` from the dry run and the storage figures.
+    fn follow_storage(&mut self) {
+        self.bytes_freed = match (&self.dry_run, &self.storage) {
+            (Some(run), Some(Ok(read))) => Some(
+                read.bytes_freed(
+                    run.dispositions
+                        .iter()
+                        .filter(|(_, disposition)| disposition.is_expired())
+                        .map(|(digest, _)| digest.as_str()),
+                ),
+            ),
+            _ => None,
+        };
     }
 
     /// Whether the text in use differs from what ECR has.
@@ -241,6 +297,7 @@ impl LifecycleView {
                 Err(err) => self.error = Some(err),
             }
         }
+        self.follow_storage();
         self.rebuild_rows();
     }
 

@@ -379,7 +379,9 @@ fn run(state: &mut State, model: &mut Model, step: &Step, order: &[usize]) {
         }
         Step::SortNext => {
             update(state, key(KeyCode::Char('s')));
-            model.column = (model.column + 1) % 4;
+            // Column 4 (UNIQUE) orders by storage figures, which this model never
+            // delivers: every image is unknown there, so push time decides.
+            model.column = (model.column + 1) % crate::app::state::IMAGE_SORTS.len();
             model.descending = true;
         }
         Step::SortReverse => {

@@ -45,6 +45,10 @@ pub struct DeletePlan {
     pub entries: Vec<PlanEntry>,
     /// What was asked for but left out before any call, and why (one line per reason).
     pub skipped: Vec<String>,
+    /// What the delete really frees: the blobs of the images it deletes that no image
+    /// left behind holds (nothing for an untag, which deletes no image). None while the
+    /// repository's storage figures are unknown: never a guess.
+    pub freed: Option<crate::storage::Figure>,
 }
 
 impl DeletePlan {
@@ -147,6 +151,7 @@ pub(super) fn open_delete(state: &mut State) {
         kind: DeleteKind::Images,
         entries,
         skipped,
+        freed: None,
     };
     open_confirm(state, plan);
 }
@@ -168,6 +173,14 @@ pub(super) fn undeletable(state: &State, image: &Image) -> Option<String> {
 }
 
 pub(super) fn open_confirm(state: &mut State, mut plan: DeletePlan) {
+    plan.freed = match plan.kind {
+        DeleteKind::Untag => Some(crate::storage::Figure::exact(0)),
+        // Only whole images free anything; the last tag's removal deletes its image.
+        DeleteKind::Images | DeleteKind::LastTag => state
+            .images
+            .storage
+            .freed(plan.entries.iter().map(|e| e.digest.as_str())),
+    };
     // Images in use go first, so they are never below the fold of a long list.
     let usage = DeleteUsage::of(&state.usage, &plan);
     let order = usage.order(plan.entries.len());
@@ -221,6 +234,7 @@ pub(super) fn untag_plan(state: &mut State, image: &Image, tag: &str) {
         kind,
         entries: vec![plan_entry(image, ImageRef::Tag(tag.to_string()))],
         skipped: Vec::new(),
+        freed: None,
     };
     open_confirm(state, plan);
 }

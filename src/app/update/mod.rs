@@ -51,6 +51,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     if !is_key {
         effects.extend(held::replay(state));
     }
+    if state.pane != Pane::Images {
+        // The layers view is over the images pane: it leaves with it.
+        state.layers.visible = false;
+    }
+    // Marks or storage may have changed: what the marked images free follows both.
+    let images = &mut state.images;
+    images.storage.follow_marks(&images.marked);
     // Status messages raised by this action belong where it left the user; those whose
     // context it left go.
     let here = place(state);
@@ -121,6 +128,18 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             results::on_delete_finished(state, delete, result)
         }
         Action::ThemeLoaded { name, result } => results::on_theme_loaded(state, name, result),
+        Action::StorageRead {
+            registry,
+            repository,
+            generation,
+            result,
+        } => results::on_storage_read(state, registry, repository, generation, result),
+        Action::LayersRead { generation, result } => {
+            if super::layers::on_read(state, generation, result) {
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Action::Resize { width, height } => on_resize(state, width, height),
         Action::Tick(now) => on_tick(state, now),
         Action::AccountLoaded { registry, result } => {
@@ -198,6 +217,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Normal => {
             let command = state.keymap.lookup(&key);
+            if state.layers.visible
+                && let Some(effects) = super::layers::on_key(state, key, command)
+            {
+                return effects;
+            }
             if state.info.visible
                 && let Some(effects) = super::info::on_key(state, key, command)
             {
@@ -284,6 +308,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Refresh => return navigate::refresh(state),
         Command::Lifecycle => return navigate::open_lifecycle(state),
         Command::RepositoryDetail => return super::info::open(state),
+        Command::Layers => return super::layers::open(state),
         Command::Audit => return navigate::toggle_audit(state),
         Command::FilterInUse | Command::FilterNotInUse => {
             return navigate::toggle_usage_filter(state, command);

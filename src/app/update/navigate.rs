@@ -162,6 +162,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
         pane.parents.clear();
         pane.marked.listing_cleared();
         pane.incoming = None;
+        pane.storage.clear();
     }
     pane.registry = registry.clone();
     pane.error = None;

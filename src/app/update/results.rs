@@ -9,8 +9,9 @@ use crate::app::action::{Effect, RegistryId, RepoStats};
 use crate::app::info::InfoPart;
 use crate::app::lifecycle::LifecycleEvent;
 use crate::app::operate::{self, ConfirmedDelete, DeleteLine, TagResult};
-use crate::app::state::{Loading, REPOSITORY_SORTS, RepoRow, State, StatsState};
+use crate::app::state::{IMAGE_SORTS, Loading, REPOSITORY_SORTS, RepoRow, State, StatsState};
 use crate::app::status::{Kind, Scope, Topic};
+use crate::app::storage::{StorageFor, StorageRead};
 use crate::ecr::EcrError;
 use crate::ecr::model::{Image, Page, RegistryTarget, Repository};
 use crate::figures::RepositoryRow;
@@ -250,6 +251,10 @@ pub(super) fn on_images_page(
             let scope = operate::images_scope(state);
             state.status.succeeded(Topic::Listing, &scope);
             apply_image_jump(state, done);
+            if done {
+                // The listing on screen is complete: read what it really stores.
+                return request_storage(state);
+            }
         }
         Err(err) => {
             pane.loading = None;
@@ -266,6 +271,105 @@ pub(super) fn on_images_page(
         }
     }
     Vec::new()
+}
+
+/// Ask for the storage figures of the images pane's listing (complete, on screen): its
+/// figures are unknown until they arrive.
+fn request_storage(state: &mut State) -> Vec<Effect> {
+    let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {
+        return Vec::new();
+    };
+    let generation = state.new_generation();
+    let pane = &mut state.images;
+    pane.storage.request(generation);
+    vec![Effect::ReadStorage {
+        registry: pane.registry.clone(),
+        repository,
+        digests: pane.images.iter().map(|i| i.digest.clone()).collect(),
+        generation,
+        asker: StorageFor::ImagesPane,
+    }]
+}
+
+/// Storage figures arrived for the images pane or the lifecycle view; dropped unless
+/// the one that asked still waits for exactly this read.
+pub(super) fn on_storage_read(
+    state: &mut State,
+    registry: RegistryId,
+    repository: String,
+    generation: u64,
+    result: Result<StorageRead, String>,
+) -> Vec<Effect> {
+    let pane = &mut state.images;
+    let ours = pane.registry == registry
+        && pane.repository.as_ref().map(|r| r.name.as_str()) == Some(repository.as_str())
+        && pane.storage.generation == generation;
+    if !ours {
+        if state
+            .lifecycle
+            .storage_arrived(&registry, &repository, generation, result)
+        {
+            state.dirty = true;
+        }
+        return Vec::new();
+    }
+    if !pane.storage.arrived(generation, result, &pane.images) {
+        return Vec::new();
+    }
+    state.dirty = true;
+    let scope = operate::images_scope(state);
+    let storage = &state.images.storage;
+    match (&storage.read, &storage.error) {
+        (Some(read), _) => match read.partial_note() {
+            Some(note) => state.status.post(Kind::Error, Topic::Storage, scope, note),
+            None => state.status.succeeded(Topic::Storage, &scope),
+        },
+        (None, Some(error)) => state.status.post(
+            Kind::Error,
+            Topic::Storage,
+            scope,
+            format!("cannot read the manifests: {error} — sizes are the listed upper bounds"),
+        ),
+        (None, None) => {}
+    }
+    if IMAGE_SORTS.get(state.images.list.sort_column) == Some(&"unique") {
+        state.rebuild_images();
+    }
+    Vec::new()
+}
+
+/// Storage figures for the lifecycle view's dry run: the images pane's when they are of
+/// the same repository, otherwise a read of its own.
+fn lifecycle_storage(state: &mut State) -> Vec<Effect> {
+    let view = &state.lifecycle;
+    if !view.wants_storage() {
+        return Vec::new();
+    }
+    let pane = &state.images;
+    let shared = (pane.registry == view.registry
+        && pane.repository.as_ref().map(|r| r.name.as_str()) == Some(view.repository.as_str()))
+    .then(|| pane.storage.read.clone())
+    .flatten();
+    let generation = state.new_generation();
+    let view = &mut state.lifecycle;
+    match shared {
+        Some(read) => {
+            view.storage_requested(generation);
+            let (registry, repository) = (view.registry.clone(), view.repository.clone());
+            view.storage_arrived(&registry, &repository, generation, Ok(read));
+            Vec::new()
+        }
+        None => {
+            view.storage_requested(generation);
+            vec![Effect::ReadStorage {
+                registry: view.registry.clone(),
+                repository: view.repository.clone(),
+                digests: view.images.iter().map(|i| i.digest.clone()).collect(),
+                generation,
+                asker: StorageFor::Lifecycle,
+            }]
+        }
+    }
 }
 
 /// A complete listing of a repository's images is also its count and size: put them on
@@ -378,7 +482,7 @@ pub(super) fn on_lifecycle_event(state: &mut State, event: LifecycleEvent) -> Ve
     let now = state.now;
     state.lifecycle.on_event(event, now);
     update_lifecycle_running(state);
-    Vec::new()
+    lifecycle_storage(state)
 }
 
 /// Count the dry run's expiring images that something runs, for the lifecycle summary.

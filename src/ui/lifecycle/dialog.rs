@@ -43,6 +43,13 @@ pub(super) fn draw_dialog(frame: &mut Frame, area: Rect, view: &LifecycleView, t
                         theme.text
                     },
                 ));
+                // The listed sizes count a shared layer once per image; this is what
+                // the repository stops storing.
+                lines.push(Line::from(format!(
+                    "Storage freed: {} (the images' listed sizes: {}).",
+                    super::freed_text(view),
+                    format::size(s.bytes_reclaimed)
+                )));
                 let by_rule: Vec<String> = s
                     .rules
                     .iter()

@@ -136,3 +136,14 @@ fn tiny_terminals_do_not_panic() {
         render(&view, width, height);
     }
 }
+
+#[test]
+fn dry_run_with_what_expiring_really_frees() {
+    let mut view = loaded(Some(POLICY));
+    let registry = crate::app::fixtures::reg(0);
+    view.storage_requested(9);
+    // Each image's own layer is half its listed size; the base layer stays.
+    let storage = crate::app::fixtures::lifecycle_storage(|listed| listed / 2);
+    assert!(view.storage_arrived(&registry, "web/app", 9, Ok(storage)));
+    insta::assert_snapshot!("lifecycle_freed_80x24", render(&view, 80, 24));
+}
