@@ -69,6 +69,20 @@ pub enum Action {
         delete: ConfirmedDelete,
         result: Result<Vec<DeleteLine>, String>,
     },
+    /// UpdateImageStorageClass answered (`UpdateStorageClass`): the image's new status.
+    StorageClassUpdated {
+        request: crate::app::archive::StorageClassRequest,
+        result: Result<crate::ecr::model::ImageStatus, String>,
+    },
+    /// A restoring image's status, read again (`WatchRestore`); `done` when berth stops
+    /// following it (ACTIVE, gone, failed or out of time), with why in `note`.
+    RestoreProgress {
+        request: crate::app::archive::StorageClassRequest,
+        status: Option<crate::ecr::model::ImageStatus>,
+        last_activated_at: Option<jiff::Timestamp>,
+        done: bool,
+        note: Option<String>,
+    },
     /// The in-use lookup (ECS, Lambda) of a registry finished.
     UsageLoaded {
         registry: RegistryId,
@@ -180,6 +194,14 @@ pub enum Effect {
     /// Delete exactly what the user confirmed (`DeleteFinished`).
     DeleteImages {
         delete: ConfirmedDelete,
+    },
+    /// Move one image to another storage class, as confirmed (`StorageClassUpdated`).
+    UpdateStorageClass {
+        request: crate::app::archive::StorageClassRequest,
+    },
+    /// Follow a restore until the image is ACTIVE (`RestoreProgress`).
+    WatchRestore {
+        request: crate::app::archive::StorageClassRequest,
     },
     /// Put text on the clipboard (OSC 52).
     CopyToClipboard {

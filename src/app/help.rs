@@ -30,6 +30,9 @@ fn panes(command: Command) -> &'static [Pane] {
         | Command::FilterNotInUse
         | Command::Findings
         | Command::Layers
+        | Command::Archive
+        | Command::RestoreFromArchive
+        | Command::FilterArchived
         | Command::Scan => &[Images],
         Command::CopyUri | Command::CopyTaggedUri => &[Images, Triage],
         Command::ToggleCritical

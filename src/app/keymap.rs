@@ -40,6 +40,12 @@ pub enum Command {
     Findings,
     /// The selected image's config and layers, read from its manifest.
     Layers,
+    /// Move the selected image to ECR's archive storage class (asks first).
+    Archive,
+    /// Restore the selected archived image to standard storage (asks first).
+    RestoreFromArchive,
+    /// Cycle the images shown: all, archived only, active only.
+    FilterArchived,
     /// Start a scan of the selected (or marked) images.
     Scan,
     /// Show or hide CRITICAL findings (`1`), HIGH (`2`), MEDIUM (`3`), LOW (`4`), the
@@ -55,7 +61,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 35] = [
+    pub const ALL: [Command; 38] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -83,6 +89,9 @@ impl Command {
         Command::FilterNotInUse,
         Command::Findings,
         Command::Layers,
+        Command::Archive,
+        Command::RestoreFromArchive,
+        Command::FilterArchived,
         Command::Scan,
         Command::ToggleCritical,
         Command::ToggleHigh,
@@ -123,6 +132,9 @@ impl Command {
             Command::FilterNotInUse => "only images not in use (toggle)",
             Command::Findings => "scan findings of the selected image",
             Command::Layers => "the image's layers and how many images share each",
+            Command::Archive => "archive the image: kept and billed, no longer pullable (asks)",
+            Command::RestoreFromArchive => "restore the archived image to standard storage (asks)",
+            Command::FilterArchived => "show all images → archived only → active only",
             Command::Scan => "start a scan of the selected or marked images",
             Command::ToggleCritical => "findings: show or hide critical",
             Command::ToggleHigh => "findings: show or hide high",
@@ -284,6 +296,9 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("U", Command::FilterNotInUse),
     ("f", Command::Findings),
     ("l", Command::Layers),
+    ("a", Command::Archive),
+    ("R", Command::RestoreFromArchive),
+    ("v", Command::FilterArchived),
     ("x", Command::Scan),
     ("1", Command::ToggleCritical),
     ("2", Command::ToggleHigh),

@@ -1,6 +1,7 @@
 //! The pure core: state, actions, effects, keymap and `update`.
 
 pub mod action;
+pub mod archive;
 pub mod command;
 pub mod findings;
 pub mod help;

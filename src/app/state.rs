@@ -167,6 +167,8 @@ pub struct ImagesPane {
     pub marked: Marks,
     /// `u` / `U`: only images in use / not in use.
     pub usage_filter: crate::app::usage::UsageFilter,
+    /// `v`: all images, archived only, or active only.
+    pub status_filter: crate::app::archive::StatusFilter,
     /// Child digest → digest of the multi-arch index that names it, for the listing's
     /// indexes read so far. ECR refuses to delete such a child while its index exists.
     pub parents: std::collections::HashMap<String, String>,
@@ -546,9 +548,19 @@ impl State {
         );
     }
 
-    /// Drop rows the `u` / `U` filter excludes, keeping the cursor on its image when it
-    /// stays.
+    /// Drop rows the `u` / `U` and `v` filters exclude, keeping the cursor on its image
+    /// when it stays.
     fn apply_usage_filter(&mut self) {
+        let status_filter = self.images.status_filter;
+        if status_filter != crate::app::archive::StatusFilter::All {
+            let pane = &mut self.images;
+            let anchor = pane.list.anchor();
+            let images = &pane.images;
+            pane.list
+                .rows
+                .retain(|&i| status_filter.keeps(&images[i].status));
+            pane.list.restore(anchor);
+        }
         let filter = self.images.usage_filter;
         if filter == crate::app::usage::UsageFilter::All {
             return;

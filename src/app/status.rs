@@ -37,6 +37,8 @@ pub enum Topic {
     Copy,
     /// Starting image scans.
     Scan,
+    /// Archiving an image or restoring one from archive.
+    Archive,
     /// Switching the theme.
     Theme,
     /// Problems found while starting (config, saved location).

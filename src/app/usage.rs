@@ -523,6 +523,7 @@ mod tests {
                 })
                 .collect(),
             skipped: Vec::new(),
+            charges: Vec::new(),
             freed: None,
         }
     }

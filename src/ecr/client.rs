@@ -199,4 +199,29 @@ impl Registry for EcrRegistry {
             next_token: out.next_token().map(str::to_string),
         })
     }
+
+    async fn image(&self, repository: &str, digest: &str) -> Result<Option<Image>, EcrError> {
+        let result = self
+            .client
+            .describe_images()
+            .repository_name(repository)
+            .image_ids(
+                aws_sdk_ecr::types::ImageIdentifier::builder()
+                    .image_digest(digest)
+                    .build(),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.image_details().first().and_then(convert::image)),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_image_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(classify(err, "ecr:DescribeImages", repository)),
+        }
+    }
 }

@@ -50,6 +50,15 @@ pub trait Registry: Send + Sync {
     ) -> Result<Vec<(String, Vec<String>)>, EcrError> {
         Ok(Vec::new())
     }
+
+    /// The image `digest` of `repository` as DescribeImages describes it now, whatever
+    /// its status; `None` when it is gone. Registries that cannot say keep this default.
+    async fn image(&self, repository: &str, _digest: &str) -> Result<Option<Image>, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:DescribeImages".into(),
+            subject: repository.to_string(),
+        })
+    }
 }
 
 /// The largest page ECR serves for DescribeRepositories / DescribeImages / ListImages.

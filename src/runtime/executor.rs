@@ -331,6 +331,17 @@ impl Executor {
                     this.send(Action::LayersRead { generation, result });
                 });
             }
+            Effect::UpdateStorageClass { request } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let result = this.update_storage_class(&request).await;
+                    this.send(Action::StorageClassUpdated { request, result });
+                });
+            }
+            Effect::WatchRestore { request } => {
+                let this = self.clone();
+                tokio::spawn(async move { this.watch_restore(request).await });
+            }
             Effect::DeleteImages { delete } => {
                 let this = self.clone();
                 tokio::spawn(async move {

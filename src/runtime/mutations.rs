@@ -136,6 +136,81 @@ impl Executor {
     }
 
     /// Delete exactly the confirmed ids; every id comes back as deleted or failed.
+    /// Move one image to another storage class through the gate; the status ECR answers.
+    pub(super) async fn update_storage_class(
+        &self,
+        request: &crate::app::archive::StorageClassRequest,
+    ) -> Result<crate::ecr::model::ImageStatus, String> {
+        let mutator = self.mutator(&request.registry).await?;
+        let recorded = mutator
+            .update_storage_class(&request.repository, &request.digest, request.target)
+            .await
+            .map_err(|refused| refused.to_string())?;
+        recorded.outcome.map_err(|err| err.to_string())
+    }
+
+    /// Read a restoring image's status until it is ACTIVE, gone or out of time, sending
+    /// each change as `RestoreProgress`.
+    pub(super) async fn watch_restore(&self, request: crate::app::archive::StorageClassRequest) {
+        use crate::ecr::model::ImageStatus;
+        let started = jiff::Timestamp::now();
+        let mut last: Option<ImageStatus> = None;
+        let mut polls = 0u32;
+        loop {
+            tokio::time::sleep(crate::app::archive::restore_poll_interval(polls)).await;
+            polls += 1;
+            let read = match self.client(&request.registry).await {
+                Ok(client) => {
+                    self.with_retries(|| client.image(&request.repository, &request.digest))
+                        .await
+                }
+                Err(err) => Err(err),
+            };
+            let progress =
+                |status, last_activated_at, done, note| crate::app::Action::RestoreProgress {
+                    request: request.clone(),
+                    status,
+                    last_activated_at,
+                    done,
+                    note,
+                };
+            match read {
+                Ok(Some(image)) => {
+                    let active = image.status == ImageStatus::Active;
+                    if active || last.as_ref() != Some(&image.status) {
+                        last = Some(image.status.clone());
+                        self.send(progress(
+                            Some(image.status),
+                            image.last_activated_at,
+                            active,
+                            None,
+                        ));
+                    }
+                    if active {
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    let note = Some("the image is gone".to_string());
+                    return self.send(progress(None, None, true, note));
+                }
+                Err(err) => {
+                    return self.send(progress(None, None, true, Some(err.to_string())));
+                }
+            }
+            if jiff::Timestamp::now().duration_since(started)
+                > crate::app::archive::RESTORE_FOLLOW_FOR
+            {
+                let note = Some(format!(
+                    "still {} after {} hours; r reloads the images",
+                    last.as_ref().map_or("?", ImageStatus::as_str),
+                    crate::app::archive::RESTORE_FOLLOW_FOR.as_hours()
+                ));
+                return self.send(progress(last, None, true, note));
+            }
+        }
+    }
+
     pub(super) async fn delete(&self, delete: &ConfirmedDelete) -> Result<Vec<DeleteLine>, String> {
         let plan = delete.plan();
         let mutator = self.mutator(&plan.registry).await?;

@@ -134,6 +134,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             };
             (title.to_string(), lines)
         }
+        Dialog::ConfirmStorageClass { request, lines } => {
+            let lines = lines
+                .iter()
+                .map(|(text, warning)| {
+                    let style = if *warning { theme.warning } else { theme.text };
+                    Line::styled(text.clone(), style)
+                })
+                .collect();
+            let title = match request.target {
+                crate::ecr::model::StorageClass::Archive => " archive image ",
+                crate::ecr::model::StorageClass::Standard => " restore from archive ",
+            };
+            (title.to_string(), lines)
+        }
         Dialog::Busy { message } => (
             " working ".to_string(),
             vec![
@@ -222,7 +236,8 @@ fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
     lines.extend(
         plan.skipped
             .iter()
-            .map(|skipped| Line::styled(skipped.clone(), theme.warning)),
+            .chain(&plan.charges)
+            .map(|line| Line::styled(line.clone(), theme.warning)),
     );
     for entry in plan.entries.iter().take(LISTED) {
         let tags = if entry.tags.is_empty() {

@@ -76,7 +76,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Span::raw("  ")
             };
             tags.spans.insert(0, mark);
+            let archived = image.status != crate::ecr::model::ImageStatus::Active;
+            if archived {
+                // Listed and billed, not pullable: the whole row reads quieter.
+                tags.style = theme.dim;
+            }
             let kind = match image.kind {
+                _ if archived => Line::styled(image.status.as_str().to_lowercase(), theme.warning),
                 ManifestKind::ManifestList => Line::styled("index", theme.ok),
                 _ if parent.is_some() => Line::styled("platform", theme.dim),
                 kind => Line::from(kind.label()),

@@ -103,6 +103,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if let Some(title) = state.images.usage_filter.title(complete) {
             spans.push(Span::styled(format!("[{title}]  "), theme.match_highlight));
         }
+        if let Some(title) = state.images.status_filter.title() {
+            spans.push(Span::styled(format!("[{title}]  "), theme.match_highlight));
+        }
     }
     if let Some(retrying) = &state.retrying {
         spans.push(Span::styled(format!("{retrying}  "), theme.warning));

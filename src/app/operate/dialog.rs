@@ -53,6 +53,11 @@ pub enum Dialog {
         plan: DeletePlan,
         usage: DeleteUsage,
     },
+    /// Archive an image or restore it from archive: what that means, warnings (`true`).
+    ConfirmStorageClass {
+        request: crate::app::archive::StorageClassRequest,
+        lines: Vec<(String, bool)>,
+    },
     /// Waiting for the registry.
     Busy { message: String },
     /// What happened, line by line (`true` marks a failure line).
@@ -208,6 +213,9 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc | KeyCode::Char('n') => {}
             _ => state.dialog = Some(Dialog::ConfirmInUse { plan, usage }),
         },
+        Dialog::ConfirmStorageClass { request, lines } => {
+            return crate::app::archive::on_confirm_key(state, request, lines, yes, no);
+        }
         // The registry call is in flight: it cannot be taken back, so wait for it. The
         // key is held, not lost: it acts once the answer has arrived.
         busy @ Dialog::Busy { .. } => {

@@ -49,6 +49,9 @@ pub struct DeletePlan {
     /// left behind holds (nothing for an untag, which deletes no image). None while the
     /// repository's storage figures are unknown: never a guess.
     pub freed: Option<crate::storage::Figure>,
+    /// Images archived less than 90 days ago: deleting them now is still charged for
+    /// archive storage's 90-day minimum (one line each).
+    pub charges: Vec<String>,
 }
 
 impl DeletePlan {
@@ -145,6 +148,7 @@ pub(super) fn open_delete(state: &mut State) {
         );
         return;
     }
+    let charges = minimum_charges(state, &repository, chosen.iter().copied());
     let plan = DeletePlan {
         registry: state.images.registry.clone(),
         repository,
@@ -152,8 +156,29 @@ pub(super) fn open_delete(state: &mut State) {
         entries,
         skipped,
         freed: None,
+        charges,
     };
     open_confirm(state, plan);
+}
+
+/// One line per image of `images` archived less than 90 days ago: deleting it now is
+/// still charged for the rest of archive storage's minimum.
+fn minimum_charges<'a>(
+    state: &State,
+    repository: &str,
+    images: impl IntoIterator<Item = &'a Image>,
+) -> Vec<String> {
+    images
+        .into_iter()
+        .filter_map(|image| {
+            let note = crate::app::archive::minimum_charge_note(image, state.now)?;
+            let name = match image.tags.first() {
+                Some(tag) => format!("{repository}:{tag}"),
+                None => format!("{repository}@{}", image.short_digest()),
+            };
+            Some(format!("{name}: {note}"))
+        })
+        .collect()
 }
 
 /// Why berth will not ask the registry to delete `image`, or None when it may.
@@ -228,6 +253,11 @@ pub(super) fn untag_plan(state: &mut State, image: &Image, tag: &str) {
         state.status.info(Topic::Command, reason);
         return;
     }
+    let charges = if kind == DeleteKind::LastTag {
+        minimum_charges(state, &repository, [image])
+    } else {
+        Vec::new()
+    };
     let plan = DeletePlan {
         registry: state.images.registry.clone(),
         repository,
@@ -235,6 +265,7 @@ pub(super) fn untag_plan(state: &mut State, image: &Image, tag: &str) {
         entries: vec![plan_entry(image, ImageRef::Tag(tag.to_string()))],
         skipped: Vec::new(),
         freed: None,
+        charges,
     };
     open_confirm(state, plan);
 }

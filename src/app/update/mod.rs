@@ -128,6 +128,26 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             results::on_delete_finished(state, delete, result)
         }
         Action::ThemeLoaded { name, result } => results::on_theme_loaded(state, name, result),
+        Action::StorageClassUpdated { request, result } => {
+            crate::app::archive::on_updated(state, request, result)
+        }
+        Action::RestoreProgress {
+            request,
+            status,
+            last_activated_at,
+            done,
+            note,
+        } => {
+            crate::app::archive::on_restore_progress(
+                state,
+                request,
+                status,
+                last_activated_at,
+                done,
+                note,
+            );
+            Vec::new()
+        }
         Action::StorageRead {
             registry,
             repository,
@@ -277,6 +297,9 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     if let Some(effects) = operate::on_command(state, command) {
         return effects;
     }
+    if let Some(effects) = crate::app::archive::on_command(state, command) {
+        return effects;
+    }
     let height = state.body_height();
     let list = state.current_list();
     // On an empty list (still loading) a movement key moves nothing, so a waiting jump
@@ -313,6 +336,8 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::FilterInUse | Command::FilterNotInUse => {
             return navigate::toggle_usage_filter(state, command);
         }
+        // Handled by `archive` above.
+        Command::Archive | Command::RestoreFromArchive | Command::FilterArchived => {}
         // Handled by `operate` above.
         Command::Mark
         | Command::MarkAll
