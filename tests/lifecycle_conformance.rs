@@ -288,6 +288,7 @@ cases!(
     manifest_list_child_not_archived,
     restored_image_orders_disagree,
     restored_image_orders_agree,
+    restored_image_push_age_disagrees,
     activating_image_not_evaluated,
     archived_without_archive_time,
 );
