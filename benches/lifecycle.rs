@@ -70,6 +70,7 @@ fn repository(count: usize) -> Vec<ImageRecord> {
                 referenced_by_manifest_list: random % 10 == 8 && random % 3 == 0,
                 layers: None,
                 unique_bytes: None,
+                ..ImageRecord::default()
             }
         })
         .collect()

@@ -95,6 +95,7 @@ async fn expected(
                 size_bytes: size,
                 last_pulled_at: None,
                 referenced_by_manifest_list: false,
+                ..Default::default()
             });
         }
         if let Ok(out) = client

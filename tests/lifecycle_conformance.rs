@@ -5,12 +5,17 @@
 //!
 //! - `expected.expired`: `{digest, rule_priority}` in plan order (oldest push first), with
 //!   `tags` where the case is about an image going whole;
-//! - optionally `kept_count`, per-rule `rules` figures, `not_evaluated` priorities and
-//!   `kept_for_manifest_list` images. Absent `not_evaluated` / `kept_for_manifest_list`
-//!   mean "none".
+//! - optionally `transitioned` (the images moved to archive storage, same shape),
+//!   `kept_count`, per-rule `rules` figures (`matched`, `expired`, and `action` /
+//!   `transitioned` where given), `not_evaluated` (priorities, or `{rule_priority,
+//!   reason}` with a substring of the reason), `kept_for_manifest_list` and `undecided`
+//!   images. Absent lists mean "none".
 //!
 //! The `ecr_*` files restate the worked examples of the ECR user guide's "Examples of
-//! lifecycle policies" page; the rest pin down edge cases the guide leaves implicit.
+//! lifecycle policies" page; the archive ones (`ecr_archive_*`) also give repository
+//! contents, which the guide's archive examples leave out. Every file's `source` names
+//! the documentation it follows; the rest pin down edge cases the guide leaves implicit,
+//! and cases where it is silent, which berth reports as not evaluated.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -105,6 +110,16 @@ impl Case {
             self.digest_priority_list("expired"),
             "expired images\n{context}"
         );
+        let transitioned: Vec<(String, u32)> = plan
+            .transitioned
+            .iter()
+            .map(|image| (image.digest.to_owned(), image.rule_priority))
+            .collect();
+        assert_eq!(
+            transitioned,
+            self.digest_priority_list("transitioned"),
+            "images moved to archive storage\n{context}"
+        );
         for entry in self.expected["expired"].as_array().unwrap() {
             if let Some(tags) = entry.get("tags") {
                 let digest = entry["digest"].as_str().unwrap();
@@ -120,13 +135,20 @@ impl Case {
         }
 
         assert_eq!(
-            plan.kept_count + plan.expired_count,
+            plan.kept_count + plan.expired_count + plan.transitioned_count,
             self.images.len(),
             "{context}"
         );
         assert_eq!(plan.expired_count, plan.expired.len(), "{context}");
+        assert_eq!(
+            plan.transitioned_count,
+            plan.transitioned.len(),
+            "{context}"
+        );
         let expired_bytes: u64 = plan.expired.iter().map(|i| i.size_bytes).sum();
         assert_eq!(plan.bytes_reclaimed, expired_bytes, "{context}");
+        let moved_bytes: u64 = plan.transitioned.iter().map(|i| i.size_bytes).sum();
+        assert_eq!(plan.bytes_transitioned, moved_bytes, "{context}");
         if let Some(kept) = self.expected.get("kept_count") {
             assert_eq!(plan.kept_count as u64, kept.as_u64().unwrap(), "{context}");
         }
@@ -147,6 +169,20 @@ impl Case {
                     ),
                     "rule {priority}: (matched, expired)\n{context}"
                 );
+                if let Some(count) = want.get("transitioned") {
+                    assert_eq!(
+                        got.transitioned as u64,
+                        count.as_u64().unwrap(),
+                        "rule {priority}: transitioned\n{context}"
+                    );
+                }
+                if let Some(action) = want.get("action") {
+                    assert_eq!(
+                        got.action.as_str(),
+                        action.as_str().unwrap(),
+                        "rule {priority}: action\n{context}"
+                    );
+                }
             }
         }
 
@@ -155,28 +191,57 @@ impl Case {
             .iter()
             .map(|skip| u64::from(skip.rule_priority))
             .collect();
-        let want_skipped: Vec<u64> = self
+        let want_skipped: Vec<&Value> = self
             .expected
             .get("not_evaluated")
             .and_then(Value::as_array)
-            .map(|list| list.iter().map(|p| p.as_u64().unwrap()).collect())
+            .map(|list| list.iter().collect())
             .unwrap_or_default();
-        assert_eq!(skipped, want_skipped, "rules not evaluated\n{context}");
-
-        let shielded: Vec<(String, u32)> = plan
-            .images
+        let want_priorities: Vec<u64> = want_skipped
             .iter()
-            .filter_map(|image| match image.disposition {
-                Disposition::KeptForManifestList { rule_priority } => {
-                    Some((image.candidate.digest.clone(), rule_priority))
-                }
-                _ => None,
+            .map(|entry| {
+                entry
+                    .as_u64()
+                    .unwrap_or_else(|| entry["rule_priority"].as_u64().unwrap())
             })
             .collect();
+        assert_eq!(skipped, want_priorities, "rules not evaluated\n{context}");
+        for (skip, want) in plan.not_evaluated.iter().zip(&want_skipped) {
+            if let Some(reason) = want.get("reason") {
+                let reason = reason.as_str().unwrap();
+                assert!(
+                    skip.reason.to_string().contains(reason),
+                    "rule {}: reason {:?} lacks {reason:?}\n{context}",
+                    skip.rule_priority,
+                    skip.reason.to_string()
+                );
+            }
+        }
+
+        // The images of the plan with a disposition `pick` names the rule of.
+        let with = |pick: fn(Disposition) -> Option<u32>| -> Vec<(String, u32)> {
+            plan.images
+                .iter()
+                .filter_map(|image| {
+                    pick(image.disposition).map(|rule| (image.candidate.digest.clone(), rule))
+                })
+                .collect()
+        };
         assert_eq!(
-            shielded,
+            with(|d| match d {
+                Disposition::KeptForManifestList { rule_priority } => Some(rule_priority),
+                _ => None,
+            }),
             self.digest_priority_list("kept_for_manifest_list"),
             "images kept because a manifest list refers to them\n{context}"
+        );
+        assert_eq!(
+            with(|d| match d {
+                Disposition::Undecided { rule_priority } => Some(rule_priority),
+                _ => None,
+            }),
+            self.digest_priority_list("undecided"),
+            "images whose fate a rule berth did not evaluate decides\n{context}"
         );
     }
 }
@@ -214,7 +279,18 @@ cases!(
     manifest_list_children,
     expired_image_still_counts,
     tags_no_rule_names,
-    archive_rules_not_evaluated,
+    ecr_archive_pulled,
+    ecr_archive_transitioned,
+    ecr_archive_combined,
+    ecr_archive_pushed,
+    transition_then_expire_claims,
+    archived_images_outside_standard_rules,
+    manifest_list_child_not_archived,
+    restored_image_orders_disagree,
+    restored_image_orders_agree,
+    restored_image_push_age_disagrees,
+    activating_image_not_evaluated,
+    archived_without_archive_time,
 );
 
 #[test]
@@ -244,11 +320,14 @@ fn plan_json_has_the_documented_shape() {
         .collect();
     let mut want = vec![
         "bytes_reclaimed",
+        "bytes_transitioned",
         "expired",
         "expired_count",
         "kept_count",
         "not_evaluated",
         "rules",
+        "transitioned",
+        "transitioned_count",
     ];
     want.sort();
     let mut keys_sorted = keys.clone();
@@ -273,23 +352,46 @@ fn plan_json_has_the_documented_shape() {
     assert_eq!(json["bytes_reclaimed"], sizes);
     assert_eq!(
         json["rules"][2],
-        serde_json::json!({"rule_priority": 3, "matched": 5, "expired": 1,
-                           "bytes": plan.expired[2].size_bytes})
+        serde_json::json!({"rule_priority": 3, "action": "expire", "matched": 5, "expired": 1,
+                           "transitioned": 0, "bytes": plan.expired[2].size_bytes})
     );
     assert_eq!(json["not_evaluated"], serde_json::json!([]));
+    assert_eq!(json["transitioned"], serde_json::json!([]));
+    assert_eq!(json["transitioned_count"], 0);
+    assert_eq!(json["bytes_transitioned"], 0);
 }
 
 #[test]
 fn skipped_rules_serialise_with_a_reason() {
-    let case = load("archive_rules_not_evaluated");
+    let case = load("activating_image_not_evaluated");
     let plan = case.plan();
     let json = serde_json::to_value(&plan).unwrap();
     let skipped = json["not_evaluated"].as_array().unwrap();
-    assert_eq!(skipped.len(), 2);
+    assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0]["rule_priority"], 1);
     let reason = skipped[0]["reason"].as_str().unwrap();
     assert!(reason.contains("not evaluated by berth"), "{reason}");
-    assert!(reason.contains("archive"), "{reason}");
+    assert!(reason.contains("ACTIVATING"), "{reason}");
+}
+
+#[test]
+fn archived_images_serialise_like_expired_ones() {
+    let case = load("ecr_archive_combined");
+    let plan = case.plan();
+    let json = serde_json::to_value(&plan).unwrap();
+    let fields = |entry: &Value| {
+        let mut keys: Vec<String> = entry.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        fields(&json["transitioned"][0]),
+        fields(&json["expired"][0])
+    );
+    assert_eq!(json["transitioned_count"], 1);
+    assert_eq!(json["bytes_transitioned"], plan.transitioned[0].size_bytes);
+    assert_eq!(json["rules"][0]["action"], "transition");
+    assert_eq!(json["rules"][1]["action"], "expire");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! How a parsed policy reads in the TUI and tables: one line per rule, archive-era
-//! rules included and marked as not evaluated.
+//! rules included.
 
 use berth::lifecycle::{Action, Count, StorageClass, parse_policy};
 use serde_json::{Value, json};
@@ -28,12 +28,10 @@ fn archive_policies_from_the_guide_parse_and_describe() {
     assert_eq!(rules[1].count, Count::DaysSinceTransitioned(365));
     assert_eq!(
         policy.describe(),
-        "priority 1: all images: archive when pushed more than 30 days ago [not evaluated by \
-         berth: it moves images to archive storage, and berth previews expiry only] (\"Archive \
-         images older than 30 days\")\n\
-         priority 2: all archived images: expire when archived more than 365 days ago [not \
-         evaluated by berth: it acts on archived images, and berth previews active images \
-         only] (\"Expire images archived for more than 365 days\")\n"
+        "priority 1: all images: archive when pushed more than 30 days ago (\"Archive images \
+         older than 30 days\")\n\
+         priority 2: all archived images: expire when archived more than 365 days ago \
+         (\"Expire images archived for more than 365 days\")\n"
     );
 }
 

@@ -3,13 +3,15 @@
 //! - the parsers never panic, whatever they are given, and what the policy parser
 //!   accepts satisfies ECR's cross-rule constraints;
 //! - evaluation does not depend on the order of the images, and agrees with a naive
-//!   reference written straight from ECR's rules (quadratic, unoptimised, its own glob).
+//!   reference written straight from ECR's rules (quadratic, unoptimised, its own glob),
+//!   for every rule shape: expire and transition, standard and archive storage, every
+//!   count type, over active, archived, restored and restoring images.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use berth::lifecycle::{
-    Action, Candidate, Count, Disposition, Policy, StorageClass, TagFilter, evaluate, parse_policy,
-    read_image_records,
+    Action, Candidate, Count, Disposition, ImageStatus, Policy, StorageClass, TagFilter, evaluate,
+    parse_policy, read_image_records,
 };
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -184,63 +186,116 @@ fn tagged_selection() -> impl Strategy<Value = Value> {
     prop_oneof![prefixes, patterns]
 }
 
-fn with_count(mut selection: Value, by_age: bool, number: u32) -> Value {
-    if by_age {
-        selection["countType"] = json!("sinceImagePushed");
+/// How a standard-storage rule counts, and what it does.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Count,
+    Pushed,
+    /// `sinceImagePulled`, which ECR pairs with `transition` only.
+    Pulled,
+}
+
+/// A standard-storage rule's count and action: any count type with either action,
+/// except `sinceImagePulled`, which only archives.
+fn standard_count() -> impl Strategy<Value = (Kind, u32, bool)> {
+    (
+        select(vec![Kind::Count, Kind::Pushed, Kind::Pulled]),
+        1u32..6,
+        any::<bool>(),
+    )
+        .prop_map(|(kind, number, archive)| (kind, number, archive || matches!(kind, Kind::Pulled)))
+}
+
+fn with_count(mut selection: Value, (kind, number, _): (Kind, u32, bool)) -> Value {
+    let count_type = match kind {
+        Kind::Count => "imageCountMoreThan",
+        Kind::Pushed => "sinceImagePushed",
+        Kind::Pulled => "sinceImagePulled",
+    };
+    selection["countType"] = json!(count_type);
+    if !matches!(kind, Kind::Count) {
         selection["countUnit"] = json!("days");
-    } else {
-        selection["countType"] = json!("imageCountMoreThan");
     }
     selection["countNumber"] = json!(number);
     selection
 }
 
-/// Policies ECR accepts: some tagged rules, maybe an untagged one, maybe an archiving
-/// rule berth skips, maybe a final `any` rule, in a random priority order.
+fn action((_, _, archive): (Kind, u32, bool)) -> Value {
+    if archive {
+        json!({"type": "transition", "targetStorageClass": "archive"})
+    } else {
+        expire()
+    }
+}
+
+/// An archive-storage rule: expire images archived more than `days` days ago.
+fn archived_for(mut selection: Value, days: u32) -> Value {
+    selection["storageClass"] = json!("archive");
+    selection["countType"] = json!("sinceImageTransitioned");
+    selection["countUnit"] = json!("days");
+    selection["countNumber"] = json!(days);
+    selection
+}
+
+/// Policies ECR accepts. Standard storage: some tagged rules, maybe an untagged one,
+/// maybe a final `any` rule, each expiring or archiving by any count type it allows.
+/// Archive storage: some tagged rules, maybe an untagged one, maybe a final `any` one,
+/// each expiring images archived at least 90 days. All in a random priority order.
 fn valid_policy() -> impl Strategy<Value = Value> {
-    let counted = || (any::<bool>(), 1u32..6);
+    let archive_days = || select(vec![90u32, 91, 120, 150]);
     (
-        prop::collection::vec((tagged_selection(), counted()), 0..4),
-        prop::option::of(counted()),
-        prop::option::of(counted()),
-        any::<bool>(),
-        prop::collection::btree_set(1u32..200, 6),
+        prop::collection::vec((tagged_selection(), standard_count()), 0..4),
+        prop::option::of(standard_count()),
+        prop::option::of(standard_count()),
+        prop::collection::vec((tagged_selection(), archive_days()), 0..3),
+        prop::option::of(archive_days()),
+        prop::option::of(archive_days()),
+        prop::collection::btree_set(1u32..200, 9),
     )
-        .prop_flat_map(|(tagged, untagged, any_rule, archiving, priorities)| {
-            let mut selections: Vec<(Value, Value)> = tagged
-                .into_iter()
-                .map(|(selection, (age, n))| (with_count(selection, age, n), expire()))
-                .collect();
-            if let Some((age, n)) = untagged {
-                selections.push((
-                    with_count(json!({"tagStatus": "untagged"}), age, n),
-                    expire(),
-                ));
-            }
-            if archiving {
-                let selection = with_count(
-                    json!({"tagStatus": "tagged",
-                                                  "tagPrefixList": ["prod"]}),
-                    true,
-                    3,
-                );
-                let action = json!({"type": "transition", "targetStorageClass": "archive"});
-                selections.push((selection, action));
-            }
-            if selections.is_empty() && any_rule.is_none() {
-                selections.push((
-                    with_count(json!({"tagStatus": "untagged"}), false, 1),
-                    expire(),
-                ));
-            }
-            let priorities: Vec<u32> = priorities.into_iter().collect();
-            (
-                Just(selections).prop_shuffle(),
-                Just(any_rule),
-                Just(priorities),
-            )
-        })
-        .prop_map(|(selections, any_rule, priorities)| {
+        .prop_flat_map(
+            |(
+                tagged,
+                untagged,
+                any_rule,
+                archive_tagged,
+                archive_untagged,
+                archive_any,
+                priorities,
+            )| {
+                let mut rules: Vec<(Value, Value)> = tagged
+                    .into_iter()
+                    .map(|(selection, count)| (with_count(selection, count), action(count)))
+                    .collect();
+                if let Some(count) = untagged {
+                    rules.push((
+                        with_count(json!({"tagStatus": "untagged"}), count),
+                        action(count),
+                    ));
+                }
+                for (selection, days) in archive_tagged {
+                    rules.push((archived_for(selection, days), expire()));
+                }
+                if let Some(days) = archive_untagged {
+                    rules.push((
+                        archived_for(json!({"tagStatus": "untagged"}), days),
+                        expire(),
+                    ));
+                }
+                if rules.is_empty() && any_rule.is_none() && archive_any.is_none() {
+                    rules.push((
+                        with_count(json!({"tagStatus": "untagged"}), (Kind::Count, 1, false)),
+                        expire(),
+                    ));
+                }
+                let priorities: Vec<u32> = priorities.into_iter().collect();
+                (
+                    Just(rules).prop_shuffle(),
+                    Just((any_rule, archive_any)),
+                    Just(priorities),
+                )
+            },
+        )
+        .prop_map(|(selections, (any_rule, archive_any), priorities)| {
             let mut rules: Vec<Value> = selections
                 .into_iter()
                 .zip(&priorities)
@@ -248,9 +303,15 @@ fn valid_policy() -> impl Strategy<Value = Value> {
                     json!({"rulePriority": priority, "selection": selection, "action": action})
                 })
                 .collect();
-            if let Some((age, n)) = any_rule {
-                let selection = with_count(json!({"tagStatus": "any"}), age, n);
+            // Each `any` rule has the highest priority of its storage class.
+            if let Some(count) = any_rule {
+                let selection = with_count(json!({"tagStatus": "any"}), count);
                 rules.push(json!({"rulePriority": 500, "selection": selection,
+                                  "action": action(count)}));
+            }
+            if let Some(days) = archive_any {
+                let selection = archived_for(json!({"tagStatus": "any"}), days);
+                rules.push(json!({"rulePriority": 400, "selection": selection,
                                   "action": expire()}));
             }
             json!({ "rules": rules })
@@ -265,21 +326,54 @@ fn now() -> Timestamp {
     "2026-03-01T12:00:00Z".parse().unwrap()
 }
 
-/// Images with unique digests, few distinct tags and coarse push times, so selections
-/// overlap and equal push times are common.
+/// A time `days` days and `seconds` seconds before [`now`].
+fn ago(days: i64, seconds: i64) -> Timestamp {
+    now() - SignedDuration::from_secs(days * 86_400 + seconds)
+}
+
+/// Where an image is stored, with the times that go with it.
+#[derive(Clone, Debug)]
+enum Storage {
+    /// Active; restored `Some(days)` ago, or never archived.
+    Active {
+        restored: Option<i64>,
+    },
+    /// Archived `Some(days)` ago (`None`: the record lacks the time).
+    Archived {
+        archived: Option<i64>,
+    },
+    Activating,
+}
+
+fn storage() -> impl Strategy<Value = Storage> {
+    prop_oneof![
+        60 => Just(Storage::Active { restored: None }),
+        12 => (0i64..12).prop_map(|days| Storage::Active { restored: Some(days) }),
+        26 => (0i64..200).prop_map(|days| Storage::Archived { archived: Some(days) }),
+        1 => Just(Storage::Archived { archived: None }),
+        1 => Just(Storage::Activating),
+    ]
+}
+
+/// Images with unique digests, few distinct tags and coarse times, so selections
+/// overlap and equal times (and times exactly at a rule's limit) are common.
 fn images() -> impl Strategy<Value = Vec<Candidate>> {
-    let body = (
-        prop::collection::btree_set(select(TAGS.to_vec()), 0..3),
-        0i64..12,
-        select(vec![0i64, 0, 3600, 86_399, 86_400]),
-        0u64..5_000,
-        prop::bool::weighted(0.2),
-    );
+    let seconds = || select(vec![0i64, 0, 3600, 86_399, 86_400]);
+    let body = move || {
+        (
+            prop::collection::btree_set(select(TAGS.to_vec()), 0..3),
+            (0i64..12, seconds()),
+            0u64..5_000,
+            prop::bool::weighted(0.2),
+            prop::option::weighted(0.5, (0i64..12, seconds())),
+            (storage(), seconds()),
+        )
+    };
     (0usize..40)
         .prop_flat_map(move |n| {
             (
                 prop::collection::btree_set(0u32..100_000, n),
-                prop::collection::vec(body.clone(), n),
+                prop::collection::vec(body(), n),
             )
         })
         .prop_map(|(seeds, bodies)| {
@@ -287,13 +381,31 @@ fn images() -> impl Strategy<Value = Vec<Candidate>> {
                 .into_iter()
                 .zip(bodies)
                 .map(
-                    |(seed, (tags, days, seconds, size, referenced))| Candidate {
-                        digest: format!("sha256:{seed:064x}"),
-                        tags: tags.into_iter().map(str::to_owned).collect(),
-                        pushed_at: now() - SignedDuration::from_secs(days * 86_400 + seconds),
-                        size_bytes: size,
-                        last_pulled_at: None,
-                        referenced_by_manifest_list: referenced,
+                    |(seed, (tags, (days, seconds), size, referenced, pulled, (storage, at)))| {
+                        let mut image = Candidate {
+                            digest: format!("sha256:{seed:064x}"),
+                            tags: tags.into_iter().map(str::to_owned).collect(),
+                            pushed_at: ago(days, seconds),
+                            size_bytes: size,
+                            last_pulled_at: pulled.map(|(days, seconds)| ago(days, seconds)),
+                            referenced_by_manifest_list: referenced,
+                            ..Candidate::default()
+                        };
+                        match storage {
+                            Storage::Active { restored } => {
+                                image.last_activated_at = restored.map(|days| ago(days, at));
+                                image.last_archived_at = restored.map(|days| ago(days + 30, at));
+                            }
+                            Storage::Archived { archived } => {
+                                image.status = ImageStatus::Archived;
+                                image.last_archived_at = archived.map(|days| ago(days, at));
+                            }
+                            Storage::Activating => {
+                                image.status = ImageStatus::Activating;
+                                image.last_archived_at = Some(ago(100, at));
+                            }
+                        }
+                        image
                     },
                 )
                 .collect()
@@ -324,36 +436,126 @@ fn selects(filter: &TagFilter, tags: &[String]) -> bool {
     }
 }
 
-/// digest → priority of the rule that expires it, straight from ECR's rules.
-fn reference(policy: &Policy, images: &[Candidate], now: Timestamp) -> HashMap<String, u32> {
-    let mut newest_first: Vec<&Candidate> = images.iter().collect();
-    newest_first.sort_by(|a, b| (b.pushed_at, &b.digest).cmp(&(a.pushed_at, &a.digest)));
-    let mut claimed: HashMap<&str, u32> = HashMap::new();
-    let mut expired = HashMap::new();
+/// What a rule does to an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    Expired(u32),
+    Archived(u32),
+}
+
+/// What the reference expects: each acted-on image's fate, and the rules it leaves out.
+#[derive(Debug, PartialEq, Eq)]
+struct Expected {
+    fates: HashMap<String, Fate>,
+    not_evaluated: Vec<u32>,
+}
+
+/// Straight from ECR's rules, read naively: for each rule in priority order, its
+/// storage class's images that its tags match, and among those not yet claimed, the
+/// ones its count makes due. A rule whose result depends on what the documentation
+/// leaves open (an ACTIVATING image its tags match; restored images ranked by push or
+/// by restore time giving different picks; an archived image without an archive time)
+/// acts on nothing, but claims its selection all the same.
+fn reference(policy: &Policy, images: &[Candidate], now: Timestamp) -> Expected {
+    let older_than = |at: Timestamp, days: u32| {
+        now.duration_since(at) > SignedDuration::from_hours(24 * i64::from(days))
+    };
+    let restored = |c: &Candidate| c.status == ImageStatus::Active && c.last_activated_at.is_some();
+    let class = |c: &Candidate| match c.status {
+        ImageStatus::Active => Some(StorageClass::Standard),
+        ImageStatus::Archived => Some(StorageClass::Archive),
+        ImageStatus::Activating => None,
+    };
+    let by_push = |c: &Candidate| c.pushed_at;
+    let by_restore = |c: &Candidate| {
+        if restored(c) {
+            c.last_activated_at.unwrap()
+        } else {
+            c.pushed_at
+        }
+    };
+    let mut claimed: HashSet<&str> = HashSet::new();
+    let mut expected = Expected {
+        fates: HashMap::new(),
+        not_evaluated: Vec::new(),
+    };
     for rule in policy.rules() {
-        if rule.action != Action::Expire || rule.storage_class != StorageClass::Standard {
+        let selected: Vec<&Candidate> = images
+            .iter()
+            .filter(|c| class(c) == Some(rule.storage_class) && selects(&rule.tags, &c.tags))
+            .collect();
+        let free: Vec<&Candidate> = selected
+            .iter()
+            .copied()
+            .filter(|c| !claimed.contains(c.digest.as_str()))
+            .collect();
+        // The images the rule picks with `order` as the time images are ranked and aged
+        // by; None when one it could pick has no time to count from.
+        let picks = |order: &dyn Fn(&Candidate) -> Timestamp| -> Option<BTreeSet<String>> {
+            let chosen: Vec<&Candidate> = match rule.count {
+                Count::ImagesMoreThan(keep) => {
+                    let mut ranked = selected.clone();
+                    ranked.sort_by(|a, b| (order(b), &b.digest).cmp(&(order(a), &a.digest)));
+                    ranked
+                        .into_iter()
+                        .skip(keep as usize)
+                        .filter(|c| free.iter().any(|f| f.digest == c.digest))
+                        .collect()
+                }
+                Count::DaysSincePushed(days) => free
+                    .iter()
+                    .copied()
+                    .filter(|c| older_than(order(c), days))
+                    .collect(),
+                Count::DaysSincePulled(days) => free
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        let since = [c.last_pulled_at, c.last_activated_at]
+                            .into_iter()
+                            .flatten()
+                            .max()
+                            .unwrap_or(c.pushed_at);
+                        older_than(since, days)
+                    })
+                    .collect(),
+                Count::DaysSinceTransitioned(days) => {
+                    if free.iter().any(|c| c.last_archived_at.is_none()) {
+                        return None;
+                    }
+                    free.iter()
+                        .copied()
+                        .filter(|c| older_than(c.last_archived_at.unwrap(), days))
+                        .collect()
+                }
+            };
+            Some(chosen.into_iter().map(|c| c.digest.clone()).collect())
+        };
+        let activating = images
+            .iter()
+            .any(|c| c.status == ImageStatus::Activating && selects(&rule.tags, &c.tags));
+        let pushed = picks(&by_push);
+        let certain = !activating && pushed.is_some() && pushed == picks(&by_restore);
+        for image in &free {
+            claimed.insert(&image.digest);
+        }
+        if !certain {
+            expected.not_evaluated.push(rule.priority);
             continue;
         }
-        let selected = newest_first.iter().filter(|c| selects(&rule.tags, &c.tags));
-        for (rank, image) in selected.enumerate() {
-            if claimed.contains_key(image.digest.as_str()) {
+        for digest in pushed.unwrap() {
+            let image = images.iter().find(|c| c.digest == digest).unwrap();
+            if image.referenced_by_manifest_list {
                 continue;
             }
-            claimed.insert(&image.digest, rule.priority);
-            let due = match rule.count {
-                Count::ImagesMoreThan(keep) => rank >= keep as usize,
-                Count::DaysSincePushed(days) => {
-                    now.duration_since(image.pushed_at)
-                        > SignedDuration::from_hours(24 * i64::from(days))
-                }
-                _ => false,
+            let fate = match rule.action {
+                Action::Expire => Fate::Expired(rule.priority),
+                Action::TransitionToArchive => Fate::Archived(rule.priority),
             };
-            if due && !image.referenced_by_manifest_list {
-                expired.insert(image.digest.clone(), rule.priority);
-            }
+            expected.fates.insert(digest, fate);
         }
     }
-    expired
+    expected
 }
 
 // --- properties ---
@@ -404,6 +606,21 @@ proptest! {
                     }
                     _ => {}
                 }
+                // The archive-era pairings: sinceImagePulled only archives standard
+                // images; sinceImageTransitioned only expires archived ones, archived
+                // at least 90 days; nothing else selects archived images.
+                match rule.count {
+                    Count::DaysSincePulled(_) => {
+                        prop_assert_eq!(rule.action, Action::TransitionToArchive);
+                        prop_assert_eq!(rule.storage_class, StorageClass::Standard);
+                    }
+                    Count::DaysSinceTransitioned(days) => {
+                        prop_assert_eq!(rule.action, Action::Expire);
+                        prop_assert_eq!(rule.storage_class, StorageClass::Archive);
+                        prop_assert!(days >= 90);
+                    }
+                    _ => prop_assert_eq!(rule.storage_class, StorageClass::Standard),
+                }
             }
         }
     }
@@ -422,32 +639,64 @@ proptest! {
         prop_assert_eq!(&evaluate(&policy, &shuffled, now()), &plan);
 
         let expected = reference(&policy, &images, now());
-        let got: HashMap<String, u32> = plan
+        let fates: HashMap<String, Fate> = plan
             .images
             .iter()
-            .filter_map(|image| match image.disposition {
-                Disposition::Expired { rule_priority } => Some((image.candidate.digest.clone(), rule_priority)),
-                _ => None,
+            .filter_map(|image| {
+                let fate = match image.disposition {
+                    Disposition::Expired { rule_priority } => Fate::Expired(rule_priority),
+                    Disposition::Transitioned { rule_priority } => Fate::Archived(rule_priority),
+                    _ => return None,
+                };
+                Some((image.candidate.digest.clone(), fate))
             })
             .collect();
-        prop_assert_eq!(&got, &expected);
+        prop_assert_eq!(&fates, &expected.fates);
+        let skipped: Vec<u32> = plan.not_evaluated.iter().map(|rule| rule.rule_priority).collect();
+        prop_assert_eq!(&skipped, &expected.not_evaluated);
 
-        prop_assert_eq!(plan.expired_count + plan.kept_count, images.len());
+        prop_assert_eq!(
+            plan.expired_count + plan.transitioned_count + plan.kept_count,
+            images.len()
+        );
         let expired_images = plan.images.iter().filter(|i| i.disposition.is_expired()).count();
         prop_assert_eq!(expired_images, plan.expired_count);
-        prop_assert_eq!(plan.expired.len(), expected.len());
-        let oldest_first = plan
-            .expired
-            .windows(2)
-            .all(|pair| (pair[0].pushed_at, &pair[0].digest) < (pair[1].pushed_at, &pair[1].digest));
-        prop_assert!(oldest_first);
-        let per_rule: usize = plan.rules.iter().map(|rule| rule.expired).sum();
-        prop_assert_eq!(per_rule, plan.expired_count);
-        let referenced: BTreeSet<&str> = images
-            .iter()
-            .filter(|image| image.referenced_by_manifest_list)
-            .map(|image| image.digest.as_str())
-            .collect();
-        prop_assert!(plan.expired.iter().all(|image| !referenced.contains(image.digest)));
+        prop_assert_eq!(plan.expired.len(), plan.expired_count);
+        prop_assert_eq!(plan.transitioned.len(), plan.transitioned_count);
+        for list in [&plan.expired, &plan.transitioned] {
+            let oldest_first = list
+                .windows(2)
+                .all(|pair| (pair[0].pushed_at, &pair[0].digest) < (pair[1].pushed_at, &pair[1].digest));
+            prop_assert!(oldest_first);
+        }
+        let expired_rules: usize = plan.rules.iter().map(|rule| rule.expired).sum();
+        prop_assert_eq!(expired_rules, plan.expired_count);
+        let transitioned_rules: usize = plan.rules.iter().map(|rule| rule.transitioned).sum();
+        prop_assert_eq!(transitioned_rules, plan.transitioned_count);
+        let rule_bytes: u64 = plan.rules.iter().map(|rule| rule.bytes).sum();
+        prop_assert_eq!(rule_bytes, plan.bytes_reclaimed + plan.bytes_transitioned);
+        prop_assert_eq!(
+            plan.bytes_transitioned,
+            plan.transitioned.iter().map(|image| image.size_bytes).sum::<u64>()
+        );
+        let by_digest: HashMap<&str, &Candidate> =
+            images.iter().map(|image| (image.digest.as_str(), image)).collect();
+        for image in plan.expired.iter().chain(&plan.transitioned) {
+            let candidate = by_digest[image.digest];
+            // Never an image an index refers to, nor one being restored.
+            prop_assert!(!candidate.referenced_by_manifest_list);
+            prop_assert_ne!(candidate.status, ImageStatus::Activating);
+        }
+        for image in &plan.transitioned {
+            prop_assert_eq!(by_digest[image.digest].status, ImageStatus::Active);
+        }
+        // ECR's 90-day minimum: an archived image is expired only after 90 days.
+        for image in &plan.expired {
+            let candidate = by_digest[image.digest];
+            if candidate.status == ImageStatus::Archived {
+                let archived = candidate.last_archived_at.unwrap();
+                prop_assert!(now().duration_since(archived) > SignedDuration::from_hours(24 * 90));
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! The `--images FILE` reader: what it accepts, and the record and field it names when
 //! it refuses.
 
-use berth::lifecycle::{Candidate, ImageRecordError, RecordProblem, read_image_records};
+use berth::lifecycle::{
+    Candidate, ImageRecordError, ImageStatus, RecordProblem, read_image_records,
+};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -216,4 +218,83 @@ fn one_record_per_digest_and_one_image_per_tag() {
         error_of(json!([record('a', &["v1", "v1"])])),
         "record 1: tags[1]: \"v1\" is listed twice"
     );
+}
+
+#[test]
+fn storage_status_and_its_times_are_read() {
+    let text = json!([
+        {"digest": digest('a'), "tags": ["v1"], "pushed_at": "2025-01-01T00:00:00Z",
+         "size_bytes": 1, "status": "ARCHIVED", "last_archived_at": "2025-06-01T00:00:00Z",
+         "last_activated_at": null},
+        {"digest": digest('b'), "tags": [], "pushed_at": "2025-01-01T00:00:00Z",
+         "size_bytes": 1, "status": "ACTIVE", "last_archived_at": "2025-06-01T00:00:00Z",
+         "last_activated_at": "2025-09-01T00:00:00+02:00"},
+        {"digest": digest('c'), "tags": [], "pushed_at": "2025-01-01T00:00:00Z",
+         "size_bytes": 1, "status": "ACTIVATING"},
+        {"digest": digest('d'), "tags": [], "pushed_at": "2025-01-01T00:00:00Z",
+         "size_bytes": 1, "status": null}
+    ])
+    .to_string();
+    let candidates: Vec<Candidate> = read_image_records(&text)
+        .unwrap()
+        .into_iter()
+        .map(Candidate::from)
+        .collect();
+    let at = |text: &str| Some(text.parse::<Timestamp>().unwrap());
+    assert_eq!(candidates[0].status, ImageStatus::Archived);
+    assert_eq!(candidates[0].last_archived_at, at("2025-06-01T00:00:00Z"));
+    assert_eq!(candidates[0].last_activated_at, None);
+    assert_eq!(candidates[1].status, ImageStatus::Active);
+    assert_eq!(candidates[1].last_activated_at, at("2025-08-31T22:00:00Z"));
+    assert_eq!(candidates[2].status, ImageStatus::Activating);
+    // A record without status (as berth images wrote before storage classes) is ACTIVE.
+    assert_eq!(candidates[3].status, ImageStatus::Active);
+    let plain = read_image_records(&json!([record('e', &[])]).to_string()).unwrap();
+    assert_eq!(plain[0].status, ImageStatus::Active);
+    assert_eq!(plain[0].last_archived_at, None);
+}
+
+#[test]
+fn status_is_one_of_ecrs_words() {
+    assert_eq!(
+        spoilt(|bad| bad["status"] = json!("archived")),
+        "record 2: status: must be one of \"ACTIVE\", \"ARCHIVED\", \"ACTIVATING\"; found \
+         \"archived\""
+    );
+    assert_eq!(
+        spoilt(|bad| bad["status"] = json!(1)),
+        "record 2: status: must be a string or null, found a number"
+    );
+    assert_eq!(
+        spoilt(|bad| bad["last_archived_at"] = json!("yesterday"))
+            .split(" (")
+            .next(),
+        Some(
+            "record 2: last_archived_at: \"yesterday\" is not an RFC 3339 timestamp such as \
+             2026-01-31T12:00:00Z"
+        )
+    );
+    assert_eq!(
+        spoilt(|bad| bad["last_activated_at"] = json!(false)),
+        "record 2: last_activated_at: must be an RFC 3339 timestamp string, found a boolean"
+    );
+    assert_eq!(
+        spoilt(|bad| bad["imageStatus"] = json!("ACTIVE")),
+        "record 2: imageStatus: is not an image record field; did you mean \"status\"?"
+    );
+}
+
+#[test]
+fn records_round_trip_through_serde_with_their_status() {
+    let text = json!([
+        {"digest": digest('a'), "tags": ["v1"], "pushed_at": "2025-01-01T00:00:00Z",
+         "size_bytes": 1, "status": "ARCHIVED", "last_archived_at": "2025-06-01T00:00:00Z"}
+    ])
+    .to_string();
+    let records = read_image_records(&text).unwrap();
+    let written = serde_json::to_value(&records).unwrap();
+    assert_eq!(written[0]["status"], "ARCHIVED");
+    assert_eq!(written[0]["last_archived_at"], "2025-06-01T00:00:00Z");
+    assert_eq!(written[0]["last_activated_at"], Value::Null);
+    assert_eq!(read_image_records(&written.to_string()).unwrap(), records);
 }

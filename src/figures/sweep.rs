@@ -475,6 +475,9 @@ impl LifecycleFigures {
                     size_bytes: image.size_bytes,
                     last_pulled_at: image.last_pulled_at,
                     referenced_by_manifest_list: false,
+                    // DescribeImages without an `imageStatus` filter lists ACTIVE
+                    // images only.
+                    ..Candidate::default()
                 })
             })
             .collect();
@@ -486,7 +489,7 @@ impl LifecycleFigures {
                 .map(|skipped| skipped.rule_priority.to_string())
                 .collect();
             format!(
-                "rules with priority {} not evaluated (archive storage); figures cover the rest",
+                "rules with priority {} not evaluated (see berth lifecycle preview); figures cover the rest",
                 priorities.join(", ")
             )
         });

@@ -117,10 +117,7 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
             record.tags.join(" "),
             record.pushed_at.to_string(),
             record.size_bytes.to_string(),
-            record
-                .last_pulled_at
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
+            time_or_empty(record.last_pulled_at),
             record.media_type.clone().unwrap_or_default(),
             record.referenced_by_manifest_list.to_string(),
             record
@@ -132,9 +129,16 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
                 .unique_bytes
                 .map(|bytes| bytes.to_string())
                 .unwrap_or_default(),
+            record.status.to_string(),
+            time_or_empty(record.last_archived_at),
+            time_or_empty(record.last_activated_at),
         ])?;
     }
     out.finish()
+}
+
+fn time_or_empty(at: Option<jiff::Timestamp>) -> String {
+    at.map(|t| t.to_string()).unwrap_or_default()
 }
 
 /// What an image is, for the table: an index, a platform image an index refers to, or
@@ -264,7 +268,7 @@ mod tests {
         assert_eq!(
             lines[1],
             format!(
-                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,",
+                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,,ACTIVE,,",
                 "01".repeat(32)
             )
         );
@@ -273,6 +277,9 @@ mod tests {
         let mut out = Vec::new();
         write_records(&mut out, &quoted, ImagesFormat::Csv).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.ends_with(",,\"a,\"\"b\"\"\",false,,\n"), "{text}");
+        assert!(
+            text.ends_with(",,\"a,\"\"b\"\"\",false,,,ACTIVE,,\n"),
+            "{text}"
+        );
     }
 }

@@ -11,7 +11,8 @@
 //!   `--policy`, the repository's current policy is previewed.
 //! - `--images FILE` reads image records (`berth images --output json`); `-` is stdin.
 //!   It needs `--policy`.
-//! - The JSON output is the engine's `Plan`, `expired` oldest push first, with
+//! - The JSON output is the engine's `Plan`, `expired` and `transitioned` (the images a
+//!   transition rule moves to archive storage) oldest push first, with
 //!   `bytes_freed`: the bytes of the blobs only expiring images hold (from the manifests
 //!   with `--repo`, from the records' `layers` with `--images`), or `null` with
 //!   `bytes_freed_unknown` saying why. With `--repo`
@@ -29,7 +30,8 @@ use crate::ecr::records::{RecordsError, registry_image_records};
 use crate::ecr::{ClientOptions, EcrError, EcrRegistry, policy};
 use crate::format;
 use crate::lifecycle::{
-    Candidate, Plan, Policy, PolicyError, evaluate, parse_policy, read_image_records,
+    Action, Candidate, ExpiredImage, Plan, Policy, PolicyError, evaluate, parse_policy,
+    read_image_records,
 };
 use crate::storage::{Digest, RepositoryStorage, storage_of_records};
 use crate::usage::{ImageUser, UsageMap};
@@ -48,7 +50,7 @@ pub struct LifecycleArgs {
 /// Subcommands of `berth lifecycle`.
 #[derive(Debug, clap::Subcommand)]
 pub enum LifecycleCommand {
-    /// Dry-run a lifecycle policy: which images ECR would expire, and why.
+    /// Dry-run a lifecycle policy: which images ECR would expire or archive, and why.
     ///
     /// Exit status: 0 success; 1 invalid policy (the message names rule and field),
     /// unreadable input or registry failure; 2 usage error.
@@ -415,6 +417,19 @@ fn write_table(
         plan.expired_count,
         format::size(plan.bytes_reclaimed)
     )?;
+    // Archiving is said apart from expiring: it frees nothing, and the images stay.
+    let archives = policy
+        .rules()
+        .iter()
+        .any(|rule| rule.action == Action::TransitionToArchive);
+    if archives {
+        writeln!(
+            out,
+            "{} of {total} images move to archive storage ({}), not pullable until restored",
+            plan.transitioned_count,
+            format::size(plan.bytes_transitioned)
+        )?;
+    }
     match freed {
         Freed::Bytes(bytes) => writeln!(
             out,
@@ -436,16 +451,18 @@ fn write_table(
     writeln!(out)?;
     writeln!(
         out,
-        "{:>8}  {:>8}  {:>8}  {:>11}",
-        "PRIORITY", "MATCHED", "EXPIRED", "SIZE"
+        "{:>8}  {:<7}  {:>8}  {:>8}  {:>8}  {:>11}",
+        "PRIORITY", "ACTION", "MATCHED", "EXPIRED", "ARCHIVED", "SIZE"
     )?;
     for rule in &plan.rules {
         writeln!(
             out,
-            "{:>8}  {:>8}  {:>8}  {:>11}",
+            "{:>8}  {:<7}  {:>8}  {:>8}  {:>8}  {:>11}",
             rule.rule_priority,
+            action_word(rule.action),
             rule.matched,
             rule.expired,
+            rule.transitioned,
             format::size(rule.bytes)
         )?;
     }
@@ -456,16 +473,41 @@ fn write_table(
             skipped.rule_priority, skipped.reason
         )?;
     }
+    if archives {
+        if plan.transitioned.is_empty() {
+            writeln!(out, "\nnothing is archived")?;
+        } else {
+            writeln!(out, "\nARCHIVED, oldest first")?;
+            write_images(out, &plan.transitioned, None)?;
+        }
+    }
     if plan.expired.is_empty() {
         return writeln!(out, "\nnothing expires");
     }
     writeln!(out, "\nEXPIRED, oldest first")?;
+    write_images(out, &plan.expired, usage)
+}
+
+/// How a rule's action reads in the table.
+fn action_word(action: Action) -> &'static str {
+    match action {
+        Action::Expire => "expire",
+        Action::TransitionToArchive => "archive",
+    }
+}
+
+/// The images one outcome takes, oldest first, with who uses them where known.
+fn write_images(
+    out: &mut impl Write,
+    images: &[ExpiredImage<'_>],
+    usage: Option<&ExpiredUsage>,
+) -> io::Result<()> {
     writeln!(
         out,
         "{:<23}  {:<12}  {:>11}  {:>8}  TAGS",
         "PUSHED (UTC)", "DIGEST", "SIZE", "PRIORITY"
     )?;
-    for (index, image) in plan.expired.iter().enumerate() {
+    for (index, image) in images.iter().enumerate() {
         let tags = if image.tags.is_empty() {
             "<untagged>".to_string()
         } else {

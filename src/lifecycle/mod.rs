@@ -27,19 +27,22 @@
 //! assert_eq!(plan.expired[0].tags, ["v1"]);
 //! assert_eq!(
 //!     serde_json::to_string(&plan)?,
-//!     format!(r#"{{"expired":[{{"digest":"sha256:{}","tags":["v1"],"rule_priority":1,"size_bytes":1000}}],"kept_count":2,"expired_count":1,"bytes_reclaimed":1000,"rules":[{{"rule_priority":1,"matched":3,"expired":1,"bytes":1000}}],"not_evaluated":[]}}"#, "a".repeat(64))
+//!     format!(r#"{{"expired":[{{"digest":"sha256:{}","tags":["v1"],"rule_priority":1,"size_bytes":1000}}],"transitioned":[],"kept_count":2,"expired_count":1,"transitioned_count":0,"bytes_reclaimed":1000,"bytes_transitioned":0,"rules":[{{"rule_priority":1,"action":"expire","matched":3,"expired":1,"transitioned":0,"bytes":1000}}],"not_evaluated":[]}}"#, "a".repeat(64))
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! - [`parse_policy`] applies every check ECR makes before accepting a policy and names
 //!   the rule (`rule #2 (priority 20)`) and field (`selection.tagPrefixList`) at fault.
-//! - [`evaluate`] decides, for a given instant, which images ECR would expire; its doc
-//!   spells out how berth reads ECR's semantics.
+//! - [`evaluate`] decides, for a given instant, which images ECR would expire and which
+//!   it would move to archive storage; its doc spells out how berth reads ECR's
+//!   semantics, and the code quotes the AWS sentence behind each step.
 //! - [`read_image_records`] reads the `--images FILE` format into [`ImageRecord`]s.
 //!
-//! Archive-storage rules (`sinceImagePulled`, `sinceImageTransitioned`, `transition`)
-//! parse and describe, but the evaluator reports them as not evaluated.
+//! Archive-era rules (`sinceImagePulled`, `sinceImageTransitioned`, `storageClass`,
+//! `transition`) are evaluated like the others. Where a rule's outcome depends on a
+//! point the documentation leaves open (an image being restored, the order of restored
+//! images), the plan lists it under `not_evaluated` with the reason instead of guessing.
 
 mod error;
 mod evaluate;
@@ -52,7 +55,7 @@ mod reader;
 mod records;
 
 pub use error::{MAX_POLICY_CHARS, MIN_POLICY_CHARS, PolicyError, Problem, RuleRef};
-pub use evaluate::{Candidate, evaluate};
+pub use evaluate::{Candidate, ImageStatus, evaluate};
 pub use parse::parse_policy;
 pub use pattern::TagPattern;
 pub use plan::{Disposition, ExpiredImage, ImageOutcome, Plan, RuleOutcome, SkippedRule};

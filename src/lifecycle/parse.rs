@@ -205,6 +205,9 @@ fn parse_rule(index: usize, value: &Value) -> Result<Rule, PolicyError> {
     let count = count(&reader, count_type, count_unit, count_number)?;
     let storage_class = storage(&reader, count_type, storage_class)?;
     let action = action_of(&reader, count_type, action_type, target)?;
+    // "Archived images have a minimum storage duration of 90 days. You cannot configure
+    // lifecycle policies that delete images that have been in archive for less than 90
+    // days." (Archiving an image; also under the guide's archive examples.)
     if let (Count::DaysSinceTransitioned(days), Action::Expire) = (count, action)
         && days < MIN_ARCHIVE_DAYS
     {
@@ -307,6 +310,8 @@ fn count(
         };
     }
     // `word` already limited the unit to "days"; here only its presence matters.
+    // countUnit: "Required: yes, only if countType is set to sinceImagePushed,
+    // sinceImagePulled, or sinceImageTransitioned" (Lifecycle policy properties).
     if count_unit.is_none() {
         return Err(reader.error("selection.countUnit", Problem::RequiredWhen { when }));
     }
@@ -324,6 +329,11 @@ fn storage(
 ) -> Result<StorageClass, PolicyError> {
     let when = when_count_type(count_type);
     let field = "selection.storageClass";
+    // "When using a countType of imageCountMoreThan, sinceImagePushed, or
+    // sinceImagePulled, the only supported value is standard. When using a count type of
+    // sinceImageTransitioned, this is required, and the only supported value is archive.
+    // If you omit this, the value of standard will be used." (Lifecycle policy
+    // properties, storageClass.)
     match (count_type, storage_class) {
         ("sinceImageTransitioned", Some("archive")) => Ok(StorageClass::Archive),
         ("sinceImageTransitioned", None) => {
@@ -353,6 +363,10 @@ fn action_of(
     action_type: &str,
     target: Option<&str>,
 ) -> Result<Action, PolicyError> {
+    // targetStorageClass: "Required: yes, if type is transition … archive is the only
+    // supported value." (Lifecycle policy properties.) The documentation says nothing of
+    // it on an expire action; berth refuses it there rather than ignore a field that
+    // would do nothing (the README says so).
     let action = if action_type == "transition" {
         if target.is_none() {
             return Err(reader.error(
@@ -375,6 +389,10 @@ fn action_of(
         Action::Expire
     };
     let when = when_count_type(count_type);
+    // "The sinceImagePulled count type must be used with the transition action. It
+    // cannot be used with the expire action." and "The sinceImageTransitioned count type
+    // must be used with the expire action and the archive storage class." (Examples of
+    // lifecycle policies.)
     match (count_type, action) {
         ("sinceImagePulled", Action::Expire) => Err(reader.error(
             "action.type",
@@ -396,10 +414,14 @@ fn action_of(
 
 /// Checks that need the whole policy: unique priorities, one untagged rule, `any` last.
 ///
-/// The untagged and `any` constraints are applied per storage class: ECR's own archive
-/// example pairs an `any` rule for standard images with an `any` rule for archived ones,
-/// which a policy-wide reading would reject. For policies without archive rules (all
-/// policies written before archive storage existed) the two readings agree.
+/// The untagged and `any` constraints are applied per storage class: "Only one rule
+/// selecting a specific storage class is allowed to select untagged images." (How
+/// lifecycle policies work), and ECR's own archive example ("Combining archive and
+/// expire rules") pairs an `any` rule for standard images with a later `any` rule for
+/// archived ones, which a policy-wide reading of "A rule with a tagStatus value of any
+/// must have the highest value for rulePriority" would reject. For policies without
+/// archive rules (all policies written before archive storage existed) the two
+/// readings agree.
 fn check_across_rules(rules: &[Rule]) -> Result<(), PolicyError> {
     let reject = |rule: &Rule, field: &str, problem: Problem| PolicyError::Rule {
         rule: RuleRef {

@@ -98,42 +98,53 @@ pub enum StorageClass {
     Archive,
 }
 
-/// `action.type` (with `targetStorageClass` for transitions).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `action.type` (with `targetStorageClass` for transitions); serialises as ECR's word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Action {
     /// Delete the image, all tags with it.
+    #[serde(rename = "expire")]
     Expire,
     /// Move the image to archive storage.
+    #[serde(rename = "transition")]
     TransitionToArchive,
 }
 
-/// Why berth's evaluator leaves a rule out of a plan.
+impl Action {
+    /// ECR's word for the action: `expire` or `transition`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Expire => "expire",
+            Action::TransitionToArchive => "transition",
+        }
+    }
+}
+
+/// Why berth's evaluator leaves a rule out of a plan: the outcome would depend on a
+/// point ECR's documentation leaves open, or on data the images lack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NotEvaluated {
-    /// The rule archives images instead of expiring them.
+    /// An image the rule's tags match is being restored.
     #[error(
-        "not evaluated by berth: it moves images to archive storage, and berth previews expiry only"
+        "not evaluated by berth: its tags match an image being restored (ACTIVATING), and \
+         ECR's documentation does not say which storage class such an image is in"
     )]
-    Transition,
-    /// The rule acts on archived images, which berth's image list does not contain.
+    ActivatingImage,
+    /// Ranking a restored image by push time or by restore time gives different results.
     #[error(
-        "not evaluated by berth: it acts on archived images, and berth previews active images only"
+        "not evaluated by berth: it ranks an image restored from archive, which ECR's \
+         documentation orders both by push time and by restore time, and here the two \
+         orders pick different images"
     )]
-    ArchivedImages,
+    RestoredImageOrder,
+    /// An archived image the rule could act on has no `last_archived_at`.
+    #[error(
+        "not evaluated by berth: an archived image it selects has no last_archived_at, \
+         which its age is counted from"
+    )]
+    NoArchiveTime,
 }
 
 impl Rule {
-    /// Why berth does not evaluate this rule, or `None` if it does.
-    pub fn not_evaluated(&self) -> Option<NotEvaluated> {
-        if self.storage_class == StorageClass::Archive {
-            Some(NotEvaluated::ArchivedImages)
-        } else if self.action == Action::TransitionToArchive {
-            Some(NotEvaluated::Transition)
-        } else {
-            None
-        }
-    }
-
     /// One readable line: priority, what is selected, what happens, then the description.
     ///
     /// User-supplied strings are shown in quotes with control characters escaped, so a
@@ -143,9 +154,6 @@ impl Rule {
         self.write_selection(&mut line);
         line.push_str(": ");
         self.write_action(&mut line);
-        if let Some(reason) = self.not_evaluated() {
-            let _ = write!(line, " [{reason}]");
-        }
         if let Some(description) = &self.description {
             let _ = write!(line, " ({description:?})");
         }

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::evaluate::Candidate;
+use super::evaluate::{Candidate, ImageStatus};
 use super::json::{shown, suggest, syntax_error, type_name};
 
 /// One image in an `--images` file.
@@ -16,12 +16,13 @@ use super::json::{shown, suggest, syntax_error, type_name};
 ///  "size_bytes":123,"last_pulled_at":null,
 ///  "media_type":"application/vnd.docker.distribution.manifest.v2+json",
 ///  "referenced_by_manifest_list":false,
-///  "layers":[{"digest":"sha256:…","size":1234}],"unique_bytes":1234}
+///  "layers":[{"digest":"sha256:…","size":1234}],"unique_bytes":1234,
+///  "status":"ACTIVE","last_archived_at":null,"last_activated_at":null}
 /// ```
 ///
-/// The fields after `size_bytes` are optional. Prefer [`read_image_records`] to plain serde: it
+/// The fields after `size_bytes` are optional; a record without `status` is `ACTIVE`. Prefer [`read_image_records`] to plain serde: it
 /// also checks digests, tags and duplicates, and names the record and field at fault.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageRecord {
     /// `sha256:` and 64 lowercase hex digits.
@@ -50,6 +51,16 @@ pub struct ImageRecord {
     /// this image frees. `None` when not known exactly.
     #[serde(default)]
     pub unique_bytes: Option<u64>,
+    /// `imageStatus`: `ACTIVE` (standard storage), `ARCHIVED` or `ACTIVATING` (being
+    /// restored).
+    #[serde(default)]
+    pub status: ImageStatus,
+    /// RFC 3339 time the image last moved to archive storage, if it ever did.
+    #[serde(default, with = "rfc3339_option")]
+    pub last_archived_at: Option<Timestamp>,
+    /// RFC 3339 time the image was last restored from archive storage, if it ever was.
+    #[serde(default, with = "rfc3339_option")]
+    pub last_activated_at: Option<Timestamp>,
 }
 
 /// A blob an image holds: its digest and its size as stored.
@@ -69,6 +80,9 @@ impl From<ImageRecord> for Candidate {
             size_bytes: record.size_bytes,
             last_pulled_at: record.last_pulled_at,
             referenced_by_manifest_list: record.referenced_by_manifest_list,
+            status: record.status,
+            last_archived_at: record.last_archived_at,
+            last_activated_at: record.last_activated_at,
         }
     }
 }
@@ -121,6 +135,9 @@ pub enum RecordProblem {
     /// A digest that is not `sha256:` + 64 hex digits.
     #[error("{text:?} is not a digest of the form sha256: followed by 64 lowercase hex digits")]
     BadDigest { text: String },
+    /// A status ECR does not have.
+    #[error("must be one of \"ACTIVE\", \"ARCHIVED\", \"ACTIVATING\"; found {text:?}")]
+    BadStatus { text: String },
     /// A tag ECR would not accept.
     #[error("{text:?} is not a valid tag (1–128 of A-Z a-z 0-9 _ . -, not starting with . or -)")]
     BadTag { text: String },
@@ -153,6 +170,9 @@ pub const RECORD_FIELDS: &[&str] = &[
     "referenced_by_manifest_list",
     "layers",
     "unique_bytes",
+    "status",
+    "last_archived_at",
+    "last_activated_at",
 ];
 
 /// Read an `--images` JSON array, rejecting a bad record with its index and field.
@@ -300,10 +320,12 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
         Some(other) => return Err(wrong("size_bytes", "a non-negative integer", &other)),
         None => return Err(fault("size_bytes", RecordProblem::Missing)),
     };
-    let last_pulled_at = match fields.remove("last_pulled_at") {
-        None | Some(Value::Null) => None,
-        Some(value) => Some(timestamp(&value).map_err(|problem| fault("last_pulled_at", problem))?),
+    let mut optional_time = |field: &str| {
+        optional_timestamp(fields.remove(field)).map_err(|problem| fault(field, problem))
     };
+    let last_pulled_at = optional_time("last_pulled_at")?;
+    let last_archived_at = optional_time("last_archived_at")?;
+    let last_activated_at = optional_time("last_activated_at")?;
     let media_type = match fields.remove("media_type") {
         None | Some(Value::Null) => None,
         Some(Value::String(media_type)) => Some(media_type),
@@ -347,6 +369,14 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
             ));
         }
     };
+    let status = match fields.remove("status") {
+        None | Some(Value::Null) => ImageStatus::Active,
+        Some(Value::String(text)) => match ImageStatus::from_word(&text) {
+            Some(status) => status,
+            None => return Err(fault("status", RecordProblem::BadStatus { text })),
+        },
+        Some(other) => return Err(wrong("status", "a string or null", &other)),
+    };
     Ok(ImageRecord {
         digest,
         tags,
@@ -357,6 +387,9 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
         referenced_by_manifest_list,
         layers,
         unique_bytes,
+        status,
+        last_archived_at,
+        last_activated_at,
     })
 }
 
@@ -405,6 +438,14 @@ fn read_layer(at: &str, item: Value) -> Result<LayerRecord, (String, RecordProbl
         None => return Err((format!("{at}.size"), RecordProblem::Missing)),
     };
     Ok(LayerRecord { digest, size })
+}
+
+/// An optional RFC 3339 field: absent or `null` is `None`.
+fn optional_timestamp(value: Option<Value>) -> Result<Option<Timestamp>, RecordProblem> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => timestamp(&value).map(Some),
+    }
 }
 
 fn timestamp(value: &Value) -> Result<Timestamp, RecordProblem> {

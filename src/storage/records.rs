@@ -75,6 +75,7 @@ mod tests {
             referenced_by_manifest_list: false,
             layers: None,
             unique_bytes: None,
+            ..ImageRecord::default()
         }
     }
 

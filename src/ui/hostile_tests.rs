@@ -300,6 +300,7 @@ fn lifecycle_state(r: &Registry) -> State {
             referenced_by_manifest_list: n == 1,
             layers: None,
             unique_bytes: None,
+            ..ImageRecord::default()
         })
         .collect();
     let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}"#;

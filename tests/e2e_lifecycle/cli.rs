@@ -26,7 +26,9 @@ fn preview_of_each_seeded_policy_matches_the_engine_run_on_the_api_answers() {
         let count = ours["expired_count"].as_u64().unwrap() as usize;
         assert_eq!(expired.len(), count);
         assert_eq!(
-            ours["kept_count"].as_u64().unwrap() as usize + count,
+            ours["kept_count"].as_u64().unwrap() as usize
+                + count
+                + ours["transitioned_count"].as_u64().unwrap() as usize,
             Sandbox::runtime().block_on(async {
                 support::all_images(&Sandbox::shared().ecr("us-east-1").await, repository)
                     .await
@@ -193,7 +195,10 @@ fn images_csv_and_table_list_every_image() {
             "media_type",
             "referenced_by_manifest_list",
             "layers",
-            "unique_bytes"
+            "unique_bytes",
+            "status",
+            "last_archived_at",
+            "last_activated_at"
         ]
     );
     assert_eq!(reader.records().count(), count);
@@ -215,7 +220,10 @@ fn table_output_names_the_policy_and_the_totals() {
         "{text}"
     );
     assert!(text.contains(" images expire, "), "{text}");
-    assert!(text.contains("PRIORITY   MATCHED   EXPIRED"), "{text}");
+    assert!(
+        text.contains("PRIORITY  ACTION    MATCHED   EXPIRED  ARCHIVED"),
+        "{text}"
+    );
 }
 
 #[test]

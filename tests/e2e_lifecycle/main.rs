@@ -143,6 +143,7 @@ async fn independent_candidates(client: &aws_sdk_ecr::Client, repository: &str) 
                 last_pulled_at: image
                     .last_recorded_pull_time()
                     .map(|t| Timestamp::new(t.secs(), t.subsec_nanos() as i32).unwrap()),
+                ..Default::default()
             }
         })
         .collect()

@@ -323,6 +323,7 @@ fn reclaim_by_repository(sandbox: &Sandbox) -> BTreeMap<String, u64> {
                         size_bytes: image.image_size_in_bytes().unwrap_or(0) as u64,
                         last_pulled_at: None,
                         referenced_by_manifest_list: false,
+                        ..Default::default()
                     }
                 })
                 .collect();

@@ -20,9 +20,9 @@ const POLICY: &str = r#"{"rules":[
     {"rulePriority":1,"description":"untagged","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},
     {"rulePriority":2,"selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}"#;
 
-#[test]
-fn table_shows_policy_totals_rules_and_expired_images() {
-    let policy = parse_policy(POLICY).unwrap();
+/// The table `policy` gives over [`candidates`] on 2026-02-01, for `web/app`.
+fn table(policy: &str, freed: u64) -> String {
+    let policy = parse_policy(policy).unwrap();
     let images = candidates();
     let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
     let plan = evaluate(&policy, &images, now);
@@ -37,10 +37,15 @@ fn table_shows_policy_totals_rules_and_expired_images() {
         now,
         PreviewFormat::Table,
         None,
-        &Freed::Bytes(1000),
+        &Freed::Bytes(freed),
     )
     .unwrap();
-    let text = String::from_utf8(out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn table_shows_policy_totals_rules_and_expired_images() {
+    let text = table(POLICY, 1000);
     assert_eq!(
         text,
         format!(
@@ -51,9 +56,9 @@ fn table_shows_policy_totals_rules_and_expired_images() {
 as of 2026-02-01 00:00:00 UTC: 1 of 3 images expire, 1 KiB reclaimed
 frees 1000 B (layers no kept image holds; the size above counts shared layers)
 
-PRIORITY   MATCHED   EXPIRED         SIZE
-       1         1         1        1 KiB
-       2         1         0          0 B
+PRIORITY  ACTION    MATCHED   EXPIRED  ARCHIVED         SIZE
+       1  expire          1         1         0        1 KiB
+       2  expire          1         0         0          0 B
 
 EXPIRED, oldest first
 PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
@@ -123,5 +128,39 @@ fn bytes_freed_come_from_the_records_layers_or_are_unknown() {
     assert_eq!(
         Freed::of(&plan, with.as_ref().map_err(Clone::clone)),
         Freed::Bytes(300)
+    );
+}
+
+#[test]
+fn table_shows_archived_and_expired_images_apart() {
+    let text = table(
+        r#"{"rules":[
+        {"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},
+        {"rulePriority":2,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":14},"action":{"type":"transition","targetStorageClass":"archive"}}]}"#,
+        1024,
+    );
+    let after_policy = text.split_once("\n\n").unwrap().1;
+    assert_eq!(
+        after_policy,
+        format!(
+            "as of 2026-02-01 00:00:00 UTC: 1 of 3 images expire, 1 KiB reclaimed
+1 of 3 images move to archive storage (2 KiB), not pullable until restored
+frees 1 KiB (layers no kept image holds; the size above counts shared layers)
+
+PRIORITY  ACTION    MATCHED   EXPIRED  ARCHIVED         SIZE
+       1  expire          1         1         0        1 KiB
+       2  archive         3         0         1        2 KiB
+
+ARCHIVED, oldest first
+PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
+2026-01-01 00:00:00 UTC  {}        2 KiB         2  pr-1
+
+EXPIRED, oldest first
+PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
+2026-01-02 00:00:00 UTC  {}        1 KiB         1  <untagged>
+",
+            "a".repeat(12),
+            "b".repeat(12)
+        )
     );
 }

@@ -123,6 +123,14 @@ fn outcome_cell(disposition: Option<Disposition>, theme: &Theme) -> (Line<'stati
             Line::styled(format!("expires · rule {rule_priority}"), theme.critical),
             theme.warning,
         ),
+        Some(Disposition::Transitioned { rule_priority }) => (
+            Line::styled(format!("archives · rule {rule_priority}"), theme.warning),
+            theme.text,
+        ),
+        Some(Disposition::Undecided { rule_priority }) => (
+            Line::styled(format!("? · rule {rule_priority} not evaluated"), theme.dim),
+            theme.text,
+        ),
         Some(Disposition::KeptForManifestList { rule_priority }) => (
             Line::styled(format!("kept: in an index ({rule_priority})"), theme.ok),
             theme.text,

@@ -139,16 +139,28 @@ fn esc_closes_r_reloads_only_global_keys_pass_through() {
 }
 
 #[test]
-fn archive_rules_are_listed_as_not_evaluated() {
+fn transition_rules_are_evaluated_beside_expire_rules() {
     let policy = r#"{"rules":[
       {"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}},
       {"rulePriority":2,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":30},"action":{"type":"transition","targetStorageClass":"archive"}}]}"#;
     let view = loaded(Some(policy));
     let run = view.dry_run.as_ref().unwrap();
-    assert_eq!(run.summary.rules.len(), 1);
-    assert_eq!(run.summary.not_evaluated.len(), 1);
-    assert_eq!(run.summary.not_evaluated[0].rule_priority, 2);
-    assert!(run.summary.not_evaluated[0].reason.contains("archive"));
+    assert_eq!(run.summary.rules.len(), 2);
+    assert!(run.summary.not_evaluated.is_empty());
+    // Image 6 (100 days, never pulled) is archived. Image 7 (untagged, 40 days) is
+    // rule 1's, which would expire it but for the index that refers to it.
+    assert_eq!(
+        run.dispositions[&digest(6)],
+        Disposition::Transitioned { rule_priority: 2 }
+    );
+    assert_eq!(
+        run.dispositions[&digest(7)],
+        Disposition::KeptForManifestList { rule_priority: 1 }
+    );
+    assert_eq!(
+        run.dispositions[&digest(1)],
+        Disposition::Expired { rule_priority: 1 }
+    );
 }
 
 #[test]
@@ -161,6 +173,6 @@ fn the_rule_table_lists_every_rule_by_priority() {
     let lines = run.summary.rules_by_priority();
     let priorities: Vec<u32> = lines.iter().map(|line| line.priority()).collect();
     assert_eq!(priorities, [1, 2]);
-    assert!(matches!(lines[0], RuleLine::NotEvaluated(_)));
+    assert!(matches!(lines[0], RuleLine::Evaluated(_)));
     assert!(matches!(lines[1], RuleLine::Evaluated(_)));
 }

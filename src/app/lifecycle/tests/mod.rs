@@ -37,6 +37,7 @@ pub(crate) fn record(n: u64, tags: &[&str], days_ago: i64) -> ImageRecord {
         referenced_by_manifest_list: false,
         layers: None,
         unique_bytes: None,
+        ..ImageRecord::default()
     }
 }
 
