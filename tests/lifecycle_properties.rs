@@ -464,7 +464,7 @@ fn reference(policy: &Policy, images: &[Candidate], now: Timestamp) -> Expected 
     let class = |c: &Candidate| match c.status {
         ImageStatus::Active => Some(StorageClass::Standard),
         ImageStatus::Archived => Some(StorageClass::Archive),
-        ImageStatus::Activating => None,
+        ImageStatus::Activating | ImageStatus::Unknown => None,
     };
     let by_push = |c: &Candidate| c.pushed_at;
     let by_restore = |c: &Candidate| {

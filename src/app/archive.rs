@@ -348,7 +348,7 @@ pub fn on_restore_progress(
             format!(
                 "restoring {}: {}",
                 request.label,
-                status.as_ref().map_or("?", ImageStatus::as_str)
+                status.map_or("?", ImageStatus::as_str)
             ),
         ),
         (_, true) => (
@@ -377,7 +377,7 @@ fn set_status(
         return;
     }
     if let Some(image) = pane.images.iter_mut().find(|i| i.digest == request.digest) {
-        image.status = status.clone();
+        image.status = *status;
         if request.target == StorageClass::Archive && *status == ImageStatus::Archived {
             // The registry's own time arrives with the next listing; until then, now.
             image.last_archived_at = Some(state.now);

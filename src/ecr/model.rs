@@ -105,56 +105,10 @@ pub struct Repository {
     pub encryption: Encryption,
 }
 
-/// Where an image is stored, as DescribeImages reports it (`imageStatus`).
-///
-/// ECR's archive storage class: an ARCHIVED image is stored and billed but cannot be
-/// pulled; restoring it makes it ACTIVATING until it is ACTIVE again.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ImageStatus {
-    /// Standard storage: pullable. What a registry that reports no status means.
-    #[default]
-    Active,
-    /// Archive storage: listed, billed, not pullable.
-    Archived,
-    /// Being restored from archive.
-    Activating,
-    /// A status this berth does not know (sanitised), shown as ECR gives it.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl ImageStatus {
-    /// ECR's word for the status.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ImageStatus::Active => "ACTIVE",
-            ImageStatus::Archived => "ARCHIVED",
-            ImageStatus::Activating => "ACTIVATING",
-            ImageStatus::Other(other) => other,
-        }
-    }
-
-    /// The status ECR's word names.
-    pub fn parse(word: &str) -> ImageStatus {
-        match word {
-            "ACTIVE" => ImageStatus::Active,
-            "ARCHIVED" => ImageStatus::Archived,
-            "ACTIVATING" => ImageStatus::Activating,
-            other => ImageStatus::Other(crate::sanitize::sanitize(other).into_owned()),
-        }
-    }
-}
-
-/// The storage class an UpdateImageStorageClass call moves an image to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StorageClass {
-    /// Standard storage: restores an archived image (it is ACTIVATING until done).
-    Standard,
-    /// Archive storage: the image can no longer be pulled.
-    Archive,
-}
+/// An image's status (`imageStatus`: ACTIVE, ARCHIVED, ACTIVATING) and the storage
+/// classes UpdateImageStorageClass moves between: the lifecycle engine's own types,
+/// since its rules select images by them.
+pub use crate::lifecycle::{ImageStatus, StorageClass};
 
 /// What kind of manifest an image is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -524,7 +524,7 @@ impl RegistryWrite for EcrRegistry {
             })?;
         // An answer without a status says nothing about the image: assume nothing.
         Ok(out.image_status().map_or_else(
-            || ImageStatus::Other("unknown".into()),
+            || ImageStatus::Unknown,
             |status| ImageStatus::parse(status.as_str()),
         ))
     }

@@ -5,7 +5,7 @@
 use super::manifests::{index_digests, manifest_list_children};
 use super::model::Image;
 use super::{EcrError, EcrRegistry, Registry};
-use crate::lifecycle::{ImageRecord, ImageStatus};
+use crate::lifecycle::ImageRecord;
 use std::collections::BTreeSet;
 
 /// Why a repository's image records could not be listed.
@@ -90,11 +90,9 @@ pub fn records_from_images(
                 size_bytes: image.size_bytes,
                 last_pulled_at: image.last_pulled_at,
                 media_type: image.manifest_media_type,
-                // The image model does not carry the storage class yet: every image
-                // DescribeImages returns without an `imageStatus` filter is ACTIVE.
-                status: ImageStatus::Active,
-                last_archived_at: None,
-                last_activated_at: None,
+                status: image.status,
+                last_archived_at: image.last_archived_at,
+                last_activated_at: image.last_activated_at,
             })
         })
         .collect::<Result<Vec<ImageRecord>, RecordsError>>()?;

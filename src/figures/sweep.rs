@@ -475,9 +475,9 @@ impl LifecycleFigures {
                     size_bytes: image.size_bytes,
                     last_pulled_at: image.last_pulled_at,
                     referenced_by_manifest_list: false,
-                    // DescribeImages without an `imageStatus` filter lists ACTIVE
-                    // images only.
-                    ..Candidate::default()
+                    status: image.status,
+                    last_archived_at: image.last_archived_at,
+                    last_activated_at: image.last_activated_at,
                 })
             })
             .collect();

@@ -48,7 +48,12 @@ pub async fn add_storage(
     records: &mut [ImageRecord],
 ) -> Option<String> {
     let cache = ManifestCache::in_user_cache(ManifestCache::DEFAULT_MAX_BYTES);
-    let digests: Vec<String> = records.iter().map(|r| r.digest.clone()).collect();
+    // An archived image cannot be pulled, its manifest included.
+    let digests: Vec<String> = records
+        .iter()
+        .filter(|r| r.status == crate::lifecycle::ImageStatus::Active)
+        .map(|r| r.digest.clone())
+        .collect();
     let set = read_manifests(
         registry,
         cache.as_ref(),

@@ -27,6 +27,8 @@ pub enum ImageStatus {
     Archived,
     /// Being restored from archive storage to standard storage.
     Activating,
+    /// A status this berth does not know (a newer ECR's): neither class is assumed.
+    Unknown,
 }
 
 impl ImageStatus {
@@ -43,7 +45,13 @@ impl ImageStatus {
             ImageStatus::Active => "ACTIVE",
             ImageStatus::Archived => "ARCHIVED",
             ImageStatus::Activating => "ACTIVATING",
+            ImageStatus::Unknown => "UNKNOWN",
         }
+    }
+
+    /// The status ECR's word names; [`ImageStatus::Unknown`] for any other word.
+    pub fn parse(word: &str) -> ImageStatus {
+        Self::from_word(word).unwrap_or(ImageStatus::Unknown)
     }
 
     /// The status ECR calls `word`, if any.
@@ -60,7 +68,7 @@ impl ImageStatus {
         match self {
             ImageStatus::Active => Some(StorageClass::Standard),
             ImageStatus::Archived => Some(StorageClass::Archive),
-            ImageStatus::Activating => None,
+            ImageStatus::Activating | ImageStatus::Unknown => None,
         }
     }
 }
@@ -159,7 +167,7 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
     // standard and archived images only: such a rule's outcome is not documented.
     let activating = images
         .iter()
-        .filter(|image| image.status == ImageStatus::Activating)
+        .filter(|image| image.status.storage_class().is_none())
         .fold(0u64, |hits, image| hits | tag_mask(rules, image));
     let ranked = newest_first(images);
     let ranked_masks: Vec<u64> = ranked.iter().map(|key| masks[key.index as usize]).collect();
@@ -290,7 +298,7 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
             Acted::Undecided => Disposition::Undecided {
                 rule_priority: priority(owner),
             },
-            Acted::No if image.status == ImageStatus::Activating => match tag_mask(rules, image) {
+            Acted::No if image.status.storage_class().is_none() => match tag_mask(rules, image) {
                 0 => Disposition::Kept { selected_by: None },
                 hits => Disposition::Undecided {
                     rule_priority: rules[hits.trailing_zeros() as usize].priority,

@@ -89,8 +89,9 @@ pub enum Count {
     DaysSinceTransitioned(u32),
 }
 
-/// `selection.storageClass`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `selection.storageClass`, and the class UpdateImageStorageClass moves an image to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StorageClass {
     /// Ordinary, pullable images (the default).
     Standard,
@@ -123,10 +124,12 @@ impl Action {
 /// point ECR's documentation leaves open, or on data the images lack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NotEvaluated {
-    /// An image the rule's tags match is being restored.
+    /// An image the rule's tags match is being restored (or has a status berth does not
+    /// know).
     #[error(
-        "not evaluated by berth: its tags match an image being restored (ACTIVATING), and \
-         ECR's documentation does not say which storage class such an image is in"
+        "not evaluated by berth: its tags match an image being restored (ACTIVATING) or of \
+         a status berth does not know, and ECR's documentation does not say which storage \
+         class such an image is in"
     )]
     ActivatingImage,
     /// Ranking a restored image by push time or by restore time gives different results.

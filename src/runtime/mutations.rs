@@ -178,7 +178,7 @@ impl Executor {
                 Ok(Some(image)) => {
                     let active = image.status == ImageStatus::Active;
                     if active || last.as_ref() != Some(&image.status) {
-                        last = Some(image.status.clone());
+                        last = Some(image.status);
                         self.send(progress(
                             Some(image.status),
                             image.last_activated_at,
@@ -203,7 +203,7 @@ impl Executor {
             {
                 let note = Some(format!(
                     "still {} after {} hours; r reloads the images",
-                    last.as_ref().map_or("?", ImageStatus::as_str),
+                    last.map_or("?", ImageStatus::as_str),
                     crate::app::archive::RESTORE_FOLLOW_FOR.as_hours()
                 ));
                 return self.send(progress(last, None, true, note));

@@ -424,6 +424,9 @@ fn the_lifecycle_view_shares_the_images_panes_figures() {
             referenced_by_manifest_list: false,
             layers: None,
             unique_bytes: None,
+            status: Default::default(),
+            last_archived_at: None,
+            last_activated_at: None,
         })
         .collect();
     let effects = update(
