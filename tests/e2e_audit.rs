@@ -3,6 +3,7 @@
 
 mod support;
 
+use berth::lifecycle::ImageStatus;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -46,6 +47,10 @@ struct Expected {
     stored_bytes: u64,
     lifecycle_freed_bytes: u64,
     pages: u64,
+}
+
+fn timestamp(time: &aws_smithy_types::DateTime) -> jiff::Timestamp {
+    jiff::Timestamp::new(time.secs(), time.subsec_nanos() as i32).unwrap()
 }
 
 fn millis(time: &aws_smithy_types::DateTime) -> i64 {
@@ -93,9 +98,13 @@ async fn expected(
                 pushed_at: jiff::Timestamp::new(pushed.secs(), pushed.subsec_nanos() as i32)
                     .unwrap(),
                 size_bytes: size,
-                last_pulled_at: None,
+                last_pulled_at: image.last_recorded_pull_time().map(timestamp),
                 referenced_by_manifest_list: false,
-                ..Default::default()
+                status: image
+                    .image_status()
+                    .map_or(ImageStatus::Active, |s| ImageStatus::parse(s.as_str())),
+                last_archived_at: image.last_archived_at().map(timestamp),
+                last_activated_at: image.last_activated_at().map(timestamp),
             });
         }
         if let Ok(out) = client
@@ -109,7 +118,13 @@ async fn expected(
                 .expect("seeded policies parse");
             let plan = berth::lifecycle::evaluate(&policy, &candidates, generated_at);
             e.lifecycle_reclaimable_bytes = plan.bytes_reclaimed;
-            let expired = plan.expired.iter().map(|e| e.digest.to_string()).collect();
+            // Standard storage: the expiring images the test read manifests for.
+            let expired = plan
+                .expired
+                .iter()
+                .map(|e| e.digest.to_string())
+                .filter(|digest| truth.blobs.contains_key(digest))
+                .collect();
             e.lifecycle_freed_bytes = truth.bytes_freed(&expired);
         }
         all.insert(name, (e, truth));

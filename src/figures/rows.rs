@@ -50,8 +50,10 @@ pub struct RepositoryRow {
     pub lifecycle_expired_images: Option<u64>,
     /// Bytes those images hold (an upper bound, as for `bytes`).
     pub lifecycle_reclaimable_bytes: Option<u64>,
-    /// Bytes only the expiring images reference: what the policy would really free.
-    /// `None` when unknown (no policy figures, manifests not read or not all readable).
+    /// Bytes of standard storage only the expiring images reference: what the policy
+    /// would really free there (archived images it expires free their archive storage,
+    /// their listed size). `None` when unknown (no policy figures, manifests not read or
+    /// not all readable).
     pub lifecycle_freed_bytes: Option<u64>,
     /// Why the lifecycle figures are missing or partial, when they are.
     pub lifecycle_note: Option<String>,

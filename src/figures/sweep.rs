@@ -316,6 +316,17 @@ async fn sweep_repository(
         .map(|settings| settings.prices.price(&target.region));
     let freed = match (&storage, &lifecycle.expired) {
         (Some((storage, _)), Some(expired)) => {
+            // Standard storage only: an archived image's manifest cannot be read, and
+            // the archive storage it frees is its listed size (in the reclaimed figure).
+            let archived: std::collections::HashSet<&str> = images
+                .iter()
+                .filter(|image| image.status != ImageStatus::Active)
+                .map(|image| image.digest.as_str())
+                .collect();
+            let expired: Vec<&String> = expired
+                .iter()
+                .filter(|digest| !archived.contains(digest.as_str()))
+                .collect();
             let digests: Vec<Digest> = expired.iter().filter_map(|d| Digest::parse(d)).collect();
             let figure = storage.bytes_freed(&digests);
             // An id that is not a digest cannot be counted: the figure is then unknown.
