@@ -436,3 +436,93 @@ mod repositories {
         });
     }
 }
+
+/// Storage figures for `images` as a CI repository has them: ten blobs an image, six
+/// from one of twenty shared base stacks, a config and three layers of its own.
+fn storage_of(images: &[Image]) -> berth::app::storage::StorageRead {
+    use berth::storage::{Digest, StorageBuilder, manifest::Blob};
+    let blob = |key: String, size: u64| Blob {
+        digest: Digest::of(key.as_bytes()),
+        size,
+    };
+    let mut builder = StorageBuilder::with_capacity(images.len(), images.len() * 4 + 120);
+    for (i, image) in images.iter().enumerate() {
+        let base = i % 20;
+        let mut blobs: Vec<Blob> = (0..6)
+            .map(|layer| blob(format!("base {base} layer {layer}"), 20_000_000))
+            .collect();
+        blobs.push(blob(format!("config {i}"), 2_000));
+        blobs.extend((0..3).map(|layer| blob(format!("image {i} layer {layer}"), 1_000_000)));
+        builder.add_image(Digest::parse(&image.digest).unwrap(), blobs);
+    }
+    berth::app::storage::StorageRead::complete(builder.build())
+}
+
+impl Screen {
+    /// The images pane of `images` with their storage figures arrived.
+    fn images_with_storage(size: (u16, u16), images: Vec<Image>) -> Screen {
+        let storage = storage_of(&images);
+        let mut screen = Screen::images(size, images);
+        screen.storage_arrives(storage);
+        screen.draw();
+        screen
+    }
+
+    /// The storage read the images pane waits for answers with `storage`.
+    fn storage_arrives(&mut self, storage: berth::app::storage::StorageRead) {
+        self.act(Action::StorageRead {
+            registry: RegistryTarget::new(CredentialSource::Environment, "us-east-1"),
+            repository: "ci/build-cache".into(),
+            generation: self.state.images.storage.generation,
+            result: Ok(storage),
+        });
+    }
+}
+
+/// The storage figures of every image arriving (each image's UNIQUE placed by listing
+/// index), with the frame that shows them. The pane is set back to waiting, untimed.
+#[divan::bench(args = SIZES, sample_size = 1, sample_count = 30)]
+fn storage_arrives(bencher: Bencher, count: usize) {
+    let images = images(count);
+    let storage = storage_of(&images);
+    let screen = RefCell::new(Screen::images(WIDE, images));
+    bencher
+        .with_inputs(|| {
+            let mut screen = screen.borrow_mut();
+            let generation = screen.state.images.storage.generation;
+            screen.state.images.storage.request(generation);
+            storage.clone()
+        })
+        .bench_local_values(|storage| {
+            let mut screen = screen.borrow_mut();
+            screen.storage_arrives(storage);
+            screen.draw();
+        });
+}
+
+/// `S` while sorted by UNIQUE: every image placed again by its unique bytes.
+#[divan::bench(args = SIZES, sample_count = 60)]
+fn sort_by_unique_reverse(bencher: Bencher, count: usize) {
+    let mut screen = Screen::images_with_storage(WIDE, images(count));
+    while berth::app::state::IMAGE_SORTS[screen.state.images.list.sort_column] != "unique" {
+        screen.press(KeyCode::Char('s'));
+    }
+    press_alternating(bencher, screen, [KeyCode::Char('S'), KeyCode::Char('S')]);
+}
+
+/// `V` (alternately again): every image marked, then none, with what deleting the
+/// marked images frees computed from the storage figures each time.
+#[divan::bench(args = SIZES, sample_count = 60)]
+fn mark_all_with_freed_bytes(bencher: Bencher, count: usize) {
+    let screen = Screen::images_with_storage(WIDE, images(count));
+    press_alternating(bencher, screen, [KeyCode::Char('V'), KeyCode::Char('V')]);
+}
+
+/// `space` on one image (toggling it) with every other image marked: what the marked
+/// set frees is computed again for one changed mark.
+#[divan::bench(args = SIZES, sample_count = 60)]
+fn mark_one_of_all_with_freed_bytes(bencher: Bencher, count: usize) {
+    let mut screen = Screen::images_with_storage(WIDE, images(count));
+    screen.press(KeyCode::Char('V'));
+    press_and_undo(bencher, screen, KeyCode::Char(' '), KeyCode::Up);
+}

@@ -101,6 +101,10 @@ pub struct ImagesStorage {
     pub error: Option<String>,
     /// Each listed image's unique bytes, by index into the listing; None where unknown.
     pub unique: Vec<Option<Figure>>,
+    /// Each listed image's digest, parsed once, by index like `unique` (and set with
+    /// it): what the marks free is recomputed on every mark, and parsing 100,000 digest
+    /// texts each time would not fit in a frame.
+    digests: Vec<Option<Digest>>,
     /// `bytes_freed` of the marked images, with the marks revision and the read
     /// generation it was computed for.
     marked: Option<(u64, u64, Figure)>,
@@ -137,12 +141,11 @@ impl ImagesStorage {
         self.marked = None;
         match result {
             Ok(read) => {
-                self.unique = images
+                self.digests = images.iter().map(|i| Digest::parse(&i.digest)).collect();
+                self.unique = self
+                    .digests
                     .iter()
-                    .map(|image| {
-                        let digest = Digest::parse(&image.digest)?;
-                        Some(read.storage.image(&digest)?.unique_bytes)
-                    })
+                    .map(|digest| Some(read.storage.image(digest.as_ref()?)?.unique_bytes))
                     .collect();
                 self.read = Some(read);
             }
@@ -173,7 +176,8 @@ impl ImagesStorage {
     }
 
     /// Recompute what the marked images free when the marks or the read changed since.
-    pub fn follow_marks(&mut self, marks: &crate::app::state::Marks) {
+    /// `images` is the listing the figures are for.
+    pub fn follow_marks(&mut self, marks: &crate::app::state::Marks, images: &[Image]) {
         let Some(read) = &self.read else {
             self.marked = None;
             return;
@@ -185,7 +189,19 @@ impl ImagesStorage {
         {
             return;
         }
-        let figure = read.bytes_freed(marks.digests());
+        // Few marks: parse theirs. Many: look each listed image up among the marks and
+        // take its digest parsed already, which is cheaper than parsing.
+        let figure = if marks.len() < images.len() / 4 || self.digests.len() != images.len() {
+            read.bytes_freed(marks.digests())
+        } else {
+            let marked: Vec<&Digest> = images
+                .iter()
+                .zip(&self.digests)
+                .filter(|(image, _)| marks.contains(&image.digest))
+                .filter_map(|(_, digest)| digest.as_ref())
+                .collect();
+            read.storage.bytes_freed(marked)
+        };
         self.marked = Some((revision, self.generation, figure));
     }
 

@@ -57,7 +57,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
     // Marks or storage may have changed: what the marked images free follows both.
     let images = &mut state.images;
-    images.storage.follow_marks(&images.marked);
+    images.storage.follow_marks(&images.marked, &images.images);
     // Status messages raised by this action belong where it left the user; those whose
     // context it left go.
     let here = place(state);
