@@ -75,7 +75,7 @@ def fix_list_image_referrers() -> None:
     ECR: "Lists the artifacts associated with a specified subject image." and "If no
     filter is specified, only artifacts with ACTIVE status are returned." The subject
     need not exist: ListImageReferrers documents no ImageNotFoundException, and the OCI
-    referrers API answers for a digest "regardless of if the digest exists or not", so
+    distribution spec's referrers endpoint answers whether or not the digest exists, so
     the referrers a deleted image left behind can still be found.
     """
 
