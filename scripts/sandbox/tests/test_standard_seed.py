@@ -285,13 +285,16 @@ def _graph(ecr, repository):
     return details, by_subject
 
 
-def test_cosign_signatures_sboms_attestations_and_an_orphan(ecr):
+def test_cosign_signatures_sboms_attestations_and_an_orphan(ecr, summary):
     details, by_subject = _graph(ecr, "checkout/cart")
     referrers = [d for group in by_subject.values() for d in group]
     types = Counter(d["artifactMediaType"] for d in referrers)
     assert types[COSIGN] >= 5 and types[SPDX] >= 1 and types[SPDX] == types[IN_TOTO]
     assert all("imageTags" not in d for d in referrers)
     [orphan] = [s for s in by_subject if s not in details]
+    counted = summary["regions"]["us-east-1"]["repositories"]["checkout/cart"]
+    assert (counted["referrers"], counted["orphaned_referrers"]) == (len(referrers), 1)
+    assert summary["regions"]["us-east-1"]["totals"]["orphaned_referrers"] == 1
     assert [d["artifactMediaType"] for d in by_subject[orphan]] == [COSIGN]
     assert any(Counter(d["artifactMediaType"] for d in group)[COSIGN] == 2 for group in by_subject.values())
     for subject, group in by_subject.items():
