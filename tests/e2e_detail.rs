@@ -168,7 +168,7 @@ fn i_on_a_repository_shows_its_settings_policy_and_tags_as_the_api_has_them() {
         section(&screen, "Replication rules (registry)"),
         [field(
             "rule 1",
-            "→ eu-west-1 (123456789012) · payments/ (PREFIX_MATCH) · applies to this repository"
+            "→ eu-west-1 (123456789012), us-west-2 (210987654321) · payments/ (PREFIX_MATCH) · applies to this repository"
         )]
     );
     assert_eq!(

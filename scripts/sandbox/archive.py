@@ -76,25 +76,11 @@ def fix_update_image_storage_class() -> None:
     (lastActivatedAt). Anything else is ImageStorageClassUpdateNotSupportedException."""
 
     def update_image_storage_class(self: ECRResponse) -> ActionResult:
-        repository_name = self._get_param("repositoryName")
-        registry_id = self._get_param("registryId")
-        image_id = self._get_param("imageId")
         target = self._get_param("targetStorageClass")
-        if not repository_name:
-            raise invalid_parameter("repositoryName", "Member must not be null")
         if target not in TARGET_STORAGE_CLASSES:
             raise invalid_parameter("targetStorageClass", "Member must satisfy enum value set: [STANDARD, ARCHIVE]")
-        if not isinstance(image_id, dict):
-            raise invalid_parameter("imageId", "Member must not be null")
-        failure = ecr_fixes._id_failure(image_id)
-        if failure is not None:
-            raise InvalidParameterException(failure["failureReason"])
-        tag, digest = image_id.get("imageTag"), image_id.get("imageDigest")
         with LOCK:
-            repository = ecr_fixes._find_repository(self.ecr_backend, repository_name, registry_id)
-            image = ecr_fixes.find_image(repository, tag, digest)
-            if image is None:
-                raise ecr_fixes._image_not_found(repository, tag, digest)
+            repository, image, tag = ecr_fixes.requested_image(self)
             status = update_storage_class(image, target, ecr_fixes.utc_now())
         return ActionResult({
             "registryId": repository.registry_id,

@@ -146,6 +146,7 @@ class BerthImage(Image):
         children: list[str],
         artifact_media_type: Optional[str],
         pushed_at: datetime,
+        subject_manifest_digest: Optional[str] = None,
     ):
         super().__init__(
             account_id,
@@ -159,6 +160,8 @@ class BerthImage(Image):
         self.image_pushed_at = pushed_at
         self.children = children
         self.artifact_media_type = artifact_media_type
+        # An OCI referrer (signature, SBOM, attestation) names the image it refers to.
+        self.subject_manifest_digest = subject_manifest_digest
         self.last_recorded_pull_time: Optional[datetime] = None
         self.image_scan_status: Optional[dict[str, Any]] = None
         self.image_scan_findings_summary: Optional[dict[str, Any]] = None
@@ -231,7 +234,8 @@ class BerthImage(Image):
 
 
 class RepoIndex:
-    """Lookups by digest and tag, and which manifest lists reference which image.
+    """Lookups by digest and tag, which manifest lists reference which image, and
+    which referrers (manifests with a `subject`) name which image.
 
     moto finds images by scanning the repository's list, which makes seeding
     tens of thousands of images quadratic; the list stays moto's source of truth
@@ -242,6 +246,9 @@ class RepoIndex:
         self.by_digest: dict[str, Image] = {}
         self.by_tag: dict[str, Image] = {}
         self.parents: dict[str, set[str]] = {}
+        # subject digest -> digests of the manifests whose `subject` names it; the subject
+        # need not exist (OCI lets a referrer be pushed before, or outlive, its subject).
+        self.referrers: dict[str, set[str]] = {}
         for image in images:
             self.added(image)
 
@@ -252,6 +259,9 @@ class RepoIndex:
             self.by_tag[tag] = image
         for child in getattr(image, "children", ()):
             self.parents.setdefault(child, set()).add(digest)
+        subject = getattr(image, "subject_manifest_digest", None)
+        if subject:
+            self.referrers.setdefault(subject, set()).add(digest)
 
     def removed(self, image: Image) -> None:
         digest = image.get_image_digest()
@@ -265,6 +275,12 @@ class RepoIndex:
                 holders.discard(digest)
                 if not holders:
                     del self.parents[child]
+        subject = getattr(image, "subject_manifest_digest", None)
+        referring = self.referrers.get(subject) if subject else None
+        if referring is not None:
+            referring.discard(digest)
+            if not referring:
+                del self.referrers[subject]  # type: ignore[arg-type]
 
 
 def index_of(repository: Repository) -> RepoIndex:
@@ -321,6 +337,26 @@ def find_image(repository: Repository, tag: Optional[str], digest: Optional[str]
 
 def _find_repository(backend: ECRBackend, name: str, registry_id: Optional[str]) -> Repository:
     return backend._get_repository(name, registry_id)
+
+
+def requested_image(response: ECRResponse) -> tuple[Repository, Image, Optional[str]]:
+    """The repository and image a request's repositoryName / registryId / imageId name,
+    and the tag it asked by (callers hold LOCK)."""
+    repository_name = response._get_param("repositoryName")
+    image_id = response._get_param("imageId")
+    if not repository_name:
+        raise invalid_parameter("repositoryName", "Member must not be null")
+    if not isinstance(image_id, dict):
+        raise invalid_parameter("imageId", "Member must not be null")
+    failure = _id_failure(image_id)
+    if failure is not None:
+        raise InvalidParameterException(failure["failureReason"])
+    tag, digest = image_id.get("imageTag"), image_id.get("imageDigest")
+    repository = _find_repository(response.ecr_backend, repository_name, response._get_param("registryId"))
+    image = find_image(repository, tag, digest)
+    if image is None:
+        raise _image_not_found(repository, tag, digest)
+    return repository, image, tag
 
 
 # --------------------------------------------------------------------------
@@ -391,7 +427,13 @@ def put_image_ecr(
         return existing  # type: ignore[return-value]
 
     children: list[str] = []
-    artifact_media_type = None
+    # OCI 1.1: a manifest's `artifactType` names what it carries; without one, the config's
+    # mediaType does (the referrers API reports it the same way). An index has no config.
+    artifact_media_type = parsed.get("artifactType") if isinstance(parsed.get("artifactType"), str) else None
+    subject = parsed.get("subject")
+    subject_digest = subject.get("digest") if isinstance(subject, dict) else None
+    if subject_digest is not None and not (isinstance(subject_digest, str) and DIGEST_PATTERN.fullmatch(subject_digest)):
+        raise invalid_parameter("imageManifest", "subject.digest is not a valid digest")
     if is_index(parsed, media_type):
         children = [m.get("digest") for m in parsed.get("manifests", []) if m.get("digest")]
         missing = [c for c in children if c not in index.by_digest]
@@ -402,7 +444,7 @@ def put_image_ecr(
     else:
         # ECR reports the compressed size of the layers; the config blob is not a layer.
         size = sum(int(layer.get("size", 0)) for layer in parsed.get("layers", []))
-        artifact_media_type = (parsed.get("config") or {}).get("mediaType")
+        artifact_media_type = artifact_media_type or (parsed.get("config") or {}).get("mediaType")
 
     if holder is not None:
         _move_tag_away(repository, index, holder, image_tag)  # type: ignore[arg-type]
@@ -418,6 +460,7 @@ def put_image_ecr(
         children=children,
         artifact_media_type=artifact_media_type,
         pushed_at=pushed_at or utc_now(),
+        subject_manifest_digest=subject_digest,
     )
     if image_tag is not None:
         image.add_tag(image_tag)
@@ -705,24 +748,27 @@ def _decode_token(token: Any, operation: str, scope: str) -> list[Any]:
     return payload["after"]
 
 
-def _max_results(response: ECRResponse) -> int:
+def _max_results(response: ECRResponse, limit: int = MAX_RESULTS_LIMIT, default: int = DEFAULT_MAX_RESULTS) -> int:
     value = response._get_param("maxResults")
     if value is None:
-        return DEFAULT_MAX_RESULTS
+        return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid_parameter("maxResults", "Member must be an integer")
     if value < 1:
         raise invalid_parameter("maxResults", "Member must have value greater than or equal to 1")
-    if value > MAX_RESULTS_LIMIT:
-        raise invalid_parameter("maxResults", "Member must have value less than or equal to 1000")
+    if value > limit:
+        raise invalid_parameter("maxResults", f"Member must have value less than or equal to {limit}")
     return value
 
 
 def _paginate(
-    items: list[Any], key: Any, response: ECRResponse, operation: str, scope: str
+    items: list[Any], key: Any, response: ECRResponse, operation: str, scope: str,
+    limit: Optional[int] = None,
 ) -> tuple[list[Any], Optional[str]]:
-    """Cut one page from `items` (sorted by `key`) after the token's position."""
-    limit = _max_results(response)
+    """Cut one page from `items` (sorted by `key`) after the token's position; `limit`
+    is the page size when the operation checks maxResults itself."""
+    if limit is None:
+        limit = _max_results(response)
     token = response._get_param("nextToken")
     if token is not None:
         after = _decode_token(token, operation, scope)
@@ -912,12 +958,13 @@ def apply() -> None:
     global _applied
     if _applied:
         return
-    # Scanning and the archive storage class live in their own modules, which build
-    # on the helpers here.
+    # Scanning, the archive storage class and the artifact graph (referrers, replication
+    # and signing status) live in their own modules, which build on the helpers here.
     import archive
     import findings
+    import referrers
 
-    for fix in FIXES + findings.FIXES + archive.FIXES:
+    for fix in FIXES + findings.FIXES + archive.FIXES + referrers.FIXES:
         fix()
     _applied = True
 

@@ -121,3 +121,41 @@ def index_manifest(children: Sequence[tuple[str, str, str, Optional[dict[str, st
         entries.append(entry)
     body = {"schemaVersion": 2, "mediaType": media_type, "manifests": entries}
     return json.dumps(body, indent=None if oci else 3), media_type
+
+
+# OCI 1.1 referrers: signatures, SBOMs and attestations whose `subject` names an image.
+COSIGN_SIGNATURE = "application/vnd.dev.cosign.artifact.sig.v1+json"
+COSIGN_SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
+NOTATION_SIGNATURE = "application/vnd.cncf.notary.signature"
+JOSE = "application/jose+json"
+SPDX = "application/spdx+json"
+IN_TOTO = "application/vnd.in-toto+json"
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+# The OCI empty descriptor: the two bytes `{}`.
+EMPTY_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
+
+def referrer_manifest(
+    subject: tuple[str, str, str],
+    artifact_type: str,
+    layer: tuple[str, str, int],
+    annotations: dict[str, str],
+    layer_annotations: Optional[dict[str, str]] = None,
+) -> tuple[str, str]:
+    """An OCI image manifest with `artifactType` and a `subject` (manifest text, media type
+    and digest of the image it refers to), carrying one blob (media type, digest, size),
+    as cosign, notation and SBOM / attestation tools push them."""
+    subject_text, subject_type, subject_digest = subject
+    blob: dict[str, Any] = {"mediaType": layer[0], "digest": layer[1], "size": layer[2]}
+    if layer_annotations:
+        blob["annotations"] = layer_annotations
+    body = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": artifact_type,
+        "config": {"mediaType": OCI_EMPTY, "digest": EMPTY_DIGEST, "size": 2},
+        "layers": [blob],
+        "subject": {"mediaType": subject_type, "digest": subject_digest, "size": len(subject_text.encode())},
+        "annotations": annotations,
+    }
+    return json.dumps(body, separators=(",", ":")), OCI_MANIFEST

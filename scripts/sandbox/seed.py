@@ -717,12 +717,12 @@ def seed_standard(account: str, anchor: Optional[datetime] = None) -> None:
             _replicate(eu, next(s for s in STANDARD_US if s.name == name), planned[name], newest, account, anchor)
         findings.seed_standard_extras(us)
         usage.seed_standard(account)
-        us.put_replication_configuration({
-            "rules": [{
-                "destinations": [{"region": SECOND_REGION, "registryId": account}],
-                "repositoryFilters": [{"filter": "payments/", "filterType": "PREFIX_MATCH"}],
-            }]
-        })
+        # Signatures, SBOMs and attestations, and the replication and signing statuses.
+        import seed_referrers
+
+        seed_referrers.seed(us, planned, account, anchor)
+        us.put_replication_configuration(seed_referrers.replication_rules(account))
+        seed_referrers.record_replication(us, planned)
         us.put_registry_scanning_configuration("BASIC", REGISTRY_SCANNING_RULES)
 
 

@@ -35,7 +35,8 @@ def summarize(account: str) -> dict[str, Any]:
             totals = {
                 key: sum(r[key] for r in repositories.values())
                 for key in ("images", "tagged", "untagged", "tags", "manifest_lists", "size_in_bytes_sum",
-                            "archived", "activating", "archived_size_in_bytes_sum")
+                            "archived", "activating", "archived_size_in_bytes_sum", "referrers",
+                            "orphaned_referrers")
             }
             totals["repositories"] = len(repositories)
             regions[region] = {"totals": totals, "repositories": repositories}
@@ -58,6 +59,8 @@ def _repository(repository: Any) -> dict[str, Any]:
     images = repository.images
     tagged = sum(1 for i in images if i.image_tags)
     archived = [i for i in images if getattr(i, "image_status", "ACTIVE") == "ARCHIVED"]
+    digests = {i.get_image_digest() for i in images}
+    subjects = [getattr(i, "subject_manifest_digest", None) for i in images]
     return {
         # Every stored image, whatever its storage class; DescribeImages without a
         # filter only returns the ACTIVE ones (images - archived - activating).
@@ -68,6 +71,10 @@ def _repository(repository: Any) -> dict[str, Any]:
         "tagged": tagged,
         "untagged": len(images) - tagged,
         "tags": sum(len(i.image_tags) for i in images),
+        # Manifests with a `subject` (signatures, SBOMs, attestations), and those whose
+        # subject is not in the repository.
+        "referrers": sum(1 for s in subjects if s),
+        "orphaned_referrers": sum(1 for s in subjects if s and s not in digests),
         "manifest_lists": sum(1 for i in images if i.image_manifest_media_type in ecr_fixes.INDEX_MEDIA_TYPES),
         "size_in_bytes_sum": sum(i.get_image_size_in_bytes() or 0 for i in images),
         "tag_mutability": str(getattr(repository.image_tag_mutability, "value", repository.image_tag_mutability)),

@@ -168,6 +168,7 @@ class SandboxApp:
         self.routes: dict[tuple[str, str], Callable[[Any], Any]] = {
             ("POST", "seed"): self.route_seed,
             ("POST", "image-times"): self.route_image_times,
+            ("POST", "artifact-status"): self.route_artifact_status,
             ("GET", "summary"): self.route_summary,
             ("GET", "usage"): self.route_usage,
             ("POST", "iam-users"): self.route_iam_users,
@@ -269,6 +270,13 @@ class SandboxApp:
         if not isinstance(images, list):
             raise ValueError("images must be a list")
         result = seed.set_image_times(backend, str(body["repository"]), images)
+        return {"account": backend.account_id, "region": backend.region_name, "repository": body["repository"], **result}
+
+    def route_artifact_status(self, body: dict[str, Any]) -> dict[str, Any]:
+        import referrers
+
+        backend = self._backend(body)
+        result = referrers.set_artifact_status(backend, str(body["repository"]), body)
         return {"account": backend.account_id, "region": backend.region_name, "repository": body["repository"], **result}
 
     def route_usage(self, query: dict[str, Any]) -> dict[str, Any]:

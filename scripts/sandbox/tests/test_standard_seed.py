@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections import Counter
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -237,7 +238,8 @@ def test_repository_and_registry_settings_for_the_detail_view(ecr, sandbox):
                    "repositoryFilters": [{"filter": "payments/*", "filterType": "WILDCARD"}]}],
     }
     [rule] = ecr.describe_registry()["replicationConfiguration"]["rules"]
-    assert rule["destinations"] == [{"region": "eu-west-1", "registryId": "123456789012"}]
+    assert rule["destinations"] == [{"region": "eu-west-1", "registryId": "123456789012"},
+                                    {"region": "us-west-2", "registryId": "210987654321"}]
     # Replication does not copy a repository's policy to the destination.
     with pytest.raises(ClientError) as excinfo:
         sandbox.client("eu-west-1").get_repository_policy(repositoryName="payments/api")
@@ -254,3 +256,114 @@ def test_pull_through_cache_rules_are_missing_from_moto(ecr):
         ecr.describe_pull_through_cache_rules()
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert error_code(excinfo) == "500"
+
+
+COSIGN = "application/vnd.dev.cosign.artifact.sig.v1+json"
+NOTATION = "application/vnd.cncf.notary.signature"
+SPDX = "application/spdx+json"
+IN_TOTO = "application/vnd.in-toto+json"
+
+
+def _details(ecr, repository):
+    details, _ = all_pages(ecr.describe_images, "imageDetails", repositoryName=repository, maxResults=1000)
+    return {d["imageDigest"]: d for d in details}
+
+
+def _referrers(ecr, repository, subject):
+    found, _ = all_pages(ecr.list_image_referrers, "referrers", repositoryName=repository,
+                         subjectId={"imageDigest": subject})
+    return found
+
+
+def _graph(ecr, repository):
+    """The repository's images, and its referrers per subject (from DescribeImages)."""
+    details = _details(ecr, repository)
+    by_subject = {}
+    for detail in details.values():
+        if "subjectManifestDigest" in detail:
+            by_subject.setdefault(detail["subjectManifestDigest"], []).append(detail)
+    return details, by_subject
+
+
+def test_cosign_signatures_sboms_attestations_and_an_orphan(ecr, summary):
+    details, by_subject = _graph(ecr, "checkout/cart")
+    referrers = [d for group in by_subject.values() for d in group]
+    types = Counter(d["artifactMediaType"] for d in referrers)
+    assert types[COSIGN] >= 5 and types[SPDX] >= 1 and types[SPDX] == types[IN_TOTO]
+    assert all("imageTags" not in d for d in referrers)
+    [orphan] = [s for s in by_subject if s not in details]
+    counted = summary["regions"]["us-east-1"]["repositories"]["checkout/cart"]
+    assert (counted["referrers"], counted["orphaned_referrers"]) == (len(referrers), 1)
+    assert summary["regions"]["us-east-1"]["totals"]["orphaned_referrers"] == 1
+    assert [d["artifactMediaType"] for d in by_subject[orphan]] == [COSIGN]
+    assert any(Counter(d["artifactMediaType"] for d in group)[COSIGN] == 2 for group in by_subject.values())
+    for subject, group in by_subject.items():
+        listed = _referrers(ecr, "checkout/cart", subject)
+        assert {r["digest"] for r in listed} == {d["imageDigest"] for d in group}
+        for entry in listed:
+            assert entry["artifactType"] == details[entry["digest"]]["artifactMediaType"]
+            assert entry["artifactStatus"] == "ACTIVE"
+            assert "org.opencontainers.image.created" in entry["annotations"]
+        if subject in details:
+            assert details[subject].get("imageTags")
+            assert all(d["imagePushedAt"] >= details[subject]["imagePushedAt"] for d in group)
+
+
+def test_managed_signing_notation_signatures_and_statuses(ecr):
+    details, by_subject = _graph(ecr, "platform/gateway")
+    statuses = {}
+    for digest, detail in details.items():
+        if "subjectManifestDigest" in detail:
+            continue
+        found = ecr.describe_image_signing_status(repositoryName="platform/gateway",
+                                                  imageId={"imageDigest": digest})["signingStatuses"]
+        if found:
+            statuses[digest] = found
+    assert len(statuses) >= 3
+    kinds = Counter(s["status"] for found in statuses.values() for s in found)
+    assert kinds["COMPLETE"] >= 3 and kinds["IN_PROGRESS"] >= 1 and kinds["FAILED"] == 1
+    assert any(len(found) == 2 for found in statuses.values())
+    for digest, found in statuses.items():
+        signatures = [r for r in _referrers(ecr, "platform/gateway", digest) if r["artifactType"] == NOTATION]
+        # One notation signature per profile that signed it.
+        assert len(signatures) == sum(1 for s in found if s["status"] == "COMPLETE")
+        for entry in signatures:
+            annotations = entry["annotations"]
+            assert json.loads(annotations["io.cncf.notary.x509chain.thumbprint#S256"])
+            assert annotations["org.opencontainers.image.created"].endswith("Z")
+        for status in found:
+            assert status["signingProfileArn"].startswith("arn:aws:signer:us-east-1:123456789012:/signing-profiles/")
+            assert ("failureCode" in status) == ("failureReason" in status) == (status["status"] == "FAILED")
+    # Images from before managed signing have no status and no signature.
+    unsigned = [d for d in details if d not in statuses and "subjectManifestDigest" not in details[d]]
+    assert unsigned and all(d not in by_subject for d in unsigned)
+
+
+def test_signatures_on_multi_arch_indexes(ecr):
+    details, by_subject = _graph(ecr, "infra/nginx")
+    assert by_subject
+    for subject, group in by_subject.items():
+        assert details[subject]["imageManifestMediaType"] == "application/vnd.oci.image.index.v1+json"
+        assert [d["artifactMediaType"] for d in group] == [COSIGN]
+
+
+def test_replication_statuses_with_a_failed_destination(ecr):
+    def statuses(repository, digest):
+        return ecr.describe_image_replication_status(
+            repositoryName=repository, imageId={"imageDigest": digest})["replicationStatuses"]
+
+    newest = {}
+    for repository in ("payments/api", "payments/worker"):
+        details = sorted(_details(ecr, repository).values(), key=lambda d: d["imagePushedAt"], reverse=True)
+        newest[repository] = [d["imageDigest"] for d in details]
+    failed = [s for d in newest["payments/api"][:3] for s in statuses("payments/api", d) if s["region"] == "us-west-2"]
+    assert [s["status"] for s in failed] == ["FAILED"] * 3 and all(s["failureCode"] for s in failed)
+    assert {"region": "eu-west-1", "registryId": "123456789012", "status": "COMPLETE"} in statuses(
+        "payments/api", newest["payments/api"][0])
+    worker = {s["region"]: s["status"] for s in statuses("payments/worker", newest["payments/worker"][0])}
+    assert worker == {"eu-west-1": "COMPLETE", "us-west-2": "IN_PROGRESS"}
+    # The oldest images predate replication: no destination received them.
+    assert statuses("payments/api", newest["payments/api"][-1]) == []
+    # Repositories outside payments/ are not replicated.
+    some = next(iter(_details(ecr, "web/admin")))
+    assert statuses("web/admin", some) == []
