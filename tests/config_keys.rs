@@ -170,7 +170,7 @@ fn every_command_name_is_accepted_in_keys() {
     // Names come from `Command`'s serde spelling, so commands added later need nothing
     // from the config reader.
     // One distinct, otherwise unbound key per command, however many commands there are.
-    let spare: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    let spare: Vec<char> = ('a'..='z').chain('0'..='9').chain('A'..='Z').collect();
     assert!(Command::ALL.len() <= spare.len());
     for (command, key) in Command::ALL.iter().zip(spare) {
         let name = command_name(*command);

@@ -1,5 +1,5 @@
-//! Archive storage in the images pane: archive the selected image, restore an archived
-//! one (and follow it while it is ACTIVATING), and show archived or active images only.
+//! Archive storage in the images pane: archive the selected image (`a`), restore an archived
+//! one (`w`, and follow it while it is ACTIVATING), and show archived or active images only (`v`).
 //!
 //! ECR's archive storage class keeps an image (and bills it) but it cannot be pulled;
 //! restoring takes time, and archive storage has a 90-day minimum. The confirmations say
@@ -69,7 +69,7 @@ impl StatusFilter {
     }
 }
 
-/// `a`, `R` and `v` in the images pane; `None` for any other command.
+/// `a`, `w` and `v` in the images pane; `None` for any other command.
 pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     let target = match command {
         Command::Archive => StorageClass::Archive,

@@ -297,7 +297,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("f", Command::Findings),
     ("l", Command::Layers),
     ("a", Command::Archive),
-    ("R", Command::RestoreFromArchive),
+    ("w", Command::RestoreFromArchive),
     ("v", Command::FilterArchived),
     ("x", Command::Scan),
     ("1", Command::ToggleCritical),

@@ -93,7 +93,7 @@ fn read_only_refuses_before_any_dialog() {
     let said = state.status.info_text().unwrap_or_default().to_string();
     assert!(said.contains("read-only"), "{said}");
     select(&mut state, "v1");
-    assert!(press(&mut state, KeyCode::Char('R')).is_empty());
+    assert!(press(&mut state, KeyCode::Char('w')).is_empty());
     assert!(state.dialog.is_none());
 }
 
@@ -111,7 +111,7 @@ fn keys_that_cannot_apply_say_why_and_open_nothing() {
             .contains("is archived already")
     );
     select(&mut state, "v0");
-    press(&mut state, KeyCode::Char('R'));
+    press(&mut state, KeyCode::Char('w'));
     assert!(state.dialog.is_none());
     assert!(
         state
@@ -126,7 +126,7 @@ fn keys_that_cannot_apply_say_why_and_open_nothing() {
 fn restoring_an_image_archived_30_days_ago_says_60_more_days_are_billed() {
     let mut state = archive_state();
     select(&mut state, "v1");
-    press(&mut state, KeyCode::Char('R'));
+    press(&mut state, KeyCode::Char('w'));
     let lines = dialog_lines(&state);
     assert_eq!(lines[0].0, "Restore web/app:v1 from archive?");
     assert!(lines.iter().any(|(l, _)| l.contains("ACTIVATING")));
