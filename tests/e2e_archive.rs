@@ -136,3 +136,35 @@ fn read_only_mode_refuses_to_archive_without_a_call() {
     assert_eq!(proxy.stats().count("UpdateImageStorageClass"), 0);
     assert_eq!(status_of(sandbox, &digest).0, "ACTIVE");
 }
+
+#[test]
+fn archived_images_are_listed_with_their_status_and_v_shows_them_alone() {
+    let sandbox = Sandbox::shared();
+    let repository = "legacy/monolith";
+    let archived: usize = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        support::all_images(&client, repository)
+            .await
+            .iter()
+            .filter(|i| {
+                i.image_status()
+                    .is_some_and(|s| *s == aws_sdk_ecr::types::ImageStatus::Archived)
+            })
+            .count()
+    });
+    assert!(archived > 0, "the seed archives some of {repository}");
+    let mut tui = Tui::open_images(&sandbox.env(), repository, &[]);
+    tui.send("v");
+    let screen = tui.wait_until("archived only", |s| {
+        Tui::status_line(s).contains("[archived only]")
+    });
+    // Rows only: the status line ("showing archived only") is the last line.
+    let lines: Vec<&str> = screen.lines().collect();
+    let rows = lines[..lines.len() - 1]
+        .iter()
+        .filter(|line| line.split_whitespace().any(|cell| cell == "archived"))
+        .count();
+    assert_eq!(rows, archived, "{screen}");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

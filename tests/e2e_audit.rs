@@ -35,6 +35,9 @@ fn audit_with(mut env: Vec<(String, String)>, endpoint: &str, args: &[&str]) -> 
 struct Expected {
     images: u64,
     bytes: u64,
+    /// Images whose status is not ACTIVE, and their listed sizes.
+    archived_images: u64,
+    archived_bytes: u64,
     untagged_images: u64,
     untagged_bytes: u64,
     stale_images: u64,
@@ -79,6 +82,13 @@ async fn expected(
             let size = image.image_size_in_bytes().unwrap_or(0) as u64;
             e.images += 1;
             e.bytes += size;
+            if image
+                .image_status()
+                .is_some_and(|s| *s != aws_sdk_ecr::types::ImageStatus::Active)
+            {
+                e.archived_images += 1;
+                e.archived_bytes += size;
+            }
             if image.image_tags().is_empty() {
                 e.untagged_images += 1;
                 e.untagged_bytes += size;
@@ -146,6 +156,8 @@ fn row_figures(row: &Value) -> Expected {
     Expected {
         images: n("images"),
         bytes: n("bytes"),
+        archived_images: n("archived_images"),
+        archived_bytes: n("archived_bytes"),
         untagged_images: n("untagged_images"),
         untagged_bytes: n("untagged_bytes"),
         stale_images: n("stale_images"),

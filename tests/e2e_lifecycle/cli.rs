@@ -392,3 +392,97 @@ fn usage_errors_exit_2() {
     let output = berth(&["images"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// What the seeded legacy/monolith policy archives and expires, worked out here from a
+/// plain reading of its three rules and ECR's documented ages — independent of berth's
+/// engine: rule 1 archives active images tagged `main-*` not pulled for 180 days, rule 2
+/// active untagged images not pulled for 90 days (the age of an image never pulled runs
+/// from its push, of one restored and not pulled since from its restore), rule 3 expires
+/// archived images archived more than 180 days ago. (digest → rule priority) for each.
+fn legacy_plan(now: Timestamp) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
+    let images = Sandbox::runtime().block_on(async {
+        let client = Sandbox::shared().ecr("us-east-1").await;
+        support::all_images(&client, "legacy/monolith").await
+    });
+    let time = |t: &aws_smithy_types::DateTime| Timestamp::from_second(t.secs()).unwrap();
+    let days_since = |at: Timestamp| now.duration_since(at).as_secs() as f64 / 86_400.0;
+    let mut transitioned = Vec::new();
+    let mut expired = Vec::new();
+    for image in &images {
+        let digest = image.image_digest().unwrap().to_string();
+        let status = image.image_status().map_or("ACTIVE", |s| s.as_str());
+        if status == "ARCHIVED" {
+            if image
+                .last_archived_at()
+                .is_some_and(|at| days_since(time(at)) > 180.0)
+            {
+                expired.push((digest, 3));
+            }
+            continue;
+        }
+        if status != "ACTIVE" {
+            continue;
+        }
+        let pulled = image.last_recorded_pull_time().map(time);
+        let activated = image.last_activated_at().map(time);
+        let reference = match (pulled, activated) {
+            (Some(pulled), Some(activated)) => pulled.max(activated),
+            (pulled, activated) => pulled
+                .or(activated)
+                .unwrap_or_else(|| time(image.image_pushed_at().unwrap())),
+        };
+        let idle = days_since(reference);
+        let tags = image.image_tags();
+        if tags.iter().any(|t| t.starts_with("main-")) && idle > 180.0 {
+            transitioned.push((digest, 1));
+        } else if tags.is_empty() && idle > 90.0 {
+            transitioned.push((digest, 2));
+        }
+    }
+    transitioned.sort();
+    expired.sort();
+    (transitioned, expired)
+}
+
+fn entries(plan: &Value, key: &str) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = plan[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {plan}"))
+        .iter()
+        .map(|e| {
+            (
+                e["digest"].as_str().unwrap().to_string(),
+                e["rule_priority"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn the_preview_of_transition_rules_equals_an_independent_reading_of_them() {
+    let now = fixed_now();
+    let plan = json_of(&berth(&[
+        "lifecycle",
+        "preview",
+        "--repo",
+        "legacy/monolith",
+        "--now",
+        &now.to_string(),
+        "--output",
+        "json",
+    ]));
+    let (transitioned, expired) = legacy_plan(now);
+    assert!(
+        !transitioned.is_empty() && !expired.is_empty(),
+        "the seed leaves a transition and expiries pending"
+    );
+    assert_eq!(entries(&plan, "transitioned"), transitioned);
+    assert_eq!(entries(&plan, "expired"), expired);
+    assert_eq!(
+        plan["transitioned_count"].as_u64(),
+        Some(transitioned.len() as u64)
+    );
+    assert_eq!(plan["not_evaluated"], Value::Array(vec![]), "{plan}");
+}
