@@ -393,13 +393,16 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// Images a plan acts on: (digest, rule priority), sorted.
+type Acted = Vec<(String, u64)>;
+
 /// What the seeded legacy/monolith policy archives and expires, worked out here from a
 /// plain reading of its three rules and ECR's documented ages — independent of berth's
 /// engine: rule 1 archives active images tagged `main-*` not pulled for 180 days, rule 2
 /// active untagged images not pulled for 90 days (the age of an image never pulled runs
 /// from its push, of one restored and not pulled since from its restore), rule 3 expires
 /// archived images archived more than 180 days ago. (digest → rule priority) for each.
-fn legacy_plan(now: Timestamp) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
+fn legacy_plan(now: Timestamp) -> (Acted, Acted) {
     let images = Sandbox::runtime().block_on(async {
         let client = Sandbox::shared().ecr("us-east-1").await;
         support::all_images(&client, "legacy/monolith").await
@@ -444,8 +447,8 @@ fn legacy_plan(now: Timestamp) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
     (transitioned, expired)
 }
 
-fn entries(plan: &Value, key: &str) -> Vec<(String, u64)> {
-    let mut all: Vec<(String, u64)> = plan[key]
+fn entries(plan: &Value, key: &str) -> Acted {
+    let mut all: Acted = plan[key]
         .as_array()
         .unwrap_or_else(|| panic!("no {key} in {plan}"))
         .iter()
