@@ -199,6 +199,19 @@ fn summary_line(view: &LifecycleView, theme: &Theme) -> Line<'static> {
                     // The listed sizes overstate: what the expired images really free.
                     Span::styled(format!(" · frees {}", freed_text(view)), theme.text),
                 ];
+                if s.transitioned > 0 {
+                    spans.insert(
+                        1,
+                        Span::styled(
+                            format!(
+                                " · {} archived ({})",
+                                s.transitioned,
+                                format::size(s.bytes_transitioned)
+                            ),
+                            theme.warning,
+                        ),
+                    );
+                }
                 if s.protected > 0 {
                     spans.push(Span::styled(
                         format!(" · {} kept for manifest lists", s.protected),
@@ -251,20 +264,27 @@ fn comparison_line(view: &LifecycleView, c: &Comparison, theme: &Theme) -> Line<
     let stale = view.text.as_deref() != Some(c.text.as_str());
     let mut spans = Vec::new();
     if c.differences.is_empty() {
+        let archive = if c.berth_archiving > 0 {
+            format!(", {} archive", c.berth_archiving)
+        } else {
+            String::new()
+        };
         spans.push(Span::styled(
             format!(
-                "ECR preview agrees: {} expire",
-                plural(c.agree, "image", "images")
+                "ECR preview agrees: {} expire{archive}",
+                plural(c.berth_expiring, "image", "images")
             ),
             theme.ok,
         ));
     } else {
         spans.push(Span::styled(
             format!(
-                "ECR preview differs on {} (ECR expires {}, berth {}, {} alike): ",
+                "ECR preview differs on {} (ECR expires {} and archives {}, berth {} and {}, {} alike): ",
                 plural(c.differences.len(), "image", "images"),
                 c.ecr_expiring,
+                c.ecr_archiving,
                 c.berth_expiring,
+                c.berth_archiving,
                 c.agree
             ),
             theme.warning,
@@ -274,12 +294,14 @@ fn comparison_line(view: &LifecycleView, c: &Comparison, theme: &Theme) -> Line<
             .iter()
             .take(3)
             .map(|d| {
-                let rule = |r: Option<u32>| r.map_or("keeps".to_string(), |p| format!("rule {p}"));
+                let fate = |f: Option<crate::app::lifecycle::Fate>| {
+                    f.map_or("keeps".to_string(), |f| f.describe())
+                };
                 format!(
                     "{} berth {} / ECR {}",
                     short_digest(&d.digest).trim_start_matches("sha256:"),
-                    rule(d.berth),
-                    rule(d.ecr)
+                    fate(d.berth),
+                    fate(d.ecr)
                 )
             })
             .collect();

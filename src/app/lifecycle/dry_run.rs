@@ -27,6 +27,9 @@ pub struct SkippedRow {
 pub struct Summary {
     pub images: usize,
     pub expired: usize,
+    /// Images moved to archive storage, and their listed sizes.
+    pub transitioned: usize,
+    pub bytes_transitioned: u64,
     /// Images a rule would take but a manifest list protects.
     pub protected: usize,
     pub bytes_reclaimed: u64,
@@ -106,6 +109,8 @@ impl DryRun {
             summary: Summary {
                 images: images.len(),
                 expired: plan.expired_count,
+                transitioned: plan.transitioned_count,
+                bytes_transitioned: plan.bytes_transitioned,
                 protected,
                 bytes_reclaimed: plan.bytes_reclaimed,
                 total_bytes: images
@@ -134,15 +139,33 @@ impl DryRun {
     }
 }
 
+/// What a rule does to an image: expire it, or move it to archive storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fate {
+    pub rule: Option<u32>,
+    pub archive: bool,
+}
+
+impl Fate {
+    /// `rule 3 expires` / `rule 1 archives` (`rule ? …` when ECR names no rule).
+    pub fn describe(self) -> String {
+        let rule = self
+            .rule
+            .map_or("rule ?".to_string(), |p| format!("rule {p}"));
+        let verb = if self.archive { "archives" } else { "expires" };
+        format!("{rule} {verb}")
+    }
+}
+
 /// An image whose fate berth and ECR's preview see differently.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Difference {
     pub digest: String,
     pub tags: Vec<String>,
-    /// The rule that expires it in berth's dry run, if any.
-    pub berth: Option<u32>,
-    /// The rule that expires it in ECR's preview, if any.
-    pub ecr: Option<u32>,
+    /// What berth's dry run does to it (None: keeps it).
+    pub berth: Option<Fate>,
+    /// What ECR's preview does to it (None: keeps it).
+    pub ecr: Option<Fate>,
 }
 
 /// berth's dry run next to ECR's preview of the same text.
@@ -152,11 +175,13 @@ pub struct Comparison {
     pub text: String,
     /// False when ECR already had a preview running and berth read that one.
     pub started: bool,
-    /// Images both expire, by the same rule.
+    /// Images both expire, or both archive, by the same rule.
     pub agree: usize,
     pub ecr_expiring: usize,
     pub berth_expiring: usize,
-    /// Images only one side expires, or both by different rules.
+    pub ecr_archiving: usize,
+    pub berth_archiving: usize,
+    /// Images only one side acts on, or both differently.
     pub differences: Vec<Difference>,
 }
 
@@ -174,59 +199,84 @@ pub enum EcrCheck {
     Done(Comparison),
 }
 
-/// berth's plan next to ECR's preview: agreements, and every image where they differ.
+/// berth's plan next to ECR's preview: agreements, and every image where they differ,
+/// expirations and transitions to archive alike.
 pub fn compare(text: &str, plan: &Plan<'_>, preview: &EcrPreview) -> Comparison {
-    let ecr: HashMap<&str, (Option<u32>, &[String])> = preview
-        .images
+    let mut ecr: HashMap<&str, (Fate, &[String])> = HashMap::new();
+    for image in &preview.images {
+        let archive = match image.action {
+            PreviewAction::Expire => false,
+            PreviewAction::Transition => true,
+            PreviewAction::Other(_) => continue,
+        };
+        let fate = Fate {
+            rule: image.rule_priority,
+            archive,
+        };
+        ecr.entry(image.digest.as_str())
+            .or_insert((fate, image.tags.as_slice()));
+    }
+    let berth: Vec<(&str, &[String], Fate)> = plan
+        .expired
         .iter()
-        .filter(|image| image.action == PreviewAction::Expire)
-        .map(|image| {
+        .map(|image| (image.digest, image.tags, false, image.rule_priority))
+        .chain(
+            plan.transitioned
+                .iter()
+                .map(|image| (image.digest, image.tags, true, image.rule_priority)),
+        )
+        .map(|(digest, tags, archive, rule)| {
             (
-                image.digest.as_str(),
-                (image.rule_priority, image.tags.as_slice()),
+                digest,
+                tags,
+                Fate {
+                    rule: Some(rule),
+                    archive,
+                },
             )
         })
         .collect();
-    let berth: HashMap<&str, u32> = plan
-        .expired
-        .iter()
-        .map(|image| (image.digest, image.rule_priority))
-        .collect();
     let mut differences = Vec::new();
     let mut agree = 0;
-    for image in &plan.expired {
-        match ecr.get(image.digest) {
-            Some((rule, _)) if *rule == Some(image.rule_priority) => agree += 1,
+    for (digest, tags, fate) in &berth {
+        match ecr.get(digest) {
+            Some((theirs, _)) if theirs == fate => agree += 1,
             other => differences.push(Difference {
-                digest: image.digest.to_string(),
-                tags: image.tags.to_vec(),
-                berth: Some(image.rule_priority),
-                ecr: other.and_then(|(rule, _)| *rule),
+                digest: digest.to_string(),
+                tags: tags.to_vec(),
+                berth: Some(*fate),
+                ecr: other.map(|(theirs, _)| *theirs),
             }),
         }
     }
-    let mut seen = HashSet::new();
-    for image in preview
-        .images
-        .iter()
-        .filter(|i| i.action == PreviewAction::Expire)
-    {
-        if berth.contains_key(image.digest.as_str()) || !seen.insert(image.digest.as_str()) {
+    let ours: HashSet<&str> = berth.iter().map(|(digest, _, _)| *digest).collect();
+    for image in &preview.images {
+        let Some((fate, tags)) = ecr.get(image.digest.as_str()) else {
+            continue;
+        };
+        if ours.contains(image.digest.as_str())
+            || differences
+                .iter()
+                .any(|d: &Difference| d.digest == image.digest)
+        {
             continue;
         }
         differences.push(Difference {
             digest: image.digest.clone(),
-            tags: image.tags.clone(),
+            tags: tags.to_vec(),
             berth: None,
-            ecr: image.rule_priority,
+            ecr: Some(*fate),
         });
     }
+    let count = |archive: bool| ecr.values().filter(|(f, _)| f.archive == archive).count();
     Comparison {
         text: text.to_string(),
         started: preview.started,
         agree,
-        ecr_expiring: ecr.len(),
+        ecr_expiring: count(false),
         berth_expiring: plan.expired_count,
+        ecr_archiving: count(true),
+        berth_archiving: plan.transitioned_count,
         differences,
     }
 }

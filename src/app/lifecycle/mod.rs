@@ -18,7 +18,7 @@ mod keys;
 mod view;
 
 pub use dry_run::{
-    Comparison, Difference, DryRun, EcrCheck, RuleLine, RuleRow, SkippedRow, Summary, compare,
+    Comparison, Difference, DryRun, EcrCheck, Fate, RuleLine, RuleRow, SkippedRow, Summary, compare,
 };
 pub use effects::{ConfirmedApply, LifecycleEffect, LifecycleEvent, LoadedRepository};
 pub use keys::{KEY_HELP, KeyOutcome, STARTER_POLICY};

@@ -25,7 +25,7 @@ const IMAGE_COLUMNS: [Column; 5] = [
 const RULE_COLUMNS: [Column; 5] = [
     Column::new("PRIORITY", 8, 0, None),
     Column::new("MATCHED", 7, 2, None),
-    Column::new("EXPIRED", 7, 1, None),
+    Column::new("ACTS ON", 10, 1, None),
     Column::new("SIZE", SIZE_COLUMN, 2, None),
     Column::new("RULE", 0, 0, None),
 ];
@@ -44,7 +44,12 @@ pub(super) fn rule_rows(view: &LifecycleView) -> Vec<([String; 5], bool)> {
                 let cells = [
                     o.rule_priority.to_string(),
                     o.matched.to_string(),
-                    o.expired.to_string(),
+                    match o.action {
+                        crate::lifecycle::Action::TransitionToArchive => {
+                            format!("{} archive", o.transitioned)
+                        }
+                        _ => format!("{} expire", o.expired),
+                    },
                     format::size(o.bytes),
                     strip_priority(&rule.description),
                 ];

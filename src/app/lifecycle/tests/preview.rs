@@ -66,10 +66,11 @@ fn ecr_preview_is_compared_with_the_dry_run_of_the_same_text() {
         ),
         (1, 3, 2)
     );
+    let rule = |fate: Option<crate::app::lifecycle::Fate>| fate.and_then(|f| f.rule);
     let differences: Vec<(String, Option<u32>, Option<u32>)> = comparison
         .differences
         .iter()
-        .map(|d| (d.digest.clone(), d.berth, d.ecr))
+        .map(|d| (d.digest.clone(), rule(d.berth), rule(d.ecr)))
         .collect();
     assert_eq!(
         differences,
@@ -110,4 +111,66 @@ fn an_endpoint_without_ecr_preview_says_so() {
         now(),
     );
     assert_eq!(view.ecr, EcrCheck::StillRunning);
+}
+
+/// Archive untagged images idle for 14 days, expire `pr-` builds beyond the newest two.
+const ARCHIVE_POLICY: &str = r#"{"rules":[
+ {"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePulled","countUnit":"days","countNumber":14},"action":{"type":"transition","targetStorageClass":"archive"}},
+ {"rulePriority":2,"selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"imageCountMoreThan","countNumber":2},"action":{"type":"expire"}}]}"#;
+
+#[test]
+fn the_comparison_covers_transitions_to_archive_as_well_as_expirations() {
+    let mut view = loaded(Some(ARCHIVE_POLICY));
+    press(&mut view, 'p');
+    let image = |n: u64, rule: u32, action| PreviewImage {
+        digest: digest(n),
+        tags: Vec::new(),
+        pushed_at: None,
+        rule_priority: Some(rule),
+        action,
+    };
+    // berth archives image 1 (untagged, 30 days idle) and expires image 3 (the oldest
+    // pr- build). ECR agrees on 3, but expires 1 instead of archiving it.
+    let preview = EcrPreview {
+        status: PreviewStatus::Complete,
+        images: vec![
+            image(1, 1, PreviewAction::Expire),
+            image(3, 2, PreviewAction::Expire),
+        ],
+        expiring_total: Some(2),
+        policy_text: Some(ARCHIVE_POLICY.into()),
+        started: true,
+    };
+    view.on_event(
+        LifecycleEvent::EcrPreviewed {
+            generation: 7,
+            text: ARCHIVE_POLICY.into(),
+            result: Ok(preview),
+        },
+        now(),
+    );
+    let EcrCheck::Done(c) = &view.ecr else {
+        panic!("expected a comparison, got {:?}", view.ecr);
+    };
+    assert_eq!(
+        (
+            c.agree,
+            c.berth_expiring,
+            c.berth_archiving,
+            c.ecr_expiring,
+            c.ecr_archiving
+        ),
+        (1, 1, 1, 2, 0)
+    );
+    assert_eq!(c.differences.len(), 1, "{:?}", c.differences);
+    let d = &c.differences[0];
+    assert_eq!(d.digest, digest(1));
+    assert_eq!(
+        d.berth.map(|f| f.describe()).as_deref(),
+        Some("rule 1 archives")
+    );
+    assert_eq!(
+        d.ecr.map(|f| f.describe()).as_deref(),
+        Some("rule 1 expires")
+    );
 }
