@@ -42,12 +42,14 @@ pub const REPOSITORY_COLUMNS: [Column; 7] = [
 ];
 
 /// The repositories pane in its audit view: the same figures as `berth audit`.
-pub const AUDIT_COLUMNS: [Column; 10] = [
+pub const AUDIT_COLUMNS: [Column; 11] = [
     Column::new("REPOSITORY", 0, 0, Some("name")),
     Column::new("IMAGES", 7, 1, Some("images")),
     Column::new("SIZE", SIZE_COLUMN, 1, Some("size")),
     // Each blob once, from the manifests; one more column for a partial figure's `≥`.
     Column::new("STORED", SIZE_COLUMN + 1, 1, Some("stored")),
+    // Archive storage: listed, billed, not pullable (the listed size of those images).
+    Column::new("ARCHIVED", SIZE_COLUMN, 6, None),
     Column::new("UNTAGGED", 8, 3, Some("untagged")),
     Column::new("UNTAG SIZE", SIZE_COLUMN, 2, None),
     Column::new("STALE", 6, 4, Some("stale")),

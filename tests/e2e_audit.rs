@@ -448,6 +448,12 @@ fn the_tuis_audit_columns_agree_with_the_api() {
         e.images.to_string(),
         size(e.bytes),
         size(stored),
+        // ARCHIVED: web/frontend has no archived image.
+        if e.archived_images == 0 {
+            "-".to_string()
+        } else {
+            size(e.archived_bytes)
+        },
         e.untagged_images.to_string(),
         size(e.untagged_bytes),
         e.stale_images.to_string(),

@@ -112,6 +112,7 @@ fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty
                     missing.clone(),
                     missing.clone(),
                     missing.clone(),
+                    missing.clone(),
                     missing,
                 ];
             };
@@ -134,11 +135,17 @@ fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, empty
                 }
                 (None, _) => Line::styled("?", theme.warning).right_aligned(),
             };
+            let archived = if row.archived_images == 0 {
+                Line::styled("-", theme.dim).right_aligned()
+            } else {
+                Line::styled(format::size(row.archived_bytes), theme.warning).right_aligned()
+            };
             vec![
                 name,
                 count(row.images),
                 size(row.bytes),
                 stored,
+                archived,
                 count(row.untagged_images),
                 size(row.untagged_bytes),
                 count(row.stale_images),
