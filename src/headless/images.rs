@@ -144,7 +144,16 @@ fn time_or_empty(at: Option<jiff::Timestamp>) -> String {
 /// What an image is, for the table: an index, a platform image an index refers to, or
 /// a plain image.
 fn kind(record: &ImageRecord) -> &'static str {
-    if ManifestKind::classify(record.media_type.as_deref(), None) == ManifestKind::ManifestList {
+    // Archived (or restoring) says more than the manifest's shape: it cannot be pulled.
+    if record.status != crate::lifecycle::ImageStatus::Active {
+        match record.status {
+            crate::lifecycle::ImageStatus::Archived => "archived",
+            crate::lifecycle::ImageStatus::Activating => "restoring",
+            _ => "unknown",
+        }
+    } else if ManifestKind::classify(record.media_type.as_deref(), None)
+        == ManifestKind::ManifestList
+    {
         "index"
     } else if record.referenced_by_manifest_list {
         "in index"
