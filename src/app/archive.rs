@@ -218,17 +218,16 @@ fn confirmation_lines(
                     .into(),
                 false,
             ));
-            if let Some(note) = minimum_charge_note(image, state.now) {
-                lines.push((note, true));
-            }
             lines.push(("y / enter: restore · n / esc: cancel".into(), false));
         }
     }
     lines
 }
 
-/// For an image archived less than [`MINIMUM_ARCHIVE_DAYS`] days before `now`: what a
-/// delete (or a restore) costs anyway.
+/// For an image archived less than [`MINIMUM_ARCHIVE_DAYS`] days before `now`: what
+/// deleting it costs anyway. ("If you must delete images that have been archived for
+/// less than 90 days, you need to use the batch-delete-image API, but you will be
+/// charged for the 90-day minimum storage duration.")
 pub fn minimum_charge_note(image: &Image, now: Timestamp) -> Option<String> {
     if image.status == ImageStatus::Active {
         return None;
@@ -237,9 +236,8 @@ pub fn minimum_charge_note(image: &Image, now: Timestamp) -> Option<String> {
     let days = now.duration_since(archived).as_hours() / 24;
     (days < MINIMUM_ARCHIVE_DAYS).then(|| {
         format!(
-            "archived {days} days ago: archive storage is charged for at least \
-             {MINIMUM_ARCHIVE_DAYS} days, so {} more days are billed even if it leaves \
-             archive now",
+            "archived {days} days ago: deleting it now is still charged for archive \
+             storage's {MINIMUM_ARCHIVE_DAYS}-day minimum ({} more days)",
             MINIMUM_ARCHIVE_DAYS - days
         )
     })
