@@ -89,6 +89,8 @@ fn images(count: usize) -> Vec<Image> {
                 status: Default::default(),
                 last_archived_at: None,
                 last_activated_at: None,
+                subject_digest: None,
+                artifact_type: None,
             }
         })
         .collect()

@@ -5,7 +5,7 @@ mod support;
 
 use berth::lifecycle::ImageStatus;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Output;
 use std::time::Duration;
 use support::Sandbox;
@@ -38,6 +38,12 @@ struct Expected {
     /// Images whose status is not ACTIVE, and their listed sizes.
     archived_images: u64,
     archived_bytes: u64,
+    /// OCI referrers, images a signature names, images none does, referrers whose
+    /// subject is gone: from subjectManifestDigest and artifactMediaType.
+    referrers: u64,
+    signed_images: u64,
+    unsigned_images: u64,
+    orphaned_referrers: u64,
     untagged_images: u64,
     untagged_bytes: u64,
     stale_images: u64,
@@ -77,6 +83,26 @@ async fn expected(
             stored_bytes: truth.stored_bytes(),
             ..Expected::default()
         };
+        let listed: BTreeSet<&str> = images.iter().filter_map(|i| i.image_digest()).collect();
+        let signature = |t: &str| {
+            t == "application/vnd.dev.cosign.artifact.sig.v1+json"
+                || t == "application/vnd.cncf.notary.signature"
+        };
+        let signed: BTreeSet<&str> = images
+            .iter()
+            .filter(|i| i.artifact_media_type().is_some_and(signature))
+            .filter_map(|i| i.subject_manifest_digest())
+            .collect();
+        for image in &images {
+            match image.subject_manifest_digest() {
+                Some(subject) => {
+                    e.referrers += 1;
+                    e.orphaned_referrers += u64::from(!listed.contains(subject));
+                }
+                None if signed.contains(image.image_digest().unwrap()) => e.signed_images += 1,
+                None => e.unsigned_images += 1,
+            }
+        }
         let mut candidates = Vec::new();
         for image in &images {
             let size = image.image_size_in_bytes().unwrap_or(0) as u64;
@@ -158,6 +184,10 @@ fn row_figures(row: &Value) -> Expected {
         bytes: n("bytes"),
         archived_images: n("archived_images"),
         archived_bytes: n("archived_bytes"),
+        referrers: n("referrers"),
+        signed_images: n("signed_images"),
+        unsigned_images: n("unsigned_images"),
+        orphaned_referrers: n("orphaned_referrers"),
         untagged_images: n("untagged_images"),
         untagged_bytes: n("untagged_bytes"),
         stale_images: n("stale_images"),
@@ -263,6 +293,10 @@ async fn json_figures_match_the_api_and_every_page_is_read_once() {
     assert_eq!(report["totals"]["bytes"].as_u64(), Some(sum("bytes")));
     assert_eq!(report["totals"]["images"].as_u64(), Some(sum("images")));
     assert_eq!(report["totals"]["registries"], 2);
+    // The seed signs images and leaves an orphaned signature: the counts are not vacuous.
+    for key in ["referrers", "signed_images", "orphaned_referrers"] {
+        assert!(report["totals"][key].as_u64() > Some(0), "{key}");
+    }
 
     // One listing page per registry, each images page once, one policy read per
     // repository, and each manifest asked for once (HOME, and so the cache, is new).

@@ -44,6 +44,8 @@ pub fn image(n: u64, tags: &[&str], days_ago: i64) -> Image {
         status: Default::default(),
         last_archived_at: None,
         last_activated_at: None,
+        subject_digest: None,
+        artifact_type: None,
     }
 }
 

@@ -74,6 +74,12 @@ pub(crate) fn image(detail: &sdk::ImageDetail) -> Option<Image> {
         }),
         last_archived_at: timestamp(detail.last_archived_at()),
         last_activated_at: timestamp(detail.last_activated_at()),
+        subject_digest: detail
+            .subject_manifest_digest()
+            .map(|d| sanitize(d).into_owned()),
+        artifact_type: detail
+            .artifact_media_type()
+            .map(|t| sanitize(t).into_owned()),
     })
 }
 

@@ -252,6 +252,11 @@ pub struct Image {
     pub last_archived_at: Option<Timestamp>,
     /// When the image was last restored from archive, if ever.
     pub last_activated_at: Option<Timestamp>,
+    /// The image this one refers to (`subject`), for an OCI referrer: a signature, an
+    /// SBOM, an attestation. Sanitised.
+    pub subject_digest: Option<String>,
+    /// The artifact's media type (`artifactType`, or its config's), sanitised.
+    pub artifact_type: Option<String>,
 }
 
 impl Image {

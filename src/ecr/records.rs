@@ -93,6 +93,8 @@ pub fn records_from_images(
                 status: image.status,
                 last_archived_at: image.last_archived_at,
                 last_activated_at: image.last_activated_at,
+                subject_digest: image.subject_digest,
+                artifact_type: image.artifact_type,
             })
         })
         .collect::<Result<Vec<ImageRecord>, RecordsError>>()?;
@@ -123,6 +125,8 @@ mod tests {
             status: Default::default(),
             last_archived_at: None,
             last_activated_at: None,
+            subject_digest: None,
+            artifact_type: None,
         };
         let err = records_from_images("web/app", vec![broken], &BTreeSet::new()).unwrap_err();
         assert!(err.to_string().contains("has no push time"), "{err}");

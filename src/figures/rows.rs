@@ -33,6 +33,14 @@ pub struct RepositoryRow {
     pub archived_images: u64,
     /// Sum of their `imageSizeInBytes`.
     pub archived_bytes: u64,
+    /// Images that are OCI referrers (a signature, SBOM or attestation naming a subject).
+    pub referrers: u64,
+    /// Images (not referrers) that a signature in the repository names as its subject.
+    pub signed_images: u64,
+    /// Images (not referrers) that no signature names.
+    pub unsigned_images: u64,
+    /// Referrers whose subject is not in the repository any more.
+    pub orphaned_referrers: u64,
     /// `stored_bytes` × the region's price per GiB-month (`[cost]`): an estimate.
     pub monthly_cost_usd: Option<f64>,
     pub untagged_images: u64,
@@ -79,6 +87,10 @@ pub struct ImageStats {
     pub bytes: u64,
     pub archived_images: u64,
     pub archived_bytes: u64,
+    pub referrers: u64,
+    pub signed_images: u64,
+    pub unsigned_images: u64,
+    pub orphaned_referrers: u64,
     pub untagged_images: u64,
     pub untagged_bytes: u64,
     pub stale_images: u64,
@@ -117,8 +129,43 @@ impl ImageStats {
             stats.oldest_push = earliest(stats.oldest_push, image.pushed_at);
             stats.newest_push = latest(stats.newest_push, image.pushed_at);
         }
+        stats.count_referrers(images);
         stats
     }
+
+    /// Referrers, signed and unsigned images, and referrers whose subject is gone.
+    fn count_referrers(&mut self, images: &[Image]) {
+        let digests: std::collections::HashSet<&str> =
+            images.iter().map(|i| i.digest.as_str()).collect();
+        let signed: std::collections::HashSet<&str> = images
+            .iter()
+            .filter(|i| i.artifact_type.as_deref().is_some_and(is_signature))
+            .filter_map(|i| i.subject_digest.as_deref())
+            .collect();
+        for image in images {
+            match image.subject_digest.as_deref() {
+                Some(subject) => {
+                    self.referrers += 1;
+                    if !digests.contains(subject) {
+                        self.orphaned_referrers += 1;
+                    }
+                }
+                None if signed.contains(image.digest.as_str()) => self.signed_images += 1,
+                None => self.unsigned_images += 1,
+            }
+        }
+    }
+}
+
+/// Artifact types of image signatures: Sigstore cosign's and Notary Project's.
+pub const SIGNATURE_TYPES: [&str; 2] = [
+    "application/vnd.dev.cosign.artifact.sig.v1+json",
+    "application/vnd.cncf.notary.signature",
+];
+
+/// Whether an artifact of `artifact_type` is a signature.
+pub fn is_signature(artifact_type: &str) -> bool {
+    SIGNATURE_TYPES.contains(&artifact_type)
 }
 
 pub(crate) fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
@@ -215,7 +262,44 @@ mod tests {
             status: Default::default(),
             last_archived_at: None,
             last_activated_at: None,
+            subject_digest: None,
+            artifact_type: None,
         }
+    }
+
+    #[test]
+    fn signatures_sign_their_subjects_and_a_referrer_without_one_is_orphaned() {
+        let pushed = "2026-05-01T00:00:00Z";
+        let mut images = vec![
+            image(&["v1"], 1, pushed, None),
+            image(&["v2"], 2, pushed, None),
+            image(&[], 3, pushed, None),
+            image(&[], 4, pushed, None),
+            image(&[], 5, pushed, None),
+        ];
+        let referrer = |image: &mut Image, subject: &str, artifact: &str| {
+            image.subject_digest = Some(subject.to_string());
+            image.artifact_type = Some(artifact.to_string());
+        };
+        let (v1, v2) = (images[0].digest.clone(), images[1].digest.clone());
+        referrer(&mut images[2], &v1, SIGNATURE_TYPES[0]);
+        // An SBOM is a referrer, but signs nothing.
+        referrer(&mut images[3], &v2, "application/spdx+json");
+        referrer(
+            &mut images[4],
+            &format!("sha256:{}", "e".repeat(64)),
+            SIGNATURE_TYPES[1],
+        );
+        let stats = ImageStats::of(&images, at("2026-06-01T00:00:00Z"), 90);
+        assert_eq!(
+            (
+                stats.referrers,
+                stats.signed_images,
+                stats.unsigned_images,
+                stats.orphaned_referrers
+            ),
+            (3, 1, 1, 1)
+        );
     }
 
     #[test]

@@ -347,6 +347,10 @@ async fn sweep_repository(
         stored_bytes_exact: stored.map(|figure| figure.is_exact()),
         archived_images: stats.archived_images,
         archived_bytes: stats.archived_bytes,
+        referrers: stats.referrers,
+        signed_images: stats.signed_images,
+        unsigned_images: stats.unsigned_images,
+        orphaned_referrers: stats.orphaned_referrers,
         monthly_cost_usd: stored
             .zip(price)
             // To the millionth of a dollar, the precision the totals add up in.

@@ -132,6 +132,8 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
             record.status.to_string(),
             time_or_empty(record.last_archived_at),
             time_or_empty(record.last_activated_at),
+            record.subject_digest.clone().unwrap_or_default(),
+            record.artifact_type.clone().unwrap_or_default(),
         ])?;
     }
     out.finish()
@@ -228,6 +230,8 @@ mod tests {
             status: Default::default(),
             last_archived_at: None,
             last_activated_at: None,
+            subject_digest: None,
+            artifact_type: None,
         }
     }
 
@@ -274,10 +278,15 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], CSV_COLUMNS.join(","));
+        // One value per column: the header is the record's fields, every line fills it.
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        for record in reader.records() {
+            assert_eq!(record.unwrap().len(), CSV_COLUMNS.len());
+        }
         assert_eq!(
             lines[1],
             format!(
-                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,,ACTIVE,,",
+                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,,ACTIVE,,,,",
                 "01".repeat(32)
             )
         );
@@ -287,7 +296,7 @@ mod tests {
         write_records(&mut out, &quoted, ImagesFormat::Csv).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.ends_with(",,\"a,\"\"b\"\"\",false,,,ACTIVE,,\n"),
+            text.ends_with(",,\"a,\"\"b\"\"\",false,,,ACTIVE,,,,\n"),
             "{text}"
         );
     }

@@ -61,6 +61,13 @@ pub struct ImageRecord {
     /// RFC 3339 time the image was last restored from archive storage, if it ever was.
     #[serde(default, with = "rfc3339_option")]
     pub last_activated_at: Option<Timestamp>,
+    /// For an OCI referrer (a signature, an SBOM, an attestation): the image it refers
+    /// to (`subjectManifestDigest`).
+    #[serde(default)]
+    pub subject_digest: Option<String>,
+    /// The artifact's media type (`artifactMediaType`), when ECR reports one.
+    #[serde(default)]
+    pub artifact_type: Option<String>,
 }
 
 /// A blob an image holds: its digest and its size as stored.
@@ -173,6 +180,8 @@ pub const RECORD_FIELDS: &[&str] = &[
     "status",
     "last_archived_at",
     "last_activated_at",
+    "subject_digest",
+    "artifact_type",
 ];
 
 /// Read an `--images` JSON array, rejecting a bad record with its index and field.
@@ -326,6 +335,19 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
     let last_pulled_at = optional_time("last_pulled_at")?;
     let last_archived_at = optional_time("last_archived_at")?;
     let last_activated_at = optional_time("last_activated_at")?;
+    let subject_digest = match fields.remove("subject_digest") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(digest)) if is_digest(&digest) => Some(digest),
+        Some(Value::String(text)) => {
+            return Err(fault("subject_digest", RecordProblem::BadDigest { text }));
+        }
+        Some(other) => return Err(wrong("subject_digest", "a digest string or null", &other)),
+    };
+    let artifact_type = match fields.remove("artifact_type") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(artifact_type)) => Some(artifact_type),
+        Some(other) => return Err(wrong("artifact_type", "a string or null", &other)),
+    };
     let media_type = match fields.remove("media_type") {
         None | Some(Value::Null) => None,
         Some(Value::String(media_type)) => Some(media_type),
@@ -390,6 +412,8 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
         status,
         last_archived_at,
         last_activated_at,
+        subject_digest,
+        artifact_type,
     })
 }
 

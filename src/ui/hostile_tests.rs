@@ -165,6 +165,8 @@ fn images(r: &Registry) -> Vec<Image> {
             status: crate::ecr::model::ImageStatus::parse(&r.word(n + 2)),
             last_archived_at: None,
             last_activated_at: None,
+            subject_digest: None,
+            artifact_type: None,
         })
         .collect()
 }

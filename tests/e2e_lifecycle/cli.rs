@@ -198,7 +198,9 @@ fn images_csv_and_table_list_every_image() {
             "unique_bytes",
             "status",
             "last_archived_at",
-            "last_activated_at"
+            "last_activated_at",
+            "subject_digest",
+            "artifact_type"
         ]
     );
     assert_eq!(reader.records().count(), count);

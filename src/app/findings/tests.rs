@@ -302,6 +302,8 @@ fn a_finished_scan_of_the_open_image_refetches_it_and_updates_the_row() {
         status: Default::default(),
         last_archived_at: None,
         last_activated_at: None,
+        subject_digest: None,
+        artifact_type: None,
     }];
     assert!(update.apply(&mut images));
     assert_eq!(images[0].scan.as_ref().unwrap().status, "COMPLETE");

@@ -57,6 +57,8 @@ fn image(n: usize, tags: Vec<usize>, prefix: usize, pushed: i64, size: u64) -> I
         status: Default::default(),
         last_archived_at: None,
         last_activated_at: None,
+        subject_digest: None,
+        artifact_type: None,
     }
 }
 

@@ -427,6 +427,8 @@ fn the_lifecycle_view_shares_the_images_panes_figures() {
             status: Default::default(),
             last_archived_at: None,
             last_activated_at: None,
+            subject_digest: None,
+            artifact_type: None,
         })
         .collect();
     let effects = update(

@@ -287,6 +287,8 @@ mod tests {
             status: Default::default(),
             last_archived_at: None,
             last_activated_at: None,
+            subject_digest: None,
+            artifact_type: None,
         }
     }
 

@@ -40,6 +40,10 @@ pub struct Totals {
     pub monthly_cost_usd: Option<f64>,
     pub archived_images: u64,
     pub archived_bytes: u64,
+    pub referrers: u64,
+    pub signed_images: u64,
+    pub unsigned_images: u64,
+    pub orphaned_referrers: u64,
     /// That sum in millionths of a dollar: whole numbers add up the same in any order.
     #[serde(skip)]
     cost_micros: Option<u64>,
@@ -71,6 +75,10 @@ impl Totals {
         self.bytes += row.bytes;
         self.archived_images += row.archived_images;
         self.archived_bytes += row.archived_bytes;
+        self.referrers += row.referrers;
+        self.signed_images += row.signed_images;
+        self.unsigned_images += row.unsigned_images;
+        self.orphaned_referrers += row.orphaned_referrers;
         if let Some(stored) = row.stored_bytes {
             *self.stored_bytes.get_or_insert(0) += stored;
         }
@@ -309,6 +317,10 @@ mod tests {
             stored_bytes_exact: None,
             archived_images: 0,
             archived_bytes: 0,
+            referrers: 0,
+            signed_images: 0,
+            unsigned_images: 0,
+            orphaned_referrers: 0,
             monthly_cost_usd: None,
             lifecycle_freed_bytes: None,
             storage_note: None,

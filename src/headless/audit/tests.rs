@@ -57,6 +57,8 @@ fn image(i: u64, tagged: bool) -> Image {
         status: Default::default(),
         last_archived_at: None,
         last_activated_at: None,
+        subject_digest: None,
+        artifact_type: None,
     }
 }
 
@@ -461,6 +463,10 @@ fn sample_row(region: &str, name: &str, bytes: u64) -> RepositoryRow {
         stored_bytes_exact: Some(true),
         archived_images: 0,
         archived_bytes: 0,
+        referrers: 0,
+        signed_images: 0,
+        unsigned_images: 0,
+        orphaned_referrers: 0,
         monthly_cost_usd: Some((bytes / 5) as f64 / (1u64 << 30) as f64 * 0.10),
         lifecycle_freed_bytes: Some(bytes / 8),
         lifecycle_note: Some("a note, with \"quotes\"".into()),
