@@ -89,10 +89,22 @@ fn a_archives_and_w_restores_the_selected_image_through_the_gate() {
     tui.send("w");
     tui.wait_for(&format!("Restore {label} from archive?"));
     tui.send("y");
-    tui.wait_until("the restore to finish", |s| {
-        Tui::status_line(s).contains(&format!("restored {label}: ACTIVE"))
+    tui.wait_until("the restore to start", |s| {
+        let status = Tui::status_line(s);
+        status.contains(&format!("restoring {label}: ACTIVATING"))
+            || status.contains(&format!("restored {label}: ACTIVE"))
     });
-    let (status, activated) = status_of(&sandbox, &digest);
+    // The registry took the restore: ACTIVATING, then ACTIVE (the sandbox restores in
+    // two seconds), read here with the SDK on a deadline.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (status, activated) = loop {
+        let (status, activated) = status_of(&sandbox, &digest);
+        if status == "ACTIVE" || std::time::Instant::now() > deadline {
+            break (status, activated);
+        }
+        assert_eq!(status, "ACTIVATING");
+        std::thread::sleep(Duration::from_millis(200));
+    };
     assert_eq!(status, "ACTIVE");
     assert!(activated.is_some(), "the registry recorded the activation");
     tui.send("q");

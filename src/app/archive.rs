@@ -387,9 +387,15 @@ fn set_status(
     state.rebuild_images();
 }
 
-/// How long berth waits between two reads of a restoring image's status.
+/// How long berth waits between two reads of a restoring image's status: every 2 s
+/// for the first minute (a short restore is seen at once), then backing off to a read a
+/// minute.
 pub fn restore_poll_interval(polls: u32) -> std::time::Duration {
-    let seconds = (2u64 << polls.min(5)).min(60);
+    let seconds = if polls < 30 {
+        2
+    } else {
+        (2u64 << (polls - 30).min(5)).min(60)
+    };
     std::time::Duration::from_secs(seconds)
 }
 

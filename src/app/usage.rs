@@ -520,6 +520,7 @@ mod tests {
                     tags: tags.into_iter().map(str::to_string).collect(),
                     size_bytes: 1,
                     id,
+                    referrer_of: None,
                 })
                 .collect(),
             skipped: Vec::new(),

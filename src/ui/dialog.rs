@@ -239,15 +239,35 @@ fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
             .chain(&plan.charges)
             .map(|line| Line::styled(line.clone(), theme.warning)),
     );
+    let referrers = plan
+        .entries
+        .iter()
+        .filter(|e| e.referrer_of.is_some())
+        .count();
+    if referrers > 0 {
+        lines.push(Line::styled(
+            format!(
+                "{referrers} of these are referrers (signatures, SBOMs, attestations) of the \
+                 images deleted: left behind they would name images that are gone · \
+                 r: keep them"
+            ),
+            theme.warning,
+        ));
+    }
     for entry in plan.entries.iter().take(LISTED) {
         let tags = if entry.tags.is_empty() {
             "<untagged>".to_string()
         } else {
             entry.tags.join(", ")
         };
-        let what = match &entry.id {
-            crate::ecr::mutate::ImageRef::Tag(tag) => format!("tag {tag} (image has: {tags})"),
-            crate::ecr::mutate::ImageRef::Digest(_) => tags,
+        let what = match (&entry.id, &entry.referrer_of) {
+            (crate::ecr::mutate::ImageRef::Tag(tag), _) => format!("tag {tag} (image has: {tags})"),
+            (_, Some((subject, artifact))) => format!(
+                "{} of {}",
+                crate::app::operate::artifact_word(artifact.as_deref()),
+                short_digest(subject)
+            ),
+            (crate::ecr::mutate::ImageRef::Digest(_), None) => tags,
         };
         lines.push(Line::from(format!(
             "  {}  {:>10}  {what}",

@@ -199,6 +199,17 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             if yes {
                 return confirmed(state, plan, usage);
             }
+            let has_referrers = plan.entries.iter().any(|e| e.referrer_of.is_some());
+            if key.code == KeyCode::Char('r') && has_referrers {
+                // Keep the referrers: the plan shrinks to the images asked for, and the
+                // confirmation is asked again for what is left.
+                let mut plan = plan;
+                plan.entries.retain(|e| e.referrer_of.is_none());
+                plan.skipped
+                    .push("referrers kept: they will name images that are gone".to_string());
+                super::plan::open_confirm(state, plan);
+                return Vec::new();
+            }
             if !no {
                 state.dialog = Some(Dialog::ConfirmDelete {
                     plan,

@@ -194,6 +194,17 @@ pub fn index_label(pane: &ImagesPane, digest: &str) -> Option<String> {
     Some(tag.unwrap_or(short).to_string())
 }
 
+/// What an OCI referrer is, by its artifact type: `signature`, `SBOM`, `attestation`,
+/// or `referrer` for any other type.
+pub fn artifact_word(artifact_type: Option<&str>) -> &'static str {
+    match artifact_type {
+        Some(t) if crate::figures::rows::is_signature(t) => "signature",
+        Some(t) if t.contains("spdx") || t.contains("cyclonedx") => "SBOM",
+        Some(t) if t.contains("in-toto") => "attestation",
+        _ => "referrer",
+    }
+}
+
 /// The multi-arch index that names `digest`, in full: `v1.5.0 (sha256:3f2a9c1d0e4b)`.
 pub fn index_description(pane: &ImagesPane, digest: &str) -> Option<String> {
     let (short, tag) = index_of(pane, digest)?;

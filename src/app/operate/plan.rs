@@ -10,6 +10,7 @@ use crate::app::status::Topic;
 use crate::app::usage::DeleteUsage;
 use crate::ecr::model::{Image, short_digest};
 use crate::ecr::mutate::ImageRef;
+use std::collections::HashSet;
 use tui_input::Input;
 
 /// More images than this need the repository name typed to confirm a delete.
@@ -23,6 +24,9 @@ pub struct PlanEntry {
     pub size_bytes: u64,
     /// The id that will be sent: the digest (whole image) or one tag.
     pub id: ImageRef,
+    /// For an OCI referrer (a signature, an SBOM) added because the image it names is
+    /// deleted too: that image's digest, and the referrer's artifact type.
+    pub referrer_of: Option<(String, Option<String>)>,
 }
 
 /// What a delete will do.
@@ -92,7 +96,27 @@ pub(super) fn plan_entry(image: &Image, id: ImageRef) -> PlanEntry {
         tags: image.tags.clone(),
         size_bytes: image.size_bytes,
         id,
+        referrer_of: None,
     }
+}
+
+/// The referrers in the listing of the images `entries` deletes, not in it already: a
+/// signature or an SBOM left behind names an image that is gone.
+fn referrers_of(state: &State, entries: &[PlanEntry]) -> Vec<PlanEntry> {
+    let deleted: HashSet<&str> = entries.iter().map(|e| e.digest.as_str()).collect();
+    state
+        .images
+        .images
+        .iter()
+        .filter(|image| !deleted.contains(image.digest.as_str()) && image.has_valid_digest())
+        .filter_map(|image| {
+            let subject = image.subject_digest.as_deref()?;
+            deleted.contains(subject).then(|| PlanEntry {
+                referrer_of: Some((subject.to_string(), image.artifact_type.clone())),
+                ..plan_entry(image, ImageRef::Digest(image.digest.clone()))
+            })
+        })
+        .collect()
 }
 
 pub(super) fn open_delete(state: &mut State) {
@@ -149,6 +173,10 @@ pub(super) fn open_delete(state: &mut State) {
         return;
     }
     let charges = minimum_charges(state, &repository, chosen.iter().copied());
+    // Deleting an image and keeping its signatures would orphan them: they go in the
+    // same confirmed batch, listed as such (`r` in the confirmation keeps them).
+    let referrers = referrers_of(state, &entries);
+    entries.extend(referrers);
     let plan = DeletePlan {
         registry: state.images.registry.clone(),
         repository,

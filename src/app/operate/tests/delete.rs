@@ -211,3 +211,88 @@ proptest! {
         }
     }
 }
+
+/// `web/app` with image 0 (`v0`), its cosign signature (1) and SBOM (2), and an
+/// unrelated image 3 (`v3`).
+fn signed_state() -> crate::app::state::State {
+    let mut state = crate::app::fixtures::with_repositories(&["web/app"]);
+    let mut images = vec![
+        image(0, &["v0"], 4),
+        image(1, &[], 3),
+        image(2, &[], 2),
+        image(3, &["v3"], 1),
+    ];
+    let subject = images[0].digest.clone();
+    images[1].subject_digest = Some(subject.clone());
+    images[1].artifact_type = Some("application/vnd.dev.cosign.artifact.sig.v1+json".into());
+    images[2].subject_digest = Some(subject);
+    images[2].artifact_type = Some("application/spdx+json".into());
+    crate::app::fixtures::open_with_images(&mut state, images);
+    state
+}
+
+/// Select the image tagged `tag` and press `d`.
+fn delete_tagged(state: &mut crate::app::state::State, tag: &str) {
+    press(state, KeyCode::Char('g'));
+    while state
+        .images
+        .list
+        .selected_item()
+        .map(|i| state.images.images[i].tags.clone())
+        != Some(vec![tag.to_string()])
+    {
+        press(state, KeyCode::Char('j'));
+    }
+    press(state, KeyCode::Char('d'));
+}
+
+fn planned(state: &crate::app::state::State) -> Vec<(String, bool)> {
+    let Some(Dialog::ConfirmDelete { plan, .. }) = &state.dialog else {
+        panic!("expected the delete confirmation, got {:?}", state.dialog);
+    };
+    let mut entries: Vec<(String, bool)> = plan
+        .entries
+        .iter()
+        .map(|e| (e.digest.clone(), e.referrer_of.is_some()))
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn deleting_a_signed_image_takes_its_referrers_in_the_same_confirmed_batch() {
+    let mut state = signed_state();
+    let d = crate::app::fixtures::digest;
+    delete_tagged(&mut state, "v0");
+    let mut expected = vec![(d(0), false), (d(1), true), (d(2), true)];
+    expected.sort();
+    assert_eq!(planned(&state), expected);
+    let effects = press(&mut state, KeyCode::Char('y'));
+    let mut ids = deleted_ids(&effects).expect("a delete");
+    ids.sort();
+    let mut wanted: Vec<ImageRef> = [0, 1, 2].map(|n| ImageRef::Digest(d(n))).to_vec();
+    wanted.sort();
+    assert_eq!(ids, wanted);
+}
+
+#[test]
+fn r_keeps_the_referrers_and_asks_again_for_the_image_alone() {
+    let mut state = signed_state();
+    let d = crate::app::fixtures::digest;
+    delete_tagged(&mut state, "v0");
+    assert!(press(&mut state, KeyCode::Char('r')).is_empty());
+    assert_eq!(planned(&state), [(d(0), false)]);
+    let Some(Dialog::ConfirmDelete { plan, .. }) = &state.dialog else {
+        unreachable!()
+    };
+    assert!(plan.skipped.iter().any(|s| s.starts_with("referrers kept")));
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert_eq!(deleted_ids(&effects), Some(vec![ImageRef::Digest(d(0))]));
+}
+
+#[test]
+fn an_image_without_referrers_is_deleted_alone() {
+    let mut state = signed_state();
+    delete_tagged(&mut state, "v3");
+    assert_eq!(planned(&state), [(crate::app::fixtures::digest(3), false)]);
+}
