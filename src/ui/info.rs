@@ -5,16 +5,15 @@ use super::Theme;
 use crate::app::info::{LABEL_WIDTH, RepositoryInfo, SettingsKind, SettingsLine};
 use crate::app::keymap::{Command, Keymap};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Draw the view into `area` (the body between the header and the footer).
 pub fn draw(frame: &mut Frame, area: Rect, view: &RepositoryInfo, theme: &Theme) {
-    let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let areas = super::scrolled::areas(area);
     let lines = view.lines(usize::from(area.width));
-    let height = usize::from(body.height);
-    let scroll = view.scroll.min(lines.len().saturating_sub(height));
+    let scroll =
+        super::scrolled::first_line(view.scroll, lines.len(), usize::from(areas[1].height));
     let name = view
         .repository
         .as_ref()
@@ -31,21 +30,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RepositoryInfo, theme: &Theme)
             theme.dim,
         ));
     }
-    if lines.len() > height {
-        let last = (scroll + height).min(lines.len());
-        spans.push(Span::styled(
-            format!(" · lines {}–{last} of {}", scroll + 1, lines.len()),
-            theme.dim,
-        ));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), title);
-    let shown: Vec<Line> = lines
-        .into_iter()
-        .skip(scroll)
-        .take(height)
-        .map(|line| styled(line, theme))
-        .collect();
-    frame.render_widget(Paragraph::new(shown), body);
+    let lines = lines.into_iter().map(|line| styled(line, theme)).collect();
+    super::scrolled::draw(frame, areas, spans, lines, scroll, theme);
 }
 
 fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {

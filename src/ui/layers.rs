@@ -6,18 +6,17 @@ use crate::app::State;
 use crate::app::keymap::Command;
 use crate::app::layers::LineKind;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Draw the view into `area` (the body between the header and the footer).
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let view = &state.layers;
-    let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let areas = super::scrolled::areas(area);
     let lines = view.lines(state.images.storage.read.as_ref());
-    let height = usize::from(body.height);
-    let scroll = view.scroll.min(lines.len().saturating_sub(height));
-    let mut spans = vec![
+    let scroll =
+        super::scrolled::first_line(view.scroll, lines.len(), usize::from(areas[1].height));
+    let spans = vec![
         Span::styled("layers · ", theme.column_header),
         Span::styled(view.label.clone(), theme.header_accent),
         Span::styled(
@@ -25,18 +24,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.dim,
         ),
     ];
-    if lines.len() > height {
-        let last = (scroll + height).min(lines.len());
-        spans.push(Span::styled(
-            format!(" · lines {}–{last} of {}", scroll + 1, lines.len()),
-            theme.dim,
-        ));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), title);
-    let shown: Vec<Line> = lines
+    let lines = lines
         .into_iter()
-        .skip(scroll)
-        .take(height)
         .map(|line| {
             let style = match line.kind {
                 LineKind::Heading => theme.column_header,
@@ -47,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Line::styled(line.text, style)
         })
         .collect();
-    frame.render_widget(Paragraph::new(shown), body);
+    super::scrolled::draw(frame, areas, spans, lines, scroll, theme);
 }
 
 /// The two footer lines under the view: the keys (as the live keymap has them), then the

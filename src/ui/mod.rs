@@ -9,6 +9,7 @@ mod layers;
 pub mod lifecycle;
 mod registries;
 pub mod repositories;
+mod scrolled;
 mod status;
 pub mod table;
 
