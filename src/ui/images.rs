@@ -97,7 +97,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.match_highlight,
                 ),
                 Line::from(format::size(image.size_bytes)).right_aligned(),
-                Line::from(pane.storage.unique_text(index)).right_aligned(),
+                // An archived image's manifest cannot be read: say why its figure is not
+                // there (and so the status shows even where TYPE is left out).
+                if archived {
+                    Line::styled(image.status.as_str().to_lowercase(), theme.warning)
+                        .right_aligned()
+                } else {
+                    Line::from(pane.storage.unique_text(index)).right_aligned()
+                },
                 Line::from(format::time_cell(
                     image.pushed_at,
                     state.now,
@@ -166,6 +173,14 @@ pub fn footer(state: &State) -> [String; 2] {
         _ => image.manifest_media_type.clone().unwrap_or_default(),
     };
     let mut times = Vec::new();
+    match image.status {
+        crate::ecr::model::ImageStatus::Active => {}
+        crate::ecr::model::ImageStatus::Archived => times.push(match image.last_archived_at {
+            Some(at) => format!("ARCHIVED {} (not pullable)", format::utc(at)),
+            None => "ARCHIVED (not pullable)".to_string(),
+        }),
+        status => times.push(format!("{} (not pullable yet)", status.as_str())),
+    }
     if let Some(pushed) = image.pushed_at {
         times.push(format!("pushed {}", format::utc(pushed)));
     }
@@ -277,4 +292,30 @@ pub fn panel(state: &State, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(format!("  {tag}")));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::fixtures::{image, now, open_with_images, with_repositories};
+    use crate::ecr::model::ImageStatus;
+
+    #[test]
+    fn an_archived_image_says_so_in_the_footer_whatever_the_width() {
+        let mut state = with_repositories(&["web/app"]);
+        let mut archived = image(0, &["v0"], 1);
+        archived.status = ImageStatus::Archived;
+        archived.last_archived_at = Some(now());
+        open_with_images(&mut state, vec![archived]);
+        let [_, times] = super::footer(&state);
+        assert!(
+            times.starts_with(&format!(
+                "ARCHIVED {} (not pullable)",
+                crate::format::utc(now())
+            )),
+            "{times}"
+        );
+        state.images.images[0].status = ImageStatus::Active;
+        let [_, times] = super::footer(&state);
+        assert!(times.starts_with("pushed "), "{times}");
+    }
 }
