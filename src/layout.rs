@@ -69,7 +69,8 @@ pub const IMAGE_COLUMNS: [Column; 9] = [
     Column::new("PUSHED", 7, 1, Some("pushed")),
     Column::new("PULLED", 7, 5, Some("pulled")),
     Column::new("SCAN", 12, 3, None),
-    Column::new("TYPE", 8, 4, None),
+    // Wide enough for `attestation` and `activating`.
+    Column::new("TYPE", 11, 4, None),
     Column::new("IN USE", 10, 3, None),
 ];
 

@@ -9,7 +9,7 @@
 use crate::app::action::{Effect, RegistryId};
 use crate::app::keymap::Command;
 use crate::app::operate::Dialog;
-use crate::app::state::{Pane, State};
+use crate::app::state::State;
 use crate::app::status::{Kind, Scope, Topic};
 use crate::ecr::model::{Image, ImageStatus, StorageClass, short_digest};
 use jiff::{SignedDuration, Timestamp};
@@ -75,25 +75,18 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         Command::Archive => StorageClass::Archive,
         Command::RestoreFromArchive => StorageClass::Standard,
         Command::FilterArchived => {
-            if state.pane == Pane::Images {
+            if state.in_images_pane() {
                 let pane = &mut state.images;
                 pane.status_filter = pane.status_filter.next();
                 let said = pane.status_filter.title().unwrap_or("all images");
                 state.status.info(Topic::Command, format!("showing {said}"));
                 state.rebuild_images();
-            } else {
-                state
-                    .status
-                    .info(Topic::Command, "open a repository's images first (Enter)");
             }
             return Some(Vec::new());
         }
         _ => return None,
     };
-    if state.pane != Pane::Images {
-        state
-            .status
-            .info(Topic::Command, "open a repository's images first (Enter)");
+    if !state.in_images_pane() {
         return Some(Vec::new());
     }
     let Some(repository) = state.images.repository.as_ref().map(|r| r.name.clone()) else {

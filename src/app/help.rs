@@ -33,6 +33,8 @@ fn panes(command: Command) -> &'static [Pane] {
         | Command::Archive
         | Command::RestoreFromArchive
         | Command::FilterArchived
+        | Command::Fold
+        | Command::FlatView
         | Command::Scan => &[Images],
         Command::CopyUri | Command::CopyTaggedUri => &[Images, Triage],
         Command::ToggleCritical

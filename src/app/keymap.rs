@@ -46,6 +46,10 @@ pub enum Command {
     RestoreFromArchive,
     /// Cycle the images shown: all, archived only, active only.
     FilterArchived,
+    /// Unfold or fold the referrers and platforms under the selected image.
+    Fold,
+    /// Show every manifest as its own row, or fold them into the tree again.
+    FlatView,
     /// Start a scan of the selected (or marked) images.
     Scan,
     /// Show or hide CRITICAL findings (`1`), HIGH (`2`), MEDIUM (`3`), LOW (`4`), the
@@ -61,7 +65,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 38] = [
+    pub const ALL: [Command; 40] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -92,6 +96,8 @@ impl Command {
         Command::Archive,
         Command::RestoreFromArchive,
         Command::FilterArchived,
+        Command::Fold,
+        Command::FlatView,
         Command::Scan,
         Command::ToggleCritical,
         Command::ToggleHigh,
@@ -135,6 +141,8 @@ impl Command {
             Command::Archive => "archive the image: kept and billed, no longer pullable (asks)",
             Command::RestoreFromArchive => "restore the archived image to standard storage (asks)",
             Command::FilterArchived => "show all images → archived only → active only",
+            Command::Fold => "unfold / fold the image's signatures, SBOMs, platforms",
+            Command::FlatView => "every manifest its own row ↔ folded under its image",
             Command::Scan => "start a scan of the selected or marked images",
             Command::ToggleCritical => "findings: show or hide critical",
             Command::ToggleHigh => "findings: show or hide high",
@@ -299,6 +307,8 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("a", Command::Archive),
     ("w", Command::RestoreFromArchive),
     ("v", Command::FilterArchived),
+    ("z", Command::Fold),
+    ("Z", Command::FlatView),
     ("x", Command::Scan),
     ("1", Command::ToggleCritical),
     ("2", Command::ToggleHigh),
@@ -492,7 +502,7 @@ mod tests {
             keymap.lookup(&press(KeyCode::Char('x'), none)),
             Some(Command::Scan)
         );
-        assert_eq!(keymap.lookup(&press(KeyCode::Char('z'), none)), None);
+        assert_eq!(keymap.lookup(&press(KeyCode::Char('m'), none)), None);
     }
 
     #[test]

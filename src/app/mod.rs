@@ -14,6 +14,7 @@ pub mod operate;
 pub mod state;
 pub mod status;
 pub mod storage;
+pub mod tree;
 pub mod update;
 pub mod usage;
 

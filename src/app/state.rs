@@ -178,6 +178,13 @@ pub struct ImagesPane {
     pub incoming: Option<(Vec<Image>, std::collections::HashMap<String, String>)>,
     /// True storage of the listing on screen, read from its manifests once it is complete.
     pub storage: crate::app::storage::ImagesStorage,
+    /// `Z`: every manifest as its own row instead of referrers and platforms folded
+    /// under their image. Kept across repositories.
+    pub flat: bool,
+    /// Rows unfolded with `z`, by digest: survives sorting, filtering and reloads.
+    pub expanded: HashSet<String>,
+    /// Which rows fold under which, derived from the listing on every rebuild.
+    pub tree: crate::app::tree::ImageTree,
 }
 
 /// The images marked for a bulk action, by digest, with the total size of those listed.
@@ -538,6 +545,7 @@ impl State {
             );
         }
         self.apply_usage_filter();
+        crate::app::tree::arrange(&mut self.images);
         // A reload finds the user's image again as the pages bring it back.
         let pane = &mut self.images;
         let images = &pane.images;
@@ -578,6 +586,19 @@ impl State {
             filter.keeps(&usage.image(registry, &repository, &image.digest, &image.tags))
         });
         pane.list.restore(anchor);
+    }
+
+    /// Whether the images pane is on screen; if not, the status line says that the
+    /// command needs it (a key is never swallowed silently).
+    pub fn in_images_pane(&mut self) -> bool {
+        if self.pane == Pane::Images {
+            return true;
+        }
+        self.status.info(
+            crate::app::status::Topic::Command,
+            "open a repository's images first (Enter)",
+        );
+        false
     }
 
     /// Whether any fetch is in flight (drives the spinner).

@@ -35,6 +35,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Line::styled("no images in this repository", theme.dim)
     };
     let columns = with_time_style(&IMAGE_COLUMNS, state.time_style.absolute);
+    let tree = &pane.tree;
+    // Room for the fold glyphs when some rows fold under others.
+    let gutter = tree.has_links() && !pane.flat;
+    let tags_width = {
+        let keep = crate::layout::fit_columns(&columns, area.width);
+        let drawn = crate::layout::drawn_widths(&columns, &keep, area.width);
+        // TAGS is the first column and always kept.
+        usize::from(drawn.first().copied().unwrap_or(0))
+    };
     draw_table(
         frame,
         area,
@@ -45,18 +54,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         empty,
         |index| {
             let image = &pane.images[index];
-            let parent = crate::app::operate::index_label(pane, &image.digest);
-            let mut tags = if image.tags.is_empty() {
+            let parent = tree.parent_of(index).map(|p| &pane.images[p]);
+            // What this row is to its parent: `signature`, `SBOM`, … or `platform`.
+            let role = parent.map(|p| role_of(image, p));
+            let depth = tree.depth_of(index);
+            let mut tags = if image.tags.is_empty() && depth > 0 {
+                // Folded under its parent, the row says what it is, not "untagged".
+                Line::styled(role.unwrap_or_default().to_string(), theme.dim)
+            } else if image.tags.is_empty() {
                 let mut line = highlighted(
                     UNTAGGED,
                     &pane.list.filter,
                     theme.dim,
                     theme.match_highlight,
                 );
-                if let Some(index) = &parent {
-                    // A platform of a multi-arch index: say whose, not just "untagged".
-                    line.spans
-                        .push(Span::styled(format!(" platform of {index}"), theme.dim));
+                if let (Some(role), Some(parent)) = (role, parent) {
+                    // Say whose it is, not just "untagged".
+                    line.spans.push(Span::styled(
+                        format!(" {role} of {}", label_of(parent)),
+                        theme.dim,
+                    ));
                 }
                 line.style = theme.dim;
                 line
@@ -69,6 +86,42 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     theme.match_highlight,
                 )
             };
+            // The badges say what is folded: they keep their room, the tags give way.
+            let carried = tree.carried(&pane.images, index);
+            let badges = if carried.is_empty() {
+                String::new()
+            } else {
+                // Room for the tags: all of them, or at least 10 columns.
+                let room = tags_width.saturating_sub(4 + 2 * usize::from(depth));
+                let wanted = image
+                    .tags
+                    .join(", ")
+                    .len()
+                    .clamp(UNTAGGED.len().min(10), 10);
+                [carried.badges(), carried.short_badges()]
+                    .into_iter()
+                    .map(|badges| format!("  {badges}"))
+                    .find(|badges| format::width(badges) + wanted <= room)
+                    .unwrap_or_else(|| format!("  +{}", carried.total()))
+            };
+            if !badges.is_empty() {
+                let room =
+                    tags_width.saturating_sub(4 + 2 * usize::from(depth) + format::width(&badges));
+                tags = super::table::fit_middle(tags, room);
+                tags.spans.push(Span::styled(badges, theme.ok));
+            }
+            if gutter {
+                let fold = if depth > 0 {
+                    format!("{}└ ", "  ".repeat(usize::from(depth) - 1))
+                } else if tree.children_of(index).is_empty() {
+                    "  ".to_string()
+                } else if pane.expanded.contains(&image.digest) {
+                    "▾ ".to_string()
+                } else {
+                    "▸ ".to_string()
+                };
+                tags.spans.insert(0, Span::styled(fold, theme.dim));
+            }
             // A glyph as well as a style, so marks show without colour too.
             let mark = if pane.marked.contains(&image.digest) {
                 Span::styled("● ", theme.marked)
@@ -84,7 +137,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let kind = match image.kind {
                 _ if archived => Line::styled(image.status.as_str().to_lowercase(), theme.warning),
                 ManifestKind::ManifestList => Line::styled("index", theme.ok),
-                _ if parent.is_some() => Line::styled("platform", theme.dim),
+                _ if role.is_some() => Line::styled(role.unwrap_or_default(), theme.dim),
+                _ if image.subject_digest.is_some() => Line::styled(
+                    crate::app::operate::artifact_word(image.artifact_type.as_deref()),
+                    theme.dim,
+                ),
                 kind => Line::from(kind.label()),
             };
             vec![
@@ -129,6 +186,49 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
+/// A referrer, for the footer: `signature (application/vnd.dev.cosign…) of v1.2
+/// (sha256:…)`, or that the image it names is not in the repository.
+fn referrer_description(state: &State, image: &Image, subject: &str) -> String {
+    let pane = &state.images;
+    let word = crate::app::operate::artifact_word(image.artifact_type.as_deref());
+    let kind = match &image.artifact_type {
+        Some(t) => format!("{word} ({t})"),
+        None => word.to_string(),
+    };
+    let short = crate::ecr::model::short_digest(subject);
+    let parent = pane
+        .list
+        .selected_item()
+        .and_then(|index| pane.tree.parent_of(index))
+        .map(|p| &pane.images[p]);
+    match parent {
+        Some(parent) if parent.digest == subject => match parent.tags.first() {
+            Some(tag) => format!("{kind} of {tag} ({short})"),
+            None => format!("{kind} of {short}"),
+        },
+        _ if pane.loading.is_some() => format!("{kind} of {short}"),
+        _ => format!("{kind} of {short}, which is not in this repository (orphaned)"),
+    }
+}
+
+/// What `image` is to `parent`, the listed image it folds under: the artifact word of a
+/// referrer (`signature`, `SBOM`, `attestation`, `referrer`), else `platform`.
+fn role_of(image: &Image, parent: &Image) -> &'static str {
+    if image.subject_digest.as_deref() == Some(parent.digest.as_str()) {
+        crate::app::operate::artifact_word(image.artifact_type.as_deref())
+    } else {
+        "platform"
+    }
+}
+
+/// How a row names its parent: the parent's first tag, or its short digest.
+fn label_of(parent: &Image) -> &str {
+    parent
+        .tags
+        .first()
+        .map_or_else(|| parent.short_digest(), String::as_str)
+}
+
 fn scan_cell(image: &Image, theme: &Theme) -> Line<'static> {
     let Some(scan) = &image.scan else {
         return Line::styled("-", theme.dim);
@@ -170,7 +270,10 @@ pub fn footer(state: &State) -> [String; 2] {
         (_, Some(index)) => {
             format!("platform of the multi-arch index {index} (deleted with the index, not alone)")
         }
-        _ => image.manifest_media_type.clone().unwrap_or_default(),
+        _ => match &image.subject_digest {
+            Some(subject) => referrer_description(state, image, subject),
+            None => image.manifest_media_type.clone().unwrap_or_default(),
+        },
     };
     let mut times = Vec::new();
     match image.status {

@@ -148,3 +148,5 @@ mod info_snapshot_tests;
 mod snapshot_tests;
 #[cfg(test)]
 mod storage_snapshots;
+#[cfg(test)]
+mod tree_snapshots;

@@ -247,8 +247,9 @@ fn count_summary(state: &State) -> String {
             state.repositories.rows.len(),
             "repositories",
         ),
+        // Rows folded under their image are counted as shown: the filters keep them.
         Pane::Images => (
-            state.images.list.rows.len(),
+            state.images.list.rows.len() + state.images.tree.folded,
             state.images.images.len(),
             "images",
         ),
@@ -271,10 +272,16 @@ fn count_summary(state: &State) -> String {
         Pane::Images => state.images.error.is_some() && total > 0,
     };
     let partial = if partial { " (partial)" } else { "" };
+    let folded = match state.pane {
+        Pane::Images if state.images.tree.folded > 0 => {
+            format!(" · {} folded", state.images.tree.folded)
+        }
+        _ => String::new(),
+    };
     if shown == total {
-        format!("{total} {noun}{partial}  ")
+        format!("{total} {noun}{partial}{folded}  ")
     } else {
-        format!("{shown} of {total} {noun}{partial}  ")
+        format!("{shown} of {total} {noun}{partial}{folded}  ")
     }
 }
 

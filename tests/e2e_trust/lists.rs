@@ -220,7 +220,7 @@ fn tagging_keeps_the_filter_and_its_rows() {
     });
     // A report dialog over the list (if any) goes with a key bound to nothing.
     if tui.screen().contains("now names this image") {
-        tui.send("z");
+        tui.send("m");
         tui.wait_gone("now names this image");
     }
     let after = tui.wait_until("the reload finished", |s| {

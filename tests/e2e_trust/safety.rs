@@ -257,6 +257,8 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     let mut tui = Tui::open_images(&sandbox.env(), repository, &[]);
     // Wide enough for the TAGS column to hold the whole note beside the size columns.
     tui.resize(200, 40);
+    // Every manifest as its own row (the platforms fold under their index otherwise).
+    tui.send("Z");
     // The platforms are marked as such, naming their index.
     let screen = tui.wait_for("<untagged> platform of v1");
     // Select the first platform's row (rows start on the third screen line).

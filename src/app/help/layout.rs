@@ -52,8 +52,10 @@ pub fn layout(groups: &[Group], width: u16, height: u16) -> Layout<'_> {
         .saturating_sub(1);
     let count = pack(groups, visible_rows).len().clamp(1, fit);
     // The shortest columns that still fit in `count` of them, so they come out even; when
-    // even `fit` columns cannot show everything, they scroll.
-    let columns = (total.div_ceil(count)..)
+    // even `fit` columns cannot show everything, they scroll. A column drops the blank row
+    // that would open it, so the search starts from the rows without any blank.
+    let without_blanks = total.saturating_sub(groups.len().saturating_sub(1));
+    let columns = (without_blanks.div_ceil(count).max(1)..)
         .map(|capacity| pack(groups, capacity))
         .find(|packed| packed.len() <= count)
         .unwrap_or_default();

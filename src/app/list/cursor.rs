@@ -22,6 +22,19 @@ pub struct Anchor {
     screen_row: usize,
 }
 
+impl Anchor {
+    /// The item the cursor was on.
+    pub fn item(&self) -> Option<usize> {
+        self.item
+    }
+
+    /// Put the cursor on `item` instead (where the rows now show the anchored item
+    /// inside another, such as a row folded under its parent).
+    pub fn move_to(&mut self, item: usize) {
+        self.item = Some(item);
+    }
+}
+
 /// How many neighbours on each side a reload remembers, in case the item itself is gone.
 const RELOAD_NEIGHBOURS: usize = 16;
 

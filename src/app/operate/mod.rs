@@ -23,7 +23,7 @@ use plan::{open_delete, untag};
 
 use crate::app::action::Effect;
 use crate::app::keymap::Command;
-use crate::app::state::{ImagesPane, Pane, State};
+use crate::app::state::{ImagesPane, State};
 use crate::app::status::{Scope, Topic};
 use crate::ecr::model::Image;
 use crate::ecr::names;
@@ -49,10 +49,7 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     ) {
         return None;
     }
-    if state.pane != Pane::Images {
-        state
-            .status
-            .info(Topic::Command, "open a repository's images first (Enter)");
+    if !state.in_images_pane() {
         return Some(Vec::new());
     }
     if state.read_only && mutates(command) {

@@ -35,9 +35,7 @@ pub(super) fn findings_command(state: &mut State, command: Command) -> Option<Ve
         (Pane::Images, Command::Findings) => Some(open_findings(state)),
         (Pane::Images, Command::Scan) => Some(start_scan(state)),
         (_, Command::Findings | Command::Scan) => {
-            state
-                .status
-                .info(Topic::Command, "open a repository's images first (Enter)");
+            state.in_images_pane();
             Some(Vec::new())
         }
         (Pane::Findings, _) if slot.is_some() => {

@@ -300,6 +300,9 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     if let Some(effects) = crate::app::archive::on_command(state, command) {
         return effects;
     }
+    if let Some(effects) = crate::app::tree::on_command(state, command) {
+        return effects;
+    }
     let height = state.body_height();
     let list = state.current_list();
     // On an empty list (still loading) a movement key moves nothing, so a waiting jump
@@ -338,6 +341,8 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         }
         // Handled by `archive` above.
         Command::Archive | Command::RestoreFromArchive | Command::FilterArchived => {}
+        // Handled by `tree` above.
+        Command::Fold | Command::FlatView => {}
         // Handled by `operate` above.
         Command::Mark
         | Command::MarkAll

@@ -191,7 +191,11 @@ pub(super) fn on_index_children(
         // During a reload they belong to the listing that will replace the rows.
         match pane.incoming.as_mut() {
             Some((_, incoming)) => incoming.extend(parents),
-            None => pane.parents.extend(parents),
+            None => {
+                pane.parents.extend(parents);
+                // The platforms now fold under their index.
+                state.rebuild_images();
+            }
         }
         state.dirty = true;
     }

@@ -80,6 +80,8 @@ fn index_state() -> State {
 #[test]
 fn a_platform_of_an_index_is_refused_before_any_call_naming_the_index() {
     let mut state = index_state();
+    // The platforms fold under their index: unfold it and go to the first.
+    press(&mut state, KeyCode::Char('z'));
     press(&mut state, KeyCode::Char('j'));
     let effects = press(&mut state, KeyCode::Char('d'));
     assert!(effects.is_empty(), "{effects:?}");
@@ -105,6 +107,8 @@ fn a_platform_of_an_index_is_refused_before_any_call_naming_the_index() {
 #[test]
 fn a_bulk_delete_leaves_platforms_out_and_says_how_many() {
     let mut state = index_state();
+    // Every manifest as its own row, so mark-all marks the platforms too.
+    press(&mut state, KeyCode::Char('Z'));
     press(&mut state, KeyCode::Char('V'));
     assert_eq!(state.images.marked.len(), 4);
     press(&mut state, KeyCode::Char('d'));
@@ -141,7 +145,7 @@ fn removing_the_last_tag_of_a_platform_is_refused_too() {
         },
     );
     state.images.images[3].tags = vec!["arm64".into()];
-    state.rebuild_images();
+    press(&mut state, KeyCode::Char('Z'));
     press(&mut state, KeyCode::Char('G'));
     press(&mut state, KeyCode::Char('T'));
     assert!(state.dialog.is_none());
