@@ -107,6 +107,10 @@ fn a_archives_and_w_restores_the_selected_image_through_the_gate() {
     };
     assert_eq!(status, "ACTIVE");
     assert!(activated.is_some(), "the registry recorded the activation");
+    // berth follows the restore and says so as soon as it reads it (every 2 s at first).
+    tui.wait_until("berth to say the restore is done", |s| {
+        Tui::status_line(s).contains(&format!("restored {label}: ACTIVE"))
+    });
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 

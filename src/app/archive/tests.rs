@@ -161,6 +161,9 @@ fn an_archived_answer_updates_the_row_and_a_restore_is_followed_until_active() {
         target,
     };
     let archived = request(0, "v0", StorageClass::Archive);
+    // Each answer is drawn at once: a restore once showed ACTIVE only when the minute
+    // turned, because nothing asked for a frame.
+    state.dirty = false;
     let effects = update(
         &mut state,
         Action::StorageClassUpdated {
@@ -169,6 +172,7 @@ fn an_archived_answer_updates_the_row_and_a_restore_is_followed_until_active() {
         },
     );
     assert!(effects.is_empty());
+    assert!(state.dirty, "the answer asks for a frame");
     assert_eq!(state.images.images[0].status, ImageStatus::Archived);
     assert_eq!(
         state.status.info_text(),
@@ -191,6 +195,7 @@ fn an_archived_answer_updates_the_row_and_a_restore_is_followed_until_active() {
     );
     assert_eq!(state.images.images[1].status, ImageStatus::Activating);
     let activated = now();
+    state.dirty = false;
     update(
         &mut state,
         Action::RestoreProgress {
@@ -201,6 +206,7 @@ fn an_archived_answer_updates_the_row_and_a_restore_is_followed_until_active() {
             note: None,
         },
     );
+    assert!(state.dirty, "the progress asks for a frame");
     assert_eq!(state.images.images[1].status, ImageStatus::Active);
     assert_eq!(state.images.images[1].last_activated_at, Some(activated));
     assert_eq!(

@@ -47,6 +47,12 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 /// Apply one action to the state and return the work it asks for.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let is_key = matches!(action, Action::Key(_));
+    // Every answer from the registry changes what the screen says (a row, a figure, a
+    // status message): draw it now, not when something else next asks for a frame. Keys
+    // and ticks decide for themselves (a key release or a quiet tick draws nothing).
+    if !matches!(action, Action::Key(_) | Action::Tick(_)) {
+        state.dirty = true;
+    }
     let mut effects = apply(state, action);
     if !is_key {
         effects.extend(held::replay(state));
