@@ -33,6 +33,11 @@ What moto 5.2.5 does, and what each `fix_*` below changes:
   ("The security token included in the request is invalid.") from JSON and REST
   services, `InvalidClientTokenId` from query services (STS). Accounts never
   given a list keep every region, as under moto.
+- Credentials from AssumeRole work forever. Here a request signed with them after
+  their `Expiration` is HTTP 403 `ExpiredTokenException` ("The security token included
+  in the request is expired"; `ExpiredToken` from STS). `expire_sessions` (the
+  `/expire-credentials` route) ends sessions at once, so a client's refresh can be
+  tested without waiting out the 15-minute minimum duration.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import base64
 import functools
 import json
 import re
+from datetime import timedelta
 from typing import Any, Iterable, Optional
 
 from moto.core.exceptions import AccessDeniedError, ServiceException
@@ -290,37 +296,73 @@ def region_enabled(account: str, region: str) -> bool:
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 QUERY_SERVICES = frozenset({"sts", "iam", "ec2", "sqs", "sns", "rds", "cloudformation", "elasticloadbalancing"})
+INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+
+Refusal = tuple[str, list[tuple[str, str]], bytes]
 
 
-def refuse_disabled_region(environ: dict[str, Any]) -> Optional[tuple[str, list[tuple[str, str]], bytes]]:
-    """The response AWS gives a request signed for a region its account has not
-    enabled (status, headers, body), or None for a request that may go on."""
-    if not _ENABLED_OPT_IN:
+def _refused(service: str, json_code: str, query_code: str, message: str) -> Refusal:
+    """An HTTP 403 error in the service's protocol: XML for query services, JSON else."""
+    if service in QUERY_SERVICES:
+        body = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+            f"<Code>{query_code}</Code><Message>{message}</Message></Error>"
+            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        ).encode()
+        return "403 Forbidden", [("Content-Type", "text/xml")], body
+    body = json.dumps({"__type": json_code, "message": message}).encode()
+    return "403 Forbidden", [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", json_code)], body
+
+
+def assumed_role_session(access_key: str) -> Optional[Any]:
+    """moto's record of the AssumeRole session that issued `access_key`, if any."""
+    if not access_key.startswith("ASIA"):
         return None
+    from moto.iam.models import get_account_id_from
+    from moto.sts.models import sts_backends
+
+    return sts_backends[get_account_id_from(access_key)]["aws"].get_assumed_role_from_access_key(access_key)
+
+
+def expire_sessions(access_key: Optional[str] = None, account: Optional[str] = None) -> list[str]:
+    """End now the AssumeRole sessions of `access_key`, or every session into `account`;
+    answers their access keys."""
+    from moto.core.utils import utcnow
+    from moto.sts.models import sts_backends
+
+    if access_key:
+        session = assumed_role_session(access_key)
+        sessions = [session] if session is not None else []
+    elif account:
+        sessions = list(sts_backends[account]["aws"].assumed_roles)
+    else:
+        raise ValueError("name an access_key_id or an account")
+    for session in sessions:
+        session.expiration = utcnow() - timedelta(seconds=1)
+    return [s.access_key_id for s in sessions]
+
+
+def refusal(environ: dict[str, Any]) -> Optional[Refusal]:
+    """What AWS answers instead of serving a request (status, headers, body): credentials
+    of an AssumeRole session past its expiry, or of an account in an opt-in region it has
+    not enabled. None for a request that may go on."""
     match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
     if not match:
         return None
     access_key, region, service = match.groups()
-    if region not in OPT_IN_REGIONS:
-        return None
-    from moto.iam.models import get_account_id_from
+    from moto.core.utils import utcnow
 
-    account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(access_key)
-    if region_enabled(account, region):
-        return None
-    message = "The security token included in the request is invalid."
-    if service in QUERY_SERVICES:
-        body = (
-            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
-            f"<Code>InvalidClientTokenId</Code><Message>{message}</Message></Error>"
-            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
-        ).encode()
-        return "403 Forbidden", [("Content-Type", "text/xml")], body
-    body = json.dumps({"__type": "UnrecognizedClientException", "message": message}).encode()
-    return "403 Forbidden", [
-        ("Content-Type", "application/x-amz-json-1.1"),
-        ("x-amzn-ErrorType", "UnrecognizedClientException"),
-    ], body
+    session = assumed_role_session(access_key)
+    if session is not None and session.expiration <= utcnow():
+        return _refused(service, "ExpiredTokenException", "ExpiredToken", EXPIRED_TOKEN)
+    if region in OPT_IN_REGIONS and _ENABLED_OPT_IN:
+        from moto.iam.models import get_account_id_from
+
+        account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(access_key)
+        if not region_enabled(account, region):
+            return _refused(service, "UnrecognizedClientException", "InvalidClientTokenId", INVALID_TOKEN)
+    return None
 
 
 @functools.cache

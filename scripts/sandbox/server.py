@@ -188,6 +188,7 @@ class SandboxApp:
             ("GET", "usage"): self.route_usage,
             ("GET", "organization"): self.route_organization,
             ("POST", "enabled-regions"): self.route_enabled_regions,
+            ("POST", "expire-credentials"): self.route_expire_credentials,
             ("POST", "iam-users"): self.route_iam_users,
             ("POST", "unchecked-repository"): self.route_unchecked_repository,
             ("POST", "unchecked-tags"): self.route_unchecked_tags,
@@ -201,7 +202,7 @@ class SandboxApp:
         if self.corrected:
             import org_fixes
 
-            refusal = org_fixes.refuse_disabled_region(environ)
+            refusal = org_fixes.refusal(environ)
             if refusal is not None:
                 status, headers, body = refusal
                 start_response(status, [*headers, ("Content-Length", str(len(body)))])
@@ -325,6 +326,12 @@ class SandboxApp:
             raise ValueError("regions must be a list of region names")
         org_fixes.set_enabled_regions(account, regions)
         return {"account": account, "opt_in_regions_enabled": sorted(org_fixes.enabled_regions(account) or [])}
+
+    def route_expire_credentials(self, body: dict[str, Any]) -> dict[str, Any]:
+        import org_fixes
+
+        expired = org_fixes.expire_sessions(body.get("access_key_id"), body.get("account"))
+        return {"expired": expired}
 
     def route_summary(self, query: dict[str, Any]) -> dict[str, Any]:
         import seed_summary

@@ -184,3 +184,35 @@ def test_an_opt_in_region_works_only_where_enabled(sandbox, organization, plain,
 def test_organization_route_needs_the_organization_seed(sandbox):
     status, body = sandbox.call("GET", "organization")
     assert status == 400 and "--seed organization" in body["message"], body
+
+
+def test_assumed_credentials_expire(sandbox, organization, plain, plain_organization):
+    _, ids = organization
+    credentials = sandbox.assume(role_arn(ids[6]))
+    other = sandbox.assume(role_arn(ids[7]))
+    ecr = sandbox.aws("ecr", credentials=credentials)
+    ecr.describe_repositories()
+    status, body = sandbox.call("POST", "expire-credentials", {"access_key_id": credentials["aws_access_key_id"]})
+    assert status == 200 and body["expired"] == [credentials["aws_access_key_id"]], body
+    for call, code in (
+        (ecr.describe_repositories, "ExpiredTokenException"),
+        (sandbox.aws("sts", credentials=credentials).get_caller_identity, "ExpiredToken"),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_code(excinfo) == code
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert excinfo.value.response["Error"]["Message"] == "The security token included in the request is expired"
+    # Other sessions go on; a new session works.
+    sandbox.aws("ecr", credentials=other).describe_repositories()
+    sandbox.aws("ecr", credentials=sandbox.assume(role_arn(ids[6]))).describe_repositories()
+    status, body = sandbox.call("POST", "expire-credentials", {"account": ids[7]})
+    assert other["aws_access_key_id"] in body["expired"], body
+    with pytest.raises(ClientError) as excinfo:
+        sandbox.aws("ecr", credentials=other).describe_repositories()
+    assert error_code(excinfo) == "ExpiredTokenException"
+    # moto never checks an expiry.
+    _, plain_ids = plain_organization
+    stale = plain.assume(role_arn(plain_ids[6]))
+    plain.call("POST", "expire-credentials", {"access_key_id": stale["aws_access_key_id"]})
+    plain.aws("ecr", credentials=stale).describe_repositories()
