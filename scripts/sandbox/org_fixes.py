@@ -33,6 +33,13 @@ What moto 5.2.5 does, and what each `fix_*` below changes:
   ("The security token included in the request is invalid.") from JSON and REST
   services, `InvalidClientTokenId` from query services (STS). Accounts never
   given a list keep every region, as under moto.
+- Service control policies are stored and attached but never evaluated. Here an
+  explicit Deny in an SCP attached to a member account, its OUs or the root refuses
+  that member's principals (its role sessions too) the actions it names: HTTP 403
+  `AccessDeniedException` ("… is not authorized to perform: ecr:BatchDeleteImage with
+  an explicit deny in a service control policy"; `AccessDenied` from query services).
+  Only Deny statements without a Condition are evaluated (an SCP's allow list is not),
+  and the management account is never restricted, as in AWS.
 - Credentials from AssumeRole work forever. Here a request signed with them after
   their `Expiration` is HTTP 403 `ExpiredTokenException` ("The security token included
   in the request is expired"; `ExpiredToken` from STS). `expire_sessions` (the
@@ -174,6 +181,70 @@ def fix_account_state_only() -> None:
         return result
 
     FakeAccount.describe = describe  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------
+# Service control policies
+
+IAM_PREFIX = {"awslambda": "lambda"}
+
+
+def _attached_scps(member: Any) -> list[Any]:
+    """The SCPs that apply to a member: its own and those of every OU up to the root."""
+    from moto.organizations.models import organizations_backends
+
+    master = organizations_backends.master_accounts[member.id]
+    backend = organizations_backends[master[0]][master[1]]
+    policies = list(member.attached_policies)
+    parent = member.parent_id
+    while parent:
+        unit = next((u for u in backend.ou if u.id == parent), None)
+        if unit is None:
+            break
+        policies += unit.attached_policies
+        parent = getattr(unit, "parent_id", None)
+    return [p for p in policies if p.type == "SERVICE_CONTROL_POLICY"]
+
+
+def scp_denies(account: str, action: str) -> bool:
+    """Whether an SCP explicitly denies `action` (e.g. "ecr:BatchDeleteImage") to the
+    principals of `account`. Statements with a Condition are not evaluated."""
+    member = organization_account(account)
+    if member is None or member.id == member.master_account_id:
+        return False
+    for policy in _attached_scps(member):
+        for statement in _statements(policy.content or "{}"):
+            if statement.get("Effect") == "Deny" and "Condition" not in statement \
+                    and _action_matches(statement.get("Action", []), action):
+                return True
+    return False
+
+
+def fix_service_control_policies() -> None:
+    from moto.core.responses import BaseResponse
+    from moto.sts.models import sts_backends
+
+    original = BaseResponse.call_action
+
+    def call_action(self: Any) -> Any:
+        if self.current_account in _organization_members():
+            action = f"{IAM_PREFIX.get(self.service_name, self.service_name)}:{self._get_action()}"
+            if scp_denies(self.current_account, action):
+                _, caller, _ = sts_backends[self.current_account]["aws"].get_caller_identity(
+                    self.get_access_key(), self.region)
+                message = f"User: {caller} is not authorized to perform: {action} " \
+                          "with an explicit deny in a service control policy"
+                status, headers, body = _refused(self.service_name, "AccessDeniedException", "AccessDenied", message)
+                return 403, {key: value for key, value in headers}, body
+        return original(self)
+
+    BaseResponse.call_action = call_action  # type: ignore[method-assign]
+
+
+def _organization_members() -> dict[str, Any]:
+    from moto.organizations.models import organizations_backends
+
+    return organizations_backends.master_accounts
 
 
 # --------------------------------------------------------------------------
@@ -368,5 +439,5 @@ def refusal(environ: dict[str, Any]) -> Optional[Refusal]:
 @functools.cache
 def apply() -> None:
     """Install the corrections (once)."""
-    for fix in (fix_list_accounts, fix_account_state_only, fix_assume_role):
+    for fix in (fix_list_accounts, fix_account_state_only, fix_assume_role, fix_service_control_policies):
         fix()

@@ -5,7 +5,8 @@ sandbox's account, with member accounts that each hold their own registries.
     platform-shared                   the central registry: base images replicated to
                                       payments-prod, payments-dev and sandbox-denied
     payments-prod                     services, an ECS service running an image pulled
-                                      from platform-shared, a Lambda; eu-south-1 enabled
+                                      from platform-shared, a Lambda; eu-south-1 enabled;
+                                      an SCP denies deleting images and repositories
     payments-dev                      services (other images than prod's)
     sandbox-denied                    invited, never given OrganizationAccountAccessRole:
                                       AssumeRole is AccessDenied
@@ -55,6 +56,7 @@ class Member:
     suspended: bool = False  # closed
     opt_in_regions: tuple[str, ...] = ()
     replica_of_central: bool = False
+    denied_actions: tuple[str, ...] = ()  # by a service control policy attached to it
 
 
 def _service(name: str, count: int, stack: str, **kwargs: Any) -> RepoSpec:
@@ -88,7 +90,8 @@ MEMBERS: list[Member] = [
         ],
         SECOND_REGION: [_service("payments/reconciler", 8, "jvm:21", deps=(20_000_000, 60_000_000))],
         OPT_IN_REGION: [_service("payments/archive-exporter", 4, "python:3.12", days=(3, 90))],
-    }, opt_in_regions=(OPT_IN_REGION,), replica_of_central=True),
+    }, opt_in_regions=(OPT_IN_REGION,), replica_of_central=True,
+       denied_actions=("ecr:BatchDeleteImage", "ecr:DeleteRepository")),
     Member("payments-dev", PAYMENTS_DEV, 650, {
         PRIMARY_REGION: [
             _service("payments/api", 30, "python:3.12", first_version=(2, 5, 0), pr_share=0.5, days=(0.1, 120)),
@@ -140,6 +143,23 @@ def _create_organization(management: str, anchor: datetime) -> Any:
         if member.suspended:
             account.status = account.state = "SUSPENDED"
     return backend
+
+
+def _attach_guardrails(backend: Any) -> None:
+    """A service control policy on each member with `denied_actions`: production images
+    are only removed by their lifecycle policies."""
+    for member in MEMBERS:
+        if not member.denied_actions:
+            continue
+        policy = backend.create_policy(
+            Name=f"{member.name}-image-retention",
+            Description="Images and repositories are removed by lifecycle policies only",
+            Type="SERVICE_CONTROL_POLICY",
+            Content=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Sid": "NoManualDeletion", "Effect": "Deny", "Action": list(member.denied_actions), "Resource": "*",
+            }]}, indent=2),
+        )
+        backend.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=member.id)
 
 
 def _set_up_role(member: Member) -> None:
@@ -267,6 +287,7 @@ def seed_organization(management: str, anchor: Optional[datetime] = None) -> dic
     anchor = anchor or ecr_fixes.utc_now()
     with ecr_fixes.LOCK:
         backend = _create_organization(management, anchor)
+        _attach_guardrails(backend)
         for member in MEMBERS:
             _set_up_role(member)
             org_fixes.set_enabled_regions(member.id, member.opt_in_regions)
@@ -289,6 +310,7 @@ def seed_organization(management: str, anchor: Optional[datetime] = None) -> dic
             "management": False,
             "role_assumable": not (member.invited or member.suspended),
             "opt_in_regions_enabled": list(member.opt_in_regions),
+            "denied_actions": list(member.denied_actions),
             "regions": sorted(set(regions) | set(replicas)),
             "repositories": {
                 region: sorted(

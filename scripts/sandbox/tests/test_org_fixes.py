@@ -216,3 +216,48 @@ def test_assumed_credentials_expire(sandbox, organization, plain, plain_organiza
     stale = plain.assume(role_arn(plain_ids[6]))
     plain.call("POST", "expire-credentials", {"access_key_id": stale["aws_access_key_id"]})
     plain.aws("ecr", credentials=stale).describe_repositories()
+
+
+def test_service_control_policies_deny_what_they_name(sandbox, organization, plain, plain_organization):
+    def guardrail(server, ids):
+        org = server.aws("organizations")
+        policy = org.create_policy(
+            Name="no-image-deletion", Description="", Type="SERVICE_CONTROL_POLICY",
+            Content=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": ["ecr:BatchDeleteImage", "ecr:Delete*"], "Resource": "*"},
+                # Conditions are not evaluated: a statement with one is left out.
+                {"Effect": "Deny", "Action": "*", "Resource": "*",
+                 "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ap-south-1"]}}},
+            ]}),
+        )["Policy"]["PolicySummary"]["Id"]
+        root = org.list_roots()["Roots"][0]["Id"]
+        unit = org.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+        org.move_account(AccountId=ids[9], SourceParentId=root, DestinationParentId=unit)
+        for target in (ids[8], unit, MANAGEMENT):
+            org.attach_policy(PolicyId=policy, TargetId=target)
+        return {account: server.aws("ecr", credentials=server.assume(role_arn(account))) for account in ids[8:11]}
+
+    _, ids = organization
+    ecr = guardrail(sandbox, ids)
+    for account in ids[8:11]:
+        ecr[account].create_repository(repositoryName="guarded")
+    for account in ids[8:10]:
+        ecr[account].describe_repositories()
+        for call in (lambda: ecr[account].batch_delete_image(repositoryName="guarded", imageIds=[{"imageTag": "x"}]),
+                     lambda: ecr[account].delete_repository(repositoryName="guarded")):
+            with pytest.raises(ClientError) as excinfo:
+                call()
+            assert error_code(excinfo) == "AccessDeniedException"
+            assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+            assert excinfo.value.response["Error"]["Message"].endswith(
+                "with an explicit deny in a service control policy")
+            assert f"arn:aws:sts::{account}:assumed-role/{ROLE}/" in excinfo.value.response["Error"]["Message"]
+    # Not attached there (ids[10]), or the management account: nothing denied.
+    ecr[ids[10]].delete_repository(repositoryName="guarded")
+    sandbox.aws("ecr").create_repository(repositoryName="guarded")
+    sandbox.aws("ecr").delete_repository(repositoryName="guarded")
+    # moto stores the policy and denies nothing.
+    _, plain_ids = plain_organization
+    plain_ecr = guardrail(plain, plain_ids)
+    plain_ecr[plain_ids[8]].create_repository(repositoryName="guarded")
+    plain_ecr[plain_ids[8]].delete_repository(repositoryName="guarded")

@@ -195,3 +195,24 @@ def test_summary_lists_the_organization(sandbox):
     assert by_name["management"]["registries"] == {}
     assert by_name["payments-prod"]["registries"]["us-east-1"]["totals"]["repositories"] == 4
     assert by_name["analytics-retired"]["state"] == "SUSPENDED"
+
+
+def test_payments_prod_may_not_delete_images(sandbox, credentials, truth):
+    denied = {a["name"]: a.get("denied_actions") for a in truth["accounts"]}
+    assert denied["payments-prod"] == ["ecr:BatchDeleteImage", "ecr:DeleteRepository"]
+    assert not denied["payments-dev"]
+    org = sandbox.aws("organizations")
+    policies = org.list_policies_for_target(TargetId=ID["payments-prod"], Filter="SERVICE_CONTROL_POLICY")["Policies"]
+    assert {p["Name"] for p in policies} == {"FullAWSAccess", "payments-prod-image-retention"}
+    prod = sandbox.aws("ecr", credentials=credentials["payments-prod"])
+    (image,) = prod.describe_images(repositoryName="payments/worker", maxResults=1)["imageDetails"]
+    with pytest.raises(ClientError) as excinfo:
+        prod.batch_delete_image(repositoryName="payments/worker", imageIds=[{"imageDigest": image["imageDigest"]}])
+    assert error_code(excinfo) == "AccessDeniedException"
+    assert "ecr:BatchDeleteImage with an explicit deny in a service control policy" in \
+        excinfo.value.response["Error"]["Message"]
+    # The image is still there; payments-dev has no such policy.
+    assert prod.describe_images(repositoryName="payments/worker", imageIds=[{"imageDigest": image["imageDigest"]}])
+    dev = sandbox.aws("ecr", credentials=credentials["payments-dev"])
+    dev.create_repository(repositoryName="scratch/throwaway")
+    dev.delete_repository(repositoryName="scratch/throwaway")
