@@ -25,7 +25,10 @@ fixed seeds; the organization's own id (o-…) and root id are moto's random one
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
@@ -116,30 +119,54 @@ def _full_access() -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 
-def _create_organization(management: str, anchor: datetime) -> Any:
-    from moto.organizations import utils as org_utils
+def _naive(moment: datetime) -> datetime:
+    # moto keeps account times naive, in UTC.
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _organization(management: str) -> Any:
+    """The organization backend of `management`, with an organization in it."""
     from moto.organizations.models import organizations_backends
 
     backend = organizations_backends[management]["aws"]
-    backend.create_organization(region=PRIMARY_REGION, FeatureSet="ALL")
-    (master,) = backend.accounts
-    master.name = MANAGEMENT_NAME
-    # moto keeps these times naive, in UTC.
-    naive = anchor.astimezone(timezone.utc).replace(tzinfo=None)
-    master.create_time = naive - timedelta(days=1000)
+    if backend.org is None:
+        backend.create_organization(region=PRIMARY_REGION, FeatureSet="ALL")
+        (master,) = backend.accounts
+        master.name = MANAGEMENT_NAME
+    return backend
+
+
+def _create_member(backend: Any, account_id: str, name: str, joined: datetime) -> Any:
+    """A member account created by Organizations (with its OrganizationAccountAccessRole),
+    under a chosen id, and the role given full access as Organizations gives it."""
+    from moto.iam.models import iam_backends
+    from moto.organizations import utils as org_utils
+
     original = org_utils.make_random_account_id
+    org_utils.make_random_account_id = lambda: account_id
     try:
-        for member in MEMBERS:
-            # Organizations picks account ids; the seed's are fixed so tests can name them.
-            org_utils.make_random_account_id = lambda account=member.id: account
-            backend.create_account(AccountName=member.name, Email=f"aws+{member.name}@example.com")
+        backend.create_account(AccountName=name, Email=f"aws+{name}@example.com")
     finally:
         org_utils.make_random_account_id = original
+    account = backend.get_account_by_id(account_id)
+    account.create_time = _naive(joined)
+    iam_backends[account_id]["aws"].put_role_policy(ROLE, "AdministratorAccess", _full_access())
+    return account
+
+
+def _create_organization(management: str, anchor: datetime) -> Any:
+    from moto.iam.models import iam_backends
+
+    backend = _organization(management)
+    backend.accounts[0].create_time = _naive(anchor - timedelta(days=1000))
     for member in MEMBERS:
-        account = backend.get_account_by_id(member.id)
-        account.create_time = naive - timedelta(days=member.joined_days)
+        account = _create_member(backend, member.id, member.name, anchor - timedelta(days=member.joined_days))
         if member.invited:
+            # An invited account only has the role if someone created it; nobody did here.
             account.joined_method = "INVITED"
+            iam = iam_backends[member.id]["aws"]
+            iam.delete_role_policy(ROLE, "AdministratorAccess")
+            iam.delete_role(ROLE)
         if member.suspended:
             account.status = account.state = "SUSPENDED"
     return backend
@@ -160,17 +187,6 @@ def _attach_guardrails(backend: Any) -> None:
             }]}, indent=2),
         )
         backend.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=member.id)
-
-
-def _set_up_role(member: Member) -> None:
-    from moto.iam.models import iam_backends
-
-    iam = iam_backends[member.id]["aws"]
-    if member.invited:
-        # An invited account only has the role if someone created it; nobody did here.
-        iam.delete_role(ROLE)
-        return
-    iam.put_role_policy(ROLE, "AdministratorAccess", _full_access())
 
 
 def _org_pull_policy(organization_id: str) -> dict[str, Any]:
@@ -289,7 +305,6 @@ def seed_organization(management: str, anchor: Optional[datetime] = None) -> dic
         backend = _create_organization(management, anchor)
         _attach_guardrails(backend)
         for member in MEMBERS:
-            _set_up_role(member)
             org_fixes.set_enabled_regions(member.id, member.opt_in_regions)
         _seed_registries(anchor, backend.org.id)
         names = {management: MANAGEMENT_NAME, **{m.id: m.name for m in MEMBERS}}
@@ -334,3 +349,68 @@ def seed_organization(management: str, anchor: Optional[datetime] = None) -> dic
         "usage": workloads,
     })
     return SEEDED
+
+
+# --------------------------------------------------------------------------
+# Many members, for scale tests and benchmarks (POST /moto-api/berth/organization-members)
+
+MAX_BULK_IMAGES = 2_000_000
+
+
+def _account_id(name: str, taken: set[str]) -> str:
+    """A 12-digit id drawn from the name, the next free one if taken."""
+    # Ids without a leading zero, as most real ones are.
+    number = 10**11 + int(hashlib.sha256(f"berth-account/{name}".encode()).hexdigest(), 16) % (9 * 10**11)
+    while str(number) in taken:
+        number = 10**11 + (number + 1 - 10**11) % (9 * 10**11)
+    return str(number)
+
+
+def add_members(management: str, body: dict[str, Any], anchor: Optional[datetime] = None) -> dict[str, Any]:
+    """`count` members named PREFIX-000…, each with OrganizationAccountAccessRole and, in
+    every one of `regions`, `repositories` repositories of `images` images (the bulk seed's,
+    named ACCOUNT-NAME/service-000…, so no two accounts hold the same images)."""
+    from moto.ecr.models import ecr_backends
+
+    count, repositories, images = body.get("count"), body.get("repositories", 0), body.get("images", 0)
+    prefix, regions = body.get("prefix", "member"), body.get("regions", [PRIMARY_REGION])
+    fraction = body.get("tagged_fraction", 0.8)
+    if not isinstance(count, int) or not 1 <= count <= 500:
+        raise ValueError("count must be an integer from 1 to 500")
+    if not isinstance(prefix, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,40}", prefix):
+        raise ValueError("prefix must be lowercase letters, digits and dashes")
+    if not isinstance(regions, list) or not regions or not all(isinstance(r, str) for r in regions):
+        raise ValueError("regions must be a non-empty list of region names")
+    for name, value in (("repositories", repositories), ("images", images)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer")
+    if count * len(regions) * repositories * images > MAX_BULK_IMAGES:
+        raise ValueError(f"at most {MAX_BULK_IMAGES} images in all")
+    if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+        raise ValueError("tagged_fraction must be between 0 and 1")
+    anchor = anchor or ecr_fixes.utc_now()
+    started = time.monotonic()
+    created = []
+    with ecr_fixes.LOCK:
+        backend = _organization(management)
+        names = {a.name for a in backend.accounts}
+        taken = {a.id for a in backend.accounts} | {management}
+        for n in range(count):
+            name = f"{prefix}-{n:03d}"
+            if name in names:
+                raise ValueError(f"an account named {name} exists already")
+            account_id = _account_id(name, taken)
+            taken.add(account_id)
+            _create_member(backend, account_id, name, anchor - timedelta(days=30 + n))
+            for region in regions:
+                ecr = ecr_backends[account_id][region]
+                for k in range(repositories):
+                    seed.seed_bulk(ecr, f"{name}/service-{k:03d}", images, float(fraction), False, anchor)
+            created.append({"id": account_id, "name": name})
+    return {
+        "organization_id": backend.org.id,
+        "accounts": created,
+        "repositories": count * len(regions) * repositories,
+        "images": count * len(regions) * repositories * images,
+        "seconds": round(time.monotonic() - started, 3),
+    }

@@ -187,6 +187,7 @@ class SandboxApp:
             ("GET", "summary"): self.route_summary,
             ("GET", "usage"): self.route_usage,
             ("GET", "organization"): self.route_organization,
+            ("POST", "organization-members"): self.route_organization_members,
             ("POST", "enabled-regions"): self.route_enabled_regions,
             ("POST", "expire-credentials"): self.route_expire_credentials,
             ("POST", "iam-users"): self.route_iam_users,
@@ -316,6 +317,11 @@ class SandboxApp:
         if not seed_organization.SEEDED:
             raise ValueError("the organization seed was not written (start with --seed organization)")
         return seed_organization.SEEDED
+
+    def route_organization_members(self, body: dict[str, Any]) -> dict[str, Any]:
+        import seed_organization
+
+        return seed_organization.add_members(self.account, body, self.anchor)
 
     def route_enabled_regions(self, body: dict[str, Any]) -> dict[str, Any]:
         import org_fixes
