@@ -1,6 +1,7 @@
 """Corrections that make moto's AWS Organizations and STS answer the way AWS does
 for an organization-wide console: who may assume which role, which accounts
-ListAccounts returns and how it pages, and which regions an account can use.
+ListAccounts returns and how it pages, which regions an account can use, what a
+service control policy denies and when assumed credentials stop working.
 
 What moto 5.2.5 does, and what each `fix_*` below changes:
 
