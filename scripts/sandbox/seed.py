@@ -691,8 +691,11 @@ def create_repository(backend: ECRBackend, spec: RepoSpec, region: str, account:
         backend.set_repository_policy(None, spec.name, json.dumps(spec.policy, indent=2))  # type: ignore[arg-type]
 
 
-def seed_repository(backend: ECRBackend, spec: RepoSpec, region: str, account: str, anchor: datetime) -> list[Group]:
-    groups = plan(spec, region)
+def seed_repository(backend: ECRBackend, spec: RepoSpec, region: str, account: str, anchor: datetime,
+                    salt: str = "") -> list[Group]:
+    """Create the repository and push its planned images; a `salt` plans other images
+    than the same name would get without it."""
+    groups = plan(dataclasses.replace(spec, name=salt + spec.name) if salt else spec, region)
     oldest = max((p.age for g in groups for p in g), default=30 * DAY) / DAY
     created = oldest + Rng(f"berth-created/{region}/{spec.name}").uniform(1, 60)
     create_repository(backend, spec, region, account, anchor, created)
@@ -714,7 +717,7 @@ def seed_standard(account: str, anchor: Optional[datetime] = None) -> None:
         for spec in STANDARD_EU:
             seed_repository(eu, spec, SECOND_REGION, account, anchor)
         for name, newest in REPLICATED.items():
-            _replicate(eu, next(s for s in STANDARD_US if s.name == name), planned[name], newest, account, anchor)
+            replicate(eu, next(s for s in STANDARD_US if s.name == name), planned[name], newest, account, anchor)
         findings.seed_standard_extras(us)
         usage.seed_standard(account)
         # Signatures, SBOMs and attestations, and the replication and signing statuses.
@@ -726,14 +729,15 @@ def seed_standard(account: str, anchor: Optional[datetime] = None) -> None:
         us.put_registry_scanning_configuration("BASIC", REGISTRY_SCANNING_RULES)
 
 
-def _replicate(backend: ECRBackend, spec: RepoSpec, groups: list[Group], newest: int, account: str, anchor: datetime) -> None:
-    """Copy the newest images of a repository the way ECR replication would:
-    same manifests and tags, pushed a few seconds after the original."""
+def replicate(backend: ECRBackend, spec: RepoSpec, groups: list[Group], newest: int, account: str, anchor: datetime) -> None:
+    """Copy the newest images of a repository into `backend` (the destination registry,
+    of `account`) the way ECR replication would: same manifests and tags, pushed a few
+    seconds after the original."""
     images = sorted(groups, key=lambda g: g[-1].age)[:newest]
     rng = Rng(f"berth-replica/{spec.name}")
     oldest = max(g[-1].age for g in images) / DAY
     # Replication creates the destination repository but does not copy its policy.
-    create_repository(backend, dataclasses.replace(spec, policy=None), SECOND_REGION, account, anchor, oldest + 2)
+    create_repository(backend, dataclasses.replace(spec, policy=None), backend.region_name, account, anchor, oldest + 2)
     for group in reversed(images):
         for original in group:
             replica = Planned(**{**original.__dict__})

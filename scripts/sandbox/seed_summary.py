@@ -82,3 +82,15 @@ def _repository(repository: Any) -> dict[str, Any]:
         "encryption": repository.encryption_configuration.get("encryptionType"),
         "lifecycle_policy": repository.lifecycle_policy is not None,
     }
+
+
+def summarize_organization() -> dict[str, Any]:
+    """The organization seed: its accounts, each with what its registries hold."""
+    import seed_organization
+
+    seeded = seed_organization.SEEDED
+    accounts = []
+    for account in seeded.get("accounts", []):
+        registry = summarize(account["id"])
+        accounts.append({**account, "fingerprint": registry.get("fingerprint"), "registries": registry["regions"]})
+    return {**seeded, "accounts": accounts}

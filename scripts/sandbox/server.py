@@ -2,7 +2,7 @@
 """A local Amazon ECR for berth's tests and demo: moto, corrected and seeded.
 
     .venv/bin/python scripts/sandbox/server.py [--host 127.0.0.1] [--port 0]
-        [--seed standard|empty] [--plain] [--account 123456789012]
+        [--seed standard|organization|empty] [--plain] [--account 123456789012]
         [--exit-on-stdin-eof] [--verbose] [--anchor RFC3339] [--restore-seconds 2] [--summary]
 
 Once the port is bound, the corrections applied and the seed written, exactly
@@ -32,7 +32,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Local Amazon ECR (moto with corrections) for berth.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--seed", choices=("standard", "empty"), default="standard")
+    parser.add_argument("--seed", choices=("standard", "organization", "empty"), default="standard")
     parser.add_argument("--plain", action="store_true", help="serve moto as it is, without the ECR corrections")
     parser.add_argument("--account", default="123456789012", help="account of requests that name no other")
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
@@ -65,6 +65,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     # moto's modules are heavy; import them only once the arguments are known good.
     import archive
     import ecr_fixes
+    import org_fixes
     import seed
     import seed_summary
     import usage
@@ -72,14 +73,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not args.plain:
         ecr_fixes.apply()
         usage.apply()
+        org_fixes.apply()
         archive.set_restore_delay(args.restore_seconds)
     use_account(args.account)
     anchor = seed.parse_time(args.anchor) if args.anchor else None
 
     if args.summary:
-        if args.seed == "standard":
-            seed.seed_standard(args.account, anchor)
-        text = json.dumps(seed_summary.summarize(args.account), indent=2) + "\n"
+        write_seed(args.seed, args.account, anchor)
+        if args.seed == "organization":
+            summary = seed_summary.summarize_organization()
+        else:
+            summary = seed_summary.summarize(args.account)
+        text = json.dumps(summary, indent=2) + "\n"
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -89,10 +94,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from werkzeug.serving import make_server
 
-    app = SandboxApp(args.account, anchor)
+    app = SandboxApp(args.account, anchor, corrected=not args.plain)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=request_handler(args.verbose))
-    if args.seed == "standard":
-        seed.seed_standard(args.account, anchor)
+    write_seed(args.seed, args.account, anchor)
     app.warm_up()
     log.info("ready after %.2fs", time.monotonic() - started)
 
@@ -112,6 +116,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     server.shutdown()
     server.server_close()
     return 0
+
+
+def write_seed(name: str, account: str, anchor: Any) -> None:
+    import seed
+    import seed_organization
+
+    if name == "standard":
+        seed.seed_standard(account, anchor)
+    elif name == "organization":
+        seed_organization.seed_organization(account, anchor)
 
 
 def use_account(account: str) -> None:
@@ -159,11 +173,12 @@ def request_handler(verbose: bool) -> type:
 class SandboxApp:
     """moto's WSGI application plus the sandbox's own routes under /moto-api/berth/."""
 
-    def __init__(self, account: str, anchor: Any):
+    def __init__(self, account: str, anchor: Any, corrected: bool = True):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.account = account
         self.anchor = anchor
+        self.corrected = corrected
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.routes: dict[tuple[str, str], Callable[[Any], Any]] = {
             ("POST", "seed"): self.route_seed,
@@ -171,6 +186,10 @@ class SandboxApp:
             ("POST", "artifact-status"): self.route_artifact_status,
             ("GET", "summary"): self.route_summary,
             ("GET", "usage"): self.route_usage,
+            ("GET", "organization"): self.route_organization,
+            ("POST", "organization-members"): self.route_organization_members,
+            ("POST", "enabled-regions"): self.route_enabled_regions,
+            ("POST", "expire-credentials"): self.route_expire_credentials,
             ("POST", "iam-users"): self.route_iam_users,
             ("POST", "unchecked-repository"): self.route_unchecked_repository,
             ("POST", "unchecked-tags"): self.route_unchecked_tags,
@@ -181,6 +200,14 @@ class SandboxApp:
         path = environ.get("PATH_INFO", "")
         if path.startswith(ROUTE_PREFIX):
             return self.berth(environ, start_response)
+        if self.corrected:
+            import org_fixes
+
+            refusal = org_fixes.refusal(environ)
+            if refusal is not None:
+                status, headers, body = refusal
+                start_response(status, [*headers, ("Content-Length", str(len(body)))])
+                return [body]
         return self.moto(environ, start_response)
 
     def warm_up(self) -> None:
@@ -283,6 +310,34 @@ class SandboxApp:
         import usage
 
         return {"region": usage.PRIMARY_REGION, "repositories": usage.SEEDED}
+
+    def route_organization(self, query: dict[str, Any]) -> dict[str, Any]:
+        import seed_organization
+
+        if not seed_organization.SEEDED:
+            raise ValueError("the organization seed was not written (start with --seed organization)")
+        return seed_organization.SEEDED
+
+    def route_organization_members(self, body: dict[str, Any]) -> dict[str, Any]:
+        import seed_organization
+
+        return seed_organization.add_members(self.account, body, self.anchor)
+
+    def route_enabled_regions(self, body: dict[str, Any]) -> dict[str, Any]:
+        import org_fixes
+
+        account = str(body["account"])
+        regions = body.get("regions")
+        if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+            raise ValueError("regions must be a list of region names")
+        org_fixes.set_enabled_regions(account, regions)
+        return {"account": account, "opt_in_regions_enabled": sorted(org_fixes.enabled_regions(account) or [])}
+
+    def route_expire_credentials(self, body: dict[str, Any]) -> dict[str, Any]:
+        import org_fixes
+
+        expired = org_fixes.expire_sessions(body.get("access_key_id"), body.get("account"))
+        return {"expired": expired}
 
     def route_summary(self, query: dict[str, Any]) -> dict[str, Any]:
         import seed_summary

@@ -49,6 +49,7 @@ from moto.core.exceptions import ServiceException
 
 PRIMARY_REGION = "us-east-1"
 FOREIGN_ACCOUNT = "210987654321"
+LAMBDA_ROLE = "berth-sandbox-lambda"
 SIDECAR = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
 
 
@@ -257,15 +258,77 @@ def _uri(account: str, repository: str, tag: Optional[str] = None, digest: Optio
     return uri
 
 
+def register_task_definition(ecs: Any, family: str, images: list[str]) -> Any:
+    """A task definition with one container per image, the first essential."""
+    return ecs.register_task_definition(
+        family=family,
+        container_definitions=[
+            {"name": f"c{i}", "image": image, "memory": 256, "essential": i == 0}
+            for i, image in enumerate(images)
+        ],
+        # awsvpc (Fargate's mode) would make moto create network interfaces in a VPC
+        # the sandbox does not have; nothing here depends on the network mode.
+        network_mode="bridge",
+    )
+
+
+def run_tasks(ecs: Any, cluster: str, task_definition: Any, count: int, group: str,
+              digests: list[Optional[str]]) -> list[Any]:
+    """Run `count` tasks whose containers report the digests they pulled (moto's
+    RunTask pulls nothing and gives a task one container whatever its definition)."""
+    from moto.ecs.models import Container
+
+    tasks = ecs.run_task(cluster, task_definition.arn, count, None, "", None, "FARGATE", group=group)
+    for task in tasks:
+        task.containers = []
+        for entry, digest in zip(task_definition.container_definitions, digests):
+            container = Container(task_definition)
+            container.name = entry["name"]
+            container.image = entry["image"]
+            container.last_status = "RUNNING"
+            if digest:
+                container.image_digest = digest  # type: ignore[attr-defined]
+            task.containers.append(container)
+    return tasks
+
+
+def create_function(account: str, name: str, code: dict[str, Any], package_type: str = "Image",
+                    image: Any = None) -> Any:
+    """A Lambda function in `account` (us-east-1); `image`, when given, is the ECR
+    image its ImageUri resolved to when it was deployed."""
+    from moto.awslambda.models import lambda_backends
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    # Lambda refuses a function whose role does not exist.
+    iam = iam_backends[account]["aws"]
+    try:
+        role = iam.get_role(LAMBDA_ROLE)
+    except NotFoundException:
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+        role = iam.create_role(LAMBDA_ROLE, trust, "/", None, "Runs the sandbox's Lambda functions", [], None)
+    fn = lambda_backends[account][PRIMARY_REGION].create_function({
+        "FunctionName": name,
+        "Role": role.arn,
+        "Code": code,
+        "PackageType": package_type,
+        **({"Runtime": "python3.12", "Handler": "app.handler"} if package_type == "Zip" else {}),
+    })
+    if image is not None:
+        # What Lambda resolved the URI to at deploy time (moto, even under --plain,
+        # would hash the URI string instead).
+        fn.code_sha_256 = image.get_image_digest().split(":", 1)[1]
+    return fn
+
+
 def seed_standard(account: str) -> dict[str, list[dict[str, Any]]]:
     """Write the workloads into moto's ECS and Lambda backends; return the truth."""
-    from moto.awslambda.models import lambda_backends
     from moto.ecr.models import ecr_backends
-    from moto.ecs.models import Container, ecs_backends
+    from moto.ecs.models import ecs_backends
 
     ecr = ecr_backends[account][PRIMARY_REGION]
     ecs = ecs_backends[account][PRIMARY_REGION]
-    functions = lambda_backends[account][PRIMARY_REGION]
     truth: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def used(repository: str, image: Any, user: dict[str, Any]) -> None:
@@ -285,37 +348,10 @@ def seed_standard(account: str) -> dict[str, list[dict[str, Any]]]:
     for cluster in ("prod", "batch"):
         ecs.create_cluster(cluster)
 
-    def definition(family: str, images: list[str]) -> Any:
-        return ecs.register_task_definition(
-            family=family,
-            container_definitions=[
-                {"name": f"c{i}", "image": image, "memory": 256, "essential": i == 0}
-                for i, image in enumerate(images)
-            ],
-            # awsvpc (Fargate's mode) would make moto create network interfaces in a VPC
-            # the sandbox does not have; nothing here depends on the network mode.
-            network_mode="bridge",
-        )
-
-    def run(cluster: str, task_definition: Any, count: int, group: str, digests: list[Optional[str]]) -> list[Any]:
-        tasks = ecs.run_task(cluster, task_definition.arn, count, None, "", None, "FARGATE", group=group)
-        for task in tasks:
-            # One container per definition entry, each with the digest it pulled.
-            task.containers = []
-            for entry, digest in zip(task_definition.container_definitions, digests):
-                container = Container(task_definition)
-                container.name = entry["name"]
-                container.image = entry["image"]
-                container.last_status = "RUNNING"
-                if digest:
-                    container.image_digest = digest  # type: ignore[attr-defined]
-                task.containers.append(container)
-        return tasks
-
     # web-frontend: by tag, 2 running tasks that pulled what the tag names.
-    web = definition("web-frontend", [_uri(account, "web/frontend", tag=frontend_tag)])
+    web = register_task_definition(ecs, "web-frontend", [_uri(account, "web/frontend", tag=frontend_tag)])
     service = ecs.create_service("prod", "web-frontend", 2, web.arn, launch_type="FARGATE")
-    tasks = run("prod", web, 2, "service:web-frontend", [frontend.get_image_digest()])
+    tasks = run_tasks(ecs, "prod", web, 2, "service:web-frontend", [frontend.get_image_digest()])
     service.running_count, service.pending_count = 2, 0
     used("web/frontend", frontend, {"kind": "ecs_service", "name": "web-frontend", "cluster": "prod",
                                     "by": "tag", "tag": frontend_tag})
@@ -324,10 +360,12 @@ def seed_standard(account: str) -> dict[str, list[dict[str, Any]]]:
                                         "service": "web-frontend", "by": "digest"})
 
     # payments-api: by digest, with a sidecar from another registry.
-    api = definition("payments-api", [_uri(account, "payments/api", digest=payments.get_image_digest()), SIDECAR])
+    api = register_task_definition(
+        ecs, "payments-api", [_uri(account, "payments/api", digest=payments.get_image_digest()), SIDECAR]
+    )
     service = ecs.create_service("prod", "payments-api", 1, api.arn, launch_type="FARGATE")
-    tasks = run("prod", api, 1, "service:payments-api",
-                [payments.get_image_digest(), "sha256:" + "7" * 64])
+    tasks = run_tasks(ecs, "prod", api, 1, "service:payments-api",
+                      [payments.get_image_digest(), "sha256:" + "7" * 64])
     service.running_count, service.pending_count = 1, 0
     used("payments/api", payments, {"kind": "ecs_service", "name": "payments-api", "cluster": "prod",
                                     "by": "digest"})
@@ -335,31 +373,12 @@ def seed_standard(account: str) -> dict[str, list[dict[str, Any]]]:
                                     "service": "payments-api", "by": "digest"})
 
     # A standalone task started when the tag named an older image.
-    report = definition("nightly-report", [_uri(account, "data/etl", tag=etl_tag)])
-    tasks = run("batch", report, 1, "family:nightly-report", [etl_before.get_image_digest()])
+    report = register_task_definition(ecs, "nightly-report", [_uri(account, "data/etl", tag=etl_tag)])
+    tasks = run_tasks(ecs, "batch", report, 1, "family:nightly-report", [etl_before.get_image_digest()])
     used("data/etl", etl_before, {"kind": "ecs_task", "name": tasks[0].id, "cluster": "batch", "by": "digest"})
 
-    # Lambda refuses a function whose role does not exist.
-    from moto.iam.models import iam_backends
-
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-        "Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-    role = iam_backends[account]["global"].create_role(
-        "berth-sandbox-lambda", trust, "/", None, "Runs the sandbox's Lambda functions", [], None
-    )
-
     def function(name: str, code: dict[str, Any], package_type: str = "Image", image: Any = None) -> None:
-        fn = functions.create_function({
-            "FunctionName": name,
-            "Role": role.arn,
-            "Code": code,
-            "PackageType": package_type,
-            **({"Runtime": "python3.12", "Handler": "app.handler"} if package_type == "Zip" else {}),
-        })
-        if image is not None:
-            # What Lambda resolved the URI to at deploy time (moto, even under --plain,
-            # would hash the URI string instead).
-            fn.code_sha_256 = image.get_image_digest().split(":", 1)[1]
+        create_function(account, name, code, package_type, image)
 
     function("thumbnailer", {"ImageUri": _uri(account, "platform/notifications", tag=notifications_tag)},
              image=notifications)

@@ -70,6 +70,33 @@ class Sandbox:
             config=Config(retries={"max_attempts": 1}, **config),
         )
 
+    def aws(self, service: str, region: str = "us-east-1", credentials: Optional[dict[str, str]] = None,
+            account: Optional[str] = None) -> Any:
+        """A client of any service at this sandbox: with the dummy keys (the sandbox's
+        account), with `credentials` (e.g. from assume_role) or, with `account`, with
+        the dummy keys landing in that account (moto's x-moto-account-id header)."""
+        keys = credentials or {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+        client = boto3.client(
+            service, endpoint_url=self.url, region_name=region, config=Config(retries={"max_attempts": 1}), **keys,
+        )
+        if account:
+            def name_account(request: Any, **_: Any) -> None:
+                request.headers["x-moto-account-id"] = account
+
+            client.meta.events.register("before-sign", name_account)
+        return client
+
+    def assume(self, role_arn: str, session: str = "berth-test", **kwargs: Any) -> dict[str, str]:
+        """Credentials of `role_arn`, assumed with the sandbox account's dummy keys
+        (or as `kwargs` say, see `aws`), in the form boto3 clients take."""
+        response = self.aws("sts", **kwargs).assume_role(RoleArn=role_arn, RoleSessionName=session)
+        credentials = response["Credentials"]
+        return {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+
     def call(self, method: str, route: str, body: Optional[dict[str, Any]] = None) -> tuple[int, Any]:
         request = urllib.request.Request(
             f"{self.url}/moto-api/berth/{route}",
