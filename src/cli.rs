@@ -15,6 +15,15 @@ pub struct Cli {
     /// AWS region (repeatable). Default: AWS_REGION or the profile's region.
     #[arg(long, global = true, value_name = "NAME")]
     pub region: Vec<String>,
+    /// Every active account of the AWS Organization (organizations:ListAccounts with the
+    /// current credentials, or the first --profile's), each reached by assuming
+    /// --org-role in it, in each --region (default: the profile's region).
+    #[arg(long, global = true)]
+    pub organization: bool,
+    /// The role assumed in each member account [default: OrganizationAccountAccessRole,
+    /// or `[organization] role` from the config file].
+    #[arg(long, global = true, value_name = "NAME", value_parser = role_name)]
+    pub org_role: Option<String>,
     /// ECR endpoint URL (otherwise AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL apply).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -43,6 +52,9 @@ pub struct Cli {
     /// messages that say where to look).
     #[arg(skip)]
     pub registries_from_config: bool,
+    /// Member account ids from the config file (`accounts = [...]`).
+    #[arg(skip)]
+    pub accounts: Vec<String>,
     /// The storage price per region for cost estimates (config.toml's `[cost]`).
     #[arg(skip)]
     pub prices: crate::storage::StoragePrices,
@@ -80,6 +92,10 @@ impl Cli {
             self.region = config.regions.clone();
             self.registries_from_config = true;
         }
+        self.accounts = config.accounts.clone();
+        if self.org_role.is_none() {
+            self.org_role = config.organization_role.clone();
+        }
         self.read_only |= config.read_only;
         if self.timeout.is_none() {
             self.timeout = Some(config.timeout_seconds);
@@ -88,6 +104,31 @@ impl Cli {
             self.theme = Some(config.theme.clone());
         }
         self.prices = config.cost.clone();
+    }
+}
+
+impl Cli {
+    /// The member accounts berth works on, if any: `--organization` and the config's
+    /// `accounts`, reached through the first `--profile` (or the default chain).
+    pub fn account_source(&self) -> crate::ecr::organization::AccountSource {
+        crate::ecr::organization::AccountSource {
+            organization: self.organization,
+            listed: self.accounts.clone(),
+            role: self
+                .org_role
+                .clone()
+                .unwrap_or_else(|| crate::ecr::organization::DEFAULT_ROLE.to_string()),
+            via: self.profile.first().cloned(),
+        }
+    }
+}
+
+/// `--org-role`: an IAM role name.
+fn role_name(text: &str) -> Result<String, String> {
+    if crate::config::is_role_name(text) {
+        Ok(text.to_string())
+    } else {
+        Err("an IAM role name is 1 to 64 of A-Z a-z 0-9 + = , . @ _ -".to_string())
     }
 }
 

@@ -90,6 +90,17 @@ us-gov-west-1 = 1
 }
 
 #[test]
+fn member_accounts_and_the_organization_role_are_read() {
+    let text =
+        "accounts = [\"111122223333\", \"444455556666\"]\n[organization]\nrole = \"BerthReader\"\n";
+    let (config, warnings) = parse(text).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.accounts, ["111122223333", "444455556666"]);
+    assert_eq!(config.organization_role.as_deref(), Some("BerthReader"));
+    assert_eq!(Config::default().organization_role, None);
+}
+
+#[test]
 fn an_empty_file_and_a_missing_file_are_the_defaults() {
     let (config, warnings) = parse("").unwrap();
     assert_eq!(config, Config::default());

@@ -328,11 +328,12 @@ fn csv_parses_with_a_header_and_totals_rows() {
         .map(str::to_string)
         .collect();
     assert_eq!(
-        &header[..6],
+        &header[..7],
         [
             "row",
             "profile",
             "account",
+            "account_name",
             "region",
             "repository",
             "repositories"

@@ -14,6 +14,7 @@ mod styles;
 pub mod theme;
 
 pub use keys::KeyEntry;
+pub use parse::is_role_name;
 pub use styles::Theme;
 pub use theme::{ThemeError, no_color_requested, select_theme, theme_names};
 
@@ -30,6 +31,11 @@ pub struct Config {
     pub profiles: Vec<String>,
     /// AWS regions to open; empty means each profile's region.
     pub regions: Vec<String>,
+    /// Member accounts to open (12-digit ids), reached by assuming the organization
+    /// role in each; empty means profiles only (unless `--organization`).
+    pub accounts: Vec<String>,
+    /// `[organization] role`: the role assumed in member accounts.
+    pub organization_role: Option<String>,
     /// Refuse every mutation. The command line can turn this on, never off.
     pub read_only: bool,
     /// Theme name: a built-in or a file in the user's theme folder.
@@ -93,6 +99,8 @@ impl Default for Config {
         Config {
             profiles: Vec::new(),
             regions: Vec::new(),
+            accounts: Vec::new(),
+            organization_role: None,
             read_only: false,
             theme: DEFAULT_THEME.to_string(),
             date_format: DateFormat::Relative,

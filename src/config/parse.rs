@@ -9,6 +9,8 @@ use toml::de::DeValue;
 const TOP_LEVEL: &[&str] = &[
     "profiles",
     "regions",
+    "accounts",
+    "organization",
     "read_only",
     "theme",
     "date_format",
@@ -47,6 +49,14 @@ pub(super) fn parse(text: &str) -> (Config, Vec<Problem>, Vec<Problem>) {
                     config.regions = list;
                 }
             }
+            "accounts" => {
+                let expected = "12-digit account ids like \"111122223333\"";
+                let valid = crate::ecr::organization::is_account_id;
+                if let Some(list) = names(&mut reader, name, value, valid, expected) {
+                    config.accounts = list;
+                }
+            }
+            "organization" => read_organization(&mut reader, value, &mut config),
             "read_only" => {
                 if let Some(b) = reader.boolean(name, value) {
                     config.read_only = b;
@@ -130,6 +140,44 @@ fn read_sort(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut Config)
             *target = order;
         }
     }
+}
+
+/// `[organization]`: `role = "OrganizationAccountAccessRole"`, the role berth assumes in
+/// every member account.
+fn read_organization(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut Config) {
+    let example = "{ role = \"OrganizationAccountAccessRole\" }";
+    let Some(table) = reader.table("organization", value, example) else {
+        return;
+    };
+    for (key, value) in table {
+        match key.get_ref().as_ref() {
+            "role" => {
+                let path = "organization.role";
+                let expected = "an IAM role name like \"OrganizationAccountAccessRole\"";
+                if let Some(role) = reader.string(path, value, expected) {
+                    if is_role_name(role) {
+                        config.organization_role = Some(role.to_string());
+                    } else {
+                        let message =
+                            format!("{path} must be {expected}, not \"{}\"", role.escape_debug());
+                        reader.error(value.span(), path, message);
+                    }
+                }
+            }
+            other => {
+                let path = format!("organization.{other}");
+                reader.unknown_key(key.span(), &path, &["role"]);
+            }
+        }
+    }
+}
+
+/// An IAM role name: 1–64 of `[A-Za-z0-9+=,.@_-]`.
+pub fn is_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 /// `[cost]`: `storage_usd_per_gib_month = 0.10` and `[cost.regions]` overrides.

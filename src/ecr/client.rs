@@ -62,8 +62,21 @@ pub fn config_loader(
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
-    if let Some(profile) = target.source.profile() {
-        loader = loader.profile_name(profile);
+    match &target.source {
+        // The member account's role, assumed from the base credentials (shared by every
+        // client of the account, see `assume`).
+        super::model::CredentialSource::Member(account) if !account.role.is_empty() => {
+            loader = loader.credentials_provider(super::assume::provider(
+                account,
+                &target.region,
+                options,
+            ));
+        }
+        source => {
+            if let Some(profile) = source.profile() {
+                loader = loader.profile_name(profile);
+            }
+        }
     }
     Ok(loader)
 }

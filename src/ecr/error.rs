@@ -143,6 +143,23 @@ pub fn classify<E>(err: SdkError<E, HttpResponse>, action: &str, subject: &str) 
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    // A member account's role could not be assumed: no call was made, and what the user
+    // must fix is the role, not the call.
+    if let Some(failed) = super::assume::assume_role_failure(&err) {
+        return if failed.is_denied() {
+            EcrError::AccessDenied {
+                action: "sts:AssumeRole".into(),
+                subject: failed.role_arn.clone(),
+                message: failed.message.clone(),
+            }
+        } else {
+            EcrError::Other {
+                action: "sts:AssumeRole".into(),
+                subject: failed.role_arn.clone(),
+                detail: format!("{}: {}", failed.code, failed.message),
+            }
+        };
+    }
     let action = action.to_string();
     let subject = subject.to_string();
     let status = err.raw_response().map(|r| r.status().as_u16());
@@ -302,7 +319,7 @@ impl ClassifyRetry for RefusedConnectionIsFinal {
 
 /// The innermost cause in an error's source chain ("Connection reset by peer (os error
 /// 104)"), sanitised; the SDK's own text ends in a debug dump of connection metadata.
-fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut cause = err.source()?;
     while let Some(next) = cause.source() {
         cause = next;

@@ -1,5 +1,6 @@
 //! The only code that knows aws-sdk-ecr. Everything above works on [`model`] types.
 
+pub mod assume;
 pub mod client;
 mod convert;
 pub mod error;
@@ -8,6 +9,7 @@ pub mod manifests;
 pub mod model;
 pub mod mutate;
 pub mod names;
+pub mod organization;
 pub mod pager;
 pub mod policy;
 pub mod profiles;

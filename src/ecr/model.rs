@@ -3,7 +3,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// Where a registry's credentials come from: a named profile or the process environment.
+/// Where a registry's credentials come from: a named profile, the process environment,
+/// or a role assumed in a member account of an organization.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CredentialSource {
     #[default]
@@ -11,22 +12,75 @@ pub enum CredentialSource {
     Environment,
     /// A profile from the AWS config or credentials file.
     Profile(String),
+    /// An account reached with sts:AssumeRole from the base credentials.
+    Member(MemberAccount),
+}
+
+/// An account of an organization (or of the config's `accounts` list) and how berth
+/// reaches it: the role `role` in it, assumed from the profile `via` (the default chain
+/// when None).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberAccount {
+    /// The 12-digit account id.
+    pub id: String,
+    /// The account's name in the organization (sanitised); empty when not known.
+    pub name: String,
+    /// The role name assumed in the account (`OrganizationAccountAccessRole` by default);
+    /// empty for the account the base credentials belong to, which are used as they are.
+    pub role: String,
+    /// The profile whose credentials assume the role; None for the default chain.
+    pub via: Option<String>,
+}
+
+impl MemberAccount {
+    /// The role's ARN in the partition of `region` (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn role_arn(&self, region: &str) -> String {
+        let partition = if region.starts_with("cn-") {
+            "aws-cn"
+        } else if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        format!("arn:{partition}:iam::{}:role/{}", self.id, self.role)
+    }
+
+    /// `payments-prod (111122223333)`, or the id alone when the name is not known.
+    pub fn describe(&self) -> String {
+        if self.name.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{} ({})", self.name, self.id)
+        }
+    }
 }
 
 impl CredentialSource {
-    /// The name shown in the UI and reports.
+    /// The name shown in the UI and reports: the profile, `env`, or the member account's
+    /// name (its id when it has none).
     pub fn label(&self) -> &str {
         match self {
             CredentialSource::Environment => "env",
             CredentialSource::Profile(name) => name,
+            CredentialSource::Member(account) if account.name.is_empty() => &account.id,
+            CredentialSource::Member(account) => &account.name,
         }
     }
 
-    /// The profile name to pass to aws-config, if any.
+    /// The profile name to pass to aws-config, if any: a member account's base profile.
     pub fn profile(&self) -> Option<&str> {
         match self {
             CredentialSource::Environment => None,
             CredentialSource::Profile(name) => Some(name),
+            CredentialSource::Member(account) => account.via.as_deref(),
+        }
+    }
+
+    /// The member account, for a registry reached by assuming a role.
+    pub fn member(&self) -> Option<&MemberAccount> {
+        match self {
+            CredentialSource::Member(account) => Some(account),
+            _ => None,
         }
     }
 }

@@ -13,6 +13,9 @@ pub struct RepositoryRow {
     pub profile: String,
     /// The account that owns the registry.
     pub account: String,
+    /// The account's name in the organization, for a member account (`--organization`,
+    /// or the config's `accounts`); `None` for a profile's registry.
+    pub account_name: Option<String>,
     pub region: String,
     pub repository: String,
     /// Images (manifests, manifest lists included) in the repository.

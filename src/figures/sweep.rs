@@ -339,6 +339,7 @@ async fn sweep_repository(
     let row = RepositoryRow {
         profile: target.source.label().to_string(),
         account: repository.registry_id.clone(),
+        account_name: target.source.member().map(|m| m.name.clone()),
         region: target.region.clone(),
         repository: repository.name.clone(),
         images: stats.images,

@@ -265,6 +265,7 @@ mod tests {
         RepositoryRow {
             profile: "env".into(),
             account: "123456789012".into(),
+            account_name: None,
             region: "us-east-1".into(),
             repository: name.into(),
             images: 10,

@@ -49,6 +49,7 @@ fn audit_row(repository: &str, stored: Option<(u64, bool)>) -> crate::figures::R
     crate::figures::RepositoryRow {
         profile: "env".into(),
         account: "123456789012".into(),
+        account_name: None,
         region: "us-east-1".into(),
         repository: repository.into(),
         images: 40,

@@ -82,6 +82,12 @@ impl Sandbox {
         Sandbox::server(&["--seed", "standard"])
     }
 
+    /// The sandbox server with the organization seed: a management account and member
+    /// accounts reached through OrganizationAccountAccessRole (scripts/sandbox/README.md).
+    pub fn organization() -> Sandbox {
+        Sandbox::server(&["--seed", "organization"])
+    }
+
     /// The sandbox server with no data.
     pub fn empty() -> Sandbox {
         Sandbox::server(&["--seed", "empty"])
@@ -215,6 +221,9 @@ pub fn endpoint_env(endpoint: &str, home: &Path) -> Vec<(String, String)> {
         ("AWS_ENDPOINT_URL_ECR", endpoint.to_string()),
         ("AWS_ENDPOINT_URL_ECS", endpoint.to_string()),
         ("AWS_ENDPOINT_URL_LAMBDA", endpoint.to_string()),
+        // Member accounts (`--organization`): ListAccounts and AssumeRole.
+        ("AWS_ENDPOINT_URL_STS", endpoint.to_string()),
+        ("AWS_ENDPOINT_URL_ORGANIZATIONS", endpoint.to_string()),
         ("AWS_ACCESS_KEY_ID", "sandbox".into()),
         ("AWS_SECRET_ACCESS_KEY", "sandbox".into()),
         ("AWS_REGION", "us-east-1".into()),

@@ -27,6 +27,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "row",
     "profile",
     "account",
+    "account_name",
     "region",
     "repository",
     "repositories",
@@ -72,6 +73,7 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
             "repository".to_string(),
             row.profile.clone(),
             row.account.clone(),
+            row.account_name.clone().unwrap_or_default(),
             row.region.clone(),
             row.repository.clone(),
             "1".to_string(),
@@ -106,12 +108,13 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
         ])?;
     }
     let totals_line =
-        |out: &mut crate::csv::Writer<_>, kind: &str, who: [String; 3], t: &Totals, cross| {
-            let [profile, account, region] = who;
+        |out: &mut crate::csv::Writer<_>, kind: &str, who: [String; 4], t: &Totals, cross| {
+            let [profile, account, account_name, region] = who;
             out.record([
                 kind.to_string(),
                 profile,
                 account,
+                account_name,
                 region,
                 String::new(),
                 t.repositories.to_string(),
@@ -147,6 +150,7 @@ pub fn csv(report: &Report, out: &mut impl Write) -> io::Result<()> {
         let who = [
             registry.profile.clone(),
             registry.account.clone().unwrap_or_default(),
+            registry.account_name.clone().unwrap_or_default(),
             registry.region.clone(),
         ];
         let cross = registry.cross_repository_bytes;
@@ -177,8 +181,8 @@ mod tests {
         assert_eq!(lines[0], CSV_COLUMNS.join(","));
         assert_eq!(lines.len(), 1 + 2 + 1 + 1);
         assert!(lines[1].ends_with(",\"a note, with \"\"quotes\"\"\",3,"));
-        assert!(lines[3].starts_with("registry,production-readonly,12345678909,us-east-1,,2,"));
-        assert!(lines[4].starts_with("total,,,,,2,"));
+        assert!(lines[3].starts_with("registry,production-readonly,12345678909,,us-east-1,,2,"));
+        assert!(lines[4].starts_with("total,,,,,,2,"));
     }
 
     #[test]

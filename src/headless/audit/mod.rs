@@ -65,6 +65,46 @@ pub enum AuditError {
     /// Writing the report to stdout failed.
     #[error("cannot write the report: {0}")]
     Output(#[from] io::Error),
+    /// The member accounts could not be listed (`--organization`).
+    #[error("cannot list the organization's accounts: {0}")]
+    Accounts(crate::ecr::EcrError),
+}
+
+/// The registries of the member accounts (`--organization`, the config's `accounts`):
+/// every account in every `--region` (default: the base profile's region), plus every
+/// default region with `--all-regions`.
+pub async fn member_audit_targets(
+    cli: &Cli,
+    all_regions: bool,
+) -> Result<Vec<RegistryTarget>, AuditError> {
+    let source = cli.account_source();
+    let mut regions = if cli.region.is_empty() {
+        // The region of the credentials that reach the accounts.
+        let profiles: Vec<String> = source.via.iter().cloned().collect();
+        registry_targets(&AwsEnvironment::from_process(), &profiles, &[])
+            .into_iter()
+            .take(1)
+            .map(|t| t.region)
+            .filter(|r| r != "?")
+            .collect()
+    } else {
+        cli.region.clone()
+    };
+    if all_regions {
+        regions = regions::with_all_regions(&regions);
+    }
+    if regions.is_empty() {
+        return Err(AuditError::Accounts(crate::ecr::EcrError::NoRegion {
+            subject: "the organization's accounts".into(),
+        }));
+    }
+    let accounts = source
+        .accounts(&sweep_client_options(cli))
+        .await
+        .map_err(AuditError::Accounts)?;
+    Ok(crate::ecr::organization::member_targets(
+        &accounts, &regions,
+    ))
 }
 
 /// The registries to audit: `--profile`s (or, without any, only the current credentials —
@@ -116,12 +156,16 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     let now = jiff::Timestamp::now()
         .round(jiff::Unit::Second)
         .unwrap_or_else(|_| jiff::Timestamp::now());
-    let targets = audit_targets(
-        &AwsEnvironment::from_process(),
-        &cli.profile,
-        &cli.region,
-        args.all_regions,
-    );
+    let targets = if cli.account_source().is_set() {
+        member_audit_targets(cli, args.all_regions).await?
+    } else {
+        audit_targets(
+            &AwsEnvironment::from_process(),
+            &cli.profile,
+            &cli.region,
+            args.all_regions,
+        )
+    };
     let settings = Settings {
         now,
         stale_days: args.stale_days,

@@ -125,6 +125,8 @@ pub struct RegistryTotals {
     pub profile: String,
     /// `None` when the registry could not be read at all.
     pub account: Option<String>,
+    /// The member account's name (see `RepositoryRow::account_name`).
+    pub account_name: Option<String>,
     pub region: String,
     /// False when any call for this registry failed (see `errors`).
     pub complete: bool,
@@ -139,6 +141,52 @@ pub struct RegistryTotals {
     pub cross_repository_bytes: Option<u64>,
     /// False when some manifests could not be read (the figure is then a lower bound).
     pub cross_repository_bytes_exact: Option<bool>,
+}
+
+/// One member account's totals over its registries in every region audited.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountTotals {
+    pub account: String,
+    pub account_name: String,
+    pub registries: u64,
+    /// False when any call for one of its registries failed (the role could not be
+    /// assumed, a region is not enabled, …; see `errors`).
+    pub complete: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+impl AccountTotals {
+    /// Per member account, in the order the registries came: registries that are not
+    /// a member account's (a profile's) are not in any.
+    fn group(registries: &[RegistryTotals], rows: &[RepositoryRow]) -> Vec<AccountTotals> {
+        let mut accounts: Vec<AccountTotals> = Vec::new();
+        for registry in registries {
+            let (Some(account), Some(name)) = (&registry.account, &registry.account_name) else {
+                continue;
+            };
+            match accounts.iter_mut().find(|a| &a.account == account) {
+                Some(known) => {
+                    known.registries += 1;
+                    known.complete &= registry.complete;
+                }
+                None => accounts.push(AccountTotals {
+                    account: account.clone(),
+                    account_name: name.clone(),
+                    registries: 1,
+                    complete: registry.complete,
+                    totals: Totals::default(),
+                }),
+            }
+        }
+        for account in &mut accounts {
+            account.totals = Totals::sum(
+                rows.iter()
+                    .filter(|r| r.account == account.account && r.account_name.is_some()),
+            );
+        }
+        accounts
+    }
 }
 
 /// Totals over every registry.
@@ -166,6 +214,10 @@ pub struct Report {
     #[serde(skip)]
     pub repositories_audited: usize,
     pub registries: Vec<RegistryTotals>,
+    /// Per member account (`--organization` or the config's `accounts`); absent when
+    /// only profiles were audited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountTotals>,
     pub totals: OverallTotals,
     pub errors: Vec<ErrorEntry>,
     /// Whether any registry listed its repositories.
@@ -213,7 +265,11 @@ impl Report {
             registries.push(RegistryTotals {
                 registry: result.target.label(),
                 profile: result.target.source.label().to_string(),
-                account: result.account,
+                // A member account is known by its id even when nothing could be read.
+                account: result
+                    .account
+                    .or_else(|| result.target.source.member().map(|m| m.id.clone())),
+                account_name: result.target.source.member().map(|m| m.name.clone()),
                 region: result.target.region.clone(),
                 complete: result.errors.is_empty(),
                 in_use_unknown: result.usage_gaps,
@@ -236,6 +292,7 @@ impl Report {
             cross_repository_bytes_exact: (!cross.is_empty())
                 .then(|| cross.iter().all(|(_, exact)| *exact) && cross.len() == registries.len()),
         };
+        let accounts = AccountTotals::group(&registries, &repositories);
         sort_rows(&mut repositories, sort);
         let repositories_audited = repositories.len();
         if let Some(top) = top {
@@ -248,6 +305,7 @@ impl Report {
             repositories,
             repositories_audited,
             registries,
+            accounts,
             totals,
             errors,
             listed_any,
@@ -299,6 +357,7 @@ mod tests {
         RepositoryRow {
             profile: "env".into(),
             account: "123456789012".into(),
+            account_name: None,
             region: region.into(),
             repository: name.into(),
             images: bytes / 10,

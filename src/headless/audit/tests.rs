@@ -446,6 +446,7 @@ fn sample_row(region: &str, name: &str, bytes: u64) -> RepositoryRow {
     RepositoryRow {
         profile: "production-readonly".into(),
         account: format!("1234567890{}", region.len()),
+        account_name: None,
         region: region.into(),
         repository: name.into(),
         images: 12_345,

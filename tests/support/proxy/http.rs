@@ -26,10 +26,15 @@ impl Request {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The AWS JSON-protocol operation (`DescribeImages` from `X-Amz-Target`).
+    /// The AWS operation: `DescribeImages` from a JSON-protocol `X-Amz-Target`, or
+    /// `AssumeRole` from a query-protocol form body (`Action=AssumeRole&…`, as STS takes).
     pub fn operation(&self) -> Option<&str> {
-        let target = self.header("x-amz-target")?;
-        Some(target.rsplit('.').next().unwrap_or(target))
+        if let Some(target) = self.header("x-amz-target") {
+            return Some(target.rsplit('.').next().unwrap_or(target));
+        }
+        let body = std::str::from_utf8(&self.body).ok()?;
+        body.split('&')
+            .find_map(|pair| pair.strip_prefix("Action="))
     }
 
     /// The region of the SigV4 credential scope (`Credential=AKID/DATE/REGION/ecr/…`).

@@ -1,0 +1,231 @@
+//! Organization-wide berth end to end: `berth audit --organization` against the sandbox's
+//! organization seed, its rows checked against an SDK read of every member account made
+//! in the test with its own assumed-role credentials.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use support::Sandbox;
+use support::proxy::{Proxy, ProxyConfig};
+use support::run::json_of;
+
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+const ROLE: &str = "OrganizationAccountAccessRole";
+
+/// One member account as the test finds it: reachable with these credentials, or not.
+struct Member {
+    id: String,
+    name: String,
+    credentials: Result<aws_sdk_ecr::config::Credentials, String>,
+}
+
+async fn base_config(sandbox: &Sandbox, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .endpoint_url(&sandbox.endpoint)
+        .credentials_provider(aws_sdk_ecr::config::Credentials::new(
+            "sandbox", "sandbox", None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+/// The organization's active accounts, and for each the credentials AssumeRole gives
+/// (the management account: the base credentials themselves).
+async fn members(sandbox: &Sandbox) -> Vec<Member> {
+    let config = base_config(sandbox, "us-east-1").await;
+    let own = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("GetCallerIdentity")
+        .account()
+        .unwrap()
+        .to_string();
+    let organizations = aws_sdk_organizations::Client::new(&config);
+    let sts = aws_sdk_sts::Client::new(&config);
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let page = organizations
+            .list_accounts()
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("ListAccounts");
+        for account in page.accounts() {
+            if account.state() != Some(&aws_sdk_organizations::types::AccountState::Active) {
+                continue;
+            }
+            let id = account.id().unwrap().to_string();
+            let credentials = if id == own {
+                Ok(aws_sdk_ecr::config::Credentials::new(
+                    "sandbox", "sandbox", None, None, "tests",
+                ))
+            } else {
+                match sts
+                    .assume_role()
+                    .role_arn(format!("arn:aws:iam::{id}:role/{ROLE}"))
+                    .role_session_name("oracle")
+                    .send()
+                    .await
+                {
+                    Ok(out) => {
+                        let c = out.credentials().unwrap();
+                        Ok(aws_sdk_ecr::config::Credentials::new(
+                            c.access_key_id(),
+                            c.secret_access_key(),
+                            Some(c.session_token().to_string()),
+                            None,
+                            "oracle",
+                        ))
+                    }
+                    Err(err) => Err(format!("{err:?}")),
+                }
+            };
+            found.push(Member {
+                id,
+                name: account.name().unwrap_or_default().to_string(),
+                credentials,
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    found
+}
+
+/// (account, region, repository) → (images, summed sizes), read with the member's own
+/// credentials.
+async fn repositories(
+    sandbox: &Sandbox,
+    members: &[Member],
+) -> BTreeMap<(String, String, String), (u64, u64)> {
+    let mut truth = BTreeMap::new();
+    for member in members {
+        let Ok(credentials) = &member.credentials else {
+            continue;
+        };
+        for region in REGIONS {
+            let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new(region.to_string()))
+                .endpoint_url(&sandbox.endpoint)
+                .credentials_provider(credentials.clone())
+                .load()
+                .await;
+            let ecr = aws_sdk_ecr::Client::new(&config);
+            let repos = ecr
+                .describe_repositories()
+                .send()
+                .await
+                .expect("DescribeRepositories");
+            for repo in repos.repositories() {
+                let name = repo.repository_name().unwrap().to_string();
+                let images = support::all_images(&ecr, &name).await;
+                let bytes = images
+                    .iter()
+                    .map(|i| i.image_size_in_bytes().unwrap_or(0) as u64);
+                truth.insert(
+                    (member.id.clone(), region.to_string(), name),
+                    (images.len() as u64, bytes.sum()),
+                );
+            }
+        }
+    }
+    truth
+}
+
+#[test]
+fn audit_of_the_organization_equals_a_read_of_every_member_account() {
+    let sandbox = Sandbox::organization();
+    let (members, truth) = Sandbox::runtime().block_on(async {
+        let members = members(&sandbox).await;
+        let truth = repositories(&sandbox, &members).await;
+        (members, truth)
+    });
+    let denied: Vec<&Member> = members.iter().filter(|m| m.credentials.is_err()).collect();
+    assert!(
+        !denied.is_empty(),
+        "the seed has an account whose role is denied"
+    );
+    assert!(truth.len() > 5, "the members hold repositories");
+
+    // STS through a counting proxy: one AssumeRole per account, whatever the regions.
+    let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let mut env = sandbox.env();
+    env.push(("AWS_ENDPOINT_URL_STS".into(), proxy.url()));
+    let mut args = vec!["audit", "--organization", "--output", "json"];
+    args.extend(REGIONS.iter().flat_map(|r| ["--region", *r]));
+    let out = support::run::berth(&env, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "partial: one account's role cannot be assumed\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = json_of(&out);
+
+    // Every repository row equals the SDK read of its account and region.
+    let rows: BTreeMap<(String, String, String), (u64, u64)> = report["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["account"].as_str().unwrap().to_string(),
+                    r["region"].as_str().unwrap().to_string(),
+                    r["repository"].as_str().unwrap().to_string(),
+                ),
+                (r["images"].as_u64().unwrap(), r["bytes"].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(rows, truth);
+    for row in report["repositories"].as_array().unwrap() {
+        let member = members
+            .iter()
+            .find(|m| m.id == row["account"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(row["account_name"].as_str(), Some(member.name.as_str()));
+    }
+
+    // The denied account: one error per region naming the IAM action; nobody else fails.
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), denied.len() * REGIONS.len(), "{errors:#?}");
+    for error in errors {
+        let text = error["error"].as_str().unwrap();
+        assert_eq!(error["code"], "AccessDenied");
+        assert!(text.contains("sts:AssumeRole"), "{text}");
+        assert!(
+            denied.iter().any(|m| text.contains(&m.id)),
+            "{text} names a denied account"
+        );
+    }
+
+    // Totals per account add up the rows of the SDK read.
+    let accounts = report["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), members.len());
+    for account in accounts {
+        let id = account["account"].as_str().unwrap();
+        let (images, bytes) = truth
+            .iter()
+            .filter(|((owner, _, _), _)| owner == id)
+            .fold((0, 0), |(i, b), (_, (images, bytes))| {
+                (i + images, b + bytes)
+            });
+        assert_eq!(account["images"].as_u64(), Some(images), "{id}");
+        assert_eq!(account["bytes"].as_u64(), Some(bytes), "{id}");
+        let reachable = members.iter().any(|m| m.id == id && m.credentials.is_ok());
+        assert_eq!(account["complete"].as_bool(), Some(reachable), "{id}");
+    }
+
+    // One AssumeRole per member account (the management account needs none), not one
+    // per region or per call.
+    let assumable = members.len() - 1;
+    assert_eq!(proxy.stats().count("AssumeRole"), assumable as u64);
+}
