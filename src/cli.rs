@@ -123,6 +123,44 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// The registries of the member accounts (`--organization`, the config's
+    /// `accounts`): every account in every `--region` (default: the base profile's
+    /// region), plus every default region with `all_regions`.
+    pub async fn member_targets(
+        &self,
+        all_regions: bool,
+        options: &ClientOptions,
+    ) -> Result<Vec<crate::ecr::model::RegistryTarget>, crate::ecr::EcrError> {
+        use crate::ecr::profiles::{AwsEnvironment, registry_targets};
+        let source = self.account_source();
+        let mut regions: Vec<String> = if self.region.is_empty() {
+            // The region of the credentials that reach the accounts.
+            let profiles: Vec<String> = source.via.iter().cloned().collect();
+            registry_targets(&AwsEnvironment::from_process(), &profiles, &[])
+                .into_iter()
+                .take(1)
+                .map(|t| t.region)
+                .filter(|r| r != "?")
+                .collect()
+        } else {
+            self.region.clone()
+        };
+        if all_regions {
+            regions = crate::headless::audit::regions::with_all_regions(&regions);
+        }
+        if regions.is_empty() {
+            return Err(crate::ecr::EcrError::NoRegion {
+                subject: "the organization's accounts".into(),
+            });
+        }
+        let accounts = source.accounts(options).await?;
+        Ok(crate::ecr::organization::member_targets(
+            &accounts, &regions,
+        ))
+    }
+}
+
 /// `--org-role`: an IAM role name.
 fn role_name(text: &str) -> Result<String, String> {
     if crate::config::is_role_name(text) {

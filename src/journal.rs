@@ -127,6 +127,10 @@ pub struct JournalEntry {
     /// The credential source: a profile name, or `env` for the default chain.
     pub profile: String,
     pub account: String,
+    /// For a member account (`--organization`): the role berth assumed in it, so
+    /// `berth restore` can reach the account again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     pub region: String,
     pub repository: String,
     pub action: JournalAction,
@@ -243,6 +247,7 @@ mod tests {
 
     fn entry(action: JournalAction) -> JournalEntry {
         JournalEntry {
+            role: None,
             time: "2026-11-25T10:00:00Z".into(),
             profile: "env".into(),
             account: "123456789012".into(),

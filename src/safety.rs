@@ -50,6 +50,8 @@ pub struct Recorded<T> {
 pub struct JournalContext {
     pub profile: String,
     pub account: String,
+    /// The role assumed in a member account.
+    pub role: Option<String>,
     pub region: String,
 }
 
@@ -59,6 +61,10 @@ impl JournalContext {
         JournalContext {
             profile: source.label().to_string(),
             account: account.to_string(),
+            role: source
+                .member()
+                .map(|m| m.role.clone())
+                .filter(|role| !role.is_empty()),
             region: region.to_string(),
         }
     }
@@ -427,6 +433,7 @@ impl Mutator {
             time: Timestamp::now().to_string(),
             profile: self.context.profile.clone(),
             account: self.context.account.clone(),
+            role: self.context.role.clone(),
             region: self.context.region.clone(),
             repository: repository.to_string(),
             action,

@@ -229,3 +229,72 @@ fn audit_of_the_organization_equals_a_read_of_every_member_account() {
     let assumable = members.len() - 1;
     assert_eq!(proxy.stats().count("AssumeRole"), assumable as u64);
 }
+
+/// The registries pane of `berth --organization`: one row per account × region with the
+/// account's name and id, its repository count equal to the SDK read, and the account
+/// whose role is denied failing on its own rows with the IAM action named.
+#[test]
+fn the_registries_pane_lists_every_account_in_every_region() {
+    let sandbox = Sandbox::organization();
+    let (members, truth) = Sandbox::runtime().block_on(async {
+        let members = members(&sandbox).await;
+        let truth = repositories(&sandbox, &members).await;
+        (members, truth)
+    });
+    let mut args = vec!["--organization"];
+    args.extend(REGIONS.iter().flat_map(|r| ["--region", *r]));
+    let mut tui = support::pty::Tui::spawn(&args, &sandbox.env(), 160, 40);
+    // From the first registry's repositories up to the registries pane.
+    tui.wait_for("repositories");
+    tui.send("\u{1b}");
+    let rows = members.len() * REGIONS.len();
+    let screen = tui.wait_until("every registry counted or failed", |s| {
+        let text = s.contents();
+        text.contains(&format!("{rows} registries"))
+            && text
+                .lines()
+                .filter(|l| l.contains(" ok") || l.contains("AccessDenied"))
+                .count()
+                >= rows
+    });
+    for member in &members {
+        for region in REGIONS {
+            let line = screen
+                .lines()
+                .find(|l| {
+                    let words: Vec<&str> = l.split_whitespace().filter(|w| *w != "●").collect();
+                    words.len() >= 3 && words[0] == member.name && words[1] == region
+                })
+                .unwrap_or_else(|| panic!("no row for {} {region}:\n{screen}", member.name));
+            assert!(line.contains(&member.id), "{line}");
+            if member.credentials.is_ok() {
+                let count = truth
+                    .keys()
+                    .filter(|(account, r, _)| account == &member.id && r == region)
+                    .count();
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let at = words.iter().position(|w| *w == member.id).unwrap();
+                assert_eq!(words[at + 1], count.to_string(), "{line}");
+            } else {
+                assert!(line.contains("AccessDenied"), "{line}");
+            }
+        }
+    }
+    // The denied row's full error names the IAM action and the role.
+    let denied = members.iter().find(|m| m.credentials.is_err()).unwrap();
+    let position = screen
+        .lines()
+        .skip(2)
+        .position(|l| l.contains(&denied.name))
+        .unwrap();
+    tui.send("g");
+    for _ in 0..position {
+        tui.send("j");
+    }
+    tui.wait_for(&format!(
+        "AccessDenied on sts:AssumeRole for arn:aws:iam::{}:role/{ROLE}",
+        denied.id
+    ));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

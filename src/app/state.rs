@@ -79,8 +79,9 @@ impl RegistryRow {
     /// A row for `target`, nothing learned yet.
     pub fn new(target: RegistryTarget) -> Self {
         RegistryRow {
+            // A member account is known by its id before anything is read.
+            account: target.source.member().map(|m| m.id.clone()),
             target,
-            account: None,
             repositories: None,
             reading: false,
             error: None,

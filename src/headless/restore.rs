@@ -26,6 +26,8 @@ pub struct PlannedOperation {
     pub time: String,
     pub profile: String,
     pub account: String,
+    /// The role assumed in a member account, when the deletion was made through one.
+    pub role: Option<String>,
     pub region: String,
     pub repository: String,
     pub images: Vec<PlannedImage>,
@@ -111,6 +113,7 @@ fn plan_operation(entry: &JournalEntry) -> PlannedOperation {
         time: entry.time.clone(),
         profile: entry.profile.clone(),
         account: entry.account.clone(),
+        role: entry.role.clone(),
         region: entry.region.clone(),
         repository: entry.repository.clone(),
         images,
@@ -257,7 +260,18 @@ fn dry_run(operation: &PlannedOperation) -> bool {
 }
 
 /// The credential source an audit line names.
-fn source_of(profile: &str) -> CredentialSource {
+/// The credentials an operation was made with: its profile, or the member account it
+/// reached through `role` (assumed again from the first `--profile`, or the default chain).
+fn source_of(cli: &Cli, operation: &PlannedOperation) -> CredentialSource {
+    let profile = operation.profile.as_str();
+    if let Some(role) = &operation.role {
+        return CredentialSource::Member(crate::ecr::model::MemberAccount {
+            id: operation.account.clone(),
+            name: profile.to_string(),
+            role: role.clone(),
+            via: cli.profile.first().cloned(),
+        });
+    }
     if profile == CredentialSource::Environment.label() {
         CredentialSource::Environment
     } else {
@@ -271,7 +285,7 @@ async fn restore_operation(cli: &Cli, log: &Journal, operation: &PlannedOperatio
         println!("cannot restore {repository}: {why}");
         false
     };
-    let target = RegistryTarget::new(source_of(&operation.profile), operation.region.clone());
+    let target = RegistryTarget::new(source_of(cli, operation), operation.region.clone());
     let registry = match EcrRegistry::connect(&target, &cli.client_options()).await {
         Ok(registry) => registry,
         Err(err) => return fail_all(err.without_key_hint()),
@@ -369,6 +383,7 @@ mod tests {
 
     fn entry(action: JournalAction, region: &str, images: Vec<JournalImage>) -> JournalEntry {
         JournalEntry {
+            role: None,
             time: "2026-11-25T10:00:00Z".into(),
             profile: "env".into(),
             account: "123456789012".into(),
@@ -459,7 +474,34 @@ mod tests {
         let line = failure_line("web", "sha256:abc (untagged)", &err);
         assert!(line.starts_with("cannot restore web sha256:abc"), "{line}");
         assert!(line.contains("push the image again"), "{line}");
-        assert_eq!(source_of("env"), CredentialSource::Environment);
-        assert_eq!(source_of("prod"), CredentialSource::Profile("prod".into()));
+    }
+
+    #[test]
+    fn an_operation_is_restored_with_the_credentials_it_was_made_with() {
+        use clap::Parser;
+        let cli = Cli::parse_from(["berth", "--profile", "admin"]);
+        let operation = |profile: &str, role: Option<&str>| PlannedOperation {
+            time: String::new(),
+            profile: profile.into(),
+            account: "111122223333".into(),
+            role: role.map(str::to_string),
+            region: "us-east-1".into(),
+            repository: "web".into(),
+            images: Vec::new(),
+        };
+        assert_eq!(
+            source_of(&cli, &operation("env", None)),
+            CredentialSource::Environment
+        );
+        assert_eq!(
+            source_of(&cli, &operation("prod", None)),
+            CredentialSource::Profile("prod".into())
+        );
+        // A member account: its role again, assumed from the first --profile.
+        let member = source_of(&cli, &operation("payments-prod", Some("BerthAdmin")));
+        let member = member.member().expect("a member account");
+        assert_eq!(member.id, "111122223333");
+        assert_eq!(member.role, "BerthAdmin");
+        assert_eq!(member.via.as_deref(), Some("admin"));
     }
 }

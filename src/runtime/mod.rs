@@ -39,7 +39,18 @@ pub struct Settings {
 pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     let config = &settings.config;
     let mut startup_messages = settings.warnings.clone();
-    let targets = registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region);
+    let targets = if cli.account_source().is_set() {
+        // The organization's accounts are listed before the screen opens: a failure
+        // here (not the management account, no organization) is for stderr.
+        eprintln!("berth: listing the organization's accounts…");
+        cli.member_targets(false, &cli.client_options())
+            .await
+            .map_err(|err| {
+                std::io::Error::other(format!("cannot list the organization's accounts: {err}"))
+            })?
+    } else {
+        registry_targets(&AwsEnvironment::from_process(), &cli.profile, &cli.region)
+    };
     let themes_dir = crate::config::themes_dir();
     let theme_name = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
     let no_color = crate::config::no_color_requested();

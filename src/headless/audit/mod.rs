@@ -70,43 +70,6 @@ pub enum AuditError {
     Accounts(crate::ecr::EcrError),
 }
 
-/// The registries of the member accounts (`--organization`, the config's `accounts`):
-/// every account in every `--region` (default: the base profile's region), plus every
-/// default region with `--all-regions`.
-pub async fn member_audit_targets(
-    cli: &Cli,
-    all_regions: bool,
-) -> Result<Vec<RegistryTarget>, AuditError> {
-    let source = cli.account_source();
-    let mut regions = if cli.region.is_empty() {
-        // The region of the credentials that reach the accounts.
-        let profiles: Vec<String> = source.via.iter().cloned().collect();
-        registry_targets(&AwsEnvironment::from_process(), &profiles, &[])
-            .into_iter()
-            .take(1)
-            .map(|t| t.region)
-            .filter(|r| r != "?")
-            .collect()
-    } else {
-        cli.region.clone()
-    };
-    if all_regions {
-        regions = regions::with_all_regions(&regions);
-    }
-    if regions.is_empty() {
-        return Err(AuditError::Accounts(crate::ecr::EcrError::NoRegion {
-            subject: "the organization's accounts".into(),
-        }));
-    }
-    let accounts = source
-        .accounts(&sweep_client_options(cli))
-        .await
-        .map_err(AuditError::Accounts)?;
-    Ok(crate::ecr::organization::member_targets(
-        &accounts, &regions,
-    ))
-}
-
 /// The registries to audit: `--profile`s (or, without any, only the current credentials —
 /// a report should not depend on which other profiles happen to be configured) × the
 /// `--region`s, plus every default region with `--all-regions`.
@@ -157,7 +120,9 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
         .round(jiff::Unit::Second)
         .unwrap_or_else(|_| jiff::Timestamp::now());
     let targets = if cli.account_source().is_set() {
-        member_audit_targets(cli, args.all_regions).await?
+        cli.member_targets(args.all_regions, &sweep_client_options(cli))
+            .await
+            .map_err(AuditError::Accounts)?
     } else {
         audit_targets(
             &AwsEnvironment::from_process(),
