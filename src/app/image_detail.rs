@@ -61,6 +61,9 @@ pub struct ImageDetail {
     pub repository_uri: String,
     /// The image as DescribeImages reported it when the view opened.
     pub image: Option<Image>,
+    /// For a referrer: what the listing said of its subject when the view opened (its
+    /// tags, or that it is not in the repository); None while the listing was loading.
+    pub subject: Option<String>,
     pub generation: u64,
     pub referrers: Fetch<Vec<Referrer>>,
     pub platforms: Fetch<Vec<PlatformEntry>>,
@@ -131,7 +134,12 @@ impl ImageDetail {
         let Some(image) = &self.image else {
             return out.out;
         };
-        image_section(&mut out, image, &self.repository_uri);
+        image_section(
+            &mut out,
+            image,
+            &self.repository_uri,
+            self.subject.as_deref(),
+        );
 
         out.heading("Referrers");
         out.section(
@@ -203,7 +211,7 @@ impl ImageDetail {
 }
 
 /// What DescribeImages said of the image.
-fn image_section(out: &mut Lines, image: &Image, repository_uri: &str) {
+fn image_section(out: &mut Lines, image: &Image, repository_uri: &str, subject_note: Option<&str>) {
     out.heading("Image");
     out.field("digest", &image.digest);
     out.field(
@@ -231,6 +239,9 @@ fn image_section(out: &mut Lines, image: &Image, repository_uri: &str) {
     }
     if let Some(subject) = &image.subject_digest {
         out.field("subject", subject);
+        if let Some(note) = subject_note {
+            out.field("", note);
+        }
     }
     out.field("status", image.status.as_str());
     if let Some(pushed) = image.pushed_at {
@@ -356,43 +367,69 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     let Some(repository) = pane.repository.clone() else {
         return Vec::new();
     };
-    let registry = pane.registry.clone();
-    load(state, registry, repository.name, repository.uri, image, 0)
+    let subject = image
+        .subject_digest
+        .as_deref()
+        .and_then(|digest| subject_note(state, digest));
+    let view = ImageDetail {
+        registry: pane.registry.clone(),
+        repository: repository.name,
+        repository_uri: repository.uri,
+        image: Some(image),
+        subject,
+        ..ImageDetail::default()
+    };
+    load(state, view)
 }
 
-/// Show `image` from line `scroll` and fetch every section afresh.
-fn load(
-    state: &mut State,
-    registry: RegistryId,
-    repository: String,
-    repository_uri: String,
-    image: Image,
-    scroll: usize,
-) -> Vec<Effect> {
+/// What the listing on screen says of the subject `digest` of a referrer: its tags, or
+/// that the repository does not hold it (the referrer is orphaned). None while the
+/// listing is still loading, when its absence would prove nothing.
+fn subject_note(state: &State, digest: &str) -> Option<String> {
+    let pane = &state.images;
+    match pane.images.iter().find(|image| image.digest == digest) {
+        Some(subject) if subject.tags.is_empty() => {
+            Some(format!("in this repository, {}", super::state::UNTAGGED))
+        }
+        Some(subject) => Some(format!(
+            "in this repository, tagged {}",
+            subject.tags.join(", ")
+        )),
+        None if pane.loading.is_none() => {
+            Some("not in this repository: the image it refers to is gone".into())
+        }
+        None => None,
+    }
+}
+
+/// Show `view` (its image, what the listing said of it, its scroll) with every section
+/// loading, and fetch them all afresh under a new generation.
+fn load(state: &mut State, view: ImageDetail) -> Vec<Effect> {
+    let Some(image) = &view.image else {
+        return Vec::new();
+    };
     let generation = state.new_generation();
-    let platforms = reads_platforms(&image);
+    let platforms = reads_platforms(image);
     let effect = Effect::FetchImageDetail {
-        registry: registry.clone(),
-        repository: repository.clone(),
+        registry: view.registry.clone(),
+        repository: view.repository.clone(),
         digest: image.digest.clone(),
         platforms,
         generation,
     };
     state.image_detail = ImageDetail {
         visible: true,
-        registry,
-        repository,
-        repository_uri,
+        generation,
+        referrers: Fetch::Loading,
         // A section not read is never "loading".
         platforms: if platforms {
             Fetch::Loading
         } else {
             Fetch::Ready(Vec::new())
         },
-        image: Some(image),
-        generation,
-        scroll,
-        ..ImageDetail::default()
+        replication: Fetch::Loading,
+        signing: Fetch::Loading,
+        ..view
     };
     vec![effect]
 }
@@ -440,15 +477,6 @@ pub fn scroll_by(state: &mut State, delta: isize) {
 
 /// `r`: fetch every section again, keeping the scroll position.
 fn reload(state: &mut State) -> Vec<Effect> {
-    let view = &state.image_detail;
-    let Some(image) = view.image.clone() else {
-        return Vec::new();
-    };
-    let (registry, repository, uri, scroll) = (
-        view.registry.clone(),
-        view.repository.clone(),
-        view.repository_uri.clone(),
-        view.scroll,
-    );
-    load(state, registry, repository, uri, image, scroll)
+    let view = std::mem::take(&mut state.image_detail);
+    load(state, view)
 }

@@ -553,3 +553,53 @@ fn the_help_lists_the_key_in_the_images_pane_and_the_views_keys_first() {
         .expect("image_detail in the images pane's keys");
     assert_eq!(entry.keys, "I");
 }
+
+#[test]
+fn a_referrer_says_what_its_subject_is_or_that_it_is_gone() {
+    let mut state = with_repositories(&["payments/api"]);
+    let mut signature = image(5, &[], 1);
+    signature.subject_digest = Some(digest(2));
+    signature.artifact_type = Some(COSIGN.into());
+    signature.kind = ManifestKind::Artifact;
+    let mut orphan = image(6, &[], 2);
+    orphan.subject_digest = Some(digest(99));
+    orphan.artifact_type = Some(COSIGN.into());
+    orphan.kind = ManifestKind::Artifact;
+    let mut listed = images();
+    listed.extend([signature, orphan]);
+    open_with_images(&mut state, listed);
+    let select = |state: &mut State, wanted: &str| {
+        while state
+            .images
+            .list
+            .selected_item()
+            .map(|i| &state.images.images[i].digest)
+            != Some(&wanted.to_string())
+        {
+            press(state, KeyCode::Char('j'));
+        }
+    };
+    select(&mut state, &digest(5));
+    open(&mut state);
+    let image = section(&state, "Image");
+    assert!(
+        image.contains(
+            &"artifactsignature · application/vnd.dev.cosign.artifact.sig.v1+json".to_string()
+        ),
+        "{image:#?}"
+    );
+    assert!(
+        image.contains(&"in this repository, tagged v2".to_string()),
+        "{image:#?}"
+    );
+    // r keeps what the listing said.
+    press(&mut state, KeyCode::Char('r'));
+    assert!(section(&state, "Image").contains(&"in this repository, tagged v2".to_string()));
+    press(&mut state, KeyCode::Esc);
+    select(&mut state, &digest(6));
+    open(&mut state);
+    assert!(
+        section(&state, "Image")
+            .contains(&"not in this repository: the image it refers to is gone".to_string())
+    );
+}
