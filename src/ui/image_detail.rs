@@ -48,6 +48,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ImageDetail, theme: &Theme) {
 pub fn footer(view: &ImageDetail, keymap: &Keymap) -> [String; 2] {
     [
         super::scrolled::footer_keys(keymap),
-        view.pinned_uri().unwrap_or_default(),
+        crate::sanitize::sanitize(&view.pinned_uri().unwrap_or_default()).into_owned(),
     ]
 }
