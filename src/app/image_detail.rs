@@ -196,7 +196,9 @@ impl ImageDetail {
             "ECR reports no signing status for this image",
             |out, statuses| {
                 for status in statuses {
-                    out.field(&status.status, &status.profile_arn);
+                    // The profile's ARN is longer than the label column: it gets a line of
+                    // its own, unwrapped at 80 columns, and the status goes under it.
+                    out.field(&status.profile_arn, &status.status);
                     match (&status.failure_code, &status.failure_reason) {
                         (Some(code), Some(reason)) => out.field("", &format!("{code}: {reason}")),
                         (Some(code), None) => out.field("", code),
@@ -228,7 +230,13 @@ fn image_section(out: &mut Lines, image: &Image, repository_uri: &str, subject_n
         kind.push_str(&format!(" · {media}"));
     }
     out.field("manifest", &kind);
-    if let Some(artifact) = &image.artifact_type {
+    // DescribeImages gives a container image's config media type as its artifact type:
+    // only an artifact's (a signature's, an SBOM's) says what it is.
+    let artifact = image
+        .artifact_type
+        .as_ref()
+        .filter(|_| image.kind == ManifestKind::Artifact || image.subject_digest.is_some());
+    if let Some(artifact) = artifact {
         out.field(
             "artifact",
             &format!(
@@ -306,19 +314,22 @@ fn referrer_lines(out: &mut Lines, referrer: &Referrer) {
             .as_deref()
             .unwrap_or(&referrer.media_type),
     );
-    let mut others = 0;
-    for (key, value) in &referrer.annotations {
-        if !SHOWN_ANNOTATIONS.iter().any(|p| key.starts_with(p)) {
-            others += 1;
-            continue;
+    // The shown ones in the order of SHOWN_ANNOTATIONS (when, then who), each prefix's
+    // keys in ECR's order sorted.
+    for prefix in SHOWN_ANNOTATIONS {
+        for (key, value) in referrer
+            .annotations
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+        {
+            out.field("", &annotation_text(key, value));
         }
-        let name = match key.as_str() {
-            "org.opencontainers.image.created" => "created",
-            "io.cncf.notary.signingAgent" => "signing agent",
-            other => other,
-        };
-        out.field("", &format!("{name}: {}", cut(value)));
     }
+    let others = referrer
+        .annotations
+        .iter()
+        .filter(|(key, _)| !SHOWN_ANNOTATIONS.iter().any(|p| key.starts_with(p)))
+        .count();
     if others > 0 {
         out.field(
             "",
@@ -327,6 +338,31 @@ fn referrer_lines(out: &mut Lines, referrer: &Referrer) {
                 if others == 1 { "" } else { "s" }
             ),
         );
+    }
+}
+
+/// Notation's annotation naming the signing certificate chain: a JSON list of the
+/// certificates' SHA-256 thumbprints, shown as their count and the first one, cut.
+const NOTARY_THUMBPRINTS: &str = "io.cncf.notary.x509chain.thumbprint#S256";
+
+/// Characters of a certificate's thumbprint shown: enough to tell certificates apart.
+const THUMBPRINT_CHARS: usize = 16;
+
+/// One annotation as a line: a known key by what it means, any other as itself; long
+/// values cut.
+fn annotation_text(key: &str, value: &str) -> String {
+    match key {
+        "org.opencontainers.image.created" => format!("created: {}", cut(value)),
+        "io.cncf.notary.signingAgent" => format!("signing agent: {}", cut(value)),
+        NOTARY_THUMBPRINTS => match serde_json::from_str::<Vec<String>>(value) {
+            Ok(chain) if !chain.is_empty() => format!(
+                "certificate chain of {}, first thumbprint {}…",
+                chain.len(),
+                chain[0].chars().take(THUMBPRINT_CHARS).collect::<String>()
+            ),
+            _ => format!("{key}: {}", cut(value)),
+        },
+        _ => format!("{key}: {}", cut(value)),
     }
 }
 

@@ -90,6 +90,10 @@ fn referrers() -> Vec<Referrer> {
             NOTATION,
             &[
                 ("io.cncf.notary.signingAgent", "notation-go/1.3.2"),
+                (
+                    "io.cncf.notary.x509chain.thumbprint#S256",
+                    r#"["adf187c1ea6137622b80141523aac5f66d940fe7834afb7c9f3a49ad63fad8d7","6f0c"]"#,
+                ),
                 ("org.opencontainers.image.created", "2026-11-24T10:02:00Z"),
             ],
         ),
@@ -256,8 +260,9 @@ fn the_view_shows_each_section_as_the_registry_answered() {
             "1 other annotation".into(),
             format!("signature{} · 1002 B · ACTIVE", short(102)),
             NOTATION.to_string(),
-            "signing agent: notation-go/1.3.2".into(),
             "created: 2026-11-24T10:02:00Z".into(),
+            "signing agent: notation-go/1.3.2".into(),
+            "certificate chain of 2, first thumbprint adf187c1ea613762…".into(),
             format!("SBOM{} · 1003 B · ACTIVE", short(103)),
             SPDX.to_string(),
         ]
@@ -280,8 +285,8 @@ fn the_view_shows_each_section_as_the_registry_answered() {
     assert_eq!(
         section(&state, "Signing"),
         [
-            "FAILEDarn:aws:signer:us-east-1:123456789012:/signing-profiles/releas",
-            "e",
+            "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release",
+            "FAILED",
             "SIGNING_PROFILE_REVOKED: The signing profile was revoked.",
         ]
     );
@@ -601,5 +606,20 @@ fn a_referrer_says_what_its_subject_is_or_that_it_is_gone() {
     assert!(
         section(&state, "Image")
             .contains(&"not in this repository: the image it refers to is gone".to_string())
+    );
+}
+
+#[test]
+fn a_container_image_shows_no_artifact_line() {
+    let mut state = with_repositories(&["payments/api"]);
+    let mut built = image(0, &["v0"], 1);
+    // DescribeImages reports a container image's config type as its artifact type.
+    built.artifact_type = Some("application/vnd.docker.container.image.v1+json".into());
+    open_with_images(&mut state, vec![built]);
+    open(&mut state);
+    let image = section(&state, "Image");
+    assert!(
+        !image.iter().any(|l| l.starts_with("artifact")),
+        "{image:#?}"
     );
 }
