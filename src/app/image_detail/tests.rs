@@ -623,3 +623,33 @@ fn a_container_image_shows_no_artifact_line() {
         "{image:#?}"
     );
 }
+
+#[test]
+fn the_mouse_wheel_scrolls_the_view_and_not_the_list_underneath() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut state = loaded_detail_sized(80, 24);
+    let before = state.images.list.selected_item();
+    let wheel = |kind| {
+        Action::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut state, wheel(MouseEventKind::ScrollDown));
+    assert_eq!(state.image_detail.scroll, 3);
+    update(&mut state, wheel(MouseEventKind::ScrollUp));
+    assert_eq!(state.image_detail.scroll, 0);
+    assert_eq!(state.images.list.selected_item(), before);
+    // A taller terminal shows everything: the scroll is clamped to its new last screenful.
+    press(&mut state, KeyCode::Char('G'));
+    update(
+        &mut state,
+        Action::Resize {
+            width: 200,
+            height: 60,
+        },
+    );
+    assert_eq!(state.image_detail.scroll, 0);
+}
