@@ -38,7 +38,8 @@ async fn tagged_newest_first(
 /// answered; the screen.
 fn detail_of(sandbox: &Sandbox, repository: &str, tag: &str) -> (Tui, String) {
     let target = format!("{repository}:{tag}");
-    let mut tui = Tui::spawn(&["--no-usage", &target], &sandbox.env(), 200, 110);
+    // Tall enough for every referrer of a subject with more than a page of them.
+    let mut tui = Tui::spawn(&["--no-usage", &target], &sandbox.env(), 200, 150);
     tui.wait_until("the images pane loaded", |s| {
         let text = s.contents();
         text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
@@ -363,4 +364,59 @@ fn against_plain_moto_the_sections_say_not_supported_and_the_rest_works() {
     tui.wait_gone("layers · v1");
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn referrers_past_the_first_page_are_listed_too() {
+    // Its own sandbox: this test pushes referrers.
+    let sandbox = Sandbox::empty();
+    let repository = "paging/app";
+    sandbox.seed_repository(repository, 1, false);
+    // More referrers than ListImageReferrers' largest page (50).
+    const COUNT: usize = 55;
+    let (tag, pushed) = Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        let images = support::all_images(&client, repository).await;
+        let subject = &images[0];
+        let subject_digest = subject.image_digest().unwrap().to_string();
+        let subject_type = subject.image_manifest_media_type().unwrap().to_string();
+        let mut pushed = Vec::new();
+        for n in 0..COUNT {
+            let manifest = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                           "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                           "size": 2},
+                "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                            "digest": format!("sha256:{:064x}", 5000 + n), "size": 240}],
+                "subject": {"mediaType": subject_type, "digest": subject_digest, "size": 500},
+            })
+            .to_string();
+            let digest = support::digest_of(manifest.as_bytes());
+            client
+                .put_image()
+                .repository_name(repository)
+                .image_manifest(&manifest)
+                .image_manifest_media_type("application/vnd.oci.image.manifest.v1+json")
+                .image_digest(&digest)
+                .send()
+                .await
+                .expect("PutImage of a referrer");
+            pushed.push(digest);
+        }
+        (subject.image_tags()[0].clone(), pushed)
+    });
+    let (tui, screen) = detail_of(&sandbox, repository, &tag);
+    let mut shown: Vec<String> = shown_referrers(&section(&screen, "Referrers"))
+        .into_iter()
+        .map(|(digest, _)| digest)
+        .collect();
+    let mut pushed = pushed;
+    shown.sort();
+    pushed.sort();
+    assert_eq!(shown.len(), COUNT, "{screen}");
+    assert_eq!(shown, pushed);
+    close_and_quit(tui);
 }
