@@ -278,22 +278,7 @@ fn works_against_plain_moto_server() {
             .await
             .unwrap();
         for n in 0..3 {
-            let manifest = serde_json::json!({
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                           "size": 1000 + n, "digest": format!("sha256:{:064x}", n + 1)},
-                "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                            "size": 5_000_000, "digest": format!("sha256:{:064x}", n + 100)}]
-            });
-            client
-                .put_image()
-                .repository_name("plain/app")
-                .image_manifest(manifest.to_string())
-                .image_tag(format!("v0.{n}"))
-                .send()
-                .await
-                .unwrap();
+            support::put_small_image(&client, "plain/app", n, &format!("v0.{n}")).await;
         }
     });
     let mut tui = Tui::spawn(&[], &sandbox.env(), 120, 30);

@@ -6,6 +6,7 @@ mod support;
 use serde_json::Value;
 use support::Sandbox;
 use support::pty::{Tui, keys};
+use support::screen::{field, section};
 
 /// What the API says about a repository, read with aws-sdk-ecr directly.
 struct Truth {
@@ -69,25 +70,6 @@ fn truth(repository: &str) -> Truth {
             lifecycle,
         }
     })
-}
-
-/// The lines under `heading` up to the next blank line, without their indent.
-fn section(screen: &str, heading: &str) -> Vec<String> {
-    let lines: Vec<&str> = screen.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| l.trim_end() == heading)
-        .unwrap_or_else(|| panic!("no {heading:?} section on screen:\n{screen}"));
-    lines[start + 1..]
-        .iter()
-        .take_while(|l| !l.trim().is_empty())
-        .map(|l| l.trim_end().strip_prefix("  ").unwrap_or(l).to_string())
-        .collect()
-}
-
-/// A field line as the view lays it out: the label padded to its column, then the value.
-fn field(label: &str, value: &str) -> String {
-    format!("{label:<16}{value}")
 }
 
 /// The JSON a section shows, parsed back from the screen.

@@ -9,6 +9,8 @@
 //!   experience, TUI and headless.
 //! - `no-policy-reads` is a reader denied `ecr:GetRepositoryPolicy`: the repository
 //!   detail view names that action in its one section and shows the others.
+//! - `no-signing-status` is a reader denied `ecr:DescribeImageSigningStatus`: the image
+//!   detail view names it in the signing section and reads the others.
 //!
 //! moto signs nothing for us: every request is checked against the caller's SigV4
 //! signature and policies, and a denied one is HTTP 403 with IAM's XML `AccessDenied`
@@ -62,6 +64,12 @@ fn world() -> &'static World {
             ]},
             {"Effect": "Deny", "Resource": "*", "Action": "ecr:GetRepositoryPolicy"}
         ]});
+        let no_signing_status = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Resource": "*", "Action": [
+                "ecr:Describe*", "ecr:List*", "ecr:Get*", "ecr:BatchGetImage"
+            ]},
+            {"Effect": "Deny", "Resource": "*", "Action": "ecr:DescribeImageSigningStatus"}
+        ]});
         let created = call_route(
             &sandbox,
             "iam-users",
@@ -70,6 +78,7 @@ fn world() -> &'static World {
                 {"name": "reader", "policy": read_only},
                 {"name": "admin", "policy": admin},
                 {"name": "no-policy-reads", "policy": no_policy_reads},
+                {"name": "no-signing-status", "policy": no_signing_status},
             ]}),
         );
         let keys = created["users"]
@@ -378,6 +387,43 @@ fn a_denied_detail_section_names_its_action_and_the_others_load() {
     // Esc, then `q` once it has been read: sent together they would arrive as alt-q.
     tui.send(keys::ESC);
     tui.wait_gone("repository detail ·");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn a_denied_image_detail_section_names_its_action_and_the_others_load() {
+    let mut tui = Tui::spawn(&["--no-usage", API], &env_as("no-signing-status"), 200, 50);
+    tui.wait_until("the images listed", |s| {
+        let text = s.contents();
+        text.contains(&format!("repositories › {API}")) && !text.contains("loading images")
+    });
+    tui.send("I");
+    let screen = tui.wait_until("every section answered", |s| {
+        let text = s.contents();
+        text.contains(&format!("image detail · {API}")) && !text.contains("loading")
+    });
+    assert!(
+        screen.contains("AccessDenied on ecr:DescribeImageSigningStatus"),
+        "the denied section names the action:\n{screen}"
+    );
+    assert_eq!(
+        screen.matches("AccessDenied").count(),
+        1,
+        "only that section is denied:\n{screen}"
+    );
+    // The other sections were read with the same role: this seed signs and replicates
+    // nothing.
+    assert!(
+        screen.contains("none: no signature, SBOM or attestation names this image"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("ECR reports no replication of this image"),
+        "{screen}"
+    );
+    tui.send(keys::ESC);
+    tui.wait_gone("image detail ·");
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }

@@ -117,6 +117,11 @@ pub enum Action {
         generation: u64,
         result: Result<crate::app::storage::StorageRead, String>,
     },
+    /// One section of the image detail view arrived.
+    ImageDetail {
+        generation: u64,
+        part: crate::app::image_detail::ImagePart,
+    },
     /// The layers of one image, read from its manifests, for the layers view.
     LayersRead {
         generation: u64,
@@ -237,6 +242,16 @@ pub enum Effect {
         generation: u64,
         /// Who asks: a newer read for the same one stops this one.
         asker: crate::app::storage::StorageFor,
+    },
+    /// Fetch every section of the image detail view of image `digest` at once (its
+    /// index manifest only when `platforms`), sending one `ImageDetail` per section as it
+    /// arrives.
+    FetchImageDetail {
+        registry: RegistryId,
+        repository: String,
+        digest: String,
+        platforms: bool,
+        generation: u64,
     },
     /// Read the manifest of image `digest` (and its children's, for an index) and send
     /// its blobs as `LayersRead`.

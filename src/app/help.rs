@@ -30,6 +30,7 @@ fn panes(command: Command) -> &'static [Pane] {
         | Command::FilterNotInUse
         | Command::Findings
         | Command::Layers
+        | Command::ImageDetail
         | Command::Archive
         | Command::RestoreFromArchive
         | Command::FilterArchived
@@ -156,20 +157,32 @@ pub enum View {
     None,
     Lifecycle,
     Info,
+    ImageDetail,
 }
 
-/// What the keymap's commands do in the repository info view (its title on screen says
-/// "repository detail", as the README and `[keys]` name it).
-const INFO_KEYS: [(Command, &str); 9] = [
+/// What the movement keys do in a text view (the repository and image detail views).
+const SCROLL_KEYS: [(Command, &str); 6] = [
     (Command::MoveDown, "scroll down"),
     (Command::MoveUp, "scroll up"),
     (Command::PageDown, "scroll a page down"),
     (Command::PageUp, "scroll a page up"),
     (Command::First, "to the top"),
     (Command::Last, "to the end"),
+];
+
+/// What the keymap's commands do in the repository info view (its title on screen says
+/// "repository detail", as the README and `[keys]` name it), after scrolling.
+const INFO_KEYS: [(Command, &str); 3] = [
     (Command::CopyUri, "copy the repository URI"),
     (Command::Refresh, "fetch every section again"),
     (Command::Back, "close the detail view"),
+];
+
+/// What the keymap's commands do in the image detail view, after scrolling.
+const IMAGE_DETAIL_KEYS: [(Command, &str); 3] = [
+    (Command::CopyUri, "copy the image's digest-pinned URI"),
+    (Command::Refresh, "fetch every section again"),
+    (Command::Back, "close the image detail"),
 ];
 
 /// The help's groups for `pane` (and the view open over it), keeping the entries that
@@ -188,11 +201,17 @@ pub fn groups(keymap: &Keymap, pane: Pane, view: View, query: &str) -> Vec<Group
             .collect()
     };
     let mut groups = Vec::new();
-    if view == View::Info {
+    let view_keys = match view {
+        View::Info => Some(("repository detail view", &INFO_KEYS)),
+        View::ImageDetail => Some(("image detail view", &IMAGE_DETAIL_KEYS)),
+        View::None | View::Lifecycle => None,
+    };
+    if let Some((title, keys)) = view_keys {
         groups.push(Group {
-            title: "repository detail view".into(),
-            entries: INFO_KEYS
+            title: title.into(),
+            entries: SCROLL_KEYS
                 .iter()
+                .chain(keys)
                 .map(|&(command, description)| Entry {
                     description,
                     ..entry(command)

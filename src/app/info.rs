@@ -10,7 +10,7 @@
 pub(crate) mod tests;
 
 use super::action::Effect;
-use super::keymap::Command;
+use super::keymap::{Command, ViewKey};
 use super::state::{Pane, State};
 use crate::app::findings::wrap;
 use crate::app::lifecycle::pretty_lines;
@@ -19,7 +19,7 @@ use crate::ecr::findings::ScanningConfiguration;
 use crate::ecr::model::{Encryption, Repository};
 use crate::ecr::settings::{PullThroughRule, ReplicationRule, RepositoryFilter};
 use crate::sanitize::sanitize;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 /// One section's data as far as it got.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub enum Fetch<T> {
 }
 
 impl<T> Fetch<T> {
-    fn from_result(result: Result<T, EcrError>) -> Self {
+    pub(crate) fn from_result(result: Result<T, EcrError>) -> Self {
         match result {
             Ok(value) => Fetch::Ready(value),
             Err(EcrError::Unsupported { action, .. }) => Fetch::Unsupported(action),
@@ -42,7 +42,7 @@ impl<T> Fetch<T> {
         }
     }
 
-    fn is_loading(&self) -> bool {
+    pub(crate) fn is_loading(&self) -> bool {
         matches!(self, Fetch::Loading)
     }
 }
@@ -333,12 +333,12 @@ pub struct SettingsLine {
 /// Width of the label column of field lines.
 pub const LABEL_WIDTH: usize = 16;
 /// Indent of everything under a heading.
-const INDENT: usize = 2;
+pub(crate) const INDENT: usize = 2;
 
-/// Builds wrapped, sanitised lines.
-struct Lines {
-    out: Vec<SettingsLine>,
-    width: usize,
+/// Builds wrapped, sanitised lines (the image detail view builds its text with it too).
+pub(crate) struct Lines {
+    pub(crate) out: Vec<SettingsLine>,
+    pub(crate) width: usize,
 }
 
 impl Lines {
@@ -350,7 +350,7 @@ impl Lines {
         });
     }
 
-    fn heading(&mut self, text: &str) {
+    pub(crate) fn heading(&mut self, text: &str) {
         if !self.out.is_empty() {
             self.push(SettingsKind::Blank, "", "");
         }
@@ -365,7 +365,7 @@ impl Lines {
         }
     }
 
-    fn field(&mut self, label: &str, value: &str) {
+    pub(crate) fn field(&mut self, label: &str, value: &str) {
         let label = sanitize(label);
         // A label longer than its column gets a line of its own.
         if label.chars().count() >= LABEL_WIDTH {
@@ -376,13 +376,17 @@ impl Lines {
         }
     }
 
-    fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         self.wrapped(SettingsKind::Note, "", text, INDENT);
     }
 
     /// A section's body: the value, or loading / none / unsupported / failed.
-    fn section<T>(&mut self, fetch: &Fetch<T>, none: &str, show: impl FnOnce(&mut Self, &T))
-    where
+    pub(crate) fn section<T>(
+        &mut self,
+        fetch: &Fetch<T>,
+        none: &str,
+        show: impl FnOnce(&mut Self, &T),
+    ) where
         T: IsEmpty,
     {
         match fetch {
@@ -438,7 +442,7 @@ pub fn wrap_exact(text: &str, room: usize) -> Vec<String> {
 }
 
 /// Values a section can show "none" for.
-trait IsEmpty {
+pub(crate) trait IsEmpty {
     fn is_empty(&self) -> bool;
 }
 
@@ -518,30 +522,31 @@ fn load(
 /// the command line), handle it as usual.
 pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Option<Vec<Effect>> {
     let height = state.body_height() as isize;
+    // Keys of the pane underneath must not act on rows the user cannot see.
     let Some(command) = command else {
-        // Keys of the pane underneath must not act on rows the user cannot see.
         return Some(Vec::new());
     };
-    if let Some(delta) = command.scroll_delta(height) {
-        scroll_by(state, delta);
-        return Some(Vec::new());
-    }
-    match command {
-        // `q` leaves the view, as it leaves help; ctrl-c still quits.
-        Command::Quit if key.code != KeyCode::Char('q') => return None,
-        Command::Back | Command::Quit | Command::RepositoryDetail => state.info.visible = false,
-        Command::Refresh => return Some(reload(state)),
-        Command::CopyUri => {
-            let Some(uri) = state.info.repository.as_ref().map(|r| r.uri.clone()) else {
-                return Some(Vec::new());
-            };
-            state.status.copied(format!("copied {uri}"));
-            return Some(vec![Effect::CopyToClipboard { text: uri }]);
+    match command.in_view(&key, Command::RepositoryDetail, height) {
+        ViewKey::Scroll(delta) => scroll_by(state, delta),
+        ViewKey::PassOn => return None,
+        ViewKey::Close => state.info.visible = false,
+        ViewKey::Reload => return Some(reload(state)),
+        ViewKey::CopyUri => {
+            let uri = state.info.repository.as_ref().map(|r| r.uri.clone());
+            return Some(copy(state, uri));
         }
-        Command::Help | Command::CommandLine => return None,
-        _ => {}
+        ViewKey::Other => {}
     }
     Some(Vec::new())
+}
+
+/// Copy `text` (when there is one) and say so.
+pub(crate) fn copy(state: &mut State, text: Option<String>) -> Vec<Effect> {
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    state.status.copied(format!("copied {text}"));
+    vec![Effect::CopyToClipboard { text }]
 }
 
 /// Move the view `delta` lines, staying between the first line and the last screenful.

@@ -40,6 +40,8 @@ pub enum Command {
     Findings,
     /// The selected image's config and layers, read from its manifest.
     Layers,
+    /// The selected image's referrers, platforms, replication and signing status.
+    ImageDetail,
     /// Move the selected image to ECR's archive storage class (asks first).
     Archive,
     /// Restore the selected archived image to standard storage (asks first).
@@ -65,7 +67,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists them.
-    pub const ALL: [Command; 40] = [
+    pub const ALL: [Command; 41] = [
         Command::MoveDown,
         Command::MoveUp,
         Command::PageDown,
@@ -93,6 +95,7 @@ impl Command {
         Command::FilterNotInUse,
         Command::Findings,
         Command::Layers,
+        Command::ImageDetail,
         Command::Archive,
         Command::RestoreFromArchive,
         Command::FilterArchived,
@@ -138,6 +141,7 @@ impl Command {
             Command::FilterNotInUse => "only images not in use (toggle)",
             Command::Findings => "scan findings of the selected image",
             Command::Layers => "the image's layers and how many images share each",
+            Command::ImageDetail => "image detail: referrers, platforms, replication, signing",
             Command::Archive => "archive the image: kept and billed, no longer pullable (asks)",
             Command::RestoreFromArchive => "restore the archived image to standard storage (asks)",
             Command::FilterArchived => "show all images → archived only → active only",
@@ -167,6 +171,41 @@ impl Command {
             Command::First => Some(isize::MIN),
             Command::Last => Some(isize::MAX),
             _ => None,
+        }
+    }
+}
+
+/// What a command does in a read-only text view over a pane (the repository info, layers
+/// and image detail views): they scroll, close, reload and copy alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKey {
+    /// Scroll by this many lines.
+    Scroll(isize),
+    Close,
+    Reload,
+    CopyUri,
+    /// Not the view's key: help, the command line and ctrl-c act as everywhere.
+    PassOn,
+    /// A key of the pane underneath, which must not act on rows the user cannot see.
+    Other,
+}
+
+impl Command {
+    /// What this command, pressed as `key`, does in a view of `page` lines that `own`
+    /// opens (and closes again).
+    pub fn in_view(self, key: &KeyEvent, own: Command, page: isize) -> ViewKey {
+        if let Some(delta) = self.scroll_delta(page) {
+            return ViewKey::Scroll(delta);
+        }
+        match self {
+            // `q` leaves the view, as it leaves help; ctrl-c still quits.
+            Command::Quit if key.code != KeyCode::Char('q') => ViewKey::PassOn,
+            Command::Back | Command::Quit => ViewKey::Close,
+            command if command == own => ViewKey::Close,
+            Command::Refresh => ViewKey::Reload,
+            Command::CopyUri => ViewKey::CopyUri,
+            Command::Help | Command::CommandLine => ViewKey::PassOn,
+            _ => ViewKey::Other,
         }
     }
 }
@@ -304,6 +343,7 @@ const DEFAULT_BINDINGS: &[(&str, Command)] = &[
     ("U", Command::FilterNotInUse),
     ("f", Command::Findings),
     ("l", Command::Layers),
+    ("I", Command::ImageDetail),
     ("a", Command::Archive),
     ("w", Command::RestoreFromArchive),
     ("v", Command::FilterArchived),

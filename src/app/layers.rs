@@ -5,13 +5,13 @@
 //! storage figures (`ImagesPane::storage`).
 
 use super::action::{Effect, RegistryId};
-use super::keymap::Command;
+use super::keymap::{Command, ViewKey};
 use super::state::{Pane, State};
 use super::status::Topic;
 use super::storage::StorageRead;
 use crate::format;
 use crate::storage::Digest;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 /// What a blob is to its manifest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,22 +249,19 @@ pub fn on_key(state: &mut State, key: KeyEvent, command: Option<Command>) -> Opt
         state.status.info(Topic::Command, close_hint(state));
         return Some(Vec::new());
     };
-    if let Some(delta) = command.scroll_delta(height) {
-        scroll_by(state, delta);
-        return Some(Vec::new());
-    }
-    match command {
-        // `q` leaves the view, as it leaves help; ctrl-c still quits.
-        Command::Quit if key.code != KeyCode::Char('q') => return None,
-        Command::Back | Command::Quit | Command::Layers => state.layers.visible = false,
-        Command::Refresh => {
+    match command.in_view(&key, Command::Layers, height) {
+        ViewKey::Scroll(delta) => scroll_by(state, delta),
+        ViewKey::PassOn => return None,
+        ViewKey::Close => state.layers.visible = false,
+        ViewKey::Reload => {
             let generation = state.new_generation();
             state.layers.generation = generation;
             state.layers.sections = None;
             return Some(vec![read_effect(&state.layers)]);
         }
-        Command::Help | Command::CommandLine => return None,
-        _ => state.status.info(Topic::Command, close_hint(state)),
+        ViewKey::CopyUri | ViewKey::Other => {
+            state.status.info(Topic::Command, close_hint(state));
+        }
     }
     Some(Vec::new())
 }

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod command;
 pub mod findings;
 pub mod help;
+pub mod image_detail;
 pub mod info;
 pub mod keymap;
 pub mod layers;

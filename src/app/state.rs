@@ -350,6 +350,8 @@ pub struct State {
     pub info: crate::app::info::RepositoryInfo,
     /// The layers of an image (`l`, over the images pane when open).
     pub layers: crate::app::layers::LayersView,
+    /// The detail of an image (`I`, over the images pane when open).
+    pub image_detail: crate::app::image_detail::ImageDetail,
     /// How times show in tables.
     pub time_style: crate::format::TimeStyle,
     pub registries: RegistriesPane,
@@ -378,6 +380,8 @@ impl State {
             self.pane,
             if self.info.visible {
                 crate::app::help::View::Info
+            } else if self.image_detail.visible {
+                crate::app::help::View::ImageDetail
             } else if self.lifecycle.is_visible() {
                 crate::app::help::View::Lifecycle
             } else {
@@ -426,6 +430,7 @@ impl State {
             help: Default::default(),
             info: Default::default(),
             layers: Default::default(),
+            image_detail: Default::default(),
             usage: Default::default(),
             lifecycle_running: None,
             registries,
@@ -611,6 +616,7 @@ impl State {
             || self.findings.is_loading()
             || self.triage.is_loading()
             || self.info.is_loading()
+            || self.image_detail.is_loading()
             || self
                 .repositories
                 .rows

@@ -213,6 +213,31 @@ impl Registry for EcrRegistry {
         })
     }
 
+    async fn referrers_page(
+        &self,
+        repository: &str,
+        subject: &str,
+        next: Option<String>,
+    ) -> Result<Page<super::artifacts::Referrer>, EcrError> {
+        super::artifacts::referrers_page(self, repository, subject, next).await
+    }
+
+    async fn replication_statuses(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Vec<super::artifacts::ReplicationStatus>, EcrError> {
+        super::artifacts::replication_statuses(self, repository, digest).await
+    }
+
+    async fn signing_statuses(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Vec<super::artifacts::SigningStatus>, EcrError> {
+        super::artifacts::signing_statuses(self, repository, digest).await
+    }
+
     async fn image(&self, repository: &str, digest: &str) -> Result<Option<Image>, EcrError> {
         let result = self
             .client

@@ -1,5 +1,6 @@
 //! The only code that knows aws-sdk-ecr. Everything above works on [`model`] types.
 
+pub mod artifacts;
 pub mod assume;
 pub mod client;
 mod convert;
@@ -58,6 +59,46 @@ pub trait Registry: Send + Sync {
     async fn image(&self, repository: &str, _digest: &str) -> Result<Option<Image>, EcrError> {
         Err(EcrError::Unsupported {
             action: "ecr:DescribeImages".into(),
+            subject: repository.to_string(),
+        })
+    }
+
+    /// One page of ListImageReferrers: the artifacts of `repository` whose subject is
+    /// the image `subject`, of every status. Registries that cannot say keep this default.
+    async fn referrers_page(
+        &self,
+        repository: &str,
+        _subject: &str,
+        _next: Option<String>,
+    ) -> Result<Page<artifacts::Referrer>, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:ListImageReferrers".into(),
+            subject: repository.to_string(),
+        })
+    }
+
+    /// DescribeImageReplicationStatus of the image `digest`: one status per destination.
+    /// Registries that cannot say keep this default.
+    async fn replication_statuses(
+        &self,
+        repository: &str,
+        _digest: &str,
+    ) -> Result<Vec<artifacts::ReplicationStatus>, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:DescribeImageReplicationStatus".into(),
+            subject: repository.to_string(),
+        })
+    }
+
+    /// DescribeImageSigningStatus of the image `digest`: one status per signing profile.
+    /// Registries that cannot say keep this default.
+    async fn signing_statuses(
+        &self,
+        repository: &str,
+        _digest: &str,
+    ) -> Result<Vec<artifacts::SigningStatus>, EcrError> {
+        Err(EcrError::Unsupported {
+            action: "ecr:DescribeImageSigningStatus".into(),
             subject: repository.to_string(),
         })
     }

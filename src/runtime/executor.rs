@@ -319,6 +319,19 @@ impl Executor {
                     }
                 });
             }
+            Effect::FetchImageDetail {
+                registry,
+                repository,
+                digest,
+                platforms,
+                generation,
+            } => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.fetch_image_detail(&registry, &repository, &digest, platforms, generation)
+                        .await;
+                });
+            }
             Effect::ReadLayers {
                 registry,
                 repository,

@@ -18,6 +18,7 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 mod executor;
 mod fetch;
 pub mod findings;
+mod image_detail;
 mod info;
 pub mod lifecycle;
 mod mutations;

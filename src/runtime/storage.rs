@@ -4,6 +4,7 @@
 //! manifests already read.
 
 use super::Executor;
+use crate::app::image_detail::PlatformEntry;
 use crate::app::layers::{BlobKind, LayerBlob, LayerSection};
 use crate::app::storage::StorageRead;
 use crate::ecr::model::RegistryTarget;
@@ -51,11 +52,7 @@ impl Executor {
         repository: &str,
         digest: &str,
     ) -> Result<Vec<LayerSection>, String> {
-        let set = self
-            .read_set(registry, repository, &[digest.to_string()])
-            .await?;
-        let root = Digest::parse(digest)
-            .ok_or_else(|| "the image's digest is not a sha256 digest".to_string())?;
+        let (set, root) = self.read_image(registry, repository, digest).await?;
         match set.manifests.get(&root) {
             Some(Manifest::Index { children, .. }) => Ok(children
                 .iter()
@@ -72,11 +69,47 @@ impl Executor {
                 })
                 .collect()),
             Some(Manifest::Image { .. }) => Ok(vec![section(&set, root, None)]),
-            None => Err(format!(
-                "the manifest could not be read: {}",
-                why_unread(&set, &root.to_string())
-            )),
+            None => Err(unread_root(&set, root)),
         }
+    }
+
+    /// The manifests index `digest` lists, with each one's platform, for the image
+    /// detail view.
+    pub(super) async fn read_platforms(
+        &self,
+        registry: &RegistryTarget,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Vec<PlatformEntry>, String> {
+        let (set, root) = self.read_image(registry, repository, digest).await?;
+        match set.manifests.get(&root) {
+            Some(Manifest::Index { children, .. }) => Ok(children
+                .iter()
+                .map(|child| PlatformEntry {
+                    digest: child.digest.to_string(),
+                    platform: child.platform.as_ref().map(platform_text),
+                    attestation: child.attestation,
+                })
+                .collect()),
+            Some(Manifest::Image { .. }) => Ok(Vec::new()),
+            None => Err(unread_root(&set, root)),
+        }
+    }
+
+    /// The manifests of image `digest` (and its children's, for an index), and its
+    /// digest parsed.
+    async fn read_image(
+        &self,
+        registry: &RegistryTarget,
+        repository: &str,
+        digest: &str,
+    ) -> Result<(ManifestSet, Digest), String> {
+        let set = self
+            .read_set(registry, repository, &[digest.to_string()])
+            .await?;
+        let root = Digest::parse(digest)
+            .ok_or_else(|| "the image's digest is not a sha256 digest".to_string())?;
+        Ok((set, root))
     }
 
     async fn read_set(
@@ -142,6 +175,14 @@ fn section(set: &ManifestSet, digest: Digest, platform: Option<String>) -> Layer
         blobs,
         problem: None,
     }
+}
+
+/// Why the manifest of the image asked for is not in `set`.
+fn unread_root(set: &ManifestSet, root: Digest) -> String {
+    format!(
+        "the manifest could not be read: {}",
+        why_unread(set, &root.to_string())
+    )
 }
 
 fn why_unread(set: &ManifestSet, digest: &str) -> String {

@@ -393,6 +393,68 @@ fn info_state(r: &Registry) -> State {
     state
 }
 
+/// The image detail view over the images pane, the image, its referrers and every
+/// status made of registry text, one section failing with it.
+fn image_detail_state(r: &Registry) -> State {
+    use crate::app::image_detail::{ImageDetail, PlatformEntry};
+    use crate::app::info::Fetch;
+    use crate::ecr::artifacts::{Referrer, ReplicationStatus, SigningStatus};
+    let mut state = images_state(r);
+    let mut image = images(r).remove(0);
+    image.subject_digest = Some(r.word(0));
+    image.artifact_type = Some(r.word(1));
+    state.image_detail = ImageDetail {
+        visible: true,
+        repository: r.repositories[0].clone(),
+        repository_uri: r.word(2),
+        image: Some(image),
+        subject: Some(r.word(3)),
+        referrers: Fetch::Ready(
+            r.digests
+                .iter()
+                .enumerate()
+                .map(|(n, digest)| Referrer {
+                    digest: digest.clone(),
+                    media_type: r.word(n),
+                    artifact_type: (n % 2 == 0).then(|| r.word(n + 1)),
+                    size: (n as u64) << 40,
+                    annotations: vec![
+                        ("org.opencontainers.image.created".into(), r.word(n + 2)),
+                        (format!("io.cncf.notary.{}", r.word(n + 3)), r.word(n + 4)),
+                        (r.word(n + 5), r.word(n + 6)),
+                    ],
+                    status: Some(r.word(n + 7)),
+                })
+                .collect(),
+        ),
+        platforms: Fetch::Ready(
+            r.digests
+                .iter()
+                .enumerate()
+                .map(|(n, digest)| PlatformEntry {
+                    digest: digest.clone(),
+                    platform: (n % 2 == 0).then(|| r.word(n)),
+                    attestation: n == 1,
+                })
+                .collect(),
+        ),
+        replication: Fetch::Ready(vec![ReplicationStatus {
+            region: r.word(4),
+            registry_id: r.account.clone(),
+            status: r.word(5),
+            failure_code: Some(r.word(6)),
+        }]),
+        signing: Fetch::Ready(vec![SigningStatus {
+            profile_arn: r.word(7),
+            status: r.word(0),
+            failure_code: Some(r.word(1)),
+            failure_reason: Some(r.error.clone()),
+        }]),
+        ..ImageDetail::default()
+    };
+    state
+}
+
 /// Every dialog of the images pane, drawn in turn.
 fn draw_dialogs(r: &Registry) {
     let mut state = images_state(r);
@@ -461,6 +523,10 @@ proptest! {
         draw_all_sizes(&mut triage_state(&r));
         draw_all_sizes(&mut lifecycle_state(&r));
         draw_all_sizes(&mut info_state(&r));
+        let mut state = image_detail_state(&r);
+        draw_all_sizes(&mut state);
+        press(&mut state, KeyCode::Char('G'));
+        draw_all_sizes(&mut state);
         draw_dialogs(&r);
     }
 }

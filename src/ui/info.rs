@@ -3,7 +3,7 @@
 
 use super::Theme;
 use crate::app::info::{LABEL_WIDTH, RepositoryInfo, SettingsKind, SettingsLine};
-use crate::app::keymap::{Command, Keymap};
+use crate::app::keymap::Keymap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -34,7 +34,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &RepositoryInfo, theme: &Theme)
     super::scrolled::draw(frame, areas, spans, lines, scroll, theme);
 }
 
-fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
+/// One line of the info or image detail view, styled by its kind.
+pub(super) fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
     let indent = Span::raw("  ");
     match line.kind {
         SettingsKind::Heading => Line::styled(line.text, theme.column_header),
@@ -57,18 +58,8 @@ fn styled(line: SettingsLine, theme: &Theme) -> Line<'static> {
 /// The two footer lines under the view: the keys (as the live keymap has them), then the
 /// repository URI.
 pub fn footer(view: &RepositoryInfo, keymap: &Keymap) -> [String; 2] {
-    let key = |command| keymap.hint(command);
     [
-        format!(
-            "{}/{}/{}/{} scroll · {} copy URI · {} reload · {} back",
-            key(Command::MoveDown),
-            key(Command::MoveUp),
-            key(Command::PageDown),
-            key(Command::PageUp),
-            key(Command::CopyUri),
-            key(Command::Refresh),
-            key(Command::Back)
-        ),
+        super::scrolled::footer_keys(keymap),
         view.repository
             .as_ref()
             .map(|r| r.uri.clone())

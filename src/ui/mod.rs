@@ -3,6 +3,7 @@
 mod dialog;
 pub mod findings;
 mod help;
+mod image_detail;
 pub mod images;
 mod info;
 mod layers;
@@ -57,7 +58,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         (body, None)
     };
     let layers_open = state.layers.visible && state.pane == Pane::Images;
-    if layers_open {
+    let detail_open = state.image_detail.visible && state.pane == Pane::Images;
+    if detail_open {
+        image_detail::draw(frame, body, &state.image_detail, theme);
+    } else if layers_open {
         layers::draw(frame, body, state, theme);
     } else if state.info.visible {
         info::draw(frame, body, &state.info, theme);
@@ -72,7 +76,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             Pane::Triage => findings::draw_triage(frame, list, &state.triage, theme, state.now),
         }
     }
-    let covered = state.lifecycle.is_visible() || state.info.visible || layers_open;
+    let covered = state.lifecycle.is_visible() || state.info.visible || layers_open || detail_open;
     if let Some(panel) = panel.filter(|_| !covered) {
         let lines = match state.pane {
             Pane::Registries => registries::panel(state, theme),
@@ -93,6 +97,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         );
     }
     let footer_text = match state.pane {
+        _ if detail_open => image_detail::footer(&state.image_detail, &state.keymap),
         _ if layers_open => layers::footer(state),
         _ if state.info.visible => info::footer(&state.info, &state.keymap),
         _ if state.lifecycle.is_visible() => lifecycle::footer(&state.lifecycle),
@@ -142,6 +147,8 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod image_detail_snapshot_tests;
 #[cfg(test)]
 mod info_snapshot_tests;
 #[cfg(test)]

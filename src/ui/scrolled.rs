@@ -2,6 +2,7 @@
 //! the repository info view and the layers view.
 
 use super::Theme;
+use crate::app::keymap::{Command, Keymap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -39,4 +40,20 @@ pub fn draw(
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
     frame.render_widget(Paragraph::new(shown), body);
+}
+
+/// The keys of a detail view (repository or image) as the live keymap has them, for the
+/// first footer line.
+pub fn footer_keys(keymap: &Keymap) -> String {
+    let key = |command| keymap.hint(command);
+    format!(
+        "{}/{}/{}/{} scroll · {} copy URI · {} reload · {} back",
+        key(Command::MoveDown),
+        key(Command::MoveUp),
+        key(Command::PageDown),
+        key(Command::PageUp),
+        key(Command::CopyUri),
+        key(Command::Refresh),
+        key(Command::Back)
+    )
 }

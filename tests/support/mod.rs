@@ -5,6 +5,7 @@
 pub mod proxy;
 pub mod pty;
 pub mod run;
+pub mod screen;
 pub mod storage;
 
 use std::io::{BufRead, BufReader};
@@ -247,6 +248,37 @@ pub fn endpoint_env(endpoint: &str, home: &Path) -> Vec<(String, String)> {
 /// An endpoint on a loopback port nothing listens on: every call is refused.
 pub fn closed_endpoint() -> String {
     format!("http://127.0.0.1:{}", free_port())
+}
+
+/// Push a small Docker image (a config and one 5 MB layer, both named by `n`) to
+/// `repository` tagged `tag`; its digest as the registry answered.
+pub async fn put_small_image(
+    client: &aws_sdk_ecr::Client,
+    repository: &str,
+    n: u64,
+    tag: &str,
+) -> String {
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "size": 1000 + n, "digest": format!("sha256:{:064x}", n + 1)},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 5_000_000, "digest": format!("sha256:{:064x}", n + 100)}]
+    });
+    let out = client
+        .put_image()
+        .repository_name(repository)
+        .image_manifest(manifest.to_string())
+        .image_tag(tag)
+        .send()
+        .await
+        .expect("PutImage");
+    out.image()
+        .and_then(|i| i.image_id())
+        .and_then(|id| id.image_digest())
+        .expect("PutImage names the image")
+        .to_string()
 }
 
 /// The audit log berth writes for a run whose HOME (and XDG folders) is `home`.

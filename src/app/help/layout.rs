@@ -44,18 +44,14 @@ pub fn layout(groups: &[Group], width: u16, height: u16) -> Layout<'_> {
     let visible_rows = usize::from(height.saturating_sub(CHROME_ROWS)).max(1);
     let inner = usize::from(width.saturating_sub(2));
     let fit = (inner / MIN_COLUMN).max(1);
-    // Rows in one column: each group's heading and entries, a blank row between groups.
-    let total: usize = groups
-        .iter()
-        .map(|g| g.entries.len() + 2)
-        .sum::<usize>()
-        .saturating_sub(1);
+    // Rows that are not blank: each group's heading and entries. (A blank row between
+    // groups is dropped at the top of a column, so counting blanks could start the
+    // search above the shortest columns that fit.)
+    let rows: usize = groups.iter().map(|g| g.entries.len() + 1).sum();
     let count = pack(groups, visible_rows).len().clamp(1, fit);
     // The shortest columns that still fit in `count` of them, so they come out even; when
-    // even `fit` columns cannot show everything, they scroll. A column drops the blank row
-    // that would open it, so the search starts from the rows without any blank.
-    let without_blanks = total.saturating_sub(groups.len().saturating_sub(1));
-    let columns = (without_blanks.div_ceil(count).max(1)..)
+    // even `fit` columns cannot show everything, they scroll.
+    let columns = (rows.div_ceil(count).max(1)..)
         .map(|capacity| pack(groups, capacity))
         .find(|packed| packed.len() <= count)
         .unwrap_or_default();

@@ -130,6 +130,7 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
     if moves {
         state.info.visible = false;
         state.lifecycle.visible = false;
+        state.image_detail.visible = false;
     }
     match line {
         LineCommand::Quit => quit(state),

@@ -58,8 +58,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         effects.extend(held::replay(state));
     }
     if state.pane != Pane::Images {
-        // The layers view is over the images pane: it leaves with it.
+        // The layers and image detail views are over the images pane: they leave with it.
         state.layers.visible = false;
+        state.image_detail.visible = false;
     }
     // Marks or storage may have changed: what the marked images free follows both.
     let images = &mut state.images;
@@ -160,6 +161,14 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             generation,
             result,
         } => results::on_storage_read(state, registry, repository, generation, result),
+        Action::ImageDetail { generation, part } => {
+            if state.image_detail.on_part(generation, part) {
+                // A section's answer ends the retry the status line may show for it.
+                state.retrying = None;
+                state.dirty = true;
+            }
+            Vec::new()
+        }
         Action::LayersRead { generation, result } => {
             if super::layers::on_read(state, generation, result) {
                 state.dirty = true;
@@ -204,6 +213,9 @@ fn on_resize(state: &mut State, width: u16, height: u16) -> Vec<Effect> {
         // Wider lines wrap less: keep the view within its new last screenful.
         super::info::scroll_by(state, 0);
     }
+    if state.image_detail.visible {
+        super::image_detail::scroll_by(state, 0);
+    }
     if state.mode == Mode::Help {
         clamp_help_scroll(state);
     }
@@ -243,6 +255,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Normal => {
             let command = state.keymap.lookup(&key);
+            if state.image_detail.visible
+                && let Some(effects) = super::image_detail::on_key(state, key, command)
+            {
+                return effects;
+            }
             if state.layers.visible
                 && let Some(effects) = super::layers::on_key(state, key, command)
             {
@@ -341,6 +358,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Lifecycle => return navigate::open_lifecycle(state),
         Command::RepositoryDetail => return super::info::open(state),
         Command::Layers => return super::layers::open(state),
+        Command::ImageDetail => return super::image_detail::open(state),
         Command::Audit => return navigate::toggle_audit(state),
         Command::FilterInUse | Command::FilterNotInUse => {
             return navigate::toggle_usage_filter(state, command);

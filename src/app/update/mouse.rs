@@ -13,10 +13,15 @@ pub(super) fn on_mouse(state: &mut State, mouse: crossterm::event::MouseEvent) -
     if state.mode != Mode::Normal {
         return Vec::new();
     }
-    if state.info.visible {
+    if state.info.visible || state.image_detail.visible {
+        let scroll_by = if state.image_detail.visible {
+            crate::app::image_detail::scroll_by
+        } else {
+            crate::app::info::scroll_by
+        };
         match mouse.kind {
-            MouseEventKind::ScrollDown => crate::app::info::scroll_by(state, 3),
-            MouseEventKind::ScrollUp => crate::app::info::scroll_by(state, -3),
+            MouseEventKind::ScrollDown => scroll_by(state, 3),
+            MouseEventKind::ScrollUp => scroll_by(state, -3),
             _ => return Vec::new(),
         }
         state.dirty = true;
