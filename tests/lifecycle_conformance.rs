@@ -308,6 +308,7 @@ cases!(
     manifest_list_children,
     referrers_counted_and_left_behind,
     referrer_expired_while_its_image_stays,
+    orphaned_referrer_kept,
     expired_image_still_counts,
     tags_no_rule_names,
     ecr_archive_pulled,

@@ -758,5 +758,24 @@ proptest! {
             .map(|w| w.digest.clone().unwrap())
             .collect();
         prop_assert_eq!(&warned_orphans, &orphaned);
+        // Referrers whose image is gone, which no rule expires: one warning lists them.
+        let gone: Vec<String> = by_age
+            .iter()
+            .filter(|image| {
+                image
+                    .subject_digest
+                    .as_deref()
+                    .is_some_and(|subject| !by_digest.contains_key(subject))
+                    && !matches!(fate_of(&image.digest), Some(Fate::Expired(_)))
+            })
+            .map(|image| image.digest.clone())
+            .collect();
+        let warned_gone: Vec<String> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::OrphanedReferrers)
+            .flat_map(|w| w.referrers.clone())
+            .collect();
+        prop_assert_eq!(&warned_gone, &gone);
     }
 }

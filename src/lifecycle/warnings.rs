@@ -13,6 +13,8 @@
 //! - The same page: [`MANIFEST_LIST_SHIELDS`]. Whether a platform an index refers to takes
 //!   a place in a count rule's ranking is not documented; berth counts it, since a rule
 //!   selects it as it selects any image, and says so.
+//!   The same sentence makes a referrer whose subject is already gone (an orphan) go
+//!   whatever the rules say: the plan lists those it keeps in a warning.
 //! - Nothing documents whether an archived image's referrers move to archive with it:
 //!   berth leaves them where they are and says so.
 
@@ -46,18 +48,23 @@ pub enum WarningKind {
     ReferrersLeftBehind,
     /// A referrer the plan expires while the image it refers to stays.
     ReferrerExpiredSubjectStays,
+    /// Referrers whose image is not in the repository any more, which no rule of the
+    /// plan expires: ECR's lifecycle cleans them up outside the rules.
+    OrphanedReferrers,
 }
 
 /// One warning of a dry run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Warning {
     pub kind: WarningKind,
-    /// The rule concerned.
-    pub rule_priority: u32,
+    /// The rule concerned; `None` for [`WarningKind::OrphanedReferrers`], which no rule
+    /// decides.
+    pub rule_priority: Option<u32>,
     /// The image concerned: the subject whose referrers stay, or the expired referrer;
     /// `None` for a rule's counting.
     pub digest: Option<String>,
-    /// The referrers left behind (for [`WarningKind::ReferrersLeftBehind`]).
+    /// The referrers left behind (for [`WarningKind::ReferrersLeftBehind`]) or
+    /// orphaned (for [`WarningKind::OrphanedReferrers`]).
     pub referrers: Vec<String>,
     /// The warning as a sentence.
     pub message: String,
@@ -125,7 +132,7 @@ pub(super) fn counting(counted: Counted) -> Option<Warning> {
     }
     Some(Warning {
         kind: WarningKind::CountsArtifacts,
-        rule_priority,
+        rule_priority: Some(rule_priority),
         digest: None,
         referrers: Vec::new(),
         message,
@@ -133,7 +140,8 @@ pub(super) fn counting(counted: Counted) -> Option<Warning> {
 }
 
 /// Warnings about referrers: subjects the plan takes without their referrers, oldest
-/// first, then referrers it expires while their subject stays, oldest first.
+/// first, then referrers it expires while their subject stays, oldest first, then the
+/// referrers whose subject is gone that no rule expires.
 pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
     let by_digest: HashMap<&str, &ImageOutcome> = images
         .iter()
@@ -178,7 +186,7 @@ pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
         };
         warnings.push(Warning {
             kind: WarningKind::ReferrersLeftBehind,
-            rule_priority,
+            rule_priority: Some(rule_priority),
             digest: Some(outcome.candidate.digest.clone()),
             message: format!(
                 "rule {rule_priority} {verb} {} but not its {}: {}; {what}",
@@ -211,7 +219,7 @@ pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
             .map_or(String::new(), |t| format!(" ({t})"));
         warnings.push(Warning {
             kind: WarningKind::ReferrerExpiredSubjectStays,
-            rule_priority,
+            rule_priority: Some(rule_priority),
             digest: Some(outcome.candidate.digest.clone()),
             referrers: Vec::new(),
             message: format!(
@@ -220,6 +228,49 @@ pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
                 short(&outcome.candidate.digest),
                 named(subject.candidate),
             ),
+        });
+    }
+    // "Amazon ECR lifecycle policies will automatically clean up those artifacts within
+    // 24 hours of the deletion of the subject image": a referrer whose subject is gone
+    // goes whatever the rules say, so a plan that keeps it says so.
+    let orphaned: Vec<String> = images
+        .iter()
+        .filter(|outcome| {
+            outcome
+                .candidate
+                .subject_digest
+                .as_deref()
+                .is_some_and(|subject| !by_digest.contains_key(subject))
+                && !outcome.disposition.is_expired()
+        })
+        .map(|outcome| outcome.candidate.digest.clone())
+        .collect();
+    if !orphaned.is_empty() {
+        warnings.push(Warning {
+            kind: WarningKind::OrphanedReferrers,
+            rule_priority: None,
+            digest: None,
+            message: format!(
+                "{} an image that is not in the repository ({}): ECR documents that \
+                 lifecycle policies clean up a deleted image's referrers within 24 hours, \
+                 so {} outside the rules; not counted in this dry run",
+                if orphaned.len() == 1 {
+                    "1 referrer names"
+                } else {
+                    "these referrers name"
+                },
+                orphaned
+                    .iter()
+                    .map(|d| short(d))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if orphaned.len() == 1 {
+                    "it goes"
+                } else {
+                    "they go"
+                },
+            ),
+            referrers: orphaned,
         });
     }
     warnings

@@ -149,7 +149,7 @@ fn fit_spans(mut line: Line<'static>, width: u16) -> Line<'static> {
     line
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("{n} {one}")
     } else {

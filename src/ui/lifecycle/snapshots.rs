@@ -162,21 +162,20 @@ fn the_dry_run_warns_about_referrers_and_points_to_the_full_list() {
         images.push(subject);
         images.push(signature);
     }
+    let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]}"#;
     let mut view = LifecycleView::default();
     view.open(crate::app::fixtures::reg(0), "web/app", 7);
     view.on_event(
         LifecycleEvent::Loaded {
             generation: 7,
             result: Ok(LoadedRepository {
-                policy: Some(
-                    r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]}"#
-                        .into(),
-                ),
+                policy: None,
                 images,
             }),
         },
         now(),
     );
+    edited(&mut view, policy);
     let screen = render(&view, 200, 50);
     // The policy column is on the left at this width: the warnings follow it.
     let warnings: Vec<&str> = screen
@@ -196,6 +195,13 @@ fn the_dry_run_warns_about_referrers_and_points_to_the_full_list() {
         screen.contains(
             "and 2 more warnings (berth lifecycle preview --repo web/app lists every warning)"
         ),
+        "{screen}"
+    );
+    // Applying the policy says there are warnings before the yes.
+    press(&mut view, KeyCode::Char('a'));
+    let screen = render(&view, 200, 50);
+    assert!(
+        screen.contains("4 warnings about referrers and index platforms: see the dry run."),
         "{screen}"
     );
 }
