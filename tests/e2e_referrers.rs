@@ -247,3 +247,83 @@ fn image_records_list_the_referrers_and_platforms_an_sdk_read_finds() {
         }
     }
 }
+
+#[test]
+fn a_lifecycle_preview_names_the_signatures_it_takes_from_images_that_stay() {
+    let sandbox = Sandbox::shared();
+    let repository = "checkout/cart";
+    let now = jiff::Timestamp::now();
+    let day_ago = now.as_second() - 86_400;
+    // The oracle, from an SDK read: an untagged referrer pushed more than a day ago
+    // whose image is listed and tagged is expired by "untagged after 1 day" while its
+    // image stays.
+    let (want, untagged_referrers) = Sandbox::runtime().block_on(async {
+        let images = support::all_images(&sandbox.ecr("us-east-1").await, repository).await;
+        let tagged: BTreeSet<&str> = images
+            .iter()
+            .filter(|i| !i.image_tags().is_empty())
+            .map(|i| i.image_digest().unwrap())
+            .collect();
+        let referrers: Vec<_> = images
+            .iter()
+            .filter(|i| i.subject_manifest_digest().is_some() && i.image_tags().is_empty())
+            .collect();
+        let want: BTreeSet<String> = referrers
+            .iter()
+            .filter(|i| i.image_pushed_at().unwrap().secs() < day_ago)
+            .filter(|i| tagged.contains(i.subject_manifest_digest().unwrap()))
+            .map(|i| i.image_digest().unwrap().to_string())
+            .collect();
+        (want, referrers.len())
+    });
+    assert!(
+        !want.is_empty(),
+        "the seed has old signatures on tagged images"
+    );
+    let policy = sandbox.test_home().join("untagged-after-a-day.json");
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged",
+            "countType":"sinceImagePushed","countUnit":"days","countNumber":1},
+            "action":{"type":"expire"}}]}"#,
+    )
+    .unwrap();
+    let policy = policy.to_string_lossy().into_owned();
+    let now_text = now.to_string();
+    let output = berth(
+        &sandbox.env(),
+        &[
+            "lifecycle",
+            "preview",
+            "--repo",
+            repository,
+            "--policy",
+            &policy,
+            "--now",
+            &now_text,
+            "--no-usage",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let plan = json_of(&output);
+    let warnings = plan["warnings"].as_array().unwrap();
+    let of_kind =
+        |kind: &str| -> Vec<&Value> { warnings.iter().filter(|w| w["kind"] == kind).collect() };
+    let stripped: BTreeSet<String> = of_kind("referrer_expired_subject_stays")
+        .iter()
+        .map(|w| w["digest"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(stripped, want);
+    let counted = of_kind("counts_artifacts");
+    assert_eq!(counted.len(), 1, "{warnings:?}");
+    assert!(
+        counted[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("rule 1 counts {untagged_referrers} referrers")),
+        "{}",
+        counted[0]["message"]
+    );
+}
