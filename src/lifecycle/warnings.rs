@@ -9,12 +9,12 @@
 //!   a place in an `imageCountMoreThan` ranking and is expired by its own push time.
 //! - "Automate the cleanup of images by using lifecycle policies in Amazon ECR":
 //!   [`REFERRERS_CLEANED_UP`]. The referrers of an image a rule expires are deleted after
-//!   it, not by the rule: they are listed in a warning, not counted in the plan.
+//!   it, not by the rule: they are listed in a warning, not counted in the plan. The
+//!   same sentence makes a referrer whose subject is already gone (an orphan) go
+//!   whatever the rules say: the plan lists those it keeps in a warning.
 //! - The same page: [`MANIFEST_LIST_SHIELDS`]. Whether a platform an index refers to takes
 //!   a place in a count rule's ranking is not documented; berth counts it, since a rule
 //!   selects it as it selects any image, and says so.
-//!   The same sentence makes a referrer whose subject is already gone (an orphan) go
-//!   whatever the rules say: the plan lists those it keeps in a warning.
 //! - Nothing documents whether an archived image's referrers move to archive with it:
 //!   berth leaves them where they are and says so.
 
