@@ -143,6 +143,13 @@ pub(super) fn counting(counted: Counted) -> Option<Warning> {
 /// first, then referrers it expires while their subject stays, oldest first, then the
 /// referrers whose subject is gone that no rule expires.
 pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
+    // Most repositories hold no referrer: they cost one pass, not a map of every image.
+    if images
+        .iter()
+        .all(|outcome| outcome.candidate.subject_digest.is_none())
+    {
+        return Vec::new();
+    }
     let by_digest: HashMap<&str, &ImageOutcome> = images
         .iter()
         .map(|outcome| (outcome.candidate.digest.as_str(), outcome))
