@@ -19,6 +19,7 @@
 //!   berth leaves them where they are and says so.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -150,108 +151,43 @@ pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
     {
         return Vec::new();
     }
-    let by_digest: HashMap<&str, &ImageOutcome> = images
-        .iter()
-        .map(|outcome| (outcome.candidate.digest.as_str(), outcome))
-        .collect();
+    // Only subjects are mapped, never every image: a 100,000-image plan stays in budget.
     let mut of_subject: HashMap<&str, Vec<&ImageOutcome>> = HashMap::new();
     for outcome in images {
         if let Some(subject) = outcome.candidate.subject_digest.as_deref() {
             of_subject.entry(subject).or_default().push(outcome);
         }
     }
+    let mut subjects: HashMap<&str, &ImageOutcome> = HashMap::with_capacity(of_subject.len());
     let mut warnings = Vec::new();
     for outcome in images {
-        let Some(referrers) = of_subject.get(outcome.candidate.digest.as_str()) else {
+        let digest = outcome.candidate.digest.as_str();
+        let Some(referrers) = of_subject.get(digest) else {
             continue;
         };
-        let (rule_priority, archive) = match outcome.disposition {
-            Disposition::Expired { rule_priority } => (rule_priority, false),
-            Disposition::Transitioned { rule_priority } => (rule_priority, true),
-            _ => continue,
-        };
-        // A referrer the plan expires too goes with it; one it archives too moves with it.
-        let left: Vec<String> = referrers
-            .iter()
-            .filter(|r| match r.disposition {
-                Disposition::Expired { .. } => false,
-                Disposition::Transitioned { .. } => !archive,
-                _ => true,
-            })
-            .map(|r| r.candidate.digest.clone())
-            .collect();
-        if left.is_empty() {
-            continue;
-        }
-        let verb = if archive { "archives" } else { "expires" };
-        let what = if archive {
-            "ECR's documentation does not say whether an image's referrers move to archive \
-             storage with it; they stay in standard storage in this dry run"
-        } else {
-            "ECR documents that lifecycle policies clean up a deleted image's referrers \
-             within 24 hours; that cleanup is not counted in this dry run"
-        };
-        warnings.push(Warning {
-            kind: WarningKind::ReferrersLeftBehind,
-            rule_priority: Some(rule_priority),
-            digest: Some(outcome.candidate.digest.clone()),
-            message: format!(
-                "rule {rule_priority} {verb} {} but not its {}: {}; {what}",
-                named(outcome.candidate),
-                plural(left.len(), "referrer", "referrers"),
-                left.iter().map(|d| short(d)).collect::<Vec<_>>().join(", "),
-            ),
-            referrers: left,
-        });
+        subjects.insert(digest, outcome);
+        warnings.extend(left_behind(outcome, referrers));
     }
+    let mut orphaned: Vec<String> = Vec::new();
     for outcome in images {
-        let Disposition::Expired { rule_priority } = outcome.disposition else {
+        let Some(subject) = outcome.candidate.subject_digest.as_deref() else {
             continue;
         };
-        let Some(subject) = outcome
-            .candidate
-            .subject_digest
-            .as_deref()
-            .and_then(|subject| by_digest.get(subject))
-        else {
-            continue;
-        };
-        if subject.disposition.is_expired() {
-            continue;
+        match (subjects.get(subject), outcome.disposition) {
+            (Some(subject), Disposition::Expired { rule_priority })
+                if !subject.disposition.is_expired() =>
+            {
+                warnings.push(stripped(outcome, subject, rule_priority));
+            }
+            (None, disposition) if !disposition.is_expired() => {
+                orphaned.push(outcome.candidate.digest.clone());
+            }
+            _ => {}
         }
-        let artifact = outcome
-            .candidate
-            .artifact_type
-            .as_deref()
-            .map_or(String::new(), |t| format!(" ({t})"));
-        warnings.push(Warning {
-            kind: WarningKind::ReferrerExpiredSubjectStays,
-            rule_priority: Some(rule_priority),
-            digest: Some(outcome.candidate.digest.clone()),
-            referrers: Vec::new(),
-            message: format!(
-                "rule {rule_priority} expires referrer {}{artifact} of {}, which stays: \
-                 that image loses this artifact (a signature, SBOM or attestation)",
-                short(&outcome.candidate.digest),
-                named(subject.candidate),
-            ),
-        });
     }
     // "Amazon ECR lifecycle policies will automatically clean up those artifacts within
     // 24 hours of the deletion of the subject image": a referrer whose subject is gone
     // goes whatever the rules say, so a plan that keeps it says so.
-    let orphaned: Vec<String> = images
-        .iter()
-        .filter(|outcome| {
-            outcome
-                .candidate
-                .subject_digest
-                .as_deref()
-                .is_some_and(|subject| !by_digest.contains_key(subject))
-                && !outcome.disposition.is_expired()
-        })
-        .map(|outcome| outcome.candidate.digest.clone())
-        .collect();
     if !orphaned.is_empty() {
         warnings.push(Warning {
             kind: WarningKind::OrphanedReferrers,
@@ -266,11 +202,7 @@ pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
                 } else {
                     "these referrers name"
                 },
-                orphaned
-                    .iter()
-                    .map(|d| short(d))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                ShortList(&orphaned),
                 if orphaned.len() == 1 {
                     "it goes"
                 } else {
@@ -283,19 +215,121 @@ pub(super) fn referrers(images: &[ImageOutcome<'_>]) -> Vec<Warning> {
     warnings
 }
 
-/// `sha256:0123456789ab (v1, latest)`, or `sha256:0123456789ab (untagged)`.
-fn named(image: &Candidate) -> String {
-    if image.tags.is_empty() {
-        format!("{} (untagged)", short(&image.digest))
+/// The warning for `subject`, which the plan expires or archives, when some of its
+/// `referrers` do not go with it.
+fn left_behind(subject: &ImageOutcome<'_>, referrers: &[&ImageOutcome<'_>]) -> Option<Warning> {
+    let (rule_priority, archive) = match subject.disposition {
+        Disposition::Expired { rule_priority } => (rule_priority, false),
+        Disposition::Transitioned { rule_priority } => (rule_priority, true),
+        _ => return None,
+    };
+    // A referrer the plan expires too goes with it; one it archives too moves with it.
+    let left: Vec<String> = referrers
+        .iter()
+        .filter(|r| match r.disposition {
+            Disposition::Expired { .. } => false,
+            Disposition::Transitioned { .. } => !archive,
+            _ => true,
+        })
+        .map(|r| r.candidate.digest.clone())
+        .collect();
+    if left.is_empty() {
+        return None;
+    }
+    let verb = if archive { "archives" } else { "expires" };
+    let what = if archive {
+        "ECR's documentation does not say whether an image's referrers move to archive \
+         storage with it; they stay in standard storage in this dry run"
     } else {
-        format!("{} ({})", short(&image.digest), image.tags.join(", "))
+        "ECR documents that lifecycle policies clean up a deleted image's referrers \
+         within 24 hours; that cleanup is not counted in this dry run"
+    };
+    Some(Warning {
+        kind: WarningKind::ReferrersLeftBehind,
+        rule_priority: Some(rule_priority),
+        digest: Some(subject.candidate.digest.clone()),
+        message: format!(
+            "rule {rule_priority} {verb} {} but not its {}: {}; {what}",
+            Named(subject.candidate),
+            plural(left.len(), "referrer", "referrers"),
+            ShortList(&left),
+        ),
+        referrers: left,
+    })
+}
+
+/// The warning for `referrer`, which rule `rule_priority` expires while `subject` stays.
+fn stripped(
+    referrer: &ImageOutcome<'_>,
+    subject: &ImageOutcome<'_>,
+    rule_priority: u32,
+) -> Warning {
+    let artifact = referrer
+        .candidate
+        .artifact_type
+        .as_deref()
+        .map_or(String::new(), |t| format!(" ({t})"));
+    Warning {
+        kind: WarningKind::ReferrerExpiredSubjectStays,
+        rule_priority: Some(rule_priority),
+        digest: Some(referrer.candidate.digest.clone()),
+        referrers: Vec::new(),
+        message: format!(
+            "rule {rule_priority} expires referrer {}{artifact} of {}, which stays: \
+             that image loses this artifact (a signature, SBOM or attestation)",
+            Short(&referrer.candidate.digest),
+            Named(subject.candidate),
+        ),
     }
 }
 
-/// A digest cut to `sha256:` and 12 characters, as berth shows digests in a sentence;
-/// the warning's fields carry them whole.
-fn short(digest: &str) -> String {
-    digest.chars().take("sha256:".len() + 12).collect()
+/// `sha256:0123456789ab (v1, latest)`, or `sha256:0123456789ab (untagged)`.
+struct Named<'a>(&'a Candidate);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (", Short(&self.0.digest))?;
+        if self.0.tags.is_empty() {
+            f.write_str("untagged")?;
+        }
+        for (n, tag) in self.0.tags.iter().enumerate() {
+            if n > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(tag)?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Digests cut to `sha256:` and 12 characters, as berth shows digests in a sentence,
+/// separated by commas; the warning's fields carry them whole.
+struct Short<'a>(&'a str);
+
+impl fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let end = self
+            .0
+            .char_indices()
+            .nth("sha256:".len() + 12)
+            .map_or(self.0.len(), |(at, _)| at);
+        f.write_str(&self.0[..end])
+    }
+}
+
+/// [`Short`] digests separated by commas.
+struct ShortList<'a>(&'a [String]);
+
+impl fmt::Display for ShortList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, digest) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Short(digest))?;
+        }
+        Ok(())
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
