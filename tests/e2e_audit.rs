@@ -141,6 +141,7 @@ async fn expected(
                     .map_or(ImageStatus::Active, |s| ImageStatus::parse(s.as_str())),
                 last_archived_at: image.last_archived_at().map(timestamp),
                 last_activated_at: image.last_activated_at().map(timestamp),
+                ..Default::default()
             });
         }
         if let Ok(out) = client

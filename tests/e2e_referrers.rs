@@ -1,10 +1,15 @@
 //! OCI referrers end to end: deleting a signed image takes its signatures and SBOMs in
-//! the same confirmed batch, checked with ListImageReferrers against the sandbox.
+//! the same confirmed batch, checked with ListImageReferrers against the sandbox; and
+//! `berth images --output json` gives each image the referrers and each index the
+//! platforms an SDK read of the seed finds.
 
 mod support;
 
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use support::Sandbox;
 use support::pty::Tui;
+use support::run::{berth, code, json_of, stderr};
 
 /// Referrers of `subject` in `repository`, as ListImageReferrers answers.
 fn referrers_of(sandbox: &Sandbox, repository: &str, subject: &str) -> Vec<String> {
@@ -250,4 +255,247 @@ fn the_tree_folds_the_referrers_of_signed_images() {
 #[test]
 fn the_tree_folds_platforms_and_signatures_under_their_index() {
     tree_folds_what_the_sdk_reads("infra/nginx");
+}
+
+/// What an SDK read says of `repository`: each image's referrers (digest, artifact type)
+/// from DescribeImages' `subjectManifestDigest`, and each index's children (digest,
+/// `os/arch[/variant]`) from its manifest read with BatchGetImage.
+type Referrers = BTreeMap<String, BTreeSet<(String, Option<String>)>>;
+type Children = BTreeMap<String, Vec<(String, Option<String>)>>;
+
+fn sdk_graph(sandbox: &Sandbox, repository: &str) -> (Referrers, Children) {
+    Sandbox::runtime().block_on(async {
+        let client = sandbox.ecr("us-east-1").await;
+        let images = support::all_images(&client, repository).await;
+        let mut referrers: Referrers = BTreeMap::new();
+        for image in &images {
+            if let Some(subject) = image.subject_manifest_digest() {
+                referrers.entry(subject.to_string()).or_default().insert((
+                    image.image_digest().unwrap().to_string(),
+                    image.artifact_media_type().map(str::to_string),
+                ));
+            }
+        }
+        let mut children: Children = BTreeMap::new();
+        for image in &images {
+            let media = image.image_manifest_media_type().unwrap_or_default();
+            if !media.contains("index") && !media.contains("manifest.list") {
+                continue;
+            }
+            let digest = image.image_digest().unwrap();
+            let out = client
+                .batch_get_image()
+                .repository_name(repository)
+                .image_ids(
+                    aws_sdk_ecr::types::ImageIdentifier::builder()
+                        .image_digest(digest)
+                        .build(),
+                )
+                .accepted_media_types(media)
+                .send()
+                .await
+                .expect("BatchGetImage");
+            let manifest: Value =
+                serde_json::from_str(out.images()[0].image_manifest().unwrap()).unwrap();
+            let listed = manifest["manifests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| {
+                    let platform = entry.get("platform").map(|p| {
+                        let mut text = format!(
+                            "{}/{}",
+                            p["os"].as_str().unwrap(),
+                            p["architecture"].as_str().unwrap()
+                        );
+                        if let Some(variant) = p.get("variant").and_then(Value::as_str) {
+                            text.push('/');
+                            text.push_str(variant);
+                        }
+                        text
+                    });
+                    (entry["digest"].as_str().unwrap().to_string(), platform)
+                })
+                .collect();
+            children.insert(digest.to_string(), listed);
+        }
+        (referrers, children)
+    })
+}
+
+/// The same graph as `berth images --repo REPOSITORY --output json` gives it.
+fn berth_graph(sandbox: &Sandbox, repository: &str) -> (Referrers, Children, usize) {
+    let output = berth(
+        &sandbox.env(),
+        &["images", "--repo", repository, "--output", "json"],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let records = json_of(&output);
+    let records = records.as_array().unwrap();
+    let mut referrers: Referrers = BTreeMap::new();
+    let mut children: Children = BTreeMap::new();
+    for record in records {
+        let digest = record["digest"].as_str().unwrap().to_string();
+        // The fields the records had before are all still there.
+        for field in [
+            "subject_digest",
+            "artifact_type",
+            "layers",
+            "status",
+            "tags",
+        ] {
+            assert!(record.get(field).is_some(), "{field} missing: {record}");
+        }
+        let listed: BTreeSet<(String, Option<String>)> = record["referrers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["digest"].as_str().unwrap().to_string(),
+                    r["artifact_type"].as_str().map(str::to_string),
+                )
+            })
+            .collect();
+        if !listed.is_empty() {
+            referrers.insert(digest.clone(), listed);
+        }
+        if let Some(platforms) = record.get("children") {
+            children.insert(
+                digest,
+                platforms
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["digest"].as_str().unwrap().to_string(),
+                            c["platform"].as_str().map(str::to_string),
+                        )
+                    })
+                    .collect(),
+            );
+        }
+    }
+    (referrers, children, records.len())
+}
+
+#[test]
+fn image_records_list_the_referrers_and_platforms_an_sdk_read_finds() {
+    let sandbox = Sandbox::shared();
+    // Signatures, SBOMs, attestations and an orphaned signature; signed indexes.
+    for repository in ["checkout/cart", "infra/nginx"] {
+        let (want_referrers, want_children) = sdk_graph(sandbox, repository);
+        let (referrers, children, records) = berth_graph(sandbox, repository);
+        assert!(
+            !want_referrers.is_empty(),
+            "{repository}: the seed signs images"
+        );
+        // Only subjects that are listed carry referrers: the orphaned signature's subject
+        // is gone, so no record lists it.
+        let listed: BTreeSet<String> = Sandbox::runtime().block_on(async {
+            support::all_images(&sandbox.ecr("us-east-1").await, repository)
+                .await
+                .iter()
+                .map(|i| i.image_digest().unwrap().to_string())
+                .collect()
+        });
+        assert_eq!(listed.len(), records, "{repository}: one record per image");
+        let want_referrers: Referrers = want_referrers
+            .into_iter()
+            .filter(|(subject, _)| listed.contains(subject))
+            .collect();
+        assert_eq!(referrers, want_referrers, "{repository}: referrers");
+        assert_eq!(children, want_children, "{repository}: index children");
+        if repository == "infra/nginx" {
+            assert!(!children.is_empty(), "the seed has indexes in {repository}");
+            assert!(
+                children
+                    .values()
+                    .flatten()
+                    .all(|(_, platform)| platform.is_some()),
+                "every platform is named: {children:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_lifecycle_preview_names_the_signatures_it_takes_from_images_that_stay() {
+    let sandbox = Sandbox::shared();
+    let repository = "checkout/cart";
+    let now = jiff::Timestamp::now();
+    let day_ago = now.as_second() - 86_400;
+    // The oracle, from an SDK read: an untagged referrer pushed more than a day ago
+    // whose image is listed and tagged is expired by "untagged after 1 day" while its
+    // image stays.
+    let (want, untagged_referrers) = Sandbox::runtime().block_on(async {
+        let images = support::all_images(&sandbox.ecr("us-east-1").await, repository).await;
+        let tagged: BTreeSet<&str> = images
+            .iter()
+            .filter(|i| !i.image_tags().is_empty())
+            .map(|i| i.image_digest().unwrap())
+            .collect();
+        let referrers: Vec<_> = images
+            .iter()
+            .filter(|i| i.subject_manifest_digest().is_some() && i.image_tags().is_empty())
+            .collect();
+        let want: BTreeSet<String> = referrers
+            .iter()
+            .filter(|i| i.image_pushed_at().unwrap().secs() < day_ago)
+            .filter(|i| tagged.contains(i.subject_manifest_digest().unwrap()))
+            .map(|i| i.image_digest().unwrap().to_string())
+            .collect();
+        (want, referrers.len())
+    });
+    assert!(
+        !want.is_empty(),
+        "the seed has old signatures on tagged images"
+    );
+    let policy = sandbox.test_home().join("untagged-after-a-day.json");
+    std::fs::write(
+        &policy,
+        r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged",
+            "countType":"sinceImagePushed","countUnit":"days","countNumber":1},
+            "action":{"type":"expire"}}]}"#,
+    )
+    .unwrap();
+    let policy = policy.to_string_lossy().into_owned();
+    let now_text = now.to_string();
+    let output = berth(
+        &sandbox.env(),
+        &[
+            "lifecycle",
+            "preview",
+            "--repo",
+            repository,
+            "--policy",
+            &policy,
+            "--now",
+            &now_text,
+            "--no-usage",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let plan = json_of(&output);
+    let warnings = plan["warnings"].as_array().unwrap();
+    let of_kind =
+        |kind: &str| -> Vec<&Value> { warnings.iter().filter(|w| w["kind"] == kind).collect() };
+    let stripped: BTreeSet<String> = of_kind("referrer_expired_subject_stays")
+        .iter()
+        .map(|w| w["digest"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(stripped, want);
+    let counted = of_kind("counts_artifacts");
+    assert_eq!(counted.len(), 1, "{warnings:?}");
+    assert!(
+        counted[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("rule 1 counts {untagged_referrers} referrers")),
+        "{}",
+        counted[0]["message"]
+    );
 }

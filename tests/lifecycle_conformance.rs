@@ -9,7 +9,8 @@
 //!   `kept_count`, per-rule `rules` figures (`matched`, `expired`, and `action` /
 //!   `transitioned` where given), `not_evaluated` (priorities, or `{rule_priority,
 //!   reason}` with a substring of the reason), `kept_for_manifest_list` and `undecided`
-//!   images. Absent lists mean "none".
+//!   images, and `warnings` (`{kind, rule_priority}` with `digest` and `referrers` where
+//!   the warning names them, in plan order). Absent lists mean "none".
 //!
 //! The `ecr_*` files restate the worked examples of the ECR user guide's "Examples of
 //! lifecycle policies" page; the archive ones (`ecr_archive_*`) also give repository
@@ -243,6 +244,34 @@ impl Case {
             self.digest_priority_list("undecided"),
             "images whose fate a rule berth did not evaluate decides\n{context}"
         );
+
+        let warnings: Vec<Value> = plan
+            .warnings
+            .iter()
+            .map(|w| {
+                let mut entry = serde_json::json!({
+                    "kind": w.kind,
+                    "rule_priority": w.rule_priority,
+                });
+                if let Some(digest) = &w.digest {
+                    entry["digest"] = digest.clone().into();
+                }
+                if !w.referrers.is_empty() {
+                    entry["referrers"] = w.referrers.clone().into();
+                }
+                entry
+            })
+            .collect();
+        let want_warnings = self
+            .expected
+            .get("warnings")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        assert_eq!(
+            Value::Array(warnings),
+            want_warnings,
+            "warnings (referrers and index platforms)\n{context}"
+        );
     }
 }
 
@@ -277,6 +306,9 @@ cases!(
     count_exactly_at_limit,
     age_exactly_at_limit,
     manifest_list_children,
+    referrers_counted_and_left_behind,
+    referrer_expired_while_its_image_stays,
+    orphaned_referrer_kept,
     expired_image_still_counts,
     tags_no_rule_names,
     ecr_archive_pulled,
@@ -328,6 +360,7 @@ fn plan_json_has_the_documented_shape() {
         "rules",
         "transitioned",
         "transitioned_count",
+        "warnings",
     ];
     want.sort();
     let mut keys_sorted = keys.clone();

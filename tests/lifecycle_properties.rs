@@ -5,13 +5,16 @@
 //! - evaluation does not depend on the order of the images, and agrees with a naive
 //!   reference written straight from ECR's rules (quadratic, unoptimised, its own glob),
 //!   for every rule shape: expire and transition, standard and archive storage, every
-//!   count type, over active, archived, restored and restoring images.
+//!   count type, over active, archived, restored and restoring images, OCI referrers
+//!   (whose subject never changes an image's fate: ECR stores them as images) included;
+//! - the plan's warnings name exactly the referrers it leaves behind and the referrers
+//!   it expires while their image stays.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use berth::lifecycle::{
-    Action, Candidate, Count, Disposition, ImageStatus, Policy, StorageClass, TagFilter, evaluate,
-    parse_policy, read_image_records,
+    Action, Candidate, Count, Disposition, ImageStatus, Policy, StorageClass, TagFilter,
+    WarningKind, evaluate, parse_policy, read_image_records,
 };
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -367,6 +370,9 @@ fn images() -> impl Strategy<Value = Vec<Candidate>> {
             prop::bool::weighted(0.2),
             prop::option::weighted(0.5, (0i64..12, seconds())),
             (storage(), seconds()),
+            // A referrer: the index of its subject among the images (one past the last
+            // names an image that is gone).
+            prop::option::weighted(0.3, 0usize..41),
         )
     };
     (0usize..40)
@@ -377,11 +383,24 @@ fn images() -> impl Strategy<Value = Vec<Candidate>> {
             )
         })
         .prop_map(|(seeds, bodies)| {
+            let digests: Vec<String> = seeds
+                .iter()
+                .map(|seed| format!("sha256:{seed:064x}"))
+                .collect();
+            let subject = |at: usize| {
+                digests
+                    .get(at)
+                    .cloned()
+                    .unwrap_or_else(|| format!("sha256:{}", "f".repeat(64)))
+            };
             seeds
                 .into_iter()
                 .zip(bodies)
                 .map(
-                    |(seed, (tags, (days, seconds), size, referenced, pulled, (storage, at)))| {
+                    |(
+                        seed,
+                        (tags, (days, seconds), size, referenced, pulled, (storage, at), refers),
+                    )| {
                         let mut image = Candidate {
                             digest: format!("sha256:{seed:064x}"),
                             tags: tags.into_iter().map(str::to_owned).collect(),
@@ -389,6 +408,7 @@ fn images() -> impl Strategy<Value = Vec<Candidate>> {
                             size_bytes: size,
                             last_pulled_at: pulled.map(|(days, seconds)| ago(days, seconds)),
                             referenced_by_manifest_list: referenced,
+                            subject_digest: refers.map(subject),
                             ..Candidate::default()
                         };
                         match storage {
@@ -698,5 +718,64 @@ proptest! {
                 prop_assert!(now().duration_since(archived) > SignedDuration::from_hours(24 * 90));
             }
         }
+        // Warnings: every referrer an expired or archived image leaves behind is
+        // named, and every referrer expired while its image stays.
+        let fate_of = |digest: &str| fates.get(digest).copied();
+        let mut left: HashMap<String, Vec<String>> = HashMap::new();
+        let mut orphaned: BTreeSet<String> = BTreeSet::new();
+        let mut by_age: Vec<&Candidate> = images.iter().collect();
+        by_age.sort_by(|a, b| (a.pushed_at, &a.digest).cmp(&(b.pushed_at, &b.digest)));
+        for referrer in &by_age {
+            let Some(subject) = referrer.subject_digest.as_deref() else { continue };
+            let Some(subject_fate) = fate_of(subject) else {
+                if by_digest.contains_key(subject) && matches!(fate_of(&referrer.digest), Some(Fate::Expired(_))) {
+                    orphaned.insert(referrer.digest.clone());
+                }
+                continue;
+            };
+            let goes_along = matches!(
+                (subject_fate, fate_of(&referrer.digest)),
+                (_, Some(Fate::Expired(_))) | (Fate::Archived(_), Some(Fate::Archived(_)))
+            );
+            if !goes_along {
+                left.entry(subject.to_string()).or_default().push(referrer.digest.clone());
+            }
+            if let (Fate::Archived(_), Some(Fate::Expired(_))) = (subject_fate, fate_of(&referrer.digest)) {
+                orphaned.insert(referrer.digest.clone());
+            }
+        }
+        let warned_left: HashMap<String, Vec<String>> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::ReferrersLeftBehind)
+            .map(|w| (w.digest.clone().unwrap(), w.referrers.clone()))
+            .collect();
+        prop_assert_eq!(&warned_left, &left);
+        let warned_orphans: BTreeSet<String> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::ReferrerExpiredSubjectStays)
+            .map(|w| w.digest.clone().unwrap())
+            .collect();
+        prop_assert_eq!(&warned_orphans, &orphaned);
+        // Referrers whose image is gone, which no rule expires: one warning lists them.
+        let gone: Vec<String> = by_age
+            .iter()
+            .filter(|image| {
+                image
+                    .subject_digest
+                    .as_deref()
+                    .is_some_and(|subject| !by_digest.contains_key(subject))
+                    && !matches!(fate_of(&image.digest), Some(Fate::Expired(_)))
+            })
+            .map(|image| image.digest.clone())
+            .collect();
+        let warned_gone: Vec<String> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::OrphanedReferrers)
+            .flat_map(|w| w.referrers.clone())
+            .collect();
+        prop_assert_eq!(&warned_gone, &gone);
     }
 }

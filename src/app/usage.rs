@@ -525,6 +525,7 @@ mod tests {
                 .collect(),
             skipped: Vec::new(),
             charges: Vec::new(),
+            notes: Vec::new(),
             freed: None,
         }
     }

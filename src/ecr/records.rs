@@ -5,8 +5,8 @@
 use super::manifests::{index_digests, manifest_list_children};
 use super::model::Image;
 use super::{EcrError, EcrRegistry, Registry};
-use crate::lifecycle::ImageRecord;
-use std::collections::BTreeSet;
+use crate::lifecycle::{ImageRecord, ReferrerRecord};
+use std::collections::{BTreeSet, HashMap};
 
 /// Why a repository's image records could not be listed.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +67,8 @@ pub async fn registry_image_records(
 }
 
 /// Image records from DescribeImages results, newest push first (ties: larger digest
-/// first), marking the digests in `children` as referenced by a manifest list.
+/// first), marking the digests in `children` as referenced by a manifest list, and
+/// giving each image the listed images whose subject it is as its `referrers`.
 pub fn records_from_images(
     repository: &str,
     images: Vec<Image>,
@@ -95,6 +96,8 @@ pub fn records_from_images(
                 last_activated_at: image.last_activated_at,
                 subject_digest: image.subject_digest,
                 artifact_type: image.artifact_type,
+                referrers: Vec::new(),
+                children: None,
             })
         })
         .collect::<Result<Vec<ImageRecord>, RecordsError>>()?;
@@ -103,7 +106,29 @@ pub fn records_from_images(
             .cmp(&a.pushed_at)
             .then_with(|| b.digest.cmp(&a.digest))
     });
+    add_referrers(&mut records);
     Ok(records)
+}
+
+/// Give each record the records whose `subject_digest` names it, in the records' order.
+fn add_referrers(records: &mut [ImageRecord]) {
+    let mut by_subject: HashMap<String, Vec<ReferrerRecord>> = HashMap::new();
+    for record in records.iter() {
+        if let Some(subject) = &record.subject_digest {
+            by_subject
+                .entry(subject.clone())
+                .or_default()
+                .push(ReferrerRecord {
+                    digest: record.digest.clone(),
+                    artifact_type: record.artifact_type.clone(),
+                });
+        }
+    }
+    for record in records.iter_mut() {
+        if let Some(referrers) = by_subject.remove(&record.digest) {
+            record.referrers = referrers;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -494,6 +494,8 @@ impl LifecycleFigures {
                     status: image.status,
                     last_archived_at: image.last_archived_at,
                     last_activated_at: image.last_activated_at,
+                    subject_digest: image.subject_digest.clone(),
+                    artifact_type: image.artifact_type.clone(),
                 })
             })
             .collect();

@@ -105,7 +105,8 @@ pub fn write_records(
 }
 
 /// CSV columns: the record's fields, tags separated by spaces (a tag cannot hold one),
-/// `layers` as their count (the JSON output lists them).
+/// `layers`, `referrers` and `children` as their counts (the JSON output lists them;
+/// `children` is empty for an image).
 const CSV_COLUMNS: &[&str] = crate::lifecycle::RECORD_FIELDS;
 
 fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
@@ -134,6 +135,12 @@ fn write_csv(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
             time_or_empty(record.last_activated_at),
             record.subject_digest.clone().unwrap_or_default(),
             record.artifact_type.clone().unwrap_or_default(),
+            record.referrers.len().to_string(),
+            record
+                .children
+                .as_ref()
+                .map(|children| children.len().to_string())
+                .unwrap_or_default(),
         ])?;
     }
     out.finish()
@@ -143,8 +150,8 @@ fn time_or_empty(at: Option<jiff::Timestamp>) -> String {
     at.map(|t| t.to_string()).unwrap_or_default()
 }
 
-/// What an image is, for the table: an index, a platform image an index refers to, or
-/// a plain image.
+/// What an image is, for the table: an index, a platform image an index refers to, a
+/// referrer (a signature, SBOM or attestation of another image), or a plain image.
 fn kind(record: &ImageRecord) -> &'static str {
     // Archived (or restoring) says more than the manifest's shape: it cannot be pulled.
     if record.status != crate::lifecycle::ImageStatus::Active {
@@ -159,16 +166,26 @@ fn kind(record: &ImageRecord) -> &'static str {
         "index"
     } else if record.referenced_by_manifest_list {
         "in index"
+    } else if record.subject_digest.is_some() {
+        "referrer"
     } else {
         "image"
+    }
+}
+
+/// REFS: how many listed images name this one as their subject; blank for none.
+fn referrer_count(record: &ImageRecord) -> String {
+    match record.referrers.len() {
+        0 => String::new(),
+        n => n.to_string(),
     }
 }
 
 fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> {
     writeln!(
         out,
-        "{:<23}  {:<12}  {:>11}  {:>11}  {:<8}  TAGS",
-        "PUSHED (UTC)", "DIGEST", "SIZE", "UNIQUE", "KIND"
+        "{:<23}  {:<12}  {:>11}  {:>11}  {:<8}  {:>4}  TAGS",
+        "PUSHED (UTC)", "DIGEST", "SIZE", "UNIQUE", "KIND", "REFS"
     )?;
     let mut total = 0u64;
     for record in records {
@@ -180,7 +197,7 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
         };
         writeln!(
             out,
-            "{:<23}  {:<12}  {:>11}  {:>11}  {:<8}  {tags}",
+            "{:<23}  {:<12}  {:>11}  {:>11}  {:<8}  {:>4}  {tags}",
             format::utc(record.pushed_at),
             short_digest(&record.digest).trim_start_matches("sha256:"),
             format::size(record.size_bytes),
@@ -188,6 +205,7 @@ fn write_table(out: &mut impl Write, records: &[ImageRecord]) -> io::Result<()> 
                 .unique_bytes
                 .map_or_else(|| "?".to_string(), format::size),
             kind(record),
+            referrer_count(record),
         )?;
     }
     writeln!(
@@ -257,10 +275,62 @@ mod tests {
     }
 
     #[test]
+    fn each_image_lists_the_images_whose_subject_it_is() {
+        let subject = image(1, &["v1"], 10, OCI);
+        let mut signature = image(2, &[], 20, OCI);
+        signature.subject_digest = Some(subject.digest.clone());
+        signature.artifact_type = Some("application/vnd.dev.cosign.artifact.sig.v1+json".into());
+        let mut sbom = image(3, &[], 30, OCI);
+        sbom.subject_digest = Some(subject.digest.clone());
+        let mut orphan = image(4, &[], 40, OCI);
+        orphan.subject_digest = Some(format!("sha256:{}", "ee".repeat(32)));
+        let records = records_from_images(
+            "r",
+            vec![subject.clone(), signature.clone(), sbom.clone(), orphan],
+            &BTreeSet::new(),
+        )
+        .unwrap();
+        let of = |digest: &str| records.iter().find(|r| r.digest == digest).unwrap();
+        // Newest push first, each with its artifact type.
+        assert_eq!(
+            of(&subject.digest).referrers,
+            [
+                crate::lifecycle::ReferrerRecord {
+                    digest: sbom.digest.clone(),
+                    artifact_type: None
+                },
+                crate::lifecycle::ReferrerRecord {
+                    digest: signature.digest.clone(),
+                    artifact_type: signature.artifact_type.clone()
+                },
+            ]
+        );
+        assert!(of(&signature.digest).referrers.is_empty());
+        assert_eq!(kind(of(&signature.digest)), "referrer");
+        assert_eq!(kind(of(&subject.digest)), "image");
+        let mut table = Vec::new();
+        write_records(&mut table, &records, ImagesFormat::Table).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        let row = table.lines().find(|l| l.contains("v1")).unwrap();
+        assert!(row.contains("  2  v1"), "{table}");
+    }
+
+    #[test]
     fn json_output_reads_back_as_image_records() {
-        let records =
-            records_from_images("r", vec![image(1, &["a", "b"], 0, OCI)], &BTreeSet::new())
-                .unwrap();
+        let mut records = records_from_images(
+            "r",
+            vec![image(1, &["a", "b"], 0, OCI), image(2, &[], 1, INDEX)],
+            &BTreeSet::new(),
+        )
+        .unwrap();
+        records[1].referrers = vec![crate::lifecycle::ReferrerRecord {
+            digest: records[0].digest.clone(),
+            artifact_type: Some("application/spdx+json".into()),
+        }];
+        records[0].children = Some(vec![crate::lifecycle::ChildRecord {
+            digest: records[1].digest.clone(),
+            platform: Some("linux/arm64/v8".into()),
+        }]);
         let mut out = Vec::new();
         write_records(&mut out, &records, ImagesFormat::Json).unwrap();
         let back =
@@ -286,7 +356,7 @@ mod tests {
         assert_eq!(
             lines[1],
             format!(
-                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,,ACTIVE,,,,",
+                "sha256:{},a b,2026-05-28T20:26:40Z,1000,,{OCI},false,,,ACTIVE,,,,,0,",
                 "01".repeat(32)
             )
         );
@@ -296,7 +366,7 @@ mod tests {
         write_records(&mut out, &quoted, ImagesFormat::Csv).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.ends_with(",,\"a,\"\"b\"\"\",false,,,ACTIVE,,,,\n"),
+            text.ends_with(",,\"a,\"\"b\"\"\",false,,,ACTIVE,,,,,0,\n"),
             "{text}"
         );
     }

@@ -473,6 +473,16 @@ fn write_table(
             skipped.rule_priority, skipped.reason
         )?;
     }
+    if !plan.warnings.is_empty() {
+        writeln!(out)?;
+    }
+    for warning in &plan.warnings {
+        writeln!(
+            out,
+            "warning: {}",
+            crate::sanitize::sanitize(&warning.message)
+        )?;
+    }
     if archives {
         if plan.transitioned.is_empty() {
             writeln!(out, "\nnothing is archived")?;

@@ -13,7 +13,7 @@ use crate::ecr::EcrRegistry;
 use crate::ecr::model::RegistryTarget;
 use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::lifecycle::ImageRecord;
-use crate::storage::{ManifestCache, ReadSettings, annotate_records, read_manifests};
+use crate::storage::{ManifestCache, ReadSettings, add_children, annotate_records, read_manifests};
 
 /// The one registry a headless command acts on: the current credentials, or the single
 /// `--profile`, in the single `--region` or the profile's own. Several of either is a usage
@@ -40,8 +40,9 @@ pub fn single_target(cli: &Cli, command: &str) -> Result<RegistryTarget, String>
 }
 
 /// Read the manifests of the images `records` of `repository` (through the user's
-/// cache) and fill in each record's `layers` and `unique_bytes`. A note says what could
-/// not be read, when something could not; those records keep `None`.
+/// cache) and fill in each record's `layers`, `unique_bytes` and, for an index,
+/// `children`. A note says what could not be read, when something could not; those
+/// records keep `None`.
 pub async fn add_storage(
     registry: &EcrRegistry,
     repository: &str,
@@ -64,5 +65,6 @@ pub async fn add_storage(
     .await;
     let storage = set.storage();
     annotate_records(records, &storage);
+    add_children(records, &set.manifests);
     (!storage.is_complete()).then(|| crate::figures::sweep::unreadable_note(&set.unreadable))
 }

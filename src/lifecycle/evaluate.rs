@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{Disposition, ExpiredImage, ImageOutcome, Plan, RuleOutcome, SkippedRule};
 use super::policy::{Action, Count, NotEvaluated, Policy, Rule, StorageClass};
+use super::warnings::{self, Counted};
 
 /// `imageStatus` of an image: which storage class it is in, and whether it is moving.
 #[derive(
@@ -103,6 +104,12 @@ pub struct Candidate {
     pub last_archived_at: Option<Timestamp>,
     /// `lastActivatedAt`: when the image was last restored from archive storage.
     pub last_activated_at: Option<Timestamp>,
+    /// For an OCI referrer (a signature, SBOM or attestation): the image it refers to
+    /// (`subjectManifestDigest`). The evaluator treats a referrer as the image ECR stores
+    /// it as; the plan's warnings say what that means.
+    pub subject_digest: Option<String>,
+    /// `artifactMediaType`, for the warnings.
+    pub artifact_type: Option<String>,
 }
 
 /// What the rules have done to an image so far.
@@ -121,6 +128,8 @@ const UNCLAIMED: u8 = u8::MAX;
 const REFERENCED: u64 = 1 << 63;
 /// Selection-mask bit for "an active image restored from archive storage".
 const RESTORED: u64 = 1 << 62;
+/// Selection-mask bit for "an OCI referrer: its manifest names a subject".
+const REFERRER: u64 = 1 << 61;
 
 /// Apply `policy` to `images` as ECR would at `now`, without touching anything.
 ///
@@ -146,7 +155,13 @@ const RESTORED: u64 = 1 << 62;
 /// - An expired image goes whole, with every tag it has; an archived one likewise moves
 ///   whole.
 /// - An image a manifest list refers to is never expired or archived on its own; it is
-///   reported as [`Disposition::KeptForManifestList`] and still counts in rankings.
+///   reported as [`Disposition::KeptForManifestList`] and still counts in rankings
+///   (ECR's documentation does not say; [`Plan::warnings`] says so where it matters).
+/// - An OCI referrer (a signature, SBOM or attestation: `subject_digest` is set) is an
+///   image like any other, as ECR stores it. [`Plan::warnings`] says how many each rule
+///   counted, which expired or archived images leave referrers behind (ECR cleans up an
+///   expired image's referrers within 24 hours, outside the rules), and which referrers
+///   are expired while their image stays.
 /// - Equal push times are ordered by digest (the larger digest counts as newer), so the
 ///   plan does not depend on the order of `images`.
 /// - Where the outcome of a rule depends on a point ECR's documentation leaves open, or
@@ -177,12 +192,15 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
     let mut outcomes: Vec<RuleOutcome> = Vec::with_capacity(rules.len());
     let mut not_evaluated: Vec<SkippedRule> = Vec::new();
     let mut due_positions: Vec<usize> = Vec::new();
+    let mut plan_warnings = Vec::new();
 
     for (slot, rule) in rules.iter().enumerate() {
         let bit = 1u64 << slot;
         let due = Due::new(rule.count, now);
         let mut reason = (activating & bit != 0).then_some(NotEvaluated::ActivatingImage);
         let mut matched = 0;
+        let mut referrers = 0;
+        let mut children = 0;
         let mut ranks_restored = false;
         due_positions.clear();
         for (position, &mask) in ranked_masks.iter().enumerate() {
@@ -193,6 +211,12 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
             // but can still identify them as if they haven't been expired or archived."
             let rank = matched;
             matched += 1;
+            // "A set of artifacts for a container image is … stored as a separate image
+            // that counts as an image consumed for your repository": a referrer ranks and
+            // is due like any image, and so does a platform an index refers to (see
+            // `warnings`); the plan's warnings say how many each rule counted.
+            referrers += usize::from(mask & REFERRER != 0);
+            children += usize::from(mask & REFERENCED != 0);
             ranks_restored |= mask & RESTORED != 0;
             if claimed[position] != UNCLAIMED {
                 continue;
@@ -208,6 +232,13 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
                 None => reason = reason.or(Some(NotEvaluated::NoArchiveTime)),
             }
         }
+        plan_warnings.extend(warnings::counting(Counted {
+            rule_priority: rule.priority,
+            count: rule.count,
+            matched,
+            referrers,
+            children,
+        }));
         if reason.is_none()
             && ranks_restored
             && restored_order_differs(
@@ -279,6 +310,7 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
         bytes_transitioned: 0,
         rules: outcomes,
         not_evaluated,
+        warnings: plan_warnings,
         images: Vec::with_capacity(ranked.len()),
     };
     let priority = |slot: u8| rules[usize::from(slot)].priority;
@@ -331,6 +363,8 @@ pub fn evaluate<'a>(policy: &Policy, images: &'a [Candidate], now: Timestamp) ->
             disposition,
         });
     }
+    let left_behind = warnings::referrers(&plan.images);
+    plan.warnings.extend(left_behind);
     plan
 }
 
@@ -343,6 +377,9 @@ fn selection_mask(rules: &[Rule], image: &Candidate) -> u64 {
     }
     if is_restored(image) {
         mask |= RESTORED;
+    }
+    if image.subject_digest.is_some() {
+        mask |= REFERRER;
     }
     // "The rule will only select images of this storage class." An archived image
     // is one whose "image status will be shown as ARCHIVED" (Archiving an image).
@@ -574,4 +611,6 @@ fn tie_break(a: &Candidate, b: &Candidate) -> Ordering {
         .then_with(|| a.status.cmp(&b.status))
         .then_with(|| a.last_archived_at.cmp(&b.last_archived_at))
         .then_with(|| a.last_activated_at.cmp(&b.last_activated_at))
+        .then_with(|| a.subject_digest.cmp(&b.subject_digest))
+        .then_with(|| a.artifact_type.cmp(&b.artifact_type))
 }

@@ -27,7 +27,7 @@
 //! assert_eq!(plan.expired[0].tags, ["v1"]);
 //! assert_eq!(
 //!     serde_json::to_string(&plan)?,
-//!     format!(r#"{{"expired":[{{"digest":"sha256:{}","tags":["v1"],"rule_priority":1,"size_bytes":1000}}],"transitioned":[],"kept_count":2,"expired_count":1,"transitioned_count":0,"bytes_reclaimed":1000,"bytes_transitioned":0,"rules":[{{"rule_priority":1,"action":"expire","matched":3,"expired":1,"transitioned":0,"bytes":1000}}],"not_evaluated":[]}}"#, "a".repeat(64))
+//!     format!(r#"{{"expired":[{{"digest":"sha256:{}","tags":["v1"],"rule_priority":1,"size_bytes":1000}}],"transitioned":[],"kept_count":2,"expired_count":1,"transitioned_count":0,"bytes_reclaimed":1000,"bytes_transitioned":0,"rules":[{{"rule_priority":1,"action":"expire","matched":3,"expired":1,"transitioned":0,"bytes":1000}}],"not_evaluated":[],"warnings":[]}}"#, "a".repeat(64))
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -53,6 +53,7 @@ mod plan;
 mod policy;
 mod reader;
 mod records;
+mod warnings;
 
 pub use error::{MAX_POLICY_CHARS, MIN_POLICY_CHARS, PolicyError, Problem, RuleRef};
 pub use evaluate::{Candidate, ImageStatus, evaluate};
@@ -61,5 +62,9 @@ pub use pattern::TagPattern;
 pub use plan::{Disposition, ExpiredImage, ImageOutcome, Plan, RuleOutcome, SkippedRule};
 pub use policy::{Action, Count, NotEvaluated, Policy, Rule, StorageClass, TagFilter};
 pub use records::{
-    ImageRecord, ImageRecordError, LayerRecord, RECORD_FIELDS, RecordProblem, read_image_records,
+    ChildRecord, ImageRecord, ImageRecordError, LayerRecord, RECORD_FIELDS, RecordProblem,
+    ReferrerRecord, read_image_records,
+};
+pub use warnings::{
+    MANIFEST_LIST_SHIELDS, REFERRERS_ARE_IMAGES, REFERRERS_CLEANED_UP, Warning, WarningKind,
 };

@@ -11,7 +11,9 @@
 //!            "transitioned":1,"bytes":77},
 //!           {"rule_priority":2,"action":"expire","matched":4,"expired":1,
 //!            "transitioned":0,"bytes":123}],
-//!  "not_evaluated":[{"rule_priority":3,"reason":"not evaluated by berth: …"}]}
+//!  "not_evaluated":[{"rule_priority":3,"reason":"not evaluated by berth: …"}],
+//!  "warnings":[{"kind":"referrers_left_behind","rule_priority":2,"digest":"sha256:…",
+//!               "referrers":["sha256:…"],"message":"rule 2 expires sha256:… (v1) but …"}]}
 //! ```
 
 use jiff::Timestamp;
@@ -19,6 +21,7 @@ use serde::{Serialize, Serializer};
 
 use super::evaluate::Candidate;
 use super::policy::{Action, NotEvaluated};
+use super::warnings::Warning;
 
 /// The outcome of [`super::evaluate`]; equal inputs in any order give equal plans.
 ///
@@ -47,6 +50,9 @@ pub struct Plan<'a> {
     pub rules: Vec<RuleOutcome>,
     /// Rules berth left out, in evaluation order, and why.
     pub not_evaluated: Vec<SkippedRule>,
+    /// How the rules counted referrers and index platforms, and the referrers the plan
+    /// leaves behind: one entry per counting rule in evaluation order, then per image.
+    pub warnings: Vec<Warning>,
     /// Every image with its disposition, oldest push first (ties by digest).
     #[serde(skip)]
     pub images: Vec<ImageOutcome<'a>>,

@@ -68,6 +68,35 @@ pub struct ImageRecord {
     /// The artifact's media type (`artifactMediaType`), when ECR reports one.
     #[serde(default)]
     pub artifact_type: Option<String>,
+    /// The listed images whose `subject_digest` is this image: its signatures, SBOMs
+    /// and attestations, newest push first.
+    #[serde(default)]
+    pub referrers: Vec<ReferrerRecord>,
+    /// For an index (manifest list): the manifests it lists, in its order, with their
+    /// platforms. Absent for an image, and for an index whose manifest was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<ChildRecord>>,
+}
+
+/// A referrer of an image: an artifact whose `subject` names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferrerRecord {
+    pub digest: String,
+    /// Its `artifactMediaType`, when ECR reports one.
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+}
+
+/// A manifest an index lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildRecord {
+    pub digest: String,
+    /// `os/architecture`, with `/variant` when the index gives one; `None` when the
+    /// entry names no platform.
+    #[serde(default)]
+    pub platform: Option<String>,
 }
 
 /// A blob an image holds: its digest and its size as stored.
@@ -90,6 +119,8 @@ impl From<ImageRecord> for Candidate {
             status: record.status,
             last_archived_at: record.last_archived_at,
             last_activated_at: record.last_activated_at,
+            subject_digest: record.subject_digest,
+            artifact_type: record.artifact_type,
         }
     }
 }
@@ -182,6 +213,8 @@ pub const RECORD_FIELDS: &[&str] = &[
     "last_activated_at",
     "subject_digest",
     "artifact_type",
+    "referrers",
+    "children",
 ];
 
 /// Read an `--images` JSON array, rejecting a bad record with its index and field.
@@ -360,26 +393,13 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
             return Err(wrong("referenced_by_manifest_list", "a boolean", &other));
         }
     };
-    let layers = match fields.remove("layers") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => Some(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(at, item)| {
-                    read_layer(&format!("layers[{at}]"), item)
-                        .map_err(|(field, problem)| fault(&field, problem))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        Some(other) => {
-            return Err(wrong(
-                "layers",
-                "an array of {digest, size} or null",
-                &other,
-            ));
-        }
-    };
+    let layers = optional_array(
+        index,
+        fields.remove("layers"),
+        "layers",
+        "an array of {digest, size} or null",
+        read_layer,
+    )?;
     let unique_bytes = match fields.remove("unique_bytes") {
         None | Some(Value::Null) => None,
         Some(Value::Number(number)) if number.as_u64().is_some() => number.as_u64(),
@@ -391,6 +411,29 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
             ));
         }
     };
+    let referrers = optional_array(
+        index,
+        fields.remove("referrers"),
+        "referrers",
+        "an array of {digest, artifact_type}",
+        |at, item| {
+            read_entry(at, item, "artifact_type").map(|(digest, artifact_type)| ReferrerRecord {
+                digest,
+                artifact_type,
+            })
+        },
+    )?
+    .unwrap_or_default();
+    let children = optional_array(
+        index,
+        fields.remove("children"),
+        "children",
+        "an array of {digest, platform} or null",
+        |at, item| {
+            read_entry(at, item, "platform")
+                .map(|(digest, platform)| ChildRecord { digest, platform })
+        },
+    )?;
     let status = match fields.remove("status") {
         None | Some(Value::Null) => ImageStatus::Active,
         Some(Value::String(text)) => match ImageStatus::from_word(&text) {
@@ -414,31 +457,72 @@ fn read_record(index: usize, item: Value) -> Result<ImageRecord, ImageRecordErro
         last_activated_at,
         subject_digest,
         artifact_type,
+        referrers,
+        children,
     })
 }
 
-/// One entry of `layers`: `{"digest": "sha256:…", "size": N}`; a fault names the field.
-fn read_layer(at: &str, item: Value) -> Result<LayerRecord, (String, RecordProblem)> {
-    let wrong = |field: String, expected, value: &Value| {
-        (
-            field,
+/// An optional array field whose entries `read` checks (it gets each entry's field
+/// name, `name[i]`): absent or `null` is `None`; a fault names the record and field.
+fn optional_array<T>(
+    index: usize,
+    value: Option<Value>,
+    name: &str,
+    expected: &'static str,
+    read: impl Fn(&str, Value) -> Result<T, (String, RecordProblem)>,
+) -> Result<Option<Vec<T>>, ImageRecordError> {
+    let fault = |field: String, problem| ImageRecordError::Record {
+        index,
+        field,
+        problem,
+    };
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(at, item)| {
+                read(&format!("{name}[{at}]"), item)
+                    .map_err(|(field, problem)| fault(field, problem))
+            })
+            .collect::<Result<Vec<T>, _>>()
+            .map(Some),
+        Some(other) => Err(fault(
+            name.to_string(),
             RecordProblem::WrongType {
                 expected,
-                found: type_name(value),
+                found: type_name(&other),
             },
-        )
-    };
+        )),
+    }
+}
+
+/// A wrong JSON type at `field`.
+fn wrong_type(field: String, expected: &'static str, value: &Value) -> (String, RecordProblem) {
+    (
+        field,
+        RecordProblem::WrongType {
+            expected,
+            found: type_name(value),
+        },
+    )
+}
+
+/// An entry `{"digest": "sha256:…", …}` at `at` with no fields but `names` (digest
+/// first): its digest, checked, and its other fields.
+fn digest_entry(
+    at: &str,
+    item: Value,
+    names: &[&'static str],
+) -> Result<(String, serde_json::Map<String, Value>), (String, RecordProblem)> {
     let Value::Object(mut fields) = item else {
-        return Err(wrong(at.to_string(), "an object {digest, size}", &item));
+        return Err(wrong_type(at.to_string(), "an object", &item));
     };
-    if let Some(key) = fields
-        .keys()
-        .find(|key| !["digest", "size"].contains(&key.as_str()))
-    {
+    if let Some(key) = fields.keys().find(|key| !names.contains(&key.as_str())) {
         return Err((
             format!("{at}.{}", shown(key)),
             RecordProblem::UnknownField {
-                suggestion: suggest(key, &["digest", "size"]),
+                suggestion: suggest(key, names),
             },
         ));
     }
@@ -447,13 +531,19 @@ fn read_layer(at: &str, item: Value) -> Result<LayerRecord, (String, RecordProbl
         Some(Value::String(text)) => {
             return Err((format!("{at}.digest"), RecordProblem::BadDigest { text }));
         }
-        Some(other) => return Err(wrong(format!("{at}.digest"), "a string", &other)),
+        Some(other) => return Err(wrong_type(format!("{at}.digest"), "a string", &other)),
         None => return Err((format!("{at}.digest"), RecordProblem::Missing)),
     };
+    Ok((digest, fields))
+}
+
+/// One entry of `layers`: `{"digest": "sha256:…", "size": N}`; a fault names the field.
+fn read_layer(at: &str, item: Value) -> Result<LayerRecord, (String, RecordProblem)> {
+    let (digest, mut fields) = digest_entry(at, item, &["digest", "size"])?;
     let size = match fields.remove("size") {
         Some(Value::Number(number)) if number.as_u64().is_some() => number.as_u64().unwrap_or(0),
         Some(other) => {
-            return Err(wrong(
+            return Err(wrong_type(
                 format!("{at}.size"),
                 "a non-negative integer",
                 &other,
@@ -462,6 +552,28 @@ fn read_layer(at: &str, item: Value) -> Result<LayerRecord, (String, RecordProbl
         None => return Err((format!("{at}.size"), RecordProblem::Missing)),
     };
     Ok(LayerRecord { digest, size })
+}
+
+/// One entry of `referrers` or `children`: `{"digest": "sha256:…", LABEL: "…" | null}`;
+/// a fault names the field.
+fn read_entry(
+    at: &str,
+    item: Value,
+    label: &'static str,
+) -> Result<(String, Option<String>), (String, RecordProblem)> {
+    let (digest, mut fields) = digest_entry(at, item, &["digest", label])?;
+    let text = match fields.remove(label) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(other) => {
+            return Err(wrong_type(
+                format!("{at}.{label}"),
+                "a string or null",
+                &other,
+            ));
+        }
+    };
+    Ok((digest, text))
 }
 
 /// An optional RFC 3339 field: absent or `null` is `None`.
@@ -581,5 +693,50 @@ mod tests {
         let again: Vec<ImageRecord> =
             serde_json::from_str(&serde_json::to_string(&via_serde).unwrap()).unwrap();
         assert_eq!(again, via_serde);
+    }
+
+    #[test]
+    fn referrers_and_children_are_read_and_checked_entry_by_entry() {
+        let record = |extra: &str| {
+            format!(
+                r#"[{{"digest":"sha256:{}","tags":[],"pushed_at":"2026-01-31T12:00:00Z","size_bytes":5{extra}}}]"#,
+                "ab".repeat(32)
+            )
+        };
+        let child = format!("sha256:{}", "cd".repeat(32));
+        let read = read_image_records(&record(&format!(
+            r#","referrers":[{{"digest":"{child}","artifact_type":"application/spdx+json"}}],"children":[{{"digest":"{child}","platform":"linux/arm64/v8"}},{{"digest":"{child}","platform":null}}]"#
+        )))
+        .unwrap();
+        assert_eq!(
+            read[0].referrers,
+            [ReferrerRecord {
+                digest: child.clone(),
+                artifact_type: Some("application/spdx+json".into())
+            }]
+        );
+        let children = read[0].children.as_ref().unwrap();
+        assert_eq!(children[0].platform.as_deref(), Some("linux/arm64/v8"));
+        assert_eq!(children[1].platform, None);
+        // Absent: no referrers, children unknown.
+        let plain = read_image_records(&record("")).unwrap();
+        assert!(plain[0].referrers.is_empty());
+        assert_eq!(plain[0].children, None);
+
+        let err = |extra: &str| read_image_records(&record(extra)).unwrap_err().to_string();
+        assert_eq!(
+            err(r#","referrers":[{"digest":"sha256:x"}]"#),
+            "record 1: referrers[0].digest: \"sha256:x\" is not a digest of the form sha256: followed by 64 lowercase hex digits"
+        );
+        assert_eq!(
+            err(&format!(
+                r#","children":[{{"digest":"{child}","platfrom":"linux/amd64"}}]"#
+            )),
+            "record 1: children[0].platfrom: is not an image record field; did you mean \"platform\"?"
+        );
+        assert_eq!(
+            err(r#","referrers":{}"#),
+            "record 1: referrers: must be an array of {digest, artifact_type}, found an object"
+        );
     }
 }

@@ -63,7 +63,7 @@ impl Executor {
                         child
                             .platform
                             .as_ref()
-                            .map_or_else(|| "platform not given".to_string(), platform_text)
+                            .map_or_else(|| "platform not given".to_string(), Platform::label)
                     };
                     section(&set, child.digest, Some(platform))
                 })
@@ -87,7 +87,10 @@ impl Executor {
                 .iter()
                 .map(|child| PlatformEntry {
                     digest: child.digest.to_string(),
-                    platform: child.platform.as_ref().map(platform_text),
+                    platform: child
+                        .platform
+                        .as_ref()
+                        .map(crate::storage::manifest::Platform::label),
                     attestation: child.attestation,
                 })
                 .collect()),
@@ -193,13 +196,6 @@ fn why_unread(set: &ManifestSet, digest: &str) -> String {
             || "the registry did not send it".into(),
             |(_, why)| unreadable_text(why),
         )
-}
-
-fn platform_text(platform: &Platform) -> String {
-    match &platform.variant {
-        Some(variant) => format!("{}/{}/{variant}", platform.os, platform.architecture),
-        None => format!("{}/{}", platform.os, platform.architecture),
-    }
 }
 
 /// Why a manifest could not be read, as a person reads it.

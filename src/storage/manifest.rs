@@ -60,6 +60,16 @@ pub struct Platform {
     pub variant: Option<String>,
 }
 
+impl Platform {
+    /// `os/architecture`, and `/variant` when there is one.
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(variant) => format!("{}/{}/{variant}", self.os, self.architecture),
+            None => format!("{}/{}", self.os, self.architecture),
+        }
+    }
+}
+
 /// One manifest an index lists.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Child {

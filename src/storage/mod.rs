@@ -35,4 +35,4 @@ pub use figures::{
     cross_repository_bytes, monthly_cost_usd, registry_figures,
 };
 pub use manifest::{Manifest, ManifestError};
-pub use records::{annotate_records, storage_of_records};
+pub use records::{add_children, annotate_records, storage_of_records};

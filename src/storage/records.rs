@@ -4,8 +4,9 @@
 
 use super::blob::Digest;
 use super::figures::{RepositoryStorage, StorageBuilder};
-use super::manifest::Blob;
-use crate::lifecycle::{ImageRecord, LayerRecord};
+use super::manifest::{Blob, Manifest, Platform};
+use crate::lifecycle::{ChildRecord, ImageRecord, LayerRecord};
+use std::collections::BTreeMap;
 
 /// Fill in each record's `layers` (its closure: config and layers, children's included)
 /// and `unique_bytes` (only when exact) from `storage`; records whose manifests are
@@ -26,6 +27,27 @@ pub fn annotate_records(records: &mut [ImageRecord], storage: &RepositoryStorage
         record.unique_bytes = storage
             .image(&digest)
             .and_then(|figures| figures.unique_bytes.exact_bytes());
+    }
+}
+
+/// Give each record that is an index in `manifests` its `children`: the manifests the
+/// index lists, in its order, with their platforms as `os/architecture[/variant]`.
+pub fn add_children(records: &mut [ImageRecord], manifests: &BTreeMap<Digest, Manifest>) {
+    for record in records {
+        let Some(Manifest::Index { children, .. }) =
+            Digest::parse(&record.digest).and_then(|digest| manifests.get(&digest))
+        else {
+            continue;
+        };
+        record.children = Some(
+            children
+                .iter()
+                .map(|child| ChildRecord {
+                    digest: child.digest.to_string(),
+                    platform: child.platform.as_ref().map(Platform::label),
+                })
+                .collect(),
+        );
     }
 }
 
@@ -144,5 +166,67 @@ mod tests {
         let mut records = vec![record(digest(1)), record(digest(2))];
         records[0].layers = Some(Vec::new());
         assert_eq!(storage_of_records(&records).err(), Some(1));
+    }
+
+    #[test]
+    fn an_index_record_lists_its_children_with_their_platforms() {
+        use crate::storage::manifest::{Child, Format};
+        let platform = |arch: &str, variant: Option<&str>| Platform {
+            os: "linux".into(),
+            architecture: arch.into(),
+            variant: variant.map(str::to_string),
+        };
+        let manifests: BTreeMap<Digest, Manifest> = [
+            (
+                digest(4),
+                Manifest::Index {
+                    format: Format::OciIndex,
+                    children: vec![
+                        Child {
+                            digest: digest(1),
+                            platform: Some(platform("amd64", None)),
+                            attestation: false,
+                        },
+                        Child {
+                            digest: digest(2),
+                            platform: Some(platform("arm64", Some("v8"))),
+                            attestation: false,
+                        },
+                        Child {
+                            digest: digest(3),
+                            platform: None,
+                            attestation: false,
+                        },
+                    ],
+                },
+            ),
+            (
+                digest(1),
+                Manifest::Image {
+                    format: Format::OciManifest,
+                    config: blob(10, 1),
+                    layers: Vec::new(),
+                },
+            ),
+        ]
+        .into();
+        let mut records = vec![record(digest(4)), record(digest(1)), record(digest(9))];
+        add_children(&mut records, &manifests);
+        let children = records[0].children.as_ref().unwrap();
+        let listed: Vec<(String, Option<&str>)> = children
+            .iter()
+            .map(|c| (c.digest.clone(), c.platform.as_deref()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (digest(1).to_string(), Some("linux/amd64")),
+                (digest(2).to_string(), Some("linux/arm64/v8")),
+                (digest(3).to_string(), None),
+            ]
+        );
+        // An image, and an image whose manifest was not read, have no children.
+        assert_eq!(records[1].children, None);
+        assert_eq!(records[2].children, None);
     }
 }

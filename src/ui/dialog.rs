@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             digest,
             input,
             error,
+            note,
         } => {
             let mut lines = vec![
                 Line::from(format!("new tag for {}", short_digest(digest))),
@@ -31,6 +32,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     Span::styled("▏", theme.header_accent),
                 ]),
             ];
+            if let Some(note) = note {
+                lines.push(Line::styled(note.clone(), theme.text));
+            }
             if let Some(error) = error {
                 lines.push(Line::styled(error.clone(), theme.error));
             }
@@ -233,6 +237,11 @@ fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
     };
     lines.push(Line::styled(headline, style));
     // What the user asked for but the plan leaves out, before the list, so it is seen.
+    lines.extend(
+        plan.notes
+            .iter()
+            .map(|line| Line::styled(line.clone(), theme.text)),
+    );
     lines.extend(
         plan.skipped
             .iter()

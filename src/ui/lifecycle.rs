@@ -149,7 +149,7 @@ fn fit_spans(mut line: Line<'static>, width: u16) -> Line<'static> {
     line
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("{n} {one}")
     } else {
@@ -257,6 +257,40 @@ fn notes(view: &LifecycleView, theme: &Theme) -> Vec<Line<'static>> {
         EcrCheck::Done(comparison) => Some(comparison_line(view, comparison, theme)),
     };
     lines.extend(ecr);
+    lines.extend(warning_lines(view, theme));
+    lines
+}
+
+/// At most this many of the dry run's warnings are shown, so the tables keep their room;
+/// `berth lifecycle preview` lists them all.
+const SHOWN_WARNINGS: usize = 2;
+
+/// The dry run's warnings about referrers and index platforms, one line each.
+fn warning_lines(view: &LifecycleView, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(run) = &view.dry_run else {
+        return Vec::new();
+    };
+    let warnings = &run.summary.warnings;
+    let mut lines: Vec<Line<'static>> = warnings
+        .iter()
+        .take(SHOWN_WARNINGS)
+        .map(|warning| Line::styled(format!("warning: {warning}"), theme.warning))
+        .collect();
+    if warnings.len() > SHOWN_WARNINGS {
+        lines.push(Line::styled(
+            format!(
+                "and {} more {} (berth lifecycle preview --repo {} lists every warning)",
+                warnings.len() - SHOWN_WARNINGS,
+                if warnings.len() - SHOWN_WARNINGS == 1 {
+                    "warning"
+                } else {
+                    "warnings"
+                },
+                sanitize(&view.repository)
+            ),
+            theme.warning,
+        ));
+    }
     lines
 }
 

@@ -200,7 +200,9 @@ fn images_csv_and_table_list_every_image() {
             "last_archived_at",
             "last_activated_at",
             "subject_digest",
-            "artifact_type"
+            "artifact_type",
+            "referrers",
+            "children"
         ]
     );
     assert_eq!(reader.records().count(), count);

@@ -6,6 +6,7 @@
 //! berth's own output.
 
 use crate::support::Sandbox;
+use crate::support::proxy::{Proxy, ProxyConfig};
 use crate::support::pty::Tui;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
@@ -254,7 +255,12 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     let repository = "trust/multi-arch";
     seed(&sandbox, repository, &[("plain", "plain")]);
     let (index, platforms) = push_index(&sandbox, repository, "v1");
-    let mut tui = Tui::open_images(&sandbox.env(), repository, &[]);
+    // Every call goes through the proxy, which counts each operation it forwards.
+    let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let mut env = sandbox.env();
+    env.retain(|(name, _)| name != "AWS_ENDPOINT_URL_ECR");
+    env.push(("AWS_ENDPOINT_URL_ECR".into(), proxy.url()));
+    let mut tui = Tui::open_images(&env, repository, &[]);
     // Wide enough for the TAGS column to hold the whole note beside the size columns.
     tui.resize(200, 40);
     // Every manifest as its own row (the platforms fold under their index otherwise).
@@ -289,6 +295,10 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     tui.wait_gone("confirm delete");
     tui.send("q");
     tui.wait_exit();
+    // The listing went through the proxy, and no delete reached it.
+    let stats = proxy.stats();
+    assert!(stats.count("DescribeImages") > 0, "{}", stats.to_json());
+    assert_eq!(stats.count("BatchDeleteImage"), 0, "{}", stats.to_json());
 
     let listed: Vec<String> = Sandbox::runtime().block_on(async {
         crate::support::all_images(&sandbox.ecr(REGION).await, repository)

@@ -36,6 +36,8 @@ pub struct Summary {
     pub total_bytes: u64,
     pub rules: Vec<RuleRow>,
     pub not_evaluated: Vec<SkippedRow>,
+    /// The plan's warnings (referrers and index platforms), as sentences.
+    pub warnings: Vec<String>,
 }
 
 /// One rule of a dry run as the rule table lists it: evaluated or left out.
@@ -132,6 +134,11 @@ impl DryRun {
                         reason: skipped.reason.to_string(),
                         description: describe(skipped.rule_priority),
                     })
+                    .collect(),
+                warnings: plan
+                    .warnings
+                    .iter()
+                    .map(|warning| crate::sanitize::sanitize(&warning.message).into_owned())
                     .collect(),
             },
             dispositions,

@@ -26,6 +26,9 @@ pub enum Dialog {
         digest: String,
         input: Input,
         error: Option<String>,
+        /// For a multi-arch index: that the tag names the index alone, its platforms
+        /// staying as they are.
+        note: Option<String>,
     },
     /// `tag` names another image now; moving it needs a yes.
     ConfirmMove {
@@ -79,6 +82,7 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             digest,
             mut input,
             error,
+            note,
         } => match key.code {
             KeyCode::Esc => {}
             KeyCode::Enter => {
@@ -90,6 +94,7 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                             digest,
                             input,
                             error: Some(err.to_string()),
+                            note,
                         })
                     }
                 }
@@ -101,6 +106,7 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     digest,
                     input,
                     error: None,
+                    note,
                 });
             }
         },

@@ -105,6 +105,11 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         Command::Tag => {
             if let Some(image) = selected {
                 state.dialog = Some(Dialog::TagPrompt {
+                    note: platforms_stay(
+                        &state.images,
+                        &image,
+                        "the new tag names the index alone",
+                    ),
                     digest: image.digest,
                     input: Input::default(),
                     error: None,
@@ -223,6 +228,26 @@ fn index_of<'a>(pane: &'a ImagesPane, digest: &str) -> Option<(&'a str, Option<&
         crate::ecr::model::short_digest(index),
         tag.map(String::as_str),
     ))
+}
+
+/// For a multi-arch index, what a retag or untag leaves as it is: `a multi-arch index:
+/// {what}; its 3 platforms (child images) stay as they are`, with the count when the
+/// index's manifest has been read (the pane's `parents`). None for any other image.
+pub(super) fn platforms_stay(pane: &ImagesPane, image: &Image, what: &str) -> Option<String> {
+    if image.kind != crate::ecr::model::ManifestKind::ManifestList {
+        return None;
+    }
+    let count = pane
+        .parents
+        .values()
+        .filter(|index| **index == image.digest)
+        .count();
+    let platforms = match count {
+        0 => "its platforms (child images) stay as they are (how many is not known yet)".into(),
+        1 => "its 1 platform (child image) stays as it is".into(),
+        n => format!("its {n} platforms (child images) stay as they are"),
+    };
+    Some(format!("a multi-arch index: {what}; {platforms}"))
 }
 
 /// The refusal of an action that needs a real digest, for an image whose digest is not

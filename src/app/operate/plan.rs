@@ -56,6 +56,9 @@ pub struct DeletePlan {
     /// Images archived less than 90 days ago: deleting them now is still charged for
     /// archive storage's 90-day minimum (one line each).
     pub charges: Vec<String>,
+    /// What the plan leaves as it is and the user should know: an untagged index's
+    /// platforms (one line each).
+    pub notes: Vec<String>,
 }
 
 impl DeletePlan {
@@ -185,6 +188,7 @@ pub(super) fn open_delete(state: &mut State) {
         skipped,
         freed: None,
         charges,
+        notes: Vec::new(),
     };
     open_confirm(state, plan);
 }
@@ -286,6 +290,16 @@ pub(super) fn untag_plan(state: &mut State, image: &Image, tag: &str) {
     } else {
         Vec::new()
     };
+    // An index's platforms are images of their own: neither a tag's removal nor the
+    // index's deletion takes them.
+    let what = if kind == DeleteKind::LastTag {
+        "ECR deletes the index with its last tag"
+    } else {
+        "removing a tag changes the index alone"
+    };
+    let notes = super::platforms_stay(&state.images, image, what)
+        .into_iter()
+        .collect();
     let plan = DeletePlan {
         registry: state.images.registry.clone(),
         repository,
@@ -294,6 +308,7 @@ pub(super) fn untag_plan(state: &mut State, image: &Image, tag: &str) {
         skipped: Vec::new(),
         freed: None,
         charges,
+        notes,
     };
     open_confirm(state, plan);
 }

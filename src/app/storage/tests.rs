@@ -428,7 +428,7 @@ fn the_lifecycle_view_shares_the_images_panes_figures() {
             last_archived_at: None,
             last_activated_at: None,
             subject_digest: None,
-            artifact_type: None,
+            ..crate::lifecycle::ImageRecord::default()
         })
         .collect();
     let effects = update(

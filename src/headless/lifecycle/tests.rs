@@ -26,16 +26,27 @@ fn table(policy: &str, freed: u64) -> String {
     let images = candidates();
     let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
     let plan = evaluate(&policy, &images, now);
+    render(&plan, &policy, now, PreviewFormat::Table, freed)
+}
+
+/// `plan` of `policy` for `web/app` in `format`.
+fn render(
+    plan: &Plan<'_>,
+    policy: &Policy,
+    now: Timestamp,
+    format: PreviewFormat,
+    freed: u64,
+) -> String {
     let mut out = Vec::new();
     let origin = PolicyOrigin::Repository("web/app".into());
     write_plan(
         &mut out,
-        &plan,
-        &policy,
+        plan,
+        policy,
         &origin,
-        3,
+        plan.images.len(),
         now,
-        PreviewFormat::Table,
+        format,
         None,
         &Freed::Bytes(freed),
     )
@@ -162,5 +173,54 @@ PUSHED (UTC)             DIGEST               SIZE  PRIORITY  TAGS
             "a".repeat(12),
             "b".repeat(12)
         )
+    );
+}
+
+#[test]
+fn table_and_json_carry_the_warnings_about_referrers() {
+    // The untagged image b is a signature of a (tagged pr-1): rule 1 expires it while a
+    // stays, and both output formats say so.
+    let text = format!(
+        r#"[{{"digest":"sha256:{a}","tags":["pr-1"],"pushed_at":"2026-01-01T00:00:00Z","size_bytes":2048}},
+            {{"digest":"sha256:{b}","tags":[],"pushed_at":"2026-01-02T00:00:00Z","size_bytes":1024,
+              "subject_digest":"sha256:{a}"}}]"#,
+        a = "a".repeat(64),
+        b = "b".repeat(64),
+    );
+    let images: Vec<Candidate> = read_image_records(&text)
+        .unwrap()
+        .into_iter()
+        .map(Candidate::from)
+        .collect();
+    let policy = parse_policy(POLICY).unwrap();
+    let now: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+    let plan = evaluate(&policy, &images, now);
+    let write = |format| render(&plan, &policy, now, format, 0);
+    let table = write(PreviewFormat::Table);
+    assert!(
+        table.contains(
+            "warning: rule 1 expires referrer sha256:bbbbbbbbbbbb of sha256:aaaaaaaaaaaa (pr-1), \
+             which stays"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("warning: rule 1 counts 1 referrer (signature, SBOM, attestation)"),
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&write(PreviewFormat::Json)).unwrap();
+    let kinds: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["counts_artifacts", "referrer_expired_subject_stays"]
+    );
+    assert_eq!(
+        json["warnings"][1]["digest"],
+        format!("sha256:{}", "b".repeat(64))
     );
 }

@@ -59,6 +59,15 @@ pub(super) fn draw_dialog(frame: &mut Frame, area: Rect, view: &LifecycleView, t
                     "Expired by rule: {}.",
                     by_rule.join(", ")
                 )));
+                if !s.warnings.is_empty() {
+                    lines.push(Line::styled(
+                        format!(
+                            "{} about referrers and index platforms: see the dry run.",
+                            super::plural(s.warnings.len(), "warning", "warnings")
+                        ),
+                        theme.warning,
+                    ));
+                }
                 if !s.not_evaluated.is_empty() {
                     let skipped: Vec<String> = s
                         .not_evaluated

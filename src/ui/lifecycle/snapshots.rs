@@ -147,3 +147,61 @@ fn dry_run_with_what_expiring_really_frees() {
     assert!(view.storage_arrived(&registry, "web/app", 9, Ok(storage)));
     insta::assert_snapshot!("lifecycle_freed_80x24", render(&view, 80, 24));
 }
+
+#[test]
+fn the_dry_run_warns_about_referrers_and_points_to_the_full_list() {
+    use crate::app::lifecycle::LoadedRepository;
+    use crate::app::lifecycle::tests::record;
+    // Three tagged images, each signed; the policy expires untagged images after a day,
+    // which takes the three signatures and leaves their images unsigned.
+    let mut images = Vec::new();
+    for (n, tag, days) in [(1, "v1", 10), (2, "v2", 20), (3, "v3", 30)] {
+        let subject = record(n, &[tag], days);
+        let mut signature = record(n + 10, &[], days);
+        signature.subject_digest = Some(subject.digest.clone());
+        images.push(subject);
+        images.push(signature);
+    }
+    let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]}"#;
+    let mut view = LifecycleView::default();
+    view.open(crate::app::fixtures::reg(0), "web/app", 7);
+    view.on_event(
+        LifecycleEvent::Loaded {
+            generation: 7,
+            result: Ok(LoadedRepository {
+                policy: None,
+                images,
+            }),
+        },
+        now(),
+    );
+    edited(&mut view, policy);
+    let screen = render(&view, 200, 50);
+    // The policy column is on the left at this width: the warnings follow it.
+    let warnings: Vec<&str> = screen
+        .lines()
+        .filter_map(|line| line.find("warning: ").map(|at| &line[at..]))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{screen}");
+    assert!(
+        warnings[0].starts_with("warning: rule 1 counts 3 referrers"),
+        "{screen}"
+    );
+    assert!(
+        warnings[1].starts_with("warning: rule 1 expires referrer sha256:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "and 2 more warnings (berth lifecycle preview --repo web/app lists every warning)"
+        ),
+        "{screen}"
+    );
+    // Applying the policy says there are warnings before the yes.
+    press(&mut view, KeyCode::Char('a'));
+    let screen = render(&view, 200, 50);
+    assert!(
+        screen.contains("4 warnings about referrers and index platforms: see the dry run."),
+        "{screen}"
+    );
+}

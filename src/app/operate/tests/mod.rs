@@ -1,6 +1,7 @@
 //! Marks, confirmations and the guarantee that only confirmed ids are deleted.
 
 mod delete;
+mod index;
 mod marks;
 mod refused;
 mod tag;

@@ -50,10 +50,15 @@ fn read_only_mode_blocks_every_mutating_key() {
 
 /// A repository with a multi-arch index (tagged v1.5.0), its two platforms (untagged)
 /// and one plain untagged image, newest first in that order, with the index read.
-fn index_state() -> State {
+pub(super) fn index_state() -> State {
+    index_state_tagged(&["v1.5.0"])
+}
+
+/// [`index_state`] with the index tagged `tags`.
+pub(super) fn index_state_tagged(tags: &[&str]) -> State {
     let mut state = with_repositories(&["web/app"]);
     state.registries.rows[0].account = Some("123456789012".into());
-    let mut index = image(10, &["v1.5.0"], 0);
+    let mut index = image(10, tags, 0);
     index.kind = crate::ecr::model::ManifestKind::ManifestList;
     let images = vec![
         index,
