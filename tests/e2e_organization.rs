@@ -228,6 +228,66 @@ fn audit_of_the_organization_equals_a_read_of_every_member_account() {
     // per region or per call.
     let assumable = members.len() - 1;
     assert_eq!(proxy.stats().count("AssumeRole"), assumable as u64);
+
+    // In use, across accounts: every repository's count of images in use and the other
+    // accounts using them equal the seed's record of its ECS services, tasks and Lambda
+    // functions (the account they run in named on each user).
+    let seed = seeded_organization(&sandbox);
+    let mut in_use: BTreeMap<(String, String, String), (u64, Vec<String>)> = BTreeMap::new();
+    for image in seed["usage"].as_array().unwrap() {
+        let key = (
+            image["account"].as_str().unwrap().to_string(),
+            image["region"].as_str().unwrap().to_string(),
+            image["repository"].as_str().unwrap().to_string(),
+        );
+        let entry = in_use.entry(key).or_default();
+        entry.0 += 1;
+        for user in image["users"].as_array().unwrap() {
+            if user["account"] != image["account"] {
+                entry.1.push(format!(
+                    "{} ({})",
+                    user["account_name"].as_str().unwrap(),
+                    user["account"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    assert!(
+        in_use.values().any(|(_, others)| !others.is_empty()),
+        "the seed has a cross-account pull"
+    );
+    for row in report["repositories"].as_array().unwrap() {
+        let key = (
+            row["account"].as_str().unwrap().to_string(),
+            row["region"].as_str().unwrap().to_string(),
+            row["repository"].as_str().unwrap().to_string(),
+        );
+        let (count, mut others) = in_use.get(&key).cloned().unwrap_or_default();
+        others.sort();
+        others.dedup();
+        assert_eq!(row["in_use"].as_u64(), Some(count), "{key:?}");
+        let named: Vec<String> = row["in_use_by_accounts"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!(named, others, "{key:?}");
+    }
+}
+
+/// What the organization seed wrote, as the sandbox records it (`GET
+/// /moto-api/berth/organization`): an oracle independent of berth.
+fn seeded_organization(sandbox: &Sandbox) -> Value {
+    let url = format!("{}/moto-api/berth/organization", sandbox.endpoint);
+    let output = std::process::Command::new(support::python())
+        .args([
+            "-c",
+            "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+            &url,
+        ])
+        .output()
+        .expect("ask the sandbox what it seeded");
+    assert!(output.status.success(), "GET {url} failed");
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// The registries pane of `berth --organization`: one row per account × region with the

@@ -419,6 +419,7 @@ mod tests {
             name: name.into(),
             cluster: (kind != UserKind::Lambda).then(|| "prod".into()),
             service: None,
+            account: None,
         };
         let report = UsageReport {
             references: vec![

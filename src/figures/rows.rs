@@ -74,6 +74,10 @@ pub struct RepositoryRow {
     /// lookup was skipped (`--no-usage`) or part of it failed (see the registry's
     /// `in_use_unknown`).
     pub in_use: Option<u64>,
+    /// Other accounts whose ECS or Lambda workloads use images of this repository (an
+    /// organization's member accounts pulling from it), by name and id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub in_use_by_accounts: Vec<String>,
 }
 
 impl RepositoryRow {

@@ -232,7 +232,14 @@ async fn sweep_registry(
                 )
             });
         }
+        for (row, images) in result.rows.iter_mut().zip(&images_of) {
+            row.in_use_by_accounts = map.using_accounts(
+                &row.repository,
+                images.iter().map(|(d, t)| (d.as_str(), t.as_slice())),
+            );
+        }
         result.usage_gaps = map.gaps.iter().map(|g| g.summary()).collect();
+        result.usage_gaps.extend(map.notes.iter().cloned());
     }
     // Errors arrive in completion order; a stable order makes reports comparable.
     result
@@ -369,6 +376,7 @@ async fn sweep_repository(
         lifecycle_note: lifecycle.note,
         storage_note: storage.as_ref().and_then(|(_, note)| note.clone()),
         in_use: None,
+        in_use_by_accounts: Vec::new(),
     };
     // Only digests and tags: what the in-use count needs, and little memory.
     let kept = if keep_images {

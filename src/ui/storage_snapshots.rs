@@ -76,6 +76,7 @@ fn audit_row(repository: &str, stored: Option<(u64, bool)>) -> crate::figures::R
         lifecycle_note: None,
         storage_note: None,
         in_use: None,
+        in_use_by_accounts: Vec::new(),
     }
 }
 

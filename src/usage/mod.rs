@@ -65,6 +65,10 @@ pub struct Workload {
     /// The service that started a task, when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// The account the workload runs in, when it is not the registry's own: a task of
+    /// one member account pulling from another's registry (`payments-prod (2718…)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// One image reference made by a workload, as ECS or Lambda report it.
@@ -270,7 +274,21 @@ pub async fn lookup(
     account: &str,
     limits: Limits,
 ) -> UsageMap {
-    let report = match sdk_config(target, options).await {
+    UsageMap::build(
+        survey_target(target, options, limits).await,
+        account,
+        &target.region,
+    )
+}
+
+/// Survey the ECS services and tasks and the Lambda functions of `target`'s account and
+/// region: every image reference they make, into any registry.
+pub async fn survey_target(
+    target: &RegistryTarget,
+    options: &ClientOptions,
+    limits: Limits,
+) -> UsageReport {
+    match sdk_config(target, options).await {
         Ok(config) => {
             let ecs = Arc::new(ecs::EcsClient::new(&config, target.label()));
             let lambda = Arc::new(lambda::LambdaClient::new(&config, target.label()));
@@ -280,8 +298,47 @@ pub async fn lookup(
             references: Vec::new(),
             gaps: vec![Gap::new(Source::Ecs, &err), Gap::new(Source::Lambda, &err)],
         },
-    };
-    UsageMap::build(report, account, &target.region)
+    }
+}
+
+/// The surveys of several registries' accounts combined for the registry `target`: its
+/// own account's references and gaps as they are; every other account's references with
+/// that account named on the workload (`payments-prod (271828182845)`), and what could
+/// not be read of it as a note.
+pub fn combine_surveys(
+    target: &RegistryTarget,
+    surveys: &[(RegistryTarget, Arc<UsageReport>)],
+    account: &str,
+) -> UsageMap {
+    let mut combined = UsageReport::default();
+    let mut notes = Vec::new();
+    for (surveyed, report) in surveys {
+        let member = surveyed.source.member();
+        let own = surveyed == target || member.is_some_and(|m| m.id == account);
+        if own {
+            combined
+                .references
+                .extend(report.references.iter().cloned());
+            combined.gaps.extend(report.gaps.iter().cloned());
+            continue;
+        }
+        let name = member.map_or_else(|| surveyed.label(), |m| m.describe());
+        combined
+            .references
+            .extend(report.references.iter().cloned().map(|mut reference| {
+                reference.workload.account = Some(name.clone());
+                reference
+            }));
+        if let Some(gap) = report.gaps.first() {
+            notes.push(format!(
+                "uses by {name} unknown ({} on {})",
+                gap.code, gap.action
+            ));
+        }
+    }
+    let mut map = UsageMap::build(combined, account, &target.region);
+    map.notes = notes;
+    map
 }
 
 #[cfg(test)]

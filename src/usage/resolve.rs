@@ -144,6 +144,10 @@ pub struct UsageMap {
     pub gaps: Vec<Gap>,
     /// References into other registries or not to ECR at all, ignored.
     pub foreign_references: usize,
+    /// What could not be read of other accounts' workloads (an organization's member
+    /// accounts pulling from this registry): the counts stay known — this registry's own
+    /// account was read — and these say whose uses may be missing.
+    pub notes: Vec<String>,
 }
 
 impl UsageMap {
@@ -227,6 +231,26 @@ impl UsageMap {
             .count() as u64
     }
 
+    /// The other accounts whose workloads use any of `images` of `repository`, sorted
+    /// (workloads of the registry's own account carry no account).
+    pub fn using_accounts<'a>(
+        &self,
+        repository: &str,
+        images: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> Vec<String> {
+        if !self.repositories.contains_key(repository) {
+            return Vec::new();
+        }
+        let mut accounts: Vec<String> = images
+            .into_iter()
+            .flat_map(|(digest, tags)| self.users(repository, digest, tags))
+            .filter_map(|user| user.workload.account)
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        accounts
+    }
+
     /// The repositories some workload refers to.
     pub fn repositories(&self) -> impl Iterator<Item = &str> {
         self.repositories.keys().map(String::as_str)
@@ -285,6 +309,7 @@ mod tests {
             name: name.into(),
             cluster: (kind != UserKind::Lambda).then(|| "prod".into()),
             service: service.map(str::to_string),
+            account: None,
         }
     }
 

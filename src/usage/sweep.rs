@@ -173,6 +173,7 @@ async fn survey_ecs(source: Arc<dyn EcsSource>, calls: Arc<Calls>) -> UsageRepor
             name: service.name.clone(),
             cluster: Some(cluster.clone()),
             service: None,
+            account: None,
         };
         for definition in &service.task_definitions {
             for image in images_of.get(definition).into_iter().flatten() {
@@ -240,6 +241,7 @@ async fn survey_cluster(
                     name: task.id.clone(),
                     cluster: Some(cluster.clone()),
                     service: task.service.clone(),
+                    account: None,
                 };
                 for container in task.containers {
                     part.report.references.push(Reference {
@@ -296,6 +298,7 @@ async fn survey_lambda(source: Arc<dyn LambdaSource>, calls: Arc<Calls>) -> Usag
                         name: function.name,
                         cluster: None,
                         service: None,
+                        account: None,
                     },
                     image: uri,
                     running_digest,

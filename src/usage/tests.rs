@@ -307,3 +307,70 @@ async fn missing_permissions_become_gaps_naming_the_action() {
     let map = UsageMap::build(report, "123456789012", "us-east-1");
     assert!(!map.is_complete());
 }
+
+#[test]
+fn another_accounts_pull_from_a_registry_is_a_use_naming_that_account() {
+    use crate::ecr::model::{CredentialSource, MemberAccount, RegistryTarget};
+    let member = |id: &str, name: &str| {
+        RegistryTarget::new(
+            CredentialSource::Member(MemberAccount {
+                id: id.into(),
+                name: name.into(),
+                role: "OrganizationAccountAccessRole".into(),
+                via: None,
+            }),
+            "us-east-1",
+        )
+    };
+    let (shared, prod, denied_account) = (
+        member("314159265358", "platform-shared"),
+        member("271828182845", "payments-prod"),
+        member("141421356237", "sandbox-denied"),
+    );
+    let workload = Workload {
+        kind: UserKind::EcsService,
+        name: "gateway".into(),
+        cluster: Some("payments".into()),
+        service: None,
+        account: None,
+    };
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let pull = |account: &str| Reference {
+        workload: workload.clone(),
+        image: format!("{account}.dkr.ecr.us-east-1.amazonaws.com/shared/envoy@{digest}"),
+        running_digest: None,
+    };
+    let surveys = vec![
+        (shared.clone(), Arc::new(UsageReport::default())),
+        (
+            prod,
+            Arc::new(UsageReport {
+                references: vec![pull("314159265358"), pull("271828182845")],
+                gaps: Vec::new(),
+            }),
+        ),
+        (
+            denied_account,
+            Arc::new(UsageReport {
+                references: Vec::new(),
+                gaps: vec![Gap::new(Source::Ecs, &denied("sts:AssumeRole"))],
+            }),
+        ),
+    ];
+    let map = combine_surveys(&shared, &surveys, "314159265358");
+    // The pull into the shared registry counts; the one into prod's own does not.
+    let images = [(digest.as_str(), &[][..])];
+    assert_eq!(map.in_use_count("shared/envoy", images), 1);
+    assert_eq!(
+        map.using_accounts("shared/envoy", images),
+        ["payments-prod (271828182845)"]
+    );
+    // The account that could not be read is a note; the registry's own survey is whole.
+    assert!(map.is_complete());
+    assert_eq!(map.notes.len(), 1);
+    assert!(
+        map.notes[0].contains("sandbox-denied (141421356237)"),
+        "{:?}",
+        map.notes
+    );
+}

@@ -113,6 +113,51 @@ pub fn usage_lookup(options: ClientOptions, limits: crate::usage::Limits) -> swe
     })
 }
 
+/// The in-use lookup of an organization's registries: each account's ECS and Lambda in
+/// each region are surveyed once, and every registry learns the uses of its images by
+/// any of the accounts (a task in one account pulling from another's registry), the
+/// using account named.
+pub fn organization_usage_lookup(
+    options: ClientOptions,
+    limits: crate::usage::Limits,
+    targets: &[RegistryTarget],
+) -> sweep::UsageLookup {
+    type Survey = Arc<tokio::sync::OnceCell<Arc<crate::usage::UsageReport>>>;
+    let surveys: Arc<Vec<(RegistryTarget, Survey)>> = Arc::new(
+        targets
+            .iter()
+            .map(|target| (target.clone(), Survey::default()))
+            .collect(),
+    );
+    Arc::new(move |target: RegistryTarget, account: String| {
+        let (surveys, options) = (surveys.clone(), options.clone());
+        Box::pin(async move {
+            let mut reads = tokio::task::JoinSet::new();
+            for (surveyed, cell) in surveys.iter().filter(|(t, _)| t.region == target.region) {
+                let (surveyed, cell, options) = (surveyed.clone(), cell.clone(), options.clone());
+                reads.spawn(async move {
+                    let report = cell
+                        .get_or_init(|| async {
+                            Arc::new(crate::usage::survey_target(&surveyed, &options, limits).await)
+                        })
+                        .await
+                        .clone();
+                    (surveyed, report)
+                });
+            }
+            let mut read = Vec::new();
+            while let Some(done) = reads.join_next().await {
+                if let Ok(survey) = done {
+                    read.push(survey);
+                }
+            }
+            // The same order whatever finished first.
+            read.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::usage::combine_surveys(&target, &read, &account)
+        })
+    })
+}
+
 /// Run `berth audit`: sweep, print the report on stdout, and say how it went.
 pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     // Whole seconds: the report's `generated_at` reads better, and nothing needs more.
@@ -144,14 +189,16 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     };
     let progress = Arc::new(Progress::default());
     let line = ProgressLine::start(progress.clone());
+    let limits = crate::usage::Limits {
+        concurrency: args.concurrency as usize,
+        backoff: Backoff::THROTTLING,
+    };
     let usage = (!cli.no_usage).then(|| {
-        usage_lookup(
-            sweep_client_options(cli),
-            crate::usage::Limits {
-                concurrency: args.concurrency as usize,
-                backoff: Backoff::THROTTLING,
-            },
-        )
+        if cli.account_source().is_set() {
+            organization_usage_lookup(sweep_client_options(cli), limits, &targets)
+        } else {
+            usage_lookup(sweep_client_options(cli), limits)
+        }
     });
     let results = sweep::collect_with_usage(
         targets,

@@ -384,6 +384,7 @@ mod tests {
             lifecycle_freed_bytes: None,
             storage_note: None,
             in_use: None,
+            in_use_by_accounts: Vec::new(),
         }
     }
 

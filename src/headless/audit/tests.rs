@@ -473,6 +473,7 @@ fn sample_row(region: &str, name: &str, bytes: u64) -> RepositoryRow {
         lifecycle_note: Some("a note, with \"quotes\"".into()),
         storage_note: None,
         in_use: Some(3),
+        in_use_by_accounts: Vec::new(),
     }
 }
 
@@ -529,6 +530,7 @@ async fn in_use_counts_images_per_repository_and_is_unknown_while_the_lookup_has
             name: name.into(),
             cluster: None,
             service: None,
+            account: None,
         },
         image,
         running_digest: None,
