@@ -92,6 +92,8 @@ fn deleting_a_signed_image_takes_its_referrers_and_leaves_no_orphan() {
 struct Graph {
     digests: Vec<String>,
     children: std::collections::HashMap<String, Vec<String>>,
+    /// Child digest → `os/architecture[/variant]`, as its index names it.
+    platforms: std::collections::HashMap<String, String>,
 }
 
 impl Graph {
@@ -106,6 +108,7 @@ impl Graph {
             let listed: std::collections::HashSet<&String> = digests.iter().collect();
             let mut children: std::collections::HashMap<String, Vec<String>> = Default::default();
             let mut folded = std::collections::HashSet::new();
+            let mut platforms = std::collections::HashMap::new();
             for image in &images {
                 if let Some(subject) = image.subject_manifest_digest()
                     && listed.contains(&subject.to_string())
@@ -146,13 +149,25 @@ impl Graph {
                     serde_json::from_str(out.images()[0].image_manifest().unwrap()).unwrap();
                 for entry in manifest["manifests"].as_array().unwrap() {
                     let child = entry["digest"].as_str().unwrap().to_string();
+                    let platform = &entry["platform"];
+                    let parts: Vec<&str> = ["os", "architecture", "variant"]
+                        .iter()
+                        .filter_map(|key| platform[*key].as_str())
+                        .collect();
+                    if !parts.is_empty() {
+                        platforms.insert(child.clone(), parts.join("/"));
+                    }
                     // A referrer of a listed image folds under its subject first.
                     if listed.contains(&child) && folded.insert(child.clone()) {
                         children.entry(index.to_string()).or_default().push(child);
                     }
                 }
             }
-            Graph { digests, children }
+            Graph {
+                digests,
+                children,
+                platforms,
+            }
         })
     }
 
@@ -236,6 +251,18 @@ fn tree_folds_what_the_sdk_reads(repository: &str) {
         .collect();
     let expected: std::collections::BTreeSet<&str> = expected.iter().map(String::as_str).collect();
     assert_eq!(below, expected, "{screen}");
+    // A platform says which one, as its index names it.
+    for child in &expected {
+        if let Some(platform) = graph.platforms.get(*child) {
+            let short = &child["sha256:".len()..][..12];
+            assert!(
+                screen
+                    .lines()
+                    .any(|l| l.contains(short) && l.contains(&format!("platform {platform}"))),
+                "{child} is {platform}:\n{screen}"
+            );
+        }
+    }
 
     // Flat: nothing folded any more.
     tui.send("Z");

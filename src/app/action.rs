@@ -56,6 +56,12 @@ pub enum Action {
         generation: u64,
         parents: Vec<(String, String)>,
     },
+    /// The platform (`linux/arm64/v8`) of each child of the listing's indexes that has
+    /// one, read with the children: for the rows folded under their index.
+    IndexPlatforms {
+        generation: u64,
+        platforms: Vec<(String, String)>,
+    },
     TagChecked {
         digest: String,
         tag: String,

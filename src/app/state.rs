@@ -186,6 +186,8 @@ pub struct ImagesPane {
     pub expanded: HashSet<String>,
     /// Which rows fold under which, derived from the listing on every rebuild.
     pub tree: crate::app::tree::ImageTree,
+    /// Child digest → its platform (`linux/amd64`) as its index names it.
+    pub platforms: std::collections::HashMap<String, String>,
 }
 
 /// The images marked for a bulk action, by digest, with the total size of those listed.

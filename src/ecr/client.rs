@@ -178,7 +178,7 @@ impl Registry for EcrRegistry {
         &self,
         repository: &str,
         indexes: &[String],
-    ) -> Result<Vec<(String, Vec<String>)>, EcrError> {
+    ) -> Result<Vec<(String, Vec<super::manifests::IndexChild>)>, EcrError> {
         super::manifests::index_children(self, repository, indexes).await
     }
 

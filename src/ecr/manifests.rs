@@ -28,6 +28,50 @@ struct IndexManifest {
 #[derive(Deserialize)]
 struct IndexEntry {
     digest: Option<String>,
+    platform: Option<EntryPlatform>,
+}
+
+#[derive(Deserialize)]
+struct EntryPlatform {
+    os: Option<String>,
+    architecture: Option<String>,
+    variant: Option<String>,
+}
+
+/// One image an index names: its digest and, when the index gives one, its platform as
+/// `os/architecture[/variant]` (sanitised).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexChild {
+    pub digest: String,
+    pub platform: Option<String>,
+}
+
+/// The children an index or manifest list names, with their platforms, in its order;
+/// an empty list for a manifest that is not one (as [`child_digests`]).
+pub fn child_entries(manifest: &str) -> Vec<IndexChild> {
+    serde_json::from_str::<IndexManifest>(manifest)
+        .map(|index| {
+            index
+                .manifests
+                .into_iter()
+                .filter_map(|entry| {
+                    let platform = entry.platform.and_then(|p| {
+                        let parts: Vec<String> = [p.os, p.architecture, p.variant]
+                            .into_iter()
+                            .flatten()
+                            .filter(|part| !part.is_empty())
+                            .collect();
+                        (!parts.is_empty())
+                            .then(|| crate::sanitize::sanitize(&parts.join("/")).into_owned())
+                    });
+                    Some(IndexChild {
+                        digest: entry.digest?,
+                        platform,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The child digests an index or manifest list names, in the order it lists them.
@@ -69,12 +113,13 @@ pub async fn manifest_list_children(
     Ok(index_children(registry, repository, indexes)
         .await?
         .into_iter()
-        .flat_map(|(_, children)| children)
+        .flat_map(|(_, children)| children.into_iter().map(|child| child.digest))
         .collect())
 }
 
-/// Each of the manifest lists `indexes` (digests in `repository`) with the child digests
-/// it names, read with BatchGetImage; failures as for [`manifest_list_children`].
+/// Each of the manifest lists `indexes` (digests in `repository`) with the children it
+/// names (digest and platform), read with BatchGetImage; failures as for
+/// [`manifest_list_children`].
 ///
 /// Child digests come from manifest text the registry holds: only those that are valid
 /// digests are kept, so nothing downstream shows or compares anything else.
@@ -82,7 +127,7 @@ pub async fn index_children(
     registry: &EcrRegistry,
     repository: &str,
     indexes: &[String],
-) -> Result<Vec<(String, Vec<String>)>, EcrError> {
+) -> Result<Vec<(String, Vec<IndexChild>)>, EcrError> {
     let mut found = Vec::new();
     for batch in indexes.chunks(MAX_IDS_PER_CALL) {
         let out = batch_get_image(registry, repository, by_digest(batch)).await?;
@@ -111,9 +156,9 @@ pub async fn index_children(
             ) else {
                 continue;
             };
-            let children = child_digests(manifest)
+            let children = child_entries(manifest)
                 .into_iter()
-                .filter(|child| is_valid_digest(child))
+                .filter(|child| is_valid_digest(&child.digest))
                 .collect();
             found.push((index.to_string(), children));
         }
@@ -315,6 +360,23 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn children_come_with_their_platforms() {
+        let index = r#"{"manifests":[
+            {"digest":"sha256:a","platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+            {"digest":"sha256:b","platform":{"os":"linux","architecture":"amd64"}},
+            {"digest":"sha256:c"}
+        ]}"#;
+        let entries = child_entries(index);
+        let platforms: Vec<Option<&str>> = entries.iter().map(|e| e.platform.as_deref()).collect();
+        assert_eq!(
+            platforms,
+            [Some("linux/arm64/v8"), Some("linux/amd64"), None]
+        );
+        assert_eq!(entries[2].digest, "sha256:c");
+        assert!(child_entries("not json").is_empty());
     }
 
     #[test]

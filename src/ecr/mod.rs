@@ -50,7 +50,7 @@ pub trait Registry: Send + Sync {
         &self,
         _repository: &str,
         _indexes: &[String],
-    ) -> Result<Vec<(String, Vec<String>)>, EcrError> {
+    ) -> Result<Vec<(String, Vec<manifests::IndexChild>)>, EcrError> {
         Ok(Vec::new())
     }
 

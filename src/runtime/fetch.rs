@@ -73,14 +73,21 @@ impl Executor {
         let (this, client, repository) = (self.clone(), client.clone(), repository.to_string());
         tokio::spawn(async move {
             if let Ok(found) = client.index_children(&repository, &indexes).await {
-                let parents = found
-                    .into_iter()
-                    .flat_map(|(index, children)| {
-                        children
-                            .into_iter()
-                            .map(move |child| (child, index.clone()))
-                    })
-                    .collect();
+                let mut parents = Vec::new();
+                let mut platforms = Vec::new();
+                for (index, children) in found {
+                    for child in children {
+                        if let Some(platform) = child.platform {
+                            platforms.push((child.digest.clone(), platform));
+                        }
+                        parents.push((child.digest, index.clone()));
+                    }
+                }
+                // The platforms first: the rows they name are drawn with the parents.
+                this.send(Action::IndexPlatforms {
+                    generation,
+                    platforms,
+                });
                 this.send(Action::IndexChildren {
                     generation,
                     parents,

@@ -59,8 +59,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let role = parent.map(|p| role_of(image, p));
             let depth = tree.depth_of(index);
             let mut tags = if image.tags.is_empty() && depth > 0 {
-                // Folded under its parent, the row says what it is, not "untagged".
-                Line::styled(role.unwrap_or_default().to_string(), theme.dim)
+                // Folded under its parent, the row says what it is, not "untagged": a
+                // platform also which one.
+                let text = match (role, pane.platforms.get(&image.digest)) {
+                    (Some("platform"), Some(platform)) => format!("platform {platform}"),
+                    _ => role.unwrap_or_default().to_string(),
+                };
+                Line::styled(text, theme.dim)
             } else if image.tags.is_empty() {
                 let mut line = highlighted(
                     UNTAGGED,
@@ -268,7 +273,14 @@ pub fn footer(state: &State) -> [String; 2] {
             "multi-platform index (size is the index's own figure, not its children's)".to_string()
         }
         (_, Some(index)) => {
-            format!("platform of the multi-arch index {index} (deleted with the index, not alone)")
+            let platform = pane
+                .platforms
+                .get(&image.digest)
+                .map(|p| format!("{p} "))
+                .unwrap_or_default();
+            format!(
+                "{platform}platform of the multi-arch index {index} (deleted with the index, not alone)"
+            )
         }
         _ => match &image.subject_digest {
             Some(subject) => referrer_description(state, image, subject),

@@ -45,6 +45,16 @@ fn tree_state() -> State {
     let generation = state.images.generation;
     update(
         &mut state,
+        Action::IndexPlatforms {
+            generation,
+            platforms: vec![
+                (digest(2), "linux/amd64".into()),
+                (digest(3), "linux/arm64/v8".into()),
+            ],
+        },
+    );
+    update(
+        &mut state,
         Action::IndexChildren {
             generation,
             parents: vec![(digest(2), digest(1)), (digest(3), digest(1))],

@@ -194,6 +194,15 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             repository,
             result,
         } => results::on_repository_stats(state, registry, generation, repository, result),
+        Action::IndexPlatforms {
+            generation,
+            platforms,
+        } => {
+            if state.images.generation == generation {
+                state.images.platforms.extend(platforms);
+            }
+            Vec::new()
+        }
         Action::IndexChildren {
             generation,
             parents,

@@ -160,6 +160,7 @@ fn open_images(state: &mut State, repo: crate::ecr::model::Repository) -> Vec<Ef
         pane.list.follow_first();
         pane.images.clear();
         pane.parents.clear();
+        pane.platforms.clear();
         pane.expanded.clear();
         pane.marked.listing_cleared();
         pane.incoming = None;
