@@ -358,3 +358,103 @@ fn the_registries_pane_lists_every_account_in_every_region() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// A delete in a member account: the confirmation names the account, the call is made
+/// with that account's assumed role (the image is gone when the test reads the account
+/// with its own credentials), and the audit-log line names the account and the role.
+#[test]
+fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
+    use support::pty::keys::{ENTER, ESC};
+    let sandbox = Sandbox::organization();
+    let members = Sandbox::runtime().block_on(members(&sandbox));
+    let dev = members
+        .iter()
+        .find(|m| m.name == "payments-dev")
+        .expect("the seed has payments-dev");
+    let credentials = dev.credentials.clone().expect("its role can be assumed");
+    let repository = "payments/api";
+    let ecr = |credentials: aws_sdk_ecr::config::Credentials| async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&sandbox.endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        aws_sdk_ecr::Client::new(&config)
+    };
+    let before: Vec<String> = Sandbox::runtime().block_on(async {
+        let client = ecr(credentials.clone()).await;
+        support::all_images(&client, repository)
+            .await
+            .iter()
+            .map(|i| i.image_digest().unwrap().to_string())
+            .collect()
+    });
+
+    let env = sandbox.env();
+    let home = std::path::PathBuf::from(&env.iter().find(|(k, _)| k == "HOME").unwrap().1);
+    let mut tui =
+        support::pty::Tui::spawn(&["--organization", "--region", "us-east-1"], &env, 200, 40);
+    tui.wait_for("repositories");
+    tui.send(ESC);
+    tui.wait_for("registries");
+    tui.send("/payments-dev");
+    tui.send(ENTER);
+    tui.wait_for("rows 1–1 of 1");
+    tui.send(ENTER);
+    tui.wait_until("payments-dev's repositories", |s| {
+        let text = s.contents();
+        text.contains("payments-dev/us-east-1") && text.contains("payments/api")
+    });
+    tui.send("/payments/api");
+    tui.send(ENTER);
+    tui.wait_until("the repository filtered", |s| {
+        support::pty::Tui::status_line(s).contains("filter: payments/api")
+    });
+    tui.send(ENTER);
+    tui.wait_until("the images pane", |s| {
+        let text = s.contents();
+        text.contains("repositories › payments/api") && !text.contains("loading images")
+    });
+    // Every manifest as its own row, so the first row is exactly one image.
+    tui.send("Z");
+    tui.send("d");
+    tui.wait_for(&format!("in account payments-dev ({}), us-east-1", dev.id));
+    tui.send("y");
+    tui.wait_until("the delete to finish", |s| {
+        support::pty::Tui::status_line(s).contains("deleted")
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+
+    let after: Vec<String> = Sandbox::runtime().block_on(async {
+        let client = ecr(credentials).await;
+        support::all_images(&client, repository)
+            .await
+            .iter()
+            .map(|i| i.image_digest().unwrap().to_string())
+            .collect()
+    });
+    let gone: Vec<&String> = before.iter().filter(|d| !after.contains(d)).collect();
+    assert!(
+        !gone.is_empty(),
+        "an image is gone from payments-dev's own registry"
+    );
+    let lines = support::audit_log_lines(&home);
+    let line = lines.last().expect("one audit line");
+    assert_eq!(line["account"], dev.id.as_str());
+    assert_eq!(line["profile"], "payments-dev");
+    assert_eq!(line["role"], ROLE);
+    let logged: Vec<&str> = line["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["digest"].as_str())
+        .collect();
+    for digest in gone {
+        assert!(
+            logged.contains(&digest.as_str()),
+            "{digest} is in the audit line"
+        );
+    }
+}

@@ -236,6 +236,17 @@ fn plan_lines(plan: &DeletePlan, theme: &Theme) -> Vec<Line<'static>> {
         theme.warning
     };
     lines.push(Line::styled(headline, style));
+    if let Some(account) = plan.registry.source.member() {
+        // Across an organization, say whose registry this is before anything else.
+        lines.push(Line::styled(
+            format!(
+                "in account {}, {}",
+                account.describe(),
+                plan.registry.region
+            ),
+            theme.warning,
+        ));
+    }
     // What the user asked for but the plan leaves out, before the list, so it is seen.
     lines.extend(
         plan.notes
