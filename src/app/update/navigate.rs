@@ -118,6 +118,15 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         },
         Pane::Repositories => {
             let Some(index) = state.repositories.list.selected_item() else {
+                // Never swallowed: say why nothing opened.
+                let why = if state.repositories.loading.is_some() {
+                    "nothing to open yet: the repositories are still being listed"
+                } else if state.repositories.list.filter.is_active() {
+                    "nothing to open: no repository matches the filter"
+                } else {
+                    "nothing to open: no repositories here"
+                };
+                state.status.info(Topic::Command, why);
                 return Vec::new();
             };
             let repo = state.repositories.rows[index].repo.clone();

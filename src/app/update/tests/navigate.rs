@@ -205,3 +205,22 @@ fn keys_do_nothing_but_quit_while_the_terminal_is_too_small() {
     update(&mut state, char_key('q'));
     assert!(state.should_quit, "quit still works");
 }
+
+#[test]
+fn enter_before_the_repositories_are_listed_says_why_nothing_opened() {
+    let mut state = crate::app::State::new(targets(), now());
+    let effects = crate::app::update::start(&mut state);
+    assert!(!effects.is_empty(), "the listing is asked for");
+    assert!(state.repositories.loading.is_some());
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(state.pane, Pane::Repositories);
+    assert!(
+        state
+            .status
+            .messages()
+            .iter()
+            .any(|m| m.text.contains("still being listed")),
+        "a key is never swallowed silently: {:?}",
+        state.status.messages()
+    );
+}
