@@ -258,7 +258,7 @@ fn tree_folds_what_the_sdk_reads(repository: &str) {
             assert!(
                 screen
                     .lines()
-                    .any(|l| l.contains(short) && l.contains(&format!("platform {platform}"))),
+                    .any(|l| l.contains(short) && l.contains(&format!("└ {platform} "))),
                 "{child} is {platform}:\n{screen}"
             );
         }

@@ -6,7 +6,8 @@
 //! ECR lists referrers and index children as images like any other; shown flat, a
 //! signature reads as a mysterious untagged image and a platform as one that could be
 //! deleted on its own. Folded, the row they belong to says what it carries (`SIG 2`,
-//! `SBOM`, `2 platforms`) and the count line says how many rows are folded.
+//! `SBOM`, `2 platforms`) and the count line says how many rows are folded; unfolded, a
+//! platform's row names it (`linux/arm64/v8`).
 
 use crate::app::action::Effect;
 use crate::app::keymap::Command;

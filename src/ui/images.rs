@@ -62,7 +62,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 // Folded under its parent, the row says what it is, not "untagged": a
                 // platform also which one.
                 let text = match (role, pane.platforms.get(&image.digest)) {
-                    (Some("platform"), Some(platform)) => format!("platform {platform}"),
+                    // Under its index, `linux/arm64/v8` says what the row is.
+                    (Some("platform"), Some(platform)) => platform.clone(),
                     _ => role.unwrap_or_default().to_string(),
                 };
                 Line::styled(text, theme.dim)
