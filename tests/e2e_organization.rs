@@ -420,6 +420,15 @@ fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
     tui.send("Z");
     tui.send("d");
     tui.wait_for(&format!("in account payments-dev ({}), us-east-1", dev.id));
+    // The title of every question in a member registry names the account too.
+    assert!(
+        tui.screen().contains(&format!(
+            "confirm delete · account payments-dev ({})",
+            dev.id
+        )),
+        "{}",
+        tui.screen()
+    );
     tui.send("y");
     tui.wait_until("the delete to finish", |s| {
         support::pty::Tui::status_line(s).contains("deleted")

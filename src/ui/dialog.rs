@@ -173,6 +173,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             (format!(" {title} "), out)
         }
     };
+    // Across an organization every question says whose registry it is about.
+    let registry = match state.pane {
+        crate::app::state::Pane::Images | crate::app::state::Pane::Findings => {
+            &state.images.registry
+        }
+        _ => &state.repositories.registry,
+    };
+    let title = match registry.source.member() {
+        Some(account) => format!("{title}· account {} ", account.describe()),
+        None => title,
+    };
     let width = (area.width.saturating_sub(4)).clamp(20, 90);
     // Long lines wrap: count the rows they take so the last line (the prompt) shows.
     let inner = usize::from(width.saturating_sub(2)).max(1);
