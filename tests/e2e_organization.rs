@@ -467,3 +467,75 @@ fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
         );
     }
 }
+
+/// The TUI's IN USE across accounts: platform-shared's shared/envoy image that a
+/// payments-prod service pulls is in use, and its footer names the using account, as the
+/// organization seed records it.
+#[test]
+fn an_image_another_account_pulls_is_in_use_in_the_tui() {
+    use support::pty::keys::{ENTER, ESC};
+    let sandbox = Sandbox::organization();
+    let seed = seeded_organization(&sandbox);
+    let (digest, user_account, user_name) = seed["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|image| {
+            let user = image["users"]
+                .as_array()?
+                .iter()
+                .find(|u| u["account"] != image["account"])?;
+            (image["repository"] == "shared/envoy").then(|| {
+                (
+                    image["digest"].as_str().unwrap().to_string(),
+                    user["account"].as_str().unwrap().to_string(),
+                    user["account_name"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .expect("the seed has a cross-account pull of shared/envoy");
+    let short = &digest["sha256:".len()..][..12];
+
+    let mut tui = support::pty::Tui::spawn(
+        &["--organization", "--region", "us-east-1"],
+        &sandbox.env(),
+        200,
+        40,
+    );
+    tui.wait_for("repositories");
+    tui.send(ESC);
+    tui.wait_for("registries");
+    tui.send("/platform-shared");
+    tui.send(ENTER);
+    tui.wait_for("rows 1–1 of 1");
+    tui.send(ENTER);
+    tui.wait_until("platform-shared's repositories", |s| {
+        let text = s.contents();
+        text.contains("platform-shared/us-east-1") && text.contains("shared/envoy")
+    });
+    tui.send("/shared/envoy");
+    tui.send(ENTER);
+    tui.wait_until("the repository filtered", |s| {
+        support::pty::Tui::status_line(s).contains("filter: shared/envoy")
+    });
+    tui.send(ENTER);
+    let screen = tui.wait_until("the images and their use", |s| {
+        let text = s.contents();
+        text.contains("repositories › shared/envoy")
+            && text
+                .lines()
+                .any(|l| l.contains(short) && l.contains("ecs:"))
+    });
+    // Put the cursor on the image in use and read its footer.
+    let row = screen
+        .lines()
+        .skip(2)
+        .position(|l| l.contains(short))
+        .unwrap();
+    for _ in 0..row {
+        tui.send("j");
+    }
+    tui.wait_for(&format!("in {user_name} ({user_account})"));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

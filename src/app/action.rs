@@ -223,6 +223,9 @@ pub enum Effect {
         registry: RegistryId,
         account: String,
         generation: u64,
+        /// For a member account of an organization: the other member registries of the
+        /// same region, whose workloads may pull from this one.
+        others: Vec<RegistryId>,
     },
     /// Sweep a registry like `berth audit` does, for the audit columns.
     RunAudit {

@@ -260,6 +260,10 @@ pub fn describe_user(user: &ImageUser) -> String {
     if let MatchedBy::Tag { tag } = &user.by {
         text.push_str(&format!(" by tag {tag}"));
     }
+    if let Some(account) = &workload.account {
+        // Another account of the organization pulls from this registry.
+        text.push_str(&format!(" in {account}"));
+    }
     text
 }
 

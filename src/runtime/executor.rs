@@ -193,6 +193,7 @@ impl Executor {
                 registry,
                 account,
                 generation,
+                others,
             } => {
                 let this = self.clone();
                 tokio::spawn(async move {
@@ -201,13 +202,29 @@ impl Executor {
                         max_attempts: 1,
                         ..this.options.clone()
                     };
-                    let map = crate::usage::lookup(
-                        &registry,
-                        &options,
-                        &account,
-                        crate::usage::Limits::default(),
-                    )
-                    .await;
+                    let limits = crate::usage::Limits::default();
+                    let map = if others.is_empty() {
+                        crate::usage::lookup(&registry, &options, &account, limits).await
+                    } else {
+                        // This account and every other one of the region, at once.
+                        let mut reads = tokio::task::JoinSet::new();
+                        for target in std::iter::once(registry.clone()).chain(others) {
+                            let options = options.clone();
+                            reads.spawn(async move {
+                                let report =
+                                    crate::usage::survey_target(&target, &options, limits).await;
+                                (target, Arc::new(report))
+                            });
+                        }
+                        let mut read = Vec::new();
+                        while let Some(done) = reads.join_next().await {
+                            if let Ok(survey) = done {
+                                read.push(survey);
+                            }
+                        }
+                        read.sort_by(|a, b| a.0.cmp(&b.0));
+                        crate::usage::combine_surveys(&registry, &read, &account)
+                    };
                     this.send(Action::UsageLoaded {
                         registry,
                         generation,

@@ -420,9 +420,24 @@ pub(super) fn request_usage(state: &mut State, registry: &RegistryId) -> Vec<Eff
     }
     let generation = state.new_generation();
     state.usage.requested(registry, generation);
+    // Across an organization, another account's workloads may pull from this registry.
+    let others = match registry.source.member() {
+        Some(_) => state
+            .registries
+            .rows
+            .iter()
+            .map(|row| &row.target)
+            .filter(|t| {
+                t.source.member().is_some() && t.region == registry.region && *t != registry
+            })
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
     vec![Effect::FetchUsage {
         registry: registry.clone(),
         account,
         generation,
+        others,
     }]
 }
