@@ -539,3 +539,77 @@ fn an_image_another_account_pulls_is_in_use_in_the_tui() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// A member account's session that ends before its time (the sandbox's
+/// /expire-credentials, as an administrator revoking sessions would) is renewed on the
+/// spot: the next call is answered ExpiredTokenException, berth assumes the role again and
+/// retries, and the user sees the listing, not an error.
+#[test]
+fn a_session_that_ends_early_is_renewed_without_the_user_seeing_it() {
+    use support::pty::keys::{ENTER, ESC};
+    let sandbox = Sandbox::organization();
+    let members = Sandbox::runtime().block_on(members(&sandbox));
+    let dev = members.iter().find(|m| m.name == "payments-dev").unwrap();
+    let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let mut env = sandbox.env();
+    env.push(("AWS_ENDPOINT_URL_STS".into(), proxy.url()));
+    env.push(("AWS_ENDPOINT_URL_ECR".into(), proxy.url()));
+    let mut tui =
+        support::pty::Tui::spawn(&["--organization", "--region", "us-east-1"], &env, 200, 40);
+    tui.wait_for("repositories");
+    tui.send(ESC);
+    tui.wait_for("registries");
+    tui.send("/payments-dev");
+    tui.send(ENTER);
+    tui.wait_for("rows 1–1 of 1");
+    tui.send(ENTER);
+    tui.wait_until("payments-dev's repositories", |s| {
+        let text = s.contents();
+        text.contains("payments-dev/us-east-1") && text.contains("payments/api")
+    });
+    let assumed = proxy.stats().count("AssumeRole");
+
+    // End every session into the account now.
+    let url = format!("{}/moto-api/berth/expire-credentials", sandbox.endpoint);
+    let body = format!("{{\"account\": \"{}\"}}", dev.id);
+    let posted = std::process::Command::new(support::python())
+        .args([
+            "-c",
+            "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'})).read()",
+            &url,
+            &body,
+        ])
+        .status()
+        .unwrap();
+    assert!(posted.success());
+
+    let listed = proxy.stats().count("DescribeRepositories");
+    tui.send("r");
+    // The listing is asked for again (the first attempt is refused: the session ended)…
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while proxy.stats().count("DescribeRepositories") < listed + 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retried listing:\n{}",
+            tui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // …and answered.
+    let screen = tui.wait_until("the repositories listed again", |s| {
+        let status = support::pty::Tui::status_line(s);
+        !status.contains("loading") && s.contents().contains("payments/api")
+    });
+    let status = screen.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !status.contains("expired") && !status.contains("ExpiredToken"),
+        "no error for the user: {status}"
+    );
+    assert_eq!(
+        proxy.stats().count("AssumeRole"),
+        assumed + 1,
+        "the role was assumed once more"
+    );
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

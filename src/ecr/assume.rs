@@ -70,6 +70,9 @@ struct MemberCredentials {
     options: ClientOptions,
     session_name: String,
     cached: tokio::sync::Mutex<Option<Granted>>,
+    /// A registry answered that these credentials' session has ended (before their
+    /// expiry): the next ask assumes the role again.
+    stale: std::sync::atomic::AtomicBool,
     /// AssumeRole calls made so far (for tests and the benchmark).
     calls: std::sync::atomic::AtomicU64,
 }
@@ -78,6 +81,9 @@ impl MemberCredentials {
     async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let mut cached = self.cached.lock().await;
         let now = SystemTime::now();
+        if self.stale.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            *cached = None;
+        }
         match cached.as_ref() {
             Some(Granted::Credentials(credentials))
                 if credentials
@@ -110,12 +116,6 @@ impl MemberCredentials {
                 Err(CredentialsError::provider_error(failure))
             }
         }
-    }
-
-    /// Forget the credentials (the registry said they expired before their time), so
-    /// the next call assumes the role again.
-    async fn forget(&self) {
-        *self.cached.lock().await = None;
     }
 
     async fn assume(&self) -> Result<Credentials, AssumeRoleFailed> {
@@ -226,6 +226,7 @@ fn member(
                 options: options.clone(),
                 session_name: session_name(std::env::var("USER").ok().as_deref()),
                 cached: Default::default(),
+                stale: Default::default(),
                 calls: Default::default(),
             })
         })
@@ -250,16 +251,57 @@ pub fn assume_calls(account: &MemberAccount) -> u64 {
         .map_or(0, |m| m.calls.load(std::sync::atomic::Ordering::Relaxed))
 }
 
-/// Forget `account`'s credentials: its registry answered that they expired (a session
-/// ended early), so the next call assumes the role again.
-pub async fn forget(account: &MemberAccount) {
-    let member = PROVIDERS
+/// Forget `account`'s credentials: a registry answered that their session ended before
+/// its time, so the next call assumes the role again.
+pub fn forget(account: &MemberAccount) {
+    if let Some(member) = PROVIDERS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(account)
-        .cloned();
-    if let Some(member) = member {
-        member.forget().await;
+    {
+        member
+            .stale
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// A retry classifier for a member account's clients: an answer that the session has
+/// expired (`ExpiredTokenException`, `ExpiredToken`) drops the account's credentials and
+/// asks for another attempt, which assumes the role again — a session ended early is
+/// renewed without the user seeing it. The clients keep no identity cache of their own
+/// (see `client::config_loader`), so the retry does ask for new credentials.
+#[derive(Debug, Clone)]
+pub struct RenewEndedSession(pub MemberAccount);
+
+impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry for RenewEndedSession {
+    fn classify_retry(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::InterceptorContext,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryAction {
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryAction;
+        let Some(response) = ctx.response() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let named = |text: &str| text.contains("ExpiredToken");
+        let expired = response.status().as_u16() == 403
+            && (response
+                .headers()
+                .get("x-amzn-errortype")
+                .is_some_and(named)
+                || response
+                    .body()
+                    .bytes()
+                    .is_some_and(|body| named(&String::from_utf8_lossy(body))));
+        if expired {
+            forget(&self.0);
+            RetryAction::transient_error()
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "RenewEndedSession"
     }
 }
 

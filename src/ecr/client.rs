@@ -66,11 +66,12 @@ pub fn config_loader(
         // The member account's role, assumed from the base credentials (shared by every
         // client of the account, see `assume`).
         super::model::CredentialSource::Member(account) if !account.role.is_empty() => {
-            loader = loader.credentials_provider(super::assume::provider(
-                account,
-                &target.region,
-                options,
-            ));
+            // The provider is the cache (one per account, renewed before expiry or when a
+            // registry says the session ended): a client-side cache would keep handing
+            // out credentials the provider has dropped.
+            loader = loader
+                .credentials_provider(super::assume::provider(account, &target.region, options))
+                .identity_cache(aws_config::identity::IdentityCache::no_cache());
         }
         source => {
             if let Some(profile) = source.profile() {
@@ -94,8 +95,14 @@ impl EcrRegistry {
         }
         let config = loader.load().await;
         let config = aws_sdk_ecr::config::Builder::from(&config)
-            .retry_classifier(super::error::RefusedConnectionIsFinal)
-            .build();
+            .retry_classifier(super::error::RefusedConnectionIsFinal);
+        let config = match target.source.member() {
+            Some(account) if !account.role.is_empty() => {
+                config.retry_classifier(super::assume::RenewEndedSession(account.clone()))
+            }
+            _ => config,
+        }
+        .build();
         Ok(Self {
             client: aws_sdk_ecr::Client::from_conf(config),
             target: target.clone(),
