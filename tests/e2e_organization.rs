@@ -613,3 +613,77 @@ fn a_session_that_ends_early_is_renewed_without_the_user_seeing_it() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// An opt-in region only one member account enabled: the others' registries there fail
+/// on their own, saying the region may not be enabled for the account, and the account
+/// that enabled it is read.
+#[test]
+fn a_region_not_enabled_in_an_account_says_so_for_that_account_only() {
+    let sandbox = Sandbox::organization();
+    let seed = seeded_organization(&sandbox);
+    let enabled: Vec<String> = seed["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["opt_in_regions_enabled"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r == "eu-south-1"))
+        })
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !enabled.is_empty(),
+        "the seed enables eu-south-1 somewhere: {seed:#}"
+    );
+    let out = support::run::berth(
+        &sandbox.env(),
+        &[
+            "audit",
+            "--organization",
+            "--region",
+            "eu-south-1",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "partial");
+    let report: Value = json_of(&out);
+    for registry in report["registries"].as_array().unwrap() {
+        let account = registry["account"].as_str().unwrap_or_default();
+        if enabled.iter().any(|id| id == account) {
+            assert_eq!(registry["complete"], true, "{registry:#}");
+        }
+    }
+    // The account that enabled it has its repositories there in the report.
+    assert!(
+        report["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| {
+                enabled.iter().any(|id| row["account"] == id.as_str())
+                    && row["region"] == "eu-south-1"
+            }),
+        "{:#}",
+        report["repositories"]
+    );
+    let unrecognised: Vec<&Value> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["code"] == "UnrecognizedClientException")
+        .collect();
+    assert!(!unrecognised.is_empty(), "{:#}", report["errors"]);
+    for error in unrecognised {
+        let text = error["error"].as_str().unwrap();
+        assert!(
+            text.contains("may not be enabled for this account"),
+            "{text}"
+        );
+        assert!(
+            !enabled.iter().any(|id| text.contains(id.as_str())),
+            "the account that enabled the region reads it: {text}"
+        );
+    }
+}

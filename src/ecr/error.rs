@@ -51,6 +51,13 @@ pub enum EcrError {
     },
     #[error("{action} is not supported by this endpoint ({subject})")]
     Unsupported { action: String, subject: String },
+    /// The service did not recognise the credentials where they were sent: an opt-in
+    /// region the account has not enabled says so (`UnrecognizedClientException`,
+    /// STS's `InvalidClientTokenId`), and so do keys that do not exist.
+    #[error(
+        "{subject}: the credentials are not recognised there ({action}) — the region may not be enabled for this account (an opt-in region), or the keys are not valid"
+    )]
+    UnrecognizedCredentials { action: String, subject: String },
     #[error("{action} failed for {subject}: {code}: {message}")]
     Service {
         action: String,
@@ -99,6 +106,7 @@ impl EcrError {
             EcrError::Timeout { .. } => "Timeout",
             EcrError::Unreachable { .. } => "Unreachable",
             EcrError::Unsupported { .. } => "Unsupported",
+            EcrError::UnrecognizedCredentials { .. } => "UnrecognizedClientException",
             EcrError::Service { code, .. } => code,
             EcrError::Other { .. } => "Error",
         }
@@ -122,13 +130,11 @@ const ACCESS_DENIED_CODES: &[&str] = &[
     "AccessDeniedException",
     "AccessDenied",
     "UnauthorizedOperation",
-    "UnrecognizedClientException",
 ];
-const EXPIRED_CODES: &[&str] = &[
-    "ExpiredTokenException",
-    "ExpiredToken",
-    "InvalidClientTokenId",
-];
+const EXPIRED_CODES: &[&str] = &["ExpiredTokenException", "ExpiredToken"];
+/// Codes of credentials the service does not recognise where they were sent (a region
+/// not enabled for the account, or keys that do not exist).
+const UNRECOGNIZED_CODES: &[&str] = &["UnrecognizedClientException", "InvalidClientTokenId"];
 const NOT_FOUND_CODES: &[&str] = &[
     "RepositoryNotFoundException",
     "ImageNotFoundException",
@@ -171,6 +177,12 @@ where
     let message = err.message().unwrap_or_default().to_string();
     let detail = crate::sanitize::sanitize(&DisplayErrorContext(&err).to_string()).into_owned();
 
+    if code
+        .as_deref()
+        .is_some_and(|c| UNRECOGNIZED_CODES.contains(&c))
+    {
+        return EcrError::UnrecognizedCredentials { action, subject };
+    }
     // moto (and some proxies) answer a denied call with HTTP 403 and an XML body that the
     // JSON error parser cannot read, so the status alone must be enough to say "denied".
     if status == Some(403)

@@ -124,6 +124,7 @@ impl Gap {
             | EcrError::Timeout { action, .. }
             | EcrError::Unreachable { action, .. }
             | EcrError::Unsupported { action, .. }
+            | EcrError::UnrecognizedCredentials { action, .. }
             | EcrError::Service { action, .. }
             | EcrError::Other { action, .. } => action.clone(),
             EcrError::NoCredentials { .. } | EcrError::NoRegion { .. } => {
