@@ -33,7 +33,7 @@ fn tag_an_image_then_move_that_tag_to_another_image() {
     sandbox.seed_repository("demo/tagging", 3, false);
     let mut tui = Tui::open_images(&sandbox.env(), "demo/tagging", &[]);
     // Wide enough for the TAGS column to hold both tags of the row beside the panel.
-    tui.resize(200, 40);
+    tui.resize_and_redraw(200, 40);
     tui.send("t");
     tui.wait_for("new tag for");
     tui.send("hotfix-1\r");

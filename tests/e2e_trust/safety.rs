@@ -262,7 +262,7 @@ fn d_on_a_platform_of_an_index_is_refused_before_any_call() {
     env.push(("AWS_ENDPOINT_URL_ECR".into(), proxy.url()));
     let mut tui = Tui::open_images(&env, repository, &[]);
     // Wide enough for the TAGS column to hold the whole note beside the size columns.
-    tui.resize(200, 40);
+    tui.resize_and_redraw(200, 40);
     // Every manifest as its own row (the platforms fold under their index otherwise).
     tui.send("Z");
     // The platforms are marked as such, naming their index.

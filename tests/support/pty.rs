@@ -303,6 +303,20 @@ impl Tui {
             .expect("resize pty");
     }
 
+    /// Resize the terminal and wait until berth has drawn a frame at the new size (its
+    /// status line's `? help` hint at the right edge), so the keys sent next act on the
+    /// screen the test reads.
+    pub fn resize_and_redraw(&self, cols: u16, rows: u16) {
+        self.resize(cols, rows);
+        self.wait_until("a frame at the new size", |s| {
+            let (_, width) = s.size();
+            let status = s.rows(0, width.get()).last().unwrap_or_default();
+            width.get() == cols
+                && status.trim_end().ends_with("help")
+                && status.trim_end().chars().count() + 4 >= usize::from(cols)
+        });
+    }
+
     /// The child's process id.
     pub fn pid(&self) -> u32 {
         self.child.process_id().expect("berth pid")
