@@ -290,6 +290,38 @@ fn seeded_organization(sandbox: &Sandbox) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// `berth --organization --region us-east-1` in a 200x40 terminal, walked to the
+/// repositories of `account` (its us-east-1 registry) once `repository` is listed there.
+fn open_account(env: &[(String, String)], account: &str, repository: &str) -> support::pty::Tui {
+    use support::pty::keys::{ENTER, ESC};
+    let mut tui =
+        support::pty::Tui::spawn(&["--organization", "--region", "us-east-1"], env, 200, 40);
+    tui.wait_for("repositories");
+    tui.send(ESC);
+    tui.wait_for("registries");
+    tui.send(&format!("/{account}"));
+    tui.send(ENTER);
+    tui.wait_for("rows 1–1 of 1");
+    tui.send(ENTER);
+    tui.wait_until("the account's repositories", |s| {
+        let text = s.contents();
+        text.contains(&format!("{account}/us-east-1")) && text.contains(repository)
+    });
+    tui
+}
+
+/// From an account's repositories, open `repository` (filtered to it first, so Enter
+/// acts on exactly that row).
+fn open_repository(tui: &mut support::pty::Tui, repository: &str) {
+    use support::pty::keys::ENTER;
+    tui.send(&format!("/{repository}"));
+    tui.send(ENTER);
+    tui.wait_until("the repository filtered", |s| {
+        support::pty::Tui::status_line(s).contains(&format!("filter: {repository}"))
+    });
+    tui.send(ENTER);
+}
+
 /// The registries pane of `berth --organization`: one row per account × region with the
 /// account's name and id, its repository count equal to the SDK read, and the account
 /// whose role is denied failing on its own rows with the IAM action named.
@@ -364,7 +396,6 @@ fn the_registries_pane_lists_every_account_in_every_region() {
 /// with its own credentials), and the audit-log line names the account and the role.
 #[test]
 fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
-    use support::pty::keys::{ENTER, ESC};
     let sandbox = Sandbox::organization();
     let members = Sandbox::runtime().block_on(members(&sandbox));
     let dev = members
@@ -393,25 +424,8 @@ fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
 
     let env = sandbox.env();
     let home = std::path::PathBuf::from(&env.iter().find(|(k, _)| k == "HOME").unwrap().1);
-    let mut tui =
-        support::pty::Tui::spawn(&["--organization", "--region", "us-east-1"], &env, 200, 40);
-    tui.wait_for("repositories");
-    tui.send(ESC);
-    tui.wait_for("registries");
-    tui.send("/payments-dev");
-    tui.send(ENTER);
-    tui.wait_for("rows 1–1 of 1");
-    tui.send(ENTER);
-    tui.wait_until("payments-dev's repositories", |s| {
-        let text = s.contents();
-        text.contains("payments-dev/us-east-1") && text.contains("payments/api")
-    });
-    tui.send("/payments/api");
-    tui.send(ENTER);
-    tui.wait_until("the repository filtered", |s| {
-        support::pty::Tui::status_line(s).contains("filter: payments/api")
-    });
-    tui.send(ENTER);
+    let mut tui = open_account(&env, "payments-dev", "payments/api");
+    open_repository(&mut tui, "payments/api");
     tui.wait_until("the images pane", |s| {
         let text = s.contents();
         text.contains("repositories › payments/api") && !text.contains("loading images")
@@ -473,7 +487,6 @@ fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
 /// organization seed records it.
 #[test]
 fn an_image_another_account_pulls_is_in_use_in_the_tui() {
-    use support::pty::keys::{ENTER, ESC};
     let sandbox = Sandbox::organization();
     let seed = seeded_organization(&sandbox);
     let (digest, user_account, user_name) = seed["usage"]
@@ -496,29 +509,8 @@ fn an_image_another_account_pulls_is_in_use_in_the_tui() {
         .expect("the seed has a cross-account pull of shared/envoy");
     let short = &digest["sha256:".len()..][..12];
 
-    let mut tui = support::pty::Tui::spawn(
-        &["--organization", "--region", "us-east-1"],
-        &sandbox.env(),
-        200,
-        40,
-    );
-    tui.wait_for("repositories");
-    tui.send(ESC);
-    tui.wait_for("registries");
-    tui.send("/platform-shared");
-    tui.send(ENTER);
-    tui.wait_for("rows 1–1 of 1");
-    tui.send(ENTER);
-    tui.wait_until("platform-shared's repositories", |s| {
-        let text = s.contents();
-        text.contains("platform-shared/us-east-1") && text.contains("shared/envoy")
-    });
-    tui.send("/shared/envoy");
-    tui.send(ENTER);
-    tui.wait_until("the repository filtered", |s| {
-        support::pty::Tui::status_line(s).contains("filter: shared/envoy")
-    });
-    tui.send(ENTER);
+    let mut tui = open_account(&sandbox.env(), "platform-shared", "shared/envoy");
+    open_repository(&mut tui, "shared/envoy");
     let screen = tui.wait_until("the images and their use", |s| {
         let text = s.contents();
         text.contains("repositories › shared/envoy")
@@ -546,7 +538,6 @@ fn an_image_another_account_pulls_is_in_use_in_the_tui() {
 /// retries, and the user sees the listing, not an error.
 #[test]
 fn a_session_that_ends_early_is_renewed_without_the_user_seeing_it() {
-    use support::pty::keys::{ENTER, ESC};
     let sandbox = Sandbox::organization();
     let members = Sandbox::runtime().block_on(members(&sandbox));
     let dev = members.iter().find(|m| m.name == "payments-dev").unwrap();
@@ -554,19 +545,7 @@ fn a_session_that_ends_early_is_renewed_without_the_user_seeing_it() {
     let mut env = sandbox.env();
     env.push(("AWS_ENDPOINT_URL_STS".into(), proxy.url()));
     env.push(("AWS_ENDPOINT_URL_ECR".into(), proxy.url()));
-    let mut tui =
-        support::pty::Tui::spawn(&["--organization", "--region", "us-east-1"], &env, 200, 40);
-    tui.wait_for("repositories");
-    tui.send(ESC);
-    tui.wait_for("registries");
-    tui.send("/payments-dev");
-    tui.send(ENTER);
-    tui.wait_for("rows 1–1 of 1");
-    tui.send(ENTER);
-    tui.wait_until("payments-dev's repositories", |s| {
-        let text = s.contents();
-        text.contains("payments-dev/us-east-1") && text.contains("payments/api")
-    });
+    let mut tui = open_account(&env, "payments-dev", "payments/api");
     let assumed = proxy.stats().count("AssumeRole");
 
     // End every session into the account now.
