@@ -106,6 +106,39 @@ async fn repositories(
     members: &[Member],
 ) -> BTreeMap<(String, String, String), (u64, u64)> {
     let mut truth = BTreeMap::new();
+    for repository in member_repositories(sandbox, members).await {
+        let bytes = repository
+            .images
+            .iter()
+            .map(|i| i.image_size_in_bytes().unwrap_or(0) as u64);
+        truth.insert(
+            (
+                repository.member.id.clone(),
+                repository.region.to_string(),
+                repository.name.clone(),
+            ),
+            (repository.images.len() as u64, bytes.sum()),
+        );
+    }
+    truth
+}
+
+/// One repository of a reachable member account, read with the member's own credentials.
+struct MemberRepository<'m> {
+    member: &'m Member,
+    region: &'static str,
+    ecr: aws_sdk_ecr::Client,
+    name: String,
+    images: Vec<aws_sdk_ecr::types::ImageDetail>,
+}
+
+/// Every repository of every reachable member account in every region, with its images
+/// (DescribeRepositories and DescribeImages with the member's credentials).
+async fn member_repositories<'m>(
+    sandbox: &Sandbox,
+    members: &'m [Member],
+) -> Vec<MemberRepository<'m>> {
+    let mut clients = Vec::new();
     for member in members {
         let Ok(credentials) = &member.credentials else {
             continue;
@@ -125,18 +158,17 @@ async fn repositories(
                 .expect("DescribeRepositories");
             for repo in repos.repositories() {
                 let name = repo.repository_name().unwrap().to_string();
-                let images = support::all_images(&ecr, &name).await;
-                let bytes = images
-                    .iter()
-                    .map(|i| i.image_size_in_bytes().unwrap_or(0) as u64);
-                truth.insert(
-                    (member.id.clone(), region.to_string(), name),
-                    (images.len() as u64, bytes.sum()),
-                );
+                clients.push(MemberRepository {
+                    member,
+                    region,
+                    images: support::all_images(&ecr, &name).await,
+                    ecr: ecr.clone(),
+                    name,
+                });
             }
         }
     }
-    truth
+    clients
 }
 
 #[test]
@@ -271,6 +303,191 @@ fn audit_of_the_organization_equals_a_read_of_every_member_account() {
             .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
             .unwrap_or_default();
         assert_eq!(named, others, "{key:?}");
+    }
+}
+
+/// Every (account, region, repository, digest, CVE) at HIGH and above, and the images
+/// per account, read with each member's own credentials: DescribeImages, then
+/// DescribeImageScanFindings (every page) of each image whose scan finished.
+async fn high_findings(
+    sandbox: &Sandbox,
+    members: &[Member],
+) -> (
+    std::collections::BTreeSet<(String, String, String, String, String)>,
+    BTreeMap<String, u64>,
+) {
+    let mut found = std::collections::BTreeSet::new();
+    let mut images_per_account = BTreeMap::new();
+    for repository in member_repositories(sandbox, members).await {
+        let MemberRepository {
+            member,
+            region,
+            ecr,
+            name,
+            images,
+        } = repository;
+        let name = name.as_str();
+        *images_per_account.entry(member.id.clone()).or_default() += images.len() as u64;
+        for image in images {
+            let finished = image
+                .image_scan_status()
+                .and_then(|s| s.status())
+                .is_some_and(|s| matches!(s.as_str(), "COMPLETE" | "ACTIVE"));
+            if !finished {
+                continue;
+            }
+            let digest = image.image_digest().unwrap().to_string();
+            let mut pages = ecr
+                .describe_image_scan_findings()
+                .repository_name(name)
+                .image_id(
+                    aws_sdk_ecr::types::ImageIdentifier::builder()
+                        .image_digest(&digest)
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.expect("DescribeImageScanFindings");
+                let findings = page.image_scan_findings();
+                let basic = findings.map(|f| f.findings()).unwrap_or_default();
+                let names = basic
+                    .iter()
+                    .filter(|f| {
+                        f.severity()
+                            .is_some_and(|s| matches!(s.as_str(), "CRITICAL" | "HIGH"))
+                    })
+                    .filter_map(|f| f.name().map(str::to_string));
+                let enhanced = findings.map(|f| f.enhanced_findings()).unwrap_or_default();
+                let more = enhanced
+                    .iter()
+                    .filter(|f| {
+                        f.severity()
+                            .is_some_and(|s| matches!(s, "CRITICAL" | "HIGH"))
+                    })
+                    .filter_map(|f| {
+                        f.package_vulnerability_details()
+                            .and_then(|d| d.vulnerability_id())
+                            .map(str::to_string)
+                    });
+                for cve in names.chain(more) {
+                    found.insert((
+                        member.id.clone(),
+                        region.to_string(),
+                        name.to_string(),
+                        digest.clone(),
+                        cve,
+                    ));
+                }
+            }
+        }
+    }
+    (found, images_per_account)
+}
+
+#[test]
+fn findings_across_the_organization_equal_a_read_of_every_member_account() {
+    let sandbox = Sandbox::organization();
+    let (members, (truth, images)) = Sandbox::runtime().block_on(async {
+        let members = members(&sandbox).await;
+        let truth = high_findings(&sandbox, &members).await;
+        (members, truth)
+    });
+    let accounts_with_findings: std::collections::BTreeSet<&String> =
+        truth.iter().map(|(account, ..)| account).collect();
+    assert!(
+        accounts_with_findings.len() >= 2,
+        "the seed has findings in more than one account: {accounts_with_findings:?}"
+    );
+
+    let mut args = vec![
+        "findings",
+        "--all",
+        "--organization",
+        "--severity",
+        "HIGH",
+        "--output",
+        "json",
+    ];
+    args.extend(REGIONS.iter().flat_map(|r| ["--region", *r]));
+    let out = support::run::berth(&sandbox.env(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "partial: one account's role cannot be assumed\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = json_of(&out);
+
+    // Every affected image of every CVE, with its account and region, equals the read.
+    let mut rows = std::collections::BTreeSet::new();
+    for cve in report["cves"].as_array().unwrap() {
+        let mut accounts = std::collections::BTreeSet::new();
+        for affected in cve["affected"].as_array().unwrap() {
+            let account = affected["account"].as_str().unwrap().to_string();
+            let member = members.iter().find(|m| m.id == account).unwrap();
+            assert_eq!(
+                affected["account_name"].as_str(),
+                Some(member.name.as_str())
+            );
+            let region = affected["region"].as_str().unwrap();
+            let digest = affected["digest"].as_str().unwrap();
+            let repository = affected["repository"].as_str().unwrap();
+            assert_eq!(
+                affected["uri"].as_str().unwrap(),
+                format!("{account}.dkr.ecr.{region}.amazonaws.com/{repository}@{digest}")
+            );
+            rows.insert((
+                account.clone(),
+                region.to_string(),
+                repository.to_string(),
+                digest.to_string(),
+                cve["name"].as_str().unwrap().to_string(),
+            ));
+            accounts.insert(account);
+        }
+        let listed: std::collections::BTreeSet<String> = cve["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(listed, accounts, "{}", cve["name"]);
+    }
+    assert_eq!(rows, truth);
+
+    // Totals per account: every reachable account's images; the denied one has its two
+    // registries' errors and nothing else fails.
+    for account in report["accounts"].as_array().unwrap() {
+        let id = account["account"].as_str().unwrap();
+        let reachable = members.iter().any(|m| m.id == id && m.credentials.is_ok());
+        assert_eq!(
+            account["totals"]["images"].as_u64(),
+            Some(images.get(id).copied().unwrap_or(0)),
+            "{id}"
+        );
+        let expected_errors = if reachable { 0 } else { REGIONS.len() as u64 };
+        assert_eq!(account["errors"].as_u64(), Some(expected_errors), "{id}");
+    }
+    assert_eq!(
+        report["accounts"].as_array().unwrap().len(),
+        members.len(),
+        "one entry per active account"
+    );
+    for error in report["errors"].as_array().unwrap() {
+        let account = error["account"].as_str().unwrap();
+        assert!(
+            members
+                .iter()
+                .any(|m| m.id == account && m.credentials.is_err()),
+            "{error}"
+        );
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("sts:AssumeRole")
+        );
     }
 }
 

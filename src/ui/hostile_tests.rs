@@ -260,6 +260,7 @@ fn triage_state(r: &Registry) -> State {
                 tags: r.tags[n % r.tags.len()].clone(),
                 pushed_at: Some(now()),
                 last_pulled_at: None,
+                origin: None,
                 scan: ImageScan {
                     status: r.word(n),
                     counts: crate::ecr::findings::count_severities(&found),

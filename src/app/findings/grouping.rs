@@ -78,6 +78,9 @@ pub struct CveGroup {
     pub affected: Vec<Affected>,
     /// Distinct repositories, sorted.
     pub repositories: Vec<String>,
+    /// Distinct account ids of the affected images, sorted, when they came from several
+    /// registries (empty for one registry's triage).
+    pub accounts: Vec<String>,
 }
 
 /// Findings of many images grouped by CVE, at a minimum severity.
@@ -126,6 +129,7 @@ impl Triage {
                         exploit: false,
                         affected: Vec::new(),
                         repositories: Vec::new(),
+                        accounts: Vec::new(),
                     });
                     self.groups.len() - 1
                 }
@@ -148,6 +152,9 @@ impl Triage {
             group.fix = group.fix.min(fix);
             group.exploit |= finding.exploit_available == Some(true);
             insert_sorted(&mut group.repositories, Some(&image.repository));
+            if let Some(origin) = &image.origin {
+                insert_sorted(&mut group.accounts, Some(&origin.account));
+            }
             // One image can list a CVE once per vulnerable package; count the image once.
             if group.affected.last().is_none_or(|a| a.image != index) {
                 group.affected.push(Affected {
@@ -226,6 +233,7 @@ mod tests {
             tags: vec![],
             pushed_at: None,
             last_pulled_at: None,
+            origin: None,
             scan: ImageScan {
                 status: "COMPLETE".into(),
                 counts: count_severities(&findings),

@@ -357,6 +357,7 @@ pub(crate) mod triage_view {
             tags: tags.iter().map(|t| t.to_string()).collect(),
             pushed_at: None,
             last_pulled_at: None,
+            origin: None,
             scan: ImageScan {
                 status: "COMPLETE".into(),
                 counts: count_severities(&findings),

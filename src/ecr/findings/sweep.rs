@@ -26,6 +26,24 @@ pub struct ImageFindings {
     pub last_pulled_at: Option<Timestamp>,
     /// Status and counts always; findings only when they were fetched.
     pub scan: ImageScan,
+    /// The registry the image is in, when the sweep covers several (`None` for one).
+    pub origin: Option<Arc<Origin>>,
+}
+
+/// The registry of an image swept among several (an organization's accounts × regions).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    pub account: String,
+    /// The member account's name, when the organization gave one.
+    pub account_name: Option<String>,
+    pub region: String,
+}
+
+impl Origin {
+    /// How people name the account: its name, else its id.
+    pub fn account_label(&self) -> &str {
+        self.account_name.as_deref().unwrap_or(&self.account)
+    }
 }
 
 impl ImageFindings {
@@ -50,6 +68,8 @@ pub struct SweepError {
     /// The image digest, when reading one image's findings failed.
     pub image: Option<String>,
     pub error: EcrError,
+    /// The registry, when the sweep covers several.
+    pub origin: Option<Arc<Origin>>,
 }
 
 /// What a sweep reports as it goes.
@@ -71,6 +91,36 @@ pub struct SweepSettings {
     pub concurrency: usize,
 }
 
+/// The call slots a sweep takes before each call: its own `concurrency`, and the
+/// semaphores it shares with other sweeps (an account's, the whole organization's).
+///
+/// Every caller takes the semaphores in the order given, one after the other, so two
+/// sweeps sharing them can never each hold what the other waits for.
+#[derive(Clone, Debug)]
+pub struct Slots(Vec<Arc<Semaphore>>);
+
+impl Slots {
+    /// `concurrency` slots of the sweep's own.
+    pub fn own(concurrency: usize) -> Self {
+        Slots(vec![Arc::new(Semaphore::new(concurrency.max(1)))])
+    }
+
+    /// These slots, and one of `shared` as well for each call.
+    pub fn within(mut self, shared: Arc<Semaphore>) -> Self {
+        self.0.push(shared);
+        self
+    }
+
+    /// Wait for a slot of every semaphore; the call may go while the permits live.
+    pub async fn acquire(&self) -> Vec<tokio::sync::SemaphorePermit<'_>> {
+        let mut permits = Vec::with_capacity(self.0.len());
+        for semaphore in &self.0 {
+            permits.push(semaphore.acquire().await.expect("semaphore open"));
+        }
+        permits
+    }
+}
+
 /// Start a sweep of `registry`; events arrive on the returned channel, which closes when
 /// the sweep is done.
 pub fn sweep(
@@ -78,8 +128,25 @@ pub fn sweep(
     scope: Scope,
     settings: SweepSettings,
 ) -> mpsc::UnboundedReceiver<SweepEvent> {
+    let limit = Slots::own(settings.concurrency);
+    sweep_in(registry, scope, settings.min_severity, limit, None)
+}
+
+/// A sweep of one registry among several: its calls take `limit`'s slots, shared with
+/// the other sweeps, and its images carry `origin`.
+pub fn sweep_in(
+    registry: Arc<dyn ScanBackend>,
+    scope: Scope,
+    min_severity: Severity,
+    limit: Slots,
+    origin: Option<Arc<Origin>>,
+) -> mpsc::UnboundedReceiver<SweepEvent> {
     let (events, receiver) = mpsc::unbounded_channel();
-    let limit = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let limit = Arc::new(limit);
+    let settings = Sweeping {
+        min_severity,
+        origin,
+    };
     tokio::spawn(async move {
         let repositories = match scope {
             Scope::Repositories(names) => names,
@@ -90,6 +157,7 @@ pub fn sweep(
                         repository: None,
                         image: None,
                         error,
+                        origin: settings.origin.clone(),
                     }));
                     return;
                 }
@@ -106,6 +174,7 @@ pub fn sweep(
             let registry = registry.clone();
             let limit = limit.clone();
             let events = events.clone();
+            let settings = settings.clone();
             tasks.spawn(async move {
                 sweep_repository(registry, repository, settings, limit, events).await
             });
@@ -115,12 +184,19 @@ pub fn sweep(
     receiver
 }
 
+/// What every task of one sweep needs to know.
+#[derive(Clone, Debug)]
+struct Sweeping {
+    min_severity: Severity,
+    origin: Option<Arc<Origin>>,
+}
+
 async fn all_repositories(
     registry: &dyn ScanBackend,
-    limit: &Semaphore,
+    limit: &Slots,
 ) -> Result<Vec<String>, EcrError> {
     let repositories = all_pages(|token| async move {
-        let _permit = limit.acquire().await.expect("semaphore open");
+        let _permits = limit.acquire().await;
         registry.repositories_page(token).await
     })
     .await?;
@@ -130,8 +206,8 @@ async fn all_repositories(
 async fn sweep_repository(
     registry: Arc<dyn ScanBackend>,
     repository: String,
-    settings: SweepSettings,
-    limit: Arc<Semaphore>,
+    settings: Sweeping,
+    limit: Arc<Slots>,
     events: mpsc::UnboundedSender<SweepEvent>,
 ) {
     let mut fetches = JoinSet::new();
@@ -140,22 +216,25 @@ async fn sweep_repository(
     }
     let listing = for_each_page(
         |token| async {
-            let _permit = limit.acquire().await.expect("semaphore open");
+            let _permits = limit.acquire().await;
             registry.images_page(&repository, token).await
         },
         |page| {
             for image in page.items {
                 if !needs_findings(&image, settings.min_severity) {
-                    let _ = events.send(SweepEvent::Image(without_findings(&repository, image)));
+                    let mut image = without_findings(&repository, image);
+                    image.origin = settings.origin.clone();
+                    let _ = events.send(SweepEvent::Image(image));
                     continue;
                 }
                 let registry = registry.clone();
                 let limit = limit.clone();
                 let events = events.clone();
                 let repository = repository.clone();
+                let origin = settings.origin.clone();
                 fetches.spawn(async move {
                     let result = {
-                        let _permit = limit.acquire().await.expect("semaphore open");
+                        let _permits = limit.acquire().await;
                         if events.is_closed() {
                             return;
                         }
@@ -163,11 +242,15 @@ async fn sweep_repository(
                         registry.image_findings(&repository, &id).await
                     };
                     let event = match result {
-                        Ok(scan) => SweepEvent::Image(with_scan(&repository, image, scan)),
+                        Ok(scan) => SweepEvent::Image(ImageFindings {
+                            origin,
+                            ..with_scan(&repository, image, scan)
+                        }),
                         Err(error) => SweepEvent::Error(SweepError {
                             repository: Some(repository.clone()),
                             image: Some(image.digest.clone()),
                             error,
+                            origin,
                         }),
                     };
                     let _ = events.send(event);
@@ -186,6 +269,7 @@ async fn sweep_repository(
             repository: Some(repository.clone()),
             image: None,
             error,
+            origin: settings.origin.clone(),
         }));
     }
     while fetches.join_next().await.is_some() {}
@@ -234,6 +318,7 @@ fn with_scan(repository: &str, image: Image, scan: ImageScan) -> ImageFindings {
         pushed_at: image.pushed_at,
         last_pulled_at: image.last_pulled_at,
         scan,
+        origin: None,
     }
 }
 
@@ -243,24 +328,34 @@ pub async fn collect(
     scope: Scope,
     settings: SweepSettings,
 ) -> Collected {
-    let mut events = sweep(registry, scope, settings);
+    collect_events(sweep(registry, scope, settings)).await
+}
+
+/// Read a sweep's events to the end.
+pub async fn collect_events(mut events: mpsc::UnboundedReceiver<SweepEvent>) -> Collected {
     let mut out = Collected::default();
     while let Some(event) = events.recv().await {
         match event {
-            SweepEvent::Repositories(names) => out.repositories = names,
+            SweepEvent::Repositories(names) => {
+                out.listed = true;
+                out.repositories = names;
+            }
             SweepEvent::Image(image) => out.images.push(image),
             SweepEvent::Error(error) => out.errors.push(error),
         }
     }
     // Arrival order depends on timing; reports should not.
-    out.images
-        .sort_by(|a, b| (&a.repository, &a.digest).cmp(&(&b.repository, &b.digest)));
+    out.images.sort_by(|a, b| {
+        (&a.origin, &a.repository, &a.digest).cmp(&(&b.origin, &b.repository, &b.digest))
+    });
     out
 }
 
 /// Everything a finished sweep read.
 #[derive(Clone, Debug, Default)]
 pub struct Collected {
+    /// Whether the registry's repositories could be listed (or were named).
+    pub listed: bool,
     pub repositories: Vec<String>,
     pub images: Vec<ImageFindings>,
     pub errors: Vec<SweepError>,

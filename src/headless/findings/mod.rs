@@ -11,13 +11,16 @@ use super::single_target;
 use crate::app::findings::grouping::Triage;
 use crate::cli::Cli;
 use crate::ecr::findings::ScanBackend;
-use crate::ecr::findings::sweep::{self, Scope, SweepSettings};
+use crate::ecr::findings::sweep::{self, Origin, Scope, Slots, SweepSettings};
+use crate::ecr::model::RegistryTarget;
 use crate::ecr::model::Severity;
 use crate::ecr::{EcrError, EcrRegistry, Registry};
 use render::{OutputFormat, Report};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// Options of `berth findings` (`--profile`, `--region` and `--endpoint-url` are global).
 #[derive(Clone, Debug, clap::Args)]
@@ -63,6 +66,9 @@ pub enum FindingsError {
     Registry(#[from] EcrError),
     #[error("nothing could be read: {0}")]
     NothingRead(String),
+    /// The member accounts could not be listed (`--organization`).
+    #[error("cannot list the organization's accounts: {0}")]
+    Accounts(String),
     #[error("cannot write the report: {0}")]
     Output(#[from] io::Error),
 }
@@ -94,30 +100,72 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
     let now = jiff::Timestamp::now()
         .round(jiff::Unit::Second)
         .unwrap_or_else(|_| jiff::Timestamp::now());
-    let target = single_target(cli, "berth findings").map_err(FindingsError::Usage)?;
-    let registry = Arc::new(EcrRegistry::connect(&target, &cli.client_options()).await?);
-    let account = registry.account_id().await?;
     let scope = if args.all {
         Scope::All
     } else {
         Scope::Repositories(args.repo.clone())
     };
-    let settings = SweepSettings {
-        min_severity: args.severity,
-        concurrency: args.concurrency as usize,
+    let swept = if cli.account_source().is_set() {
+        let targets = cli
+            .member_targets(false, &cli.client_options())
+            .await
+            .map_err(|err| FindingsError::Accounts(err.without_key_hint()))?;
+        organization(cli, args, targets, scope).await
+    } else {
+        let target = single_target(cli, "berth findings").map_err(FindingsError::Usage)?;
+        one_registry(cli, args, target, scope).await?
     };
-    let backend: Arc<dyn ScanBackend> = registry;
-    let collected = sweep::collect(backend, scope, settings).await;
-    let describe = |error: &sweep::SweepError| match (&error.repository, &error.image, &error.error)
-    {
-        (Some(repository), None, EcrError::NotFound { .. }) => {
-            format!("repository {repository} not found in {}", target.label())
+    let Swept {
+        registries,
+        mut collected,
+        mut notes,
+    } = swept;
+    // Across member accounts every message and row says which account it is about.
+    let several = cli.account_source().is_set();
+    let single = registries
+        .first()
+        .map(|r| format!("{}/{}", r.registry.profile, r.registry.region))
+        .filter(|_| !several);
+    let describe = |error: &sweep::SweepError| {
+        let text = match (&error.repository, &error.image, &error.error) {
+            (Some(repository), None, EcrError::NotFound { .. }) => match &single {
+                Some(label) => format!("repository {repository} not found in {label}"),
+                None => format!("repository {repository} not found"),
+            },
+            _ => error.error.without_key_hint(),
+        };
+        match &error.origin {
+            Some(origin) if several => format!(
+                "{} ({}) {}: {text}",
+                origin.account_label(),
+                origin.account,
+                origin.region
+            ),
+            _ => text,
         }
-        _ => error.error.without_key_hint(),
     };
-    if collected.images.is_empty() && !collected.errors.is_empty() {
+    if several && !args.all {
+        // A repository named with --repo lives in some accounts and not others: where it
+        // is missing is worth a note, not an error.
+        collected.errors.retain(|error| {
+            let missing = matches!(
+                (&error.repository, &error.image, &error.error),
+                (Some(_), None, EcrError::NotFound { .. })
+            );
+            if missing {
+                notes.push(describe(error));
+            }
+            !missing
+        });
+    }
+    let read_nothing = registries.iter().all(|r| !r.listed)
+        || (collected.images.is_empty() && !collected.errors.is_empty() && !several);
+    if read_nothing && !collected.errors.is_empty() {
         let all: Vec<String> = collected.errors.iter().map(describe).collect();
         return Err(FindingsError::NothingRead(all.join("; ")));
+    }
+    for note in &notes {
+        eprintln!("berth findings: note: {note}");
     }
     for error in &collected.errors {
         eprintln!("berth findings: warning: {}", describe(error));
@@ -125,9 +173,7 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
     let triage = Triage::of(&collected.images, args.severity);
     let report = Report {
         generated_at: now,
-        profile: target.source.label().to_string(),
-        region: target.region.clone(),
-        account,
+        registries: registries.iter().map(|r| r.registry.clone()).collect(),
         min_severity: args.severity,
         all_repositories: args.all,
         repositories: &collected.repositories,
@@ -149,6 +195,132 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
         Err(err) => return Err(err.into()),
     }
     Ok(!collected.errors.is_empty())
+}
+
+/// One registry a report covers, and how its sweep went.
+struct Covered {
+    registry: render::ReportRegistry,
+    /// Whether its repositories could be listed.
+    listed: bool,
+}
+
+/// What the sweeps of a report read.
+struct Swept {
+    registries: Vec<Covered>,
+    /// Every registry's images and errors; `repositories` holds distinct names.
+    collected: sweep::Collected,
+    notes: Vec<String>,
+}
+
+/// `berth findings` on one registry (`--profile`/`--region`).
+async fn one_registry(
+    cli: &Cli,
+    args: &FindingsArgs,
+    target: RegistryTarget,
+    scope: Scope,
+) -> Result<Swept, FindingsError> {
+    let registry = Arc::new(EcrRegistry::connect(&target, &cli.client_options()).await?);
+    let account = registry.account_id().await?;
+    let settings = SweepSettings {
+        min_severity: args.severity,
+        concurrency: args.concurrency as usize,
+    };
+    let backend: Arc<dyn ScanBackend> = registry;
+    let collected = sweep::collect(backend, scope, settings).await;
+    Ok(Swept {
+        registries: vec![Covered {
+            registry: render::ReportRegistry {
+                profile: target.source.label().to_string(),
+                account,
+                account_name: None,
+                region: target.region.clone(),
+                repositories: collected.repositories.len(),
+            },
+            listed: collected.listed,
+        }],
+        collected,
+        notes: Vec::new(),
+    })
+}
+
+/// `berth findings` across member accounts: every account × region swept at once, the
+/// calls in flight bounded by `--concurrency` across them all; one registry's failure
+/// is an error of that registry, never of the report.
+async fn organization(
+    cli: &Cli,
+    args: &FindingsArgs,
+    targets: Vec<RegistryTarget>,
+    scope: Scope,
+) -> Swept {
+    let overall = Arc::new(Semaphore::new(args.concurrency as usize));
+    let mut sweeps = JoinSet::new();
+    for (index, target) in targets.iter().enumerate() {
+        let member = target.source.member().cloned();
+        let origin = Arc::new(Origin {
+            account: member.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
+            account_name: member
+                .as_ref()
+                .map(|m| m.name.clone())
+                .filter(|n| !n.is_empty()),
+            region: target.region.clone(),
+        });
+        let (target, scope, options) = (target.clone(), scope.clone(), cli.client_options());
+        let limit = Slots::own(args.concurrency as usize).within(overall.clone());
+        let min_severity = args.severity;
+        sweeps.spawn(async move {
+            let collected = match EcrRegistry::connect(&target, &options).await {
+                Ok(registry) => {
+                    let backend: Arc<dyn ScanBackend> = Arc::new(registry);
+                    let events =
+                        sweep::sweep_in(backend, scope, min_severity, limit, Some(origin.clone()));
+                    sweep::collect_events(events).await
+                }
+                Err(error) => sweep::Collected {
+                    errors: vec![sweep::SweepError {
+                        repository: None,
+                        image: None,
+                        error,
+                        origin: Some(origin.clone()),
+                    }],
+                    ..Default::default()
+                },
+            };
+            (index, origin, collected)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = sweeps.join_next().await {
+        if let Ok(swept) = joined {
+            done.push(swept);
+        }
+    }
+    // The order of the targets, whatever finished first.
+    done.sort_by_key(|(index, _, _)| *index);
+    let mut registries = Vec::new();
+    let mut all = sweep::Collected::default();
+    for (index, origin, collected) in done {
+        registries.push(Covered {
+            registry: render::ReportRegistry {
+                profile: targets[index].source.label().to_string(),
+                account: origin.account.clone(),
+                account_name: origin.account_name.clone(),
+                region: origin.region.clone(),
+                repositories: collected.repositories.len(),
+            },
+            listed: collected.listed,
+        });
+        all.listed |= collected.listed;
+        all.repositories.extend(collected.repositories);
+        all.images.extend(collected.images);
+        all.errors.extend(collected.errors);
+    }
+    all.repositories.sort();
+    all.repositories.dedup();
+    Swept {
+        registries,
+        collected: all,
+        notes: Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -28,22 +28,79 @@ pub enum OutputFormat {
 /// A finished findings report, ready to print.
 pub struct Report<'a> {
     pub generated_at: Timestamp,
-    pub profile: String,
-    pub region: String,
-    pub account: String,
+    /// The registries swept, in the order asked: one, or every member account × region.
+    pub registries: Vec<ReportRegistry>,
     pub min_severity: Severity,
     pub all_repositories: bool,
+    /// Distinct repository names.
     pub repositories: &'a [String],
     pub images: &'a [ImageFindings],
     pub triage: &'a Triage,
     pub errors: &'a [SweepError],
 }
 
+/// One registry a report covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportRegistry {
+    /// The profile, or the member account's name.
+    pub profile: String,
+    pub account: String,
+    /// The member account's name in the organization.
+    pub account_name: Option<String>,
+    pub region: String,
+    /// Repositories read in it.
+    pub repositories: usize,
+}
+
+/// Where one image (or error) of a report lives.
+struct Place<'a> {
+    account: &'a str,
+    account_name: Option<&'a str>,
+    region: &'a str,
+}
+
 impl Report<'_> {
+    /// Whether the report covers member accounts (rows say which).
+    pub fn across_accounts(&self) -> bool {
+        self.registries.iter().any(|r| r.account_name.is_some()) || self.accounts().len() > 1
+    }
+
+    /// Distinct account ids, in the registries' order.
+    fn accounts(&self) -> Vec<&ReportRegistry> {
+        let mut seen: Vec<&ReportRegistry> = Vec::new();
+        for registry in &self.registries {
+            if !seen.iter().any(|r| r.account == registry.account) {
+                seen.push(registry);
+            }
+        }
+        seen
+    }
+
+    fn place<'b>(&'b self, origin: Option<&'b crate::ecr::findings::sweep::Origin>) -> Place<'b> {
+        match (origin, self.registries.first()) {
+            (Some(origin), _) => Place {
+                account: &origin.account,
+                account_name: origin.account_name.as_deref(),
+                region: &origin.region,
+            },
+            (None, Some(registry)) => Place {
+                account: &registry.account,
+                account_name: registry.account_name.as_deref(),
+                region: &registry.region,
+            },
+            (None, None) => Place {
+                account: "",
+                account_name: None,
+                region: "",
+            },
+        }
+    }
+
     fn uri(&self, image: &ImageFindings) -> String {
+        let place = self.place(image.origin.as_deref());
         pinned_uri(
-            &self.account,
-            &self.region,
+            place.account,
+            place.region,
             &image.repository,
             None,
             &image.digest,
@@ -60,35 +117,92 @@ impl Report<'_> {
     }
 
     pub fn totals(&self) -> Totals {
+        let repositories = self.registries.iter().map(|r| r.repositories).sum();
+        self.totals_where(|_| true, repositories)
+    }
+
+    /// Totals of the images `keep` picks, `repositories` of them read.
+    fn totals_where(&self, keep: impl Fn(&ImageFindings) -> bool, repositories: usize) -> Totals {
         let mut by_severity = BTreeMap::new();
         let mut findings = 0;
-        for image in self.affected() {
+        let mut cves = std::collections::BTreeSet::new();
+        for image in self.affected().filter(|i| keep(i)) {
             for finding in image.at_or_above(self.min_severity) {
                 *by_severity.entry(finding.severity).or_insert(0) += 1;
                 findings += 1;
+                cves.insert(finding.name.as_str());
             }
         }
-        let scanned = self.images.iter().filter(|i| i.scan.has_results()).count();
-        let not_scanned = self
-            .images
+        let images: Vec<&ImageFindings> = self.images.iter().filter(|i| keep(i)).collect();
+        let scanned = images.iter().filter(|i| i.scan.has_results()).count();
+        let not_scanned = images
             .iter()
             .filter(|i| i.scan.status == crate::ecr::findings::NOT_SCANNED)
             .count();
         Totals {
-            repositories: self.repositories.len(),
-            images: self.images.len(),
+            repositories,
+            images: images.len(),
             images_scanned: scanned,
             images_not_scanned: not_scanned,
-            images_other_status: self.images.len() - scanned - not_scanned,
-            images_affected: self.affected().count(),
+            images_other_status: images.len() - scanned - not_scanned,
+            images_affected: self.affected().filter(|i| keep(i)).count(),
             findings,
-            cves: self.triage.groups.len(),
+            cves: cves.len(),
             by_severity: by_severity
                 .into_iter()
                 .map(|(s, n)| (severity_word(s), n))
                 .collect(),
         }
     }
+
+    /// Totals per member account, in the registries' order (empty for one account).
+    pub fn account_totals(&self) -> Vec<AccountTotals> {
+        if !self.across_accounts() {
+            return Vec::new();
+        }
+        self.accounts()
+            .into_iter()
+            .map(|first| {
+                let account = first.account.as_str();
+                let in_account = |image: &ImageFindings| {
+                    image.origin.as_ref().is_some_and(|o| o.account == account)
+                };
+                let repositories = self
+                    .registries
+                    .iter()
+                    .filter(|r| r.account == account)
+                    .map(|r| r.repositories)
+                    .sum();
+                AccountTotals {
+                    account: account.to_string(),
+                    account_name: first.account_name.clone(),
+                    regions: self
+                        .registries
+                        .iter()
+                        .filter(|r| r.account == account)
+                        .map(|r| r.region.clone())
+                        .collect(),
+                    totals: self.totals_where(in_account, repositories),
+                    errors: self
+                        .errors
+                        .iter()
+                        .filter(|e| e.origin.as_ref().is_some_and(|o| o.account == account))
+                        .count(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One member account's share of a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountTotals {
+    pub account: String,
+    pub account_name: Option<String>,
+    pub regions: Vec<String>,
+    pub totals: Totals,
+    /// Errors in this account's registries.
+    pub errors: usize,
 }
 
 /// Report totals.
@@ -122,13 +236,19 @@ fn counts_map(counts: &SeverityCounts) -> BTreeMap<&'static str, u32> {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     generated_at: String,
-    registry: JsonRegistry<'a>,
+    /// The one registry of a single-registry report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registry: Option<JsonRegistry<'a>>,
+    registries: &'a [ReportRegistry],
     min_severity: &'static str,
     scope: JsonScope<'a>,
     totals: Totals,
+    /// Totals per member account (reports across accounts only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<AccountTotals>,
     cves: Vec<JsonCve<'a>>,
     images: Vec<JsonImage<'a>>,
-    errors: Vec<JsonError>,
+    errors: Vec<JsonError<'a>>,
 }
 
 #[derive(Serialize)]
@@ -157,15 +277,42 @@ struct JsonCve<'a> {
     exploit_available: bool,
     images: usize,
     repositories: &'a [String],
+    /// Account ids of the affected images.
+    accounts: Vec<&'a str>,
     affected: Vec<JsonAffected<'a>>,
 }
 
+/// Which image, where: the fields every image row of the JSON starts with.
 #[derive(Serialize)]
-struct JsonAffected<'a> {
+struct JsonImageId<'a> {
+    account: &'a str,
+    account_name: Option<&'a str>,
+    region: &'a str,
     repository: &'a str,
     digest: &'a str,
     tags: &'a [String],
     uri: String,
+}
+
+impl<'a> JsonImageId<'a> {
+    fn of(report: &'a Report<'a>, image: &'a ImageFindings) -> Self {
+        let place = report.place(image.origin.as_deref());
+        JsonImageId {
+            account: place.account,
+            account_name: place.account_name,
+            region: place.region,
+            repository: &image.repository,
+            digest: &image.digest,
+            tags: &image.tags,
+            uri: report.uri(image),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonAffected<'a> {
+    #[serde(flatten)]
+    image: JsonImageId<'a>,
     package_name: Option<&'a str>,
     package_version: Option<&'a str>,
     fixed_in_version: Option<&'a str>,
@@ -173,10 +320,8 @@ struct JsonAffected<'a> {
 
 #[derive(Serialize)]
 struct JsonImage<'a> {
-    repository: &'a str,
-    digest: &'a str,
-    tags: &'a [String],
-    uri: String,
+    #[serde(flatten)]
+    image: JsonImageId<'a>,
     pushed_at: Option<String>,
     last_pulled_at: Option<String>,
     scan_status: &'a str,
@@ -210,7 +355,10 @@ struct JsonAttribute<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonError {
+struct JsonError<'a> {
+    account: &'a str,
+    account_name: Option<&'a str>,
+    region: &'a str,
     repository: Option<String>,
     image: Option<String>,
     code: String,
@@ -252,20 +400,24 @@ fn json_cve<'a>(report: &'a Report<'a>, group: &'a CveGroup) -> JsonCve<'a> {
         exploit_available: group.exploit,
         images: group.affected.len(),
         repositories: &group.repositories,
+        accounts: if group.accounts.is_empty() {
+            report
+                .registries
+                .first()
+                .map(|r| r.account.as_str())
+                .into_iter()
+                .collect()
+        } else {
+            group.accounts.iter().map(String::as_str).collect()
+        },
         affected: group
             .affected
             .iter()
-            .map(|a| {
-                let image = &report.images[a.image];
-                JsonAffected {
-                    repository: &image.repository,
-                    digest: &image.digest,
-                    tags: &image.tags,
-                    uri: report.uri(image),
-                    package_name: a.package_name.as_deref(),
-                    package_version: a.package_version.as_deref(),
-                    fixed_in_version: a.fixed_in_version.as_deref(),
-                }
+            .map(|a| JsonAffected {
+                image: JsonImageId::of(report, &report.images[a.image]),
+                package_name: a.package_name.as_deref(),
+                package_version: a.package_version.as_deref(),
+                fixed_in_version: a.fixed_in_version.as_deref(),
             })
             .collect(),
     }
@@ -276,17 +428,22 @@ pub fn json(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let min = report.min_severity;
     let document = JsonReport {
         generated_at: report.generated_at.to_string(),
-        registry: JsonRegistry {
-            profile: &report.profile,
-            region: &report.region,
-            account: &report.account,
+        registry: match report.registries.as_slice() {
+            [one] if !report.across_accounts() => Some(JsonRegistry {
+                profile: &one.profile,
+                region: &one.region,
+                account: &one.account,
+            }),
+            _ => None,
         },
+        registries: &report.registries,
         min_severity: severity_word(min),
         scope: JsonScope {
             all: report.all_repositories,
             repositories: report.repositories,
         },
         totals: report.totals(),
+        accounts: report.account_totals(),
         cves: report
             .triage
             .sorted()
@@ -296,10 +453,7 @@ pub fn json(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         images: report
             .affected()
             .map(|image| JsonImage {
-                repository: &image.repository,
-                digest: &image.digest,
-                tags: &image.tags,
-                uri: report.uri(image),
+                image: JsonImageId::of(report, image),
                 pushed_at: image.pushed_at.map(|t| t.to_string()),
                 last_pulled_at: image.last_pulled_at.map(|t| t.to_string()),
                 scan_status: &image.scan.status,
@@ -312,11 +466,17 @@ pub fn json(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         errors: report
             .errors
             .iter()
-            .map(|e| JsonError {
-                repository: e.repository.clone(),
-                image: e.image.clone(),
-                code: e.error.code().to_string(),
-                message: e.error.without_key_hint(),
+            .map(|e| {
+                let place = report.place(e.origin.as_deref());
+                JsonError {
+                    account: place.account,
+                    account_name: place.account_name,
+                    region: place.region,
+                    repository: e.repository.clone(),
+                    image: e.image.clone(),
+                    code: e.error.code().to_string(),
+                    message: e.error.without_key_hint(),
+                }
             })
             .collect(),
     };
@@ -341,6 +501,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "digest",
     "tags",
     "uri",
+    "account",
+    "account_name",
+    "region",
 ];
 
 /// Write one line per CVE and affected image, in triage order. Tags are space-separated;
@@ -351,6 +514,7 @@ pub fn csv(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     for group in report.triage.sorted() {
         for affected in &group.affected {
             let image = &report.images[affected.image];
+            let place = report.place(image.origin.as_deref());
             out.record([
                 group.name.clone(),
                 severity_word(group.severity).to_string(),
@@ -364,6 +528,9 @@ pub fn csv(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
                 image.digest.clone(),
                 image.tags.join(" "),
                 report.uri(image),
+                place.account.to_string(),
+                place.account_name.unwrap_or_default().to_string(),
+                place.region.to_string(),
             ])?;
         }
     }
@@ -373,28 +540,49 @@ pub fn csv(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
 // ---------------------------------------------------------------------------------------
 // Table
 
-const TABLE_HEADERS: [&str; 8] = [
-    "SEVERITY", "CVE", "SCORE", "IMAGES", "REPOS", "FIX", "EXPLOIT", "PACKAGES",
+const TABLE_HEADERS: [&str; 9] = [
+    "SEVERITY", "CVE", "SCORE", "IMAGES", "REPOS", "ACCOUNTS", "FIX", "EXPLOIT", "PACKAGES",
 ];
 
-/// Write the triage as aligned columns (packages last, unbounded), then a totals line.
+/// Write the triage as aligned columns (packages last, unbounded), then a totals line,
+/// and one per member account when the report covers several.
 pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let totals = report.totals();
+    let across = report.across_accounts();
+    let place = match report.registries.as_slice() {
+        [one] if !across => format!("{} ({})", one.region, one.account),
+        registries => {
+            let accounts = report.accounts().len();
+            format!(
+                "{} registr{} in {accounts} account{}",
+                registries.len(),
+                if registries.len() == 1 { "y" } else { "ies" },
+                if accounts == 1 { "" } else { "s" }
+            )
+        }
+    };
     writeln!(
         out,
-        "berth findings · {} ({}) · {} and above · {}",
-        report.region,
-        report.account,
+        "berth findings · {place} · {} and above · {}",
         severity_word(report.min_severity),
         format::utc(report.generated_at)
     )?;
     writeln!(out)?;
-    let rows: Vec<[String; 8]> = report
+    let rows: Vec<Vec<String>> = report
         .triage
         .sorted()
         .into_iter()
         .map(|group| {
-            [
+            // The same repository name in two registries is two repositories.
+            let repositories: std::collections::BTreeSet<_> = group
+                .affected
+                .iter()
+                .map(|a| {
+                    let image = &report.images[a.image];
+                    (image.origin.clone(), image.repository.as_str())
+                })
+                .collect();
+            let mut row = vec![
                 severity_word(group.severity).to_string(),
                 group.name.clone(),
                 group
@@ -402,20 +590,30 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
                     .map(|s| format!("{s:.1}"))
                     .unwrap_or_else(|| "-".into()),
                 group.affected.len().to_string(),
-                group.repositories.len().to_string(),
+                repositories.len().to_string(),
+                group.accounts.len().to_string(),
                 group.fix.label().to_string(),
                 if group.exploit { "yes" } else { "-" }.to_string(),
                 group.packages.join(", "),
-            ]
+            ];
+            if !across {
+                row.remove(5);
+            }
+            row
         })
         .collect();
-    let mut widths = TABLE_HEADERS.map(crate::format::width);
+    let mut headers: Vec<String> = TABLE_HEADERS.iter().map(|h| h.to_string()).collect();
+    let mut right = vec![false, false, true, true, true, true, false, false, false];
+    if !across {
+        headers.remove(5);
+        right.remove(5);
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| crate::format::width(h)).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(crate::format::width(cell));
         }
     }
-    let right = [false, false, true, true, true, false, false, false];
     let line = |cells: &[String]| {
         let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
@@ -435,7 +633,7 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         }
         text.trim_end().to_string()
     };
-    writeln!(out, "{}", line(&TABLE_HEADERS.map(String::from)))?;
+    writeln!(out, "{}", line(&headers))?;
     for row in &rows {
         writeln!(out, "{}", line(row))?;
     }
@@ -447,8 +645,27 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    writeln!(
-        out,
+    writeln!(out, "{}", totals_line(&totals))?;
+    for account in report.account_totals() {
+        let name = match &account.account_name {
+            Some(name) => format!("{name} ({})", account.account),
+            None => account.account.clone(),
+        };
+        let errors = match account.errors {
+            0 => String::new(),
+            1 => " · 1 error".to_string(),
+            n => format!(" · {n} errors"),
+        };
+        writeln!(out, "  {name}: {}{errors}", totals_line(&account.totals))?;
+    }
+    if !report.errors.is_empty() {
+        writeln!(out, "{} errors (see stderr)", report.errors.len())?;
+    }
+    Ok(())
+}
+
+fn totals_line(totals: &Totals) -> String {
+    format!(
         "{} CVEs in {} of {} images across {} repositories · {} scanned, {} never scanned, {} other status",
         totals.cves,
         totals.images_affected,
@@ -457,11 +674,7 @@ pub fn table(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
         totals.images_scanned,
         totals.images_not_scanned,
         totals.images_other_status,
-    )?;
-    if !report.errors.is_empty() {
-        writeln!(out, "{} errors (see stderr)", report.errors.len())?;
-    }
-    Ok(())
+    )
 }
 
 #[cfg(test)]
