@@ -491,6 +491,84 @@ fn findings_across_the_organization_equal_a_read_of_every_member_account() {
     }
 }
 
+/// `:criticals` from the registries pane of an organization sweeps every account ×
+/// region: the counts equal the SDK read, the denied account's two registries are its
+/// only errors, and `y` copies each affected image's URI in its own account and region.
+#[test]
+fn criticals_from_the_registries_pane_cover_every_account() {
+    let sandbox = Sandbox::organization();
+    let (members, (truth, images)) = Sandbox::runtime().block_on(async {
+        let members = members(&sandbox).await;
+        let truth = high_findings(&sandbox, &members).await;
+        (members, truth)
+    });
+    let cves: std::collections::BTreeSet<&String> = truth.iter().map(|t| &t.4).collect();
+    let affected: std::collections::BTreeSet<_> = truth
+        .iter()
+        .map(|(a, r, repo, digest, _)| (a, r, repo, digest))
+        .collect();
+    let seen: u64 = images.values().sum();
+    let registries = members.len() * REGIONS.len();
+
+    let mut args = vec!["--organization"];
+    args.extend(REGIONS.iter().flat_map(|r| ["--region", *r]));
+    let mut tui = support::pty::Tui::spawn(&args, &sandbox.env(), 200, 40);
+    tui.wait_for("repositories");
+    tui.send("\u{1b}");
+    tui.wait_for(&format!("{registries} registries"));
+    tui.send(":criticals\r");
+    let summary = format!("{} CVEs · {} of {seen} images", cves.len(), affected.len());
+    let screen = tui.wait_until("every registry swept", |s| {
+        let text = s.contents();
+        text.contains(&format!("{registries} of {registries} registries read"))
+            && !text.contains("sweeping")
+    });
+    assert!(screen.contains(&summary), "{summary}\n{screen}");
+    assert!(
+        screen.contains(&format!("· {} errors", REGIONS.len())),
+        "the denied account's registries, no more:\n{screen}"
+    );
+
+    // The selected CVE's images, copied: each URI in its own account and region, and
+    // exactly the images the read found with that CVE.
+    let before = tui.clipboard().len();
+    tui.send("y");
+    tui.wait_for("copied");
+    let copied = tui.clipboard()[before].clone();
+    let uris: std::collections::BTreeSet<(String, String, String, String)> = copied
+        .lines()
+        .map(|uri| {
+            let (host, rest) = uri.split_once('/').unwrap();
+            let (name, digest) = rest.split_once('@').unwrap();
+            let repository = name.split_once(':').map_or(name, |(r, _)| r);
+            let parts: Vec<&str> = host.split('.').collect();
+            (
+                parts[0].to_string(),
+                parts[3].to_string(),
+                repository.to_string(),
+                digest.to_string(),
+            )
+        })
+        .collect();
+    let matching: Vec<&&String> = cves
+        .iter()
+        .filter(|cve| {
+            let images: std::collections::BTreeSet<(String, String, String, String)> = truth
+                .iter()
+                .filter(|t| &&t.4 == *cve)
+                .map(|t| (t.0.clone(), t.1.clone(), t.2.clone(), t.3.clone()))
+                .collect();
+            images == uris
+        })
+        .collect();
+    assert!(
+        matching.iter().any(|cve| screen.contains(cve.as_str())),
+        "the copied URIs are one CVE's images: {copied}"
+    );
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
 /// What the organization seed wrote, as the sandbox records it (`GET
 /// /moto-api/berth/organization`): an oracle independent of berth.
 fn seeded_organization(sandbox: &Sandbox) -> Value {

@@ -15,8 +15,11 @@ pub enum LineCommand {
     Help(String),
     /// Toggle the audit columns of the repositories pane.
     Audit,
-    /// The triage view: CRITICAL and HIGH findings across the registry, by CVE.
-    Criticals,
+    /// The triage view: CRITICAL and HIGH findings across the registry, by CVE; with
+    /// `all`, across every registry of the registries pane.
+    Criticals {
+        everywhere: bool,
+    },
     /// The findings of the selected image (as `f`).
     Findings,
     /// Open a repository, optionally selecting a tag: `:payments/api` or `:web/app:v1.2`.
@@ -47,7 +50,7 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
     (
         "criticals",
         None,
-        "CRITICAL and HIGH findings across the registry, by CVE",
+        "CRITICAL/HIGH findings by CVE (all: every registry)",
     ),
     (
         "findings",
@@ -115,6 +118,12 @@ pub enum LineError {
         command: &'static str,
         argument: &'static str,
     },
+    #[error(":{command} takes {expected} or nothing, not {given:?}")]
+    UnexpectedArgument {
+        command: &'static str,
+        expected: &'static str,
+        given: String,
+    },
 }
 
 /// Parse a command line (without the leading `:`).
@@ -145,7 +154,15 @@ pub fn parse(line: &str) -> Result<LineCommand, LineError> {
         "audit" => Ok(LineCommand::Audit),
         "quit" | "q" | "q!" => Ok(LineCommand::Quit),
         "help" | "h" | "?" => Ok(LineCommand::Help(argument.to_string())),
-        "criticals" | "triage" => Ok(LineCommand::Criticals),
+        "criticals" | "triage" => match argument {
+            "" => Ok(LineCommand::Criticals { everywhere: false }),
+            "all" => Ok(LineCommand::Criticals { everywhere: true }),
+            given => Err(LineError::UnexpectedArgument {
+                command: "criticals",
+                expected: "`all`",
+                given: given.to_string(),
+            }),
+        },
         "findings" => Ok(LineCommand::Findings),
         _ if looks_like_repository(word) => Ok(jump(word)),
         _ => Err(LineError::Unknown {
@@ -287,7 +304,20 @@ mod tests {
             parse("help copy uri"),
             Ok(LineCommand::Help("copy uri".into()))
         );
-        assert_eq!(parse("criticals"), Ok(LineCommand::Criticals));
+        assert_eq!(
+            parse("criticals"),
+            Ok(LineCommand::Criticals { everywhere: false })
+        );
+        assert_eq!(
+            parse("criticals all"),
+            Ok(LineCommand::Criticals { everywhere: true })
+        );
+        assert!(
+            parse("criticals everything")
+                .unwrap_err()
+                .to_string()
+                .contains("takes `all`")
+        );
         assert_eq!(
             parse("payments/api"),
             Ok(LineCommand::Jump {

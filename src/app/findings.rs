@@ -13,7 +13,7 @@ pub(crate) mod tests;
 mod triage_view;
 
 pub use card::{CardLine, LineKind, card_lines, wrap};
-pub use triage_view::{TriagePane, affected_height, table_rows};
+pub use triage_view::{TriagePane, TriageTarget, affected_height, table_rows};
 
 use super::keymap::Command;
 use super::list::ListView;
@@ -76,6 +76,8 @@ pub enum FindingsEffect {
     /// `TriageRepositories`, `TriageImage`/`TriageError` events, then `TriageDone`.
     Triage {
         registry: crate::app::action::RegistryId,
+        /// The registry's place among several (its images carry it); `None` for one.
+        origin: Option<std::sync::Arc<crate::ecr::findings::sweep::Origin>>,
         min_severity: Severity,
         generation: u64,
     },

@@ -3,7 +3,7 @@
 
 use crate::app::findings::{FindingsEffect, FindingsEvent};
 use crate::ecr::EcrError;
-use crate::ecr::findings::sweep::{Scope, SweepEvent, SweepSettings, sweep};
+use crate::ecr::findings::sweep::{Scope, Slots, SweepEvent, sweep_in};
 use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan};
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
@@ -18,8 +18,10 @@ use tokio::task::JoinSet;
 static LATEST_FINDINGS: AtomicU64 = AtomicU64::new(0);
 static LATEST_TRIAGE: AtomicU64 = AtomicU64::new(0);
 
-/// Sweep calls in flight at once for the triage view.
+/// Sweep calls in flight at once for the triage view, one registry's and all together.
 pub const TRIAGE_CONCURRENCY: usize = 8;
+static TRIAGE_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(TRIAGE_CONCURRENCY)));
 /// Scans started and watched at once.
 pub const SCAN_CONCURRENCY: usize = 4;
 
@@ -114,14 +116,15 @@ pub async fn run_with<F>(
         FindingsEffect::Triage {
             min_severity,
             generation,
+            origin,
             ..
         } => {
             LATEST_TRIAGE.fetch_max(generation, Ordering::SeqCst);
-            let settings = SweepSettings {
-                min_severity,
-                concurrency: TRIAGE_CONCURRENCY,
-            };
-            let mut events = sweep(registry, Scope::All, settings);
+            // Several registries' sweeps share the view's slots: the bound holds however
+            // many accounts and regions the triage covers.
+            let slots = Slots::own(TRIAGE_CONCURRENCY).within(TRIAGE_SLOTS.clone());
+            let place = origin.as_ref().map(|o| format!("{}: ", o.describe()));
+            let mut events = sweep_in(registry, Scope::All, min_severity, slots, origin);
             while let Some(event) = events.recv().await {
                 if LATEST_TRIAGE.load(Ordering::SeqCst) != generation {
                     // Dropping the receiver stops the sweep.
@@ -135,7 +138,7 @@ pub async fn run_with<F>(
                     SweepEvent::Image(image) => FindingsEvent::TriageImage { generation, image },
                     SweepEvent::Error(error) => FindingsEvent::TriageError {
                         generation,
-                        message: error.error.to_string(),
+                        message: format!("{}{}", place.as_deref().unwrap_or(""), error.error),
                     },
                 });
             }
@@ -224,10 +227,15 @@ where
                 });
             }
         }
-        FindingsEffect::Triage { generation, .. } => {
+        FindingsEffect::Triage {
+            generation, origin, ..
+        } => {
+            let place = origin
+                .map(|o| format!("{}: ", o.describe()))
+                .unwrap_or_default();
             send(FindingsEvent::TriageError {
                 generation,
-                message: error.to_string(),
+                message: format!("{place}{error}"),
             });
             send(FindingsEvent::TriageDone { generation });
         }

@@ -378,14 +378,18 @@ pub fn draw_triage(
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(triage_summary(pane, theme)), summary);
+    let registries = match pane.targets.len() {
+        1 => "the registry".to_string(),
+        n => format!("{n} registries"),
+    };
     let empty = if pane.loading {
-        Line::styled("sweeping the registry…", theme.dim)
+        Line::styled(format!("sweeping {registries}…"), theme.dim)
     } else if pane.list.filter.is_active() {
         Line::styled("no CVE matches the filter", theme.dim)
     } else {
         Line::styled(
             format!(
-                "no findings at {} or above in this registry",
+                "no findings at {} or above in {registries}",
                 severity_word(pane.min_severity)
             ),
             theme.ok,
@@ -430,6 +434,13 @@ fn triage_summary(pane: &TriagePane, theme: &Theme) -> Line<'static> {
     if let Some(repositories) = pane.repositories {
         spans.push(Span::styled(
             format!(" · {repositories} repositories"),
+            theme.text,
+        ));
+    }
+    if pane.across_registries() {
+        let total = pane.targets.len();
+        spans.push(Span::styled(
+            format!(" · {} of {total} registries read", total - pane.pending),
             theme.text,
         ));
     }
@@ -489,9 +500,14 @@ fn draw_affected(
     theme: &Theme,
     now: Timestamp,
 ) {
+    let accounts = match group.accounts.len() {
+        0 => String::new(),
+        1 => " · 1 account".to_string(),
+        n => format!(" · {n} accounts"),
+    };
     let mut lines = vec![Line::styled(
         format!(
-            "{} in {} images (y copies their pinned URIs) · {}",
+            "{} in {} images{accounts} (y copies their pinned URIs) · {}",
             group.name,
             group.affected.len(),
             group.repositories.join(", ")
@@ -528,7 +544,14 @@ fn draw_affected(
             .as_ref()
             .map(|v| format!(" → {v}"))
             .unwrap_or_default();
-        lines.push(Line::from(vec![
+        let mut spans = Vec::new();
+        if let Some(origin) = &image.origin {
+            spans.push(Span::styled(
+                format!("{} {} · ", origin.account_label(), origin.region),
+                theme.column_header,
+            ));
+        }
+        spans.extend([
             Span::styled(format!("{}:", image.repository), theme.text),
             Span::styled(tags, theme.text.add_modifier(Modifier::BOLD)),
             Span::styled(
@@ -541,7 +564,8 @@ fn draw_affected(
                 theme.dim,
             ),
             Span::styled(format!("{package}{fixed}"), theme.text),
-        ]));
+        ]);
+        lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }

@@ -243,8 +243,13 @@ fn findings_state(r: &Registry) -> State {
 
 fn triage_state(r: &Registry) -> State {
     let mut state = repositories(r);
-    let registry = state.registries.rows[0].target.clone();
-    state.triage.open(registry, &r.word(2), Severity::Low);
+    let mut registry = state.registries.rows[0].target.clone();
+    registry.region = r.word(2);
+    let target = crate::app::findings::TriageTarget {
+        registry,
+        origin: None,
+    };
+    state.triage.open(vec![target], Severity::Low);
     let generation = state.triage.generation;
     let mut events = vec![FindingsEvent::TriageRepositories {
         generation,

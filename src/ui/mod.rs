@@ -123,7 +123,14 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
 fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let registry = state.registries.row(&state.repositories.registry);
     let mut spans = vec![Span::styled(" berth ", theme.header_accent)];
-    if let Some(row) = registry {
+    // A triage across registries is about all of them, not the one last opened.
+    let across = state.pane == Pane::Triage && state.triage.across_registries();
+    if across {
+        spans.push(Span::styled(
+            format!("│ {} registries ", state.triage.targets.len()),
+            theme.header,
+        ));
+    } else if let Some(row) = registry {
         spans.push(Span::styled(
             format!("│ {} ", row.target.label()),
             theme.header,

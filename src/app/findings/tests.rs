@@ -369,11 +369,16 @@ pub(crate) mod triage_view {
 
     pub(crate) fn opened() -> TriagePane {
         let mut pane = TriagePane::default();
-        let effects = pane.open(crate::app::fixtures::reg(0), "us-east-1", Severity::High);
+        let target = TriageTarget {
+            registry: crate::app::fixtures::reg(0),
+            origin: None,
+        };
+        let effects = pane.open(vec![target], Severity::High);
         assert_eq!(
             effects,
             [FindingsEffect::Triage {
                 registry: crate::app::fixtures::reg(0),
+                origin: None,
                 min_severity: Severity::High,
                 generation: 1
             }]
@@ -508,5 +513,238 @@ pub(crate) mod triage_view {
         pane.list.filter.set("libxml");
         pane.rebuild();
         assert_eq!(pane.selected().unwrap().name, "CVE-2024-0002");
+    }
+}
+
+mod triage_across_registries {
+    use super::triage_view::image;
+    use super::*;
+    use crate::ecr::findings::sweep::Origin;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    fn origin(account: &str, name: &str, region: &str) -> Arc<Origin> {
+        Arc::new(Origin {
+            account: account.into(),
+            account_name: Some(name.into()),
+            region: region.into(),
+        })
+    }
+
+    /// Three registries: payments-prod in two regions and payments-dev in one.
+    fn targets() -> Vec<TriageTarget> {
+        [
+            ("271828182845", "payments-prod", "us-east-1"),
+            ("271828182845", "payments-prod", "eu-west-1"),
+            ("161803398874", "payments-dev", "us-east-1"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (account, name, region))| {
+            let mut registry = crate::app::fixtures::reg(0);
+            registry.region = region.to_string();
+            if i == 2 {
+                registry.source = crate::ecr::model::CredentialSource::Profile("dev".into());
+            }
+            TriageTarget {
+                registry,
+                origin: Some(origin(account, name, region)),
+            }
+        })
+        .collect()
+    }
+
+    fn placed(n: u8, target: &TriageTarget, findings: Vec<Finding>) -> ImageFindings {
+        ImageFindings {
+            origin: target.origin.clone(),
+            ..image("payments/api", n, &["v1"], findings)
+        }
+    }
+
+    #[test]
+    fn one_sweep_per_registry_and_done_when_every_one_is() {
+        let mut pane = TriagePane::default();
+        let targets = targets();
+        let effects = pane.open(targets.clone(), Severity::High);
+        assert_eq!(effects.len(), 3);
+        for (effect, target) in effects.iter().zip(&targets) {
+            let FindingsEffect::Triage {
+                registry,
+                origin,
+                generation,
+                ..
+            } = effect
+            else {
+                panic!("{effect:?}");
+            };
+            assert_eq!((registry, origin), (&target.registry, &target.origin));
+            assert_eq!(*generation, pane.generation);
+        }
+        let generation = pane.generation;
+        for count in [2, 3] {
+            pane.on_event(FindingsEvent::TriageRepositories { generation, count });
+        }
+        assert_eq!(pane.repositories, Some(5), "summed over the registries");
+        for left in [2, 1] {
+            pane.on_event(FindingsEvent::TriageDone { generation });
+            assert!(pane.is_loading(), "{left} sweeps still run");
+        }
+        pane.on_event(FindingsEvent::TriageDone { generation });
+        assert!(!pane.is_loading());
+    }
+
+    #[test]
+    fn the_same_repository_in_two_accounts_is_two_images_each_copied_from_its_own_registry() {
+        let mut pane = TriagePane::default();
+        let targets = targets();
+        pane.open(targets.clone(), Severity::High);
+        let generation = pane.generation;
+        let all = sample_findings();
+        for (n, target) in [(1, &targets[0]), (2, &targets[2])] {
+            pane.on_event(FindingsEvent::TriageImage {
+                generation,
+                image: placed(n, target, all.clone()),
+            });
+        }
+        let group = pane.selected().unwrap();
+        assert_eq!(group.affected.len(), 2);
+        assert_eq!(group.accounts, ["161803398874", "271828182845"]);
+        // No registry's account is needed from the pane: each image carries its own.
+        let [FindingsEffect::CopyToClipboard(text)] = &pane.copy(None)[..] else {
+            panic!("expected one copy effect");
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "271828182845.dkr.ecr.us-east-1.amazonaws.com/payments/api:v1@sha256:{}",
+                    "01".repeat(32)
+                ),
+                format!(
+                    "161803398874.dkr.ecr.us-east-1.amazonaws.com/payments/api:v1@sha256:{}",
+                    "02".repeat(32)
+                ),
+            ]
+        );
+    }
+
+    /// An event as a random sequence draws it.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Image {
+            target: usize,
+            n: u8,
+            severe: bool,
+            stale: bool,
+        },
+        Repositories {
+            count: usize,
+            stale: bool,
+        },
+        Error {
+            stale: bool,
+        },
+        Done {
+            stale: bool,
+        },
+        Refresh,
+        Reopen {
+            registries: usize,
+        },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (0..3usize, any::<u8>(), any::<bool>(), prop::bool::weighted(0.2))
+                .prop_map(|(target, n, severe, stale)| Step::Image { target, n, severe, stale }),
+            1 => (0..50usize, any::<bool>()).prop_map(|(count, stale)| Step::Repositories { count, stale }),
+            1 => any::<bool>().prop_map(|stale| Step::Error { stale }),
+            2 => prop::bool::weighted(0.2).prop_map(|stale| Step::Done { stale }),
+            1 => Just(Step::Refresh),
+            1 => (0..4usize).prop_map(|registries| Step::Reopen { registries }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever arrives in whatever order, from this sweep or an older one: loading is
+        /// exactly "some sweep of this generation has not said done", no image of an older
+        /// sweep is shown, every image shown has a finding at the minimum severity, and the
+        /// groups point at images that exist.
+        #[test]
+        fn triage_invariants_hold_for_any_sequence_of_events(steps in prop::collection::vec(step(), 0..60)) {
+            let targets = targets();
+            let mut pane = TriagePane::default();
+            pane.open(targets.clone(), Severity::High);
+            let mut done_this_generation = 0usize;
+            let mut shown_model = 0usize;
+            let all = sample_findings();
+            let lows: Vec<Finding> = all.iter().filter(|f| f.severity > Severity::High).cloned().collect();
+            prop_assume!(!lows.is_empty());
+            for step in steps {
+                let generation = pane.generation;
+                let old = generation.saturating_sub(1);
+                match step {
+                    Step::Image { target, n, severe, stale } => {
+                        let findings = if severe { all.clone() } else { lows.clone() };
+                        let target = &targets[target.min(targets.len() - 1)];
+                        let live = !stale && pane.is_loading();
+                        pane.on_event(FindingsEvent::TriageImage {
+                            generation: if stale { old } else { generation },
+                            image: placed(n, target, findings),
+                        });
+                        if live && severe {
+                            shown_model += 1;
+                        }
+                    }
+                    Step::Repositories { count, stale } => {
+                        pane.on_event(FindingsEvent::TriageRepositories {
+                            generation: if stale { old } else { generation },
+                            count,
+                        });
+                    }
+                    Step::Error { stale } => {
+                        pane.on_event(FindingsEvent::TriageError {
+                            generation: if stale { old } else { generation },
+                            message: "AccessDenied".into(),
+                        });
+                    }
+                    Step::Done { stale } => {
+                        let live = !stale && pane.is_loading();
+                        pane.on_event(FindingsEvent::TriageDone {
+                            generation: if stale { old } else { generation },
+                        });
+                        if live {
+                            done_this_generation += 1;
+                        }
+                    }
+                    Step::Refresh => {
+                        pane.refresh();
+                        done_this_generation = 0;
+                        shown_model = 0;
+                    }
+                    Step::Reopen { registries } => {
+                        pane.open(targets[..registries.min(targets.len())].to_vec(), Severity::High);
+                        done_this_generation = 0;
+                        shown_model = 0;
+                    }
+                }
+                let expected_pending = pane.targets.len().saturating_sub(done_this_generation);
+                prop_assert_eq!(pane.pending, expected_pending);
+                prop_assert_eq!(pane.is_loading(), expected_pending > 0);
+                prop_assert_eq!(pane.images.len(), shown_model);
+                for image in &pane.images {
+                    prop_assert!(image.at_or_above(Severity::High).next().is_some());
+                }
+                for group in &pane.triage.groups {
+                    for affected in &group.affected {
+                        prop_assert!(affected.image < pane.images.len());
+                    }
+                }
+                prop_assert_eq!(pane.list.rows.len(), pane.triage.groups.len());
+            }
+        }
     }
 }

@@ -1,13 +1,15 @@
-//! The triage view (`:criticals`): every image of a registry with findings at a minimum
-//! severity, grouped by CVE, filling in while the sweep runs.
+//! The triage view (`:criticals`): every image of a registry — or of every registry of
+//! the registries pane, an organization's accounts × regions — with findings at a
+//! minimum severity, grouped by CVE, filling in while the sweeps run.
 
 use super::grouping::{CveGroup, Triage, compare_groups};
 use super::{FindingsEffect, FindingsEvent};
 use crate::app::keymap::Command;
 use crate::app::list::ListView;
-use crate::ecr::findings::sweep::ImageFindings;
+use crate::ecr::findings::sweep::{ImageFindings, Origin};
 use crate::ecr::model::Severity;
 use crate::ecr::names::pinned_uri;
+use std::sync::Arc;
 
 /// Rows the triage view draws above its table (the progress line).
 pub const TRIAGE_SUMMARY_LINES: usize = 1;
@@ -27,11 +29,23 @@ pub fn table_rows(body_height: usize) -> usize {
     usize::from(table.saturating_sub(1)).max(1)
 }
 
-/// The triage view of one registry.
+/// One registry a triage sweeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TriageTarget {
+    pub registry: crate::app::action::RegistryId,
+    /// Where its images are, when the triage covers several registries (each image then
+    /// carries it, for its row and its URI).
+    pub origin: Option<Arc<Origin>>,
+}
+
+/// The triage view of one registry or several.
+///
+/// Invariants: `pending` counts the sweeps of `generation` not yet done, and `loading`
+/// is `pending > 0`; `images` holds only images of `generation` with a finding at
+/// `min_severity` or above, and `triage` groups exactly them (by index into `images`).
 #[derive(Debug)]
 pub struct TriagePane {
-    pub registry: crate::app::action::RegistryId,
-    pub region: String,
+    pub targets: Vec<TriageTarget>,
     pub min_severity: Severity,
     pub generation: u64,
     /// Images with at least one finding at `min_severity`, in arrival order.
@@ -39,7 +53,9 @@ pub struct TriagePane {
     pub triage: Triage,
     pub list: ListView,
     pub loading: bool,
-    /// Repositories the sweep reads, once known.
+    /// Sweeps of this generation still running.
+    pub pending: usize,
+    /// Repositories the sweeps read, once each has listed them (summed).
     pub repositories: Option<usize>,
     /// Every image the sweep has looked at, affected or not.
     pub images_seen: usize,
@@ -49,14 +65,14 @@ pub struct TriagePane {
 impl Default for TriagePane {
     fn default() -> Self {
         TriagePane {
-            registry: Default::default(),
-            region: String::new(),
+            targets: Vec::new(),
             min_severity: Severity::High,
             generation: 0,
             images: Vec::new(),
             triage: Triage::new(Severity::High),
             list: ListView::default(),
             loading: false,
+            pending: 0,
             repositories: None,
             images_seen: 0,
             errors: Vec::new(),
@@ -65,38 +81,45 @@ impl Default for TriagePane {
 }
 
 impl TriagePane {
-    /// Start triage of `registry` at `min_severity` and above (`:criticals` asks for
-    /// HIGH: critical and high findings).
+    /// Start triage of `targets` at `min_severity` and above (`:criticals` asks for
+    /// HIGH: critical and high findings): one sweep per registry, all of one generation.
     pub fn open(
         &mut self,
-        registry: crate::app::action::RegistryId,
-        region: &str,
+        targets: Vec<TriageTarget>,
         min_severity: Severity,
     ) -> Vec<FindingsEffect> {
         self.generation += 1;
-        self.registry = registry.clone();
-        self.region = region.to_string();
+        self.targets = targets;
         self.min_severity = min_severity;
         self.images.clear();
         self.triage = Triage::new(min_severity);
         self.list.rows.clear();
         self.list.follow_first();
         self.list.filter.set("");
-        self.loading = true;
+        self.pending = self.targets.len();
+        self.loading = self.pending > 0;
         self.repositories = None;
         self.images_seen = 0;
         self.errors.clear();
-        vec![FindingsEffect::Triage {
-            registry,
-            min_severity,
-            generation: self.generation,
-        }]
+        self.targets
+            .iter()
+            .map(|target| FindingsEffect::Triage {
+                registry: target.registry.clone(),
+                origin: target.origin.clone(),
+                min_severity,
+                generation: self.generation,
+            })
+            .collect()
     }
 
-    /// Sweep the same registry again.
+    /// Sweep the same registries again.
     pub fn refresh(&mut self) -> Vec<FindingsEffect> {
-        let region = self.region.clone();
-        self.open(self.registry.clone(), &region, self.min_severity)
+        self.open(self.targets.clone(), self.min_severity)
+    }
+
+    /// Whether the triage covers more than one registry (rows then name their account).
+    pub fn across_registries(&self) -> bool {
+        self.targets.iter().any(|t| t.origin.is_some())
     }
 
     /// Whether a sweep is running (drives the spinner).
@@ -109,7 +132,7 @@ impl TriagePane {
         let current = |generation: u64| generation == self.generation && self.loading;
         match event {
             FindingsEvent::TriageRepositories { generation, count } if current(generation) => {
-                self.repositories = Some(count);
+                self.repositories = Some(self.repositories.unwrap_or(0) + count);
             }
             FindingsEvent::TriageImage { generation, image } if current(generation) => {
                 self.images_seen += 1;
@@ -125,7 +148,8 @@ impl TriagePane {
                 message,
             } if current(generation) => self.errors.push(message),
             FindingsEvent::TriageDone { generation } if current(generation) => {
-                self.loading = false;
+                self.pending = self.pending.saturating_sub(1);
+                self.loading = self.pending > 0;
             }
             _ => return false,
         }
@@ -155,10 +179,12 @@ impl TriagePane {
             .filter_map(|a| self.images.get(a.image))
     }
 
-    /// Digest-pinned URIs of the selected CVE's images in `account`'s registry, one per
-    /// line (with `:tag` for readers where the image has exactly one tag).
-    pub fn selected_uris(&self, account: &str) -> Option<String> {
+    /// Digest-pinned URIs of the selected CVE's images, one per line (with `:tag` for
+    /// readers where the image has exactly one tag): each in its own account and region
+    /// across registries, else in `account`'s registry.
+    pub fn selected_uris(&self, account: Option<&str>) -> Option<String> {
         let group = self.selected()?;
+        let home = self.targets.first().map(|t| t.registry.region.as_str());
         let uris: Vec<String> = self
             .affected(group)
             .filter_map(|image| {
@@ -166,7 +192,11 @@ impl TriagePane {
                     [one] => Some(one.as_str()),
                     _ => None,
                 };
-                pinned_uri(account, &self.region, &image.repository, tag, &image.digest).ok()
+                let (account, region) = match &image.origin {
+                    Some(origin) => (origin.account.as_str(), origin.region.as_str()),
+                    None => (account?, home?),
+                };
+                pinned_uri(account, region, &image.repository, tag, &image.digest).ok()
             })
             .collect();
         (!uris.is_empty()).then(|| uris.join("\n"))
@@ -189,10 +219,10 @@ impl TriagePane {
     }
 
     /// `y`: copy the selected CVE's image URIs. The registry's account (for the URI's
-    /// host) may not be known yet, in which case nothing is copied.
+    /// host) may not be known yet, in which case its images are not copied; images of an
+    /// organization's registries carry theirs.
     pub fn copy(&self, account: Option<&str>) -> Vec<FindingsEffect> {
-        account
-            .and_then(|account| self.selected_uris(account))
+        self.selected_uris(account)
             .map(FindingsEffect::CopyToClipboard)
             .into_iter()
             .collect()

@@ -6,9 +6,11 @@ use super::navigate::{current_target, refresh, switch_registry, toggle_audit};
 use super::{on_command, open_help, quit};
 use crate::app::action::Effect;
 use crate::app::command::{self, CompletionSources, LineCommand};
+use crate::app::findings::TriageTarget;
 use crate::app::keymap::Command;
 use crate::app::state::{Jump, Mode, Pane, State};
 use crate::app::status::{Scope, Topic};
+use crate::ecr::findings::sweep::Origin;
 use crate::ecr::model::{CredentialSource, RegistryTarget, Severity};
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -141,14 +143,43 @@ fn run_line(state: &mut State, line: LineCommand) -> Vec<Effect> {
         }
         LineCommand::Refresh => refresh(state),
         LineCommand::Findings => on_command(state, Command::Findings),
-        LineCommand::Criticals => {
+        LineCommand::Criticals { everywhere } => {
+            // From the registries pane, the registries are what the user is looking at.
+            let everywhere = everywhere || state.pane == Pane::Registries;
             if state.pane != Pane::Triage {
                 state.triage_return = state.pane;
             }
-            let registry = state.repositories.registry.clone();
-            let region = registry.region.clone();
+            let targets = if everywhere && state.registries.rows.len() > 1 {
+                state
+                    .registries
+                    .rows
+                    .iter()
+                    .map(|row| TriageTarget {
+                        registry: row.target.clone(),
+                        origin: Some(std::sync::Arc::new(Origin {
+                            account: row.account.clone().unwrap_or_default(),
+                            account_name: row
+                                .target
+                                .source
+                                .member()
+                                .map(|m| m.name.clone())
+                                .filter(|n| !n.is_empty())
+                                .or_else(|| {
+                                    // A profile's registry: the profile names it.
+                                    Some(row.target.source.label().to_string())
+                                }),
+                            region: row.target.region.clone(),
+                        })),
+                    })
+                    .collect()
+            } else {
+                vec![TriageTarget {
+                    registry: state.repositories.registry.clone(),
+                    origin: None,
+                }]
+            };
             state.pane = Pane::Triage;
-            findings_effects(state.triage.open(registry, &region, Severity::High))
+            findings_effects(state.triage.open(targets, Severity::High))
         }
         LineCommand::Audit => toggle_audit(state),
         LineCommand::Registries => {

@@ -60,22 +60,31 @@ pub(super) fn findings_command(state: &mut State, command: Command) -> Option<Ve
             state.findings.on_command(command, width, height),
         )),
         (Pane::Triage, Command::CopyUri | Command::CopyTaggedUri) => {
-            let account = state
-                .registries
-                .row(&state.triage.registry)
-                .and_then(|r| r.account.as_deref());
-            let effects = findings_effects(state.triage.copy(account));
-            match (state.triage.selected(), account) {
-                (_, None) => state.status.info(
+            let account = match state.triage.targets.as_slice() {
+                [one] => state
+                    .registries
+                    .row(&one.registry)
+                    .and_then(|r| r.account.as_deref()),
+                _ => None,
+            };
+            let copy = state.triage.copy(account);
+            let copied = match copy.first() {
+                Some(FindingsEffect::CopyToClipboard(text)) => text.lines().count(),
+                _ => 0,
+            };
+            match state.triage.selected() {
+                None => state.status.info(Topic::Copy, "no CVE selected"),
+                Some(_) if copied == 0 => state.status.info(
                     Topic::Copy,
                     "the registry's account is not known yet; try again",
                 ),
-                (Some(group), Some(_)) => state
-                    .status
-                    .copied(format!("copied {} image URIs", group.affected.len())),
-                (None, Some(_)) => state.status.info(Topic::Copy, "no CVE selected"),
+                Some(group) if copied < group.affected.len() => state.status.copied(format!(
+                    "copied {copied} of {} image URIs (the other registries' accounts are not known yet)",
+                    group.affected.len()
+                )),
+                Some(_) => state.status.copied(format!("copied {copied} image URIs")),
             }
-            Some(effects)
+            Some(findings_effects(copy))
         }
         (
             Pane::Triage,

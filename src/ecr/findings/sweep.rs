@@ -44,6 +44,16 @@ impl Origin {
     pub fn account_label(&self) -> &str {
         self.account_name.as_deref().unwrap_or(&self.account)
     }
+
+    /// `payments-dev (161803398874) eu-west-1`, for messages about this registry.
+    pub fn describe(&self) -> String {
+        match &self.account_name {
+            Some(name) if !self.account.is_empty() => {
+                format!("{name} ({}) {}", self.account, self.region)
+            }
+            _ => format!("{} {}", self.account_label(), self.region),
+        }
+    }
 }
 
 impl ImageFindings {

@@ -135,12 +135,7 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
             _ => error.error.without_key_hint(),
         };
         match &error.origin {
-            Some(origin) if several => format!(
-                "{} ({}) {}: {text}",
-                origin.account_label(),
-                origin.account,
-                origin.region
-            ),
+            Some(origin) if several => format!("{}: {text}", origin.describe()),
             _ => text,
         }
     };
