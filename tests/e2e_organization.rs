@@ -804,7 +804,13 @@ fn an_image_another_account_pulls_is_in_use_in_the_tui() {
         .expect("the seed has a cross-account pull of shared/envoy");
     let short = &digest["sha256:".len()..][..12];
 
-    let mut tui = open_account(&sandbox.env(), "platform-shared", "shared/envoy");
+    // ECS through a counting proxy: each account's workloads are surveyed once for the
+    // registries of the region, not again for every registry opened.
+    let proxy = Proxy::start(ProxyConfig::new(&sandbox.endpoint, Duration::ZERO)).unwrap();
+    let mut env = sandbox.env();
+    env.retain(|(name, _)| name != "AWS_ENDPOINT_URL_ECS");
+    env.push(("AWS_ENDPOINT_URL_ECS".into(), proxy.url()));
+    let mut tui = open_account(&env, "platform-shared", "shared/envoy");
     open_repository(&mut tui, "shared/envoy");
     let screen = tui.wait_until("the images and their use", |s| {
         let text = s.contents();
@@ -823,6 +829,53 @@ fn an_image_another_account_pulls_is_in_use_in_the_tui() {
         tui.send("j");
     }
     tui.wait_for(&format!("in {user_name} ({user_account})"));
+    let surveyed = proxy.stats().count("ListClusters");
+    assert!(surveyed >= 1, "the survey went through the proxy");
+
+    // Another account's registry of the same region: its in-use column fills from the
+    // surveys already made (payments-prod's own service runs one payments/api image).
+    let own = seed["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["repository"] == "payments/api")
+        .and_then(|i| i["digest"].as_str())
+        .expect("the seed has payments/api in use");
+    let own_short = &own["sha256:".len()..][..12];
+    tui.send(":registries\r");
+    tui.wait_until("the registries pane, filtered", |s| {
+        support::pty::Tui::header(s).contains("│ registries")
+            && support::pty::Tui::status_line(s).contains("filter: platform-shared")
+    });
+    // Esc alone (a key right after it would read as Alt+key): the filter goes.
+    tui.send(support::pty::keys::ESC);
+    tui.wait_until("the filter cleared", |s| {
+        !support::pty::Tui::status_line(s).contains("filter:")
+    });
+    tui.send("/payments-prod\r");
+    tui.wait_for("rows 1–1 of 1");
+    tui.send("\r");
+    // The repositories pane keeps its filter (shared/envoy) across registries: clear it.
+    tui.wait_until("payments-prod's repositories, filtered", |s| {
+        support::pty::Tui::header(s).contains("payments-prod/us-east-1")
+            && support::pty::Tui::status_line(s).contains("filter: shared/envoy")
+    });
+    tui.send(support::pty::keys::ESC);
+    tui.wait_until("payments-prod's repositories", |s| {
+        let text = s.contents();
+        text.contains("payments-prod/us-east-1") && text.contains("payments/api")
+    });
+    open_repository(&mut tui, "payments/api");
+    tui.wait_until("payments/api's image in use", |s| {
+        s.contents()
+            .lines()
+            .any(|l| l.contains(own_short) && l.contains("ecs:"))
+    });
+    assert_eq!(
+        proxy.stats().count("ListClusters"),
+        surveyed,
+        "no account's workloads surveyed twice"
+    );
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }

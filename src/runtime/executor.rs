@@ -46,7 +46,12 @@ pub struct Executor {
     /// The newest storage read asked for by the images pane and by the lifecycle view:
     /// an older read still running for the same one stops.
     pub(super) latest_storage: Arc<[tokio::sync::watch::Sender<u64>; 2]>,
+    /// Organization members' workload surveys, shared by the registries of a region.
+    pub(super) surveys: Arc<crate::usage::surveys::Surveys>,
 }
+
+/// How long the TUI uses an account's workload survey for other registries of the region.
+const SURVEYS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Executor {
     pub fn new(
@@ -68,6 +73,7 @@ impl Executor {
                 tokio::sync::watch::Sender::new(0),
             ]),
             concurrency: concurrency.max(1),
+            surveys: Arc::new(crate::usage::surveys::Surveys::new(SURVEYS_FRESH_FOR)),
         }
     }
 
@@ -206,23 +212,11 @@ impl Executor {
                     let map = if others.is_empty() {
                         crate::usage::lookup(&registry, &options, &account, limits).await
                     } else {
-                        // This account and every other one of the region, at once.
-                        let mut reads = tokio::task::JoinSet::new();
-                        for target in std::iter::once(registry.clone()).chain(others) {
-                            let options = options.clone();
-                            reads.spawn(async move {
-                                let report =
-                                    crate::usage::survey_target(&target, &options, limits).await;
-                                (target, Arc::new(report))
-                            });
-                        }
-                        let mut read = Vec::new();
-                        while let Some(done) = reads.join_next().await {
-                            if let Ok(survey) = done {
-                                read.push(survey);
-                            }
-                        }
-                        read.sort_by(|a, b| a.0.cmp(&b.0));
+                        // This account and every other one of the region, at once; a
+                        // survey made for another registry of the region a moment ago
+                        // is used again.
+                        let targets = std::iter::once(registry.clone()).chain(others);
+                        let read = this.surveys.survey_all(targets, &options, limits).await;
                         crate::usage::combine_surveys(&registry, &read, &account)
                     };
                     this.send(Action::UsageLoaded {

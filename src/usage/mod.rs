@@ -19,6 +19,7 @@
 pub mod ecs;
 pub mod lambda;
 pub mod resolve;
+pub mod surveys;
 pub mod sweep;
 
 pub use resolve::{ImageUri, ImageUser, MatchedBy, UsageCounts, UsageMap};

@@ -122,37 +122,19 @@ pub fn organization_usage_lookup(
     limits: crate::usage::Limits,
     targets: &[RegistryTarget],
 ) -> sweep::UsageLookup {
-    type Survey = Arc<tokio::sync::OnceCell<Arc<crate::usage::UsageReport>>>;
-    let surveys: Arc<Vec<(RegistryTarget, Survey)>> = Arc::new(
-        targets
-            .iter()
-            .map(|target| (target.clone(), Survey::default()))
-            .collect(),
-    );
+    // Each account's survey is made once for the whole report.
+    let surveys = Arc::new(crate::usage::surveys::Surveys::new(
+        std::time::Duration::MAX,
+    ));
+    let targets: Arc<Vec<RegistryTarget>> = Arc::new(targets.to_vec());
     Arc::new(move |target: RegistryTarget, account: String| {
-        let (surveys, options) = (surveys.clone(), options.clone());
+        let (surveys, targets, options) = (surveys.clone(), targets.clone(), options.clone());
         Box::pin(async move {
-            let mut reads = tokio::task::JoinSet::new();
-            for (surveyed, cell) in surveys.iter().filter(|(t, _)| t.region == target.region) {
-                let (surveyed, cell, options) = (surveyed.clone(), cell.clone(), options.clone());
-                reads.spawn(async move {
-                    let report = cell
-                        .get_or_init(|| async {
-                            Arc::new(crate::usage::survey_target(&surveyed, &options, limits).await)
-                        })
-                        .await
-                        .clone();
-                    (surveyed, report)
-                });
-            }
-            let mut read = Vec::new();
-            while let Some(done) = reads.join_next().await {
-                if let Ok(survey) = done {
-                    read.push(survey);
-                }
-            }
-            // The same order whatever finished first.
-            read.sort_by(|a, b| a.0.cmp(&b.0));
+            let region = targets
+                .iter()
+                .filter(|t| t.region == target.region)
+                .cloned();
+            let read = surveys.survey_all(region, &options, limits).await;
             crate::usage::combine_surveys(&target, &read, &account)
         })
     })
