@@ -83,6 +83,9 @@ pub enum RetryClass<'a> {
     Timeout,
     /// The service answered with this error code.
     Service(&'a str),
+    /// The credentials' session ended (ExpiredToken). A member account's session is
+    /// dropped when a call is answered so, and the next attempt assumes the role anew.
+    SessionEnded,
     /// Anything else: a refusal, a missing resource, an unknown failure.
     Final,
 }
@@ -116,8 +119,16 @@ pub fn retryable<E: Transient + ?Sized>(err: &E) -> bool {
             THROTTLE_CODES.contains(&code) || TRANSIENT_CODES.contains(&code)
         }
         RetryClass::Timeout => false,
-        RetryClass::Final => false,
+        RetryClass::SessionEnded | RetryClass::Final => false,
     }
+}
+
+/// [`retryable`], and one more attempt for a call whose session ended, after `attempts`
+/// attempts: for an organization's member account the next attempt goes with a session
+/// assumed anew (see `ecr::assume::RenewEndedSession`); credentials that cannot be renewed
+/// fail again, once, and the error is reported as it is.
+pub fn retryable_at<E: Transient + ?Sized>(err: &E, attempts: u32) -> bool {
+    retryable(err) || (matches!(err.retry_class(), RetryClass::SessionEnded) && attempts <= 1)
 }
 
 /// Run `call` until it succeeds, fails with an error `retryable` rejects, or the attempts

@@ -98,9 +98,12 @@ async fn library_map() -> UsageMap {
         ))
         .load()
         .await;
-    let ecs: Arc<dyn EcsSource> = Arc::new(EcsClient::new(&config, "env/us-east-1".into()));
-    let lambda: Arc<dyn LambdaSource> =
-        Arc::new(LambdaClient::new(&config, "env/us-east-1".into()));
+    let target = berth::ecr::model::RegistryTarget::new(
+        berth::ecr::model::CredentialSource::Environment,
+        REGION.to_string(),
+    );
+    let ecs: Arc<dyn EcsSource> = Arc::new(EcsClient::for_target(&config, &target));
+    let lambda: Arc<dyn LambdaSource> = Arc::new(LambdaClient::for_target(&config, &target));
     let report = survey(Some(ecs), Some(lambda), Limits::default()).await;
     UsageMap::build(report, ACCOUNT, REGION)
 }

@@ -8,7 +8,7 @@
 //! the IAM action and the role instead of "no credentials".
 
 use super::client::ClientOptions;
-use super::model::MemberAccount;
+use super::model::{MemberAccount, RegistryTarget};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
@@ -273,6 +273,18 @@ pub fn forget(account: &MemberAccount) {
 #[derive(Debug, Clone)]
 pub struct RenewEndedSession(pub MemberAccount);
 
+impl RenewEndedSession {
+    /// The classifier for a registry reached through an assumed role; `None` for the
+    /// base credentials' own registries, which have no role to assume again.
+    pub fn for_target(target: &RegistryTarget) -> Option<Self> {
+        target
+            .source
+            .member()
+            .filter(|account| !account.role.is_empty())
+            .map(|account| RenewEndedSession(account.clone()))
+    }
+}
+
 impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry for RenewEndedSession {
     fn classify_retry(
         &self,
@@ -304,6 +316,21 @@ impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry for Ren
         "RenewEndedSession"
     }
 }
+
+/// An SDK config builder (ECR, ECS or Lambda) with berth's retry classifiers for the
+/// registry `target`: a refused connection is final (`RefusedConnectionIsFinal`), and a
+/// member account's ended session is renewed (`RenewEndedSession`). A macro because the
+/// services' builders share no trait.
+macro_rules! classified {
+    ($builder:expr, $target:expr) => {{
+        let builder = $builder.retry_classifier($crate::ecr::error::RefusedConnectionIsFinal);
+        match $crate::ecr::assume::RenewEndedSession::for_target($target) {
+            Some(renewal) => builder.retry_classifier(renewal),
+            None => builder,
+        }
+    }};
+}
+pub(crate) use classified;
 
 /// A shared provider as the SDK wants one (it takes ownership).
 #[derive(Debug)]

@@ -94,15 +94,8 @@ impl EcrRegistry {
             loader = loader.endpoint_url(url);
         }
         let config = loader.load().await;
-        let config = aws_sdk_ecr::config::Builder::from(&config)
-            .retry_classifier(super::error::RefusedConnectionIsFinal);
-        let config = match target.source.member() {
-            Some(account) if !account.role.is_empty() => {
-                config.retry_classifier(super::assume::RenewEndedSession(account.clone()))
-            }
-            _ => config,
-        }
-        .build();
+        let config =
+            super::assume::classified!(aws_sdk_ecr::config::Builder::from(&config), target).build();
         Ok(Self {
             client: aws_sdk_ecr::Client::from_conf(config),
             target: target.clone(),

@@ -121,6 +121,7 @@ impl Transient for EcrError {
             EcrError::Unreachable { .. } => RetryClass::Unreachable,
             EcrError::Timeout { .. } => RetryClass::Timeout,
             EcrError::Service { code, .. } => RetryClass::Service(code),
+            EcrError::CredentialsExpired { .. } => RetryClass::SessionEnded,
             _ => RetryClass::Final,
         }
     }

@@ -3,8 +3,9 @@
 
 use super::{FunctionImage, FunctionVersion, LambdaSource};
 use crate::ecr::EcrError;
+use crate::ecr::assume::classified;
 use crate::ecr::error::classify;
-use crate::ecr::model::Page;
+use crate::ecr::model::{Page, RegistryTarget};
 use crate::sanitize::sanitize;
 use async_trait::async_trait;
 use aws_sdk_lambda::types::{FunctionVersion as ListedVersions, PackageType};
@@ -22,16 +23,13 @@ pub struct LambdaClient {
 }
 
 impl LambdaClient {
-    /// A client from loaded AWS configuration (see [`super::sdk_config`]).
-    pub fn new(config: &aws_config::SdkConfig, subject: String) -> Self {
+    /// The client for `target`'s account and region, from its loaded AWS configuration
+    /// (see [`super::sdk_config`]); see `classified!` for how calls are retried.
+    pub fn for_target(config: &aws_config::SdkConfig, target: &RegistryTarget) -> Self {
+        let builder = classified!(aws_sdk_lambda::config::Builder::from(config), target);
         LambdaClient {
-            // A refused connection is final here too (see RefusedConnectionIsFinal).
-            client: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(config)
-                    .retry_classifier(crate::ecr::error::RefusedConnectionIsFinal)
-                    .build(),
-            ),
-            subject,
+            client: aws_sdk_lambda::Client::from_conf(builder.build()),
+            subject: target.label(),
         }
     }
 }

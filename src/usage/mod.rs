@@ -292,8 +292,8 @@ pub async fn survey_target(
 ) -> UsageReport {
     match sdk_config(target, options).await {
         Ok(config) => {
-            let ecs = Arc::new(ecs::EcsClient::new(&config, target.label()));
-            let lambda = Arc::new(lambda::LambdaClient::new(&config, target.label()));
+            let ecs = Arc::new(ecs::EcsClient::for_target(&config, target));
+            let lambda = Arc::new(lambda::LambdaClient::for_target(&config, target));
             survey(Some(ecs), Some(lambda), limits).await
         }
         Err(err) => UsageReport {

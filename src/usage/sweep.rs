@@ -9,7 +9,7 @@ use super::{
 use crate::ecr::EcrError;
 use crate::ecr::model::Page;
 use crate::ecr::pager::all_pages;
-use crate::retry::{Backoff, retry_in_slots, retryable};
+use crate::retry::{Backoff, retry_in_slots, retryable_at};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -48,14 +48,7 @@ impl Calls {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, EcrError>>,
     {
-        retry_in_slots(
-            self.backoff,
-            &self.limit,
-            |err, _| retryable(err),
-            |_, _| {},
-            call,
-        )
-        .await
+        retry_in_slots(self.backoff, &self.limit, retryable_at, |_, _| {}, call).await
     }
 
     /// Every item of a paginated listing, each page asked for once (retries aside).

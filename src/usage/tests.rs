@@ -34,6 +34,10 @@ struct FakeEcs {
     deny_clusters: bool,
     deny_tasks: bool,
     throttle_once: Mutex<HashSet<String>>,
+    /// Calls answered ExpiredToken once (the session ended and is renewed).
+    expire_once: Mutex<HashSet<String>>,
+    /// Every call answered ExpiredToken (a session that cannot be renewed).
+    expired: bool,
     calls: Mutex<Vec<String>>,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
@@ -48,6 +52,12 @@ impl FakeEcs {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         if self.throttle_once.lock().unwrap().remove(&call) {
             return Err(EcrError::Throttled {
+                action: call.clone(),
+                subject: call,
+            });
+        }
+        if self.expired || self.expire_once.lock().unwrap().remove(&call) {
+            return Err(EcrError::CredentialsExpired {
                 action: call.clone(),
                 subject: call,
             });
@@ -306,6 +316,41 @@ async fn missing_permissions_become_gaps_naming_the_action() {
     );
     let map = UsageMap::build(report, "123456789012", "us-east-1");
     assert!(!map.is_complete());
+}
+
+#[tokio::test]
+async fn a_call_whose_session_ended_is_tried_once_more_and_no_more() {
+    // The session ends under the survey: the call is asked again (by then the account's
+    // credentials were renewed) and the survey is complete.
+    let ecs = Arc::new(FakeEcs::default());
+    ecs.expire_once
+        .lock()
+        .unwrap()
+        .insert("clusters None".into());
+    let report = survey(
+        Some(ecs.clone() as Arc<dyn EcsSource>),
+        Some(Arc::new(FakeLambda::default()) as Arc<dyn LambdaSource>),
+        limits(2),
+    )
+    .await;
+    assert!(report.gaps.is_empty(), "{:?}", report.gaps);
+    let calls = ecs.calls.lock().unwrap().clone();
+    assert_eq!(calls.iter().filter(|c| *c == "clusters None").count(), 2);
+
+    // Credentials that stay expired: one more attempt, not the whole budget, then a gap.
+    let ecs = Arc::new(FakeEcs {
+        expired: true,
+        ..FakeEcs::default()
+    });
+    let report = survey(
+        Some(ecs.clone() as Arc<dyn EcsSource>),
+        Some(Arc::new(FakeLambda::default()) as Arc<dyn LambdaSource>),
+        limits(2),
+    )
+    .await;
+    assert_eq!(report.gaps.len(), 1, "{:?}", report.gaps);
+    let calls = ecs.calls.lock().unwrap().clone();
+    assert_eq!(calls, ["clusters None", "clusters None"]);
 }
 
 #[test]
