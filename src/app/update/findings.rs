@@ -108,7 +108,16 @@ pub(super) fn findings_command(state: &mut State, command: Command) -> Option<Ve
             | Command::CopyTaggedUri
             | Command::SortNext
             | Command::Open,
-        ) => Some(Vec::new()),
+        ) => {
+            // Said, never swallowed: these keys act on a repository's images.
+            let text = if state.pane == Pane::Triage {
+                "not in the triage: it lists CVEs — y copies the selected CVE's image URIs, esc goes back"
+            } else {
+                "not in the findings pane: esc goes back to the image to act on it"
+            };
+            state.status.info(Topic::Command, text);
+            Some(Vec::new())
+        }
         _ => None,
     }
 }

@@ -192,6 +192,32 @@ fn esc_from_criticals_returns_where_it_was_typed() {
 }
 
 #[test]
+fn image_keys_in_the_triage_say_why_they_do_nothing() {
+    let mut state = open_a();
+    type_line(&mut state, "criticals");
+    for key in ['d', 't', ' ', 's'] {
+        state.status = Default::default();
+        press(&mut state, KeyCode::Char(key));
+        assert_eq!(state.pane, Pane::Triage);
+        assert!(
+            state
+                .status
+                .info_text()
+                .is_some_and(|t| t.contains("not in the triage")),
+            "{key:?}: a key is never swallowed silently: {:?}",
+            state.status.messages()
+        );
+    }
+    press(&mut state, KeyCode::Enter);
+    assert!(
+        state
+            .status
+            .info_text()
+            .is_some_and(|t| t.contains("y copies"))
+    );
+}
+
+#[test]
 fn a_scan_notice_stays_through_keys_and_ends_with_the_outcome() {
     let mut state = open_a();
     press(&mut state, KeyCode::Char('x'));
