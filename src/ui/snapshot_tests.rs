@@ -338,3 +338,45 @@ fn the_audit_view_shows_the_row_position() {
         );
     }
 }
+
+#[test]
+fn a_long_listing_error_wraps_instead_of_losing_its_end() {
+    let mut state = State::new(crate::app::fixtures::targets(), now());
+    let effects = crate::app::update::start(&mut state);
+    let Some(crate::app::action::Effect::FetchRepositories { generation, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, crate::app::action::Effect::FetchRepositories { .. }))
+    else {
+        panic!("start should fetch repositories, got {effects:?}");
+    };
+    let generation = *generation;
+    sized(&mut state, 60, 15);
+    let error = crate::ecr::EcrError::AccessDenied {
+        action: "sts:AssumeRole".into(),
+        subject: "arn:aws:iam::141421356237:role/OrganizationAccountAccessRole".into(),
+        message: String::new(),
+    };
+    let last_word = error
+        .to_string()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    update(
+        &mut state,
+        Action::RepositoriesPage {
+            registry: crate::app::fixtures::reg(0),
+            generation,
+            result: Err(error),
+        },
+    );
+    let screen = render(&state, 60, 15);
+    assert!(
+        screen
+            .lines()
+            .skip(1)
+            .take(10)
+            .any(|l| l.contains(&last_word)),
+        "the error's last word {last_word:?} is on screen:\n{screen}"
+    );
+}

@@ -121,12 +121,16 @@ pub fn draw_table<'a>(
         let table = Table::new(Vec::<Row>::new(), widths.clone()).header(header);
         frame.render_widget(table, area);
         if area.height > 2 {
+            // Wrapped: an error says what to do at its end, which must not be cut off.
             let message_area = Rect {
                 y: area.y + 2,
-                height: 1,
+                height: area.height - 2,
                 ..area
             };
-            frame.render_widget(Paragraph::new(empty_message), message_area);
+            frame.render_widget(
+                Paragraph::new(empty_message).wrap(ratatui::widgets::Wrap { trim: true }),
+                message_area,
+            );
         }
         return;
     }
