@@ -157,7 +157,7 @@ impl UsageBook {
             RegistryUsage::Disabled => None,
             RegistryUsage::Loading { .. } => Some("in-use lookup running…".into()),
             RegistryUsage::Ready { map, .. } => {
-                let notes: Vec<String> = map.gaps.iter().map(|g| g.summary()).collect();
+                let notes = map.gap_summaries();
                 (!notes.is_empty()).then(|| notes.join(" · "))
             }
         }
@@ -294,9 +294,7 @@ pub fn usage_line(usage: &ImageUsage, map: Option<&UsageMap>) -> String {
 }
 
 fn gaps_text(map: Option<&UsageMap>) -> String {
-    let notes: Vec<String> = map
-        .map(|m| m.gaps.iter().map(|g| g.summary()).collect())
-        .unwrap_or_default();
+    let notes: Vec<String> = map.map(UsageMap::gap_summaries).unwrap_or_default();
     if notes.is_empty() {
         "in-use unknown".into()
     } else {

@@ -320,7 +320,7 @@ impl ExpiredUsage {
                 .iter()
                 .map(|image| map.users(repository, image.digest, image.tags))
                 .collect(),
-            unknown: map.gaps.iter().map(|g| g.summary()).collect(),
+            unknown: map.gap_summaries(),
         }
     }
 

@@ -151,6 +151,18 @@ pub struct UsageMap {
 }
 
 impl UsageMap {
+    /// Why uses may be missing, each reason once (one refused AssumeRole fails both the
+    /// ECS and the Lambda survey the same way).
+    pub fn gap_summaries(&self) -> Vec<String> {
+        let mut summaries: Vec<String> = Vec::new();
+        for summary in self.gaps.iter().map(|g| g.summary()) {
+            if !summaries.contains(&summary) {
+                summaries.push(summary);
+            }
+        }
+        summaries
+    }
+
     /// Keep the references of `report` into the registry of `account` in `region`.
     pub fn build(report: UsageReport, account: &str, region: &str) -> UsageMap {
         let mut map = UsageMap {

@@ -419,3 +419,24 @@ fn another_accounts_pull_from_a_registry_is_a_use_naming_that_account() {
         map.notes
     );
 }
+
+#[test]
+fn one_refusal_that_failed_both_surveys_is_one_note() {
+    let refused = denied("sts:AssumeRole");
+    let report = UsageReport {
+        references: Vec::new(),
+        gaps: vec![
+            Gap::new(Source::Ecs, &refused),
+            Gap::new(Source::Lambda, &refused),
+            Gap::new(Source::Lambda, &denied("lambda:ListFunctions")),
+        ],
+    };
+    let map = UsageMap::build(report, "123456789012", "us-east-1");
+    assert_eq!(
+        map.gap_summaries(),
+        [
+            "in-use unknown (missing sts:AssumeRole)",
+            "in-use unknown (missing lambda:ListFunctions)"
+        ]
+    );
+}
