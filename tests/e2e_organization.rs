@@ -617,6 +617,68 @@ fn open_repository(tui: &mut support::pty::Tui, repository: &str) {
     tui.send(ENTER);
 }
 
+/// The digests of `repository` in us-east-1, read with a member's own credentials.
+fn digests(
+    sandbox: &Sandbox,
+    credentials: &aws_sdk_ecr::config::Credentials,
+    repository: &str,
+) -> Vec<String> {
+    Sandbox::runtime().block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&sandbox.endpoint)
+            .credentials_provider(credentials.clone())
+            .load()
+            .await;
+        let client = aws_sdk_ecr::Client::new(&config);
+        support::all_images(&client, repository)
+            .await
+            .iter()
+            .map(|i| i.image_digest().unwrap().to_string())
+            .collect()
+    })
+}
+
+/// A delete an organization's guardrail refuses (payments-prod's service control policy
+/// denies ecr:BatchDeleteImage): the result names the policy, not a missing permission of
+/// the user's role, and the image is still there.
+#[test]
+fn a_delete_a_service_control_policy_denies_says_so_and_deletes_nothing() {
+    let sandbox = Sandbox::organization();
+    let members = Sandbox::runtime().block_on(members(&sandbox));
+    let prod = members
+        .iter()
+        .find(|m| m.name == "payments-prod")
+        .expect("the seed has payments-prod");
+    let credentials = prod.credentials.clone().expect("its role can be assumed");
+    let repository = "payments/worker";
+    let before = digests(&sandbox, &credentials, repository);
+
+    let mut tui = open_account(&sandbox.env(), "payments-prod", repository);
+    open_repository(&mut tui, repository);
+    tui.wait_until("the images pane", |s| {
+        let text = s.contents();
+        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
+    });
+    // The oldest image: not in use, so the plain confirmation applies.
+    tui.send("Z");
+    tui.send("G");
+    tui.send("d");
+    tui.wait_for(&format!("in account payments-prod ({})", prod.id));
+    tui.send("y");
+    let screen = tui.wait_for("1 failed");
+    let text = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("a service control policy of the organization denies it"),
+        "{screen}"
+    );
+    assert!(!text.contains("lacks that permission"), "{screen}");
+    tui.send("q");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+    assert_eq!(digests(&sandbox, &credentials, repository), before);
+}
+
 /// The registries pane of `berth --organization`: one row per account × region with the
 /// account's name and id, its repository count equal to the SDK read, and the account
 /// whose role is denied failing on its own rows with the IAM action named.
@@ -699,23 +761,7 @@ fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
         .expect("the seed has payments-dev");
     let credentials = dev.credentials.clone().expect("its role can be assumed");
     let repository = "payments/api";
-    let ecr = |credentials: aws_sdk_ecr::config::Credentials| async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(&sandbox.endpoint)
-            .credentials_provider(credentials)
-            .load()
-            .await;
-        aws_sdk_ecr::Client::new(&config)
-    };
-    let before: Vec<String> = Sandbox::runtime().block_on(async {
-        let client = ecr(credentials.clone()).await;
-        support::all_images(&client, repository)
-            .await
-            .iter()
-            .map(|i| i.image_digest().unwrap().to_string())
-            .collect()
-    });
+    let before = digests(&sandbox, &credentials, repository);
 
     let env = sandbox.env();
     let home = std::path::PathBuf::from(&env.iter().find(|(k, _)| k == "HOME").unwrap().1);
@@ -745,14 +791,7 @@ fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 
-    let after: Vec<String> = Sandbox::runtime().block_on(async {
-        let client = ecr(credentials).await;
-        support::all_images(&client, repository)
-            .await
-            .iter()
-            .map(|i| i.image_digest().unwrap().to_string())
-            .collect()
-    });
+    let after = digests(&sandbox, &credentials, repository);
     let gone: Vec<&String> = before.iter().filter(|d| !after.contains(d)).collect();
     assert!(
         !gone.is_empty(),

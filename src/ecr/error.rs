@@ -13,7 +13,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 /// or registry) so the status line can say what failed, on what, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EcrError {
-    #[error("AccessDenied on {action} for {subject} — your role lacks that permission")]
+    #[error("AccessDenied on {action} for {subject} — {}", denial_advice(.message))]
     AccessDenied {
         action: String,
         subject: String,
@@ -71,6 +71,24 @@ pub enum EcrError {
         subject: String,
         detail: String,
     },
+}
+
+/// What an AccessDenied means for the user, from the policy AWS says denied the call
+/// ("… with an explicit deny in a service control policy", "… because no identity-based
+/// policy allows …"): a guardrail the user's role cannot lift is not a missing permission.
+fn denial_advice(message: &str) -> &'static str {
+    let message = message.to_ascii_lowercase();
+    if message.contains("service control policy") {
+        "a service control policy of the organization denies it (your role cannot lift that)"
+    } else if message.contains("permissions boundary") {
+        "a permissions boundary on your role denies it"
+    } else if message.contains("resource-based policy") {
+        "the repository's policy denies it"
+    } else if message.contains("session policy") {
+        "the session's policy denies it"
+    } else {
+        "your role lacks that permission"
+    }
 }
 
 impl EcrError {
@@ -419,6 +437,18 @@ mod tests {
         assert_eq!(
             denied.to_string(),
             "AccessDenied on ecr:BatchDeleteImage for web/api — your role lacks that permission"
+        );
+        // AWS names the policy that denied the call; a guardrail is not a missing grant.
+        let guarded = EcrError::AccessDenied {
+            action: "ecr:BatchDeleteImage".into(),
+            subject: "web/api".into(),
+            message: "User: arn:aws:sts::271828182845:assumed-role/OrganizationAccountAccessRole/berth-ops is not authorized to perform: ecr:BatchDeleteImage on resource: arn:aws:ecr:us-east-1:271828182845:repository/web/api with an explicit deny in a service control policy".into(),
+        };
+        assert!(
+            guarded
+                .to_string()
+                .ends_with("— a service control policy of the organization denies it (your role cannot lift that)"),
+            "{guarded}"
         );
         let region = EcrError::NoRegion {
             subject: "env".into(),

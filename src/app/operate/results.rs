@@ -145,6 +145,10 @@ pub fn on_delete_finished(
                 }
                 out.push((format!("deleted  {what}"), false));
             }
+            // A whole call's failure already opens with its code ("AccessDenied on …").
+            Some((code, reason)) if reason.starts_with(code.as_str()) => {
+                out.push((format!("FAILED   {what}: {reason}"), true))
+            }
             Some((code, reason)) => out.push((format!("FAILED   {what}: {code} {reason}"), true)),
         }
     }
