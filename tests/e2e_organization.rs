@@ -588,9 +588,20 @@ fn seeded_organization(sandbox: &Sandbox) -> Value {
 /// `berth --organization --region us-east-1` in a 200x40 terminal, walked to the
 /// repositories of `account` (its us-east-1 registry) once `repository` is listed there.
 fn open_account(env: &[(String, String)], account: &str, repository: &str) -> support::pty::Tui {
+    open_account_with(env, account, repository, &[])
+}
+
+/// [`open_account`] with more command-line arguments.
+fn open_account_with(
+    env: &[(String, String)],
+    account: &str,
+    repository: &str,
+    extra: &[&str],
+) -> support::pty::Tui {
     use support::pty::keys::{ENTER, ESC};
-    let mut tui =
-        support::pty::Tui::spawn(&["--organization", "--region", "us-east-1"], env, 200, 40);
+    let mut args = vec!["--organization", "--region", "us-east-1"];
+    args.extend(extra);
+    let mut tui = support::pty::Tui::spawn(&args, env, 200, 40);
     tui.wait_for("repositories");
     tui.send(ESC);
     tui.wait_for("registries");
@@ -677,6 +688,40 @@ fn a_delete_a_service_control_policy_denies_says_so_and_deletes_nothing() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
     assert_eq!(digests(&sandbox, &credentials, repository), before);
+}
+
+/// `--read-only` holds in every member account: a delete there is refused before any
+/// call, and nothing is written to the audit log.
+#[test]
+fn read_only_holds_in_a_member_account() {
+    let sandbox = Sandbox::organization();
+    let members = Sandbox::runtime().block_on(members(&sandbox));
+    let dev = members
+        .iter()
+        .find(|m| m.name == "payments-dev")
+        .expect("the seed has payments-dev");
+    let credentials = dev.credentials.clone().expect("its role can be assumed");
+    let repository = "payments/worker";
+    let before = digests(&sandbox, &credentials, repository);
+    let env = sandbox.env();
+    let home = std::path::PathBuf::from(&env.iter().find(|(k, _)| k == "HOME").unwrap().1);
+    let mut tui = open_account_with(&env, "payments-dev", repository, &["--read-only"]);
+    open_repository(&mut tui, repository);
+    tui.wait_until("the images pane", |s| {
+        let text = s.contents();
+        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
+    });
+    tui.send("Z");
+    tui.send("G");
+    tui.send("d");
+    tui.wait_for("read-only mode");
+    tui.send("q");
+    tui.wait_exit();
+    assert_eq!(digests(&sandbox, &credentials, repository), before);
+    assert!(
+        !support::audit_log_path(&home).exists(),
+        "a refusal is not an attempt"
+    );
 }
 
 /// The registries pane of `berth --organization`: one row per account × region with the
