@@ -114,15 +114,16 @@ impl ManifestSet {
 pub struct ReadSettings<'a> {
     /// Retry budget for throttled and transiently failed calls.
     pub backoff: Backoff,
-    /// A concurrency limit shared with other calls, if any: each attempt holds a slot.
-    pub limit: Option<&'a Semaphore>,
+    /// Concurrency limits shared with other calls, narrowest first (none: unbounded):
+    /// each attempt holds a slot of every one.
+    pub limits: &'a [&'a Semaphore],
 }
 
 impl Default for ReadSettings<'_> {
     fn default() -> Self {
         ReadSettings {
             backoff: Backoff::THROTTLING,
-            limit: None,
+            limits: &[],
         }
     }
 }
@@ -255,18 +256,18 @@ async fn fetch_batch<S: ManifestSource + ?Sized>(
             source.manifests(repository, &asked)
         };
         let should_retry = |err: &EcrError, _| retryable(err);
-        match settings.limit {
-            Some(limit) => {
+        match settings.limits {
+            [] => retry(settings.backoff, should_retry, |_, _| retries += 1, call).await,
+            limits => {
                 retry_in_slots(
                     settings.backoff,
-                    limit,
+                    limits,
                     should_retry,
                     |_, _| retries += 1,
                     call,
                 )
                 .await
             }
-            None => retry(settings.backoff, should_retry, |_, _| retries += 1, call).await,
         }
     };
     set.stats.calls += calls;
