@@ -134,16 +134,26 @@ pub async fn collect_with_usage(
     progress: Arc<Progress>,
     usage: Option<UsageLookup>,
 ) -> Vec<RegistryResult> {
+    progress.expect_accounts(
+        targets
+            .iter()
+            .filter_map(|target| target.source.member())
+            .map(|member| member.describe()),
+    );
     let sweep = Arc::new(Sweep { settings, progress });
     let tasks: Vec<_> = targets
         .into_iter()
         .map(|target| {
-            tokio::spawn(sweep_registry(
-                sweep.clone(),
-                connect.clone(),
-                usage.clone(),
-                target,
-            ))
+            let (sweep, connect, usage) = (sweep.clone(), connect.clone(), usage.clone());
+            tokio::spawn(async move {
+                let account = target.source.member().map(|member| member.describe());
+                let progress = sweep.progress.clone();
+                let result = sweep_registry(sweep, connect, usage, target).await;
+                if let Some(account) = account {
+                    progress.registry_done(&account);
+                }
+                result
+            })
         })
         .collect();
     let mut results = Vec::with_capacity(tasks.len());

@@ -162,7 +162,14 @@ async fn sweep_organization(
         },
         storage: Some(StorageSettings::default()),
     };
-    let results = collect(targets, connect, settings, Arc::new(Progress::default())).await;
+    let progress = Arc::new(Progress::default());
+    let results = collect(targets, connect, settings, progress.clone()).await;
+    let read = progress.snapshot();
+    assert_eq!(
+        (read.accounts, read.accounts_done),
+        (accounts as u64, accounts as u64),
+        "every account counted once, and done once its two regions are"
+    );
     let counts = counts.lock().unwrap();
     let mut per: Vec<(String, usize)> = counts
         .accounts
