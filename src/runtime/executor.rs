@@ -41,6 +41,10 @@ pub struct Executor {
     pub(super) read_only: bool,
     /// Calls in flight at once for sweeps (audit).
     pub(super) concurrency: usize,
+    /// The bounds of the in-use surveys of an organization's accounts (a member
+    /// registry's images survey every account of the region at once): overall, and per
+    /// account.
+    pub(super) survey_limits: Arc<crate::retry::CallLimits>,
     /// Where manifests are cached and what storage costs, for the storage figures.
     pub(super) storage: StorageSettings,
     /// The newest storage read asked for by the images pane and by the lifecycle view:
@@ -68,7 +72,18 @@ impl Executor {
                 tokio::sync::watch::Sender::new(0),
             ]),
             concurrency: concurrency.max(1),
+            survey_limits: Arc::new(crate::retry::CallLimits::new(
+                concurrency,
+                crate::config::DEFAULT_ACCOUNT_CONCURRENCY,
+            )),
         }
+    }
+
+    /// At most `per_account` calls at once into any one member account while surveying
+    /// an organization's uses of an image.
+    pub fn with_account_concurrency(mut self, per_account: usize) -> Self {
+        self.survey_limits = Arc::new(crate::retry::CallLimits::new(self.concurrency, per_account));
+        self
     }
 
     /// Refuse every mutation.
@@ -206,13 +221,24 @@ impl Executor {
                     let map = if others.is_empty() {
                         crate::usage::lookup(&registry, &options, &account, limits).await
                     } else {
-                        // This account and every other one of the region, at once.
+                        // This account and every other one of the region, at once, within
+                        // the bounds overall and per account.
                         let mut reads = tokio::task::JoinSet::new();
                         for target in std::iter::once(registry.clone()).chain(others) {
                             let options = options.clone();
+                            let survey_limits = &this.survey_limits;
+                            let shared = crate::usage::SharedLimits {
+                                account: target
+                                    .source
+                                    .member()
+                                    .map(|member| survey_limits.account(&member.id)),
+                                limits: survey_limits.clone(),
+                                backoff: limits.backoff,
+                            };
                             reads.spawn(async move {
                                 let report =
-                                    crate::usage::survey_target(&target, &options, limits).await;
+                                    crate::usage::survey_target_sharing(&target, &options, shared)
+                                        .await;
                                 (target, Arc::new(report))
                             });
                         }
