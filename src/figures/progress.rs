@@ -20,9 +20,9 @@ pub struct Progress {
 #[derive(Debug, Default)]
 struct Accounts {
     total: u64,
-    /// Account (as its name reads) → its registries not yet read; an account leaves
-    /// when its last registry is read.
-    pending: BTreeMap<String, u64>,
+    /// Account id → its registries not yet read and the account's name; an account
+    /// leaves when its last registry is read.
+    pending: BTreeMap<String, (u64, String)>,
 }
 
 /// A consistent-enough reading of [`Progress`].
@@ -51,13 +51,13 @@ pub struct Snapshot {
 pub const NAMED_PENDING: usize = 3;
 
 impl Progress {
-    /// The member accounts about to be read: one entry per registry, the account named
-    /// as people know it (`payments-prod (271828182845)`).
-    pub fn expect_accounts(&self, registries: impl IntoIterator<Item = String>) {
+    /// The member accounts about to be read: one `(id, name)` per registry, the name as
+    /// people know the account (its id when it has none).
+    pub fn expect_accounts(&self, registries: impl IntoIterator<Item = (String, String)>) {
         let mut guard = self.accounts();
         let accounts = &mut *guard;
-        for account in registries {
-            let pending = accounts.pending.entry(account).or_default();
+        for (id, name) in registries {
+            let (pending, _) = accounts.pending.entry(id).or_insert((0, name));
             if *pending == 0 {
                 accounts.total += 1;
             }
@@ -65,13 +65,13 @@ impl Progress {
         }
     }
 
-    /// One registry of `account` has been read, successfully or not.
-    pub fn registry_done(&self, account: &str) {
+    /// One registry of the account `id` has been read, successfully or not.
+    pub fn registry_done(&self, id: &str) {
         let mut accounts = self.accounts();
-        if let Some(pending) = accounts.pending.get_mut(account) {
+        if let Some((pending, _)) = accounts.pending.get_mut(id) {
             *pending = pending.saturating_sub(1);
             if *pending == 0 {
-                accounts.pending.remove(account);
+                accounts.pending.remove(id);
             }
         }
     }
@@ -115,7 +115,11 @@ impl Progress {
             accounts: accounts.total,
             accounts_done: accounts.total - left as u64,
             pending: if left <= NAMED_PENDING {
-                accounts.pending.keys().cloned().collect()
+                accounts
+                    .pending
+                    .values()
+                    .map(|(_, name)| name.clone())
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -136,21 +140,21 @@ mod tests {
     fn accounts_are_done_when_their_last_registry_is_and_the_last_few_are_named() {
         let progress = Progress::default();
         let names = ["a", "a", "b", "b", "c", "d", "e"];
-        progress.expect_accounts(names.map(String::from));
+        progress.expect_accounts(names.map(|name| (format!("id-{name}"), name.to_string())));
         let snapshot = progress.snapshot();
         assert_eq!((snapshot.accounts, snapshot.accounts_done), (5, 0));
         assert!(snapshot.pending.is_empty(), "five left: too many to name");
 
-        progress.registry_done("a");
+        progress.registry_done("id-a");
         assert_eq!(progress.snapshot().accounts_done, 0, "a has a region left");
-        progress.registry_done("a");
-        progress.registry_done("c");
+        progress.registry_done("id-a");
+        progress.registry_done("id-c");
         let snapshot = progress.snapshot();
         assert_eq!(snapshot.accounts_done, 2);
         assert_eq!(snapshot.pending, ["b", "d", "e"]);
 
         for name in ["b", "b", "d", "e", "e"] {
-            progress.registry_done(name);
+            progress.registry_done(&format!("id-{name}"));
         }
         let snapshot = progress.snapshot();
         assert_eq!((snapshot.accounts, snapshot.accounts_done), (5, 5));

@@ -137,8 +137,12 @@ pub async fn collect_with_usage(
     progress.expect_accounts(
         targets
             .iter()
-            .filter_map(|target| target.source.member())
-            .map(|member| member.describe()),
+            // Named as the progress line shows them: the name alone (the id when there
+            // is none), so a few fit on one line.
+            .filter_map(|target| {
+                let id = target.source.member()?.id.clone();
+                Some((id, target.source.label().to_string()))
+            }),
     );
     let sweep = Arc::new(Sweep { settings, progress });
     let tasks: Vec<_> = targets
@@ -146,7 +150,7 @@ pub async fn collect_with_usage(
         .map(|target| {
             let (sweep, connect, usage) = (sweep.clone(), connect.clone(), usage.clone());
             tokio::spawn(async move {
-                let account = target.source.member().map(|member| member.describe());
+                let account = target.source.member().map(|member| member.id.clone());
                 let progress = sweep.progress.clone();
                 let result = sweep_registry(sweep, connect, usage, target).await;
                 if let Some(account) = account {
