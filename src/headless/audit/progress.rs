@@ -119,8 +119,12 @@ impl ProgressLine {
             loop {
                 tokio::select! {
                     _ = ticks.tick() => {
+                        // A terminal that reports no size is taken as 80 columns wide.
                         let width = crossterm::terminal::size()
-                            .map_or(80, |(columns, _)| usize::from(columns));
+                            .ok()
+                            .map(|(columns, _)| usize::from(columns))
+                            .filter(|columns| *columns > 0)
+                            .unwrap_or(80);
                         // One column short: a line that fills the width wraps in some
                         // terminals, and `\r` then no longer returns to its start.
                         let line = render(&progress.snapshot(), width.saturating_sub(1));
