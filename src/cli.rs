@@ -55,6 +55,10 @@ pub struct Cli {
     /// Member account ids from the config file (`accounts = [...]`).
     #[arg(skip)]
     pub accounts: Vec<String>,
+    /// Calls in flight into one member account, from the config file
+    /// (`[organization] account_concurrency`).
+    #[arg(skip)]
+    pub account_concurrency: Option<usize>,
     /// The storage price per region for cost estimates (config.toml's `[cost]`).
     #[arg(skip)]
     pub prices: crate::storage::StoragePrices,
@@ -93,6 +97,7 @@ impl Cli {
             self.registries_from_config = true;
         }
         self.accounts = config.accounts.clone();
+        self.account_concurrency = config.account_concurrency;
         if self.org_role.is_none() {
             self.org_role = config.organization_role.clone();
         }

@@ -7,9 +7,11 @@
 //! which errors are worth another attempt, and [`retryable`] is berth's one answer for
 //! every error that says what kind of failure it is ([`Transient`]).
 
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -162,11 +164,17 @@ where
     }
 }
 
-/// [`retry`] for calls that share a concurrency limit: each attempt waits for a slot of
-/// `limit` and gives it back when it ends, so a caller backing off holds no slot.
+/// [`retry`] for calls that share concurrency limits: each attempt waits for a slot of
+/// every limit in `limits`, in that order, and gives them all back when it ends, so a
+/// caller backing off holds no slot.
+///
+/// Every caller lists the narrowest limit first (an account's before the overall one, as
+/// [`CallLimits::slots`] does). A call waiting for its account's slot then holds
+/// nothing another account could use, and since all take the limits in the same order,
+/// no two calls can each hold what the other waits for.
 pub async fn retry_in_slots<T, E, F, Fut>(
     backoff: Backoff,
-    limit: &tokio::sync::Semaphore,
+    limits: &[&tokio::sync::Semaphore],
     retryable: impl Fn(&E, u32) -> bool,
     on_retry: impl FnMut(&E, Duration),
     mut call: F,
@@ -178,12 +186,65 @@ where
     retry(backoff, retryable, on_retry, || {
         let attempt = call();
         async {
-            // The semaphore is never closed, so acquiring cannot fail.
-            let _slot = limit.acquire().await.ok();
+            let mut slots = Vec::with_capacity(limits.len());
+            for limit in limits {
+                // The semaphores are never closed, so acquiring cannot fail.
+                slots.push(limit.acquire().await.ok());
+            }
             attempt.await
         }
     })
     .await
+}
+
+/// Calls in flight bounded overall and per account: a call to a member account holds a
+/// slot of its account's limit and one of the overall limit, so no account takes more
+/// than its share of the calls (nor of its own API rate) however many there are.
+#[derive(Debug)]
+pub struct CallLimits {
+    overall: tokio::sync::Semaphore,
+    per_account: usize,
+    accounts: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+}
+
+impl CallLimits {
+    /// At most `overall` calls at once, and at most `per_account` (never more than
+    /// `overall`) into any one account. Zero counts as one.
+    pub fn new(overall: usize, per_account: usize) -> Self {
+        let overall = overall.max(1);
+        CallLimits {
+            overall: tokio::sync::Semaphore::new(overall),
+            per_account: per_account.clamp(1, overall),
+            accounts: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The overall bound.
+    pub fn overall(&self) -> &tokio::sync::Semaphore {
+        &self.overall
+    }
+
+    /// The limit of calls into the member account `id`, made on first use.
+    pub fn account(&self, id: &str) -> Arc<tokio::sync::Semaphore> {
+        let mut accounts = self
+            .accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        accounts
+            .entry(id.to_string())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_account)))
+            .clone()
+    }
+
+    /// The limits a call holds, narrowest first as [`retry_in_slots`] takes them: its
+    /// account's ([`CallLimits::account`]; `None` for a registry of no member account,
+    /// bounded overall only), then the overall one.
+    pub fn slots<'a>(
+        &'a self,
+        account: Option<&'a tokio::sync::Semaphore>,
+    ) -> Vec<&'a tokio::sync::Semaphore> {
+        account.into_iter().chain([&self.overall]).collect()
+    }
 }
 
 #[cfg(test)]

@@ -91,13 +91,14 @@ us-gov-west-1 = 1
 
 #[test]
 fn member_accounts_and_the_organization_role_are_read() {
-    let text =
-        "accounts = [\"111122223333\", \"444455556666\"]\n[organization]\nrole = \"BerthReader\"\n";
+    let text = "accounts = [\"111122223333\", \"444455556666\"]\n[organization]\nrole = \"BerthReader\"\naccount_concurrency = 2\n";
     let (config, warnings) = parse(text).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(config.accounts, ["111122223333", "444455556666"]);
     assert_eq!(config.organization_role.as_deref(), Some("BerthReader"));
     assert_eq!(Config::default().organization_role, None);
+    assert_eq!(config.account_concurrency, Some(2));
+    assert_eq!(Config::default().account_concurrency, None);
 }
 
 #[test]

@@ -10,6 +10,10 @@ mod support;
 use std::cell::RefCell;
 use std::time::Instant;
 use support::Sandbox;
+use support::measure::{
+    keypress, look, median, memory, millis, report, report_keys, spawn_measured, time_until,
+    time_until_within,
+};
 use support::pty::{Tui, keys};
 
 const COLUMNS: u16 = 120;
@@ -20,32 +24,7 @@ const FIRST_ROW: usize = 2;
 /// Seed repositories through the sandbox's seed route; returns the seconds it reports.
 fn seed(sandbox: &Sandbox, repositories: serde_json::Value) -> f64 {
     let body = serde_json::json!({"region": "us-east-1", "repositories": repositories});
-    let url = format!("{}/moto-api/berth/seed", sandbox.endpoint);
-    // The body goes through stdin: 5,000 repositories are too long for an argument.
-    let mut child = std::process::Command::new(support::python())
-        .args([
-            "-c",
-            "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.stdin.buffer.read(), headers={'Content-Type': 'application/json'}), timeout=900); sys.stdout.write(r.read().decode())",
-            &url,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run the seed request");
-    std::io::Write::write_all(
-        &mut child.stdin.take().expect("seed stdin"),
-        body.to_string().as_bytes(),
-    )
-    .expect("send the seed body");
-    let output = child.wait_with_output().expect("the seed request finishes");
-    assert!(
-        output.status.success(),
-        "seeding failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answer: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("the seed route answers JSON");
+    let answer = support::post_json(&format!("{}/moto-api/berth/seed", sandbox.endpoint), &body);
     answer["seconds"]
         .as_f64()
         .expect("the seed route reports seconds")
@@ -192,105 +171,6 @@ fn a_large_repository_streams_in_and_the_selection_stays_put() {
 
 // ---------------------------------------------------------------------------------------
 // Measurements for scripts/bench (ignored in normal runs).
-
-/// Start the binary being measured: `BERTH_BENCH_BIN` when set (scripts/bench points it at
-/// the release build), else this build's own.
-fn spawn_measured(args: &[&str], env: &[(String, String)], cols: u16, rows: u16) -> Tui {
-    let Ok(binary) = std::env::var("BERTH_BENCH_BIN") else {
-        return Tui::spawn(args, env, cols, rows);
-    };
-    let mut env = env.to_vec();
-    env.push(("BERTH_BENCH_BIN".into(), binary));
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-    // `exec`: the shell becomes berth (same pid), so /proc readings are berth's own.
-    let script = format!("exec \"$BERTH_BENCH_BIN\" {}", quoted.join(" "));
-    Tui::spawn_shell(&script, &env, cols, rows)
-}
-
-/// Print one figure for scripts/bench's table.
-fn report(name: &str, value: f64, unit: &str) {
-    println!("BENCH {name} {value:.1} {unit}");
-}
-
-fn millis(duration: std::time::Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-/// Poll the screen every millisecond until `check` holds; returns when it did.
-fn time_until(tui: &Tui, what: &str, check: impl Fn(&vt100::Screen) -> bool) -> Instant {
-    time_until_within(tui, what, support::pty::DEADLINE, check)
-}
-
-/// `time_until` with its own deadline (loading 100,000 images from moto takes minutes).
-fn time_until_within(
-    tui: &Tui,
-    what: &str,
-    within: std::time::Duration,
-    check: impl Fn(&vt100::Screen) -> bool,
-) -> Instant {
-    let deadline = Instant::now() + within;
-    loop {
-        // One look at the screen: `wait_until` returns at once when its check says so.
-        let held = std::cell::Cell::new(false);
-        tui.wait_until(what, |s| {
-            held.set(check(s));
-            true
-        });
-        if held.get() {
-            return Instant::now();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; screen:\n{}",
-            tui.screen()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-}
-
-/// Send `key` and measure until the screen shows its effect.
-fn keypress(tui: &mut Tui, key: &str, what: &str, check: impl Fn(&vt100::Screen) -> bool) -> f64 {
-    let sent = Instant::now();
-    tui.send(key);
-    millis(time_until(tui, what, check).duration_since(sent))
-}
-
-/// One look at the screen.
-fn look<T>(tui: &Tui, f: impl Fn(&vt100::Screen) -> T) -> T {
-    let seen = std::cell::RefCell::new(None);
-    tui.wait_until("a look at the screen", |s| {
-        *seen.borrow_mut() = Some(f(s));
-        true
-    });
-    seen.into_inner().expect("looked")
-}
-
-/// Resident set size now and at its peak, in MiB, from /proc.
-fn memory(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc");
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(f64::NAN)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// Keypress-to-frame in the real binary: the median and worst of `times` presses.
-fn report_keys(prefix: &str, name: &str, samples: Vec<f64>) {
-    let worst = samples.iter().copied().fold(0.0, f64::max);
-    report(&format!("{prefix}_{name}_median"), median(samples), "ms");
-    report(&format!("{prefix}_{name}_worst"), worst, "ms");
-}
 
 /// Move, page, jump and type in a loaded list, timing each until it shows.
 fn measure_keys(tui: &mut Tui, prefix: &str) {

@@ -87,6 +87,11 @@ impl RegistryRow {
             error: None,
         }
     }
+
+    /// Its repositories were listed or counted, or that failed: the row says all it can.
+    pub fn is_read(&self) -> bool {
+        !self.reading && (self.repositories.is_some() || self.error.is_some())
+    }
 }
 
 /// Per-repository image statistics, filled in by a background sweep.
@@ -126,6 +131,19 @@ impl RegistriesPane {
     /// The row of registry `id`, to change.
     pub fn row_mut(&mut self, id: &RegistryId) -> Option<&mut RegistryRow> {
         self.rows.iter_mut().find(|r| &r.target == id)
+    }
+
+    /// Member accounts whose every row [is read](RegistryRow::is_read), and how many
+    /// member accounts there are; None without any.
+    pub fn accounts_read(&self) -> Option<(usize, usize)> {
+        let mut accounts: std::collections::HashMap<&str, bool> = Default::default();
+        for row in &self.rows {
+            if let Some(member) = row.target.source.member() {
+                *accounts.entry(member.id.as_str()).or_insert(true) &= row.is_read();
+            }
+        }
+        let read = accounts.values().filter(|read| **read).count();
+        (!accounts.is_empty()).then_some((read, accounts.len()))
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Config {
     pub accounts: Vec<String>,
     /// `[organization] role`: the role assumed in member accounts.
     pub organization_role: Option<String>,
+    /// `[organization] account_concurrency`: calls in flight at once into any one member
+    /// account; `None` for the default ([`DEFAULT_ACCOUNT_CONCURRENCY`]).
+    pub account_concurrency: Option<usize>,
     /// Refuse every mutation. The command line can turn this on, never off.
     pub read_only: bool,
     /// Theme name: a built-in or a file in the user's theme folder.
@@ -89,6 +92,10 @@ pub struct SortOrder {
 
 /// Default number of concurrent registry calls.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default number of concurrent calls into one member account of an organization: a
+/// quarter of what `berth audit --concurrency 16` allows overall, so a few accounts cannot
+/// hold every slot while the others wait.
+pub const DEFAULT_ACCOUNT_CONCURRENCY: usize = 4;
 /// Default upper bound for one API call, in seconds.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
 /// The theme used when none is named or the named one cannot be loaded.
@@ -101,6 +108,7 @@ impl Default for Config {
             regions: Vec::new(),
             accounts: Vec::new(),
             organization_role: None,
+            account_concurrency: None,
             read_only: false,
             theme: DEFAULT_THEME.to_string(),
             date_format: DateFormat::Relative,

@@ -143,7 +143,7 @@ fn read_sort(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut Config)
 }
 
 /// `[organization]`: `role = "OrganizationAccountAccessRole"`, the role berth assumes in
-/// every member account.
+/// every member account, and `account_concurrency = 4`, the calls in flight into one.
 fn read_organization(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut Config) {
     let example = "{ role = \"OrganizationAccountAccessRole\" }";
     let Some(table) = reader.table("organization", value, example) else {
@@ -164,9 +164,16 @@ fn read_organization(reader: &mut Reader, value: &Spanned<DeValue>, config: &mut
                     }
                 }
             }
+            "account_concurrency" => {
+                if let Some(n) =
+                    reader.integer_in("organization.account_concurrency", value, 1..=64)
+                {
+                    config.account_concurrency = Some(n as usize);
+                }
+            }
             other => {
                 let path = format!("organization.{other}");
-                reader.unknown_key(key.span(), &path, &["role"]);
+                reader.unknown_key(key.span(), &path, &["role", "account_concurrency"]);
             }
         }
     }

@@ -52,7 +52,7 @@ pub async fn sweep_one(
         now: jiff::Timestamp::now(),
         stale_days: DEFAULT_STALE_DAYS,
         repo_prefix: None,
-        concurrency,
+        limits: Arc::new(crate::retry::CallLimits::new(concurrency, concurrency)),
         backoff: Backoff::THROTTLING,
         storage: Some(storage),
     };

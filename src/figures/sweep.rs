@@ -2,7 +2,9 @@
 //! concurrency and each page asked for exactly once.
 //!
 //! One semaphore bounds the calls in flight across all registries and repositories, so
-//! `--concurrency` means what it says however the work is spread. A repository is read
+//! `--concurrency` means what it says however the work is spread; in an organization each
+//! member account has its own bound too (`--account-concurrency`), so no account takes
+//! every slot while the others wait, nor presses its own API rate. A repository is read
 //! as soon as the listing page naming it arrives, and its lifecycle policy is fetched
 //! alongside its first images page, which keeps the server busy from the first reply.
 
@@ -13,7 +15,7 @@ use crate::ecr::EcrError;
 use crate::ecr::model::{Image, ImageStatus, RegistryTarget, Repository};
 use crate::ecr::pager::for_each_page;
 use crate::lifecycle::{self, Candidate};
-use crate::retry::{Backoff, retry_in_slots, retryable};
+use crate::retry::{Backoff, CallLimits, retry_in_slots, retryable_at};
 use crate::storage::{
     Digest, ManifestCache, ReadSettings, RepositoryStorage, StoragePrices, Unreadable,
     monthly_cost_usd, read_manifests,
@@ -24,7 +26,6 @@ use std::future::Future;
 use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// A boxed, sendable future.
@@ -46,8 +47,10 @@ pub struct Settings {
     pub stale_days: u32,
     /// Only repositories whose names start with this.
     pub repo_prefix: Option<String>,
-    /// Calls in flight at once, across every registry.
-    pub concurrency: usize,
+    /// Calls in flight at once, across every registry and into each member account;
+    /// shared with whatever else should count against the same bounds (the
+    /// organization's in-use survey).
+    pub limits: Arc<CallLimits>,
     /// Retry budget for throttled and transiently failed calls.
     pub backoff: Backoff,
     /// Read every image's manifest for the true-storage figures; `None` leaves them
@@ -68,23 +71,44 @@ pub struct StorageSettings {
 /// Shared by every task of one sweep.
 struct Sweep {
     settings: Settings,
-    limit: Semaphore,
     progress: Arc<Progress>,
 }
 
-impl Sweep {
-    /// One API call: waits for a slot, retries as berth's [`retryable`] policy allows, and
-    /// gives the slot back while backing off so other calls can use it.
+/// The sweep as one registry's tasks use it: with the limit of its account, if it is a
+/// member account's.
+#[derive(Clone)]
+struct RegistrySweep {
+    sweep: Arc<Sweep>,
+    account: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl RegistrySweep {
+    fn settings(&self) -> &Settings {
+        &self.sweep.settings
+    }
+
+    fn progress(&self) -> &Progress {
+        &self.sweep.progress
+    }
+
+    /// The limits each call holds, its account's first.
+    fn slots(&self) -> Vec<&tokio::sync::Semaphore> {
+        self.settings().limits.slots(self.account.as_deref())
+    }
+
+    /// One API call: waits for a slot of its account and one overall, retries as berth's
+    /// [`retryable_at`] policy allows, and gives both back while backing off so other calls
+    /// can use them.
     async fn call<T, F, Fut>(&self, call: F) -> Result<T, EcrError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, EcrError>>,
     {
         retry_in_slots(
-            self.settings.backoff,
-            &self.limit,
-            |err, _| retryable(err),
-            |_, _| self.progress.note_retry(),
+            self.settings().backoff,
+            &self.slots(),
+            retryable_at,
+            |_, _| self.progress().note_retry(),
             call,
         )
         .await
@@ -110,20 +134,30 @@ pub async fn collect_with_usage(
     progress: Arc<Progress>,
     usage: Option<UsageLookup>,
 ) -> Vec<RegistryResult> {
-    let sweep = Arc::new(Sweep {
-        limit: Semaphore::new(settings.concurrency.max(1)),
-        settings,
-        progress,
-    });
+    progress.expect_accounts(
+        targets
+            .iter()
+            // Named as the progress line shows them: the name alone (the id when there
+            // is none), so a few fit on one line.
+            .filter_map(|target| {
+                let id = target.source.member()?.id.clone();
+                Some((id, target.source.label().to_string()))
+            }),
+    );
+    let sweep = Arc::new(Sweep { settings, progress });
     let tasks: Vec<_> = targets
         .into_iter()
         .map(|target| {
-            tokio::spawn(sweep_registry(
-                sweep.clone(),
-                connect.clone(),
-                usage.clone(),
-                target,
-            ))
+            let (sweep, connect, usage) = (sweep.clone(), connect.clone(), usage.clone());
+            tokio::spawn(async move {
+                let account = target.source.member().map(|member| member.id.clone());
+                let progress = sweep.progress.clone();
+                let result = sweep_registry(sweep, connect, usage, target).await;
+                if let Some(account) = account {
+                    progress.registry_done(&account);
+                }
+                result
+            })
         })
         .collect();
     let mut results = Vec::with_capacity(tasks.len());
@@ -148,6 +182,11 @@ async fn sweep_registry(
     usage: Option<UsageLookup>,
     target: RegistryTarget,
 ) -> RegistryResult {
+    let account = target
+        .source
+        .member()
+        .map(|member| sweep.settings.limits.account(&member.id));
+    let sweep = RegistrySweep { sweep, account };
     let mut result = RegistryResult {
         target: target.clone(),
         account: None,
@@ -177,12 +216,12 @@ async fn sweep_registry(
                 if result.account.is_none() && !repository.registry_id.is_empty() {
                     result.account = Some(repository.registry_id.clone());
                 }
-                let wanted = match &sweep.settings.repo_prefix {
+                let wanted = match &sweep.settings().repo_prefix {
                     Some(prefix) => repository.name.starts_with(prefix.as_str()),
                     None => true,
                 };
                 if wanted {
-                    sweep.progress.add_repositories(1);
+                    sweep.progress().add_repositories(1);
                     repositories.spawn(sweep_repository(
                         sweep.clone(),
                         source.clone(),
@@ -216,7 +255,7 @@ async fn sweep_registry(
         result.errors.extend(swept.errors);
         stored.extend(swept.storage);
     }
-    if sweep.settings.storage.is_some() {
+    if sweep.settings().storage.is_some() {
         result.cross_repository_bytes = Some(crate::storage::cross_repository_bytes(&stored));
     }
     drop(stored);
@@ -238,7 +277,7 @@ async fn sweep_registry(
                 images.iter().map(|(d, t)| (d.as_str(), t.as_slice())),
             );
         }
-        result.usage_gaps = map.gaps.iter().map(|g| g.summary()).collect();
+        result.usage_gaps = map.gap_summaries();
         result.usage_gaps.extend(map.notes.iter().cloned());
     }
     // Errors arrive in completion order; a stable order makes reports comparable.
@@ -266,7 +305,7 @@ struct Swept {
 }
 
 async fn sweep_repository(
-    sweep: Arc<Sweep>,
+    sweep: RegistrySweep,
     source: Arc<dyn SweepSource>,
     target: RegistryTarget,
     repository: Repository,
@@ -279,7 +318,7 @@ async fn sweep_repository(
         for_each_page(
             |token| sweep.call(move || source.images_page(name, token.clone())),
             |page| {
-                sweep.progress.add_images(page.items.len() as u64);
+                sweep.progress().add_images(page.items.len() as u64);
                 images.extend(page.items);
                 ControlFlow::Continue(())
             },
@@ -297,7 +336,7 @@ async fn sweep_repository(
     let images = match images {
         Ok(images) => images,
         Err(err) => {
-            sweep.progress.repository_done();
+            sweep.progress().repository_done();
             // Without its images a row would be wrong, not just incomplete: leave it out.
             errors.insert(0, ErrorEntry::new(&target, Some(name), &err));
             return Swept {
@@ -308,16 +347,16 @@ async fn sweep_repository(
             };
         }
     };
-    let storage = match &sweep.settings.storage {
+    let storage = match &sweep.settings().storage {
         Some(settings) => Some(read_storage(&sweep, &*source, name, &images, settings).await),
         None => None,
     };
-    sweep.progress.repository_done();
-    let stats = ImageStats::of(&images, sweep.settings.now, sweep.settings.stale_days);
-    let lifecycle = LifecycleFigures::of(policy.ok(), &images, sweep.settings.now);
+    sweep.progress().repository_done();
+    let stats = ImageStats::of(&images, sweep.settings().now, sweep.settings().stale_days);
+    let lifecycle = LifecycleFigures::of(policy.ok(), &images, sweep.settings().now);
     let stored = storage.as_ref().map(|(storage, _)| storage.stored_bytes());
     let price = sweep
-        .settings
+        .settings()
         .storage
         .as_ref()
         .map(|settings| settings.prices.price(&target.region));
@@ -400,7 +439,7 @@ async fn sweep_repository(
 /// An archived image cannot be pulled, its manifest included: it is left out (its
 /// listed size is the row's `archived_bytes`).
 async fn read_storage(
-    sweep: &Sweep,
+    sweep: &RegistrySweep,
     source: &dyn SweepSource,
     repository: &str,
     images: &[Image],
@@ -411,16 +450,17 @@ async fn read_storage(
         .filter(|image| image.status == ImageStatus::Active)
         .map(|image| image.digest.clone())
         .collect();
+    let slots = sweep.slots();
     let read = ReadSettings {
-        backoff: sweep.settings.backoff,
-        limit: Some(&sweep.limit),
+        backoff: sweep.settings().backoff,
+        limits: &slots,
     };
     let set = read_manifests(source, settings.cache.as_ref(), repository, &digests, &read).await;
     sweep
-        .progress
+        .progress()
         .add_manifests((set.stats.cache_hits + set.stats.fetched) as u64);
     for _ in 0..set.stats.retries {
-        sweep.progress.note_retry();
+        sweep.progress().note_retry();
     }
     let storage = set.storage();
     let note = (!storage.is_complete()).then(|| unreadable_note(&set.unreadable));

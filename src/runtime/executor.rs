@@ -41,6 +41,10 @@ pub struct Executor {
     pub(super) read_only: bool,
     /// Calls in flight at once for sweeps (audit).
     pub(super) concurrency: usize,
+    /// The bounds of the in-use surveys of an organization's accounts (a member
+    /// registry's images survey every account of the region at once): overall, and per
+    /// account.
+    pub(super) survey_limits: Arc<crate::retry::CallLimits>,
     /// Where manifests are cached and what storage costs, for the storage figures.
     pub(super) storage: StorageSettings,
     /// The newest storage read asked for by the images pane and by the lifecycle view:
@@ -74,7 +78,18 @@ impl Executor {
             ]),
             concurrency: concurrency.max(1),
             surveys: Arc::new(crate::usage::surveys::Surveys::new(SURVEYS_FRESH_FOR)),
+            survey_limits: Arc::new(crate::retry::CallLimits::new(
+                concurrency,
+                crate::config::DEFAULT_ACCOUNT_CONCURRENCY,
+            )),
         }
+    }
+
+    /// At most `per_account` calls at once into any one member account while surveying
+    /// an organization's uses of an image.
+    pub fn with_account_concurrency(mut self, per_account: usize) -> Self {
+        self.survey_limits = Arc::new(crate::retry::CallLimits::new(self.concurrency, per_account));
+        self
     }
 
     /// Refuse every mutation.
@@ -212,11 +227,14 @@ impl Executor {
                     let map = if others.is_empty() {
                         crate::usage::lookup(&registry, &options, &account, limits).await
                     } else {
-                        // This account and every other one of the region, at once; a
-                        // survey made for another registry of the region a moment ago
-                        // is used again.
+                        // This account and every other one of the region, at once, within
+                        // the bounds overall and per account; a survey made for another
+                        // registry of the region a moment ago is used again.
                         let targets = std::iter::once(registry.clone()).chain(others);
-                        let read = this.surveys.survey_all(targets, &options, limits).await;
+                        let read = this
+                            .surveys
+                            .survey_all(targets, &options, &this.survey_limits, limits.backoff)
+                            .await;
                         crate::usage::combine_surveys(&registry, &read, &account)
                     };
                     this.send(Action::UsageLoaded {

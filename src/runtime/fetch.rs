@@ -130,13 +130,17 @@ impl Executor {
         pager::for_each_page(
             |token| {
                 let client = &client;
-                crate::retry::retry_in_slots(
-                    crate::retry::Backoff::THROTTLING,
-                    &self.sweep_limit,
-                    |err, _| retryable(err),
-                    |_, _| {},
-                    move || client.repositories_page(token.clone()),
-                )
+                let limit = &*self.sweep_limit;
+                async move {
+                    crate::retry::retry_in_slots(
+                        crate::retry::Backoff::THROTTLING,
+                        &[limit],
+                        |err, _| retryable(err),
+                        |_, _| {},
+                        move || client.repositories_page(token.clone()),
+                    )
+                    .await
+                }
             },
             |page| {
                 count += page.items.len();

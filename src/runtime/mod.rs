@@ -65,6 +65,11 @@ pub async fn run_tui(cli: &Cli, settings: Settings) -> std::io::Result<()> {
     let (sender, mut actions) = mpsc::unbounded_channel();
     let executor = Executor::new(cli.client_options(), sender.clone(), config.concurrency)
         .with_read_only(cli.read_only)
+        .with_account_concurrency(
+            config
+                .account_concurrency
+                .unwrap_or(crate::config::DEFAULT_ACCOUNT_CONCURRENCY),
+        )
         .with_storage(crate::figures::sweep::StorageSettings {
             cache: crate::storage::ManifestCache::in_user_cache(
                 crate::storage::ManifestCache::DEFAULT_MAX_BYTES,

@@ -126,7 +126,7 @@ impl Executor {
             .await
             .map_err(|err| err.to_string())?;
         let settings = ReadSettings {
-            limit: Some(&self.sweep_limit),
+            limits: &[&self.sweep_limit],
             ..ReadSettings::default()
         };
         Ok(read_manifests(

@@ -14,7 +14,7 @@ use super::manifest::{self, Manifest, ManifestError};
 use crate::ecr::manifests::ManifestAnswer;
 use crate::ecr::mutate::{MAX_IDS_PER_CALL, NOT_CONFIRMED};
 use crate::ecr::{EcrError, EcrRegistry};
-use crate::retry::{Backoff, retry, retry_in_slots, retryable};
+use crate::retry::{Backoff, retry, retry_in_slots, retryable_at};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashSet};
 use tokio::sync::Semaphore;
@@ -114,15 +114,16 @@ impl ManifestSet {
 pub struct ReadSettings<'a> {
     /// Retry budget for throttled and transiently failed calls.
     pub backoff: Backoff,
-    /// A concurrency limit shared with other calls, if any: each attempt holds a slot.
-    pub limit: Option<&'a Semaphore>,
+    /// Concurrency limits shared with other calls, narrowest first (none: unbounded):
+    /// each attempt holds a slot of every one.
+    pub limits: &'a [&'a Semaphore],
 }
 
 impl Default for ReadSettings<'_> {
     fn default() -> Self {
         ReadSettings {
             backoff: Backoff::THROTTLING,
-            limit: None,
+            limits: &[],
         }
     }
 }
@@ -254,19 +255,19 @@ async fn fetch_batch<S: ManifestSource + ?Sized>(
             calls += 1;
             source.manifests(repository, &asked)
         };
-        let should_retry = |err: &EcrError, _| retryable(err);
-        match settings.limit {
-            Some(limit) => {
+        let should_retry = |err: &EcrError, attempts| retryable_at(err, attempts);
+        match settings.limits {
+            [] => retry(settings.backoff, should_retry, |_, _| retries += 1, call).await,
+            limits => {
                 retry_in_slots(
                     settings.backoff,
-                    limit,
+                    limits,
                     should_retry,
                     |_, _| retries += 1,
                     call,
                 )
                 .await
             }
-            None => retry(settings.backoff, should_retry, |_, _| retries += 1, call).await,
         }
     };
     set.stats.calls += calls;

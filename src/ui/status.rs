@@ -191,6 +191,25 @@ fn cut_keeping_end(text: &str, width: usize) -> String {
 
 /// What is loading, with page and item counts.
 fn progress(state: &State) -> Option<String> {
+    // Across an organization the registries pane's rows load on their own, each with its
+    // own state; the line says how far they have come.
+    let accounts = state
+        .registries
+        .accounts_read()
+        .filter(|(read, total)| read < total)
+        .map(|(read, total)| format!("{read} of {total} accounts read"));
+    if state.pane == Pane::Registries && accounts.is_some() {
+        return accounts;
+    }
+    let loading = loading(state);
+    if loading.is_none() {
+        return accounts;
+    }
+    loading
+}
+
+/// What the pane on screen (or the registry it shows) is loading.
+fn loading(state: &State) -> Option<String> {
     if let Some(loading) = state.images.loading
         && state.pane == Pane::Images
     {
@@ -324,6 +343,36 @@ mod tests {
             "{line:?}"
         );
         assert!(line.ends_with("help"), "{line:?}");
+    }
+
+    #[test]
+    fn the_line_says_how_many_accounts_are_read_while_rows_load() {
+        use crate::ecr::model::{CredentialSource, MemberAccount, RegistryTarget};
+        let targets: Vec<RegistryTarget> = (0..3)
+            .map(|i| {
+                let member = MemberAccount {
+                    id: format!("10000000000{i}"),
+                    name: format!("team-{i}"),
+                    ..MemberAccount::default()
+                };
+                RegistryTarget::new(CredentialSource::Member(member), "us-east-1")
+            })
+            .collect();
+        let mut state = State::new(targets, crate::app::fixtures::now());
+        state.pane = Pane::Registries;
+        for row in &mut state.registries.rows {
+            row.reading = true;
+        }
+        state.registries.rows[1].reading = false;
+        state.registries.rows[1].repositories = Some(3);
+        let line = status_line(&state, 100);
+        assert!(line.contains("1 of 3 accounts read"), "{line:?}");
+        for row in &mut state.registries.rows {
+            row.reading = false;
+            row.error = Some("AccessDenied".into());
+        }
+        let line = status_line(&state, 100);
+        assert!(!line.contains("accounts read"), "all read: {line:?}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod surveys;
 pub mod sweep;
 
 pub use resolve::{ImageUri, ImageUser, MatchedBy, UsageCounts, UsageMap};
-pub use sweep::{Limits, survey};
+pub use sweep::{Limits, SharedLimits, survey, survey_sharing};
 
 use crate::ecr::model::{Page, RegistryTarget};
 use crate::ecr::{ClientOptions, EcrError};
@@ -290,11 +290,20 @@ pub async fn survey_target(
     options: &ClientOptions,
     limits: Limits,
 ) -> UsageReport {
+    survey_target_sharing(target, options, limits.alone()).await
+}
+
+/// [`survey_target`] within limits shared with other work (an organization's sweep).
+pub async fn survey_target_sharing(
+    target: &RegistryTarget,
+    options: &ClientOptions,
+    shared: SharedLimits,
+) -> UsageReport {
     match sdk_config(target, options).await {
         Ok(config) => {
             let ecs = Arc::new(ecs::EcsClient::for_target(&config, target));
             let lambda = Arc::new(lambda::LambdaClient::for_target(&config, target));
-            survey(Some(ecs), Some(lambda), limits).await
+            survey_sharing(Some(ecs), Some(lambda), shared).await
         }
         Err(err) => UsageReport {
             references: Vec::new(),

@@ -6,9 +6,10 @@
 //! for it. A finished survey is handed out until it is older than the cache's `fresh_for`;
 //! the next caller then surveys again.
 
-use super::{Limits, UsageReport};
+use super::{SharedLimits, UsageReport};
 use crate::ecr::ClientOptions;
 use crate::ecr::model::RegistryTarget;
+use crate::retry::{Backoff, CallLimits};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -60,19 +61,28 @@ impl Surveys {
     }
 
     /// The workloads of every target's account (ECS and Lambda), surveyed at once or
-    /// taken from the cache, in target order whatever finished first.
+    /// taken from the cache, in target order whatever finished first; the calls count
+    /// against `limits`, overall and per member account.
     pub async fn survey_all(
         self: &Arc<Self>,
         targets: impl IntoIterator<Item = RegistryTarget>,
         options: &ClientOptions,
-        limits: Limits,
+        limits: &Arc<CallLimits>,
+        backoff: Backoff,
     ) -> Vec<(RegistryTarget, Arc<UsageReport>)> {
         let mut reads = tokio::task::JoinSet::new();
         for target in targets {
             let (surveys, options) = (self.clone(), options.clone());
+            let shared = SharedLimits {
+                account: target.source.member().map(|m| limits.account(&m.id)),
+                limits: limits.clone(),
+                backoff,
+            };
             reads.spawn(async move {
                 let report = surveys
-                    .get(&target, || super::survey_target(&target, &options, limits))
+                    .get(&target, || {
+                        super::survey_target_sharing(&target, &options, shared)
+                    })
                     .await;
                 (target, report)
             });

@@ -9,7 +9,7 @@ use super::{
 use crate::ecr::EcrError;
 use crate::ecr::model::Page;
 use crate::ecr::pager::all_pages;
-use crate::retry::{Backoff, retry_in_slots, retryable_at};
+use crate::retry::{Backoff, CallLimits, retry_in_slots, retryable_at};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -34,10 +34,32 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// These limits for one survey on its own.
+    pub fn alone(self) -> SharedLimits {
+        let concurrency = self.concurrency.max(1);
+        SharedLimits {
+            limits: Arc::new(CallLimits::new(concurrency, concurrency)),
+            account: None,
+            backoff: self.backoff,
+        }
+    }
+}
+
+/// Limits a survey shares with other work: the overall bound and, for a member account,
+/// the account's (an organization's surveys and its sweep press the same accounts).
+#[derive(Clone, Debug)]
+pub struct SharedLimits {
+    pub limits: Arc<CallLimits>,
+    /// The limit of the surveyed account's calls (`CallLimits::account`), if any.
+    pub account: Option<Arc<Semaphore>>,
+    /// Retry budget for throttled and transiently failed calls.
+    pub backoff: Backoff,
+}
+
 /// Shared by every call of one survey.
 struct Calls {
-    limit: Semaphore,
-    backoff: Backoff,
+    shared: SharedLimits,
 }
 
 impl Calls {
@@ -48,7 +70,15 @@ impl Calls {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, EcrError>>,
     {
-        retry_in_slots(self.backoff, &self.limit, retryable_at, |_, _| {}, call).await
+        let shared = &self.shared;
+        retry_in_slots(
+            shared.backoff,
+            &shared.limits.slots(shared.account.as_deref()),
+            retryable_at,
+            |_, _| {},
+            call,
+        )
+        .await
     }
 
     /// Every item of a paginated listing, each page asked for once (retries aside).
@@ -68,10 +98,16 @@ pub async fn survey(
     lambda: Option<Arc<dyn LambdaSource>>,
     limits: Limits,
 ) -> UsageReport {
-    let calls = Arc::new(Calls {
-        limit: Semaphore::new(limits.concurrency.max(1)),
-        backoff: limits.backoff,
-    });
+    survey_sharing(ecs, lambda, limits.alone()).await
+}
+
+/// [`survey`] within limits shared with other work.
+pub async fn survey_sharing(
+    ecs: Option<Arc<dyn EcsSource>>,
+    lambda: Option<Arc<dyn LambdaSource>>,
+    shared: SharedLimits,
+) -> UsageReport {
+    let calls = Arc::new(Calls { shared });
     let ecs = ecs.map(|source| tokio::spawn(survey_ecs(source, calls.clone())));
     let lambda = lambda.map(|source| tokio::spawn(survey_lambda(source, calls.clone())));
     let mut report = UsageReport::default();

@@ -440,3 +440,30 @@ fn one_refusal_that_failed_both_surveys_is_one_note() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn surveys_of_one_account_share_its_bound() {
+    // Two regions of one account surveyed at once, as an organization's audit does: the
+    // account's bound holds across both, well below the overall one.
+    let ecs = Arc::new(FakeEcs::default());
+    let limits = Arc::new(crate::retry::CallLimits::new(8, 2));
+    let shared = SharedLimits {
+        account: Some(limits.account("111122223333")),
+        limits: limits.clone(),
+        backoff: Backoff::THROTTLING,
+    };
+    let surveys = (0..2).map(|_| {
+        let ecs = ecs.clone() as Arc<dyn EcsSource>;
+        tokio::spawn(survey_sharing(Some(ecs), None, shared.clone()))
+    });
+    for survey in surveys.collect::<Vec<_>>() {
+        let report = survey.await.unwrap();
+        assert!(report.gaps.is_empty(), "{:?}", report.gaps);
+    }
+    assert_eq!(ecs.most_in_flight.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        limits.overall().available_permits(),
+        8,
+        "every slot given back"
+    );
+}

@@ -2,6 +2,7 @@
 //! port, and the real `berth` binary in a pseudo-terminal.
 #![allow(dead_code)]
 
+pub mod measure;
 pub mod proxy;
 pub mod pty;
 pub mod run;
@@ -243,6 +244,35 @@ pub fn endpoint_env(endpoint: &str, home: &Path) -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
+}
+
+/// POST `body` to one of the sandbox's routes and return its JSON answer. The body goes
+/// through stdin (5,000 repositories are too long for an argument), and the route may
+/// take minutes.
+pub fn post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
+    let mut child = Command::new(python())
+        .args([
+            "-c",
+            "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.stdin.buffer.read(), headers={'Content-Type': 'application/json'}), timeout=900); sys.stdout.write(r.read().decode())",
+            url,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the request");
+    std::io::Write::write_all(
+        &mut child.stdin.take().expect("request stdin"),
+        body.to_string().as_bytes(),
+    )
+    .expect("send the request body");
+    let output = child.wait_with_output().expect("the request finishes");
+    assert!(
+        output.status.success(),
+        "POST {url} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the route answers JSON")
 }
 
 /// An endpoint on a loopback port nothing listens on: every call is refused.

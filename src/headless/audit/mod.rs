@@ -21,7 +21,7 @@ use crate::ecr::profiles::{AwsEnvironment, registry_targets};
 use crate::figures::progress::Progress;
 use crate::figures::sweep::{self, Settings, StorageSettings};
 use crate::figures::{DEFAULT_STALE_DAYS, connect_ecr};
-use crate::retry::Backoff;
+use crate::retry::{Backoff, CallLimits};
 use crate::storage::ManifestCache;
 use export::OutputFormat;
 use progress::ProgressLine;
@@ -57,6 +57,25 @@ pub struct AuditArgs {
     /// API calls in flight at once, across all registries.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub concurrency: u64,
+    /// API calls in flight at once into any one member account (--organization, the
+    /// config's `accounts`), within --concurrency [default: 4, or `[organization]
+    /// account_concurrency` from the config file].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub account_concurrency: Option<u64>,
+}
+
+impl AuditArgs {
+    /// The bounds of the sweep's calls: `--concurrency` overall, and per member account
+    /// `--account-concurrency`, else the config's, else
+    /// [`crate::config::DEFAULT_ACCOUNT_CONCURRENCY`].
+    pub fn call_limits(&self, cli: &Cli) -> Arc<CallLimits> {
+        let per_account = self
+            .account_concurrency
+            .map(|n| n as usize)
+            .or(cli.account_concurrency)
+            .unwrap_or(crate::config::DEFAULT_ACCOUNT_CONCURRENCY);
+        Arc::new(CallLimits::new(self.concurrency as usize, per_account))
+    }
 }
 
 /// Why an audit could not produce its report at all.
@@ -116,10 +135,12 @@ pub fn usage_lookup(options: ClientOptions, limits: crate::usage::Limits) -> swe
 /// The in-use lookup of an organization's registries: each account's ECS and Lambda in
 /// each region are surveyed once, and every registry learns the uses of its images by
 /// any of the accounts (a task in one account pulling from another's registry), the
-/// using account named.
+/// using account named. Its calls count against `limits`, overall and per account, like
+/// the sweep's they run beside.
 pub fn organization_usage_lookup(
     options: ClientOptions,
-    limits: crate::usage::Limits,
+    limits: Arc<CallLimits>,
+    backoff: Backoff,
     targets: &[RegistryTarget],
 ) -> sweep::UsageLookup {
     // Each account's survey is made once for the whole report.
@@ -129,12 +150,13 @@ pub fn organization_usage_lookup(
     let targets: Arc<Vec<RegistryTarget>> = Arc::new(targets.to_vec());
     Arc::new(move |target: RegistryTarget, account: String| {
         let (surveys, targets, options) = (surveys.clone(), targets.clone(), options.clone());
+        let limits = limits.clone();
         Box::pin(async move {
             let region = targets
                 .iter()
                 .filter(|t| t.region == target.region)
                 .cloned();
-            let read = surveys.survey_all(region, &options, limits).await;
+            let read = surveys.survey_all(region, &options, &limits, backoff).await;
             crate::usage::combine_surveys(&target, &read, &account)
         })
     })
@@ -158,11 +180,12 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
             args.all_regions,
         )
     };
+    let limits = args.call_limits(cli);
     let settings = Settings {
         now,
         stale_days: args.stale_days,
         repo_prefix: args.repo_prefix.clone().filter(|p| !p.is_empty()),
-        concurrency: args.concurrency as usize,
+        limits: limits.clone(),
         backoff: Backoff::THROTTLING,
         storage: (!args.no_storage).then(|| StorageSettings {
             cache: ManifestCache::in_user_cache(ManifestCache::DEFAULT_MAX_BYTES),
@@ -171,15 +194,20 @@ pub async fn run(cli: &Cli, args: &AuditArgs) -> Result<Outcome, AuditError> {
     };
     let progress = Arc::new(Progress::default());
     let line = ProgressLine::start(progress.clone());
-    let limits = crate::usage::Limits {
+    let usage_limits = crate::usage::Limits {
         concurrency: args.concurrency as usize,
         backoff: Backoff::THROTTLING,
     };
     let usage = (!cli.no_usage).then(|| {
         if cli.account_source().is_set() {
-            organization_usage_lookup(sweep_client_options(cli), limits, &targets)
+            organization_usage_lookup(
+                sweep_client_options(cli),
+                limits.clone(),
+                Backoff::THROTTLING,
+                &targets,
+            )
         } else {
-            usage_lookup(sweep_client_options(cli), limits)
+            usage_lookup(sweep_client_options(cli), usage_limits)
         }
     });
     let results = sweep::collect_with_usage(
@@ -235,5 +263,7 @@ fn write_report(report: &Report, format: OutputFormat) -> io::Result<()> {
     out.flush()
 }
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

@@ -40,7 +40,7 @@ fn manifest_of(i: u64) -> String {
     )
 }
 
-fn image(i: u64, tagged: bool) -> Image {
+pub(super) fn image(i: u64, tagged: bool) -> Image {
     Image {
         digest: crate::storage::Digest::of(manifest_of(i).as_bytes()).to_string(),
         tags: if tagged {
@@ -111,6 +111,20 @@ impl Fake {
     }
 }
 
+/// Repository `name` of the registry of account `registry_id`.
+pub(super) fn repository(name: &str, registry_id: &str) -> Repository {
+    Repository {
+        name: name.to_string(),
+        registry_id: registry_id.to_string(),
+        uri: String::new(),
+        arn: String::new(),
+        created_at: None,
+        tag_mutability: TagMutability::Mutable,
+        scan_on_push: false,
+        encryption: Encryption::Aes256,
+    }
+}
+
 fn page<T: Clone>(items: &[T], next: Option<String>, size: usize) -> Page<T> {
     let start: usize = next.map_or(0, |n| n.parse().unwrap());
     let end = (start + size).min(items.len());
@@ -135,16 +149,7 @@ impl SweepSource for Fake {
         let all: Vec<Repository> = self
             .repositories
             .iter()
-            .map(|(name, _)| Repository {
-                name: name.clone(),
-                registry_id: "123456789012".into(),
-                uri: String::new(),
-                arn: String::new(),
-                created_at: None,
-                tag_mutability: TagMutability::Mutable,
-                scan_on_push: false,
-                encryption: Encryption::Aes256,
-            })
+            .map(|(name, _)| repository(name, "123456789012"))
             .collect();
         Ok(page(&all, next, REPOSITORY_PAGE))
     }
@@ -227,7 +232,7 @@ fn settings(concurrency: usize) -> Settings {
         now: NOW.parse().unwrap(),
         stale_days: 90,
         repo_prefix: None,
-        concurrency,
+        limits: Arc::new(crate::retry::CallLimits::new(concurrency, concurrency)),
         backoff: crate::retry::Backoff {
             max_attempts: 3,
             base: Duration::from_millis(1),

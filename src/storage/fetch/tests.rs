@@ -15,7 +15,7 @@ const QUICK: Backoff = Backoff {
 fn settings() -> ReadSettings<'static> {
     ReadSettings {
         backoff: QUICK,
-        limit: None,
+        limits: &[],
     }
 }
 
@@ -356,7 +356,7 @@ async fn calls_share_a_concurrency_limit_when_given_one() {
     let limit = Semaphore::new(1);
     let settings = ReadSettings {
         backoff: QUICK,
-        limit: Some(&limit),
+        limits: &[&limit],
     };
     let set = read_manifests(&source, None, "web/api", &digests(&images), &settings).await;
     assert_eq!(set.manifests.len(), 2);

@@ -5,6 +5,7 @@ mod held;
 mod jumps;
 mod listing;
 mod navigate;
+mod organization;
 mod stale_and_failed;
 
 use crate::app::action::Effect;
