@@ -39,6 +39,24 @@ pub fn single_target(cli: &Cli, command: &str) -> Result<RegistryTarget, String>
         .ok_or_else(|| "no registry to work on".to_string())
 }
 
+/// The bounds of a report's calls: `concurrency` overall, and per member account
+/// `account_concurrency` (the command line's), else the config's, else
+/// [`crate::config::DEFAULT_ACCOUNT_CONCURRENCY`].
+pub fn call_limits(
+    cli: &Cli,
+    concurrency: u64,
+    account_concurrency: Option<u64>,
+) -> std::sync::Arc<crate::retry::CallLimits> {
+    let per_account = account_concurrency
+        .map(|n| n as usize)
+        .or(cli.account_concurrency)
+        .unwrap_or(crate::config::DEFAULT_ACCOUNT_CONCURRENCY);
+    std::sync::Arc::new(crate::retry::CallLimits::new(
+        concurrency as usize,
+        per_account,
+    ))
+}
+
 /// Read the manifests of the images `records` of `repository` (through the user's
 /// cache) and fill in each record's `layers`, `unique_bytes` and, for an index,
 /// `children`. A note says what could not be read, when something could not; those

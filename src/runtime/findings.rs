@@ -20,8 +20,13 @@ static LATEST_TRIAGE: AtomicU64 = AtomicU64::new(0);
 
 /// Sweep calls in flight at once for the triage view, one registry's and all together.
 pub const TRIAGE_CONCURRENCY: usize = 8;
-static TRIAGE_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
-    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(TRIAGE_CONCURRENCY)));
+static TRIAGE_LIMITS: std::sync::LazyLock<Arc<crate::retry::CallLimits>> =
+    std::sync::LazyLock::new(|| {
+        Arc::new(crate::retry::CallLimits::new(
+            TRIAGE_CONCURRENCY,
+            crate::config::DEFAULT_ACCOUNT_CONCURRENCY,
+        ))
+    });
 /// Scans started and watched at once.
 pub const SCAN_CONCURRENCY: usize = 4;
 
@@ -122,7 +127,8 @@ pub async fn run_with<F>(
             LATEST_TRIAGE.fetch_max(generation, Ordering::SeqCst);
             // Several registries' sweeps share the view's slots: the bound holds however
             // many accounts and regions the triage covers.
-            let slots = Slots::own(TRIAGE_CONCURRENCY).within(TRIAGE_SLOTS.clone());
+            let account = origin.as_ref().map(|o| o.account.as_str());
+            let slots = Slots::shared(TRIAGE_LIMITS.clone(), account.filter(|a| !a.is_empty()));
             let place = origin.as_ref().map(|o| format!("{}: ", o.describe()));
             let mut events = sweep_in(registry, Scope::All, min_severity, slots, origin);
             while let Some(event) = events.recv().await {

@@ -10,6 +10,7 @@ use crate::ecr::EcrError;
 use crate::ecr::model::{Image, Severity};
 use crate::ecr::mutate::ImageRef;
 use crate::ecr::pager::{all_pages, for_each_page};
+use crate::retry::CallLimits;
 use jiff::Timestamp;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -101,30 +102,35 @@ pub struct SweepSettings {
     pub concurrency: usize,
 }
 
-/// The call slots a sweep takes before each call: its own `concurrency`, and the
-/// semaphores it shares with other sweeps (an account's, the whole organization's).
-///
-/// Every caller takes the semaphores in the order given, one after the other, so two
-/// sweeps sharing them can never each hold what the other waits for.
+/// The call slots a sweep takes before each call: a bound of its own, or one it shares
+/// with the other sweeps of a report (overall, and per member account).
 #[derive(Clone, Debug)]
-pub struct Slots(Vec<Arc<Semaphore>>);
+pub struct Slots {
+    limits: Arc<CallLimits>,
+    account: Option<Arc<Semaphore>>,
+}
 
 impl Slots {
-    /// `concurrency` slots of the sweep's own.
+    /// `concurrency` calls at once, for this sweep alone.
     pub fn own(concurrency: usize) -> Self {
-        Slots(vec![Arc::new(Semaphore::new(concurrency.max(1)))])
+        Slots {
+            limits: Arc::new(CallLimits::new(concurrency, concurrency)),
+            account: None,
+        }
     }
 
-    /// These slots, and one of `shared` as well for each call.
-    pub fn within(mut self, shared: Arc<Semaphore>) -> Self {
-        self.0.push(shared);
-        self
+    /// Calls within `limits`, shared with other sweeps, and within the bound of the
+    /// member account `account` when there is one.
+    pub fn shared(limits: Arc<CallLimits>, account: Option<&str>) -> Self {
+        let account = account.map(|id| limits.account(id));
+        Slots { limits, account }
     }
 
-    /// Wait for a slot of every semaphore; the call may go while the permits live.
+    /// Wait for a slot of every bound (the account's first, as every caller does); the
+    /// call may go while the permits live.
     pub async fn acquire(&self) -> Vec<tokio::sync::SemaphorePermit<'_>> {
-        let mut permits = Vec::with_capacity(self.0.len());
-        for semaphore in &self.0 {
+        let mut permits = Vec::new();
+        for semaphore in self.limits.slots(self.account.as_deref()) {
             permits.push(semaphore.acquire().await.expect("semaphore open"));
         }
         permits
@@ -409,5 +415,159 @@ mod tests {
         let mut never = image("COMPLETE", None);
         never.scan = None;
         assert!(!needs_findings(&never, Severity::Undefined));
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+    use crate::ecr::Registry;
+    use crate::ecr::findings::{FindingsPage, ScanRegistry, ScanningConfiguration};
+    use crate::ecr::model::{Page, Repository, ScanSummary, SeverityCounts};
+    use async_trait::async_trait;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Calls in flight, per account and overall, as the fakes see them.
+    #[derive(Default)]
+    struct InFlight {
+        now: Mutex<HashMap<String, usize>>,
+        most: Mutex<HashMap<String, usize>>,
+        overall: AtomicUsize,
+        most_overall: AtomicUsize,
+    }
+
+    impl InFlight {
+        async fn call(&self, account: &str) {
+            {
+                let mut now = self.now.lock().unwrap();
+                let n = now.entry(account.to_string()).or_default();
+                *n += 1;
+                let mut most = self.most.lock().unwrap();
+                let m = most.entry(account.to_string()).or_default();
+                *m = (*m).max(*n);
+            }
+            let overall = self.overall.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_overall.fetch_max(overall, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            self.overall.fetch_sub(1, Ordering::SeqCst);
+            *self.now.lock().unwrap().get_mut(account).unwrap() -= 1;
+        }
+    }
+
+    /// A registry of one account: 3 repositories of 6 scanned images, each with a HIGH
+    /// finding to read.
+    struct Fake {
+        account: String,
+        calls: Arc<InFlight>,
+    }
+
+    #[async_trait]
+    impl Registry for Fake {
+        async fn account_id(&self) -> Result<String, EcrError> {
+            Ok(self.account.clone())
+        }
+        async fn repositories_page(&self, _: Option<String>) -> Result<Page<Repository>, EcrError> {
+            self.calls.call(&self.account).await;
+            let items = (0..3)
+                .map(|i| crate::app::fixtures::repo(&format!("team/r{i}")))
+                .collect();
+            Ok(Page {
+                items,
+                next_token: None,
+            })
+        }
+        async fn images_page(&self, _: &str, _: Option<String>) -> Result<Page<Image>, EcrError> {
+            self.calls.call(&self.account).await;
+            let items = (0..6)
+                .map(|i: u64| Image {
+                    scan: Some(ScanSummary {
+                        status: "COMPLETE".into(),
+                        counts: Some(SeverityCounts(vec![(Severity::High, 1)])),
+                    }),
+                    ..crate::app::fixtures::image(i, &[], 0)
+                })
+                .collect();
+            Ok(Page {
+                items,
+                next_token: None,
+            })
+        }
+    }
+
+    #[async_trait]
+    impl ScanRegistry for Fake {
+        async fn findings_page(
+            &self,
+            _: &str,
+            _: &ImageRef,
+            _: Option<String>,
+        ) -> Result<FindingsPage, EcrError> {
+            self.calls.call(&self.account).await;
+            Ok(FindingsPage {
+                status: "COMPLETE".into(),
+                status_description: None,
+                completed_at: None,
+                source_updated_at: None,
+                counts: None,
+                shape: None,
+                findings: Vec::new(),
+                next_token: None,
+            })
+        }
+        async fn scan_status(
+            &self,
+            _: &str,
+            _: &ImageRef,
+        ) -> Result<Option<ScanSummary>, EcrError> {
+            unreachable!("a sweep reads no scan status")
+        }
+        async fn scanning_configuration(&self) -> Result<ScanningConfiguration, EcrError> {
+            unreachable!("a sweep reads no scanning configuration")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sweeps_sharing_limits_keep_to_the_bound_overall_and_per_account() {
+        let calls = Arc::new(InFlight::default());
+        let limits = Arc::new(CallLimits::new(5, 2));
+        // Four accounts, two regions each: eight sweeps at once.
+        let mut sweeps = tokio::task::JoinSet::new();
+        for account in [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444",
+        ] {
+            for _region in 0..2 {
+                let registry: Arc<dyn ScanBackend> = Arc::new(Fake {
+                    account: account.to_string(),
+                    calls: calls.clone(),
+                });
+                let slots = Slots::shared(limits.clone(), Some(account));
+                let events = sweep_in(registry, Scope::All, Severity::High, slots, None);
+                sweeps.spawn(collect_events(events));
+            }
+        }
+        let mut images = 0;
+        while let Some(swept) = sweeps.join_next().await {
+            let swept = swept.unwrap();
+            assert!(swept.errors.is_empty(), "{:?}", swept.errors);
+            images += swept.images.len();
+        }
+        assert_eq!(images, 8 * 3 * 6, "every image read");
+        let most = calls.most.lock().unwrap().clone();
+        assert!(most.values().all(|n| *n <= 2), "per account: {most:?}");
+        assert!(
+            most.values().any(|n| *n == 2),
+            "the account bound is reached: {most:?}"
+        );
+        assert_eq!(calls.most_overall.load(Ordering::SeqCst), 5, "overall");
+        assert_eq!(
+            limits.overall().available_permits(),
+            5,
+            "every slot given back"
+        );
     }
 }

@@ -69,12 +69,7 @@ impl AuditArgs {
     /// `--account-concurrency`, else the config's, else
     /// [`crate::config::DEFAULT_ACCOUNT_CONCURRENCY`].
     pub fn call_limits(&self, cli: &Cli) -> Arc<CallLimits> {
-        let per_account = self
-            .account_concurrency
-            .map(|n| n as usize)
-            .or(cli.account_concurrency)
-            .unwrap_or(crate::config::DEFAULT_ACCOUNT_CONCURRENCY);
-        Arc::new(CallLimits::new(self.concurrency as usize, per_account))
+        super::call_limits(cli, self.concurrency, self.account_concurrency)
     }
 }
 

@@ -19,7 +19,6 @@ use render::{OutputFormat, Report};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Options of `berth findings` (`--profile`, `--region` and `--endpoint-url` are global).
@@ -39,9 +38,14 @@ pub struct FindingsArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
-    /// API calls in flight at once.
+    /// API calls in flight at once, across every registry of the report.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
+    /// API calls in flight at once into any one member account (--organization, the
+    /// config's `accounts`), within --concurrency [default: 4, or `[organization]
+    /// account_concurrency` from the config file].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub account_concurrency: Option<u64>,
 }
 
 /// A severity name as `--severity` takes it, case-insensitively; ALL means every severity.
@@ -239,15 +243,15 @@ async fn one_registry(
 }
 
 /// `berth findings` across member accounts: every account × region swept at once, the
-/// calls in flight bounded by `--concurrency` across them all; one registry's failure
-/// is an error of that registry, never of the report.
+/// calls in flight bounded by `--concurrency` across them all and `--account-concurrency`
+/// per account; one registry's failure is an error of that registry, never of the report.
 async fn organization(
     cli: &Cli,
     args: &FindingsArgs,
     targets: Vec<RegistryTarget>,
     scope: Scope,
 ) -> Swept {
-    let overall = Arc::new(Semaphore::new(args.concurrency as usize));
+    let limits = super::call_limits(cli, args.concurrency, args.account_concurrency);
     let mut sweeps = JoinSet::new();
     for (index, target) in targets.iter().enumerate() {
         let member = target.source.member().cloned();
@@ -260,7 +264,7 @@ async fn organization(
             region: target.region.clone(),
         });
         let (target, scope, options) = (target.clone(), scope.clone(), cli.client_options());
-        let limit = Slots::own(args.concurrency as usize).within(overall.clone());
+        let limit = Slots::shared(limits.clone(), member.as_ref().map(|m| m.id.as_str()));
         let min_severity = args.severity;
         sweeps.spawn(async move {
             let collected = match EcrRegistry::connect(&target, &options).await {
