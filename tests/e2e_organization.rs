@@ -520,7 +520,7 @@ fn criticals_from_the_registries_pane_cover_every_account() {
     let summary = format!("{} CVEs · {} of {seen} images", cves.len(), affected.len());
     let screen = tui.wait_until("every registry swept", |s| {
         let text = s.contents();
-        text.contains(&format!("{registries} of {registries} registries read"))
+        text.contains(&format!("{registries}/{registries} registries read"))
             && !text.contains("sweeping")
     });
     assert!(screen.contains(&summary), "{summary}\n{screen}");

@@ -431,6 +431,18 @@ fn triage_summary(pane: &TriagePane, theme: &Theme) -> Line<'static> {
             theme.text,
         ),
     ];
+    // Errors first: a narrow terminal cuts the end of the line, and what failed matters
+    // more than how much was read.
+    if !pane.errors.is_empty() {
+        let n = pane.errors.len();
+        spans.push(Span::styled(
+            format!(" · {n} error{}", if n == 1 { "" } else { "s" }),
+            theme.error,
+        ));
+    }
+    if pane.loading {
+        spans.push(Span::styled(" · sweeping…", theme.dim));
+    }
     if let Some(repositories) = pane.repositories {
         spans.push(Span::styled(
             format!(" · {repositories} repositories"),
@@ -440,18 +452,8 @@ fn triage_summary(pane: &TriagePane, theme: &Theme) -> Line<'static> {
     if pane.across_registries() {
         let total = pane.targets.len();
         spans.push(Span::styled(
-            format!(" · {} of {total} registries read", total - pane.pending),
+            format!(" · {}/{total} registries read", total - pane.pending),
             theme.text,
-        ));
-    }
-    if pane.loading {
-        spans.push(Span::styled(" · sweeping…", theme.dim));
-    }
-    if !pane.errors.is_empty() {
-        let n = pane.errors.len();
-        spans.push(Span::styled(
-            format!(" · {n} error{}", if n == 1 { "" } else { "s" }),
-            theme.error,
         ));
     }
     Line::from(spans)
