@@ -268,7 +268,7 @@ pub fn panel(pane: &FindingsPane, width: u16, theme: &Theme) -> Vec<Line<'static
 /// The side panel of a wide terminal in the triage view: the selected CVE.
 pub fn triage_panel(pane: &TriagePane, theme: &Theme) -> Vec<Line<'static>> {
     let Some(group) = pane.selected() else {
-        return Vec::new();
+        return triage_errors(pane, theme);
     };
     let label = |text: &str| Span::styled(format!("{text:<10}"), theme.dim);
     let field = |name: &str, value: String| Line::from(vec![label(name), Span::raw(value)]);
@@ -309,6 +309,25 @@ pub fn triage_panel(pane: &TriagePane, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(group.description.clone(), theme.text));
+    let errors = triage_errors(pane, theme);
+    if !errors.is_empty() {
+        lines.push(Line::from(""));
+        lines.extend(errors);
+    }
+    lines
+}
+
+/// What the triage could not read, one line each (the summary only counts them).
+fn triage_errors(pane: &TriagePane, theme: &Theme) -> Vec<Line<'static>> {
+    if pane.errors.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::styled("not read", theme.dim)];
+    lines.extend(
+        pane.errors
+            .iter()
+            .map(|error| Line::styled(error.clone(), theme.error)),
+    );
     lines
 }
 
@@ -386,6 +405,19 @@ pub fn draw_triage(
         Line::styled(format!("sweeping {registries}…"), theme.dim)
     } else if pane.list.filter.is_active() {
         Line::styled("no CVE matches the filter", theme.dim)
+    } else if let Some(first) = pane.errors.first() {
+        // Not "no findings": part of what was asked could not be read.
+        Line::styled(
+            format!(
+                "no findings at {} or above in what could be read; {} not read: {first}",
+                severity_word(pane.min_severity),
+                match pane.errors.len() {
+                    1 => "1 part".to_string(),
+                    n => format!("{n} parts, the first"),
+                }
+            ),
+            theme.error,
+        )
     } else {
         Line::styled(
             format!(

@@ -119,3 +119,29 @@ fn triage_table_rows_match_the_drawn_table() {
         );
     }
 }
+
+/// A sweep that read nothing at the severity but could not read everything does not say
+/// "no findings" in green: it says what was not read.
+#[test]
+fn an_empty_triage_with_errors_names_what_was_not_read() {
+    let mut pane = opened();
+    let generation = pane.generation;
+    for event in [
+        crate::app::findings::FindingsEvent::TriageError {
+            generation,
+            message: "payments-dev (161803398874) us-east-1: AccessDenied on sts:AssumeRole".into(),
+        },
+        crate::app::findings::FindingsEvent::TriageDone { generation },
+    ] {
+        pane.on_event(event);
+    }
+    let screen = render(80, 24, |f| {
+        draw_triage(f, f.area(), &pane, &Theme::dark(), now())
+    });
+    let text = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("in what could be read; 1 part not read: payments-dev"),
+        "{screen}"
+    );
+    assert!(!text.contains("no findings at HIGH or above in the registry"));
+}
