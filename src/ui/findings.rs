@@ -300,7 +300,7 @@ pub fn triage_panel(pane: &TriagePane, theme: &Theme) -> Vec<Line<'static>> {
             format!(
                 "{} in {} repositories",
                 group.affected.len(),
-                group.repositories.len()
+                pane.repository_count(group)
             ),
         ),
     ];
@@ -502,7 +502,7 @@ fn group_cells(group: &CveGroup, pane: &TriagePane, theme: &Theme) -> Vec<Line<'
         ),
         score_cell(group.score),
         Line::from(group.affected.len().to_string()).right_aligned(),
-        Line::from(group.repositories.len().to_string()).right_aligned(),
+        Line::from(pane.repository_count(group).to_string()).right_aligned(),
         Line::styled(
             group.fix.label().to_lowercase(),
             if group.fix == crate::app::findings::grouping::FixState::Yes {

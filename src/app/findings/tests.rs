@@ -609,6 +609,12 @@ mod triage_across_registries {
         let group = pane.selected().unwrap();
         assert_eq!(group.affected.len(), 2);
         assert_eq!(group.accounts, ["161803398874", "271828182845"]);
+        assert_eq!(group.repositories, ["payments/api"], "one name");
+        assert_eq!(
+            pane.repository_count(group),
+            2,
+            "in two accounts: two repositories"
+        );
         // No registry's account is needed from the pane: each image carries its own.
         let [FindingsEffect::CopyToClipboard(text)] = &pane.copy(None)[..] else {
             panic!("expected one copy effect");

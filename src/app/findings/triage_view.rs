@@ -179,6 +179,18 @@ impl TriagePane {
             .filter_map(|a| self.images.get(a.image))
     }
 
+    /// How many repositories a CVE's images are in: the same name in two registries (an
+    /// organization's accounts or regions) is two repositories.
+    pub fn repository_count(&self, group: &CveGroup) -> usize {
+        let mut seen: Vec<(Option<&Origin>, &str)> = self
+            .affected(group)
+            .map(|image| (image.origin.as_deref(), image.repository.as_str()))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen.len()
+    }
+
     /// Digest-pinned URIs of the selected CVE's images, one per line (with `:tag` for
     /// readers where the image has exactly one tag): each in its own account and region
     /// across registries, else in `account`'s registry.
