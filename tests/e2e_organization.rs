@@ -491,6 +491,88 @@ fn findings_across_the_organization_equal_a_read_of_every_member_account() {
     }
 }
 
+/// `--repo` across accounts reads the repository where it exists: an account without it
+/// is a note, not an error, and a repository no account has is "nothing could be read".
+#[test]
+fn findings_of_a_named_repository_read_it_in_every_account_that_has_it() {
+    let sandbox = Sandbox::organization();
+    let repository = "payments/api";
+    let (members, (truth, _)) = Sandbox::runtime().block_on(async {
+        let members = members(&sandbox).await;
+        let truth = high_findings(&sandbox, &members).await;
+        (members, truth)
+    });
+    let holders: std::collections::BTreeSet<String> = Sandbox::runtime().block_on(async {
+        member_repositories(&sandbox, &members)
+            .await
+            .into_iter()
+            .filter(|r| r.name == repository && r.region == "us-east-1")
+            .map(|r| r.member.id.clone())
+            .collect()
+    });
+    assert!(
+        holders.len() >= 2,
+        "the seed has {repository} in two accounts"
+    );
+    let args = [
+        "findings",
+        "--repo",
+        repository,
+        "--organization",
+        "--region",
+        "us-east-1",
+        "--severity",
+        "HIGH",
+        "--output",
+        "json",
+    ];
+    let out = support::run::berth(&sandbox.env(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "the denied account: {stderr}");
+    let report: Value = json_of(&out);
+    for account in report["accounts"].as_array().unwrap() {
+        let id = account["account"].as_str().unwrap();
+        let has = u64::from(holders.contains(id));
+        assert_eq!(
+            account["totals"]["repositories"].as_u64(),
+            Some(has),
+            "{id}"
+        );
+        let reachable = members.iter().any(|m| m.id == id && m.credentials.is_ok());
+        if reachable && has == 0 {
+            assert!(stderr.contains(&format!(
+                "({id}) us-east-1: repository {repository} not found"
+            )));
+        }
+    }
+    let rows: std::collections::BTreeSet<(String, String)> = report["cves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|cve| {
+            cve["affected"].as_array().unwrap().iter().map(|a| {
+                (
+                    a["digest"].as_str().unwrap().to_string(),
+                    cve["name"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect();
+    let expected: std::collections::BTreeSet<(String, String)> = truth
+        .iter()
+        .filter(|(_, region, repo, _, _)| repo == repository && region == "us-east-1")
+        .map(|(_, _, _, digest, cve)| (digest.clone(), cve.clone()))
+        .collect();
+    assert_eq!(rows, expected);
+
+    let out = support::run::berth(
+        &sandbox.env(),
+        &["findings", "--repo", "nowhere/at-all", "--organization"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing could be read"));
+}
+
 /// `:criticals` from the registries pane of an organization sweeps every account ×
 /// region: the counts equal the SDK read, the denied account's two registries are its
 /// only errors, and `y` copies each affected image's URI in its own account and region.

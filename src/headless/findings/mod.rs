@@ -143,22 +143,45 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
             _ => text,
         }
     };
+    // A repository named with --repo lives in some accounts and not others: where it is
+    // missing is worth a note, not an error — unless it is missing everywhere it could be
+    // looked for (an account that could not be read does not count as having it).
+    let nowhere: Vec<String> = if several && !args.all {
+        args.repo
+            .iter()
+            .filter(|r| {
+                let about = |e: &&sweep::SweepError| {
+                    e.image.is_none() && e.repository.as_deref() == Some(r.as_str())
+                };
+                let missing = collected
+                    .errors
+                    .iter()
+                    .filter(about)
+                    .filter(|e| is_missing(e));
+                let failed = collected.errors.iter().filter(about).count();
+                missing.count() > 0 && failed == registries.len()
+            })
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     if several && !args.all {
-        // A repository named with --repo lives in some accounts and not others: where it
-        // is missing is worth a note, not an error.
         collected.errors.retain(|error| {
-            let missing = matches!(
-                (&error.repository, &error.image, &error.error),
-                (Some(_), None, EcrError::NotFound { .. })
-            );
-            if missing {
+            let note = is_missing(error)
+                && !nowhere
+                    .iter()
+                    .any(|r| error.repository.as_deref() == Some(r));
+            if note {
                 notes.push(describe(error));
             }
-            !missing
+            !note
         });
     }
     let read_nothing = registries.iter().all(|r| !r.listed)
-        || (collected.images.is_empty() && !collected.errors.is_empty() && !several);
+        || (collected.images.is_empty()
+            && !collected.errors.is_empty()
+            && (!several || (!args.all && nowhere.len() == args.repo.len())));
     if read_nothing && !collected.errors.is_empty() {
         let all: Vec<String> = collected.errors.iter().map(describe).collect();
         return Err(FindingsError::NothingRead(all.join("; ")));
@@ -194,6 +217,14 @@ async fn report(cli: &Cli, args: &FindingsArgs) -> Result<bool, FindingsError> {
         Err(err) => return Err(err.into()),
     }
     Ok(!collected.errors.is_empty())
+}
+
+/// Whether `error` says a named repository is not in the registry.
+fn is_missing(error: &sweep::SweepError) -> bool {
+    matches!(
+        (&error.repository, &error.image, &error.error),
+        (Some(_), None, EcrError::NotFound { .. })
+    )
 }
 
 /// One registry a report covers, and how its sweep went.
@@ -298,13 +329,20 @@ async fn organization(
     let mut registries = Vec::new();
     let mut all = sweep::Collected::default();
     for (index, origin, collected) in done {
+        // A named repository the registry does not have, or could not list, is not one
+        // of the repositories read.
+        let missing = collected
+            .errors
+            .iter()
+            .filter(|e| e.repository.is_some() && e.image.is_none())
+            .count();
         registries.push(Covered {
             registry: render::ReportRegistry {
                 profile: targets[index].source.label().to_string(),
                 account: origin.account.clone(),
                 account_name: origin.account_name.clone(),
                 region: origin.region.clone(),
-                repositories: collected.repositories.len(),
+                repositories: collected.repositories.len().saturating_sub(missing),
             },
             listed: collected.listed,
         });
