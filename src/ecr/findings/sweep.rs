@@ -471,7 +471,16 @@ mod bound_tests {
         async fn repositories_page(&self, _: Option<String>) -> Result<Page<Repository>, EcrError> {
             self.calls.call(&self.account).await;
             let items = (0..3)
-                .map(|i| crate::app::fixtures::repo(&format!("team/r{i}")))
+                .map(|i| Repository {
+                    name: format!("team/r{i}"),
+                    registry_id: self.account.clone(),
+                    uri: String::new(),
+                    arn: String::new(),
+                    created_at: None,
+                    tag_mutability: crate::ecr::model::TagMutability::Mutable,
+                    scan_on_push: false,
+                    encryption: crate::ecr::model::Encryption::Aes256,
+                })
                 .collect();
             Ok(Page {
                 items,
@@ -482,11 +491,22 @@ mod bound_tests {
             self.calls.call(&self.account).await;
             let items = (0..6)
                 .map(|i: u64| Image {
+                    digest: format!("sha256:{i:064x}"),
+                    tags: Vec::new(),
+                    pushed_at: None,
+                    last_pulled_at: None,
+                    size_bytes: 0,
+                    manifest_media_type: None,
+                    kind: crate::ecr::model::ManifestKind::Image,
                     scan: Some(ScanSummary {
                         status: "COMPLETE".into(),
                         counts: Some(SeverityCounts(vec![(Severity::High, 1)])),
                     }),
-                    ..crate::app::fixtures::image(i, &[], 0)
+                    status: Default::default(),
+                    last_archived_at: None,
+                    last_activated_at: None,
+                    subject_digest: None,
+                    artifact_type: None,
                 })
                 .collect();
             Ok(Page {
