@@ -739,20 +739,11 @@ fn digests(
 fn a_delete_a_service_control_policy_denies_says_so_and_deletes_nothing() {
     let sandbox = Sandbox::organization();
     let members = Sandbox::runtime().block_on(members(&sandbox));
-    let prod = members
-        .iter()
-        .find(|m| m.name == "payments-prod")
-        .expect("the seed has payments-prod");
-    let credentials = prod.credentials.clone().expect("its role can be assumed");
+    let (prod, credentials) = reachable(&members, "payments-prod");
     let repository = "payments/worker";
     let before = digests(&sandbox, &credentials, repository);
 
-    let mut tui = open_account(&sandbox.env(), "payments-prod", repository);
-    open_repository(&mut tui, repository);
-    tui.wait_until("the images pane", |s| {
-        let text = s.contents();
-        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
-    });
+    let mut tui = open_images(&sandbox.env(), "payments-prod", repository, &[]);
     // The oldest image: not in use, so the plain confirmation applies.
     tui.send("Z");
     tui.send("G");
@@ -778,21 +769,12 @@ fn a_delete_a_service_control_policy_denies_says_so_and_deletes_nothing() {
 fn read_only_holds_in_a_member_account() {
     let sandbox = Sandbox::organization();
     let members = Sandbox::runtime().block_on(members(&sandbox));
-    let dev = members
-        .iter()
-        .find(|m| m.name == "payments-dev")
-        .expect("the seed has payments-dev");
-    let credentials = dev.credentials.clone().expect("its role can be assumed");
+    let (_, credentials) = reachable(&members, "payments-dev");
     let repository = "payments/worker";
     let before = digests(&sandbox, &credentials, repository);
     let env = sandbox.env();
     let home = std::path::PathBuf::from(&env.iter().find(|(k, _)| k == "HOME").unwrap().1);
-    let mut tui = open_account_with(&env, "payments-dev", repository, &["--read-only"]);
-    open_repository(&mut tui, repository);
-    tui.wait_until("the images pane", |s| {
-        let text = s.contents();
-        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
-    });
+    let mut tui = open_images(&env, "payments-dev", repository, &["--read-only"]);
     tui.send("Z");
     tui.send("G");
     tui.send("d");
@@ -804,6 +786,39 @@ fn read_only_holds_in_a_member_account() {
         !support::audit_log_path(&home).exists(),
         "a refusal is not an attempt"
     );
+}
+
+/// The member named `name` and the credentials its role gives.
+fn reachable<'m>(
+    members: &'m [Member],
+    name: &str,
+) -> (&'m Member, aws_sdk_ecr::config::Credentials) {
+    let member = members
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("the seed has {name}"));
+    let credentials = member
+        .credentials
+        .clone()
+        .unwrap_or_else(|err| panic!("{name}'s role can be assumed: {err}"));
+    (member, credentials)
+}
+
+/// `berth --organization` (with `extra`) on `repository`'s images in `account`'s
+/// us-east-1 registry, once they are listed.
+fn open_images(
+    env: &[(String, String)],
+    account: &str,
+    repository: &str,
+    extra: &[&str],
+) -> support::pty::Tui {
+    let mut tui = open_account_with(env, account, repository, extra);
+    open_repository(&mut tui, repository);
+    tui.wait_until("the images pane", |s| {
+        let text = s.contents();
+        text.contains(&format!("repositories › {repository}")) && !text.contains("loading images")
+    });
+    tui
 }
 
 /// The registries pane of `berth --organization`: one row per account × region with the
@@ -882,22 +897,13 @@ fn the_registries_pane_lists_every_account_in_every_region() {
 fn a_delete_in_a_member_account_names_the_account_and_reaches_it() {
     let sandbox = Sandbox::organization();
     let members = Sandbox::runtime().block_on(members(&sandbox));
-    let dev = members
-        .iter()
-        .find(|m| m.name == "payments-dev")
-        .expect("the seed has payments-dev");
-    let credentials = dev.credentials.clone().expect("its role can be assumed");
+    let (dev, credentials) = reachable(&members, "payments-dev");
     let repository = "payments/api";
     let before = digests(&sandbox, &credentials, repository);
 
     let env = sandbox.env();
     let home = std::path::PathBuf::from(&env.iter().find(|(k, _)| k == "HOME").unwrap().1);
-    let mut tui = open_account(&env, "payments-dev", "payments/api");
-    open_repository(&mut tui, "payments/api");
-    tui.wait_until("the images pane", |s| {
-        let text = s.contents();
-        text.contains("repositories › payments/api") && !text.contains("loading images")
-    });
+    let mut tui = open_images(&env, "payments-dev", repository, &[]);
     // Every manifest as its own row, so the first row is exactly one image.
     tui.send("Z");
     tui.send("d");
