@@ -45,6 +45,9 @@ pub struct Executor {
     /// registry's images survey every account of the region at once): overall, and per
     /// account.
     pub(super) survey_limits: Arc<crate::retry::CallLimits>,
+    /// The triage's sweeps, every registry of one together: `TRIAGE_CONCURRENCY` overall,
+    /// the configured bound per member account.
+    pub(super) triage_limits: Arc<crate::retry::CallLimits>,
     /// Where manifests are cached and what storage costs, for the storage figures.
     pub(super) storage: StorageSettings,
     /// The newest storage read asked for by the images pane and by the lifecycle view:
@@ -82,13 +85,21 @@ impl Executor {
                 concurrency,
                 crate::config::DEFAULT_ACCOUNT_CONCURRENCY,
             )),
+            triage_limits: Arc::new(crate::retry::CallLimits::new(
+                super::findings::TRIAGE_CONCURRENCY,
+                crate::config::DEFAULT_ACCOUNT_CONCURRENCY,
+            )),
         }
     }
 
     /// At most `per_account` calls at once into any one member account while surveying
-    /// an organization's uses of an image.
+    /// an organization's uses of an image or sweeping its registries for the triage.
     pub fn with_account_concurrency(mut self, per_account: usize) -> Self {
         self.survey_limits = Arc::new(crate::retry::CallLimits::new(self.concurrency, per_account));
+        self.triage_limits = Arc::new(crate::retry::CallLimits::new(
+            super::findings::TRIAGE_CONCURRENCY,
+            per_account,
+        ));
         self
     }
 
@@ -164,7 +175,8 @@ impl Executor {
                                     return super::findings::failed(effect, err, send);
                                 }
                             };
-                            super::findings::run(effect, client.scan, gate, send).await
+                            let limits = this.triage_limits.clone();
+                            super::findings::run(effect, client.scan, gate, limits, send).await
                         }
                         Err(err) => super::findings::failed(effect, err, send),
                     }

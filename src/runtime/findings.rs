@@ -8,6 +8,7 @@ use crate::ecr::findings::{PollSchedule, ScanBackend, has_results, wait_for_scan
 use crate::ecr::model::ScanSummary;
 use crate::ecr::mutate::ImageRef;
 use crate::ecr::pager::stream_pages;
+use crate::retry::CallLimits;
 use crate::safety::Mutator;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,30 +19,27 @@ use tokio::task::JoinSet;
 static LATEST_FINDINGS: AtomicU64 = AtomicU64::new(0);
 static LATEST_TRIAGE: AtomicU64 = AtomicU64::new(0);
 
-/// Sweep calls in flight at once for the triage view, one registry's and all together.
+/// Sweep calls in flight at once for the triage view, all its registries together.
 pub const TRIAGE_CONCURRENCY: usize = 8;
-static TRIAGE_LIMITS: std::sync::LazyLock<Arc<crate::retry::CallLimits>> =
-    std::sync::LazyLock::new(|| {
-        Arc::new(crate::retry::CallLimits::new(
-            TRIAGE_CONCURRENCY,
-            crate::config::DEFAULT_ACCOUNT_CONCURRENCY,
-        ))
-    });
 /// Scans started and watched at once.
 pub const SCAN_CONCURRENCY: usize = 4;
 
 /// Perform `effect` on `registry`, calling `send` with each result. Scans start through
 /// `gate` (read-only refusal, audit line); without one, a scan fails before any call. The
 /// clipboard effect is the caller's; it is ignored here.
+///
+/// A triage's sweeps take their call slots from `limits`, shared by every registry a
+/// triage covers (overall, and per member account).
 pub async fn run<F>(
     effect: FindingsEffect,
     registry: Arc<dyn ScanBackend>,
     gate: Option<Mutator>,
+    limits: Arc<CallLimits>,
     send: F,
 ) where
     F: Fn(FindingsEvent) + Clone + Send + Sync + 'static,
 {
-    run_with(effect, registry, gate, send, PollSchedule::DEFAULT).await
+    run_with(effect, registry, gate, limits, send, PollSchedule::DEFAULT).await
 }
 
 /// [`run`] with a chosen poll schedule (tests poll fast).
@@ -49,6 +47,7 @@ pub async fn run_with<F>(
     effect: FindingsEffect,
     registry: Arc<dyn ScanBackend>,
     gate: Option<Mutator>,
+    limits: Arc<CallLimits>,
     send: F,
     schedule: PollSchedule,
 ) where
@@ -128,7 +127,7 @@ pub async fn run_with<F>(
             // Several registries' sweeps share the view's slots: the bound holds however
             // many accounts and regions the triage covers.
             let account = origin.as_ref().map(|o| o.account.as_str());
-            let slots = Slots::shared(TRIAGE_LIMITS.clone(), account.filter(|a| !a.is_empty()));
+            let slots = Slots::shared(limits, account.filter(|a| !a.is_empty()));
             let place = origin.as_ref().map(|o| format!("{}: ", o.describe()));
             let mut events = sweep_in(registry, Scope::All, min_severity, slots, origin);
             while let Some(event) = events.recv().await {

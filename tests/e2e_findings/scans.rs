@@ -96,6 +96,7 @@ fn the_runner_starts_scans_and_reports_every_status() {
         },
         backend,
         Some(gate),
+        Arc::new(berth::retry::CallLimits::new(1, 1)),
         move |event| sink.lock().unwrap().push(event),
         FAST,
     ));
