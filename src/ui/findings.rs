@@ -401,7 +401,7 @@ pub fn draw_triage(
         1 => "the registry".to_string(),
         n => format!("{n} registries"),
     };
-    let empty = if pane.loading {
+    let empty = if pane.is_loading() {
         Line::styled(format!("sweeping {registries}…"), theme.dim)
     } else if pane.list.filter.is_active() {
         Line::styled("no CVE matches the filter", theme.dim)
@@ -472,7 +472,7 @@ fn triage_summary(pane: &TriagePane, theme: &Theme) -> Line<'static> {
             theme.error,
         ));
     }
-    if pane.loading {
+    if pane.is_loading() {
         spans.push(Span::styled(" · sweeping…", theme.dim));
     }
     if let Some(repositories) = pane.repositories {

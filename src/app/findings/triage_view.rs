@@ -40,8 +40,8 @@ pub struct TriageTarget {
 
 /// The triage view of one registry or several.
 ///
-/// Invariants: `pending` counts the sweeps of `generation` not yet done, and `loading`
-/// is `pending > 0`; `images` holds only images of `generation` with a finding at
+/// Invariants: `pending` counts the sweeps of `generation` not yet done (the view is
+/// loading while it is above zero); `images` holds only images of `generation` with a finding at
 /// `min_severity` or above, and `triage` groups exactly them (by index into `images`).
 #[derive(Debug)]
 pub struct TriagePane {
@@ -52,7 +52,6 @@ pub struct TriagePane {
     pub images: Vec<ImageFindings>,
     pub triage: Triage,
     pub list: ListView,
-    pub loading: bool,
     /// Sweeps of this generation still running.
     pub pending: usize,
     /// Repositories the sweeps read, once each has listed them (summed).
@@ -71,7 +70,6 @@ impl Default for TriagePane {
             images: Vec::new(),
             triage: Triage::new(Severity::High),
             list: ListView::default(),
-            loading: false,
             pending: 0,
             repositories: None,
             images_seen: 0,
@@ -97,7 +95,6 @@ impl TriagePane {
         self.list.follow_first();
         self.list.filter.set("");
         self.pending = self.targets.len();
-        self.loading = self.pending > 0;
         self.repositories = None;
         self.images_seen = 0;
         self.errors.clear();
@@ -124,12 +121,13 @@ impl TriagePane {
 
     /// Whether a sweep is running (drives the spinner).
     pub fn is_loading(&self) -> bool {
-        self.loading
+        self.pending > 0
     }
 
     /// Take a sweep event; stale ones are dropped. Returns whether anything changed.
     pub fn on_event(&mut self, event: FindingsEvent) -> bool {
-        let current = |generation: u64| generation == self.generation && self.loading;
+        let loading = self.is_loading();
+        let current = |generation: u64| generation == self.generation && loading;
         match event {
             FindingsEvent::TriageRepositories { generation, count } if current(generation) => {
                 self.repositories = Some(self.repositories.unwrap_or(0) + count);
@@ -149,7 +147,6 @@ impl TriagePane {
             } if current(generation) => self.errors.push(message),
             FindingsEvent::TriageDone { generation } if current(generation) => {
                 self.pending = self.pending.saturating_sub(1);
-                self.loading = self.pending > 0;
             }
             _ => return false,
         }
