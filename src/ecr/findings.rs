@@ -109,6 +109,22 @@ pub struct FindingsPage {
     pub next_token: Option<String>,
 }
 
+impl FindingsPage {
+    /// A last page with status `status` and nothing else: no findings, counts or times.
+    pub fn without_findings(status: &str) -> Self {
+        FindingsPage {
+            status: status.to_string(),
+            status_description: None,
+            completed_at: None,
+            source_updated_at: None,
+            counts: None,
+            shape: None,
+            findings: Vec::new(),
+            next_token: None,
+        }
+    }
+}
+
 impl super::pager::Paged for FindingsPage {
     fn next_token_mut(&mut self) -> &mut Option<String> {
         &mut self.next_token
@@ -375,14 +391,8 @@ impl ScanRegistry for EcrRegistry {
                     .is_some_and(|e| e.is_scan_not_found_exception()) =>
             {
                 Ok(FindingsPage {
-                    status: NOT_SCANNED.into(),
                     status_description: Some("this image has never been scanned".into()),
-                    completed_at: None,
-                    source_updated_at: None,
-                    counts: None,
-                    shape: None,
-                    findings: Vec::new(),
-                    next_token: None,
+                    ..FindingsPage::without_findings(NOT_SCANNED)
                 })
             }
             Err(err) => Err(classify(

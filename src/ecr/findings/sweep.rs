@@ -525,16 +525,7 @@ mod bound_tests {
             _: Option<String>,
         ) -> Result<FindingsPage, EcrError> {
             self.calls.call(&self.account).await;
-            Ok(FindingsPage {
-                status: "COMPLETE".into(),
-                status_description: None,
-                completed_at: None,
-                source_updated_at: None,
-                counts: None,
-                shape: None,
-                findings: Vec::new(),
-                next_token: None,
-            })
+            Ok(FindingsPage::without_findings("COMPLETE"))
         }
         async fn scan_status(
             &self,
